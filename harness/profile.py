@@ -1,0 +1,438 @@
+"""The target profile: where a deployment is, which clients to use, and what it is documented to do.
+
+A profile is a YAML file validated into the typed models below (``extra="forbid"``
+everywhere, so a misspelt key is an error, not a silently ignored setting). Strings may
+reference environment variables as ``${NAME}`` (``$${`` escapes a literal ``${``); any
+``*_file`` path is resolved relative to the profile file. Every problem is reported with
+the YAML path of the offending value and a hint, before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from harness.redaction import register_secret
+from harness.results import ProfileError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuthMethod(StrEnum):
+    """Client authentication methods (RFC 6749 §2.3, OIDC Core §9, RFC 8705)."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    CLIENT_SECRET_POST = "client_secret_post"
+    CLIENT_SECRET_JWT = "client_secret_jwt"
+    PRIVATE_KEY_JWT = "private_key_jwt"
+    TLS_CLIENT_AUTH = "tls_client_auth"
+    SELF_SIGNED_TLS_CLIENT_AUTH = "self_signed_tls_client_auth"
+    NONE = "none"
+
+
+SECRET_METHODS = {AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST,
+                  AuthMethod.CLIENT_SECRET_JWT}
+TLS_METHODS = {AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH}
+
+
+class EncryptionSetting(_Model):
+    """A documented JWE setting: key-management ``alg`` and content ``enc``."""
+
+    alg: str
+    enc: str
+
+
+class ClientDocumented(_Model):
+    """Per-client settings the deployment is documented to enforce (each becomes a check)."""
+
+    require_pkce: bool = False
+    require_par: bool = False
+    require_signed_requests: bool = False
+    request_object_signing_alg: str | None = None
+    require_jarm: bool = False
+    jarm_signing_alg: str | None = None
+    jarm_encryption: EncryptionSetting | None = None
+    id_token_signing_alg: str = "RS256"
+    id_token_encryption: EncryptionSetting | None = None
+    refresh_token_rolling: bool | None = None
+    assertion_replay_prevention: bool = False
+    token_endpoint_auth_signing_alg: str | None = None
+    dpop_bound: bool = False
+    certificate_bound: bool = False
+
+
+class Client(_Model):
+    """A test client registered at the target."""
+
+    id: str = Field(min_length=1)
+    description: str = ""
+    auth_method: AuthMethod
+    secret: SecretStr | None = None
+    jwks_file: Path | None = Field(default=None, description="Private JWKS (signing/decryption keys)")
+    cert_file: Path | None = Field(default=None, description="PEM client certificate for mTLS")
+    key_file: Path | None = Field(default=None, description="PEM private key for cert_file")
+    redirect_uris: list[str] = Field(default_factory=list)
+    grant_types: list[str] = Field(default_factory=lambda: ["authorization_code"])
+    response_types: list[str] = Field(default_factory=lambda: ["code"])
+    scope: str = "openid"
+    documented: ClientDocumented = ClientDocumented()
+    use_in_suites: bool = Field(default=True, description="False: never pick this client automatically")
+
+    @property
+    def is_public(self) -> bool:
+        """A public client has no credentials (``auth_method: none``)."""
+        return self.auth_method is AuthMethod.NONE
+
+    @model_validator(mode="after")
+    def _credentials_match_method(self) -> Client:
+        if self.auth_method in SECRET_METHODS and self.secret is None:
+            raise ValueError(f"auth_method {self.auth_method.value} needs 'secret'")
+        if self.auth_method is AuthMethod.PRIVATE_KEY_JWT and self.jwks_file is None:
+            raise ValueError("auth_method private_key_jwt needs 'jwks_file' (the private JWKS)")
+        if self.auth_method in TLS_METHODS and (self.cert_file is None or self.key_file is None):
+            raise ValueError(f"auth_method {self.auth_method.value} needs 'cert_file' and 'key_file'")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("'cert_file' and 'key_file' go together")
+        if "authorization_code" in self.grant_types and not self.redirect_uris:
+            raise ValueError("a client with the authorization_code grant needs 'redirect_uris'")
+        return self
+
+
+class User(_Model):
+    """A test user the login drivers can sign in."""
+
+    username: str
+    password: SecretStr
+    claims: dict[str, Any] = Field(default_factory=dict, description="Claims the user is documented to have")
+
+
+class FormButton(_Model):
+    """A submit button identified by its ``name`` and ``value``."""
+
+    name: str
+    value: str
+
+
+class HttpFormLogin(_Model):
+    """Login by plain HTML form posts: forms are identified by their ``id`` attribute."""
+
+    login_form_id: str = "login-form"
+    username_field: str = "username"
+    password_field: str = "password"
+    consent_form_id: str | None = "consent-form"
+    approve: FormButton | None = FormButton(name="decision", value="approve")
+    deny: FormButton | None = FormButton(name="decision", value="deny")
+    max_steps: int = Field(default=12, ge=1, le=50)
+
+
+class BrowserAction(_Model):
+    """One declarative browser step: exactly one of ``fill``/``click``/``wait_for``.
+
+    ``value`` may use ``{username}`` and ``{password}`` placeholders.
+    """
+
+    fill: str | None = None
+    click: str | None = None
+    wait_for: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> BrowserAction:
+        chosen = [a for a in (self.fill, self.click, self.wait_for) if a is not None]
+        if len(chosen) != 1:
+            raise ValueError("a browser step has exactly one of 'fill', 'click', 'wait_for'")
+        if self.fill is not None and self.value is None:
+            raise ValueError("a 'fill' step needs a 'value'")
+        return self
+
+
+class BrowserLogin(_Model):
+    """Login driven by Playwright on the system Chromium, as declarative steps."""
+
+    executable: str = "/usr/bin/chromium"
+    headless: bool = True
+    ignore_https_errors: bool = Field(
+        default=False, description="Only for test deployments whose CA the browser cannot be given")
+    login_page_selector: str = "#login-form"
+    login_steps: list[BrowserAction] = Field(default_factory=lambda: [
+        BrowserAction(fill="#username", value="{username}"),
+        BrowserAction(fill="#password", value="{password}"),
+        BrowserAction(click="#submit"),
+    ])
+    consent_page_selector: str | None = "#consent-form"
+    approve_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#approve")])
+    deny_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#deny")])
+    step_timeout_s: float = Field(default=10.0, gt=0)
+
+
+class Login(_Model):
+    """How the harness plays the user."""
+
+    driver: Literal["http_form", "browser"] = "http_form"
+    http_form: HttpFormLogin = HttpFormLogin()
+    browser: BrowserLogin = BrowserLogin()
+
+
+class Tls(_Model):
+    """How the harness trusts the target's TLS certificates."""
+
+    verify: bool = True
+    ca_file: Path | None = None
+
+
+class Timeouts(_Model):
+    """Network timeouts in seconds; every exchange is bounded by them."""
+
+    connect: float = Field(default=5.0, gt=0)
+    read: float = Field(default=10.0, gt=0)
+
+
+class AccessTokenSettings(_Model):
+    """Documented access-token settings (RFC 9068 and vendor token managers)."""
+
+    format: Literal["opaque", "jwt"] = "opaque"
+    lifetime_s: int | None = None
+    typ: str = "at+jwt"
+    signing_alg: str | None = None
+    kid_header: bool | None = None
+    x5t_header: bool | None = None
+    client_id_claim: str = "client_id"
+    scope_claim: str = "scope"
+    scope_format: Literal["string", "array"] = "string"
+    jti_length: int | None = None
+    audience: str | None = None
+
+
+class Documented(_Model):
+    """Server-wide documented behaviour; each stated setting becomes a check (``DOC-<name>``)."""
+
+    authorization_code_lifetime_s: int | None = None
+    id_token_lifetime_s: int | None = None
+    access_token: AccessTokenSettings = AccessTokenSettings()
+    pkce_methods: list[str] | None = None
+    acr_values: list[str] = Field(default_factory=list)
+
+
+class Limits(_Model):
+    """Caps on how long the harness waits for protocol-mandated expiries."""
+
+    max_expiry_wait_s: float = Field(default=30.0, ge=0)
+    entropy_samples: int = Field(default=4, ge=2, le=50)
+
+
+class TargetProfile(_Model):
+    """A deployment under test."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    issuer: str
+    discovery_url: str | None = None
+    production: bool = Field(default=False, description="Production profiles require https everywhere")
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Further origins (scheme://host:port) the harness may contact")
+    tls: Tls = Tls()
+    timeouts: Timeouts = Timeouts()
+    clients: list[Client] = Field(min_length=1)
+    users: list[User] = Field(min_length=1)
+    login: Login = Login()
+    documented: Documented = Documented()
+    limits: Limits = Limits()
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("issuer", "discovery_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        for value in values:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError(f"an origin is scheme://host[:port] with no path, got {value!r}")
+        return [v.rstrip("/") for v in values]
+
+    @model_validator(mode="after")
+    def _unique_client_ids(self) -> TargetProfile:
+        seen: set[str] = set()
+        for client in self.clients:
+            if client.id in seen:
+                raise ValueError(f"client id {client.id!r} appears twice")
+            seen.add(client.id)
+        return self
+
+    @property
+    def effective_discovery_url(self) -> str:
+        """The discovery document URL (OIDC Discovery §4 when not given explicitly)."""
+        return self.discovery_url or self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    def client(self, client_id: str) -> Client:
+        """The client with this id, or a :class:`ProfileError`."""
+        for client in self.clients:
+            if client.id == client_id:
+                return client
+        raise ProfileError(f"the profile has no client {client_id!r}")
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FILE_KEYS = {"jwks_file", "cert_file", "key_file", "ca_file"}
+
+
+def _loc(parts: tuple[int | str, ...] | list[int | str]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "<root>"
+
+
+def _substitute(node: Any, env: Mapping[str, str], path: list[int | str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _substitute(v, env, [*path, str(k)]) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, env, [*path, i]) for i, v in enumerate(node)]
+    if isinstance(node, str):
+        def repl(match: re.Match[str]) -> str:
+            if match.group(0) == "$${":
+                return "${"
+            name = match.group(1)
+            if name not in env:
+                raise ProfileError(
+                    f"{_loc(path)}: environment variable {name} is not set "
+                    f"(hint: export {name}=... or replace the ${{{name}}} reference)")
+            return env[name]
+        return _ENV_REF.sub(repl, node)
+    return node
+
+
+def _resolve_files(node: Any, base: Path, path: list[int | str]) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _FILE_KEYS and isinstance(value, str):
+                file_path = Path(value) if Path(value).is_absolute() else base / value
+                _check_readable(file_path, key, [*path, key])
+                out[key] = str(file_path)
+            elif key == "secret_file" and isinstance(value, str):
+                file_path = Path(value) if Path(value).is_absolute() else base / value
+                _check_readable(file_path, key, [*path, key])
+                if "secret" in node:
+                    raise ProfileError(f"{_loc(path)}: give either 'secret' or 'secret_file', not both")
+                out["secret"] = file_path.read_text(encoding="utf-8").strip()
+            elif key == "password_file" and isinstance(value, str):
+                file_path = Path(value) if Path(value).is_absolute() else base / value
+                _check_readable(file_path, key, [*path, key])
+                out["password"] = file_path.read_text(encoding="utf-8").strip()
+            else:
+                out[key] = _resolve_files(value, base, [*path, key])
+        return out
+    if isinstance(node, list):
+        return [_resolve_files(v, base, [*path, i]) for i, v in enumerate(node)]
+    return node
+
+
+def _check_readable(file_path: Path, key: str, path: list[int | str]) -> None:
+    try:
+        data = file_path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"{_loc(path)}: cannot read {file_path}: {exc.strerror or exc} "
+                           f"(hint: paths are relative to the profile file)") from exc
+    if key == "jwks_file":
+        try:
+            parsed = json.loads(data)
+            if not isinstance(parsed.get("keys"), list):
+                raise ValueError("no 'keys' array")
+        except (ValueError, AttributeError) as exc:
+            raise ProfileError(f"{_loc(path)}: {file_path} is not a JWK Set ({exc})") from exc
+    elif key in ("cert_file", "key_file", "ca_file") and b"-----BEGIN " not in data:
+        raise ProfileError(f"{_loc(path)}: {file_path} is not a PEM file")
+
+
+def _hint_for(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "extra_forbidden":
+        return "unknown key (hint: check the spelling; see fixtures/profile.schema.json)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("enum", "literal_error"):
+        return str(error.get("msg", ""))
+    return str(error.get("msg", "invalid value"))
+
+
+def parse_profile(data: Any, *, base_dir: Path, env: Mapping[str, str] | None = None,
+                  source: str = "<profile>") -> TargetProfile:
+    """Validate already-parsed YAML data into a :class:`TargetProfile`."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{source}: the profile must be a YAML mapping, got {type(data).__name__}")
+    environment = dict(os.environ if env is None else env)
+    data = _substitute(data, environment, [])
+    data = _resolve_files(data, base_dir, [])
+    try:
+        profile = TargetProfile.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid target profile:"]
+        for error in exc.errors():
+            loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+            lines.append(f"  {_loc(loc)}: {_hint_for(error)}")
+        raise ProfileError("\n".join(lines)) from None
+    for client in profile.clients:
+        if client.secret is not None:
+            register_secret(client.secret.get_secret_value())
+    for user in profile.users:
+        register_secret(user.password.get_secret_value())
+    return profile
+
+
+def load_profile(path: str | Path, *, env: Mapping[str, str] | None = None) -> TargetProfile:
+    """Read, substitute and validate a profile file; raise :class:`ProfileError` on any problem."""
+    file_path = Path(path)
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"cannot read target profile {file_path}: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{file_path}: not valid YAML: {exc}") from exc
+    profile = parse_profile(data, base_dir=file_path.resolve().parent, env=env, source=str(file_path))
+    return profile.model_copy(update={"path": file_path.resolve()})
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the profile format, for editors."""
+    schema = TargetProfile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "oauth-harness target profile"
+    schema["properties"].pop("path", None)
+    return schema
