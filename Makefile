@@ -1,0 +1,51 @@
+# Two commands: `make demo` (full conformance run against the bundled reference target)
+# and `make test` (the harness's own tests). Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test install chromium node lint typecheck check clean schema
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): fixtures/reference_target/package-lock.json
+	cd fixtures/reference_target && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) node chromium
+
+node: $(NODE_STAMP)
+
+# Debian's chromium for the browser login driver (Playwright cannot download its own here).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian chromium for the browser login driver"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+demo: install
+	$(VENV)/bin/oauth-harness run
+
+test: install
+	$(VENV)/bin/ruff check harness suites tests
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -n 2 -p xdist tests
+
+lint:
+	$(VENV)/bin/ruff check harness suites tests
+
+typecheck:
+	$(VENV)/bin/mypy
+
+schema: $(STAMP)
+	$(VENV)/bin/oauth-harness schema > fixtures/profile.schema.json
+
+clean:
+	rm -rf $(VENV) fixtures/reference_target/node_modules reports/2*

@@ -1,0 +1,211 @@
+"""``oauth-harness``: run suites against a target, list checks, validate profiles.
+
+Exit codes: 0 = no failures (warnings and skips allowed); 1 = at least one failure;
+2 = bad usage or invalid profile; 3 = the target could not be reached (before the run, or
+checks ended *broken* and none failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.results import HarnessError, ProfileError, TargetUnreachable
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
+SUITES_INI = Path(__file__).resolve().parent / "pytest_suites.ini"
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip() + "\n")
+
+
+def _out(message: str) -> None:
+    sys.stdout.write(message + "\n")
+
+
+def available_suites() -> list[str]:
+    """Suite names: the packages under ``suites/`` holding tests."""
+    return sorted(p.name for p in SUITES_DIR.iterdir()
+                  if p.is_dir() and any(p.glob("test_*.py")))
+
+
+def _suite_paths(names: list[str] | None) -> list[str]:
+    known = available_suites()
+    chosen = names or known
+    unknown = [n for n in chosen if n not in known]
+    if unknown:
+        import difflib
+
+        hints = [f"{n!r} (did you mean {difflib.get_close_matches(n, known, 1)[0]!r}?)"
+                 if difflib.get_close_matches(n, known, 1) else repr(n) for n in unknown]
+        raise SystemExit(_usage(f"unknown suite {', '.join(hints)}; available: {', '.join(known)}"))
+    return [str(SUITES_DIR / n) for n in chosen]
+
+
+def _usage(message: str) -> int:
+    _err(f"oauth-harness: {message}")
+    return EXIT_USAGE
+
+
+def _pytest_args(paths: list[str], extra: list[str]) -> list[str]:
+    return ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), *extra, *paths]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the selected suites and write reports."""
+    from harness.profile import load_profile
+    from harness.target import Target
+
+    paths = _suite_paths(args.suite)
+    running: Any = None
+    profile_path: str
+    try:
+        if args.target is None:
+            from harness.reference_target import ReferenceTarget
+
+            _out("starting the bundled reference target ...")
+            running = ReferenceTarget.start()
+            os.environ.update(running.env)
+            os.environ["OAUTH_HARNESS_SERVER_VERSION"] = running.server_version()
+            profile_path = str(running.profile_path())
+        else:
+            profile_path = args.target
+        try:
+            profile = load_profile(profile_path)
+        except ProfileError as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+        target = Target.from_profile(profile)
+        try:
+            metadata = target.metadata
+        except (TargetUnreachable, HarnessError) as exc:
+            _err(f"oauth-harness: cannot reach the target {profile.name!r}: {exc}")
+            return EXIT_UNREACHABLE
+        finally:
+            target.close()
+        _out(f"target {profile.name}: issuer {metadata.get('issuer')}")
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{profile.name}"
+        report_dir = Path(args.report_dir) if args.report_dir else Path("reports") / run_id
+        extra = ["--target", profile_path, "--report-dir", str(report_dir), "--harness-progress",
+                 "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no"]
+        if args.workers and args.workers > 1:
+            extra += ["-p", "xdist", "-n", str(args.workers)]
+        if args.keyword:
+            extra += ["-k", args.keyword]
+        pytest.main(_pytest_args(paths, extra))
+        results = report_dir / "results.json"
+        if not results.exists():
+            _err("oauth-harness: no results were written (no check ran?)")
+            return EXIT_USAGE
+        summary = json.loads(results.read_text())["summary"]
+        _out(f"results: {results}")
+        if summary["failed"]:
+            return EXIT_FAILED
+        if summary["broken"]:
+            return EXIT_UNREACHABLE
+        return EXIT_OK
+    except HarnessError as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_UNREACHABLE
+    finally:
+        if running is not None:
+            running.stop()
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.items: list[pytest.Item] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.items = list(session.items)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print suites and checks with their requirement IDs."""
+    from harness.pytest_plugin import check_id
+
+    collector = _Collector()
+    code = pytest.main(_pytest_args(_suite_paths(args.suite), ["--collect-only", "-q", "-p", "no:cacheprovider"]),
+                       plugins=[collector])
+    if code not in (0, 5):
+        return EXIT_USAGE
+    current = None
+    for item in collector.items:
+        cid = check_id(item)
+        suite = cid.split(".", 1)[0]
+        if suite != current:
+            _out(f"\n{suite}")
+            current = suite
+        reqs = [str(r) for m in item.iter_markers("requirement") for r in m.args]
+        _out(f"  {cid:<60} {' '.join(reqs)}")
+    _out(f"\n{len(collector.items)} checks")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a profile without running anything."""
+    from harness.profile import load_profile
+
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    _out(f"{args.profile}: valid ({len(profile.clients)} clients, {len(profile.users)} users)")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the target profile."""
+    from harness.profile import profile_json_schema
+
+    _out(json.dumps(profile_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    parser = argparse.ArgumentParser(prog="oauth-harness", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run suites against a target and write reports")
+    run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
+    run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
+    run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
+    run.add_argument("--workers", type=int, default=1, help="parallel workers (pytest-xdist)")
+    run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
+    run.set_defaults(func=cmd_run)
+    lst = sub.add_parser("list", help="list suites and checks with their requirement IDs")
+    lst.add_argument("--suite", action="append")
+    lst.set_defaults(func=cmd_list)
+    val = sub.add_parser("validate", help="validate a target profile")
+    val.add_argument("profile")
+    val.set_defaults(func=cmd_validate)
+    sch = sub.add_parser("schema", help="print the target profile JSON Schema")
+    sch.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        return int(args.func(args))
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Flow building blocks: the happy path, with hooks to change exactly one step."""

@@ -1,0 +1,68 @@
+"""A tiny HTML form extractor (stdlib only) for the HTTP form driver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class HtmlForm:
+    """One ``<form>``: where it posts and its successful controls."""
+
+    id: str | None
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[HtmlForm] = []
+        self._current: HtmlForm | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            self._current = HtmlForm(id=a.get("id"), action=a.get("action", ""),
+                                     method=(a.get("method") or "get").lower())
+            self.forms.append(self._current)
+        elif self._current is not None and tag == "input":
+            kind = a.get("type", "text").lower()
+            name = a.get("name")
+            if not name:
+                return
+            if kind in ("submit", "image"):
+                self._current.buttons.append((name, a.get("value", "")))
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self._current.fields[name] = a.get("value", "on")
+            else:
+                self._current.fields[name] = a.get("value", "")
+        elif self._current is not None and tag == "button":
+            if a.get("type", "submit").lower() == "submit" and a.get("name"):
+                self._current.buttons.append((a["name"], a.get("value", "")))
+        elif self._current is not None and tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self._current.fields[self._textarea] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None and self._textarea is not None:
+            self._current.fields[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def parse_forms(html: str) -> list[HtmlForm]:
+    """Every form in ``html`` (malformed markup is tolerated)."""
+    parser = _FormParser()
+    parser.feed(html)
+    parser.close()
+    return parser.forms

@@ -1,0 +1,121 @@
+"""Login by plain HTTP form posts, for servers whose login and consent are HTML forms.
+
+The driver behaves like a minimal browser with its own cookie jar: it follows redirects
+*within the target's origins only*, fills the login form identified in the profile, submits
+the consent form with the approve or deny button, and stops as soon as the server sends the
+user agent anywhere else (that is the authorization response) or shows a page it does not
+recognise (an error page).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from harness import evidence
+from harness.flows.authorization import AuthorizationOutcome, ErrorPage
+from harness.http import TargetHttp
+from harness.login import Consent
+from harness.login.html_forms import HtmlForm, parse_forms
+from harness.profile import HttpFormLogin, User
+from harness.results import HarnessError, ProfileError
+from harness.target import Target
+
+_EXCERPT = 600
+
+
+class LoginFailed(HarnessError):
+    """The driver could not log in (wrong credentials in the profile, or unknown page shape)."""
+
+
+class HttpFormUserAgent:
+    """A cookie-keeping user agent that walks login and consent forms."""
+
+    def __init__(self, target: Target, settings: HttpFormLogin | None = None) -> None:
+        self.target = target
+        self.settings = settings or target.profile.login.http_form
+        self.session: TargetHttp = target.new_session()
+
+    def close(self) -> None:
+        """Forget the session."""
+        self.session.close()
+
+    def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
+                  redirect_uri: str) -> AuthorizationOutcome:
+        """Visit the authorization URL and play the user until control returns to the client."""
+        method, next_url, data = "GET", url, None
+        login_attempts = 0
+        login_shown = consent_shown = False
+        for step in range(self.settings.max_steps):
+            if not self.target.on_target(next_url):
+                return AuthorizationOutcome.from_redirect(
+                    next_url, login_form_shown=login_shown, consent_form_shown=consent_shown)
+            response = self.session.request(method, next_url, data=data, label=f"user agent step {step + 1}")
+            if response.is_redirect:
+                location = response.headers.get("location", "")
+                if not location:
+                    return self._error_page(next_url, response, login_shown, consent_shown)
+                method, next_url, data = "GET", urljoin(next_url, location), None
+                continue
+            forms = parse_forms(response.text) if "html" in response.headers.get("content-type", "") else []
+            login_form = _find(forms, self.settings.login_form_id)
+            consent_form = _find(forms, self.settings.consent_form_id)
+            auto_post = _auto_post_form(forms, self.target)
+            if auto_post is not None and login_form is None and consent_form is None:
+                # response_mode=form_post: the page posts the response to the client.
+                target_url = urljoin(next_url, auto_post.action)
+                outcome = AuthorizationOutcome(redirect_url=target_url, form=dict(auto_post.fields),
+                                               via="form_post", login_form_shown=login_shown,
+                                               consent_form_shown=consent_shown)
+                return outcome
+            if login_form is not None:
+                login_shown = True
+                if user is None:
+                    return self._error_page(next_url, response, login_shown, consent_shown)
+                login_attempts += 1
+                if login_attempts > 1:
+                    raise LoginFailed(
+                        f"the login form came back after submitting credentials for {user.username!r}: "
+                        "the profile's username/password or login.http_form settings are wrong")
+                fields = dict(login_form.fields)
+                fields[self.settings.username_field] = user.username
+                fields[self.settings.password_field] = user.password.get_secret_value()
+                method, next_url, data = "POST", urljoin(next_url, login_form.action or next_url), fields
+                continue
+            if consent_form is not None:
+                consent_shown = True
+                button = self.settings.approve if consent == "approve" else self.settings.deny
+                if button is None:
+                    raise ProfileError(f"login.http_form.{consent} is not configured but the consent page appeared")
+                fields = dict(consent_form.fields)
+                fields[button.name] = button.value
+                evidence.note(f"consent page: pressed {button.name}={button.value}")
+                method, next_url, data = "POST", urljoin(next_url, consent_form.action or next_url), fields
+                continue
+            return self._error_page(next_url, response, login_shown, consent_shown)
+        raise LoginFailed(f"no authorization response after {self.settings.max_steps} steps")
+
+    @staticmethod
+    def _error_page(url: str, response: httpx.Response, login_shown: bool,
+                    consent_shown: bool) -> AuthorizationOutcome:
+        page = ErrorPage(url=url, status=response.status_code, text_excerpt=response.text[:_EXCERPT])
+        return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
+                                    consent_form_shown=consent_shown)
+
+
+def _find(forms: list[HtmlForm], form_id: str | None) -> HtmlForm | None:
+    if form_id is None:
+        return None
+    for form in forms:
+        if form.id == form_id:
+            return form
+    return None
+
+
+def _auto_post_form(forms: list[HtmlForm], target: Target) -> HtmlForm | None:
+    for form in forms:
+        if form.method == "post" and form.action and urlsplit(form.action).scheme and \
+                not target.on_target(form.action):
+            return form
+    return None

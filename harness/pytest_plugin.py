@@ -1,0 +1,316 @@
+"""The pytest plugin (entry point ``pytest11: oauth_harness``).
+
+It provides ``--target`` and ``--report-dir``, the ``target``/``user_agent`` fixtures, the
+``requirement`` marker, and the outcome model: each test becomes one check record whose
+outcome is mapped from how the test ended (design R6):
+
+==============================  ==========
+test ended with                 outcome
+==============================  ==========
+returned normally               passed
+CheckFailed, a MUST finding     failed
+CheckFailed, SHOULD findings    warning
+NotApplicable / pytest.skip     skipped
+NeedsReview                     review
+anything else                   broken
+==============================  ==========
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import evidence
+from harness.results import (
+    CheckFailed,
+    CheckRecord,
+    HarnessError,
+    NeedsReview,
+    Outcome,
+    ProfileError,
+    outcome_for_findings,
+)
+from harness.specs.registry import UnknownRequirementPrefix, validate_requirement_id
+from harness.target import NotApplicable, Target
+
+RECORD_KEY = "oauth_harness_record"
+_EVIDENCE_ATTR = "_oauth_harness_evidence"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the harness's command-line options."""
+    group = parser.getgroup("oauth-harness")
+    group.addoption("--target", dest="harness_target", default=None,
+                    help="target profile YAML (default: start the bundled reference target)")
+    group.addoption("--report-dir", dest="harness_report_dir", default=None,
+                    help="write results.json, junit.xml and index.html into this directory")
+    group.addoption("--harness-progress", dest="harness_progress", action="store_true",
+                    help="print one progress line per check and a summary table")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers and the session state."""
+    config.addinivalue_line("markers", "requirement(*ids): requirement IDs the check tests (RFC6749-4.1.2, ...)")
+    config.addinivalue_line("markers", "slow_wait: the check waits for a protocol-mandated expiry")
+    config.stash[_STATE] = _State()
+
+
+class _State:
+    def __init__(self) -> None:
+        self.records: list[CheckRecord] = []
+        self.started = time.time()
+        self.target: Target | None = None
+        self.reference: Any = None
+        self.browser: Any = None
+        self.total = 0
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Reject unknown requirement IDs at collection time."""
+    problems: list[str] = []
+    for item in items:
+        for marker in item.iter_markers("requirement"):
+            for requirement in marker.args:
+                try:
+                    validate_requirement_id(str(requirement))
+                except UnknownRequirementPrefix as exc:
+                    problems.append(f"{item.nodeid}: {exc}")
+    if problems:
+        raise pytest.UsageError("invalid requirement IDs:\n  " + "\n  ".join(problems))
+    config.stash[_STATE].total = len(items)
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The target under test (the bundled reference target when no ``--target`` is given)."""
+    from harness.runtime import open_target
+
+    state = request.config.stash[_STATE]
+    path = request.config.getoption("harness_target")
+    handle = open_target(path)
+    state.target = handle.target
+    state.reference = handle.reference
+    try:
+        yield handle.target
+    finally:
+        handle.close()
+
+
+@pytest.fixture(scope="session")
+def _browser_session(target: Target) -> Iterator[Any]:
+    from harness.login.browser import BrowserSession
+
+    session = BrowserSession(target.profile.login.browser)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Callable[..., Any]]:
+    """A factory of fresh user agents (own cookies) using the profile's login driver."""
+    created: list[Any] = []
+
+    def make(driver: str | None = None) -> Any:
+        kind = driver or target.profile.login.driver
+        if kind == "browser":
+            from harness.login.browser import BrowserUserAgent
+
+            session = request.getfixturevalue("_browser_session")
+            request.config.stash[_STATE].browser = session
+            report_dir = request.config.getoption("harness_report_dir")
+            shots = Path(report_dir) / "screenshots" if report_dir else None
+            agent: Any = BrowserUserAgent(target, session, screenshot_dir=shots)
+        else:
+            from harness.login.http_form import HttpFormUserAgent
+
+            agent = HttpFormUserAgent(target)
+        created.append(agent)
+        return agent
+
+    try:
+        yield make
+    finally:
+        for agent in created:
+            agent.close()
+
+
+@pytest.fixture(autouse=True)
+def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.EvidenceLog]:
+    log = evidence.EvidenceLog()
+    setattr(request.node, _EVIDENCE_ATTR, log)
+    with evidence.collecting(log):
+        yield log
+
+
+# -- outcome mapping ----------------------------------------------------------------------
+
+def _suite_of(item: pytest.Item) -> str:
+    parts = Path(str(item.path)).parts
+    if "suites" in parts:
+        index = len(parts) - 1 - list(reversed(parts)).index("suites")
+        if index + 1 < len(parts) - 1:
+            return parts[index + 1]
+    return Path(str(item.path)).parent.name
+
+
+def check_id(item: pytest.Item) -> str:
+    """Stable check id: ``<suite>.<test name without test_>[params]``."""
+    name = item.name.removeprefix("test_")
+    return f"{_suite_of(item)}.{name}"
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    first = doc.strip().splitlines()[0] if doc.strip() else item.name
+    return first.strip()
+
+
+def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str, list[Any]]:
+    """Map how a test phase ended to (outcome, message, findings)."""
+    if excinfo is None:
+        return Outcome.PASSED, "", []
+    exc = excinfo.value
+    if isinstance(exc, CheckFailed):
+        findings = list(exc.findings)
+        return outcome_for_findings(findings), str(exc), findings
+    if isinstance(exc, NotApplicable):
+        return Outcome.SKIPPED, str(exc), []
+    if isinstance(exc, pytest.skip.Exception):
+        return Outcome.SKIPPED, str(exc.msg) if hasattr(exc, "msg") else str(exc), []
+    if isinstance(exc, NeedsReview):
+        return Outcome.REVIEW, str(exc), []
+    if isinstance(exc, ProfileError):
+        return Outcome.BROKEN, f"profile problem: {exc}", []
+    if isinstance(exc, HarnessError):
+        return Outcome.BROKEN, f"{type(exc).__name__}: {exc}", []
+    return Outcome.BROKEN, f"harness error {type(exc).__name__}: {exc}", []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Turn each phase result into the harness outcome; attach the record to the report."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not _is_check(item):
+        return
+    log: evidence.EvidenceLog = getattr(item, _EVIDENCE_ATTR, evidence.EvidenceLog())
+    verdict, message, findings = classify(call.excinfo)
+    if call.when == "setup" and verdict is Outcome.PASSED:
+        return
+    if call.when == "teardown" and verdict is Outcome.PASSED:
+        return
+    if call.when == "teardown" and item.stash.get(_RECORDED, False):
+        return  # teardown problems after a recorded verdict do not change it
+    if verdict is Outcome.WARNING or verdict is Outcome.REVIEW:
+        report.outcome = "passed"
+    elif verdict is Outcome.SKIPPED and call.excinfo is not None and not isinstance(
+            call.excinfo.value, pytest.skip.Exception):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {message}")
+    requirements = [str(r) for m in item.iter_markers("requirement") for r in m.args]
+    requirements += [f.requirement for f in findings if f.requirement not in requirements]
+    record = CheckRecord(
+        id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
+        requirements=requirements, message=message, findings=findings, evidence=log.as_dict(),
+        duration_s=report.duration if call.when == "call" else 0.0,
+    )
+    report.user_properties.append((RECORD_KEY, json.dumps(record.as_dict())))
+    item.stash[_RECORDED] = True
+
+
+_RECORDED = pytest.StashKey[bool]()
+
+
+def _is_check(item: pytest.Item) -> bool:
+    return any(True for _ in item.iter_markers("requirement"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect records (also from xdist workers) and print progress."""
+    for key, value in report.user_properties:
+        if key == RECORD_KEY:
+            config = _CONFIG.get("config")
+            if config is None:
+                return
+            state = config.stash[_STATE]
+            data = json.loads(value)
+            state.records.append(_record_from_dict(data))
+            if config.getoption("harness_progress"):
+                _progress(config, state, data)
+
+
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember the config so report hooks can reach the session state."""
+    _CONFIG["config"] = session.config
+    session.config.stash[_STATE].started = time.time()
+
+
+def _record_from_dict(data: dict[str, Any]) -> CheckRecord:
+    from harness.results import Finding, Level
+
+    findings = [Finding(code=f["code"], message=f["message"], requirement=f["requirement"],
+                        level=Level(f["level"]), expected=f["expected"], actual=f["actual"])
+                for f in data["findings"]]
+    return CheckRecord(id=data["id"], suite=data["suite"], title=data["title"], outcome=Outcome(data["outcome"]),
+                       requirements=data["requirements"], message=data["message"], findings=findings,
+                       evidence=data["evidence"], duration_s=data["duration_s"])
+
+
+_MARK = {Outcome.PASSED: "PASSED ", Outcome.FAILED: "FAILED ", Outcome.WARNING: "WARNING",
+         Outcome.SKIPPED: "SKIPPED", Outcome.BROKEN: "BROKEN ", Outcome.REVIEW: "REVIEW "}
+
+
+def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> None:
+    writer = config.pluginmanager.get_plugin("terminalreporter")
+    if writer is None:
+        return
+    done = len(state.records)
+    line = f"[{done:>3}/{state.total}] {_MARK[Outcome(data['outcome'])]} {data['id']} ({data['duration_s']:.2f}s)"
+    if data["outcome"] in ("failed", "broken", "warning") and data["message"]:
+        line += f"\n           {data['message'][:300]}"
+    writer.write_line(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the per-suite summary table and write the reports."""
+    state = config.stash[_STATE]
+    if not state.records or hasattr(config, "workerinput"):
+        return
+    from harness.reporting.summary import summary_table
+
+    if config.getoption("harness_progress"):
+        terminalreporter.write_line("")
+        for line in summary_table(state.records):
+            terminalreporter.write_line(line)
+    report_dir = config.getoption("harness_report_dir")
+    if report_dir:
+        from harness.reporting.writer import RunInfo, write_reports
+
+        info = RunInfo.collect(state, started=state.started, finished=time.time())
+        paths = write_reports(Path(report_dir), state.records, info)
+        terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Forget the config reference."""
+    _CONFIG.pop("config", None)
+    os.environ.pop("OAUTH_HARNESS_WORKER", None)

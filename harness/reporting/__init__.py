@@ -1,0 +1,1 @@
+"""Report writers: every renderer reads the same result model and computes no verdicts."""

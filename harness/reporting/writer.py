@@ -1,0 +1,130 @@
+"""Write ``results.json``, ``junit.xml`` and ``index.html`` for one run.
+
+``results.json`` is the stable contract (issue "reports" makes the HTML rich; keep the JSON
+shape stable): ``{"schema_version", "run", "summary", "suites", "checks": [...]}`` where each
+check has ``id``, ``suite``, ``title``, ``outcome``, ``requirements``, ``message``,
+``findings`` and ``evidence``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harness.reporting.html import render_html
+from harness.reporting.summary import by_suite, counts, suite_verdict
+from harness.results import CheckRecord, Outcome
+
+SCHEMA_VERSION = 1
+
+
+def harness_version() -> str:
+    """The installed harness version."""
+    try:
+        return metadata.version("oauth-harness")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class RunInfo:
+    """Run metadata for the report header."""
+
+    target: str
+    issuer: str
+    harness_version: str
+    server: dict[str, Any] = field(default_factory=dict)
+    browser_version: str | None = None
+    python_version: str = platform.python_version()
+    started: str = ""
+    finished: str = ""
+    duration_s: float = 0.0
+
+    @classmethod
+    def collect(cls, state: Any, *, started: float, finished: float) -> RunInfo:
+        """Gather what the plugin's session state knows about the run."""
+        target = state.target
+        server: dict[str, Any] = {}
+        name = issuer = "unknown"
+        if target is not None:
+            name, issuer = target.profile.name, target.profile.issuer
+            meta = target._metadata or {}
+            server = {k: meta[k] for k in ("issuer", "service_documentation", "op_policy_uri") if k in meta}
+        version = os.environ.get("OAUTH_HARNESS_SERVER_VERSION")
+        if state.reference is not None:
+            version = state.reference.server_version()
+        if version:
+            server["software_version"] = version
+        browser = state.browser.version() if state.browser is not None else None
+        return cls(target=name, issuer=issuer, harness_version=harness_version(), server=server,
+                   browser_version=browser or os.environ.get("OAUTH_HARNESS_BROWSER_VERSION"),
+                   started=_iso(started), finished=_iso(finished), duration_s=round(finished - started, 3))
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def results_document(records: list[CheckRecord], info: RunInfo) -> dict[str, Any]:
+    """The ``results.json`` document."""
+    ordered = sorted(records, key=lambda r: (r.suite, r.id))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": asdict(info),
+        "summary": {**counts(ordered), "total": len(ordered)},
+        "suites": {suite: {"verdict": suite_verdict(items).value, "counts": counts(items)}
+                   for suite, items in by_suite(ordered).items()},
+        "checks": [r.as_dict() for r in ordered],
+    }
+
+
+def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
+    """JUnit XML: one testsuite per suite, one testcase per check, requirements as properties."""
+    root = ET.Element("testsuites", name=f"oauth-harness {info.target}")
+    for suite, items in by_suite(sorted(records, key=lambda r: (r.suite, r.id))).items():
+        tally = counts(items)
+        node = ET.SubElement(root, "testsuite", name=suite, tests=str(len(items)),
+                             failures=str(tally["failed"]), errors=str(tally["broken"]),
+                             skipped=str(tally["skipped"]),
+                             time=f"{sum(r.duration_s for r in items):.3f}")
+        for record in items:
+            case = ET.SubElement(node, "testcase", classname=f"{info.target}.{suite}", name=record.id,
+                                 time=f"{record.duration_s:.3f}")
+            props = ET.SubElement(case, "properties")
+            for requirement in record.requirements:
+                ET.SubElement(props, "property", name="requirement", value=requirement)
+            ET.SubElement(props, "property", name="outcome", value=record.outcome.value)
+            if record.outcome is Outcome.FAILED:
+                ET.SubElement(case, "failure", message=record.message[:500], type="failed").text = record.message
+            elif record.outcome is Outcome.BROKEN:
+                ET.SubElement(case, "error", message=record.message[:500], type="broken").text = record.message
+            elif record.outcome is Outcome.SKIPPED:
+                ET.SubElement(case, "skipped", message=record.message[:500])
+            elif record.outcome in (Outcome.WARNING, Outcome.REVIEW):
+                ET.SubElement(case, "system-out").text = f"{record.outcome.value.upper()}: {record.message}"
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo) -> Path:
+    """Write the three reports into ``report_dir`` and refresh ``latest`` beside it."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    document = results_document(records, info)
+    (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
+    (report_dir / "junit.xml").write_bytes(junit_xml(records, info))
+    (report_dir / "index.html").write_text(render_html(document), encoding="utf-8")
+    latest = report_dir.parent / "latest"
+    if report_dir.name != "latest" and report_dir.parent.name == "reports":
+        if latest.is_symlink() or latest.is_file():
+            latest.unlink()
+        elif latest.is_dir():
+            shutil.rmtree(latest)
+        shutil.copytree(report_dir, latest)
+    return report_dir / "results.json"

@@ -1,0 +1,148 @@
+"""The target under test: its profile, its HTTP client, its discovery metadata and keys."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.http import TargetHttp, json_object, origin_of
+from harness.profile import AuthMethod, Client, TargetProfile
+from harness.results import ProfileError
+
+
+class NotApplicable(Exception):
+    """The check does not apply to this target (reported as *skipped*, with the reason)."""
+
+
+@dataclass
+class Target:
+    """A connected target. Discovery and JWKS are fetched once and cached."""
+
+    profile: TargetProfile
+    http: TargetHttp
+    _metadata: dict[str, Any] | None = None
+    _jwks: dict[str, Any] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_profile(cls, profile: TargetProfile) -> Target:
+        """Build the HTTP layer from the profile (allowed origins, trust, timeouts)."""
+        origins = {profile.issuer, profile.effective_discovery_url, *profile.allowed_origins}
+        http = TargetHttp(
+            allowed_origins=origins, ca_file=profile.tls.ca_file, verify=profile.tls.verify,
+            connect_timeout=profile.timeouts.connect, read_timeout=profile.timeouts.read,
+        )
+        return cls(profile=profile, http=http)
+
+    def new_session(self) -> TargetHttp:
+        """A separate HTTP client with its own cookie jar (a fresh user agent)."""
+        return TargetHttp(
+            allowed_origins=set(self.http.allowed_origins), ca_file=self.profile.tls.ca_file,
+            verify=self.profile.tls.verify, connect_timeout=self.profile.timeouts.connect,
+            read_timeout=self.profile.timeouts.read, keep_cookies=True,
+        )
+
+    # -- metadata ------------------------------------------------------------------------
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document (fetched on first use; a failure is *broken*)."""
+        with self._lock:
+            if self._metadata is None:
+                response = self.http.get(self.profile.effective_discovery_url, label="discovery")
+                if response.status_code != 200:
+                    from harness.results import TargetUnreachable
+
+                    raise TargetUnreachable(
+                        f"discovery document {self.profile.effective_discovery_url} answered "
+                        f"HTTP {response.status_code}")
+                self._metadata = json_object(response, "discovery document")
+            return self._metadata
+
+    def fetch_metadata_fresh(self) -> dict[str, Any]:
+        """Fetch the discovery document again, recording the exchange on the current check."""
+        response = self.http.get(self.profile.effective_discovery_url, label="discovery")
+        return json_object(response, "discovery document")
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The JWK Set at ``jwks_uri`` (fetched once)."""
+        with self._lock:
+            cached = self._jwks
+        if cached is None:
+            uri = self.endpoint("jwks_uri")
+            cached = json_object(self.http.get(uri, label="jwks"), "JWK Set")
+            with self._lock:
+                self._jwks = cached
+        return cached
+
+    def endpoint(self, member: str) -> str:
+        """An endpoint URL from the metadata; *skipped* when the target does not publish it."""
+        value = self.metadata.get(member)
+        if not isinstance(value, str) or not value:
+            raise NotApplicable(f"the target does not advertise {member} in its discovery document")
+        return value
+
+    def mtls_endpoint(self, member: str) -> str:
+        """The ``mtls_endpoint_aliases`` entry for ``member`` (RFC 8705 §5), else the plain one."""
+        aliases = self.metadata.get("mtls_endpoint_aliases")
+        if isinstance(aliases, dict) and isinstance(aliases.get(member), str):
+            return str(aliases[member])
+        return self.endpoint(member)
+
+    def token_endpoint_for(self, client: Client) -> str:
+        """Where ``client`` sends token requests (the mTLS alias for certificate clients)."""
+        if client.cert_file is not None and client.auth_method in (
+                AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH) or (
+                client.cert_file is not None and client.documented.certificate_bound):
+            return self.mtls_endpoint("token_endpoint")
+        return self.endpoint("token_endpoint")
+
+    def advertises(self, member: str, value: Any = True) -> bool:
+        """Whether the metadata lists ``value`` in (or sets ``value`` as) ``member``."""
+        current = self.metadata.get(member)
+        if isinstance(current, list):
+            return value in current
+        return bool(current == value)
+
+    def on_target(self, url: str) -> bool:
+        """Whether ``url`` belongs to an origin the profile names."""
+        return origin_of(url) in self.http.allowed_origins
+
+    # -- clients and users ---------------------------------------------------------------
+    def pick_client(self, *, purpose: str, confidential: bool | None = None, grant: str = "authorization_code",
+                    response_type: str | None = None, exclude: tuple[str, ...] = (),
+                    require_pkce: bool | None = None, plain: bool = True,
+                    methods: tuple[AuthMethod, ...] | None = None) -> Client:
+        """The first suitable client, or *skipped* naming what was needed.
+
+        ``plain=True`` avoids clients documented to need PAR, signed requests or JARM, so a
+        plain authorization request is valid for them.
+        """
+        for client in self.profile.clients:
+            if not client.use_in_suites or client.id in exclude or grant not in client.grant_types:
+                continue
+            if confidential is not None and client.is_public == confidential:
+                continue
+            if response_type is not None and response_type not in client.response_types:
+                continue
+            if require_pkce is not None and client.documented.require_pkce != require_pkce:
+                continue
+            if methods is not None and client.auth_method not in methods:
+                continue
+            doc = client.documented
+            if plain and (doc.require_par or doc.require_signed_requests or doc.require_jarm):
+                continue
+            return client
+        raise NotApplicable(f"the profile has no client suitable for {purpose}")
+
+    def user(self, index: int = 0) -> Any:
+        """A test user from the profile."""
+        users = self.profile.users
+        if index >= len(users):
+            raise ProfileError(f"the check needs {index + 1} test users; the profile has {len(users)}")
+        return users[index]
+
+    def close(self) -> None:
+        """Close the network resources."""
+        self.http.close()
