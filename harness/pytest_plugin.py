@@ -248,7 +248,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             if config is None:
                 return
             state = config.stash[_STATE]
-            data = json.loads(value)
+            data = json.loads(str(value))
             state.records.append(_record_from_dict(data))
             if config.getoption("harness_progress"):
                 _progress(config, state, data)

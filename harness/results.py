@@ -110,7 +110,7 @@ def fail(
     actual: Any = None,
     level: Level = Level.MUST,
 ) -> CheckFailed:
-    """Build the exception for a single finding (``raise fail(...)``)."""
+    """Build the :class:`CheckFailed` for a single finding (to be raised by the caller)."""
     return CheckFailed(
         Finding(code=code, message=message, requirement=requirement, level=level,
                 expected=expected, actual=actual)
@@ -137,7 +137,7 @@ class Findings:
         self.items: list[Finding] = []
 
     def check(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one check function, keeping its findings instead of stopping."""
+        """Call ``fn`` and keep its findings instead of stopping at the first failure."""
         try:
             return fn(*args, **kwargs)
         except CheckFailed as exc:

@@ -106,11 +106,13 @@ class AuthorizationOutcome:
     consent_form_shown: bool = False
 
     @classmethod
-    def from_redirect(cls, url: str, **flags: bool) -> AuthorizationOutcome:
+    def from_redirect(cls, url: str, *, login_form_shown: bool = False,
+                      consent_form_shown: bool = False) -> AuthorizationOutcome:
         """Parse a redirect URL into query and fragment parameters."""
         parts = urlsplit(url)
         return cls(redirect_url=url, query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                   fragment=dict(parse_qsl(parts.fragment, keep_blank_values=True)), **flags)
+                   fragment=dict(parse_qsl(parts.fragment, keep_blank_values=True)),
+                   login_form_shown=login_form_shown, consent_form_shown=consent_form_shown)
 
     @property
     def redirected(self) -> bool:

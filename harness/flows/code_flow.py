@@ -12,7 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
+from harness.flows.authorization import (
+    AuthorizationOutcome,
+    AuthorizationRequest,
+    build_authorization_request,
+)
 from harness.flows.token import TokenResult, redeem_code
 from harness.login import Consent
 from harness.profile import Client, User

@@ -110,7 +110,8 @@ def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
                 ET.SubElement(case, "skipped", message=record.message[:500])
             elif record.outcome in (Outcome.WARNING, Outcome.REVIEW):
                 ET.SubElement(case, "system-out").text = f"{record.outcome.value.upper()}: {record.message}"
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo) -> Path:

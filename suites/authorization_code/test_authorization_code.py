@@ -1,0 +1,317 @@
+"""Authorization-code flow: RFC 6749 §4.1, OpenID Connect Core §3.1, RFC 9207 ``iss``."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextvars
+from typing import Any
+
+import pytest
+
+from harness import evidence
+from harness.flows.authorization import build_authorization_request
+from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.token import redeem_code
+from harness.profile import Client
+from harness.results import Findings, Level, fail
+from harness.specs import oidc_core, rfc6749, rfc9207
+from harness.target import Target
+
+requirement = pytest.mark.requirement
+
+
+def _code_client(target: Target) -> Client:
+    return target.pick_client(purpose="the authorization-code flow", confidential=True)
+
+
+def _second_client(target: Target, first: Client) -> Client:
+    return target.pick_client(purpose="a second confidential client", confidential=True, exclude=(first.id,))
+
+
+@requirement("RFC6749-4.1", "OIDCC-3.1.2")
+def test_happy_path_each_client(target: Target, user_agent: Any) -> None:
+    """Every configured code-flow client completes the flow and receives tokens."""
+    findings = Findings()
+    tried = 0
+    for client in target.profile.clients:
+        if not client.use_in_suites or "authorization_code" not in client.grant_types:
+            continue
+        doc = client.documented
+        if doc.require_par or doc.require_signed_requests or doc.require_jarm:
+            continue  # their suites drive them with PAR / request objects / JARM
+        tried += 1
+        flow = findings.check(complete_code_flow, target, user_agent, client)
+        if flow is not None and flow.token is not None and flow.token.body is not None:
+            findings.check(rfc6749.check_token_success_response, flow.token.response.status_code,
+                           flow.token.response.headers, flow.token.body)
+    if tried == 0:
+        pytest.skip("the profile has no plain authorization-code client")
+    evidence.note(f"{tried} clients completed the flow")
+    findings.raise_if_any()
+
+
+@requirement("RFC6749-4.1.2")
+def test_state_echoed(target: Target, user_agent: Any) -> None:
+    """The ``state`` value comes back exactly as sent."""
+    flow = obtain_code(target, user_agent, _code_client(target))
+    rfc6749.check_state_echoed(flow.request.state, flow.outcome.params)
+
+
+@requirement("RFC9207-2")
+def test_iss_in_response(target: Target, user_agent: Any) -> None:
+    """The response carries ``iss`` equal to the issuer when the server advertises it."""
+    flow = obtain_code(target, user_agent, _code_client(target))
+    advertised = target.metadata.get("authorization_response_iss_parameter_supported") is True
+    rfc9207.check_iss_parameter(flow.outcome.params, str(target.metadata.get("issuer")), advertised)
+
+
+@requirement("RFC6749-4.1.2", "OAUTHMR-2.1")
+def test_code_in_query_only(target: Target, user_agent: Any) -> None:
+    """With ``response_mode=query`` (the default for ``code``), the code is in the query, never the fragment."""
+    flow = obtain_code(target, user_agent, _code_client(target))
+    rfc6749.check_code_in_query_only(flow.outcome.query, flow.outcome.fragment)
+
+
+def _assert_not_redirected_to(outcome: Any, forbidden: str, requirement_id: str) -> None:
+    if outcome.redirected and outcome.redirect_url and outcome.redirect_url.startswith(forbidden):
+        raise fail("AUTHZ_REDIRECTED_TO_UNREGISTERED_URI",
+                   "the server redirected the user agent to a redirect_uri that is not registered",
+                   requirement_id, expected="an error page at the server, no redirect",
+                   actual=outcome.redirect_url)
+
+
+@requirement("RFC6749-3.1.2.4", "OIDCC-3.1.2.1")
+def test_unregistered_redirect_uri_refused(target: Target, user_agent: Any) -> None:
+    """An unregistered ``redirect_uri`` is refused without redirecting to it."""
+    bad = "https://attacker.example.test/cb"
+    _, outcome = authorize(target, user_agent, _code_client(target), redirect_uri=bad)
+    _assert_not_redirected_to(outcome, bad, "RFC6749-3.1.2.4")
+
+
+@requirement("OIDCC-3.1.2.1", "RFC9700-4.1.3")
+def test_redirect_uri_with_added_query_refused(target: Target, user_agent: Any) -> None:
+    """A registered ``redirect_uri`` with an added query parameter is refused (exact matching)."""
+    client = _code_client(target)
+    modified = client.redirect_uris[0] + ("&" if "?" in client.redirect_uris[0] else "?") + "injected=1"
+    _, outcome = authorize(target, user_agent, client, redirect_uri=modified)
+    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1")
+
+
+@requirement("OIDCC-3.1.2.1", "RFC9700-4.1.3")
+def test_redirect_uri_with_changed_path_refused(target: Target, user_agent: Any) -> None:
+    """A registered ``redirect_uri`` with an extra path segment is refused (exact matching)."""
+    client = _code_client(target)
+    modified = client.redirect_uris[0].rstrip("/") + "/extra"
+    _, outcome = authorize(target, user_agent, client, redirect_uri=modified)
+    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1")
+
+
+def _error_outcome(target: Target, user_agent: Any, client: Client, expected: set[str],
+                   requirement_id: str, **build: Any) -> dict[str, str]:
+    request, outcome = authorize(target, user_agent, client, **build)
+    if not outcome.redirected:
+        evidence.note(f"the server showed an error page instead of redirecting: {outcome.describe()}")
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED",
+                   "with a valid client_id and redirect_uri the error must be returned to the client",
+                   "RFC6749-4.1.2.1", expected=f"redirect with error in {sorted(expected)}",
+                   actual=outcome.describe())
+    rfc6749.check_error_response_params(outcome.params, expected, requirement_id)
+    rfc6749.check_state_echoed(request.state, outcome.params)
+    return outcome.params
+
+
+@requirement("RFC6749-4.1.2.1")
+def test_missing_response_type_refused(target: Target, user_agent: Any) -> None:
+    """A request without ``response_type`` is answered with ``invalid_request``."""
+    _error_outcome(target, user_agent, _code_client(target), {"invalid_request", "unsupported_response_type"},
+                   "RFC6749-4.1.2.1", drop=("response_type",))
+
+
+@requirement("RFC6749-4.1.2.1")
+def test_unsupported_response_type_refused(target: Target, user_agent: Any) -> None:
+    """An unknown ``response_type`` is answered with ``unsupported_response_type``."""
+    _error_outcome(target, user_agent, _code_client(target), {"unsupported_response_type"},
+                   "RFC6749-4.1.2.1", response_type="code_unknown_type")
+
+
+@requirement("RFC6749-3.1")
+def test_unknown_parameter_ignored(target: Target, user_agent: Any) -> None:
+    """Unrecognised request parameters are ignored (accept).
+
+    RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters."
+    """
+    request, outcome = authorize(target, user_agent, _code_client(target),
+                                 extra={"x_harness_unknown_parameter": "ignored"})
+    if not (outcome.redirected and "code" in outcome.params):
+        raise fail("AUTHZ_UNKNOWN_PARAMETER_NOT_IGNORED",
+                   "an unrecognised parameter made the server refuse an otherwise valid request",
+                   "RFC6749-3.1", expected="redirect with code",
+                   actual=outcome.describe() + f" error={outcome.params.get('error')}")
+
+
+@requirement("RFC6749-4.1.2.1", "RFC9207-2")
+def test_consent_denied(target: Target, user_agent: Any) -> None:
+    """A user who denies consent produces ``access_denied`` with ``state`` (and ``iss`` when advertised)."""
+    client = _code_client(target)
+    request, outcome = authorize(target, user_agent, client, consent="deny")
+    if not outcome.consent_form_shown:
+        pytest.skip("the target did not show a consent page, so the user cannot deny")
+    if not outcome.redirected:
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "denying consent did not return to the client",
+                   "RFC6749-4.1.2.1", expected="redirect with error=access_denied", actual=outcome.describe())
+    findings = Findings()
+    findings.check(rfc6749.check_error_response_params, outcome.params, {"access_denied"}, "RFC6749-4.1.2.1")
+    findings.check(rfc6749.check_state_echoed, request.state, outcome.params)
+    advertised = target.metadata.get("authorization_response_iss_parameter_supported") is True
+    findings.check(rfc9207.check_iss_parameter, outcome.params, str(target.metadata.get("issuer")), advertised)
+    findings.raise_if_any()
+
+
+@requirement("OIDCC-3.1.2.6")
+def test_prompt_none_without_session(target: Target, user_agent: Any) -> None:
+    """``prompt=none`` without a session returns ``login_required`` (or its family) and shows no UI."""
+    client = _code_client(target)
+    request = build_authorization_request(target, client, extra={"prompt": "none"})
+    outcome = user_agent().authorize(request.url(), user=None, redirect_uri=request.redirect_uri)
+    if outcome.login_form_shown or outcome.consent_form_shown or not outcome.redirected:
+        raise fail("AUTHZ_PROMPT_NONE_SHOWED_UI",
+                   "prompt=none must not display any authentication or consent user interface",
+                   "OIDCC-3.1.2.6", expected="redirect with error=login_required", actual=outcome.describe())
+    oidc_core.check_login_required_error(outcome.params)
+    rfc6749.check_state_echoed(request.state, outcome.params)
+
+
+@requirement("RFC6749-4.1.2.1")
+def test_error_response_has_no_code(target: Target, user_agent: Any) -> None:
+    """An error response carries no ``code`` and its ``error_description`` uses the allowed characters."""
+    params = _error_outcome(target, user_agent, _code_client(target), {"unsupported_response_type"},
+                            "RFC6749-4.1.2.1", response_type="code_unknown_type")
+    rfc6749.check_error_description_charset(params)
+
+
+@requirement("RFC6749-4.1.2", "RFC6749-10.5")
+def test_code_reuse_refused(target: Target, user_agent: Any) -> None:
+    """A second redemption of the same code is refused with ``invalid_grant``."""
+    client = _code_client(target)
+    flow = complete_code_flow(target, user_agent, client)
+    second = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, label="redeem the same code again")
+    rfc6749.check_token_error_response(second.response.status_code, second.response.headers,
+                                       second.body, "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC6749-4.1.2")
+def test_code_reuse_revokes_tokens(target: Target, user_agent: Any) -> None:
+    """After a code is reused, the tokens issued for it SHOULD be revoked."""
+    client = _code_client(target)
+    flow = complete_code_flow(target, user_agent, client, scope="openid profile")
+    assert flow.token is not None and flow.token.body is not None
+    access_token = str(flow.token.body["access_token"])
+    userinfo = target.endpoint("userinfo_endpoint")
+    before = target.http.get(userinfo, label="userinfo with the first access token",
+                             headers={"Authorization": f"Bearer {access_token}"})
+    if before.status_code != 200:
+        pytest.skip(f"the access token is not usable at userinfo to begin with (HTTP {before.status_code})")
+    redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                code_verifier=flow.request.code_verifier, label="redeem the same code again")
+    after = target.http.get(userinfo, label="userinfo after the code was reused",
+                            headers={"Authorization": f"Bearer {access_token}"})
+    if after.status_code == 200:
+        raise fail("CODE_REUSE_TOKENS_NOT_REVOKED",
+                   "the access token issued for a code stayed valid after the code was reused",
+                   "RFC6749-4.1.2", expected="HTTP 401 at userinfo", actual=f"HTTP {after.status_code}",
+                   level=Level.SHOULD)
+
+
+@requirement("RFC6749-4.1.3")
+def test_code_bound_to_client(target: Target, user_agent: Any) -> None:
+    """A code issued to one client cannot be redeemed by another (``invalid_grant``)."""
+    client = _code_client(target)
+    other = _second_client(target, client)
+    flow = obtain_code(target, user_agent, client)
+    result = redeem_code(target, other, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, label="redeem by another client")
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC6749-4.1.3")
+def test_token_redirect_uri_must_match(target: Target, user_agent: Any) -> None:
+    """A ``redirect_uri`` at the token endpoint that differs from the authorization request is refused."""
+    client = _code_client(target)
+    if len(client.redirect_uris) < 2:
+        other_uri = client.redirect_uris[0].rstrip("/") + "-other"
+    else:
+        other_uri = client.redirect_uris[1]
+    flow = obtain_code(target, user_agent, client)
+    result = redeem_code(target, client, flow.code, redirect_uri=other_uri,
+                         code_verifier=flow.request.code_verifier, label="redeem with a different redirect_uri")
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC6749-4.1.2", "RFC6749-4.1.3")
+@pytest.mark.slow_wait
+def test_expired_code_refused(target: Target, user_agent: Any) -> None:
+    """A code redeemed after its documented lifetime is refused with ``invalid_grant``."""
+    lifetime = target.profile.documented.authorization_code_lifetime_s
+    if lifetime is None:
+        pytest.skip("the profile does not document the authorization code lifetime "
+                    "(documented.authorization_code_lifetime_s)")
+    cap = target.profile.limits.max_expiry_wait_s
+    if lifetime + 1 > cap:
+        pytest.skip(f"waiting {lifetime + 1}s exceeds limits.max_expiry_wait_s={cap}")
+    client = _code_client(target)
+    flow = obtain_code(target, user_agent, client)
+    evidence.mandated_wait(lifetime + 1, f"documented code lifetime {lifetime}s plus 1s")
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, label="redeem an expired code")
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC6749-10.10")
+def test_code_entropy(target: Target, user_agent: Any) -> None:
+    """Authorization codes are unguessable (at least 128 bits of entropy, estimated from samples)."""
+    client = _code_client(target)
+    samples = [obtain_code(target, user_agent, client).code for _ in range(target.profile.limits.entropy_samples)]
+    rfc6749.check_code_entropy(samples)
+
+
+@requirement("RFC6749-5.1")
+def test_token_success_response(target: Target, user_agent: Any) -> None:
+    """A successful token response is JSON with ``access_token``, ``token_type``, ``expires_in``, no-store."""
+    flow = complete_code_flow(target, user_agent, _code_client(target))
+    assert flow.token is not None
+    rfc6749.check_token_success_response(flow.token.response.status_code, flow.token.response.headers,
+                                         flow.token.body)
+
+
+@requirement("RFC6749-5.2")
+def test_token_error_response_format(target: Target, user_agent: Any) -> None:
+    """An invalid code gets HTTP 400, JSON and ``invalid_grant``."""
+    client = _code_client(target)
+    result = redeem_code(target, client, "not-a-code-" + "x" * 20, redirect_uri=client.redirect_uris[0],
+                         code_verifier=None, label="redeem a made-up code")
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC6749-10.5", "RFC9700-4.5")
+def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
+    """Two simultaneous redemptions of one code: at most one succeeds."""
+    client = _code_client(target)
+    flow = obtain_code(target, user_agent, client)
+
+    def redeem(_: int) -> bool:
+        result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                             code_verifier=flow.request.code_verifier, label="parallel redemption")
+        return result.ok
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        # each thread records into this check's evidence log
+        futures = [pool.submit(contextvars.copy_context().run, redeem, i) for i in range(2)]
+        successes = sum(f.result() for f in futures)
+    if successes > 1:
+        raise fail("CODE_PARALLEL_REDEMPTION", "both parallel redemptions of one code returned tokens",
+                   "RFC6749-10.5", expected="at most one success", actual=f"{successes} successes")

@@ -1,0 +1,1 @@
+"""Discovery suite: RFC 8414 and OpenID Connect Discovery 1.0."""

@@ -1,0 +1,180 @@
+"""PKCE (RFC 7636) and the RFC 9700 rules on PKCE downgrade."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.token import redeem_code
+from harness.profile import Client
+from harness.results import Level, fail
+from harness.specs import rfc6749, rfc7636
+from harness.target import Target
+
+requirement = pytest.mark.requirement
+
+
+def _client(target: Target) -> Client:
+    return target.pick_client(purpose="PKCE checks", confidential=True, require_pkce=False)
+
+
+def _s256_supported(target: Target) -> None:
+    methods = target.metadata.get("code_challenge_methods_supported")
+    documented = target.profile.documented.pkce_methods
+    if not (isinstance(methods, list) and "S256" in methods) and not (documented and "S256" in documented):
+        pytest.skip("the target neither advertises nor documents PKCE S256")
+
+
+def _refused_at_token(result: Any, requirement_id: str = "RFC7636-4.6") -> None:
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       "invalid_grant", basic_auth_used=False)
+
+
+@requirement("RFC7636-4.6")
+def test_s256_round_trip(target: Target, user_agent: Any) -> None:
+    """A code requested with an S256 challenge is redeemed with the matching verifier."""
+    _s256_supported(target)
+    complete_code_flow(target, user_agent, _client(target), pkce="S256")
+
+
+@requirement("RFC8414-2", "RFC7636-4.2")
+def test_s256_advertised(target: Target) -> None:
+    """``code_challenge_methods_supported`` lists S256 (absence means "no PKCE support")."""
+    rfc7636.check_s256_advertised(target.metadata)
+
+
+@requirement("RFC7636-4.6")
+def test_wrong_verifier_refused(target: Target, user_agent: Any) -> None:
+    """A verifier that does not match the challenge is refused with ``invalid_grant``."""
+    _s256_supported(target)
+    client = _client(target)
+    flow = obtain_code(target, user_agent, client, pkce="S256")
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=rfc7636.make_verifier(), label="redeem with a wrong verifier")
+    _refused_at_token(result)
+
+
+@requirement("RFC7636-4.6", "RFC9700-2.1.1")
+def test_missing_verifier_refused(target: Target, user_agent: Any) -> None:
+    """A code issued for a challenge cannot be redeemed without a verifier."""
+    _s256_supported(target)
+    client = _client(target)
+    flow = obtain_code(target, user_agent, client, pkce="S256")
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=None, label="redeem without a verifier")
+    _refused_at_token(result)
+
+
+@requirement("RFC9700-4.8.2")
+def test_verifier_without_challenge_refused(target: Target, user_agent: Any) -> None:
+    """A verifier sent for a code issued without a challenge is refused (PKCE downgrade)."""
+    client = _client(target)
+    flow = obtain_code(target, user_agent, client, pkce="none")
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=rfc7636.make_verifier(), label="redeem with a verifier but no challenge")
+    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
+                                       {"invalid_grant", "invalid_request"}, basic_auth_used=False)
+
+
+@requirement("RFC7636-4.6")
+def test_challenge_used_as_verifier_refused(target: Target, user_agent: Any) -> None:
+    """Sending the S256 challenge itself as the verifier (a plain downgrade) is refused."""
+    _s256_supported(target)
+    client = _client(target)
+    flow = obtain_code(target, user_agent, client, pkce="S256")
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.params["code_challenge"],
+                         label="redeem with the challenge as verifier")
+    _refused_at_token(result)
+
+
+@requirement("RFC7636-4.4.1", "RFC7636-4.3")
+def test_plain_refused_when_not_supported(target: Target, user_agent: Any) -> None:
+    """Where only S256 is supported, ``code_challenge_method=plain`` is refused with ``invalid_request``."""
+    methods = target.metadata.get("code_challenge_methods_supported") or []
+    if "plain" in methods:
+        pytest.skip("the target advertises plain; refusing it is not required")
+    request, outcome = authorize(target, user_agent, _client(target), pkce="plain")
+    if not outcome.redirected:
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "the PKCE error was not returned to the client",
+                   "RFC7636-4.4.1", expected="redirect with error=invalid_request", actual=outcome.describe())
+    rfc6749.check_error_response_params(outcome.params, {"invalid_request"}, "RFC7636-4.4.1")
+
+
+@requirement("RFC7636-4.3", "RFC7636-4.4.1")
+def test_challenge_without_method_defaults_to_plain(target: Target, user_agent: Any) -> None:
+    """A challenge without a method means ``plain``: refused where plain is unsupported."""
+    methods = target.metadata.get("code_challenge_methods_supported") or []
+    if "plain" in methods:
+        pytest.skip("the target advertises plain")
+    request, outcome = authorize(target, user_agent, _client(target), pkce="S256",
+                                 drop=("code_challenge_method",))
+    if outcome.redirected and "code" in outcome.params:
+        raise fail("PKCE_IMPLICIT_PLAIN_ACCEPTED",
+                   "a challenge without code_challenge_method (which defaults to plain) was accepted "
+                   "although the server supports only S256", "RFC7636-4.4.1",
+                   expected="error=invalid_request", actual="code issued")
+    if outcome.redirected:
+        rfc6749.check_error_response_params(outcome.params, {"invalid_request"}, "RFC7636-4.4.1")
+
+
+def _require_pkce_client(target: Target, *, public: bool) -> Client:
+    for client in target.profile.clients:
+        if not client.use_in_suites or "authorization_code" not in client.grant_types:
+            continue
+        doc = client.documented
+        if doc.require_par or doc.require_signed_requests or doc.require_jarm:
+            continue
+        if client.is_public == public and (public or doc.require_pkce):
+            return client
+    pytest.skip("the profile has no " + ("public client" if public else "client documented to require PKCE"))
+
+
+@requirement("RFC7636-4.4.1", "RFC9700-2.1.1")
+def test_public_client_without_challenge_refused(target: Target, user_agent: Any) -> None:
+    """A public client's request without ``code_challenge`` is refused with ``invalid_request``."""
+    client = _require_pkce_client(target, public=True)
+    request, outcome = authorize(target, user_agent, client, pkce="none")
+    _check_pkce_required_refusal(outcome, "RFC7636-4.4.1")
+
+
+@requirement("DOC-require_pkce", "RFC7636-4.4.1")
+def test_documented_require_pkce_enforced(target: Target, user_agent: Any) -> None:
+    """A client documented as "Require PKCE" cannot obtain a code without a challenge."""
+    client = _require_pkce_client(target, public=False)
+    request, outcome = authorize(target, user_agent, client, pkce="none")
+    _check_pkce_required_refusal(outcome, "DOC-require_pkce")
+
+
+def _check_pkce_required_refusal(outcome: Any, requirement_id: str) -> None:
+    if outcome.redirected and "code" in outcome.params:
+        raise fail("PKCE_NOT_REQUIRED", "a code was issued without a code_challenge although PKCE is required",
+                   requirement_id, expected="error=invalid_request", actual="code issued")
+    if not outcome.redirected:
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "the PKCE error was not returned to the client",
+                   "RFC7636-4.4.1", expected="redirect with error=invalid_request", actual=outcome.describe())
+    rfc6749.check_error_response_params(outcome.params, {"invalid_request"}, "RFC7636-4.4.1")
+
+
+def _verifier_of_length(length: int) -> str:
+    return (rfc7636.make_verifier(128) * 2)[:length]
+
+
+@pytest.mark.parametrize("length", [42, 129])
+@requirement("RFC7636-4.1")
+def test_verifier_length_bounds(target: Target, user_agent: Any, length: int) -> None:
+    """A verifier shorter than 43 or longer than 128 characters SHOULD be refused even if its hash matches."""
+    _s256_supported(target)
+    client = _client(target)
+    verifier = _verifier_of_length(length)
+    flow = obtain_code(target, user_agent, client, pkce="S256",
+                       extra={"code_challenge": rfc7636.s256_challenge(verifier)})
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=verifier, label=f"redeem with a {length}-character verifier")
+    if result.ok:
+        raise fail("PKCE_VERIFIER_LENGTH_UNCHECKED",
+                   f"a {length}-character code_verifier was accepted; RFC 7636 §4.1 bounds it to 43..128",
+                   "RFC7636-4.1", expected="invalid_grant or invalid_request", actual="tokens issued",
+                   level=Level.SHOULD)

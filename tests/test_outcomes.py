@@ -1,0 +1,122 @@
+"""The outcome mapping: how a check ends decides passed/failed/warning/skipped/broken/review."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.reporting.summary import exit_code
+from harness.results import CheckFailed, CheckRecord, Finding, Level, Outcome, fail, outcome_for_findings
+
+SUITE = '''
+import pytest
+from harness.results import fail, Level, NeedsReview, HarnessError, TargetUnreachable
+from harness.target import NotApplicable
+
+requirement = pytest.mark.requirement
+
+@requirement("RFC6749-4.1.2")
+def test_passes():
+    """A check that passes."""
+
+@requirement("RFC6749-4.1.2")
+def test_must_fails():
+    raise fail("X_MUST", "broke a MUST", "RFC6749-4.1.2", expected=1, actual=2)
+
+@requirement("RFC6749-5.1")
+def test_should_warns():
+    raise fail("X_SHOULD", "broke a SHOULD", "RFC6749-5.1", level=Level.SHOULD)
+
+@requirement("RFC9126-2.2")
+def test_not_applicable():
+    raise NotApplicable("no PAR endpoint")
+
+@requirement("RFC9126-2.2")
+def test_pytest_skip():
+    pytest.skip("not documented")
+
+@requirement("OIDCC-3.1.2.6")
+def test_review():
+    raise NeedsReview("look at the screenshot")
+
+@requirement("RFC6749-4.1.2")
+def test_harness_error():
+    raise HarnessError("profile client missing")
+
+@requirement("RFC6749-4.1.2")
+def test_unreachable():
+    raise TargetUnreachable("connection refused")
+
+@requirement("RFC6749-4.1.2")
+def test_plain_bug():
+    {}["missing"]
+
+@pytest.fixture
+def broken_fixture():
+    raise TargetUnreachable("setup could not reach target")
+
+@requirement("RFC6749-4.1.2")
+def test_setup_broken(broken_fixture):
+    pass
+'''
+
+
+@pytest.fixture
+def run_results(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest_inprocess("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
+    data = json.loads((pytester.path / "out" / "results.json").read_text())
+    result.assert_outcomes(passed=3, failed=4, skipped=2, errors=1)
+    return {c["id"].split(".", 1)[1]: c for c in data["checks"]}
+
+
+def test_outcome_mapping(run_results: dict[str, dict[str, object]]) -> None:
+    outcomes = {name: check["outcome"] for name, check in run_results.items()}
+    assert outcomes == {
+        "passes": "passed", "must_fails": "failed", "should_warns": "warning",
+        "not_applicable": "skipped", "pytest_skip": "skipped", "review": "review",
+        "harness_error": "broken", "unreachable": "broken", "plain_bug": "broken", "setup_broken": "broken",
+    }
+
+
+def test_failure_record_carries_requirement_and_values(run_results: dict[str, dict[str, object]]) -> None:
+    check = run_results["must_fails"]
+    assert check["requirements"] == ["RFC6749-4.1.2"]
+    finding = check["findings"][0]  # type: ignore[index]
+    assert finding["code"] == "X_MUST" and finding["expected"] == 1 and finding["actual"] == 2
+    assert run_results["not_applicable"]["message"] == "no PAR endpoint"
+    assert run_results["passes"]["title"] == "A check that passes."
+
+
+def test_unknown_requirement_prefix_rejected(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad='''
+import pytest
+@pytest.mark.requirement("RCF6749-4.1")
+def test_x():
+    pass
+''')
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown prefix 'RCF6749'*"])
+
+
+def test_findings_levels() -> None:
+    must = Finding("A", "m", "RFC6749-5.2")
+    should = Finding("B", "m", "RFC6749-5.1", level=Level.SHOULD)
+    assert outcome_for_findings([]) is Outcome.PASSED
+    assert outcome_for_findings([should]) is Outcome.WARNING
+    assert outcome_for_findings([should, must]) is Outcome.FAILED
+    with pytest.raises(ValueError):
+        CheckFailed()
+    assert "expected: 'x'" in str(fail("C", "msg", "RFC6749-5.2", expected="x", actual="y"))
+
+
+def _record(outcome: Outcome) -> CheckRecord:
+    return CheckRecord(id="s.x", suite="s", title="t", outcome=outcome, requirements=[])
+
+
+def test_exit_codes() -> None:
+    assert exit_code([_record(Outcome.PASSED), _record(Outcome.WARNING), _record(Outcome.SKIPPED)]) == 0
+    assert exit_code([_record(Outcome.FAILED), _record(Outcome.BROKEN)]) == 1
+    assert exit_code([_record(Outcome.BROKEN), _record(Outcome.PASSED)]) == 3
