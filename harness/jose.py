@@ -106,7 +106,7 @@ class MalformedToken(JoseError):
 
 
 class InvalidHeader(JoseError):
-    """The JOSE header is unusable: bad ``crit``, wrongly typed registered member, …"""
+    """The JOSE header is unusable (bad ``crit``, wrongly typed registered member…)."""
 
     code = "invalid_header"
 
@@ -500,9 +500,11 @@ _KINDS: Final[dict[str, tuple[str, str | int]]] = {
 
 def generate_key(kind: str, *, label: str = "default", use: str | None = None,
                  fresh: bool = False) -> Key:
-    """A private key of ``kind`` (``RSA``, ``RSA-1024``…``RSA-4096``, ``EC``/``P-256``,
-    ``P-384``, ``P-521``, ``Ed25519``, ``Ed448``, ``X25519``, ``oct``/``oct-256``…).
+    """A private key of ``kind``, generated once and cached.
 
+    Kinds: ``RSA`` (2048), ``RSA-1024``…``RSA-4096``, ``EC``/``P-256``, ``P-384``,
+    ``P-521``, ``secp256k1``, ``Ed25519``, ``Ed448``, ``X25519``, ``X448``,
+    ``oct``/``oct-128``…``oct-512``.
     Keys are cached per ``(kind, label, use)`` so tests do not regenerate RSA keys; pass
     another ``label`` for a distinct key, or ``fresh=True`` to bypass the cache. The key's
     ``kid`` is its RFC 7638 thumbprint.

@@ -1,0 +1,403 @@
+"""RFC 6749 (OAuth 2.0): authorization responses, token responses, errors, credential guessing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from harness.results import Findings, HarnessError, Level, fail
+from harness.specs._entropy import EntropyEstimate, estimate_entropy
+from harness.specs._findings import finding
+from harness.specs._http import (
+    Body,
+    Headers,
+    chars_outside,
+    code_points,
+    directive_names,
+    header_value,
+    header_values,
+    media_type,
+    parse_json,
+)
+
+__all__ = [
+    "AUTHORIZATION_ERRORS",
+    "EXTENSION_ERRORS",
+    "TOKEN_ERRORS",
+    "check_code_entropy",
+    "check_code_in_query_only",
+    "check_error_code_value",
+    "check_error_description_charset",
+    "check_error_response_params",
+    "check_redirect_not_followed_to",
+    "check_state_echoed",
+    "check_token_error_response",
+    "check_token_success_response",
+    "estimate_entropy_bits",
+    "describe_entropy",
+]
+
+#: RFC 6749 §4.1.2.1 error codes of the authorization endpoint.
+AUTHORIZATION_ERRORS: frozenset[str] = frozenset({
+    "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable",
+})
+#: RFC 6749 §5.2 error codes of the token endpoint.
+TOKEN_ERRORS: frozenset[str] = frozenset({
+    "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+    "unsupported_grant_type", "invalid_scope",
+})
+#: Error codes registered by extensions (OIDC Core §3.1.2.6, RFC 9101, RFC 8628, RFC 9449,
+#: RFC 8707, RFC 9396, RFC 6750, RFC 7009, CIBA).
+EXTENSION_ERRORS: frozenset[str] = frozenset({
+    "interaction_required", "login_required", "account_selection_required", "consent_required",
+    "invalid_request_uri", "invalid_request_object", "request_not_supported",
+    "request_uri_not_supported", "registration_not_supported", "authorization_pending",
+    "slow_down", "access_denied", "expired_token", "invalid_dpop_proof", "use_dpop_nonce",
+    "invalid_target", "invalid_authorization_details", "invalid_token", "insufficient_scope",
+    "unsupported_token_type", "unknown_user_id", "expired_login_hint_token",
+    "missing_user_code", "invalid_user_code", "invalid_binding_message", "transaction_failed",
+})
+
+# RFC 6749 §4.1.2.1 / §5.2 character sets.
+_ERROR_CHARS = code_points((0x20, 0x21), (0x23, 0x5B), (0x5D, 0x7E))
+_ERROR_URI_CHARS = code_points((0x21, 0x21), (0x23, 0x5B), (0x5D, 0x7E))
+
+
+def check_state_echoed(sent: str | None, params: Mapping[str, str], *,
+                       requirement: str = "RFC6749-4.1.2") -> None:
+    """RFC 6749 §4.1.2 / §4.1.2.1, ``state``.
+
+    "REQUIRED if the "state" parameter was present in the client authorization request.
+    The exact value received from the client."
+    """
+    if sent is None:
+        return
+    if "state" not in params:
+        raise fail("STATE_MISSING", "the response does not carry the state the client sent",
+                   requirement, expected=sent, actual=None)
+    if params["state"] != sent:
+        raise fail("STATE_MISMATCH", "state differs from the value the client sent",
+                   requirement, expected=sent, actual=params["state"])
+
+
+def check_code_in_query_only(query_params: Mapping[str, str],
+                             fragment_params: Mapping[str, str]) -> str:
+    """RFC 6749 §4.1.2: the code travels in the query; return it.
+
+    "the authorization server issues an authorization code and delivers it to the client by
+    adding the following parameters to the query component of the redirection URI using
+    the "application/x-www-form-urlencoded" format"
+    """
+    findings = Findings()
+    if "code" in fragment_params:
+        findings.add(finding("CODE_IN_FRAGMENT", "the authorization code appears in the fragment",
+                             "RFC6749-4.1.2", "query only", "fragment"))
+    code = query_params.get("code")
+    if not code:
+        findings.add(finding("CODE_NOT_IN_QUERY", "no authorization code in the query component",
+                             "RFC6749-4.1.2", "code=…", sorted(query_params)))
+    findings.raise_if_any()
+    assert code is not None
+    return code
+
+
+def check_error_response_params(params: Mapping[str, str], expected_errors: str | Collection[str],
+                                requirement: str = "RFC6749-4.1.2.1") -> str:
+    """RFC 6749 §4.1.2.1: an error response names the right error and carries no code.
+
+    "error REQUIRED. A single ASCII [USASCII] error code from the following: …" — an error
+    response is made of ``error``, ``error_description``, ``error_uri`` and ``state``, so an
+    authorization ``code`` or ``access_token`` must not accompany it. Returns the error.
+    """
+    expected = {expected_errors} if isinstance(expected_errors, str) else set(expected_errors)
+    findings = Findings()
+    for leaked in ("code", "access_token", "id_token"):
+        if leaked in params:
+            findings.add(finding("ERROR_RESPONSE_HAS_CREDENTIAL",
+                                 f"an error response also carries {leaked!r}", "RFC6749-4.1.2.1",
+                                 "no credential", leaked))
+    error = params.get("error")
+    if not error:
+        findings.add(finding("ERROR_MISSING", "the response has no error parameter", requirement,
+                             sorted(expected), dict(params)))
+    elif error not in expected:
+        findings.add(finding("ERROR_UNEXPECTED", f"error is {error!r}", requirement,
+                             sorted(expected), error))
+    findings.raise_if_any()
+    assert error is not None
+    return error
+
+
+def check_error_description_charset(params: Mapping[str, Any], *,
+                                    requirement: str = "RFC6749-4.1.2.1") -> None:
+    """RFC 6749 §4.1.2.1 / §5.2: characters allowed in ``error``, ``error_description``, ``error_uri``.
+
+    "Values for the "error_description" parameter MUST NOT include characters outside the
+    set %x20-21 / %x23-5B / %x5D-7E." and "Values for the "error_uri" parameter MUST conform
+    to the URI-reference syntax and thus MUST NOT include characters outside the set %x21 /
+    %x23-5B / %x5D-7E." (the same set as ``error_description`` applies to ``error``).
+    """
+    findings = Findings()
+    for name, allowed, code in (("error", _ERROR_CHARS, "ERROR_CODE_CHARSET"),
+                                ("error_description", _ERROR_CHARS, "ERROR_DESCRIPTION_CHARSET"),
+                                ("error_uri", _ERROR_URI_CHARS, "ERROR_URI_CHARSET")):
+        value = params.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            findings.add(finding(code, f"{name} is not a string", requirement, "string", value))
+            continue
+        bad = chars_outside(value, allowed)
+        if bad:
+            findings.add(finding(code, f"{name} contains characters outside the allowed set",
+                                 requirement, "%x21 / %x23-5B / %x5D-7E" if name == "error_uri"
+                                 else "%x20-21 / %x23-5B / %x5D-7E", bad))
+    findings.raise_if_any()
+
+
+def check_error_code_value(error: str, *, endpoint: str = "authorization",
+                           extra: Collection[str] = (),
+                           requirement: str | None = None) -> None:
+    """RFC 6749 §4.1.2.1 / §5.2 / §8.5: the ``error`` value is one the specifications define.
+
+    "error REQUIRED. A single ASCII [USASCII] error code from the following: …" and §8.5
+    "Extension error codes MUST be registered … if the extension they are used in
+    conjunction with is a registered access token type, a registered endpoint parameter, or
+    an extension grant type." An unknown code is reported as SHOULD: it may belong to an
+    unregistered extension. ``endpoint`` is ``authorization`` or ``token``.
+    """
+    if endpoint not in ("authorization", "token"):
+        raise ValueError(f"endpoint must be 'authorization' or 'token', not {endpoint!r}")
+    req = requirement or ("RFC6749-4.1.2.1" if endpoint == "authorization" else "RFC6749-5.2")
+    check_error_description_charset({"error": error}, requirement=req)
+    base = AUTHORIZATION_ERRORS if endpoint == "authorization" else TOKEN_ERRORS
+    if error not in base | EXTENSION_ERRORS | set(extra):
+        raise fail("ERROR_CODE_UNREGISTERED", f"error {error!r} is not a defined error code",
+                   "RFC6749-8.5", expected=sorted(base), actual=error, level=Level.SHOULD)
+
+
+def check_token_success_response(status: int, headers: Headers, body: Body, *,
+                                 requested_scope: str | None = None,
+                                 granted_scope: str | None = None) -> dict[str, Any]:
+    """RFC 6749 §5.1: a successful token response; return the parsed JSON.
+
+    "constructs the response by adding the following parameters to the entity-body of the
+    HTTP response with a 200 (OK) status code"; "The parameters are included in the
+    entity-body of the HTTP response using the "application/json" media type";
+    access_token "REQUIRED"; token_type "REQUIRED"; expires_in "RECOMMENDED"; scope
+    "OPTIONAL, if identical to the scope requested by the client; otherwise, REQUIRED";
+    "The authorization server MUST include the HTTP "Cache-Control" response header field
+    [RFC2616] with a value of "no-store" in any response containing tokens, credentials,
+    or other sensitive information, as well as the "Pragma" response header field
+    [RFC2616] with a value of "no-cache"."
+
+    ``Pragma`` is checked as SHOULD: it is an HTTP/1.0 mechanism that RFC 9111 §5.4
+    deprecates, and the OAuth 2.1 draft drops it; ``Cache-Control: no-store`` remains
+    MUST. ``granted_scope`` (e.g. from introspection) enables the scope rule.
+    """
+    findings = Findings()
+    if status != 200:
+        findings.add(finding("TOKEN_STATUS_NOT_200", "token response status is not 200",
+                              "RFC6749-5.1", 200, status))
+    if media_type(headers) != "application/json":
+        findings.add(finding("TOKEN_CONTENT_TYPE", "token response is not application/json",
+                              "RFC6749-5.1", "application/json",
+                              header_value(headers, "content-type")))
+    _check_no_store(headers, findings)
+    data, problem = parse_json(body)
+    if not isinstance(data, Mapping):
+        findings.add(finding("TOKEN_BODY_NOT_JSON_OBJECT", "token response body is not a JSON "
+                              "object", "RFC6749-5.1", "JSON object", problem or type(data).__name__))
+        findings.raise_if_any()
+        return {}
+    _check_token_members(dict(data), requested_scope, granted_scope, findings)
+    findings.raise_if_any()
+    return dict(data)
+
+
+def _check_no_store(headers: Headers, findings: Findings) -> None:
+    cache_control = header_value(headers, "cache-control")
+    if "no-store" not in directive_names(cache_control):
+        findings.add(finding("TOKEN_CACHE_CONTROL", "Cache-Control lacks no-store",
+                              "RFC6749-5.1", "no-store", cache_control))
+    pragma = header_value(headers, "pragma")
+    if "no-cache" not in directive_names(pragma):
+        findings.add(finding("TOKEN_PRAGMA", "Pragma: no-cache is missing (RFC 6749 §5.1; "
+                              "deprecated by RFC 9111, hence a warning)", "RFC6749-5.1",
+                              "no-cache", pragma, Level.SHOULD))
+
+
+def _check_token_members(data: dict[str, Any], requested_scope: str | None,
+                         granted_scope: str | None, findings: Findings) -> None:
+    for member in ("access_token", "token_type"):
+        value = data.get(member)
+        if not isinstance(value, str) or not value:
+            findings.add(finding(f"TOKEN_{member.upper()}_MISSING",
+                                  f"{member} is missing or not a non-empty string",
+                                  "RFC6749-5.1", "non-empty string", value))
+    if "expires_in" not in data:
+        findings.add(finding("TOKEN_EXPIRES_IN_MISSING", "expires_in is RECOMMENDED",
+                              "RFC6749-5.1", "a number of seconds", None, Level.SHOULD))
+    elif isinstance(data["expires_in"], bool) or not isinstance(data["expires_in"], (int, float)):
+        findings.add(finding("TOKEN_EXPIRES_IN_INVALID", "expires_in is not a JSON number",
+                              "RFC6749-5.1", "number", data["expires_in"]))
+    scope = data.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        findings.add(finding("TOKEN_SCOPE_NOT_STRING", "scope is not a space-delimited "
+                              "string", "RFC6749-3.3", "string", scope))
+    if (scope is None and granted_scope is not None and requested_scope is not None
+            and set(granted_scope.split()) != set(requested_scope.split())):
+        findings.add(finding("TOKEN_SCOPE_MISSING", "the granted scope differs from the "
+                              "requested one but the response has no scope", "RFC6749-5.1",
+                              granted_scope, None))
+
+
+def check_token_error_response(status: int, headers: Headers, body: Body,
+                               expected_error: str | Collection[str], *, basic_auth_used: bool,
+                               auth_scheme: str = "Basic",
+                               requirement: str = "RFC6749-5.2") -> dict[str, Any]:
+    """RFC 6749 §5.2: a token endpoint error response; return the parsed JSON.
+
+    "The authorization server responds with an HTTP 400 (Bad Request) status code (unless
+    specified otherwise)"; for invalid_client "If the client attempted to authenticate via
+    the "Authorization" request header field, the authorization server MUST respond with
+    an HTTP 401 (Unauthorized) status code and include the "WWW-Authenticate" response
+    header field matching the authentication scheme used by the client."; "The parameters
+    are included in the entity-body of the HTTP response using the "application/json"
+    media type". ``requirement`` is cited when the request was accepted or the error value
+    is wrong (e.g. ``RFC7636-4.6`` for a wrong code_verifier).
+    """
+    expected = {expected_error} if isinstance(expected_error, str) else set(expected_error)
+    if 200 <= status < 300:
+        raise fail("TOKEN_REQUEST_ACCEPTED", "the token endpoint accepted a request it must "
+                   "refuse", requirement, expected=sorted(expected), actual=status)
+    findings = Findings()
+    data, problem = parse_json(body)
+    error = data.get("error") if isinstance(data, Mapping) else None
+    _check_error_status(status, headers, error, basic_auth_used, auth_scheme, findings)
+    if media_type(headers) != "application/json":
+        findings.add(finding("TOKEN_ERROR_CONTENT_TYPE", "error response is not "
+                              "application/json", "RFC6749-5.2", "application/json",
+                              header_value(headers, "content-type")))
+    if not isinstance(data, Mapping):
+        findings.add(finding("TOKEN_ERROR_BODY_NOT_JSON_OBJECT", "error body is not a JSON "
+                              "object", "RFC6749-5.2", "JSON object", problem))
+    elif not isinstance(error, str):
+        findings.add(finding("TOKEN_ERROR_MISSING", "error body has no error member",
+                              "RFC6749-5.2", sorted(expected), dict(data)))
+    else:
+        if error not in expected:
+            findings.add(finding("TOKEN_ERROR_WRONG_CODE", f"error is {error!r}", requirement,
+                                  sorted(expected), error))
+        findings.check(check_error_description_charset, data, requirement="RFC6749-5.2")
+    findings.raise_if_any()
+    return dict(data) if isinstance(data, Mapping) else {}
+
+
+def _check_error_status(status: int, headers: Headers, error: Any, basic_auth_used: bool,
+                        auth_scheme: str, findings: Findings) -> None:
+    if error == "invalid_client" and basic_auth_used:
+        if status != 401:
+            findings.add(finding("TOKEN_ERROR_STATUS", "invalid_client after header "
+                                  "authentication must be 401", "RFC6749-5.2", 401, status))
+        challenges = header_values(headers, "www-authenticate")
+        schemes = {c.strip().split(" ", 1)[0].split(",", 1)[0].lower() for c in challenges}
+        if auth_scheme.lower() not in schemes:
+            findings.add(finding("TOKEN_ERROR_WWW_AUTHENTICATE", f"no WWW-Authenticate "
+                                  f"challenge for the {auth_scheme} scheme the client used",
+                                  "RFC6749-5.2", auth_scheme, challenges or None))
+    elif error == "invalid_client":
+        if status not in (400, 401):
+            findings.add(finding("TOKEN_ERROR_STATUS", "invalid_client must be 400 or 401",
+                                  "RFC6749-5.2", [400, 401], status))
+    elif status != 400:
+        findings.add(finding("TOKEN_ERROR_STATUS", "token error responses use HTTP 400",
+                              "RFC6749-5.2", 400, status))
+
+
+def estimate_entropy_bits(samples: Sequence[str]) -> float:
+    """Upper-bound entropy (bits) of one value, from several samples of it.
+
+    See :mod:`harness.specs._entropy` for the method and its limits: the result is the
+    capacity of the observed format after removing constant parts (0 when a value repeats).
+    """
+    return estimate_entropy(samples).bits
+
+
+def describe_entropy(samples: Sequence[str]) -> EntropyEstimate:
+    """The full estimate behind :func:`estimate_entropy_bits` (for evidence)."""
+    return estimate_entropy(samples)
+
+
+def check_code_entropy(samples: Sequence[str], min_bits: float = 128, *,
+                       recommended_bits: float = 160, label: str = "authorization code",
+                       requirement: str = "RFC6749-10.10") -> float:
+    """RFC 6749 §10.10: generated credentials must not be guessable; return the estimate.
+
+    "The probability of an attacker guessing generated tokens (and other credentials not
+    intended for handling by end-users) MUST be less than or equal to 2^(-128) and SHOULD
+    be less than or equal to 2^(-160)."
+
+    A repeated value or a counter-like series fails outright. The estimate is an upper
+    bound (see :mod:`harness.specs._entropy`), so a failure is conclusive while a pass only
+    means the format can carry enough entropy. Give at least five samples.
+    """
+    try:
+        estimate = estimate_entropy(samples)
+    except ValueError as exc:
+        raise HarnessError(str(exc)) from exc
+    if estimate.repeated:
+        raise fail("CODE_REPEATED", f"the same {label} was issued twice", requirement,
+                   expected="distinct values", actual=list(samples))
+    if estimate.counter_like:
+        raise fail("CODE_PREDICTABLE", f"{label} values look sequential: {estimate.describe()}",
+                   requirement, expected=f">= {min_bits} bits", actual=round(estimate.bits, 1))
+    if estimate.bits < min_bits:
+        raise fail("CODE_ENTROPY_LOW", f"{label} carries too little entropy: "
+                   f"{estimate.describe()}", requirement, expected=f">= {min_bits} bits",
+                   actual=round(estimate.bits, 1))
+    if estimate.bits < recommended_bits:
+        raise fail("CODE_ENTROPY_BELOW_RECOMMENDED", f"{label} entropy is below the "
+                   f"recommended level: {estimate.describe()}", requirement,
+                   expected=f">= {recommended_bits} bits", actual=round(estimate.bits, 1),
+                   level=Level.SHOULD)
+    return estimate.bits
+
+
+def check_redirect_not_followed_to(status: int, location: str | None, forbidden_uri: str, *,
+                                   body: str | None = None,
+                                   requirement: str = "RFC6749-3.1.2.4") -> None:
+    """RFC 6749 §3.1.2.4 / §4.1.2.1: never redirect to an invalid redirection URI.
+
+    "If an authorization request fails validation due to a missing, invalid, or
+    mismatching redirection URI, the authorization server SHOULD inform the resource owner
+    of the error and MUST NOT automatically redirect the user-agent to the invalid
+    redirection URI." A redirect counts when its target has the forbidden URI's scheme,
+    host, port and path and carries every query parameter of the forbidden URI (so a
+    redirect to the *registered* URI with an error is not mistaken for one); an
+    auto-posting form (``form_post``) aimed at the forbidden URI counts too.
+    """
+    if 300 <= status < 400 and location and _targets(location, forbidden_uri):
+        raise fail("REDIRECTED_TO_INVALID_URI", "the server redirected to a redirection URI "
+                   "it should have refused", requirement, expected="no redirect to it",
+                   actual=location)
+    if body and status == 200:
+        lowered = body.lower()
+        for variant in (forbidden_uri, forbidden_uri.replace("&", "&amp;")):
+            if f'action="{variant.lower()}' in lowered or f"action='{variant.lower()}" in lowered:
+                raise fail("REDIRECTED_TO_INVALID_URI", "the server posts a form to a "
+                           "redirection URI it should have refused", requirement,
+                           expected="no form aimed at it", actual=forbidden_uri)
+
+
+def _targets(url: str, forbidden: str) -> bool:
+    a, b = urlsplit(url), urlsplit(forbidden)
+    if (a.scheme.lower(), a.netloc.lower(), a.path or "/") != (
+            b.scheme.lower(), b.netloc.lower(), b.path or "/"):
+        return False
+    return set(parse_qsl(b.query, keep_blank_values=True)) <= set(
+        parse_qsl(a.query, keep_blank_values=True))
+
+
