@@ -1,0 +1,110 @@
+"""RFC 7517 (JSON Web Key): the JWK Set a server publishes at its ``jwks_uri``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from harness.results import Findings, Level, fail
+from harness.specs._findings import finding
+
+__all__ = ["PRIVATE_MEMBERS", "check_jwks_document"]
+
+#: Members that carry private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4;
+#: RFC 8037 §2).
+PRIVATE_MEMBERS: dict[str, tuple[str, ...]] = {
+    "RSA": ("d", "p", "q", "dp", "dq", "qi", "oth"),
+    "EC": ("d",),
+    "OKP": ("d",),
+    "oct": ("k",),
+}
+_ENC_ALGS = ("RSA1_5", "RSA-OAEP", "ECDH-ES", "A128KW", "A192KW", "A256KW", "dir")
+
+
+def check_jwks_document(jwks: Any, *, use_requirement: str = "RFC8414-2") -> None:
+    """RFC 7517 §5 / §4.5 / §9.2: a published JWK Set is well formed and public.
+
+    §5: "The JSON object MUST have a "keys" member, with its value being an array of JWKs."
+    §4.1: "The "kty" (key type) parameter … MUST be present in a JWK." §4.5: "When "kid"
+    values are used within a JWK Set, different keys within the JWK Set SHOULD use distinct
+    "kid" values." (keys of different ``kty`` may share one). §9.2: "Private and symmetric
+    decryption keys must be protected from disclosure to unintended parties" — a published
+    set with private members (``d``, ``p``, ``q``, ``dp``, ``dq``, ``qi``, ``k``) discloses
+    them, so this is a failure although the sentence's "must" is lower case. RFC 8414 §2 /
+    OIDC Discovery §3 (``use_requirement``): "When both signing and encryption keys are
+    made available, a "use" (public key use) parameter value is REQUIRED for all keys in
+    the referenced JWK Set". OIDC Core §10.1: "If there are multiple keys in the referenced
+    JWK Set document, a kid value MUST be provided in the JOSE Header" — keys without
+    ``kid`` in a multi-key set make that impossible (warning).
+    """
+    if not isinstance(jwks, Mapping):
+        raise fail("JWKS_NOT_OBJECT", "the JWK Set is not a JSON object", "RFC7517-5",
+                   expected="JSON object", actual=type(jwks).__name__)
+    keys = jwks.get("keys")
+    if not isinstance(keys, list):
+        raise fail("JWKS_KEYS_MISSING", "the JWK Set has no keys array", "RFC7517-5",
+                   expected="keys: [...]", actual=keys)
+    findings = Findings()
+    members = [k for k in keys if isinstance(k, Mapping)]
+    if len(members) != len(keys):
+        findings.add(finding("JWK_NOT_OBJECT", "a member of keys is not a JSON object",
+                             "RFC7517-5", "JSON object", [k for k in keys if k not in members]))
+    if not keys:
+        findings.add(finding("JWKS_EMPTY", "the JWK Set has no keys", use_requirement,
+                             "at least one signing key", [], Level.SHOULD))
+    for index, member in enumerate(members):
+        _check_member(index, member, findings)
+    _check_kids(members, findings)
+    _check_use(members, use_requirement, findings)
+    findings.raise_if_any()
+
+
+def _check_member(index: int, member: Mapping[str, Any], findings: Findings) -> None:
+    kty = member.get("kty")
+    label = member.get("kid", f"keys[{index}]")
+    if not isinstance(kty, str):
+        findings.add(finding("JWK_KTY_MISSING", f"key {label} has no kty", "RFC7517-4.1",
+                             "string", kty))
+        return
+    leaked = [m for m in PRIVATE_MEMBERS.get(kty, ()) if m in member]
+    if leaked:
+        findings.add(finding("JWKS_PRIVATE_KEY_MATERIAL", f"key {label} publishes private or "
+                             "symmetric key material", "RFC7517-9.2", "public members only",
+                             leaked))
+
+
+def _check_kids(members: list[Mapping[str, Any]], findings: Findings) -> None:
+    pairs = Counter((m.get("kid"), m.get("kty")) for m in members if isinstance(m.get("kid"), str))
+    duplicated = sorted({str(kid) for (kid, _kty), n in pairs.items() if n > 1})
+    if duplicated:
+        findings.add(finding("JWKS_DUPLICATE_KID", "several keys of one type share a kid",
+                             "RFC7517-4.5", "distinct kid values", duplicated, Level.SHOULD))
+    if len(members) > 1:
+        missing = [i for i, m in enumerate(members) if not isinstance(m.get("kid"), str)]
+        if missing:
+            findings.add(finding("JWKS_KID_MISSING", "a multi-key set has keys without kid, "
+                                 "so a JOSE header cannot designate them", "OIDCC-10.1",
+                                 "kid on every key", [f"keys[{i}]" for i in missing],
+                                 Level.SHOULD))
+
+
+def _is_encryption_key(member: Mapping[str, Any]) -> bool:
+    if member.get("use") == "enc":
+        return True
+    ops = member.get("key_ops")
+    if isinstance(ops, list) and {"encrypt", "wrapKey", "deriveKey"} & set(ops):
+        return True
+    alg = member.get("alg")
+    return isinstance(alg, str) and alg.startswith(_ENC_ALGS)
+
+
+def _check_use(members: list[Mapping[str, Any]], requirement: str, findings: Findings) -> None:
+    encryption = [m for m in members if _is_encryption_key(m)]
+    if not encryption or len(encryption) == len(members):
+        return
+    missing = [str(m.get("kid", f"keys[{i}]")) for i, m in enumerate(members) if "use" not in m]
+    if missing:
+        findings.add(finding("JWKS_USE_MISSING", "signing and encryption keys are published "
+                             "together but some keys lack use", requirement, "use on every key",
+                             missing))
