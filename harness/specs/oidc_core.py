@@ -1,0 +1,632 @@
+"""OpenID Connect Core 1.0: ID Token rules, UserInfo ``sub``, ``prompt=none`` errors.
+
+Each numbered rule of §3.1.3.7 (ID Token Validation) is its own check citing
+``OIDCC-3.1.3.7-<n>``; claim rules cite §2, hash rules §3.1.3.6 / §3.2.2.x / §3.3.2.x. The
+OP-side obligations behind a registered algorithm come from OIDC Dynamic Client
+Registration §2 (``OIDCR-2``). :func:`validate_id_token` runs every applicable rule and
+collects the findings, so a suite can either judge a token at once or call single rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness import jose
+from harness.jose import JWKS, DecodedJWT
+from harness.results import CheckFailed, Finding, Findings, HarnessError, Level, fail
+from harness.specs._findings import finding
+from harness.specs.rfc6749 import check_error_response_params
+from harness.specs.rfc7518 import check_key_size
+
+__all__ = [
+    "PROMPT_NONE_ERRORS",
+    "IdTokenExpectations",
+    "check_at_hash",
+    "check_c_hash",
+    "check_id_token_acr",
+    "check_id_token_audience",
+    "check_id_token_auth_time",
+    "check_id_token_azp",
+    "check_id_token_encryption",
+    "check_id_token_expiry",
+    "check_id_token_iat",
+    "check_id_token_issuer",
+    "check_id_token_key_size",
+    "check_id_token_nonce",
+    "check_id_token_signature",
+    "check_id_token_sub",
+    "check_login_required_error",
+    "check_prompt_none_no_ui",
+    "check_sub_stable",
+    "check_userinfo_sub",
+    "validate_id_token",
+]
+
+#: OIDC Core §3.1.2.6 errors for a ``prompt=none`` request that needs interaction.
+PROMPT_NONE_ERRORS: frozenset[str] = frozenset({
+    "login_required", "interaction_required", "consent_required", "account_selection_required",
+})
+
+_JWS_ERRORS: dict[type[jose.JoseError], tuple[str, str]] = {
+    jose.UnknownKid: ("ID_TOKEN_KID_UNKNOWN", "OIDCC-3.1.3.7-6"),
+    jose.NoSuitableKey: ("ID_TOKEN_NO_SUITABLE_KEY", "OIDCC-3.1.3.7-6"),
+    jose.AmbiguousKey: ("ID_TOKEN_KEY_AMBIGUOUS", "OIDCC-10.1"),
+    jose.KeyMismatch: ("ID_TOKEN_KEY_MISMATCH", "OIDCC-3.1.3.7-6"),
+    jose.BadSignature: ("ID_TOKEN_SIGNATURE_INVALID", "OIDCC-3.1.3.7-6"),
+    jose.InvalidHeader: ("ID_TOKEN_HEADER_INVALID", "RFC7515-4.1.11"),
+    jose.MalformedToken: ("ID_TOKEN_MALFORMED", "OIDCC-2"),
+}
+
+
+def check_id_token_encryption(token: str, *, expected_alg: str | None,
+                              expected_enc: str | None) -> dict[str, Any] | None:
+    """§3.1.3.7 rule 1 / Registration §2: encrypted exactly as registered; return the JWE header.
+
+    Rule 1: "If the ID Token is encrypted, decrypt it using the keys and algorithms that
+    the Client specified during Registration that the OP was to use to encrypt the ID
+    Token. If encryption was negotiated with the OP at Registration time and the ID Token
+    is not encrypted, the RP SHOULD reject it." Registration §2,
+    ``id_token_encrypted_response_alg``: "If this is requested, the response will be
+    encrypted … The default, if omitted, is that no encryption is performed." The OP side
+    is therefore a MUST both ways. ``expected_alg=None`` means no encryption registered.
+    """
+    if not jose.is_jwe(token):
+        if expected_alg is not None:
+            raise fail("ID_TOKEN_NOT_ENCRYPTED", "encryption was registered but the ID Token is "
+                       "not a JWE", "OIDCC-3.1.3.7-1", expected=expected_alg, actual="JWS")
+        return None
+    try:
+        header = jose.decode_jose_header(token)
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_MALFORMED", f"unreadable JWE header: {exc}", "OIDCC-2") from exc
+    if expected_alg is None:
+        raise fail("ID_TOKEN_UNEXPECTEDLY_ENCRYPTED", "no encryption was registered but the ID "
+                   "Token is a JWE", "OIDCR-2", expected="JWS", actual=header.get("alg"))
+    findings = Findings()
+    if header.get("alg") != expected_alg:
+        findings.add(finding("ID_TOKEN_ENC_ALG_MISMATCH", "JWE alg is not the registered one",
+                             "OIDCC-3.1.3.7-1", expected_alg, header.get("alg")))
+    if expected_enc is not None and header.get("enc") != expected_enc:
+        findings.add(finding("ID_TOKEN_ENC_ENC_MISMATCH", "JWE enc is not the registered one",
+                             "OIDCC-3.1.3.7-1", expected_enc, header.get("enc")))
+    findings.raise_if_any()
+    return header
+
+
+def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Sequence[str],
+                             expected_alg: str | None = None, client_secret: str | None = None,
+                             alg_requirement: str = "OIDCR-2") -> DecodedJWT:
+    """§3.1.3.7 rules 6–8, §2 and §10.1: the ID Token is signed as it must be; return it.
+
+    §2: "ID Tokens MUST be signed using JWS" and "ID Tokens MUST NOT use none as the alg
+    value unless the Response Type used returns no ID Token from the Authorization
+    Endpoint … and the Client explicitly requested the use of none at Registration time"
+    (``none`` passes only if ``allowed_algs`` lists it). Rule 6: "The Client MUST validate
+    the signature of all other ID Tokens according to JWS [JWS] using the algorithm
+    specified in the JWT alg Header Parameter. The Client MUST use the keys provided by the
+    Issuer." Rule 7: "The alg value SHOULD be the default of RS256 or the algorithm sent by
+    the Client in the id_token_signed_response_alg parameter during Registration." — a
+    registered ``expected_alg`` is a MUST for the OP (Registration §2: "JWS alg algorithm
+    [JWA] REQUIRED for signing the ID Token issued to this Client"), an alg outside
+    ``allowed_algs`` is a warning. Rule 8: for HS256/384/512 "the octets of the UTF-8
+    [RFC3629] representation of the client_secret corresponding to the client_id contained
+    in the aud (audience) Claim are used as the key". §10.1: "If there are multiple keys
+    in the referenced JWK Set document, a kid value MUST be provided in the JOSE Header."
+    """
+    if jose.is_jwe(token):
+        raise HarnessError("check_id_token_signature needs the decrypted (inner) JWS")
+    try:
+        decoded = jose.decode_unverified(token)
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2") from exc
+    alg = decoded.alg or ""
+    findings = Findings()
+    if alg == "none":
+        if "none" in allowed_algs:
+            return decoded
+        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2",
+                   expected=list(allowed_algs), actual="none")
+    if expected_alg is not None and alg != expected_alg:
+        findings.add(finding("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the "
+                             "registered algorithm", alg_requirement, expected_alg, alg))
+    elif alg not in allowed_algs:
+        findings.add(finding("ID_TOKEN_ALG_NOT_ALLOWED", "the ID Token alg is neither RS256 nor "
+                             "an allowed algorithm", "OIDCC-3.1.3.7-7", list(allowed_algs), alg,
+                             Level.SHOULD))
+    if alg in jose.HS_ALGS:
+        _verify_hs(decoded, client_secret, findings)
+    else:
+        _verify_asymmetric(decoded, keys, findings)
+    findings.raise_if_any()
+    return decoded
+
+
+def _verify_hs(decoded: DecodedJWT, client_secret: str | None, findings: Findings) -> None:
+    if client_secret is None:
+        raise HarnessError(f"the ID Token uses {decoded.alg} but no client secret is configured")
+    try:
+        jose.verify_hs(decoded.compact, client_secret, [decoded.alg or ""])
+    except jose.JoseError as exc:
+        findings.add(_jose_finding(exc))
+
+
+def _verify_asymmetric(decoded: DecodedJWT, keys: JWKS | None, findings: Findings) -> None:
+    if keys is None:
+        raise HarnessError(f"the ID Token uses {decoded.alg} but no issuer JWKS is available")
+    if len(keys) > 1 and "kid" not in decoded.header:
+        findings.add(finding("ID_TOKEN_KID_MISSING", "the issuer publishes several keys but the "
+                             "ID Token header has no kid", "OIDCC-10.1", "kid", None))
+    try:
+        jose.verify_jws(decoded.compact, keys, [decoded.alg or ""])
+    except jose.AmbiguousKey as exc:
+        if "kid" in decoded.header:
+            findings.add(_jose_finding(exc))
+    except jose.JoseError as exc:
+        findings.add(_jose_finding(exc))
+
+
+def _jose_finding(exc: jose.JoseError) -> Finding:
+    code, requirement = _JWS_ERRORS.get(type(exc), ("ID_TOKEN_SIGNATURE_INVALID",
+                                                    "OIDCC-3.1.3.7-6"))
+    return finding(code, str(exc), requirement, None, exc.code)
+
+
+def check_id_token_key_size(decoded: DecodedJWT, keys: JWKS, *, min_rsa_bits: int = 2048) -> int:
+    """RFC 7518 §3.3: the RSA key that signed the ID Token has at least 2048 bits.
+
+    "A key of size 2048 bits or larger MUST be used with these algorithms." Returns the
+    key size in bits.
+    """
+    key = jose.select_key(keys, decoded.header)
+    return check_key_size(key, decoded.alg or "", min_rsa_bits=min_rsa_bits)
+
+
+def check_id_token_issuer(claims: Mapping[str, Any], issuer: str) -> None:
+    """§3.1.3.7 rule 2: ``iss`` is exactly the issuer.
+
+    "The Issuer Identifier for the OpenID Provider (which is typically obtained during
+    Discovery) MUST exactly match the value of the iss (issuer) Claim."
+    """
+    if "iss" not in claims:
+        raise fail("ID_TOKEN_ISS_MISSING", "the ID Token has no iss", "OIDCC-2", expected=issuer)
+    if claims["iss"] != issuer:
+        raise fail("ID_TOKEN_ISS_MISMATCH", "iss is not exactly the issuer", "OIDCC-3.1.3.7-2",
+                   expected=issuer, actual=claims["iss"])
+
+
+def _audiences(claims: Mapping[str, Any]) -> list[str] | None:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        return list(aud)
+    return None
+
+
+def check_id_token_audience(claims: Mapping[str, Any], client_id: str, *,
+                            trusted_audiences: Collection[str] = ()) -> None:
+    """§3.1.3.7 rule 3: ``aud`` contains the client and no untrusted audience.
+
+    "The Client MUST validate that the aud (audience) Claim contains its client_id value
+    registered at the Issuer identified by the iss (issuer) Claim as an audience. … The ID
+    Token MUST be rejected if the ID Token does not list the Client as a valid audience, or
+    if it contains additional audiences not trusted by the Client."
+    """
+    if "aud" not in claims:
+        raise fail("ID_TOKEN_AUD_MISSING", "the ID Token has no aud", "OIDCC-2", expected=client_id)
+    audiences = _audiences(claims)
+    if audiences is None:
+        raise fail("ID_TOKEN_AUD_INVALID", "aud is neither a string nor an array of strings",
+                   "OIDCC-2", expected=client_id, actual=claims["aud"])
+    if client_id not in audiences:
+        raise fail("ID_TOKEN_AUD_MISMATCH", "aud does not contain the client_id",
+                   "OIDCC-3.1.3.7-3", expected=client_id, actual=claims["aud"])
+    untrusted = [a for a in audiences if a != client_id and a not in trusted_audiences]
+    if untrusted:
+        raise fail("ID_TOKEN_AUD_UNTRUSTED", "aud lists audiences the client does not trust",
+                   "OIDCC-3.1.3.7-3", expected=[client_id, *trusted_audiences], actual=untrusted)
+
+
+def check_id_token_azp(claims: Mapping[str, Any], client_id: str) -> None:
+    """§2 ``azp`` and §3.1.3.7 rule 4: ``azp`` equals the client; expected with several audiences.
+
+    §2: "azp … If present, it MUST contain the OAuth 2.0 Client ID of this party." Rule 4
+    (Core 1.0): "If the ID Token contains multiple audiences, the Client SHOULD verify that
+    an azp Claim is present." — a missing ``azp`` with several audiences is a warning (the
+    2023 errata relaxes this rule further).
+    """
+    if "azp" in claims:
+        if claims["azp"] != client_id:
+            raise fail("ID_TOKEN_AZP_MISMATCH", "azp is not the client_id", "OIDCC-2",
+                       expected=client_id, actual=claims["azp"])
+        return
+    audiences = _audiences(claims) or []
+    if len(audiences) > 1:
+        raise fail("ID_TOKEN_AZP_MISSING", "the ID Token has several audiences and no azp",
+                   "OIDCC-3.1.3.7-4", expected=client_id, actual=None, level=Level.SHOULD)
+
+
+def _number(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def check_id_token_expiry(claims: Mapping[str, Any], *, now: float, leeway: float = 60) -> None:
+    """§2 ``exp`` and §3.1.3.7 rule 9: ``exp`` is present, numeric, and in the future.
+
+    §2: "exp REQUIRED. Expiration time on or after which the ID Token MUST NOT be accepted
+    by the RP when performing authentication with the OP." Rule 9: "The current time MUST
+    be before the time represented by the exp Claim (possibly allowing for some small
+    leeway to account for clock skew)."
+    """
+    if "exp" not in claims:
+        raise fail("ID_TOKEN_EXP_MISSING", "the ID Token has no exp", "OIDCC-2")
+    exp = _number(claims, "exp")
+    if exp is None:
+        raise fail("ID_TOKEN_EXP_INVALID", "exp is not a JSON number", "OIDCC-2",
+                   expected="NumericDate", actual=claims["exp"])
+    if now >= exp + leeway:
+        raise fail("ID_TOKEN_EXPIRED", "the ID Token is already expired", "OIDCC-3.1.3.7-9",
+                   expected=f"exp > {int(now)} (leeway {leeway}s)", actual=claims["exp"])
+
+
+def check_id_token_iat(claims: Mapping[str, Any], *, now: float, leeway: float = 60,
+                       max_age: float = 600) -> None:
+    """§2 ``iat`` and §3.1.3.7 rule 10: ``iat`` is present and close to the current time.
+
+    §2: "iat REQUIRED. Time at which the JWT was issued." Rule 10: "The iat Claim can be
+    used to reject tokens that were issued too far away from the current time … The
+    acceptable range is Client specific." — so a missing/non-numeric ``iat`` fails, while
+    a future, stale or after-``exp`` value is a warning.
+    """
+    if "iat" not in claims:
+        raise fail("ID_TOKEN_IAT_MISSING", "the ID Token has no iat", "OIDCC-2")
+    iat = _number(claims, "iat")
+    if iat is None:
+        raise fail("ID_TOKEN_IAT_INVALID", "iat is not a JSON number", "OIDCC-2",
+                   expected="NumericDate", actual=claims["iat"])
+    findings = Findings()
+    if iat > now + leeway:
+        findings.add(finding("ID_TOKEN_IAT_IN_FUTURE", "iat is in the future", "OIDCC-3.1.3.7-10",
+                             f"<= {int(now)} (leeway {leeway}s)", claims["iat"], Level.SHOULD))
+    if now - iat > max_age:
+        findings.add(finding("ID_TOKEN_IAT_TOO_OLD", "iat is far in the past for a fresh token",
+                             "OIDCC-3.1.3.7-10", f">= {int(now - max_age)}", claims["iat"],
+                             Level.SHOULD))
+    exp = _number(claims, "exp")
+    if exp is not None and exp <= iat:
+        findings.add(finding("ID_TOKEN_EXP_NOT_AFTER_IAT", "exp is not after iat",
+                             "OIDCC-3.1.3.7-10", f"> {claims['iat']}", claims["exp"],
+                             Level.SHOULD))
+    findings.raise_if_any()
+
+
+def check_id_token_nonce(claims: Mapping[str, Any], sent_nonce: str | None) -> None:
+    """§2 ``nonce`` and §3.1.3.7 rule 11: the nonce sent comes back unchanged.
+
+    §2: "If present in the Authentication Request, Authorization Servers MUST include a
+    nonce Claim in the ID Token with the Claim Value being the nonce value sent in the
+    Authentication Request." Rule 11: "If a nonce value was sent in the Authentication
+    Request, a nonce Claim MUST be present and its value checked to verify that it is the
+    same value as the one that was sent in the Authentication Request."
+    """
+    if sent_nonce is None:
+        return
+    if "nonce" not in claims:
+        raise fail("ID_TOKEN_NONCE_MISSING", "the ID Token has no nonce", "OIDCC-3.1.3.7-11",
+                   expected=sent_nonce, actual=None)
+    if claims["nonce"] != sent_nonce:
+        raise fail("ID_TOKEN_NONCE_MISMATCH", "nonce differs from the one sent",
+                   "OIDCC-3.1.3.7-11", expected=sent_nonce, actual=claims["nonce"])
+
+
+def check_id_token_sub(claims: Mapping[str, Any]) -> str:
+    """§2 ``sub``: present, a non-empty string of at most 255 ASCII characters; return it.
+
+    "sub REQUIRED. Subject Identifier. A locally unique and never reassigned identifier
+    within the Issuer for the End-User … It MUST NOT exceed 255 ASCII [RFC20] characters
+    in length. The sub value is a case-sensitive string."
+    """
+    sub = claims.get("sub")
+    if "sub" not in claims:
+        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2")
+    if not isinstance(sub, str) or not sub:
+        raise fail("ID_TOKEN_SUB_INVALID", "sub is not a non-empty string", "OIDCC-2",
+                   expected="string", actual=sub)
+    findings = Findings()
+    if not sub.isascii():
+        findings.add(finding("ID_TOKEN_SUB_NOT_ASCII", "sub has non-ASCII characters", "OIDCC-2",
+                             "ASCII", sub))
+    if len(sub) > 255:
+        findings.add(finding("ID_TOKEN_SUB_TOO_LONG", "sub exceeds 255 characters", "OIDCC-2",
+                             "<= 255", len(sub)))
+    findings.raise_if_any()
+    return sub
+
+
+def check_id_token_auth_time(claims: Mapping[str, Any], *, now: float, max_age: int | None = None,
+                             essential: bool = False, leeway: float = 60) -> None:
+    """§2 ``auth_time`` and §3.1.2.1 ``max_age``: present when required and recent enough.
+
+    §2: "When a max_age request is made or when auth_time is requested as an Essential
+    Claim, then this Claim is REQUIRED; otherwise, its inclusion is OPTIONAL." §3.1.2.1
+    ``max_age``: "If the elapsed time is greater than this value, the OP MUST attempt to
+    actively re-authenticate the End-User." ``now`` is the time the authentication response
+    arrived.
+    """
+    if "auth_time" not in claims:
+        if max_age is not None or essential:
+            raise fail("ID_TOKEN_AUTH_TIME_MISSING", "auth_time is required (max_age or "
+                       "essential request) but missing", "OIDCC-2", expected="auth_time")
+        return
+    auth_time = _number(claims, "auth_time")
+    if auth_time is None:
+        raise fail("ID_TOKEN_AUTH_TIME_INVALID", "auth_time is not a JSON number", "OIDCC-2",
+                   expected="NumericDate", actual=claims["auth_time"])
+    if max_age is not None and now - auth_time > max_age + leeway:
+        raise fail("ID_TOKEN_AUTH_TIME_TOO_OLD", "the End-User was not re-authenticated although "
+                   "max_age had elapsed", "OIDCC-3.1.2.1",
+                   expected=f">= {int(now - max_age)}", actual=claims["auth_time"])
+    if auth_time > now + leeway:
+        raise fail("ID_TOKEN_AUTH_TIME_IN_FUTURE", "auth_time is in the future", "OIDCC-2",
+                   expected=f"<= {int(now)}", actual=claims["auth_time"], level=Level.SHOULD)
+
+
+def check_id_token_acr(claims: Mapping[str, Any], *, requested: Collection[str] | None = None,
+                       essential: bool = False) -> None:
+    """§5.5.1.1: the ``acr`` returned for an ``acr`` request.
+
+    "If the acr Claim is requested as an Essential Claim for the ID Token with a values
+    parameter requesting specific Authentication Context Class Reference values and the
+    implementation supports the claims parameter, the Authorization Server MUST return an
+    acr Claim Value that matches one of the requested values." and "If the Claim is not
+    Essential and a requested value cannot be provided, the Authorization Server SHOULD
+    return the session's current acr as the value of the acr Claim." An essential request
+    without values that gets no ``acr`` is a warning (§5.5.1: claims may be withheld).
+    """
+    acr = claims.get("acr")
+    must = essential and bool(requested)
+    level = Level.MUST if must else Level.SHOULD
+    if acr is None:
+        if essential or requested:
+            raise fail("ID_TOKEN_ACR_MISSING", "acr was requested but is missing", "OIDCC-5.5.1.1",
+                       expected=sorted(requested or []), actual=None, level=level)
+        return
+    if must and acr not in (requested or ()):
+        raise fail("ID_TOKEN_ACR_NOT_REQUESTED", "acr is none of the essential values requested",
+                   "OIDCC-5.5.1.1", expected=sorted(requested or []), actual=acr)
+
+
+def _check_hash(claims: Mapping[str, Any], claim: str, value: str, alg: str, *, required: bool,
+                crv: str | None, presence_req: str, match_req: str) -> None:
+    code = claim.upper()
+    if claim not in claims:
+        if required:
+            raise fail(f"ID_TOKEN_{code}_MISSING", f"{claim} is REQUIRED here", presence_req,
+                       expected=jose.half_hash(value, alg, crv=crv), actual=None)
+        return
+    expected = jose.half_hash(value, alg, crv=crv)
+    if claims[claim] != expected:
+        raise fail(f"ID_TOKEN_{code}_MISMATCH", f"{claim} does not match the hash of the value",
+                   match_req, expected=expected, actual=claims[claim])
+
+
+def check_at_hash(claims: Mapping[str, Any], access_token: str, alg: str, *, required: bool,
+                  crv: str | None = None, requirement: str = "OIDCC-3.3.2.11") -> None:
+    """§3.2.2.10 / §3.3.2.11 ``at_hash`` and §3.2.2.9 Access Token Validation.
+
+    "at_hash: Access Token hash value. Its value is the base64url encoding of the left-most
+    half of the hash of the octets of the ASCII representation of the access_token value,
+    where the hash algorithm used is the hash algorithm used in the alg Header Parameter of
+    the ID Token's JOSE Header." Hybrid (§3.3.2.11): "If the ID Token is issued from the
+    Authorization Endpoint with an access_token value, which is the case for the
+    response_type value code id_token token, this is REQUIRED; otherwise, its inclusion is
+    OPTIONAL." §3.2.2.9: "The value of at_hash in the ID Token MUST match the value produced
+    in the previous step." ``requirement`` names the presence rule that applies.
+    """
+    _check_hash(claims, "at_hash", access_token, alg, required=required, crv=crv,
+                presence_req=requirement, match_req="OIDCC-3.2.2.9")
+
+
+def check_c_hash(claims: Mapping[str, Any], code: str, alg: str, *, required: bool,
+                 crv: str | None = None, requirement: str = "OIDCC-3.3.2.11") -> None:
+    """§3.3.2.11 ``c_hash`` and §3.3.2.10 Authorization Code Validation.
+
+    "c_hash: Code hash value. Its value is the base64url encoding of the left-most half of
+    the hash of the octets of the ASCII representation of the code value … If the ID Token
+    is issued from the Authorization Endpoint with a code, which is the case for the
+    response_type values code id_token and code id_token token, this is REQUIRED;
+    otherwise, its inclusion is OPTIONAL." §3.3.2.10: "The value of c_hash in the ID Token
+    MUST match the value produced in the previous step."
+    """
+    _check_hash(claims, "c_hash", code, alg, required=required, crv=crv, presence_req=requirement,
+                match_req="OIDCC-3.3.2.10")
+
+
+def check_userinfo_sub(userinfo: Mapping[str, Any], id_token_claims: Mapping[str, Any]) -> None:
+    """§5.3.2: the UserInfo ``sub`` is present and equals the ID Token's.
+
+    "The sub (subject) Claim MUST always be returned in the UserInfo Response." and "The
+    sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim in
+    the ID Token; if they do not match, the UserInfo Response values MUST NOT be used."
+    """
+    if "sub" not in userinfo:
+        raise fail("USERINFO_SUB_MISSING", "the UserInfo response has no sub", "OIDCC-5.3.2",
+                   expected=id_token_claims.get("sub"), actual=None)
+    if userinfo["sub"] != id_token_claims.get("sub"):
+        raise fail("USERINFO_SUB_MISMATCH", "UserInfo sub differs from the ID Token sub",
+                   "OIDCC-5.3.2", expected=id_token_claims.get("sub"), actual=userinfo["sub"])
+
+
+def check_sub_stable(first_sub: str, later_sub: str) -> None:
+    """§2 ``sub``: the same End-User keeps the same ``sub`` for the same client.
+
+    "A locally unique and never reassigned identifier within the Issuer for the End-User,
+    which is intended to be consumed by the Client".
+    """
+    if first_sub != later_sub:
+        raise fail("ID_TOKEN_SUB_CHANGED", "the same End-User got a different sub", "OIDCC-2",
+                   expected=first_sub, actual=later_sub)
+
+
+def check_login_required_error(params: Mapping[str, str], *,
+                               accepted: Collection[str] = PROMPT_NONE_ERRORS) -> str:
+    """§3.1.2.1 ``prompt=none`` / §3.1.2.6: a session-less ``prompt=none`` gets an error.
+
+    "none: The Authorization Server MUST NOT display any authentication or consent user
+    interface pages. An error is returned if an End-User is not already authenticated … The
+    error code will typically be login_required, interaction_required, or another code
+    defined in Section 3.1.2.6." §3.1.2.6 defines login_required, interaction_required,
+    account_selection_required and consent_required for this. Returns the error.
+    """
+    return check_error_response_params(params, accepted, "OIDCC-3.1.2.6")
+
+
+def check_prompt_none_no_ui(status: int, location: str | None, redirect_uri: str) -> None:
+    """§3.1.2.1 ``prompt=none``: the answer is a redirect back to the client, not a page.
+
+    "The Authorization Server MUST NOT display any authentication or consent user interface
+    pages." (A ``form_post`` response is a 200 page that posts to the client: check it with
+    the response-mode specific evidence instead.)
+    """
+    if not (300 <= status < 400 and location and location.startswith(redirect_uri.split("?")[0])):
+        raise fail("PROMPT_NONE_SHOWED_UI", "prompt=none was not answered with a redirect to the "
+                   "client", "OIDCC-3.1.2.1", expected=f"3xx to {redirect_uri}",
+                   actual={"status": status, "location": location})
+
+
+@dataclass(frozen=True)
+class IdTokenExpectations:
+    """What the client sent and registered, for :func:`validate_id_token`."""
+
+    issuer: str
+    client_id: str
+    keys: JWKS | None = None
+    allowed_algs: tuple[str, ...] = ("RS256",)
+    expected_alg: str | None = None
+    alg_requirement: str = "OIDCR-2"
+    client_secret: str | None = None
+    nonce: str | None = None
+    max_age: int | None = None
+    auth_time_essential: bool = False
+    acr_values: tuple[str, ...] | None = None
+    acr_essential: bool = False
+    access_token: str | None = None
+    code: str | None = None
+    response_type: str = "code"
+    from_authorization_endpoint: bool = False
+    trusted_audiences: tuple[str, ...] = ()
+    decryption_keys: JWKS | None = None
+    encryption_alg: str | None = None
+    encryption_enc: str | None = None
+    leeway: float = 60
+    max_iat_age: float = 600
+    min_rsa_bits: int = 2048
+
+
+def validate_id_token(token: str, expect: IdTokenExpectations, *,
+                      now: float) -> tuple[DecodedJWT | None, Findings]:
+    """Run every applicable ID Token rule; return the decoded JWS (or None) and the findings.
+
+    Decrypts (rule 1), verifies the signature and algorithm (rules 6–8, §10.1), checks the
+    key size and the claims (rules 2–4, 9–11, §2, §5.5.1.1) and ``at_hash``/``c_hash``.
+    Findings are collected, not raised: call ``findings.raise_if_any()`` to judge. Missing
+    keys or secrets raise :class:`~harness.results.HarnessError`.
+    """
+    findings = Findings()
+    inner = _decrypt(token, expect, findings)
+    if inner is None:
+        return None, findings
+    try:
+        decoded = jose.decode_unverified(inner)
+    except jose.JoseError as exc:
+        findings.add(finding("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2"))
+        return None, findings
+    verified = findings.check(check_id_token_signature, inner, expect.keys,
+                              allowed_algs=expect.allowed_algs, expected_alg=expect.expected_alg,
+                              client_secret=expect.client_secret,
+                              alg_requirement=expect.alg_requirement)
+    if verified is not None and expect.keys is not None and decoded.alg not in (*jose.HS_ALGS,
+                                                                                  "none"):
+        findings.check(check_id_token_key_size, decoded, expect.keys,
+                       min_rsa_bits=expect.min_rsa_bits)
+    _check_claims(decoded, expect, now, findings)
+    return decoded, findings
+
+
+def _decrypt(token: str, expect: IdTokenExpectations, findings: Findings) -> str | None:
+    encrypted = jose.is_jwe(token)
+    try:
+        check_id_token_encryption(token, expected_alg=expect.encryption_alg,
+                                  expected_enc=expect.encryption_enc)
+    except CheckFailed as exc:
+        for item in exc.findings:
+            findings.add(item)
+        if encrypted and expect.encryption_alg is None:
+            return None
+    if not encrypted:
+        return token
+    if expect.decryption_keys is None:
+        raise HarnessError("the ID Token is encrypted but no client decryption keys are configured")
+    header = jose.decode_jose_header(token)
+    # Decrypt even with a mismatching alg/enc (already reported) to judge the rest.
+    allowed = [a for a in (expect.encryption_alg, expect.encryption_enc, header.get("alg"),
+                           header.get("enc"), "DEF") if isinstance(a, str)]
+    try:
+        _, plaintext = jose.decrypt_jwe(token, expect.decryption_keys, allowed)
+    except jose.JoseError as exc:
+        findings.add(finding("ID_TOKEN_DECRYPTION_FAILED", str(exc), "OIDCC-3.1.3.7-1"))
+        return None
+    try:
+        return plaintext.decode("ascii").strip()
+    except UnicodeDecodeError:
+        findings.add(finding("ID_TOKEN_MALFORMED", "the JWE plaintext is not a signed JWT "
+                             "(ID Tokens MUST be signed)", "OIDCC-2"))
+        return None
+
+
+def _check_claims(decoded: DecodedJWT, expect: IdTokenExpectations, now: float,
+                  findings: Findings) -> None:
+    claims = decoded.claims
+    findings.check(check_id_token_issuer, claims, expect.issuer)
+    findings.check(check_id_token_sub, claims)
+    findings.check(check_id_token_audience, claims, expect.client_id,
+                   trusted_audiences=expect.trusted_audiences)
+    findings.check(check_id_token_azp, claims, expect.client_id)
+    findings.check(check_id_token_expiry, claims, now=now, leeway=expect.leeway)
+    findings.check(check_id_token_iat, claims, now=now, leeway=expect.leeway,
+                   max_age=expect.max_iat_age)
+    findings.check(check_id_token_nonce, claims, expect.nonce)
+    findings.check(check_id_token_auth_time, claims, now=now, max_age=expect.max_age,
+                   essential=expect.auth_time_essential, leeway=expect.leeway)
+    if expect.acr_values is not None or expect.acr_essential:
+        findings.check(check_id_token_acr, claims, requested=expect.acr_values,
+                       essential=expect.acr_essential)
+    _check_hashes(decoded, expect, findings)
+
+
+def _check_hashes(decoded: DecodedJWT, expect: IdTokenExpectations, findings: Findings) -> None:
+    alg = decoded.alg or ""
+    if alg == "none":
+        return
+    crv = None
+    if alg == "EdDSA" and expect.keys is not None:
+        try:
+            crv = str(jose.select_key(expect.keys, decoded.header).as_dict().get("crv"))
+        except jose.JoseError:
+            crv = None
+    front = expect.from_authorization_endpoint
+    types = set(expect.response_type.split())
+    if expect.access_token is not None:
+        at_required = front and "token" in types
+        at_req = ("OIDCC-3.2.2.10" if "code" not in types else "OIDCC-3.3.2.11") if front \
+            else "OIDCC-3.1.3.6"
+        findings.check(check_at_hash, decoded.claims, expect.access_token, alg,
+                       required=at_required, crv=crv, requirement=at_req)
+    if expect.code is not None:
+        findings.check(check_c_hash, decoded.claims, expect.code, alg,
+                       required=front and "code" in types, crv=crv, requirement="OIDCC-3.3.2.11")
