@@ -1,0 +1,378 @@
+"""The reference target launcher, its admin API and the features later suites rely on."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from joserfc import jws, jwt
+from joserfc.jwk import ECKey
+from rt_flows import (
+    PASSWORDS,
+    REDIRECT_URI,
+    SUBS,
+    authz_params,
+    b64u,
+    client_assertion,
+    code_flow,
+    drive,
+    http_client,
+    jwt_parts,
+    pkce_pair,
+    provider_jwks,
+    redeem,
+    token_request,
+)
+
+from harness.reference_target import (
+    CLIENTS,
+    KNOWN_DEFECTS,
+    ReferenceTarget,
+    RunningTarget,
+    ensure_installed,
+)
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[RunningTarget]:
+    with ReferenceTarget.start() as running:
+        yield running
+
+
+def test_start_reports_version_and_timing(target: RunningTarget) -> None:
+    assert re.fullmatch(r"9\.13\.\d+", target.server_version())
+    assert target.is_running()
+    assert 0 < target.startup_seconds < 20
+    assert target.issuer.startswith("https://127.0.0.1:")
+    assert target.mtls_base.startswith("https://127.0.0.1:") and target.mtls_base != target.issuer
+
+
+def test_health_needs_no_auth_but_admin_does(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        assert http.get(f"{target.issuer}/__test/health").json()["ok"] is True
+        assert http.get(f"{target.issuer}/__test/defects").status_code == 401
+        wrong = http.get(f"{target.issuer}/__test/defects", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        unknown = http.put(f"{target.issuer}/__test/defects", json={"defects": ["no_such_defect"]},
+                           headers={"Authorization": f"Bearer {target.admin_token}"})
+    assert unknown.status_code == 400
+    assert unknown.json()["unknown"] == ["no_such_defect"]
+    assert set(unknown.json()["valid"]) == set(KNOWN_DEFECTS)
+    with pytest.raises(ValueError, match="no_such_defect"):
+        target.set_defects(["no_such_defect"])
+
+
+def test_known_defects_match_the_server(target: RunningTarget) -> None:
+    assert target.server_defects() == dict(KNOWN_DEFECTS)
+
+
+def test_clients_match_the_server(target: RunningTarget) -> None:
+    server = {c["client_id"]: c for c in target.clients()}
+    assert set(server) == {spec.client_id for spec in CLIENTS}
+    for spec in CLIENTS:
+        assert server[spec.client_id]["token_endpoint_auth_method"] == spec.auth_method
+        assert server[spec.client_id]["has_secret"] is spec.secret
+
+
+def test_env_files_and_permissions(target: RunningTarget) -> None:
+    env = target.env
+    assert env["REFTARGET_ISSUER"] == target.issuer
+    assert env["REFTARGET_MTLS_BASE"] == target.mtls_base
+    assert Path(env["REFTARGET_CA_FILE"]).is_file()
+    state = Path(env["REFTARGET_STATE_DIR"])
+    for spec in CLIENTS:
+        assert (f"REFTARGET_SECRET_{spec.env_name}" in env) is spec.secret
+        if spec.keys or spec.cert == "self":
+            assert (state / f"{spec.client_id}.jwks.json").is_file()
+        if spec.cert:
+            assert (state / f"{spec.client_id}.crt").is_file()
+    for private in ["ca.key", "server.key", "config.json", "mtls.key", "conf-pkjwt.jwks.json", "env.json"]:
+        assert stat.S_IMODE((state / private).stat().st_mode) == 0o600, private
+    # Every variable the bundled profile references is provided, and referenced files exist.
+    profile = target.profile_path().read_text()
+    for name in set(re.findall(r"\$\{(REFTARGET_[A-Z0-9_]+)\}", profile)):
+        assert name in env, name
+    for path in re.findall(r"\$\{REFTARGET_STATE_DIR\}/([\w.-]+)", profile):
+        assert (state / path).is_file(), path
+
+
+def test_discovery_advertises_the_features(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        d = http.get(f"{target.issuer}/.well-known/openid-configuration").json()
+        jwks = http.get(d["jwks_uri"]).json()
+    assert d["issuer"] == target.issuer
+    assert d["code_challenge_methods_supported"] == ["S256"]
+    assert d["authorization_response_iss_parameter_supported"] is True
+    assert set(d["response_types_supported"]) == {
+        "code", "code id_token", "code token", "code id_token token", "id_token", "id_token token", "none"}
+    assert {"jwt", "query.jwt", "fragment.jwt", "form_post.jwt"} <= set(d["response_modes_supported"])
+    assert len(d["acr_values_supported"]) >= 2
+    assert d["claims_parameter_supported"] is True
+    assert d["request_parameter_supported"] is True
+    assert d["tls_client_certificate_bound_access_tokens"] is True
+    assert "ES256" in d["dpop_signing_alg_values_supported"]
+    assert {"tls_client_auth", "self_signed_tls_client_auth", "private_key_jwt", "client_secret_jwt",
+            "client_secret_basic", "client_secret_post", "none"} <= set(d["token_endpoint_auth_methods_supported"])
+    assert {"urn:ietf:params:oauth:grant-type:device_code", "urn:openid:params:grant-type:ciba",
+            "refresh_token", "client_credentials"} <= set(d["grant_types_supported"])
+    assert set(d["backchannel_token_delivery_modes_supported"]) == {"poll", "ping"}
+    for endpoint in ("pushed_authorization_request_endpoint", "introspection_endpoint", "revocation_endpoint",
+                     "device_authorization_endpoint", "backchannel_authentication_endpoint", "userinfo_endpoint"):
+        assert d[endpoint].startswith(target.issuer)
+    aliases = d["mtls_endpoint_aliases"]
+    assert aliases["token_endpoint"] == f"{target.mtls_base}/token"
+    assert {"introspection_endpoint", "revocation_endpoint", "pushed_authorization_request_endpoint",
+            "userinfo_endpoint", "device_authorization_endpoint",
+            "backchannel_authentication_endpoint"} <= set(aliases)
+    assert "RSA-OAEP-256" in d["id_token_encryption_alg_values_supported"]
+    assert "HS256" in d["id_token_signing_alg_values_supported"]
+    assert all("d" not in key for key in jwks["keys"])
+    assert {k.get("alg") for k in jwks["keys"]} >= {"RS256", "PS256", "ES256"}
+
+
+def test_code_pkce_login_with_plain_httpx(target: RunningTarget) -> None:
+    verifier, challenge = pkce_pair()
+    params = authz_params("conf-basic", scope="openid profile email offline_access", prompt="consent",
+                          code_challenge=challenge, code_challenge_method="S256")
+    with http_client(target) as http:
+        result = drive(http, target, params)
+        assert result.pages == ["login-form", "consent-form"]
+        assert result.params["state"] == params["state"] and result.params["iss"] == target.issuer
+        tokens = redeem(http, target, "conf-basic", result.code, verifier=verifier)
+        assert tokens.status_code == 200, tokens.text
+        assert tokens.headers["cache-control"] == "no-store"
+        body = tokens.json()
+        assert body["token_type"] == "Bearer" and "refresh_token" in body
+        claims = jws.deserialize_compact(body["id_token"], provider_jwks(target), algorithms=["RS256"])
+        assert jwt_parts(body["id_token"])[1]["nonce"] == params["nonce"]
+        assert claims.protected["alg"] == "RS256"
+        userinfo = http.get(f"{target.issuer}/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert userinfo.json()["sub"] == SUBS["alice"] and userinfo.json()["email"] == "alice@example.test"
+        # Refresh tokens rotate on every use; the old one is then invalid.
+        refreshed = token_request(http, target, "conf-basic",
+                                  {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
+        assert refreshed.status_code == 200
+        assert refreshed.json()["refresh_token"] != body["refresh_token"]
+        replay = token_request(http, target, "conf-basic",
+                               {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
+        assert replay.json()["error"] == "invalid_grant"
+
+
+def test_wrong_password_rerenders_the_form(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        result = drive(http, target, authz_params("conf-basic"), password="wrong")
+    assert result.page is not None and result.page.status_code == 200
+    assert 'id="login-form"' in result.page.text and 'id="error"' in result.page.text
+    headers = result.page.headers
+    assert headers["cache-control"] == "no-store" and headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+def test_bob_can_log_in(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        result = drive(http, target, authz_params("conf-basic"), user="bob", password=PASSWORDS["bob"])
+    assert "code" in result.params
+
+
+def test_mtls_token_request_and_bound_token(target: RunningTarget) -> None:
+    params = authz_params("mtls")
+    with http_client(target) as http:
+        code = drive(http, target, params).code
+    with http_client(target, "mtls") as mtls:
+        response = mtls.post(f"{target.mtls_base}/token", data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "client_id": "mtls"})
+        assert response.status_code == 200, response.text
+        access_token = response.json()["access_token"]
+        bound = mtls.get(f"{target.mtls_base}/resource", headers={"Authorization": f"Bearer {access_token}"})
+        assert bound.status_code == 200 and "x5t#S256" in bound.json()["cnf"]
+    with http_client(target) as plain:
+        unbound = plain.get(f"{target.issuer}/resource", headers={"Authorization": f"Bearer {access_token}"})
+        assert unbound.status_code == 401 and 'error="invalid_token"' in unbound.headers["www-authenticate"]
+        no_cert = plain.post(f"{target.issuer}/token", data={
+            "grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT_URI, "client_id": "mtls"})
+        assert no_cert.status_code == 401 and no_cert.json()["error"] == "invalid_client"
+
+
+def test_self_signed_mtls_client_auth(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        code = drive(http, target, authz_params("mtls-self")).code
+    with http_client(target, "mtls-self") as mtls:
+        response = mtls.post(f"{target.mtls_base}/token", data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "client_id": "mtls-self"})
+    assert response.status_code == 200, response.text
+
+
+def test_resource_without_token_challenges(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        response = http.get(f"{target.issuer}/resource")
+    assert response.status_code == 401
+    challenges = response.headers.get_list("www-authenticate")
+    assert any(c.startswith('Bearer realm="reference-target"') for c in challenges)
+    assert any(c.startswith("DPoP algs=") for c in challenges)
+
+
+def _dpop_proof(key: ECKey, method: str, url: str, access_token: str | None = None,
+                nonce: str | None = None) -> str:
+    claims: dict[str, object] = {"jti": str(uuid.uuid4()), "htm": method, "htu": url, "iat": int(time.time())}
+    if access_token:
+        claims["ath"] = b64u(hashlib.sha256(access_token.encode()).digest())
+    if nonce:
+        claims["nonce"] = nonce
+    return jwt.encode({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}, claims, key,
+                      algorithms=["ES256"])
+
+
+def test_dpop_bound_token_and_resource(target: RunningTarget) -> None:
+    key = ECKey.generate_key("P-256")
+    verifier, challenge = pkce_pair()
+    params = authz_params("dpop", code_challenge=challenge, code_challenge_method="S256")
+    with http_client(target) as http:
+        code = drive(http, target, params).code
+        token_url = f"{target.issuer}/token"
+        response = http.post(token_url, headers={"DPoP": _dpop_proof(key, "POST", token_url)}, data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "client_id": "dpop", "code_verifier": verifier})
+        assert response.status_code == 200, response.text
+        assert response.json()["token_type"] == "DPoP"
+        access_token = response.json()["access_token"]
+        url = f"{target.issuer}/resource"
+        ok = http.get(url, headers={"Authorization": f"DPoP {access_token}",
+                                    "DPoP": _dpop_proof(key, "GET", url, access_token)})
+        assert ok.status_code == 200 and ok.json()["token_type"] == "DPoP"
+        as_bearer = http.get(url, headers={"Authorization": f"Bearer {access_token}"})
+        assert as_bearer.status_code == 401 and as_bearer.headers["www-authenticate"].startswith("DPoP ")
+        bad_ath = http.get(url, headers={"Authorization": f"DPoP {access_token}",
+                                         "DPoP": _dpop_proof(key, "GET", url, "other-token")})
+        assert 'error="invalid_dpop_proof"' in bad_ath.headers["www-authenticate"]
+        # With nonces switched on, the resource server demands one and then accepts it.
+        target.set_settings(dpop_require_nonce=True)
+        try:
+            first = http.get(url, headers={"Authorization": f"DPoP {access_token}",
+                                           "DPoP": _dpop_proof(key, "GET", url, access_token)})
+            assert first.status_code == 401 and 'error="use_dpop_nonce"' in first.headers["www-authenticate"]
+            nonce = first.headers["dpop-nonce"]
+            second = http.get(url, headers={"Authorization": f"DPoP {access_token}",
+                                            "DPoP": _dpop_proof(key, "GET", url, access_token, nonce)})
+            assert second.status_code == 200
+        finally:
+            target.set_settings(dpop_require_nonce=False)
+
+
+def test_jwt_access_token_for_the_api_resource(target: RunningTarget) -> None:
+    api = "https://api.example.test/"
+    verifier, challenge = pkce_pair()
+    params = authz_params("conf-basic", scope="openid api:read", resource=api,
+                          code_challenge=challenge, code_challenge_method="S256")
+    with http_client(target) as http:
+        code = drive(http, target, params).code
+        response = token_request(http, target, "conf-basic", {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier, "resource": api})
+        assert response.status_code == 200, response.text
+        access_token = response.json()["access_token"]
+        header, claims = jwt_parts(access_token)
+        assert header["typ"] == "at+jwt" and claims["aud"] == api and claims["scope"] == "api:read"
+        ok = http.get(f"{target.issuer}/resource", headers={"Authorization": f"Bearer {access_token}"})
+        assert ok.status_code == 200 and ok.json()["format"] == "jwt"
+
+
+def test_introspection_json_and_jwt(target: RunningTarget) -> None:
+    _, tokens, _ = code_flow(target)
+    access_token = tokens.json()["access_token"]
+    secret = target.client_secrets["introspector"]
+    with http_client(target) as http:
+        url = f"{target.issuer}/token/introspection"
+        as_json = http.post(url, data={"token": access_token}, auth=("introspector", secret))
+        assert as_json.json()["active"] is True and as_json.json()["client_id"] == "conf-basic"
+        as_jwt = http.post(url, data={"token": access_token}, auth=("introspector", secret),
+                           headers={"Accept": "application/token-introspection+jwt"})
+        assert as_jwt.headers["content-type"].startswith("application/token-introspection+jwt")
+        assert jwt_parts(as_jwt.text)[1]["token_introspection"]["active"] is True
+        revoke = http.post(f"{target.issuer}/token/revocation", data={"token": access_token},
+                           auth=("conf-basic", target.client_secrets["conf-basic"]))
+        assert revoke.status_code == 200
+        assert http.post(url, data={"token": access_token}, auth=("introspector", secret)).json() == {"active": False}
+
+
+def test_par_lifetime_comes_from_the_config(target: RunningTarget) -> None:
+    verifier, challenge = pkce_pair()
+    url = f"{target.issuer}/request"
+    data = authz_params("par-required", code_challenge=challenge, code_challenge_method="S256")
+    data.update(client_assertion(target, "par-required", target.issuer))
+    with http_client(target) as http:
+        response = http.post(url, data=data)
+        assert response.status_code == 201, response.text
+        assert response.json()["expires_in"] == target.ttls["PushedAuthorizationRequest"]
+        result = drive(http, target, {"client_id": "par-required", "request_uri": response.json()["request_uri"]})
+    assert "code" in result.params
+    with http_client(target) as http:
+        direct = drive(http, target, authz_params("par-required"))
+    assert direct.params.get("error") == "invalid_request"
+
+
+def test_device_authorization_includes_interval(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        response = http.post(f"{target.issuer}/device/auth", data={"client_id": "device", "scope": "openid"})
+    body = response.json()
+    assert response.status_code == 200 and body["interval"] == 1
+    assert body["expires_in"] == target.ttls["DeviceCode"]
+
+
+def test_ciba_poll_approve_and_deny(target: RunningTarget) -> None:
+    def start(hint: str) -> dict[str, object]:
+        data = {"scope": "openid", "login_hint": hint,
+                **client_assertion(target, "ciba-poll", target.issuer)}
+        with http_client(target) as http:
+            response = http.post(f"{target.issuer}/backchannel", data=data)
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    def poll(auth_req_id: str) -> httpx.Response:
+        with http_client(target) as http:
+            return http.post(f"{target.issuer}/token", data={
+                "grant_type": "urn:openid:params:grant-type:ciba", "auth_req_id": auth_req_id,
+                **client_assertion(target, "ciba-poll", target.issuer)})
+
+    approved = start("alice@example.test")
+    assert approved["interval"] == 1 and approved["expires_in"] == target.ttls["BackchannelAuthenticationRequest"]
+    auth_req_id = str(approved["auth_req_id"])
+    assert auth_req_id in {p["auth_req_id"] for p in target.pending_ciba()}
+    assert poll(auth_req_id).json()["error"] == "authorization_pending"
+    assert target.approve_ciba(auth_req_id)["decision"] == "approve"
+    tokens = poll(auth_req_id)
+    assert tokens.status_code == 200 and jwt_parts(tokens.json()["id_token"])[1]["sub"] == SUBS["alice"]
+
+    denied = str(start("bob")["auth_req_id"])
+    target.deny_ciba(denied)
+    assert poll(denied).json()["error"] == "access_denied"
+
+
+def test_invalid_start_arguments() -> None:
+    with pytest.raises(ValueError, match="unknown defect"):
+        ReferenceTarget.start(["nope"])
+    with pytest.raises(ValueError, match="unknown TTL"):
+        ReferenceTarget.start(ttl_overrides={"Nope": 3})
+    with pytest.raises(ValueError, match="https"):
+        ReferenceTarget.start(ciba_notification_endpoint="http://127.0.0.1:1/cb")
+
+
+def test_explicit_state_dir_is_kept_and_stop_ends_the_process(tmp_path: Path) -> None:
+    ensure_installed()  # already current: a no-op
+    running = ReferenceTarget.start(state_dir=tmp_path / "state", ttl_overrides={"authorization_code": 5})
+    try:
+        assert running.ttls["AuthorizationCode"] == 5
+        assert (tmp_path / "state" / "config.json").is_file()
+    finally:
+        running.stop()
+    assert not running.is_running()
+    assert (tmp_path / "state" / "ca.pem").is_file()
+    running.stop()  # idempotent
