@@ -13,6 +13,7 @@ from harness import jose
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError
+from harness.specs import rfc6749
 from harness.target import Target
 
 OMIT = "omit"
@@ -24,6 +25,17 @@ class TokenResult:
 
     response: httpx.Response
     body: dict[str, Any] | None
+    used_basic: bool = False
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+        return self.response.status_code
+
+    @property
+    def judged_body(self) -> dict[str, Any] | bytes:
+        """The JSON body, or the raw bytes when it is not JSON (for format checks)."""
+        return self.body if self.body is not None else self.response.content
 
     @property
     def ok(self) -> bool:
@@ -47,10 +59,9 @@ def signing_key(client: Client) -> tuple[Any, str]:
     if client.jwks_file is None:
         raise ProfileError(f"client {client.id} has no jwks_file")
     keyset = jose.load_private_jwks(client.jwks_file)
-    for key in keyset.keys:
-        use = key.as_dict().get("use")
-        if use in (None, "sig"):
-            alg = client.documented.token_endpoint_auth_signing_alg or jose.default_alg(key)
+    for key, member in zip(keyset.keys, keyset.members, strict=True):
+        if member.get("use") in (None, "sig"):
+            alg = client.documented.token_endpoint_auth_signing_alg or jose.default_alg_for_key(key)
             return key, alg
     raise ProfileError(f"client {client.id}: jwks_file has no signing key")
 
@@ -105,7 +116,14 @@ def token_request(target: Target, client: Client, params: dict[str, str], *, lab
     headers.update(extra_headers or {})
     data = {**params, **auth_data}
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
-    return TokenResult(response=response, body=try_json_object(response))
+    return TokenResult(response=response, body=try_json_object(response),
+                       used_basic="Authorization" in headers and headers["Authorization"].startswith("Basic "))
+
+
+def check_refused(result: TokenResult, expected: str | set[str], requirement: str = "RFC6749-5.2") -> None:
+    """The token endpoint refused the request with ``expected`` (RFC 6749 §5.2 format included)."""
+    rfc6749.check_token_error_response(result.status, result.response.headers, result.judged_body, expected,
+                                       basic_auth_used=result.used_basic, requirement=requirement)
 
 
 def redeem_code(target: Target, client: Client, code: str, *, redirect_uri: str | None,

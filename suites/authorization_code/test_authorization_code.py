@@ -11,7 +11,7 @@ import pytest
 from harness import evidence
 from harness.flows.authorization import build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
-from harness.flows.token import redeem_code
+from harness.flows.token import check_refused, redeem_code
 from harness.profile import Client
 from harness.results import Findings, Level, fail
 from harness.specs import oidc_core, rfc6749, rfc9207
@@ -196,8 +196,7 @@ def test_code_reuse_refused(target: Target, user_agent: Any) -> None:
     flow = complete_code_flow(target, user_agent, client)
     second = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem the same code again")
-    rfc6749.check_token_error_response(second.response.status_code, second.response.headers,
-                                       second.body, "invalid_grant", basic_auth_used=False)
+    check_refused(second, "invalid_grant")
 
 
 @requirement("RFC6749-4.1.2")
@@ -231,8 +230,7 @@ def test_code_bound_to_client(target: Target, user_agent: Any) -> None:
     flow = obtain_code(target, user_agent, client)
     result = redeem_code(target, other, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem by another client")
-    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
-                                       "invalid_grant", basic_auth_used=False)
+    check_refused(result, "invalid_grant")
 
 
 @requirement("RFC6749-4.1.3")
@@ -246,8 +244,7 @@ def test_token_redirect_uri_must_match(target: Target, user_agent: Any) -> None:
     flow = obtain_code(target, user_agent, client)
     result = redeem_code(target, client, flow.code, redirect_uri=other_uri,
                          code_verifier=flow.request.code_verifier, label="redeem with a different redirect_uri")
-    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
-                                       "invalid_grant", basic_auth_used=False)
+    check_refused(result, "invalid_grant")
 
 
 @requirement("RFC6749-4.1.2", "RFC6749-4.1.3")
@@ -266,8 +263,7 @@ def test_expired_code_refused(target: Target, user_agent: Any) -> None:
     evidence.mandated_wait(lifetime + 1, f"documented code lifetime {lifetime}s plus 1s")
     result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem an expired code")
-    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
-                                       "invalid_grant", basic_auth_used=False)
+    check_refused(result, "invalid_grant")
 
 
 @requirement("RFC6749-10.10")
@@ -293,8 +289,7 @@ def test_token_error_response_format(target: Target, user_agent: Any) -> None:
     client = _code_client(target)
     result = redeem_code(target, client, "not-a-code-" + "x" * 20, redirect_uri=client.redirect_uris[0],
                          code_verifier=None, label="redeem a made-up code")
-    rfc6749.check_token_error_response(result.response.status_code, result.response.headers, result.body,
-                                       "invalid_grant", basic_auth_used=False)
+    check_refused(result, "invalid_grant")
 
 
 @requirement("RFC6749-10.5", "RFC9700-4.5")

@@ -1,0 +1,53 @@
+"""CLI exit codes and messages that do not need the reference target."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
+
+
+def _profile(tmp_path: Path, issuer: str) -> Path:
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "unreachable", "issuer": issuer,
+        "clients": [{"id": "c", "auth_method": "none", "redirect_uris": ["https://rp.example.test/cb"]}],
+        "users": [{"username": "u", "password": "pw-1234"}],
+        "timeouts": {"connect": 1, "read": 1},
+    }))
+    return path
+
+
+def test_invalid_profile_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nissuer: https://as.example.test\nclientz: []\n")
+    assert main(["run", "--target", str(path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "clientz: unknown key" in err and "clients: required key is missing" in err
+
+
+def test_unknown_suite_exits_2_with_closest_match(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--suite", "pcke"]) == EXIT_USAGE
+    assert "did you mean 'pkce'" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2() -> None:
+    assert main(["frobnicate"]) == EXIT_USAGE
+
+
+def test_unreachable_target_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    assert main(["run", "--target", str(_profile(tmp_path, f"http://127.0.0.1:{port}"))]) == EXIT_UNREACHABLE
+    assert "cannot reach the target 'unreachable'" in capsys.readouterr().err
+
+
+def test_validate_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(_profile(tmp_path, "https://as.example.test"))]) == 0
+    assert "valid (1 clients, 1 users)" in capsys.readouterr().out
