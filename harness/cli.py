@@ -96,7 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{profile.name}"
         report_dir = Path(args.report_dir) if args.report_dir else Path("reports") / run_id
         extra = ["--target", profile_path, "--report-dir", str(report_dir), "--harness-progress",
-                 "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no"]
+                 "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
+                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         if args.workers and args.workers > 1:
             extra += ["-p", "xdist", "-n", str(args.workers)]
         if args.keyword:

@@ -290,6 +290,13 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
     writer.write_line(line)
 
 
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """With progress lines on, drop pytest's own progress letters (they would interleave)."""
+    if config.getoption("harness_progress") and report.when == "call":
+        return report.outcome, "", ""
+    return None
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Print the per-suite summary table and write the reports."""
     state = config.stash[_STATE]
