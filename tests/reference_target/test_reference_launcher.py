@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import socket
+import ssl
 import stat
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-from joserfc import jws, jwt
-from joserfc.jwk import ECKey
+from joserfc import jwe, jws, jwt
+from joserfc.jwk import ECKey, OctKey, RSAKey
 from rt_flows import (
     PASSWORDS,
     REDIRECT_URI,
@@ -26,6 +31,7 @@ from rt_flows import (
     http_client,
     jwt_parts,
     pkce_pair,
+    private_key,
     provider_jwks,
     redeem,
     token_request,
@@ -376,3 +382,136 @@ def test_explicit_state_dir_is_kept_and_stop_ends_the_process(tmp_path: Path) ->
     assert not running.is_running()
     assert (tmp_path / "state" / "ca.pem").is_file()
     running.stop()  # idempotent
+
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+_ANY_FORM = re.compile(r'<form id="([^"]*)"[^>]*action="([^"]+)"|<form method="post" action="([^"]+)"')
+
+
+def test_device_flow_through_the_html_pages(target: RunningTarget) -> None:
+    with http_client(target) as http:
+        start = http.post(f"{target.issuer}/device/auth", data={"client_id": "device", "scope": "openid"}).json()
+        assert http.post(f"{target.issuer}/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": start["device_code"],
+            "client_id": "device"}).json()["error"] == "authorization_pending"
+        response = http.get(start["verification_uri_complete"])
+        seen: list[str] = []
+        for _ in range(12):
+            if response.status_code in (302, 303):
+                response = http.get(httpx.URL(str(response.url)).join(response.headers["location"]))
+                continue
+            text = response.text
+            if 'id="device-success"' in text:
+                break
+            match = _ANY_FORM.search(text)
+            assert match is not None, text[:500]
+            form_id, action = match.group(1) or "auto", match.group(2) or match.group(3)
+            seen.append(form_id)
+            data = dict(_HIDDEN.findall(text))
+            if form_id == "login-form":
+                data.update(username="alice", password=PASSWORDS["alice"])
+            elif form_id == "consent-form":
+                data["decision"] = "approve"
+            response = http.post(httpx.URL(str(response.url)).join(action.replace("&amp;", "&")), data=data)
+        else:
+            raise AssertionError(f"device flow did not finish: {seen}")
+        assert "login-form" in seen and "consent-form" in seen
+        tokens = http.post(f"{target.issuer}/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": start["device_code"],
+            "client_id": "device"})
+    assert tokens.status_code == 200, tokens.text
+    assert jwt_parts(tokens.json()["id_token"])[1]["sub"] == SUBS["alice"]
+
+
+def test_jarm_modes_signed_and_encrypted(target: RunningTarget) -> None:
+    for client_id, parts in (("jarm", 3), ("jarm-enc", 5)):
+        for mode, fragment in (("jwt", False), ("query.jwt", False), ("fragment.jwt", True)):
+            with http_client(target) as http:
+                result = drive(http, target, authz_params(client_id, response_mode=mode))
+            assert result.in_fragment is fragment and set(result.params) == {"response"}, (client_id, mode)
+            assert len(result.params["response"].split(".")) == parts
+        with http_client(target) as http:
+            page = drive(http, target, authz_params(client_id, response_mode="form_post.jwt")).page
+        assert page is not None and 'name="response"' in page.text
+
+
+def test_signed_and_nested_request_objects(target: RunningTarget) -> None:
+    key = private_key(target, "jar-required", "RSA")
+
+    def request_object() -> str:
+        now = int(time.time())
+        claims = {**authz_params("jar-required"), "iss": "jar-required", "aud": target.issuer, "iat": now,
+                  "nbf": now, "exp": now + 60, "jti": str(uuid.uuid4())}
+        return jwt.encode({"alg": "PS256", "kid": key.kid}, claims, key, algorithms=["PS256"])
+
+    with http_client(target) as http:
+        assert "code" in drive(http, target, {"client_id": "jar-required", "request": request_object()}).params
+        plain = drive(http, target, authz_params("jar-required")).params
+        assert plain["error"] == "invalid_request"
+        enc = next(k for k in http.get(f"{target.issuer}/jwks").json()["keys"]
+                   if k.get("use") == "enc" and k["kty"] == "RSA")
+    nested = jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A256GCM", "cty": "JWT", "kid": enc["kid"]},
+                                 request_object(), RSAKey.import_key(enc), algorithms=["RSA-OAEP-256", "A256GCM"])
+    with http_client(target) as http:
+        assert "code" in drive(http, target, {"client_id": "jar-required", "request": nested}).params
+
+
+def test_ciba_ping_is_delivered_over_https(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((self.headers["authorization"], json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    endpoint = f"https://127.0.0.1:{port}/ciba-notify"
+    with ReferenceTarget.start(ciba_notification_endpoint=endpoint) as running:
+        server = HTTPServer(("127.0.0.1", port), Handler)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(running.env["REFTARGET_RP_CERT_FILE"], running.env["REFTARGET_RP_KEY_FILE"])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with http_client(running) as http:
+                start = http.post(f"{running.issuer}/backchannel", data={
+                    "scope": "openid", "login_hint": "alice", "client_notification_token": "notify-token-123",
+                    **client_assertion(running, "ciba-ping", running.issuer)}).json()
+            result = running.approve_ciba(start["auth_req_id"])
+            assert result["ping_delivered"] is True, result
+            assert received == [("Bearer notify-token-123", {"auth_req_id": start["auth_req_id"]})]
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.parametrize("client_id", ["conf-post", "conf-secret-jwt", "conf-pkjwt", "public"])
+def test_client_authentication_methods(target: RunningTarget, client_id: str) -> None:
+    verifier, challenge = pkce_pair()
+    params = authz_params(client_id, code_challenge=challenge, code_challenge_method="S256")
+    data = {"grant_type": "authorization_code", "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
+    with http_client(target) as http:
+        data["code"] = drive(http, target, params).code
+        if client_id == "conf-pkjwt":
+            data.update(client_assertion(target, client_id, f"{target.issuer}/token"))
+            response = http.post(f"{target.issuer}/token", data=data)
+        elif client_id == "conf-secret-jwt":
+            now = int(time.time())
+            assertion = jwt.encode({"alg": "HS256"}, {
+                "iss": client_id, "sub": client_id, "aud": target.issuer, "jti": str(uuid.uuid4()),
+                "iat": now, "exp": now + 60}, OctKey.import_key(target.client_secrets[client_id]),
+                algorithms=["HS256"])
+            data.update(client_id=client_id, client_assertion=assertion,
+                        client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            response = http.post(f"{target.issuer}/token", data=data)
+        else:
+            response = token_request(http, target, client_id, data)
+    assert response.status_code == 200, response.text
