@@ -13,8 +13,9 @@ from harness.specs._findings import finding
 
 __all__ = ["check_hmac_key_length", "check_key_size", "check_rsa_key_sizes"]
 
-_RSA_SECTION = {"RS": "RFC7518-3.3", "PS": "RFC7518-3.5", "RSA1_5": "RFC7518-4.2",
-                "RSA-OAEP": "RFC7518-4.3"}
+# Longest prefixes first: "RSA-OAEP" must win over "RS".
+_RSA_SECTION = {"RSA1_5": "RFC7518-4.2", "RSA-OAEP": "RFC7518-4.3", "RS": "RFC7518-3.3",
+                "PS": "RFC7518-3.5"}
 
 
 def check_rsa_key_sizes(jwks: Any, min_bits: int = 2048) -> None:
