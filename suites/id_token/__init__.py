@@ -1,0 +1,1 @@
+"""ID token suite: OpenID Connect Core ID Token validation."""

@@ -1,0 +1,304 @@
+"""ID Token validation: OpenID Connect Core §2, §3.1.3.7, §3.2.2.11, §3.3.2.11, §5.3.2, §10."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from harness import evidence, jose
+from harness.flows.code_flow import CodeFlow, authorize, complete_code_flow, obtain_code
+from harness.http import json_object
+from harness.profile import Client
+from harness.results import Findings, HarnessError, fail
+from harness.specs import oidc_core
+from harness.target import NotApplicable, Target
+
+requirement = pytest.mark.requirement
+ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+
+
+@dataclass
+class IdTokenSample:
+    """An ID Token as received, decoded, plus what the client sent for it."""
+
+    flow: CodeFlow
+    client: Client
+    raw: str
+    received_at: float
+    jws: jose.DecodedJWT | None = None  # None while still encrypted
+
+    @property
+    def decoded(self) -> jose.DecodedJWT:
+        """The decoded JWS (checks on encrypted tokens decrypt first)."""
+        if self.jws is None:
+            raise HarnessError("the ID Token is encrypted; this check needs a signed-only client")
+        return self.jws
+
+
+def _jwks(target: Target) -> jose.JWKS:
+    """The issuer's keys, fetched fresh so a key rollover (or a test defect) is seen."""
+    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    return jose.parse_jwks(json_object(response, "JWK Set"))
+
+
+def _code_client(target: Target) -> Client:
+    for client in target.profile.clients:
+        doc = client.documented
+        if (client.use_in_suites and not client.is_public and "authorization_code" in client.grant_types
+                and "openid" in client.scope.split() and doc.id_token_encryption is None
+                and doc.id_token_signing_alg not in jose.HS_ALGS
+                and not (doc.require_par or doc.require_signed_requests or doc.require_jarm)):
+            return client
+    raise NotApplicable("the profile has no confidential OpenID client with asymmetric, unencrypted ID tokens")
+
+
+def _from_token_endpoint(target: Target, user_agent: Any, client: Client | None = None,
+                         **build: Any) -> IdTokenSample:
+    client = client or _code_client(target)
+    flow = complete_code_flow(target, user_agent, client, **build)
+    body = flow.token.body if flow.token else None
+    raw = body.get("id_token") if body else None
+    if not isinstance(raw, str):
+        raise fail("ID_TOKEN_MISSING", "a successful openid token response has no id_token", "OIDCC-3.1.3.3",
+                   expected="id_token", actual=sorted(body or {}))
+    return _sample(flow, client, raw)
+
+
+def _sample(flow: CodeFlow, client: Client, raw: str) -> IdTokenSample:
+    received = time.time()
+    if jose.is_jwe(raw):
+        evidence.record_token("id_token (JWE protected header)", jose.decode_jose_header(raw), {})
+        return IdTokenSample(flow=flow, client=client, raw=raw, received_at=received)
+    try:
+        decoded = jose.decode_unverified(raw)
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWT: {exc}", "OIDCC-2") from exc
+    evidence.record_token("id_token", decoded.header, decoded.claims)
+    return IdTokenSample(flow=flow, client=client, raw=raw, received_at=received, jws=decoded)
+
+
+def _expected_alg(client: Client) -> str:
+    return client.documented.id_token_signing_alg
+
+
+@requirement("OIDCC-3.1.3.7-6", "OIDCC-10.1")
+def test_signature_verifies(target: Target, user_agent: Any) -> None:
+    """The ID Token signature verifies with the issuer's key selected by ``kid``."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_signature(sample.raw, _jwks(target), allowed_algs=ASYMMETRIC_ALGS,
+                                       expected_alg=_expected_alg(sample.client))
+
+
+@requirement("OIDCC-2", "OIDCC-3.1.3.7-7", "OIDCR-2")
+def test_alg_is_registered_and_not_none(target: Target, user_agent: Any) -> None:
+    """The ID Token is signed (never ``alg: none``) with the registered/documented algorithm."""
+    sample = _from_token_endpoint(target, user_agent)
+    alg = sample.decoded.alg
+    if alg == "none":
+        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2",
+                   expected=_expected_alg(sample.client), actual="none")
+    if alg != _expected_alg(sample.client):
+        raise fail("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the registered algorithm",
+                   "OIDCR-2", expected=_expected_alg(sample.client), actual=alg)
+
+
+@requirement("RFC7518-3.3")
+def test_signing_key_size(target: Target, user_agent: Any) -> None:
+    """The RSA key that signed the ID Token has at least 2048 bits."""
+    sample = _from_token_endpoint(target, user_agent)
+    if sample.decoded.alg in (*jose.HS_ALGS, "none"):
+        pytest.skip("the ID Token is not signed with an asymmetric key")
+    try:
+        bits = oidc_core.check_id_token_key_size(sample.decoded, _jwks(target))
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_KEY_NOT_FOUND", f"the signing key is not in the JWKS: {exc}",
+                   "OIDCC-3.1.3.7-6") from exc
+    evidence.note(f"signing key size: {bits} bits")
+
+
+@requirement("OIDCC-3.1.3.7-2")
+def test_issuer(target: Target, user_agent: Any) -> None:
+    """``iss`` exactly matches the issuer."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_issuer(sample.decoded.claims, str(target.metadata.get("issuer")))
+
+
+@requirement("OIDCC-3.1.3.7-3")
+def test_audience(target: Target, user_agent: Any) -> None:
+    """``aud`` contains the client id and no untrusted audience."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_audience(sample.decoded.claims, sample.client.id)
+
+
+@requirement("OIDCC-3.1.3.7-4", "OIDCC-3.1.3.7-5", "OIDCC-2")
+def test_azp(target: Target, user_agent: Any) -> None:
+    """``azp`` equals the client id when present, and is present when there are several audiences."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_azp(sample.decoded.claims, sample.client.id)
+
+
+@requirement("OIDCC-3.1.3.7-9")
+def test_not_expired(target: Target, user_agent: Any) -> None:
+    """``exp`` is in the future when the ID Token arrives."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_expiry(sample.decoded.claims, now=sample.received_at)
+
+
+@requirement("OIDCC-3.1.3.7-10")
+def test_issued_at(target: Target, user_agent: Any) -> None:
+    """``iat`` is present and close to the current time."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_iat(sample.decoded.claims, now=sample.received_at)
+
+
+@requirement("OIDCC-3.1.3.7-11")
+def test_nonce_echoed(target: Target, user_agent: Any) -> None:
+    """The ``nonce`` sent in the authorization request comes back unchanged."""
+    sample = _from_token_endpoint(target, user_agent)
+    oidc_core.check_id_token_nonce(sample.decoded.claims, sample.flow.request.nonce)
+
+
+@requirement("OIDCC-2", "OIDCC-3.1.2.1")
+def test_auth_time_with_max_age(target: Target, user_agent: Any) -> None:
+    """With ``max_age`` requested, ``auth_time`` is present and recent enough."""
+    sample = _from_token_endpoint(target, user_agent, extra={"max_age": "300"})
+    oidc_core.check_id_token_auth_time(sample.decoded.claims, now=sample.received_at, max_age=300)
+
+
+@requirement("OIDCC-5.5.1.1", "OIDCC-3.1.3.7-12")
+def test_acr_essential(target: Target, user_agent: Any) -> None:
+    """An ``acr`` requested as essential with values comes back as one of them."""
+    values = target.profile.documented.acr_values or target.metadata.get("acr_values_supported") or []
+    if not values:
+        pytest.skip("the target neither documents nor advertises acr values")
+    if target.metadata.get("claims_parameter_supported") is not True:
+        pytest.skip("the target does not support the claims parameter")
+    claims = {"id_token": {"acr": {"essential": True, "values": list(values)}}}
+    sample = _from_token_endpoint(target, user_agent, extra={"claims": json.dumps(claims)})
+    oidc_core.check_id_token_acr(sample.decoded.claims, requested=list(values), essential=True)
+
+
+@requirement("OIDCC-5.3.2")
+def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
+    """The UserInfo ``sub`` equals the ID Token ``sub``."""
+    sample = _from_token_endpoint(target, user_agent)
+    assert sample.flow.token is not None and sample.flow.token.body is not None
+    access_token = str(sample.flow.token.body["access_token"])
+    response = target.http.get(target.endpoint("userinfo_endpoint"), label="userinfo",
+                               headers={"Authorization": f"Bearer {access_token}"})
+    if response.status_code != 200:
+        raise fail("USERINFO_REFUSED", "the UserInfo endpoint refused a fresh access token", "OIDCC-5.3.1",
+                   expected=200, actual=response.status_code)
+    oidc_core.check_userinfo_sub(json_object(response, "UserInfo response"), sample.decoded.claims)
+
+
+def _front_channel_id_token(target: Target, user_agent: Any,
+                            response_type: str) -> tuple[IdTokenSample, dict[str, str]]:
+    client = _code_client(target)
+    if response_type not in client.response_types:
+        raise NotApplicable(f"client {client.id} is not registered for response_type={response_type!r}")
+    if response_type not in (target.metadata.get("response_types_supported") or []):
+        raise NotApplicable(f"the target does not support response_type={response_type!r}")
+    if "code" in response_type.split():
+        flow = obtain_code(target, user_agent, client, response_type=response_type, pkce="none")
+    else:
+        request, outcome = authorize(target, user_agent, client, response_type=response_type, pkce="none")
+        flow = CodeFlow(request=request, outcome=outcome)
+    params = flow.outcome.params
+    raw = params.get("id_token")
+    if not raw:
+        raise fail("ID_TOKEN_MISSING", f"response_type={response_type} returned no id_token",
+                   "OIDCC-3.3.2.5", expected="id_token", actual=sorted(params))
+    return _sample(flow, client, raw), params
+
+
+@requirement("OIDCC-3.3.2.11", "OIDCC-3.3.2.10")
+def test_c_hash(target: Target, user_agent: Any) -> None:
+    """In a hybrid ``code id_token`` response, ``c_hash`` is present and matches the code."""
+    sample, params = _front_channel_id_token(target, user_agent, "code id_token")
+    oidc_core.check_c_hash(sample.decoded.claims, params["code"], sample.decoded.alg or "", required=True)
+
+
+@requirement("OIDCC-3.3.2.11", "OIDCC-3.2.2.10")
+def test_at_hash(target: Target, user_agent: Any) -> None:
+    """In a ``code id_token token`` response, ``at_hash`` is present and matches the access token."""
+    sample, params = _front_channel_id_token(target, user_agent, "code id_token token")
+    if "access_token" not in params:
+        raise fail("ACCESS_TOKEN_MISSING", "response_type=code id_token token returned no access_token",
+                   "OIDCC-3.3.2.5", expected="access_token", actual=sorted(params))
+    oidc_core.check_at_hash(sample.decoded.claims, params["access_token"], sample.decoded.alg or "",
+                            required=True)
+
+
+@requirement("OIDCC-3.2.2.11")
+def test_implicit_nonce(target: Target, user_agent: Any) -> None:
+    """An implicit ``id_token`` response carries the ``nonce`` (REQUIRED for implicit)."""
+    sample, _ = _front_channel_id_token(target, user_agent, "id_token")
+    oidc_core.check_id_token_nonce(sample.decoded.claims, sample.flow.request.nonce)
+
+
+def _client_where(target: Target, purpose: str, predicate: Any) -> Client:
+    for client in target.profile.clients:
+        if client.use_in_suites and "authorization_code" in client.grant_types and predicate(client):
+            return client
+    raise NotApplicable(f"the profile has no client with {purpose}")
+
+
+@requirement("OIDCC-3.1.3.7-1", "OIDCC-10.2")
+def test_encrypted_id_token(target: Target, user_agent: Any) -> None:
+    """An ID Token registered as encrypted decrypts with the client's key and the registered alg/enc."""
+    client = _client_where(target, "documented ID token encryption",
+                           lambda c: c.documented.id_token_encryption is not None and c.jwks_file is not None)
+    settings = client.documented.id_token_encryption
+    assert settings is not None and client.jwks_file is not None
+    sample = _from_token_endpoint(target, user_agent, client)
+    expectations = oidc_core.IdTokenExpectations(
+        issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=_jwks(target),
+        allowed_algs=ASYMMETRIC_ALGS, expected_alg=client.documented.id_token_signing_alg,
+        nonce=sample.flow.request.nonce, decryption_keys=jose.load_private_jwks(client.jwks_file),
+        encryption_alg=settings.alg, encryption_enc=settings.enc)
+    decoded, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
+    if decoded is not None:
+        evidence.record_token("id_token (decrypted)", decoded.header, decoded.claims)
+    findings.raise_if_any()
+
+
+@requirement("OIDCC-3.1.3.7-8", "OIDCC-10.1")
+def test_hs256_id_token(target: Target, user_agent: Any) -> None:
+    """An HS256 ID Token verifies with the octets of the client secret."""
+    client = _client_where(target, "documented HS* ID token signing",
+                           lambda c: c.documented.id_token_signing_alg in jose.HS_ALGS and c.secret is not None)
+    assert client.secret is not None
+    sample = _from_token_endpoint(target, user_agent, client)
+    oidc_core.check_id_token_signature(sample.raw, None, allowed_algs=jose.HS_ALGS,
+                                       expected_alg=client.documented.id_token_signing_alg,
+                                       client_secret=client.secret.get_secret_value())
+
+
+@requirement("OIDCC-3.1.3.7", "OIDCC-2")
+def test_full_validation(target: Target, user_agent: Any) -> None:
+    """Every §3.1.3.7 rule at once on a code-flow ID Token requested with ``max_age``."""
+    sample = _from_token_endpoint(target, user_agent, extra={"max_age": "600"})
+    assert sample.flow.token is not None and sample.flow.token.body is not None
+    expectations = oidc_core.IdTokenExpectations(
+        issuer=str(target.metadata.get("issuer")), client_id=sample.client.id, keys=_jwks(target),
+        allowed_algs=ASYMMETRIC_ALGS, expected_alg=_expected_alg(sample.client), nonce=sample.flow.request.nonce,
+        max_age=600, access_token=str(sample.flow.token.body.get("access_token", "")) or None)
+    _, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
+    findings.raise_if_any()
+
+
+@requirement("OIDCC-2")
+def test_sub_stable(target: Target, user_agent: Any) -> None:
+    """The same user gets the same ``sub`` in two separate logins with the same client."""
+    first = _from_token_endpoint(target, user_agent)
+    second = _from_token_endpoint(target, user_agent)
+    findings = Findings()
+    first_sub = findings.check(oidc_core.check_id_token_sub, first.decoded.claims)
+    second_sub = findings.check(oidc_core.check_id_token_sub, second.decoded.claims)
+    findings.raise_if_any()
+    oidc_core.check_sub_stable(str(first_sub), str(second_sub))

@@ -1,0 +1,1 @@
+"""PKCE suite: RFC 7636."""
