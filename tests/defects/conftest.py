@@ -1,0 +1,66 @@
+"""Runs the conformance suites in-process against the reference target, with or without defects."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli import SUITES_DIR, SUITES_INI
+from harness.reference_target import ReferenceTarget, RunningTarget
+
+
+class SuiteRunner:
+    """Run selected checks of the suites against a running reference target."""
+
+    def __init__(self, running: RunningTarget, workdir: Path) -> None:
+        self.running = running
+        self.workdir = workdir
+        self.runs = 0
+
+    def run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
+            suites: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Run the checks (ids like ``pkce.wrong_verifier_refused``) and return records by id."""
+        self.runs += 1
+        report_dir = self.workdir / f"run{self.runs}"
+        paths = [str(SUITES_DIR / s) for s in (suites or sorted({c.split(".", 1)[0] for c in checks or []}))]
+        args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
+                "-p", "no:xdist", "--target", str(self.running.profile_path()), "--report-dir", str(report_dir),
+                "-W", "ignore::pytest.PytestAssertRewriteWarning", *paths]
+        if checks:
+            names = sorted({c.split(".", 1)[1].split("[", 1)[0] for c in checks})
+            args += ["-k", " or ".join(names)]
+        self.running.set_defects(list(defects))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pytest.main(args)
+        finally:
+            self.running.set_defects([])
+        data = json.loads((report_dir / "results.json").read_text())
+        return {c["id"]: c for c in data["checks"]}
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTarget]:
+    with ReferenceTarget.start() as running:
+        saved = {k: os.environ.get(k) for k in running.env}
+        os.environ.update(running.env)
+        try:
+            yield running
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def suite_runner(reference: RunningTarget, tmp_path_factory: pytest.TempPathFactory) -> SuiteRunner:
+    return SuiteRunner(reference, tmp_path_factory.mktemp("suite-runs"))

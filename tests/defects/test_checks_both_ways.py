@@ -1,0 +1,140 @@
+"""Every negative check is proven both ways against the reference target.
+
+For each defect of the reference target, the checks listed here must pass against the clean
+target (``test_clean_reference_run``) and must fail — or warn, for SHOULD-level rules — with the
+defect injected. ``test_every_check_is_accounted_for`` keeps the table honest: a new check must
+either get a defect here or be listed in ``ACCEPT_OR_UNPROVEN`` with the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.reference_target import KNOWN_DEFECTS
+
+from .conftest import SuiteRunner
+
+SUITES = ["discovery", "authorization_code", "pkce", "id_token"]
+
+# defect -> checks that must detect it
+DEFECT_CHECKS: dict[str, list[str]] = {
+    "discovery_wrong_issuer": ["discovery.issuer_matches"],
+    "discovery_missing_jwks_uri": ["discovery.required_members"],
+    "discovery_scalar_array": ["discovery.member_types"],
+    "jwks_duplicate_kid": ["discovery.jwks_document"],
+    "discovery_no_pkce_methods": ["discovery.pkce_advertised_matches_behaviour"],
+    "discovery_iss_param_unadvertised": ["discovery.iss_parameter_advertised_matches_behaviour"],
+    "jwks_private_key": ["discovery.jwks_document"],
+    "authz_state_mismatch": ["authorization_code.state_echoed"],
+    "authz_state_dropped": ["authorization_code.state_echoed"],
+    "authz_iss_missing": ["authorization_code.iss_in_response"],
+    "authz_iss_wrong": ["authorization_code.iss_in_response"],
+    "authz_code_in_fragment": ["authorization_code.code_in_query_only"],
+    "redirect_uri_prefix_match": ["authorization_code.redirect_uri_with_added_query_refused",
+                                  "authorization_code.redirect_uri_with_changed_path_refused"],
+    "authz_wrong_error_unsupported_response_type": ["authorization_code.unsupported_response_type_refused"],
+    "authz_unknown_param_rejected": ["authorization_code.unknown_parameter_ignored"],
+    "consent_denied_no_state": ["authorization_code.consent_denied"],
+    "consent_denied_wrong_error": ["authorization_code.consent_denied"],
+    "prompt_none_shows_login": ["authorization_code.prompt_none_without_session"],
+    "error_redirect_includes_code": ["authorization_code.error_response_has_no_code"],
+    "code_reusable": ["authorization_code.code_reuse_refused", "authorization_code.parallel_code_redemption"],
+    "code_reuse_keeps_tokens": ["authorization_code.code_reuse_revokes_tokens"],
+    "code_not_client_bound": ["authorization_code.code_bound_to_client"],
+    "token_redirect_uri_unchecked": ["authorization_code.token_redirect_uri_must_match"],
+    "code_never_expires": ["authorization_code.expired_code_refused"],
+    "code_low_entropy": ["authorization_code.code_entropy"],
+    "token_error_wrong_status": ["authorization_code.token_error_response_format"],
+    "token_no_cache_control": ["authorization_code.token_success_response"],
+    "pkce_verifier_unchecked": ["pkce.wrong_verifier_refused", "pkce.challenge_used_as_verifier_refused"],
+    "pkce_verifier_optional": ["pkce.missing_verifier_refused"],
+    "pkce_plain_accepted": ["pkce.plain_refused_when_not_supported"],
+    "pkce_not_required": ["pkce.public_client_without_challenge_refused", "pkce.documented_require_pkce_enforced"],
+    "pkce_verifier_without_challenge_accepted": ["pkce.verifier_without_challenge_refused"],
+    "pkce_verifier_length_unchecked": ["pkce.verifier_length_bounds[42]", "pkce.verifier_length_bounds[129]"],
+    "pkce_wrong_error": ["pkce.wrong_verifier_refused"],
+    "idtoken_bad_signature": ["id_token.signature_verifies", "id_token.full_validation"],
+    "idtoken_alg_none": ["id_token.alg_is_registered_and_not_none", "id_token.signature_verifies"],
+    "idtoken_unknown_kid": ["id_token.signature_verifies"],
+    "idtoken_wrong_iss": ["id_token.issuer", "id_token.full_validation"],
+    "idtoken_wrong_aud": ["id_token.audience", "id_token.full_validation"],
+    "idtoken_multi_aud_no_azp": ["id_token.azp"],
+    "idtoken_expired": ["id_token.not_expired", "id_token.full_validation"],
+    "idtoken_iat_future": ["id_token.issued_at"],
+    "idtoken_nonce_missing": ["id_token.nonce_echoed", "id_token.full_validation"],
+    "idtoken_nonce_wrong": ["id_token.nonce_echoed"],
+    "idtoken_no_auth_time": ["id_token.auth_time_with_max_age", "id_token.full_validation"],
+    "idtoken_no_acr": ["id_token.acr_essential"],
+    "idtoken_bad_at_hash": ["id_token.at_hash"],
+    "idtoken_bad_c_hash": ["id_token.c_hash"],
+    "idtoken_sub_mismatch": ["id_token.userinfo_sub_matches"],
+    "idtoken_weak_rsa_key": ["id_token.signing_key_size", "discovery.jwks_rsa_key_sizes"],
+    "idtoken_enc_wrong_alg": ["id_token.encrypted_id_token"],
+    "idtoken_hs256_wrong_secret": ["id_token.hs256_id_token"],
+}
+
+# Checks with no matching defect yet: accept checks (a stricter server would fail them, and
+# the clean run proves they pass), or negative checks whose defect is still to be added.
+ACCEPT_OR_UNPROVEN: dict[str, str] = {
+    "discovery.document_served_as_json": "unproven: needs a defect serving non-JSON metadata",
+    "discovery.issuer_syntax": "unproven: needs a defect publishing an issuer with a query",
+    "discovery.recommended_members": "information-level (warning) on the clean target",
+    "discovery.endpoints_use_https": "unproven: needs a defect publishing an http endpoint",
+    "discovery.id_token_signing_algs": "unproven: needs a defect dropping RS256",
+    "discovery.scopes_include_openid": "unproven: needs a defect dropping openid",
+    "discovery.subject_types": "unproven: needs a defect publishing an unknown subject type",
+    "discovery.unknown_members_listed": "information only, never fails",
+    "authorization_code.happy_path_each_client": "accept: every client completes the flow",
+    "authorization_code.unregistered_redirect_uri_refused": "unproven: needs a defect accepting any host",
+    "authorization_code.missing_response_type_refused": "unproven: needs a defect for a missing response_type",
+    "authorization_code.consent_denied": "proven by consent_denied_* defects",
+    "id_token.implicit_nonce": "unproven: the nonce defects tamper the token-endpoint ID token only",
+    "id_token.sub_stable": "unproven: needs a defect issuing a fresh sub per login",
+    "pkce.s256_round_trip": "accept: the happy path",
+    "pkce.challenge_without_method_defaults_to_plain": "unproven: pkce_plain_accepted does not cover it",
+}
+
+DETECTED = {"failed", "warning"}
+
+
+def _codes(record: dict[str, object]) -> set[str]:
+    return {str(f["code"]) for f in record["findings"]}  # type: ignore[union-attr, index]
+
+
+@pytest.fixture(scope="session")
+def clean_run(suite_runner: SuiteRunner) -> dict[str, dict[str, object]]:
+    return suite_runner.run(suites=SUITES)
+
+
+def test_clean_reference_run(clean_run: dict[str, dict[str, object]]) -> None:
+    """The clean reference target: no failed and no broken check, at least 60 executed."""
+    bad = {cid: (c["outcome"], c["message"]) for cid, c in clean_run.items() if c["outcome"] in ("failed", "broken")}
+    assert bad == {}
+    executed = [c for c in clean_run.values() if c["outcome"] != "skipped"]
+    assert len(executed) >= 60, len(executed)
+    for defect, checks in DEFECT_CHECKS.items():
+        for check in checks:
+            # a SHOULD-level warning on the clean target is allowed (e.g. no Pragma header);
+            # the defect run must then add a finding the clean run does not have
+            assert clean_run[check]["outcome"] in ("passed", "warning"), (defect, check, clean_run[check]["message"])
+
+
+def test_every_check_is_accounted_for(clean_run: dict[str, dict[str, object]]) -> None:
+    proven = {check for checks in DEFECT_CHECKS.values() for check in checks}
+    unaccounted = sorted(set(clean_run) - proven - set(ACCEPT_OR_UNPROVEN))
+    assert unaccounted == [], "add a defect for these checks or list them in ACCEPT_OR_UNPROVEN"
+    assert set(DEFECT_CHECKS) <= set(KNOWN_DEFECTS)
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECT_CHECKS))
+def test_defect_detected(suite_runner: SuiteRunner, clean_run: dict[str, dict[str, object]], defect: str) -> None:
+    """With the defect injected, every check mapped to it fails (or warns, for a SHOULD) with a new finding."""
+    checks = DEFECT_CHECKS[defect]
+    records = suite_runner.run(defects=(defect,), checks=checks)
+    missed = {}
+    for check in checks:
+        record = records[check]
+        new_codes = _codes(record) - _codes(clean_run[check])
+        if record["outcome"] not in DETECTED or not new_codes:
+            missed[check] = (record["outcome"], record["message"])
+    assert missed == {}, f"{defect} not detected"
