@@ -422,9 +422,10 @@ def _key_fits(member: Mapping[str, Any], alg: str, use: str) -> bool:
 def select_key(jwks: JWKS, header: Mapping[str, Any], *, use: str = "sig") -> Key:
     """Pick the key a JOSE header designates, by ``kid`` first, then by ``alg``/``kty``.
 
-    Raises :class:`UnknownKid` when the header's ``kid`` is not in the set,
-    :class:`NoSuitableKey` when no key can serve the algorithm, and :class:`AmbiguousKey`
-    when several keys fit and nothing tells them apart.
+    A key whose ``use`` matches beats keys without ``use``. Raises :class:`UnknownKid`
+    when the header's ``kid`` is not in the set, :class:`NoSuitableKey` when no key can
+    serve the algorithm, and :class:`AmbiguousKey` when several keys fit and nothing tells
+    them apart.
     """
     alg = header.get("alg")
     alg_name = alg if isinstance(alg, str) else ""
@@ -439,6 +440,9 @@ def select_key(jwks: JWKS, header: Mapping[str, Any], *, use: str = "sig") -> Ke
         where = f"with kid {kid!r}" if kid is not None else "in the set"
         raise NoSuitableKey(f"no key {where} can be used for {use} with alg {alg_name!r}")
     if len(fitting) > 1:
+        declared = [(k, m) for k, m in fitting if m.get("use") == use]
+        if len(declared) == 1:  # a key that says "use": "<use>" beats keys that say nothing
+            return declared[0][0]
         why = f"{len(fitting)} keys share kid {kid!r}" if kid is not None else (
             f"no kid in the header and {len(fitting)} keys fit alg {alg_name!r}")
         raise AmbiguousKey(why)
@@ -687,12 +691,15 @@ def decrypt_jwe(token: str, private_keys: JWKS | Key | Sequence[Key],
 
 def encrypt_jwe(plaintext: bytes | str, key: Key, alg: str, enc: str, *,
                 header_extra: Mapping[str, Any] | None = None) -> str:
-    """Encrypt to ``key`` (public part used) with ``alg``/``enc``; ``kid`` is copied."""
+    """Encrypt to ``key`` (public part used) with ``alg``/``enc``; ``kid`` is copied.
+
+    ``header_extra`` adds protected-header members (:data:`REMOVE` drops one, e.g. ``kid``).
+    """
     header: dict[str, Any] = {"alg": alg, "enc": enc}
     kid = key.get("kid")
     if isinstance(kid, str):
         header["kid"] = kid
-    header.update(header_extra or {})
+    header = _apply(header, header_extra)
     registry = _LenientJWERegistry(algorithms=[alg, enc, "DEF"], strict_check_header=False)
     with _quiet():
         return jwe.encrypt_compact(header, plaintext, key, registry=registry)

@@ -113,7 +113,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 def _browser_session(target: Target) -> Iterator[Any]:
     from harness.login.browser import BrowserSession
 
-    session = BrowserSession(target.profile.login.browser)
+    session = BrowserSession(target.profile.login.browser, allowed_hosts=target.allowed_hosts())
     try:
         yield session
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.http import TargetHttp, json_object, origin_of
 from harness.profile import AuthMethod, Client, TargetProfile
@@ -104,6 +105,10 @@ class Target:
         if isinstance(current, list):
             return value in current
         return bool(current == value)
+
+    def allowed_hosts(self) -> set[str]:
+        """Host names of the origins the profile names."""
+        return {urlsplit(origin).hostname or "" for origin in self.http.allowed_origins}
 
     def on_target(self, url: str) -> bool:
         """Whether ``url`` belongs to an origin the profile names."""

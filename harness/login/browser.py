@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage
@@ -26,6 +26,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--no-first-run"]
 
 
+def resolver_rules(allowed_hosts: set[str]) -> str:
+    """Chromium flag that makes every host outside the profile unresolvable.
+
+    Defence in depth for "never contact a host outside the profile": even a redirect the
+    route guard cannot see (Playwright does not route redirect hops) cannot leave.
+    """
+    excludes = "".join(f", EXCLUDE {host}" for host in sorted(allowed_hosts))
+    return f"--host-resolver-rules=MAP * ~NOTFOUND{excludes}"
+
+
 class BrowserUnavailable(HarnessError):
     """Chromium or Playwright could not be started."""
 
@@ -33,8 +43,9 @@ class BrowserUnavailable(HarnessError):
 class BrowserSession:
     """One Playwright + Chromium process, shared by the browser user agents of a run."""
 
-    def __init__(self, settings: BrowserLogin) -> None:
+    def __init__(self, settings: BrowserLogin, allowed_hosts: set[str] | None = None) -> None:
         self.settings = settings
+        self.allowed_hosts = allowed_hosts or set()
         self._playwright: Any = None
         self._browser: Any = None
         self._lock = threading.Lock()
@@ -53,7 +64,7 @@ class BrowserSession:
                     self._playwright = sync_playwright().start()
                     self._browser = self._playwright.chromium.launch(
                         executable_path=self.settings.executable, headless=self.settings.headless,
-                        args=CHROMIUM_ARGS)
+                        args=[*CHROMIUM_ARGS, resolver_rules(self.allowed_hosts)])
                 except Exception as exc:  # playwright raises its own Error types
                     raise BrowserUnavailable(f"cannot start Chromium: {exc}") from exc
             return self._browser
@@ -92,6 +103,17 @@ class BrowserUserAgent:
         captured: list[tuple[str, str]] = []
         client_origin = origin_of(redirect_uri)
         page = self.context.new_page()
+
+        def on_response(response: Any) -> None:
+            # Playwright routes do not see redirect hops: read the Location of 3xx answers.
+            if 300 <= response.status < 400 and self.target.on_target(response.url):
+                location = response.headers.get("location")
+                if location:
+                    absolute = urljoin(response.url, location)
+                    if not self.target.on_target(absolute):
+                        captured.append((absolute, ""))
+
+        page.on("response", on_response)
 
         def guard(route: Any) -> None:
             request = route.request

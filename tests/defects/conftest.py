@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.cli import SUITES_DIR, SUITES_INI
-from harness.reference_target import ReferenceTarget, RunningTarget
+from harness.reference_target import RunningTarget
 
 
 class SuiteRunner:
@@ -44,21 +42,6 @@ class SuiteRunner:
             self.running.set_defects([])
         data = json.loads((report_dir / "results.json").read_text())
         return {c["id"]: c for c in data["checks"]}
-
-
-@pytest.fixture(scope="session")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTarget]:
-    with ReferenceTarget.start() as running:
-        saved = {k: os.environ.get(k) for k in running.env}
-        os.environ.update(running.env)
-        try:
-            yield running
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
