@@ -48,6 +48,7 @@ __all__ = [
     "DecryptionFailed",
     "InvalidHeader",
     "JWKS",
+    "Key",
     "JoseError",
     "KeyMismatch",
     "MalformedToken",
