@@ -59,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register markers and the session state."""
     config.addinivalue_line("markers", "requirement(*ids): requirement IDs the check tests (RFC6749-4.1.2, ...)")
     config.addinivalue_line("markers", "slow_wait: the check waits for a protocol-mandated expiry")
+    config.addinivalue_line("markers", "needs(*members): discovery metadata members the check needs; "
+                            "the check is skipped, naming them, when the target does not publish them")
     config.stash[_STATE] = _State()
 
 
@@ -154,6 +156,12 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
     log = evidence.EvidenceLog()
     setattr(request.node, _EVIDENCE_ATTR, log)
     with evidence.collecting(log):
+        needed = [str(m) for marker in request.node.iter_markers("needs") for m in marker.args]
+        if needed:
+            target: Target = request.getfixturevalue("target")
+            missing = [m for m in needed if target.metadata.get(m) in (None, False, [], "")]
+            if missing:
+                raise NotApplicable(f"the target does not advertise {', '.join(missing)}")
         yield log
 
 

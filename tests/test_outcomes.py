@@ -89,6 +89,38 @@ def test_failure_record_carries_requirement_and_values(run_results: dict[str, di
     assert run_results["passes"]["title"] == "A check that passes."
 
 
+def test_needs_marker_skips_with_reason(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import pytest
+from harness.target import Target
+
+class _Fake:
+    metadata = {"token_endpoint": "https://as/token", "require_pushed_authorization_requests": False}
+
+@pytest.fixture
+def target():
+    return _Fake()
+''')
+    pytester.makepyfile(test_needs='''
+import pytest
+
+@pytest.mark.requirement("RFC9126-2")
+@pytest.mark.needs("pushed_authorization_request_endpoint")
+def test_par():
+    raise AssertionError("must not run")
+
+@pytest.mark.requirement("RFC6749-4.1.3")
+@pytest.mark.needs("token_endpoint")
+def test_token():
+    pass
+''')
+    result = pytester.runpytest_inprocess("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=1)
+    data = json.loads((pytester.path / "out" / "results.json").read_text())
+    skipped = [c for c in data["checks"] if c["outcome"] == "skipped"][0]
+    assert skipped["message"] == "the target does not advertise pushed_authorization_request_endpoint"
+
+
 def test_unknown_requirement_prefix_rejected(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_bad='''
 import pytest
