@@ -185,7 +185,7 @@ def check_id(item: pytest.Item) -> str:
 def _title(item: pytest.Item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     first = doc.strip().splitlines()[0] if doc.strip() else item.name
-    return first.strip()
+    return first.strip().replace("``", "")
 
 
 def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str, list[Any]]:
@@ -231,7 +231,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {message}")
     requirements = [str(r) for m in item.iter_markers("requirement") for r in m.args]
-    requirements += [f.requirement for f in findings if f.requirement not in requirements]
+    for finding in findings:
+        if finding.requirement not in requirements:
+            requirements.append(finding.requirement)
     record = CheckRecord(
         id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
         requirements=requirements, message=message, findings=findings, evidence=log.as_dict(),

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -64,9 +65,23 @@ class RunInfo:
         if version:
             server["software_version"] = version
         browser = state.browser.version() if state.browser is not None else None
+        if browser is None and target is not None:
+            browser = installed_browser_version(target.profile.login.browser.executable)
         return cls(target=name, issuer=issuer, harness_version=harness_version(), server=server,
-                   browser_version=browser or os.environ.get("OAUTH_HARNESS_BROWSER_VERSION"),
+                   browser_version=browser,
                    started=_iso(started), finished=_iso(finished), duration_s=round(finished - started, 3))
+
+
+def installed_browser_version(executable: str) -> str | None:
+    """``Chromium 156.0...`` from ``<executable> --version`` (not started for the run), or ``None``."""
+    if not Path(executable).exists():
+        return None
+    try:
+        done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = done.stdout.strip().splitlines()
+    return f"{version[-1]} (installed, not used in this run)" if version else None
 
 
 def _iso(timestamp: float) -> str:
