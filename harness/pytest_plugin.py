@@ -314,10 +314,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from harness.reporting.summary import summary_table
 
-    if config.getoption("harness_progress"):
-        terminalreporter.write_line("")
-        for line in summary_table(state.records):
-            terminalreporter.write_line(line)
+    terminalreporter.write_line("")
+    for line in summary_table(state.records):
+        terminalreporter.write_line(line)
     report_dir = config.getoption("harness_report_dir")
     if report_dir:
         from harness.reporting.writer import RunInfo, write_reports

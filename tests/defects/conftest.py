@@ -20,6 +20,7 @@ class SuiteRunner:
         self.running = running
         self.workdir = workdir
         self.runs = 0
+        self.last_report_dir: Path | None = None
 
     def run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
             suites: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -40,6 +41,7 @@ class SuiteRunner:
                 pytest.main(args)
         finally:
             self.running.set_defects([])
+        self.last_report_dir = report_dir
         data = json.loads((report_dir / "results.json").read_text())
         return {c["id"]: c for c in data["checks"]}
 

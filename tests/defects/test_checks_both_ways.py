@@ -103,7 +103,22 @@ def _codes(record: dict[str, object]) -> set[str]:
 
 @pytest.fixture(scope="session")
 def clean_run(suite_runner: SuiteRunner) -> dict[str, dict[str, object]]:
-    return suite_runner.run(suites=SUITES)
+    records = suite_runner.run(suites=SUITES)
+    _assert_no_secrets_in_reports(suite_runner)
+    return records
+
+
+def _assert_no_secrets_in_reports(runner: SuiteRunner) -> None:
+    """No client secret, user password, private key member or token leaks into any report file."""
+    assert runner.last_report_dir is not None
+    secrets = [*runner.running.client_secrets.values(), "alice-Secret-1", "bob-Secret-2"]
+    for path in runner.last_report_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".xml", ".html"):
+            text = path.read_text()
+            leaked = [s for s in secrets if s in text]
+            assert leaked == [], f"{path.name} leaks secrets"
+            assert '"access_token": "' not in text.replace('"access_token": "[REDACTED]', "")
+            assert "eyJ" not in text, f"{path.name} contains a compact JWT"
 
 
 def test_clean_reference_run(clean_run: dict[str, dict[str, object]]) -> None:

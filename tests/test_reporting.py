@@ -1,0 +1,74 @@
+"""Report writers: results.json shape, JUnit XML, HTML — all from the same records."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from harness.reporting.html import render_html
+from harness.reporting.summary import counts, suite_verdict, summary_table
+from harness.reporting.writer import RunInfo, results_document, write_reports
+from harness.results import CheckRecord, Finding, Level, Outcome
+
+
+def _records() -> list[CheckRecord]:
+    return [
+        CheckRecord(id="pkce.wrong_verifier_refused", suite="pkce", title="Wrong verifier refused",
+                    outcome=Outcome.FAILED, requirements=["RFC7636-4.6"], message="[RFC7636-4.6] accepted",
+                    findings=[Finding("TOKEN_REQUEST_ACCEPTED", "accepted", "RFC7636-4.6", expected=400, actual=200)],
+                    evidence={"exchanges": [{"seq": 1, "label": "token", "request": {
+                        "method": "POST", "url": "https://as/token", "headers": [], "body": "code=%5BREDACTED%5D"},
+                        "response": {"status": 200, "headers": [], "body": "{}"}, "elapsed_s": 0.01, "error": None,
+                        "curl": "curl -X POST https://as/token"}], "tokens": [], "notes": [], "screenshots": []}),
+        CheckRecord(id="pkce.s256_round_trip", suite="pkce", title="ok", outcome=Outcome.PASSED,
+                    requirements=["RFC7636-4.6"]),
+        CheckRecord(id="discovery.x", suite="discovery", title="warn <b>", outcome=Outcome.WARNING,
+                    requirements=["OIDCD-3"], message="should",
+                    findings=[Finding("W", "should", "OIDCD-3", level=Level.SHOULD)]),
+        CheckRecord(id="discovery.y", suite="discovery", title="skip", outcome=Outcome.SKIPPED,
+                    requirements=["RFC8705-5"], message="no mTLS"),
+        CheckRecord(id="discovery.z", suite="discovery", title="broken", outcome=Outcome.BROKEN,
+                    requirements=["RFC8414-2"], message="TargetUnreachable: timeout"),
+    ]
+
+
+def _info() -> RunInfo:
+    return RunInfo(target="t", issuer="https://as", harness_version="0.1.0", started="s", finished="f")
+
+
+def test_results_document_shape() -> None:
+    doc = results_document(_records(), _info())
+    assert set(doc) == {"schema_version", "run", "summary", "suites", "checks"}
+    assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "skipped": 1, "broken": 1, "review": 0,
+                              "total": 5}
+    assert doc["suites"]["pkce"]["verdict"] == "failed" and doc["suites"]["discovery"]["verdict"] == "broken"
+    check = doc["checks"][-1]
+    assert {"id", "suite", "outcome", "requirements", "message", "evidence", "findings"} <= set(check)
+
+
+def test_junit_one_case_per_check(tmp_path: Path) -> None:
+    write_reports(tmp_path / "run", _records(), _info())
+    root = ET.parse(tmp_path / "run" / "junit.xml").getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == 5
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == ["pkce.wrong_verifier_refused"]
+    assert [p.get("value") for p in failed[0].iter("property") if p.get("name") == "requirement"] == ["RFC7636-4.6"]
+    assert [c.get("name") for c in cases if c.find("error") is not None] == ["discovery.z"]
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["summary"]["total"] == 5
+
+
+def test_html_escapes_and_links() -> None:
+    html = render_html(results_document(_records(), _info()))
+    assert "warn &lt;b&gt;" in html and "warn <b>" not in html
+    assert 'href="https://www.rfc-editor.org/rfc/rfc7636.html#section-4.6"' in html
+    assert html.index("pkce.wrong_verifier_refused") < html.index("pkce.s256_round_trip")  # failures first
+    assert "http://" not in html.replace('href="https://', "")  # nothing fetched from outside
+
+
+def test_summary_helpers() -> None:
+    records = _records()
+    assert counts(records)["failed"] == 1
+    assert suite_verdict([r for r in records if r.suite == "pkce"]) is Outcome.FAILED
+    assert summary_table(records)[0].startswith("suite")
