@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from harness.redaction import redact_mapping, scrub_text
+
 
 class Outcome(StrEnum):
     """The verdict of one executed check."""
@@ -63,11 +65,11 @@ class Finding:
         """JSON-ready form used in ``results.json``."""
         return {
             "code": self.code,
-            "message": self.message,
+            "message": scrub_text(self.message),
             "requirement": self.requirement,
             "level": self.level.value,
-            "expected": _jsonable(self.expected),
-            "actual": _jsonable(self.actual),
+            "expected": redact_mapping(_jsonable(self.expected)),
+            "actual": redact_mapping(_jsonable(self.actual)),
         }
 
 
@@ -176,7 +178,7 @@ class CheckRecord:
             "title": self.title,
             "outcome": self.outcome.value,
             "requirements": list(self.requirements),
-            "message": self.message,
+            "message": scrub_text(self.message),
             "findings": [f.as_dict() for f in self.findings],
             "evidence": self.evidence,
             "duration_s": round(self.duration_s, 4),

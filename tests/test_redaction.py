@@ -59,3 +59,14 @@ def test_private_jwk_members_masked() -> None:
 
 def test_bearer_in_free_text() -> None:
     assert "tok-value" not in scrub_text("Authorization: Bearer tok-value")
+
+
+def test_findings_are_redacted_in_records() -> None:
+    from harness.results import CheckRecord, Finding, Outcome
+
+    finding = Finding("X", "got Bearer abc.def-ghi", "RFC6749-5.1", actual={"access_token": "at-zzz-123", "n": 1})
+    record = CheckRecord(id="s.x", suite="s", title="t", outcome=Outcome.FAILED, requirements=[],
+                         message=f"token {JWT}", findings=[finding]).as_dict()
+    text = str(record)
+    assert "at-zzz-123" not in text and JWT not in text and "abc.def-ghi" not in text
+    assert record["findings"][0]["actual"]["n"] == 1
