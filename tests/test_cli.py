@@ -51,3 +51,10 @@ def test_unreachable_target_exits_3(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_validate_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(_profile(tmp_path, "https://as.example.test"))]) == 0
     assert "valid (1 clients, 1 users)" in capsys.readouterr().out
+
+
+def test_list_shows_checks_with_requirements(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--suite", "pkce"]) == 0
+    out = capsys.readouterr().out
+    assert "pkce.wrong_verifier_refused" in out and "RFC7636-4.6" in out
+    assert "checks" in out.splitlines()[-1]
