@@ -84,6 +84,12 @@ KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
     "discovery_iss_param_unadvertised":
         'discovery omits "authorization_response_iss_parameter_supported" although "iss" is sent',
     "jwks_private_key": "jwks_uri leaks private RSA key members (d, p, q, dp, dq, qi)",
+    "discovery_not_json": "the discovery document is served with Content-Type text/plain (body unchanged)",
+    "discovery_issuer_query": 'discovery "issuer" has a query component ("?tenant=1")',
+    "discovery_http_endpoint": 'discovery "userinfo_endpoint" uses http:// instead of https://',
+    "discovery_no_rs256": 'discovery "id_token_signing_alg_values_supported" lacks RS256',
+    "discovery_scopes_no_openid": 'discovery "scopes_supported" lacks "openid"',
+    "discovery_bad_subject_type": 'discovery "subject_types_supported" contains the undefined value "anonymous"',
     # authorization endpoint
     "authz_state_mismatch": 'successful authorization responses carry a "state" different from the one sent',
     "authz_state_dropped": 'successful authorization responses omit "state"',
@@ -92,6 +98,10 @@ KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
     "authz_code_in_fragment": "response_mode=query responses are delivered in the fragment",
     "redirect_uri_prefix_match":
         "redirect_uri is prefix-matched: a registered URI plus extra path/query is accepted and redirected to",
+    "redirect_uri_any_host":
+        "any absolute redirect_uri (another host included) is accepted and redirected to with a code",
+    "authz_missing_response_type_wrong_error":
+        'an authorization request without response_type is answered with "server_error" instead of "invalid_request"',
     "authz_wrong_error_unsupported_response_type":
         'an unsupported response_type is answered with "server_error" instead of "unsupported_response_type"',
     "authz_unknown_param_rejected":
@@ -122,6 +132,8 @@ KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
     "pkce_verifier_length_unchecked":
         "a code_verifier shorter than 43 or longer than 128 characters is accepted when its S256 matches",
     "pkce_wrong_error": 'a wrong code_verifier is answered with "invalid_request" instead of "invalid_grant"',
+    "pkce_missing_method_accepted":
+        "a code_challenge without code_challenge_method (i.e. plain) is accepted and treated as S256",
     # ID token
     "idtoken_bad_signature": "ID token signature bytes are corrupted",
     "idtoken_alg_none": 'ID token is unsigned (alg "none")',
@@ -133,11 +145,14 @@ KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
     "idtoken_iat_future": 'ID token "iat" is one hour in the future',
     "idtoken_nonce_missing": 'ID token omits the "nonce" that was sent in the authorization request',
     "idtoken_nonce_wrong": 'ID token "nonce" differs from the one sent in the authorization request',
+    "idtoken_implicit_nonce_missing":
+        'ID tokens from the authorization endpoint (implicit/hybrid) omit "nonce"; token endpoint ones keep it',
     "idtoken_no_auth_time": 'ID token omits "auth_time" even when max_age was requested',
     "idtoken_no_acr": 'ID token omits "acr" even when it was requested as an essential claim',
     "idtoken_bad_at_hash": 'ID token "at_hash" does not match the access token',
     "idtoken_bad_c_hash": 'ID token "c_hash" does not match the authorization code',
     "idtoken_sub_mismatch": 'ID token "sub" differs from the UserInfo "sub"',
+    "idtoken_sub_unstable": 'every token endpoint ID token carries a fresh random "sub" (not stable across logins)',
     "idtoken_weak_rsa_key": "ID token is signed with a 1024-bit RSA key (published in the JWKS while active)",
     "idtoken_enc_wrong_alg": "encrypted ID tokens use RSA-OAEP instead of the registered RSA-OAEP-256",
     "idtoken_hs256_wrong_secret": "HS256 ID tokens are signed with a secret other than the client secret",

@@ -81,13 +81,13 @@ def parse_redirect(location: str) -> tuple[dict[str, str], bool]:
 
 def drive(http: httpx.Client, target: RunningTarget, params: Mapping[str, str], *, user: str = "alice",
           password: str | None = None, decision: str = "approve", stop_at_login: bool = False) -> AuthzResult:
-    """GET /auth, log in and consent through the HTML forms, capture the redirect to the RP."""
+    """GET /auth, log in and consent through the HTML forms, capture the first redirect off the server."""
     result = AuthzResult()
     response = http.get(f"{target.issuer}/auth", params=dict(params))
     for _ in range(15):
         if response.status_code in (302, 303):
             location = urljoin(str(response.url), response.headers["location"])
-            if location.startswith(RP):
+            if not location.startswith(f"{target.issuer}/"):  # left the server: the RP (or wherever it sent us)
                 result.location = location
                 result.params, result.in_fragment = parse_redirect(location)
                 return result

@@ -30,6 +30,7 @@ from rt_flows import (
     drive,
     http_client,
     jwt_parts,
+    parse_redirect,
     pkce_pair,
     provider_jwks,
     redeem,
@@ -133,6 +134,44 @@ def probe_jwks_private_key(t: RunningTarget) -> bool:
     return not any(member in key for key in _jwks(t) for member in ("d", "p", "q", "dp", "dq", "qi"))
 
 
+def probe_discovery_not_json(t: RunningTarget) -> bool:
+    with http_client(t) as http:
+        response = http.get(f"{t.issuer}/.well-known/openid-configuration")
+    assert response.status_code == 200
+    assert isinstance(json.loads(response.text), dict), "the body stays the JSON document"
+    return response.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+
+
+def probe_discovery_issuer_query(t: RunningTarget) -> bool:
+    issuer = str(_discovery(t)["issuer"])
+    if "?" in issuer:
+        assert issuer.startswith(f"{t.issuer}?"), "only a query is added"
+        return False
+    return issuer == t.issuer
+
+
+def probe_discovery_http_endpoint(t: RunningTarget) -> bool:
+    return _discovery(t).get("userinfo_endpoint") == f"{t.issuer}/me"
+
+
+def probe_discovery_no_rs256(t: RunningTarget) -> bool:
+    algs = _discovery(t)["id_token_signing_alg_values_supported"]
+    assert isinstance(algs, list) and "PS256" in algs, "only RS256 may go"
+    return "RS256" in algs
+
+
+def probe_discovery_scopes_no_openid(t: RunningTarget) -> bool:
+    scopes = _discovery(t)["scopes_supported"]
+    assert isinstance(scopes, list) and "profile" in scopes, "only openid may go"
+    return "openid" in scopes
+
+
+def probe_discovery_bad_subject_type(t: RunningTarget) -> bool:
+    types = _discovery(t)["subject_types_supported"]
+    assert isinstance(types, list) and "public" in types
+    return set(types) <= {"public", "pairwise"}
+
+
 # --------------------------------------------------------------------------- authorization endpoint
 
 
@@ -165,6 +204,31 @@ def probe_redirect_uri_prefix_match(t: RunningTarget) -> bool:
             return False
         assert result.page is not None and result.page.status_code == 400
     return True
+
+
+ATTACKER_REDIRECT_URI = "https://attacker.example.test/cb"
+
+
+def probe_redirect_uri_any_host(t: RunningTarget) -> bool:
+    result, _ = _authorize(t, redirect_uri=ATTACKER_REDIRECT_URI)
+    if result.location is not None:
+        assert result.location.startswith(ATTACKER_REDIRECT_URI)
+        assert "code" in result.params, "the broken server hands the attacker a code"
+        return False
+    return result.page is not None and result.page.status_code == 400
+
+
+def probe_authz_missing_response_type_wrong_error(t: RunningTarget) -> bool:
+    params = authz_params("conf-basic")
+    del params["response_type"]
+    with http_client(t) as http:
+        response = http.get(f"{t.issuer}/auth", params=params)
+    assert response.status_code in (302, 303), "both states answer with an error redirect"
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT_URI)
+    redirect, _ = parse_redirect(location)
+    assert redirect.get("state") == params["state"]
+    return redirect.get("error") == "invalid_request"
 
 
 def probe_authz_wrong_error_unsupported_response_type(t: RunningTarget) -> bool:
@@ -310,6 +374,15 @@ def probe_pkce_wrong_error(t: RunningTarget) -> bool:
     return response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
+def probe_pkce_missing_method_accepted(t: RunningTarget) -> bool:
+    verifier, challenge = pkce_pair()
+    result, _ = _authorize(t, code_challenge=challenge)  # no code_challenge_method: plain per RFC 7636
+    if "code" in result.params and "error" not in result.params:
+        assert _redeem(t, result.code, verifier=verifier).status_code == 200, "treated as S256 end-to-end"
+        return False
+    return result.params.get("error") == "invalid_request"
+
+
 # --------------------------------------------------------------------------- ID token
 
 
@@ -357,6 +430,18 @@ def probe_idtoken_nonce_missing(t: RunningTarget) -> bool:
 probe_idtoken_nonce_wrong = probe_idtoken_nonce_missing
 
 
+def probe_idtoken_implicit_nonce_missing(t: RunningTarget) -> bool:
+    token, params, _ = _id_token(t)
+    assert jwt_parts(token)[1].get("nonce") == params["nonce"], "token endpoint ID tokens keep the nonce"
+    kept = []
+    for response_type in ("id_token", "code id_token"):  # implicit and hybrid
+        result, sent = _authorize(t, response_type=response_type)
+        assert result.in_fragment and "id_token" in result.params, result.params
+        kept.append(jwt_parts(result.params["id_token"])[1].get("nonce") == sent["nonce"])
+    assert len(set(kept)) == 1, f"implicit and hybrid must agree: {kept}"
+    return kept[0]
+
+
 def probe_idtoken_no_auth_time(t: RunningTarget) -> bool:
     return isinstance(jwt_parts(_id_token(t, max_age="300")[0])[1].get("auth_time"), int)
 
@@ -391,6 +476,11 @@ def probe_idtoken_sub_mismatch(t: RunningTarget) -> bool:
     with http_client(t) as http:
         userinfo = http.get(f"{t.issuer}/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()
     return jwt_parts(token)[1]["sub"] == userinfo["sub"] == SUBS["alice"]
+
+
+def probe_idtoken_sub_unstable(t: RunningTarget) -> bool:
+    subs = {str(jwt_parts(_id_token(t)[0])[1]["sub"]) for _ in range(2)}  # two logins of alice
+    return subs == {SUBS["alice"]}
 
 
 def _b64u_bytes(value: str) -> bytes:
