@@ -71,27 +71,26 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "idtoken_weak_rsa_key": ["id_token.signing_key_size", "discovery.jwks_rsa_key_sizes"],
     "idtoken_enc_wrong_alg": ["id_token.encrypted_id_token"],
     "idtoken_hs256_wrong_secret": ["id_token.hs256_id_token"],
+    "discovery_not_json": ["discovery.document_served_as_json"],
+    "discovery_issuer_query": ["discovery.issuer_syntax"],
+    "discovery_http_endpoint": ["discovery.endpoints_use_https"],
+    "discovery_no_rs256": ["discovery.id_token_signing_algs"],
+    "discovery_scopes_no_openid": ["discovery.scopes_include_openid"],
+    "discovery_bad_subject_type": ["discovery.subject_types"],
+    "redirect_uri_any_host": ["authorization_code.unregistered_redirect_uri_refused"],
+    "authz_missing_response_type_wrong_error": ["authorization_code.missing_response_type_refused"],
+    "idtoken_implicit_nonce_missing": ["id_token.implicit_nonce"],
+    "idtoken_sub_unstable": ["id_token.sub_stable"],
+    "pkce_missing_method_accepted": ["pkce.challenge_without_method_defaults_to_plain"],
 }
 
 # Checks with no matching defect yet: accept checks (a stricter server would fail them, and
 # the clean run proves they pass), or negative checks whose defect is still to be added.
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
-    "discovery.document_served_as_json": "unproven: needs a defect serving non-JSON metadata",
-    "discovery.issuer_syntax": "unproven: needs a defect publishing an issuer with a query",
-    "discovery.recommended_members": "information-level (warning) on the clean target",
-    "discovery.endpoints_use_https": "unproven: needs a defect publishing an http endpoint",
-    "discovery.id_token_signing_algs": "unproven: needs a defect dropping RS256",
-    "discovery.scopes_include_openid": "unproven: needs a defect dropping openid",
-    "discovery.subject_types": "unproven: needs a defect publishing an unknown subject type",
+    "discovery.recommended_members": "RECOMMENDED members: a warning at most, already one on the clean target",
     "discovery.unknown_members_listed": "information only, never fails",
     "authorization_code.happy_path_each_client": "accept: every client completes the flow",
-    "authorization_code.unregistered_redirect_uri_refused": "unproven: needs a defect accepting any host",
-    "authorization_code.missing_response_type_refused": "unproven: needs a defect for a missing response_type",
-    "authorization_code.consent_denied": "proven by consent_denied_* defects",
-    "id_token.implicit_nonce": "unproven: the nonce defects tamper the token-endpoint ID token only",
-    "id_token.sub_stable": "unproven: needs a defect issuing a fresh sub per login",
     "pkce.s256_round_trip": "accept: the happy path",
-    "pkce.challenge_without_method_defaults_to_plain": "unproven: pkce_plain_accepted does not cover it",
 }
 
 DETECTED = {"failed", "warning"}
