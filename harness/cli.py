@@ -135,8 +135,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from harness.pytest_plugin import check_id
 
     collector = _Collector()
-    code = pytest.main(_pytest_args(_suite_paths(args.suite), ["--collect-only", "-p", "no:terminal", "-p", "no:cacheprovider"]),
-                       plugins=[collector])
+    options = ["--collect-only", "-p", "no:terminal", "-p", "no:cacheprovider"]
+    code = pytest.main(_pytest_args(_suite_paths(args.suite), options), plugins=[collector])
     if code not in (0, 5):
         return EXIT_USAGE
     current = None
