@@ -93,6 +93,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     config.stash[_STATE].total = len(items)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Under xdist the controller does not collect: take the total from the first worker."""
+    config = _CONFIG.get("config")
+    if config is not None and not config.stash[_STATE].total:
+        config.stash[_STATE].total = len(ids)
+
+
 # -- fixtures -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
