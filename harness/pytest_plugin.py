@@ -303,7 +303,7 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
         return
     done = len(state.records)
     line = f"[{done:>3}/{state.total}] {_MARK[Outcome(data['outcome'])]} {data['id']} ({data['duration_s']:.2f}s)"
-    if data["outcome"] in ("failed", "broken", "warning") and data["message"]:
+    if data["outcome"] in ("failed", "broken", "warning", "skipped", "review") and data["message"]:
         line += f"\n           {data['message'][:300]}"
     writer.write_line(line)
 

@@ -31,6 +31,15 @@ def _judge(check: Any, result: TokenResult) -> None:
     check(result.status, result.response.headers, result.judged_body, basic_auth_used=result.used_basic)
 
 
+@requirement("RFC7636-5", "RFC6749-3.1")
+def test_ignored_when_unsupported(target: Target, user_agent: Any) -> None:
+    """A server without PKCE ignores the PKCE parameters and the flow completes (accept)."""
+    methods = target.metadata.get("code_challenge_methods_supported")
+    if methods or target.profile.documented.pkce_methods:
+        pytest.skip("the target supports PKCE; this accept check is for servers that do not")
+    complete_code_flow(target, user_agent, _client(target), pkce="S256")
+
+
 @requirement("RFC7636-4.6")
 def test_s256_round_trip(target: Target, user_agent: Any) -> None:
     """A code requested with an S256 challenge is redeemed with the matching verifier."""

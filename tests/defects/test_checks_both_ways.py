@@ -91,6 +91,7 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "discovery.unknown_members_listed": "information only, never fails",
     "authorization_code.happy_path_each_client": "accept: every client completes the flow",
     "pkce.s256_round_trip": "accept: the happy path",
+    "pkce.ignored_when_unsupported": "accept: applies only to servers without PKCE (skipped here)",
 }
 
 DETECTED = {"failed", "warning"}
