@@ -78,6 +78,10 @@ class ClientDocumented(_Model):
     token_endpoint_auth_signing_alg: str | None = None
     dpop_bound: bool = False
     certificate_bound: bool = False
+    ciba_delivery_mode: Literal["poll", "ping", "push"] | None = None
+    ciba_notification_endpoint: str | None = None
+    ciba_signed_requests: bool = False
+    ciba_request_signing_alg: str | None = None
 
 
 class Client(_Model):
@@ -222,6 +226,72 @@ class AccessTokenSettings(_Model):
     audience: str | None = None
 
 
+class RefreshSettings(_Model):
+    """Documented refresh-token policy (RFC 6749 §6, RFC 9700 §4.14)."""
+
+    rotation: bool | None = Field(default=None, description="A new refresh token is issued on every use")
+    reuse_revokes_family: bool | None = Field(
+        default=None, description="Presenting a rotated-out refresh token revokes the whole grant")
+    lifetime_s: int | None = None
+
+
+class IntrospectionSettings(_Model):
+    """Documented introspection behaviour (RFC 7662, RFC 9701)."""
+
+    client: str | None = Field(default=None, description="Client id used to call introspection")
+    jwt_response: bool = False
+    jwt_signing_alg: str | None = None
+
+
+class RevocationSettings(_Model):
+    """Documented revocation behaviour (RFC 7009)."""
+
+    client: str | None = Field(default=None, description="Client id used to call revocation")
+    refresh_revokes_access_tokens: bool | None = None
+
+
+class ParSettings(_Model):
+    """Documented PAR behaviour (RFC 9126)."""
+
+    request_uri_lifetime_s: int | None = None
+    request_uri_single_use: bool | None = None
+
+
+class DeviceSettings(_Model):
+    """Documented device-grant behaviour (RFC 8628; PingFederate device settings)."""
+
+    polling_interval_s: int | None = None
+    code_lifetime_s: int | None = None
+    slow_down: bool = Field(default=False, description="Polling faster than the interval gives slow_down")
+    bypass_activation_code_confirmation: bool = False
+
+
+class CibaSettings(_Model):
+    """Documented CIBA behaviour (OpenID CIBA Core; PingFederate CIBA settings)."""
+
+    polling_interval_s: int | None = None
+    request_lifetime_s: int | None = None
+    slow_down: bool = False
+    user_code: bool = False
+
+
+class DpopSettings(_Model):
+    """Documented DPoP behaviour (RFC 9449)."""
+
+    nonce_required: bool = False
+    replay_prevention: bool = True
+
+
+class ResourceServer(_Model):
+    """A protected resource the harness may call with access tokens (for RS-side checks)."""
+
+    url: str
+    access_token_format: Literal["opaque", "jwt"] = "opaque"
+    audience: str | None = Field(default=None, description="The resource indicator / JWT aud for this RS")
+    dpop: bool = False
+    mtls: bool = False
+
+
 class Documented(_Model):
     """Server-wide documented behaviour; each stated setting becomes a check (``DOC-<name>``)."""
 
@@ -230,6 +300,14 @@ class Documented(_Model):
     access_token: AccessTokenSettings = AccessTokenSettings()
     pkce_methods: list[str] | None = None
     acr_values: list[str] = Field(default_factory=list)
+    refresh: RefreshSettings = RefreshSettings()
+    introspection: IntrospectionSettings = IntrospectionSettings()
+    revocation: RevocationSettings = RevocationSettings()
+    par: ParSettings = ParSettings()
+    device: DeviceSettings = DeviceSettings()
+    ciba: CibaSettings = CibaSettings()
+    dpop: DpopSettings = DpopSettings()
+    resources: list[ResourceServer] = Field(default_factory=list)
 
 
 class Limits(_Model):

@@ -53,6 +53,7 @@ __all__ = [
     "CLIENTS",
     "DEFAULT_TTLS",
     "FIXTURE_DIR",
+    "CORE_DEFECTS",
     "KNOWN_DEFECTS",
     "ClientSpec",
     "ReferenceTarget",
@@ -72,7 +73,7 @@ _START_TIMEOUT_S = 20.0
 _STOP_TIMEOUT_S = 5.0
 _READY_PREFIX = "REFERENCE_TARGET_READY "
 
-KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
+CORE_DEFECTS: Mapping[str, str] = MappingProxyType({
     # discovery / JWKS
     "discovery_wrong_issuer": 'discovery "issuer" differs from the issuer the metadata was fetched for',
     "discovery_missing_jwks_uri": 'discovery document lacks the required "jwks_uri" member',
@@ -157,7 +158,25 @@ KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({
     "idtoken_enc_wrong_alg": "encrypted ID tokens use RSA-OAEP instead of the registered RSA-OAEP-256",
     "idtoken_hs256_wrong_secret": "HS256 ID tokens are signed with a secret other than the client secret",
 })
-"""Defect name -> one-line description; mirrors ``fixtures/reference_target/src/defects.mjs``."""
+"""Core defect name -> one-line description; mirrors ``fixtures/reference_target/src/defects.mjs``."""
+
+AREAS_DIR = FIXTURE_DIR / "src" / "areas"
+
+
+def _area_defects() -> dict[str, str]:
+    """Defects that area modules register (``src/areas/<area>.defects.json``)."""
+    found: dict[str, str] = {}
+    for path in sorted(AREAS_DIR.glob("*.defects.json")):
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        for name, description in entries.items():
+            if name in found or name in CORE_DEFECTS:
+                raise ValueError(f"defect {name} is registered twice ({path.name})")
+            found[str(name)] = str(description)
+    return found
+
+
+KNOWN_DEFECTS: Mapping[str, str] = MappingProxyType({**CORE_DEFECTS, **_area_defects()})
+"""Every defect the server knows: the core ones plus the area modules' ones."""
 
 DEFAULT_TTLS: Mapping[str, int] = MappingProxyType({
     "AuthorizationCode": 10,

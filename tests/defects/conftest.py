@@ -13,6 +13,21 @@ from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
 
 
+def load_maps() -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Merge every ``map_<area>.py`` in this folder; a defect mapped twice is an error."""
+    import importlib
+
+    defect_checks: dict[str, list[str]] = {}
+    accept: dict[str, str] = {}
+    for path in sorted(Path(__file__).parent.glob("map_*.py")):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        for defect, checks in module.DEFECT_CHECKS.items():
+            assert defect not in defect_checks, f"{defect} is mapped in two map_*.py files"
+            defect_checks[defect] = list(checks)
+        accept.update(module.ACCEPT_OR_UNPROVEN)
+    return defect_checks, accept
+
+
 class SuiteRunner:
     """Run selected checks of the suites against a running reference target."""
 

@@ -37,7 +37,7 @@ from rt_flows import (
     s256,
 )
 
-from harness.reference_target import KNOWN_DEFECTS, ReferenceTarget, RunningTarget
+from harness.reference_target import CORE_DEFECTS, ReferenceTarget, RunningTarget
 
 CODE_TTL = 2
 
@@ -522,15 +522,15 @@ def probe_idtoken_hs256_wrong_secret(t: RunningTarget) -> bool:
 # --------------------------------------------------------------------------- the tests
 
 PROBES: dict[str, Callable[[RunningTarget], bool]] = {
-    name: globals()[f"probe_{name}"] for name in KNOWN_DEFECTS
+    name: globals()[f"probe_{name}"] for name in CORE_DEFECTS
 }
 
 
 def test_every_defect_has_a_probe() -> None:
-    assert set(PROBES) == set(KNOWN_DEFECTS)
+    assert set(PROBES) == set(CORE_DEFECTS)
 
 
-@pytest.mark.parametrize("defect", sorted(KNOWN_DEFECTS))
+@pytest.mark.parametrize("defect", sorted(CORE_DEFECTS))
 def test_defect_breaks_only_while_active(target: RunningTarget, defect: str) -> None:
     probe = PROBES[defect]
     assert target.set_defects([defect]) == [defect]
