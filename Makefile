@@ -46,6 +46,7 @@ typecheck:
 
 schema: $(STAMP)
 	$(VENV)/bin/oauth-harness schema > fixtures/profile.schema.json
+	$(PY) -c "import json; from harness.reporting.model import results_json_schema as s; print(json.dumps(s(), indent=2))" > harness/reporting/results.schema.json
 
 clean:
 	rm -rf $(VENV) fixtures/reference_target/node_modules reports/2*

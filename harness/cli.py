@@ -97,7 +97,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         report_dir = Path(args.report_dir) if args.report_dir else Path("reports") / run_id
         extra = ["--target", profile_path, "--report-dir", str(report_dir), "--harness-progress",
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
-                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+                 "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                 "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
+        deviations = args.deviations or (str(profile.deviations_file) if profile.deviations_file else None)
+        if deviations:
+            extra += ["--deviations", deviations]
         if args.workers and args.workers > 1:
             extra += ["-p", "xdist", "-n", str(args.workers)]
         if args.keyword:
@@ -107,9 +111,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not results.exists():
             _err("oauth-harness: no results were written (no check ran?)")
             return EXIT_USAGE
-        summary = json.loads(results.read_text())["summary"]
+        document = json.loads(results.read_text())
+        summary = document["summary"]
         _out(f"results: {results}")
-        if summary["failed"]:
+        new_failures = None
+        if args.baseline:
+            new_failures = _write_diff(args.baseline, report_dir, document)
+        if args.fail_on == "new" and new_failures is not None:
+            return EXIT_FAILED if new_failures else EXIT_OK
+        if summary["failed"] - summary.get("known_failures", 0) or summary.get("stale_deviations", 0):
             return EXIT_FAILED
         if summary["broken"]:
             return EXIT_UNREACHABLE
@@ -120,6 +130,58 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if running is not None:
             running.stop()
+
+
+def _write_diff(baseline: str, report_dir: Path, document: dict[str, Any]) -> int:
+    """Diff this run against a baseline run; print it, write diff.json/diff.html; return new failures."""
+    from harness.reporting.diff import diff_runs, load_results, render_html, render_text
+
+    result = diff_runs(load_results(baseline), document, old_name=str(baseline), new_name=str(report_dir))
+    for line in render_text(result):
+        _out(line)
+    (report_dir / "diff.json").write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    (report_dir / "diff.html").write_text(render_html(result), encoding="utf-8")
+    return len(result.new_failures)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Compare two runs (directories or results.json files)."""
+    from harness.reporting.diff import diff_runs, load_results, render_html, render_text
+
+    try:
+        result = diff_runs(load_results(args.old), load_results(args.new), old_name=args.old, new_name=args.new)
+    except ProfileError as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_USAGE
+    for line in render_text(result):
+        _out(line)
+    if args.html:
+        Path(args.html).write_text(render_html(result), encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    if args.fail_on == "new" and result.new_failures:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Re-render a run's HTML report, or render its Allure results to a single HTML file."""
+    from harness.reporting.diff import load_results
+    from harness.reporting.html import render_html
+
+    run_dir = Path(args.run_dir)
+    try:
+        document = load_results(run_dir)
+    except ProfileError as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_USAGE
+    if not args.allure:
+        (run_dir / "index.html").write_text(render_html(document), encoding="utf-8")
+        _out(f"wrote {run_dir / 'index.html'}")
+        return EXIT_OK
+    from harness.reporting.allure_cli import render_allure
+
+    return render_allure(run_dir, out=_out, err=_err)
 
 
 class _Collector:
@@ -183,7 +245,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
     run.add_argument("--workers", type=int, default=1, help="parallel workers (pytest-xdist)")
     run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
+    run.add_argument("--deviations", help="known-deviations YAML (default: the profile's deviations_file)")
+    run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")
+    run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
+                     help="exit 1 on any unexpected failure (default) or only on new failures vs. --baseline")
     run.set_defaults(func=cmd_run)
+    dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
+    dif.add_argument("old")
+    dif.add_argument("new")
+    dif.add_argument("--fail-on", choices=["nothing", "new"], default="nothing",
+                     help="exit 1 when the new run has failures the old one did not")
+    dif.add_argument("--html", help="also write the diff as HTML to this file")
+    dif.add_argument("--json", help="also write the diff as JSON to this file")
+    dif.set_defaults(func=cmd_diff)
+    rep = sub.add_parser("report", help="re-render a run's HTML report, or its Allure report (--allure)")
+    rep.add_argument("run_dir")
+    rep.add_argument("--allure", action="store_true", help="render allure-results to a single-file HTML")
+    rep.set_defaults(func=cmd_report)
     lst = sub.add_parser("list", help="list suites and checks with their requirement IDs")
     lst.add_argument("--suite", action="append")
     lst.set_defaults(func=cmd_list)

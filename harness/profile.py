@@ -334,6 +334,8 @@ class TargetProfile(_Model):
     login: Login = Login()
     documented: Documented = Documented()
     limits: Limits = Limits()
+    deviations_file: Path | None = Field(
+        default=None, description="Known-deviations YAML of this target (expected failures and warnings)")
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
@@ -382,7 +384,7 @@ class TargetProfile(_Model):
 # --------------------------------------------------------------------------------------
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_FILE_KEYS = {"jwks_file", "cert_file", "key_file", "ca_file"}
+_FILE_KEYS = {"jwks_file", "cert_file", "key_file", "ca_file", "deviations_file"}
 
 
 def _loc(parts: tuple[int | str, ...] | list[int | str]) -> str:

@@ -53,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write results.json, junit.xml and index.html into this directory")
     group.addoption("--harness-progress", dest="harness_progress", action="store_true",
                     help="print one progress line per check and a summary table")
+    group.addoption("--deviations", dest="harness_deviations", default=None,
+                    help="known-deviations YAML of the target: listed failures are 'known', stale entries fail")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,6 +64,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs(*members): discovery metadata members the check needs; "
                             "the check is skipped, naming them, when the target does not publish them")
     config.stash[_STATE] = _State()
+    path = config.getoption("harness_deviations", None)
+    if path:
+        from harness.reporting.deviations import load_deviations
+
+        try:
+            config.stash[_STATE].deviations = load_deviations(path)
+        except ProfileError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 class _State:
@@ -72,6 +82,7 @@ class _State:
         self.reference: Any = None
         self.browser: Any = None
         self.total = 0
+        self.deviations: Any = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -249,6 +260,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     )
     report.user_properties.append((RECORD_KEY, json.dumps(record.as_dict())))
     item.stash[_RECORDED] = True
+    if item.config.pluginmanager.hasplugin("allure_pytest"):
+        from harness.reporting.allure import annotate
+
+        annotate(record)
 
 
 _RECORDED = pytest.StashKey[bool]()
@@ -325,12 +340,22 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line("")
     for line in summary_table(state.records):
         terminalreporter.write_line(line)
+    deviations = None
+    if state.deviations is not None:
+        from harness.reporting.deviations import apply_deviations
+
+        deviations = apply_deviations(state.records, state.deviations, str(config.getoption("harness_deviations")))
+        terminalreporter.write_line(f"known deviations: {len(deviations.known)} matched")
+        for stale in deviations.stale:
+            terminalreporter.write_line(
+                f"STALE DEVIATION {stale.check}: expected {stale.expected}, got {stale.actual} — remove it "
+                f"from the deviations file ({stale.reason})")
     report_dir = config.getoption("harness_report_dir")
     if report_dir:
         from harness.reporting.writer import RunInfo, write_reports
 
         info = RunInfo.collect(state, started=state.started, finished=time.time())
-        paths = write_reports(Path(report_dir), state.records, info)
+        paths = write_reports(Path(report_dir), state.records, info, deviations)
         terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
 
 

@@ -169,6 +169,7 @@ class CheckRecord:
     findings: list[Finding] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    deviation: dict[str, Any] | None = None  # set when a known-deviations entry matched
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form; field names are part of the stable ``results.json`` shape."""
@@ -182,6 +183,7 @@ class CheckRecord:
             "findings": [f.as_dict() for f in self.findings],
             "evidence": self.evidence,
             "duration_s": round(self.duration_s, 4),
+            "deviation": self.deviation,
         }
 
 

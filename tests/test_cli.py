@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -58,3 +59,31 @@ def test_list_shows_checks_with_requirements(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "pkce.wrong_verifier_refused" in out and "RFC7636-4.6" in out
     assert "checks" in out.splitlines()[-1]
+
+
+def _write_run(path: Path, outcomes: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    checks = [{"id": k, "outcome": v, "message": ""} for k, v in outcomes.items()]
+    (path / "results.json").write_text(json.dumps({"checks": checks}))
+    return path
+
+
+def test_diff_exit_code_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = _write_run(tmp_path / "old", {"a": "passed"})
+    new = _write_run(tmp_path / "new", {"a": "failed"})
+    assert main(["diff", str(old), str(new)]) == 0
+    assert "1 new failures" in capsys.readouterr().out
+    assert main(["diff", str(old), str(new), "--fail-on", "new", "--html", str(tmp_path / "d.html")]) == 1
+    assert (tmp_path / "d.html").exists()
+    assert main(["diff", str(new), str(old), "--fail-on", "new"]) == 0
+
+
+def test_report_allure_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _write_run(tmp_path / "run", {"a": "passed"})
+    (run / "allure-results").mkdir()
+    (run / "allure-results" / "x-result.json").write_text("{}")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ALLURE", raising=False)
+    assert main(["report", "--allure", str(run)]) == 2
+    assert "npm install" in capsys.readouterr().err

@@ -39,9 +39,9 @@ def _info() -> RunInfo:
 
 def test_results_document_shape() -> None:
     doc = results_document(_records(), _info())
-    assert set(doc) == {"schema_version", "run", "summary", "suites", "checks"}
+    assert set(doc) == {"schema_version", "run", "summary", "suites", "checks", "deviations"}
     assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "skipped": 1, "broken": 1, "review": 0,
-                              "total": 5}
+                              "total": 5, "known_failures": 0, "stale_deviations": 0}
     assert doc["suites"]["pkce"]["verdict"] == "failed" and doc["suites"]["discovery"]["verdict"] == "broken"
     check = doc["checks"][-1]
     assert {"id", "suite", "outcome", "requirements", "message", "evidence", "findings"} <= set(check)
@@ -72,3 +72,39 @@ def test_summary_helpers() -> None:
     assert counts(records)["failed"] == 1
     assert suite_verdict([r for r in records if r.suite == "pkce"]) is Outcome.FAILED
     assert summary_table(records)[0].startswith("suite")
+
+
+def test_deviations_apply_both_ways() -> None:
+    from harness.reporting.deviations import DeviationsFile, apply_deviations
+    from harness.reporting.summary import exit_code
+
+    records = _records()
+    listed = DeviationsFile.model_validate({"deviations": [
+        {"check": "pkce.wrong_*", "reason": "known bug"},          # fails: known
+        {"check": "pkce.s256_round_trip", "reason": "was broken"},  # passes now: stale
+        {"check": "discovery.x", "expected": "warning", "reason": "documented SHOULD gap"},
+        {"check": "discovery.y", "reason": "skipped: neither known nor stale"},
+    ]})
+    result = apply_deviations(records, listed, "dev.yaml")
+    assert result.known == ["pkce.wrong_verifier_refused", "discovery.x"]
+    assert [s.check for s in result.stale] == ["pkce.s256_round_trip"]
+    assert exit_code(records, stale_deviations=len(result.stale)) == 1
+    assert exit_code([r for r in records if r.outcome.value != "broken"], stale_deviations=0) == 0
+
+
+def test_diff_runs() -> None:
+    from harness.reporting.diff import diff_runs, render_html, render_text
+
+    def doc(outcomes: dict[str, str]) -> dict[str, object]:
+        return {"checks": [{"id": k, "outcome": v, "message": f"{k} {v}"} for k, v in outcomes.items()]}
+
+    old = doc({"a": "passed", "b": "failed", "c": "passed", "gone": "passed"})
+    new = doc({"a": "failed", "b": "passed", "c": "warning", "new": "failed"})
+    result = diff_runs(old, new, old_name="old", new_name="new")
+    assert [c.check for c in result.new_failures] == ["a", "new"]
+    assert [c.check for c in result.fixed_failures] == ["b"]
+    assert {c.check for c in result.changed} == {"a", "b", "c"}
+    assert result.added == ["new"] and result.removed == ["gone"]
+    assert result.headline() == "2 new failures, 1 fixed, 3 changed, 1 added, 1 removed"
+    assert "NEW FAILURE a" in "\n".join(render_text(result)).replace("  ", " ").replace("  ", " ")
+    assert "<h2>New failures (2)</h2>" in render_html(result)

@@ -1,34 +1,66 @@
-"""A minimal self-contained HTML report rendered from the ``results.json`` document.
+"""The self-contained HTML report, rendered from the ``results.json`` document.
 
-One file, no external requests, opens from ``file://``. Failures come first; every check
-links its requirement IDs to the specification section and shows its evidence.
+One file, no external requests (inline CSS and script, screenshots embedded as data URIs),
+opens from ``file://``. It shows: a summary header, suite verdicts, a requirement matrix
+(requirements grouped by specification, each linked to its section, with the checks that
+test it), and every check with its findings (expected vs. actual), decoded tokens, HTTP
+exchanges with a "reproduce with curl" line, and screenshots. Failures come first; filters
+narrow by outcome, suite and text.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from html import escape
+from pathlib import Path
 from typing import Any
 
-from harness.specs.registry import UnknownRequirementPrefix, requirement_url
+from harness.specs.registry import UnknownRequirementPrefix, requirement_url, spec_title
 
-_ORDER = {"failed": 0, "broken": 1, "warning": 2, "review": 3, "passed": 4, "skipped": 5}
-_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "warning": "#9a6700", "skipped": "#6e7781",
-            "broken": "#8250df", "review": "#0969da"}
+ORDER = {"failed": 0, "broken": 1, "warning": 2, "review": 3, "passed": 4, "skipped": 5}
+COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "warning": "#9a6700", "skipped": "#6e7781",
+           "broken": "#8250df", "review": "#0969da", "known": "#57606a"}
+MAX_SCREENSHOT_BYTES = 2_000_000
 
 _CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem;color:#1f2328}
-h1{font-size:1.4rem;margin:0 0 .3rem} table{border-collapse:collapse;margin:.5rem 0}
-td,th{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.badge{color:#fff;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600}
-details{border:1px solid #d0d7de;border-radius:4px;margin:.3rem 0;padding:.3rem .6rem}
-summary{cursor:pointer} pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:24rem;font-size:12px}
-.meta td:first-child{font-weight:600}
+body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem;color:#1f2328;max-width:1400px}
+h1{font-size:1.4rem;margin:0 0 .3rem} h2{font-size:1.15rem;margin:1.4rem 0 .4rem}
+table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #d0d7de;padding:.25rem .5rem;
+text-align:left;vertical-align:top} .badge{color:#fff;border-radius:3px;padding:0 .4rem;font-size:.8rem;
+font-weight:600;white-space:nowrap} details{border:1px solid #d0d7de;border-radius:4px;margin:.3rem 0;
+padding:.3rem .6rem} summary{cursor:pointer} pre{background:#f6f8fa;padding:.5rem;overflow:auto;
+max-height:24rem;font-size:12px;white-space:pre-wrap;word-break:break-all} .meta td:first-child{font-weight:600}
+.finding{border-left:3px solid #cf222e;padding:.2rem .6rem;margin:.3rem 0;background:#fff8f8}
+.finding.should{border-color:#9a6700;background:#fffbea} .stale{background:#ffebe9;border:1px solid #cf222e;
+padding:.5rem;border-radius:4px} .filters{position:sticky;top:0;background:#fff;padding:.4rem 0;
+border-bottom:1px solid #d0d7de;z-index:1} .filters label{margin-right:.6rem} .matrix a{text-decoration:none}
+img.shot{max-width:100%;border:1px solid #d0d7de}
+"""
+
+_SCRIPT = """
+function applyFilters(){
+  var shown={};document.querySelectorAll('.f-outcome').forEach(function(b){shown[b.value]=b.checked;});
+  var suite=document.getElementById('f-suite').value;var text=document.getElementById('f-text').value.toLowerCase();
+  var visible=0;
+  document.querySelectorAll('details.check').forEach(function(d){
+    var ok=shown[d.dataset.outcome]&&(!suite||d.dataset.suite===suite)&&
+      (!text||d.textContent.toLowerCase().indexOf(text)>=0);
+    d.style.display=ok?'':'none'; if(ok){visible++;}
+  });
+  document.getElementById('f-count').textContent=visible+' shown';
+}
+document.addEventListener('DOMContentLoaded',function(){
+  document.querySelectorAll('.filters input,.filters select').forEach(function(e){
+    e.addEventListener('input',applyFilters);e.addEventListener('change',applyFilters);});
+  applyFilters();
+});
 """
 
 
-def _badge(outcome: str) -> str:
-    return f'<span class="badge" style="background:{_COLOURS.get(outcome, "#333")}">{escape(outcome)}</span>'
+def _badge(outcome: str, label: str | None = None) -> str:
+    return (f'<span class="badge" style="background:{COLOURS.get(outcome, "#333")}">'
+            f"{escape(label or outcome)}</span>")
 
 
 def _requirement_link(requirement: str) -> str:
@@ -39,6 +71,10 @@ def _requirement_link(requirement: str) -> str:
     if url:
         return f'<a href="{escape(url)}">{escape(requirement)}</a>'
     return escape(requirement)
+
+
+def _anchor(check_id: str) -> str:
+    return "check-" + "".join(c if c.isalnum() else "-" for c in check_id)
 
 
 def _exchange(exchange: dict[str, Any]) -> str:
@@ -56,59 +92,132 @@ def _exchange(exchange: dict[str, Any]) -> str:
     if exchange.get("error"):
         lines += ["", f"transport error: {exchange['error']}"]
     label = escape(exchange.get("label") or "exchange")
+    status = str(response["status"]) if response else "no response"
     return (f"<details><summary>#{exchange['seq']} {label}: {escape(request['method'])} "
-            f"{escape(request['url'][:120])} → {escape(str(response['status']) if response else 'no response')}"
-            f"</summary><pre>{escape(chr(10).join(lines))}</pre>"
+            f"{escape(request['url'][:140])} → {escape(status)}</summary>"
+            f"<pre>{escape(chr(10).join(lines))}</pre>"
             f"<div>Reproduce with:</div><pre>{escape(exchange['curl'])}</pre></details>")
 
 
+def _screenshot(path: str) -> str:
+    file_path = Path(path)
+    try:
+        data = file_path.read_bytes()
+    except OSError:
+        return f"<div>screenshot (not found): <code>{escape(path)}</code></div>"
+    if len(data) > MAX_SCREENSHOT_BYTES:
+        return f"<div>screenshot (too large to embed): <code>{escape(path)}</code></div>"
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<details><summary>screenshot {escape(file_path.name)}</summary>'
+            f'<img class="shot" alt="screenshot" src="data:image/png;base64,{encoded}"></details>')
+
+
+def _finding(finding: dict[str, Any]) -> str:
+    level = finding["level"]
+    return (f'<div class="finding {escape(level)}">{_requirement_link(finding["requirement"])} '
+            f'<code>{escape(finding["code"])}</code> ({escape(level.upper())}): {escape(finding["message"])}'
+            f'<br>expected: <code>{escape(json.dumps(finding["expected"]))}</code>'
+            f'<br>actual: <code>{escape(json.dumps(finding["actual"]))}</code></div>')
+
+
 def _check(check: dict[str, Any]) -> str:
-    parts = [f"<details id=\"{escape(check['id'])}\" {'open' if check['outcome'] in ('failed', 'broken') else ''}>",
-             f"<summary>{_badge(check['outcome'])} <b>{escape(check['id'])}</b> — {escape(check['title'])} "
-             f"[{', '.join(_requirement_link(r) for r in check['requirements'])}]</summary>"]
-    if check["message"]:
+    outcome = check["outcome"]
+    deviation = check.get("deviation")
+    badges = _badge(outcome)
+    if deviation:
+        badges += " " + _badge("known", "known deviation")
+    opened = "open" if outcome in ("failed", "broken") and not deviation else ""
+    parts = [f'<details class="check" id="{_anchor(check["id"])}" data-outcome="{escape(outcome)}" '
+             f'data-suite="{escape(check["suite"])}" {opened}>',
+             f"<summary>{badges} <b>{escape(check['id'])}</b> — {escape(check['title'])} "
+             f"[{', '.join(_requirement_link(r) for r in check['requirements'])}]"
+             f" <small>{check.get('duration_s', 0):.2f}s</small></summary>"]
+    if deviation:
+        link = f' (<a href="{escape(deviation["link"])}">link</a>)' if deviation.get("link") else ""
+        parts.append(f"<div>Known deviation: {escape(deviation['reason'])}{link}</div>")
+    if check["message"] and not check["findings"]:
         parts.append(f"<pre>{escape(check['message'])}</pre>")
-    for finding in check["findings"]:
-        parts.append(
-            f"<div>{_requirement_link(finding['requirement'])} <code>{escape(finding['code'])}</code> "
-            f"({escape(finding['level'])}): {escape(finding['message'])}<br>expected: "
-            f"<code>{escape(json.dumps(finding['expected']))}</code> actual: "
-            f"<code>{escape(json.dumps(finding['actual']))}</code></div>")
-    ev = check["evidence"]
-    for note in ev.get("notes", []):
+    parts += [_finding(f) for f in check["findings"]]
+    evidence = check["evidence"]
+    for note in evidence.get("notes", []):
         parts.append(f"<div>note: {escape(note)}</div>")
-    for token in ev.get("tokens", []):
-        parts.append(f"<details><summary>decoded token: {escape(token['label'])}</summary><pre>"
-                     f"{escape(json.dumps({'header': token['header'], 'claims': token['claims']}, indent=2))}"
-                     "</pre></details>")
-    for exchange in ev.get("exchanges", []):
-        parts.append(_exchange(exchange))
-    for shot in ev.get("screenshots", []):
-        parts.append(f"<div>screenshot: <code>{escape(shot)}</code></div>")
+    for token in evidence.get("tokens", []):
+        decoded = json.dumps({"header": token["header"], "claims": token["claims"]}, indent=2, sort_keys=True)
+        parts.append(f"<details><summary>decoded token: {escape(token['label'])}</summary>"
+                     f"<pre>{escape(decoded)}</pre></details>")
+    parts += [_exchange(e) for e in evidence.get("exchanges", [])]
+    parts += [_screenshot(s) for s in evidence.get("screenshots", [])]
     parts.append("</details>")
     return "".join(parts)
+
+
+def _matrix(checks: list[dict[str, Any]]) -> str:
+    by_requirement: dict[str, list[dict[str, Any]]] = {}
+    for check in checks:
+        for requirement in check["requirements"]:
+            by_requirement.setdefault(requirement, []).append(check)
+    groups: dict[str, list[str]] = {}
+    for requirement in by_requirement:
+        try:
+            title = spec_title(requirement)
+        except UnknownRequirementPrefix:
+            title = "Other"
+        groups.setdefault(title, []).append(requirement)
+    rows = []
+    for title in sorted(groups):
+        rows.append(f'<tr><th colspan="2">{escape(title)}</th></tr>')
+        for requirement in sorted(groups[title], key=_section_key):
+            cells = " ".join(
+                f'<a href="#{_anchor(c["id"])}">{_badge(c["outcome"], c["id"])}</a>'
+                for c in sorted(by_requirement[requirement], key=lambda c: (ORDER.get(c["outcome"], 9), c["id"])))
+            rows.append(f"<tr><td>{_requirement_link(requirement)}</td><td>{cells}</td></tr>")
+    return f'<table class="matrix">{"".join(rows)}</table>'
+
+
+def _section_key(requirement: str) -> list[Any]:
+    section = requirement.split("-", 1)[1] if "-" in requirement else requirement
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in section.replace("-", ".").split(".")]
 
 
 def render_html(document: dict[str, Any]) -> str:
     """The whole report as one HTML string."""
     run = document["run"]
     summary = document["summary"]
-    checks = sorted(document["checks"], key=lambda c: (_ORDER.get(c["outcome"], 9), c["suite"], c["id"]))
-    meta_rows = [("target", run["target"]), ("issuer", run["issuer"]),
-                 ("harness", run["harness_version"]),
-                 ("server", json.dumps(run.get("server", {}))), ("browser", run.get("browser_version") or "-"),
-                 ("started", run["started"]), ("duration", f"{run['duration_s']} s")]
-    counts = " ".join(f"{_badge(k)} {summary[k]}" for k in _ORDER if k in summary)
+    checks = sorted(document["checks"],
+                    key=lambda c: (1 if c.get("deviation") else 0, ORDER.get(c["outcome"], 9), c["suite"], c["id"]))
+    server = ", ".join(f"{k}: {v}" for k, v in run.get("server", {}).items()) or "-"
+    meta_rows = [("target", run["target"]), ("issuer", run["issuer"]), ("harness", run["harness_version"]),
+                 ("server", server), ("browser", run.get("browser_version") or "-"),
+                 ("python", run.get("python_version", "-")), ("started", run["started"]),
+                 ("duration", f"{run['duration_s']} s")]
+    counts = " ".join(f"{_badge(k)} {summary[k]}" for k in ORDER if k in summary)
+    if summary.get("known_failures"):
+        counts += f" ({summary['known_failures']} failures are known deviations)"
     suites = "".join(f"<tr><td>{escape(name)}</td><td>{_badge(info['verdict'])}</td><td>"
                      + ", ".join(f"{k}: {v}" for k, v in info["counts"].items() if v) + "</td></tr>"
                      for name, info in document["suites"].items())
+    stale = ""
+    deviations = document.get("deviations") or {}
+    if deviations.get("stale"):
+        items = "".join(f"<li><b>{escape(s['check'])}</b>: expected {escape(s['expected'])}, got "
+                        f"{escape(s['actual'])} — {escape(s['reason'])}</li>" for s in deviations["stale"])
+        stale = (f'<div class="stale"><b>Stale deviations</b> (listed in {escape(deviations["file"])} but no '
+                 f"longer happening — remove them):<ul>{items}</ul></div>")
+    outcome_boxes = "".join(
+        f'<label><input type="checkbox" class="f-outcome" value="{o}" checked> {_badge(o)}</label>' for o in ORDER)
+    suite_options = "".join(f'<option value="{escape(s)}">{escape(s)}</option>' for s in document["suites"])
+    filters = (f'<div class="filters">{outcome_boxes}<label>suite <select id="f-suite"><option value="">all'
+               f'</option>{suite_options}</select></label><label>text <input id="f-text" type="search"></label>'
+               '<span id="f-count"></span></div>')
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>oauth-harness: {escape(run['target'])}</title><style>{_CSS}</style></head><body>"
+        f"<title>oauth-harness: {escape(run['target'])}</title><style>{_CSS}</style>"
+        f"<script>{_SCRIPT}</script></head><body>"
         f"<h1>OAuth/OIDC conformance report: {escape(run['target'])}</h1>"
         "<table class=\"meta\">" + "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>"
                                          for k, v in meta_rows) + "</table>"
-        f"<p>{counts} (total {summary['total']})</p>"
+        f"<p>{counts} (total {summary['total']})</p>{stale}"
         f"<h2>Suites</h2><table><tr><th>suite</th><th>verdict</th><th>counts</th></tr>{suites}</table>"
-        "<h2>Checks</h2>" + "".join(_check(c) for c in checks) + "</body></html>"
+        f"<h2>Requirement matrix</h2>{_matrix(checks)}"
+        f"<h2>Checks</h2>{filters}" + "".join(_check(c) for c in checks) + "</body></html>"
     )

@@ -48,11 +48,16 @@ def summary_table(records: list[CheckRecord]) -> list[str]:
     return lines
 
 
-def exit_code(records: Iterable[CheckRecord]) -> int:
-    """0: no failures; 1: at least one failure; 3: checks could not run (broken), none failed."""
-    tally = counts(records)
-    if tally[Outcome.FAILED.value]:
+def exit_code(records: Iterable[CheckRecord], *, stale_deviations: int = 0) -> int:
+    """The run's exit code from its records.
+
+    0: no unexpected failure; 1: a failure not listed as a known deviation, or a stale
+    deviation; 3: checks could not run (broken) and nothing failed.
+    """
+    items = list(records)
+    unexpected = sum(1 for r in items if r.outcome is Outcome.FAILED and not r.deviation)
+    if unexpected or stale_deviations:
         return 1
-    if tally[Outcome.BROKEN.value]:
+    if counts(items)[Outcome.BROKEN.value]:
         return 3
     return 0

@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness.reporting.deviations import DeviationResult
 from harness.reporting.html import render_html
 from harness.reporting.summary import by_suite, counts, suite_verdict
 from harness.results import CheckRecord, Outcome
@@ -88,17 +89,25 @@ def _iso(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat(timespec="seconds")
 
 
-def results_document(records: list[CheckRecord], info: RunInfo) -> dict[str, Any]:
+def results_document(records: list[CheckRecord], info: RunInfo,
+                     deviations: DeviationResult | None = None) -> dict[str, Any]:
     """The ``results.json`` document."""
     ordered = sorted(records, key=lambda r: (r.suite, r.id))
-    return {
+    known = sum(1 for r in ordered if r.outcome is Outcome.FAILED and r.deviation)
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": asdict(info),
-        "summary": {**counts(ordered), "total": len(ordered)},
+        "summary": {**counts(ordered), "total": len(ordered), "known_failures": known,
+                    "stale_deviations": len(deviations.stale) if deviations else 0},
         "suites": {suite: {"verdict": suite_verdict(items).value, "counts": counts(items)}
                    for suite, items in by_suite(ordered).items()},
         "checks": [r.as_dict() for r in ordered],
+        "deviations": None,
     }
+    if deviations is not None:
+        document["deviations"] = {"file": deviations.file, "known": deviations.known,
+                                  "stale": [asdict(s) for s in deviations.stale]}
+    return document
 
 
 def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
@@ -129,10 +138,11 @@ def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
     return data
 
 
-def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo) -> Path:
-    """Write the three reports into ``report_dir`` and refresh ``latest`` beside it."""
+def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
+                  deviations: DeviationResult | None = None) -> Path:
+    """Write the reports into ``report_dir`` and refresh ``latest`` beside it."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    document = results_document(records, info)
+    document = results_document(records, info, deviations)
     (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
     (report_dir / "junit.xml").write_bytes(junit_xml(records, info))
     (report_dir / "index.html").write_text(render_html(document), encoding="utf-8")

@@ -36,16 +36,20 @@ class SuiteRunner:
         self.workdir = workdir
         self.runs = 0
         self.last_report_dir: Path | None = None
+        self.last_document: dict[str, Any] = {}
 
     def run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
-            suites: list[str] | None = None) -> dict[str, dict[str, Any]]:
+            suites: list[str] | None = None, deviations: Path | None = None) -> dict[str, dict[str, Any]]:
         """Run the checks (ids like ``pkce.wrong_verifier_refused``) and return records by id."""
         self.runs += 1
         report_dir = self.workdir / f"run{self.runs}"
         paths = [str(SUITES_DIR / s) for s in (suites or sorted({c.split(".", 1)[0] for c in checks or []}))]
         args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
                 "-p", "no:xdist", "--target", str(self.running.profile_path()), "--report-dir", str(report_dir),
-                "-W", "ignore::pytest.PytestAssertRewriteWarning", *paths]
+                "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                "--alluredir", str(report_dir / "allure-results"), *paths]
+        if deviations is not None:
+            args += ["--deviations", str(deviations)]
         if checks:
             names = sorted({c.split(".", 1)[1].split("[", 1)[0] for c in checks})
             args += ["-k", " or ".join(names)]
@@ -57,8 +61,8 @@ class SuiteRunner:
         finally:
             self.running.set_defects([])
         self.last_report_dir = report_dir
-        data = json.loads((report_dir / "results.json").read_text())
-        return {c["id"]: c for c in data["checks"]}
+        self.last_document = json.loads((report_dir / "results.json").read_text())
+        return {c["id"]: c for c in self.last_document["checks"]}
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,169 @@
+"""The ``results.json`` contract as typed models; its JSON Schema is generated from them.
+
+Every renderer (HTML, JUnit, Allure, diff) reads documents of this shape. Fields are only
+ever added (``schema_version`` changes when one is removed or changes meaning).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OutcomeName = Literal["passed", "failed", "warning", "skipped", "broken", "review"]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindingDoc(_Doc):
+    """One way the target missed a requirement."""
+
+    code: str
+    message: str
+    requirement: str
+    level: Literal["must", "should", "may"]
+    expected: Any = None
+    actual: Any = None
+
+
+class RequestDoc(_Doc):
+    """A recorded (redacted) request."""
+
+    method: str
+    url: str
+    headers: list[list[str]]
+    body: str
+
+
+class ResponseDoc(_Doc):
+    """A recorded (redacted) response."""
+
+    status: int
+    headers: list[list[str]]
+    body: str
+
+
+class ExchangeDoc(_Doc):
+    """One HTTP exchange of a check."""
+
+    seq: int
+    label: str
+    request: RequestDoc
+    response: ResponseDoc | None
+    elapsed_s: float
+    error: str | None
+    curl: str
+
+
+class TokenDoc(_Doc):
+    """A decoded JWT the check judged."""
+
+    label: str
+    header: dict[str, Any]
+    claims: dict[str, Any]
+
+
+class EvidenceDoc(_Doc):
+    """What the harness saw while the check ran."""
+
+    exchanges: list[ExchangeDoc] = Field(default_factory=list)
+    tokens: list[TokenDoc] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    screenshots: list[str] = Field(default_factory=list)
+    mandated_wait_s: float = 0.0
+
+
+class DeviationDoc(_Doc):
+    """A known deviation that matched this check."""
+
+    status: Literal["known"]
+    reason: str
+    link: str | None = None
+
+
+class CheckDoc(_Doc):
+    """One executed check."""
+
+    id: str
+    suite: str
+    title: str
+    outcome: OutcomeName
+    requirements: list[str]
+    message: str
+    findings: list[FindingDoc]
+    evidence: EvidenceDoc
+    duration_s: float
+    deviation: DeviationDoc | None = None
+
+
+class RunDoc(_Doc):
+    """Run metadata."""
+
+    target: str
+    issuer: str
+    harness_version: str
+    server: dict[str, Any]
+    browser_version: str | None
+    python_version: str
+    started: str
+    finished: str
+    duration_s: float
+
+
+class SummaryDoc(_Doc):
+    """Counts per outcome plus the deviation bookkeeping."""
+
+    passed: int
+    failed: int
+    warning: int
+    skipped: int
+    broken: int
+    review: int
+    total: int
+    known_failures: int = 0
+    stale_deviations: int = 0
+
+
+class SuiteDoc(_Doc):
+    """A suite's verdict and counts."""
+
+    verdict: OutcomeName
+    counts: dict[str, int]
+
+
+class StaleDeviationDoc(_Doc):
+    """A listed deviation that did not happen: the list must be updated."""
+
+    check: str
+    expected: str
+    actual: str
+    reason: str
+
+
+class DeviationsDoc(_Doc):
+    """Which deviations file applied, what matched and what is stale."""
+
+    file: str
+    known: list[str]
+    stale: list[StaleDeviationDoc]
+
+
+class ResultsDoc(_Doc):
+    """The whole ``results.json``."""
+
+    schema_version: int
+    run: RunDoc
+    summary: SummaryDoc
+    suites: dict[str, SuiteDoc]
+    checks: list[CheckDoc]
+    deviations: DeviationsDoc | None = None
+
+
+def results_json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of ``results.json``."""
+    schema = ResultsDoc.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "oauth-harness results.json"
+    return schema
