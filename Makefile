@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema
+.PHONY: demo test install chromium node lint typecheck check clean schema allure
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ chromium:
 demo: install
 	$(VENV)/bin/oauth-harness run
 
-test: install
+test: install allure
 	$(VENV)/bin/ruff check harness suites tests
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -p xdist tests
@@ -50,3 +50,9 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) fixtures/reference_target/node_modules reports/2*
+
+# Allure 2 command line (npm package, runs on the system Java) for `oauth-harness report --allure`.
+ALLURE_BIN := .tools/allure/node_modules/.bin/allure
+allure: $(ALLURE_BIN)
+$(ALLURE_BIN):
+	mkdir -p .tools/allure && cd .tools/allure && npm install --no-audit --no-fund --loglevel=error allure-commandline@2.46.1

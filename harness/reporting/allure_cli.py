@@ -8,19 +8,21 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+LOCAL_ALLURE = Path(__file__).resolve().parents[2] / ".tools" / "allure" / "node_modules" / ".bin" / "allure"
+
 HOW_TO_GET_ALLURE = (
-    "the Allure command line is not installed. Get it with npm (it needs Java 11+):\n"
+    "the Allure command line is not installed. From the project: `make allure` (npm + Java 11+), or:\n"
     "  npm install --prefix ~/.local/allure allure-commandline && export PATH=~/.local/allure/node_modules/.bin:$PATH\n"
     "or point ALLURE=/path/to/allure at an existing install, then run this command again.\n"
     "The raw results stay usable as they are: allure-results/ in the run directory.")
 
 
 def find_allure() -> str | None:
-    """The Allure executable: ``$ALLURE``, or ``allure`` on the PATH."""
+    """The Allure executable: ``$ALLURE``, ``allure`` on the PATH, or the project's ``make allure`` install."""
     explicit = os.environ.get("ALLURE")
     if explicit and Path(explicit).exists():
         return explicit
-    return shutil.which("allure")
+    return shutil.which("allure") or (str(LOCAL_ALLURE) if LOCAL_ALLURE.exists() else None)
 
 
 def render_allure(run_dir: Path, *, out: Callable[[str], None], err: Callable[[str], None]) -> int:

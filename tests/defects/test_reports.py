@@ -104,3 +104,23 @@ def test_html_renders_in_chromium_without_console_errors(suite_runner: SuiteRunn
     assert errors == []
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert visible == 1  # only the failed check remains after hiding passed ones
+
+
+@pytest.mark.skipif(not __import__("harness.reporting.allure_cli", fromlist=["x"]).find_allure(),
+                    reason="Allure command line not installed (make allure)")
+def test_allure_single_file_report(suite_runner: SuiteRunner) -> None:
+    from harness.reporting.allure_cli import render_allure
+
+    suite_runner.run(checks=["pkce.wrong_verifier_refused", "pkce.s256_round_trip"])
+    run_dir = suite_runner.last_report_dir
+    assert run_dir is not None
+    results = [json.loads(p.read_text()) for p in (run_dir / "allure-results").glob("*-result.json")]
+    assert {r["name"] for r in results} == {"pkce.wrong_verifier_refused", "pkce.s256_round_trip"}
+    labels = {(label["name"], label["value"]) for r in results for label in r["labels"]}
+    assert ("suite", "pkce") in labels and ("severity", "critical") in labels
+    assert any(link["name"] == "RFC7636-4.6" for r in results for link in r.get("links", []))
+    assert any(a["name"].startswith("#1 ") for r in results for a in r.get("attachments", []))
+    messages: list[str] = []
+    assert render_allure(run_dir, out=messages.append, err=messages.append) == 0, messages
+    html = (run_dir / "allure-report" / "index.html").read_text()
+    assert len(html) > 100_000 and "googletagmanager" not in html
