@@ -99,6 +99,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
                  "-W", "ignore::pytest.PytestAssertRewriteWarning",
                  "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
+        if profile.limits.run_deadline_s:
+            extra += ["--run-deadline", str(profile.limits.run_deadline_s)]
         deviations = args.deviations or (str(profile.deviations_file) if profile.deviations_file else None)
         if deviations:
             extra += ["--deviations", deviations]

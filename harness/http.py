@@ -51,8 +51,11 @@ class TargetHttp:
     """
 
     def __init__(self, *, allowed_origins: set[str], ca_file: Path | None = None, verify: bool = True,
-                 connect_timeout: float = 5.0, read_timeout: float = 10.0, keep_cookies: bool = False) -> None:
+                 connect_timeout: float = 5.0, read_timeout: float = 10.0, keep_cookies: bool = False,
+                 max_response_bytes: int = 5_000_000, exchange_deadline_s: float | None = None) -> None:
         self.keep_cookies = keep_cookies
+        self.max_response_bytes = max_response_bytes
+        self.exchange_deadline_s = exchange_deadline_s or (connect_timeout + 2 * read_timeout)
         self.allowed_origins = {origin_of(o) for o in allowed_origins}
         self._ca_file = ca_file
         self._verify = verify
@@ -120,10 +123,17 @@ class TargetHttp:
         log.exchanges.append(exchange)
         started = time.monotonic()
         try:
-            response = client.send(request)
-            response.read()
+            response = client.send(request, stream=True)
+            try:
+                self._read_bounded(response, started, f"{method} {redact_url(url)}")
+            finally:
+                response.close()
             if not self.keep_cookies:
                 client.cookies.clear()
+        except TargetUnreachable as exc:
+            exchange.elapsed_s = time.monotonic() - started
+            exchange.error = str(exc)
+            raise
         except httpx.TransportError as exc:
             exchange.elapsed_s = time.monotonic() - started
             exchange.error = f"{type(exc).__name__}: {exc}"
@@ -136,6 +146,25 @@ class TargetHttp:
         text = response.content[:MAX_BODY_CHARS].decode("utf-8", "replace")
         exchange.response_body = redact_body(text, response.headers.get("content-type", ""))
         return response
+
+    def _read_bounded(self, response: httpx.Response, started: float, what: str) -> None:
+        """Read the body within the size cap and the whole-exchange deadline.
+
+        A trickling server defeats per-read timeouts; this bound keeps any target from
+        stalling the run or exhausting memory.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # decoded bytes: a compression bomb is capped too
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise TargetUnreachable(f"{what}: response body exceeds {self.max_response_bytes} bytes; "
+                                        "the harness stopped reading (limits.max_response_bytes)")
+            if time.monotonic() - started > self.exchange_deadline_s:
+                raise TargetUnreachable(f"{what}: no complete response within {self.exchange_deadline_s:.0f}s "
+                                        "(timeouts.exchange)")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what .content/.text/.json() read (httpx 0.28, pinned)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """``GET`` through :meth:`request`."""

@@ -74,14 +74,25 @@ class ClientDocumented(_Model):
     id_token_signing_alg: str = "RS256"
     id_token_encryption: EncryptionSetting | None = None
     refresh_token_rolling: bool | None = None
-    assertion_replay_prevention: bool = False
-    token_endpoint_auth_signing_alg: str | None = None
+    assertion_replay_prevention: bool = Field(
+        default=False, description="A client assertion (jti) is accepted only once (PingFederate private_key_jwt "
+        "\"Replay Prevention\"; RFC 7523 §3)")
+    token_endpoint_auth_signing_alg: str | None = Field(
+        default=None, description="The only algorithm accepted for the client's authentication JWTs (PingFederate "
+        "private_key_jwt \"Signing Algorithm\"; OIDC Registration token_endpoint_auth_signing_alg)")
     dpop_bound: bool = False
     certificate_bound: bool = False
-    ciba_delivery_mode: Literal["poll", "ping", "push"] | None = None
-    ciba_notification_endpoint: str | None = None
-    ciba_signed_requests: bool = False
-    ciba_request_signing_alg: str | None = None
+    ciba_delivery_mode: Literal["poll", "ping", "push"] | None = Field(
+        default=None, description='CIBA token delivery (PingFederate "Token Delivery Method"; poll when not stated)')
+    ciba_notification_endpoint: str | None = Field(
+        default=None, description='https URL the server notifies in ping/push mode (PingFederate "Notification '
+                                  'Endpoint"); the harness hosts it (login.ciba.receiver)')
+    ciba_signed_requests: bool = Field(
+        default=False, description='Backchannel requests must be signed request objects (PingFederate "Require '
+                                   'CIBA Signed Requests")')
+    ciba_request_signing_alg: str | None = Field(
+        default=None, description='The only accepted signing alg of CIBA request objects (PingFederate "CIBA '
+                                  'Request Object Signing Algorithm")')
 
 
 class Client(_Model):
@@ -188,12 +199,121 @@ class BrowserLogin(_Model):
     step_timeout_s: float = Field(default=10.0, gt=0)
 
 
+class DeviceHttpForm(_Model):
+    """The device verification pages (RFC 8628 §3.3) as plain HTML forms, identified by their ``id``.
+
+    Login and consent on the way use ``login.http_form``.
+    """
+
+    user_code_form_id: str = "op.deviceInputForm"
+    user_code_field: str = "user_code"
+    confirm_form_id: str | None = Field(
+        default="op.deviceConfirmForm", description="The page asking to confirm the code (None: never shown)")
+    confirm: FormButton | None = Field(default=None, description="Button pressed to confirm (None: plain submit)")
+    abort: FormButton | None = FormButton(name="abort", value="yes")
+    success_marker: str = Field(default='id="device-success"',
+                                description="Text of the page that says the device is now authorized")
+    max_steps: int = Field(default=12, ge=1, le=50)
+
+
+class DeviceBrowser(_Model):
+    """The device verification pages as browser steps; ``value`` may use ``{user_code}``."""
+
+    user_code_page_selector: str = "[id='op.deviceInputForm']"
+    user_code_steps: list[BrowserAction] = Field(default_factory=lambda: [
+        BrowserAction(fill="[id='op.deviceInputForm'] input[name='user_code']", value="{user_code}"),
+        BrowserAction(click="#submit"),
+    ])
+    confirm_page_selector: str | None = "[id='op.deviceConfirmForm']"
+    confirm_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#confirm")])
+    abort_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#abort")])
+    success_selector: str = "#device-success"
+
+
+class DeviceLogin(_Model):
+    """How the harness plays the user of the device flow (enter the user code, log in, consent)."""
+
+    http_form: DeviceHttpForm = DeviceHttpForm()
+    browser: DeviceBrowser = DeviceBrowser()
+
+
+class CibaHttpApproval(_Model):
+    """Approve or deny a CIBA request with one HTTP call (e.g. a test-only approval API).
+
+    ``url`` may use ``{auth_req_id}``, ``{decision}`` (``approve``/``deny``), ``{client_id}``.
+    """
+
+    url: str
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    token: SecretStr | None = Field(default=None, description="Sent as Authorization: Bearer")
+    body: dict[str, Any] | None = Field(default=None, description="JSON body (default: {})")
+
+
+class CibaBrowserApproval(_Model):
+    """Approve or deny on a web page: open ``url``, log in when asked, run the steps.
+
+    ``url`` and step values may use ``{auth_req_id}``, ``{binding_message}``, ``{client_id}``.
+    """
+
+    url: str
+    approve_steps: list[BrowserAction] = Field(min_length=1)
+    deny_steps: list[BrowserAction] = Field(min_length=1)
+
+
+class CibaReceiver(_Model):
+    """The HTTPS notification endpoint the harness hosts for ping/push clients (CIBA §10.2, §10.3).
+
+    It listens where the client's ``documented.ciba_notification_endpoint`` points (host and
+    port of that URL unless overridden) with this server certificate.
+    """
+
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    listen_host: str | None = Field(default=None, description="Default: the endpoint's host (must be loopback)")
+    listen_port: int | None = Field(default=None, ge=1, le=65535, description="Default: the endpoint's port")
+    wait_s: float = Field(default=10.0, gt=0, description="How long to wait for a notification after a decision")
+
+    @model_validator(mode="after")
+    def _pair(self) -> CibaReceiver:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("'cert_file' and 'key_file' go together")
+        return self
+
+
+class CibaApproval(_Model):
+    """How the user approves a CIBA request on "the other device" (CIBA §8).
+
+    ``none`` skips the checks that need a decision; ``manual`` prints what to do and waits,
+    bounded by the request lifetime. ``command`` is an argv list; its items may use
+    ``{auth_req_id}``, ``{decision}``, ``{client_id}``, ``{login_hint}``, ``{binding_message}``
+    (also exported as ``CIBA_AUTH_REQ_ID``, ``CIBA_DECISION``, ...).
+    """
+
+    mode: Literal["none", "http", "browser", "command", "manual"] = "none"
+    login_hint: str = Field(default="{username}", description="login_hint for a user: {username} or a claim, "
+                                                             "e.g. {email}")
+    http: CibaHttpApproval | None = None
+    browser: CibaBrowserApproval | None = None
+    command: list[str] | None = Field(default=None, min_length=1)
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    receiver: CibaReceiver = CibaReceiver()
+
+    @model_validator(mode="after")
+    def _mode_settings(self) -> CibaApproval:
+        needed = {"http": self.http, "browser": self.browser, "command": self.command}
+        if self.mode in needed and needed[self.mode] is None:
+            raise ValueError(f"mode {self.mode} needs '{self.mode}'")
+        return self
+
+
 class Login(_Model):
     """How the harness plays the user."""
 
     driver: Literal["http_form", "browser"] = "http_form"
     http_form: HttpFormLogin = HttpFormLogin()
     browser: BrowserLogin = BrowserLogin()
+    device: DeviceLogin = DeviceLogin()
+    ciba: CibaApproval = CibaApproval()
 
 
 class Tls(_Model):
@@ -207,47 +327,77 @@ class Timeouts(_Model):
     """Network timeouts in seconds; every exchange is bounded by them."""
 
     connect: float = Field(default=5.0, gt=0)
-    read: float = Field(default=10.0, gt=0)
+    read: float = Field(default=10.0, gt=0, description="Longest silence while waiting for bytes")
+    exchange: float | None = Field(default=None, gt=0,
+                                   description="Whole request/response deadline (default connect + 2 x read)")
 
 
 class AccessTokenSettings(_Model):
-    """Documented access-token settings (RFC 9068 and vendor token managers)."""
+    """Documented access-token settings (RFC 9068; PingFederate JSON Token Management instance)."""
 
-    format: Literal["opaque", "jwt"] = "opaque"
-    lifetime_s: int | None = None
-    typ: str = "at+jwt"
-    signing_alg: str | None = None
-    kid_header: bool | None = None
-    x5t_header: bool | None = None
-    client_id_claim: str = "client_id"
-    scope_claim: str = "scope"
-    scope_format: Literal["string", "array"] = "string"
-    jti_length: int | None = None
-    audience: str | None = None
+    format: Literal["opaque", "jwt"] = Field(
+        default="opaque", description="Format of access tokens issued without a resource indicator")
+    lifetime_s: int | None = Field(
+        default=None, gt=0, description="JWT access-token lifetime exp - iat (PingFederate \"Token Lifetime\", "
+        "default 120 minutes)")
+    typ: str = Field(default="at+jwt", description="JWT header typ (PingFederate \"Type Header Value\"; "
+                     "RFC 9068 requires at+jwt)")
+    signing_alg: str | None = Field(default=None, description="JWS algorithm of JWT access tokens "
+                                    "(PingFederate \"JWS Algorithm\")")
+    kid_header: bool | None = Field(default=None, description="kid header present (PingFederate \"Include Key "
+                                    "ID Header Parameter\", selected by default)")
+    x5t_header: bool | None = Field(default=None, description="x5t header present (PingFederate \"Include "
+                                    "X.509 Thumbprint Header Parameter\", not selected by default)")
+    client_id_claim: str = Field(default="client_id", description="Claim carrying the client id (PingFederate "
+                                 "\"Client ID Claim Name\")")
+    scope_claim: str = Field(default="scope", description="Claim carrying the scope (PingFederate \"Scope "
+                             "Claim Name\")")
+    scope_format: Literal["string", "array"] = Field(
+        default="string", description="string: space-delimited (PingFederate \"Space Delimit Scope Values\" "
+        "selected; RFC 9068); array: JSON array (PingFederate default)")
+    jti_length: int | None = Field(default=None, ge=0, description="Length of the jti claim (PingFederate "
+                                   "\"JWT ID Claim Length\"; 0 = no jti)")
+    audience: str | None = Field(default=None, description="Fixed aud value (PingFederate \"Audience Claim "
+                                 "Value\"); unset: aud is the requested resource")
+    encryption: EncryptionSetting | None = Field(
+        default=None, description="JWT access tokens are JWE with this alg/enc (PingFederate \"JWE Algorithm\" / "
+        "\"JWE Content Encryption Algorithm\")")
 
 
 class RefreshSettings(_Model):
     """Documented refresh-token policy (RFC 6749 §6, RFC 9700 §4.14)."""
 
-    rotation: bool | None = Field(default=None, description="A new refresh token is issued on every use")
+    rotation: bool | None = Field(default=None, description="A new refresh token is issued on every use and the "
+                                  "old one is refused (PingFederate \"Roll Refresh Token Values\"; a client's "
+                                  "refresh_token_rolling overrides it)")
     reuse_revokes_family: bool | None = Field(
-        default=None, description="Presenting a rotated-out refresh token revokes the whole grant")
-    lifetime_s: int | None = None
+        default=None, description="Presenting a rotated-out refresh token revokes the whole grant (RFC 9700 "
+        "§4.14.2 refresh token reuse detection)")
+    lifetime_s: int | None = Field(default=None, gt=0, description="Refresh token lifetime (PingFederate "
+                                   "\"Persistent Grants Max Lifetime\")")
 
 
 class IntrospectionSettings(_Model):
     """Documented introspection behaviour (RFC 7662, RFC 9701)."""
 
-    client: str | None = Field(default=None, description="Client id used to call introspection")
-    jwt_response: bool = False
-    jwt_signing_alg: str | None = None
+    client: str | None = Field(default=None, description="Client id used to call introspection (PingFederate "
+                               "client with the \"Access Token Validation (Client is a Resource Server)\" grant)")
+    jwt_response: bool = Field(default=False, description="Answers Accept: application/token-introspection+jwt "
+                               "with an RFC 9701 JWT")
+    jwt_signing_alg: str | None = Field(default=None, description="JWS algorithm of JWT introspection responses "
+                                        "(PingFederate \"Token Introspection Signing Algorithm\", default RS256)")
+    foreign_tokens_inactive: bool | None = Field(
+        default=None, description="A client other than 'client' introspecting another client's token gets "
+        "{\"active\": false} (RFC 7662 §2.2: not allowed to introspect this token)")
 
 
 class RevocationSettings(_Model):
     """Documented revocation behaviour (RFC 7009)."""
 
     client: str | None = Field(default=None, description="Client id used to call revocation")
-    refresh_revokes_access_tokens: bool | None = None
+    refresh_revokes_access_tokens: bool | None = Field(
+        default=None, description="Revoking a refresh token also invalidates the access tokens of the same grant "
+        "(RFC 7009 §2.1 SHOULD)")
 
 
 class ParSettings(_Model):
@@ -260,19 +410,33 @@ class ParSettings(_Model):
 class DeviceSettings(_Model):
     """Documented device-grant behaviour (RFC 8628; PingFederate device settings)."""
 
-    polling_interval_s: int | None = None
-    code_lifetime_s: int | None = None
-    slow_down: bool = Field(default=False, description="Polling faster than the interval gives slow_down")
-    bypass_activation_code_confirmation: bool = False
+    polling_interval_s: int | None = Field(
+        default=None, ge=1, description='The "interval" of device authorization responses (PingFederate "Device '
+                                        'Polling Interval")')
+    code_lifetime_s: int | None = Field(
+        default=None, ge=1, description='Lifetime of device_code and user_code (PingFederate "Pending '
+                                        'Authorization Timeout")')
+    slow_down: bool = Field(default=False, description="Polling faster than the interval gives slow_down "
+                                                       "(RFC 8628 §3.5)")
+    bypass_activation_code_confirmation: bool = Field(
+        default=False, description='verification_uri_complete skips the user-code confirmation (PingFederate '
+                                   '"Bypass Activation Code Confirmation")')
 
 
 class CibaSettings(_Model):
     """Documented CIBA behaviour (OpenID CIBA Core; PingFederate CIBA settings)."""
 
-    polling_interval_s: int | None = None
-    request_lifetime_s: int | None = None
-    slow_down: bool = False
-    user_code: bool = False
+    polling_interval_s: int | None = Field(
+        default=None, ge=1, description='The "interval" of backchannel authentication responses (PingFederate CIBA '
+                                        '"Polling Interval (seconds)", default 3)')
+    request_lifetime_s: int | None = Field(
+        default=None, ge=1, description='Lifetime of auth_req_id (PingFederate CIBA request policy: maximum '
+                                        'lifetime of authentication requests)')
+    slow_down: bool = Field(
+        default=False, description='Polling faster than the interval gives slow_down (PingFederate CIBA "Polling '
+                                   'Interval": "it returns a slow_down error message")')
+    user_code: bool = Field(default=False, description='The server accepts user_code (PingFederate CIBA "User Code '
+                                                       'Support")')
 
 
 class DpopSettings(_Model):
@@ -290,6 +454,9 @@ class ResourceServer(_Model):
     audience: str | None = Field(default=None, description="The resource indicator / JWT aud for this RS")
     dpop: bool = False
     mtls: bool = False
+    scope: str | None = Field(default=None, description="Scope to request for tokens for this resource")
+    access_token_lifetime_s: int | None = Field(
+        default=None, gt=0, description="Documented lifetime of access tokens issued for this resource")
 
 
 class Documented(_Model):
@@ -311,10 +478,13 @@ class Documented(_Model):
 
 
 class Limits(_Model):
-    """Caps on how long the harness waits for protocol-mandated expiries."""
+    """Caps on waits and resources, so a misbehaving target cannot stall or exhaust the run."""
 
     max_expiry_wait_s: float = Field(default=30.0, ge=0)
     entropy_samples: int = Field(default=4, ge=2, le=50)
+    max_response_bytes: int = Field(default=5_000_000, ge=1024, description="Largest response body read")
+    run_deadline_s: float | None = Field(
+        default=None, gt=0, description="Whole-run deadline; checks not started by then end broken")
 
 
 class TargetProfile(_Model):

@@ -53,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write results.json, junit.xml and index.html into this directory")
     group.addoption("--harness-progress", dest="harness_progress", action="store_true",
                     help="print one progress line per check and a summary table")
+    group.addoption("--run-deadline", dest="harness_run_deadline", type=float, default=None,
+                    help="seconds; checks not started by then end broken (oauth-harness run: limits.run_deadline_s)")
     group.addoption("--deviations", dest="harness_deviations", default=None,
                     help="known-deviations YAML of the target: listed failures are 'known', stale entries fail")
 
@@ -174,6 +176,10 @@ def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Calla
 def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.EvidenceLog]:
     log = evidence.EvidenceLog()
     setattr(request.node, _EVIDENCE_ATTR, log)
+    state = request.config.stash[_STATE]
+    deadline = request.config.getoption("harness_run_deadline")
+    if deadline and time.time() - state.started > deadline:
+        raise HarnessError(f"run deadline of {deadline:.0f}s exceeded before this check started (--run-deadline)")
     with evidence.collecting(log):
         needed = [str(m) for marker in request.node.iter_markers("needs") for m in marker.args]
         if needed:
@@ -355,6 +361,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         from harness.reporting.writer import RunInfo, write_reports
 
         info = RunInfo.collect(state, started=state.started, finished=time.time())
+        info.incomplete = exitstatus == pytest.ExitCode.INTERRUPTED
+        if info.incomplete:
+            terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
         paths = write_reports(Path(report_dir), state.records, info, deviations)
         terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
 

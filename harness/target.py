@@ -30,19 +30,20 @@ class Target:
     def from_profile(cls, profile: TargetProfile) -> Target:
         """Build the HTTP layer from the profile (allowed origins, trust, timeouts)."""
         origins = {profile.issuer, profile.effective_discovery_url, *profile.allowed_origins}
-        http = TargetHttp(
+        return cls(profile=profile, http=cls._http(profile, origins, keep_cookies=False))
+
+    @staticmethod
+    def _http(profile: TargetProfile, origins: set[str], *, keep_cookies: bool) -> TargetHttp:
+        return TargetHttp(
             allowed_origins=origins, ca_file=profile.tls.ca_file, verify=profile.tls.verify,
             connect_timeout=profile.timeouts.connect, read_timeout=profile.timeouts.read,
+            keep_cookies=keep_cookies, max_response_bytes=profile.limits.max_response_bytes,
+            exchange_deadline_s=profile.timeouts.exchange,
         )
-        return cls(profile=profile, http=http)
 
     def new_session(self) -> TargetHttp:
         """A separate HTTP client with its own cookie jar (a fresh user agent)."""
-        return TargetHttp(
-            allowed_origins=set(self.http.allowed_origins), ca_file=self.profile.tls.ca_file,
-            verify=self.profile.tls.verify, connect_timeout=self.profile.timeouts.connect,
-            read_timeout=self.profile.timeouts.read, keep_cookies=True,
-        )
+        return self._http(self.profile, set(self.http.allowed_origins), keep_cookies=True)
 
     # -- metadata ------------------------------------------------------------------------
     @property

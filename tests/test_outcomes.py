@@ -152,3 +152,47 @@ def test_exit_codes() -> None:
     assert exit_code([_record(Outcome.PASSED), _record(Outcome.WARNING), _record(Outcome.SKIPPED)]) == 0
     assert exit_code([_record(Outcome.FAILED), _record(Outcome.BROKEN)]) == 1
     assert exit_code([_record(Outcome.BROKEN), _record(Outcome.PASSED)]) == 3
+
+
+def test_run_deadline_makes_late_checks_broken(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_slow='''
+import time, pytest
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_a_slow():
+    time.sleep(1.2)
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_b_late():
+    pass
+''')
+    result = pytester.runpytest_inprocess("--report-dir", str(pytester.path / "out"), "--run-deadline", "1",
+                                          "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    checks = {c["id"].split(".", 1)[1]: c for c in
+              json.loads((pytester.path / "out" / "results.json").read_text())["checks"]}
+    assert checks["b_late"]["outcome"] == "broken" and "run deadline" in checks["b_late"]["message"]
+
+
+def test_interrupted_run_still_writes_reports(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_interrupt='''
+import pytest
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_a_first():
+    pass
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_b_interrupt():
+    raise KeyboardInterrupt
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_c_never():
+    pass
+''')
+    recorder = pytester.inline_run("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider",
+                                   no_reraise_ctrlc=True)
+    assert recorder.ret == pytest.ExitCode.INTERRUPTED
+    data = json.loads((pytester.path / "out" / "results.json").read_text())
+    assert data["run"]["incomplete"] is True
+    assert [c["id"].split(".", 1)[1] for c in data["checks"]] == ["a_first"]

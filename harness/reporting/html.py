@@ -216,7 +216,9 @@ def render_html(document: dict[str, Any]) -> str:
         f"<h1>OAuth/OIDC conformance report: {escape(run['target'])}</h1>"
         "<table class=\"meta\">" + "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>"
                                          for k, v in meta_rows) + "</table>"
-        f"<p>{counts} (total {summary['total']})</p>{stale}"
+        + ('<div class="stale"><b>Incomplete run</b>: interrupted before every check ran.</div>'
+           if run.get("incomplete") else "")
+        + f"<p>{counts} (total {summary['total']})</p>{stale}"
         f"<h2>Suites</h2><table><tr><th>suite</th><th>verdict</th><th>counts</th></tr>{suites}</table>"
         f"<h2>Requirement matrix</h2>{_matrix(checks)}"
         f"<h2>Checks</h2>{filters}" + "".join(_check(c) for c in checks) + "</body></html>"

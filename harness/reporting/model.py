@@ -110,6 +110,7 @@ class RunDoc(_Doc):
     started: str
     finished: str
     duration_s: float
+    incomplete: bool = Field(default=False, description="The run was interrupted; not every check ran")
 
 
 class SummaryDoc(_Doc):

@@ -49,6 +49,7 @@ class RunInfo:
     started: str = ""
     finished: str = ""
     duration_s: float = 0.0
+    incomplete: bool = False
 
     @classmethod
     def collect(cls, state: Any, *, started: float, finished: float) -> RunInfo:
