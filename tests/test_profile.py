@@ -150,6 +150,6 @@ def test_reference_profile_is_valid(tmp_path: Path) -> None:
     import re
 
     for var in set(re.findall(r"\$\{(REFTARGET_[A-Z0-9_]+)\}", text)) - set(env):
-        env[var] = "value-" + var.lower()
+        env[var] = str(tmp_path / "ca.pem") if var.endswith("_FILE") else "value-" + var.lower()
     profile = load_profile(profile_path, env=env)
     assert len(profile.clients) >= 10
