@@ -62,6 +62,8 @@ _OPENID: dict[str, SpecSource] = {
                        "#section-"),
     "FAPI2SP": SpecSource("FAPI2SP", "FAPI 2.0 Security Profile",
                           "https://openid.net/specs/fapi-security-profile-2_0-final.html", "#section-"),
+    "FAPI1ADV": SpecSource("FAPI1ADV", "Financial-grade API Security Profile 1.0 - Part 2: Advanced",
+                           "https://openid.net/specs/openid-financial-api-part-2-1_0.html", "#section-"),
     "OIDCR": SpecSource("OIDCR", "OpenID Connect Dynamic Client Registration 1.0",
                         "https://openid.net/specs/openid-connect-registration-1_0.html", "#section-"),
     "OAUTHMR": SpecSource("OAUTHMR", "OAuth 2.0 Multiple Response Type Encoding Practices",
