@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from harness.http import TargetHttp, json_object, origin_of
 from harness.profile import AuthMethod, Client, TargetProfile
-from harness.results import ProfileError
+from harness.results import HarnessError, ProfileError, TargetUnreachable
 
 
 class NotApplicable(Exception):
@@ -23,6 +23,7 @@ class Target:
     profile: TargetProfile
     http: TargetHttp
     _metadata: dict[str, Any] | None = None
+    _metadata_error: Exception | None = None
     _jwks: dict[str, Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,14 +52,19 @@ class Target:
         """The discovery document (fetched on first use; a failure is *broken*)."""
         with self._lock:
             if self._metadata is None:
-                response = self.http.get(self.profile.effective_discovery_url, label="discovery")
-                if response.status_code != 200:
-                    from harness.results import TargetUnreachable
-
-                    raise TargetUnreachable(
-                        f"discovery document {self.profile.effective_discovery_url} answered "
-                        f"HTTP {response.status_code}")
-                self._metadata = json_object(response, "discovery document")
+                if self._metadata_error is not None:
+                    # fail fast: a hanging or broken discovery endpoint costs one timeout, not one per check
+                    raise TargetUnreachable(f"discovery unavailable (first attempt failed): {self._metadata_error}")
+                try:
+                    response = self.http.get(self.profile.effective_discovery_url, label="discovery")
+                    if response.status_code != 200:
+                        raise TargetUnreachable(
+                            f"discovery document {self.profile.effective_discovery_url} answered "
+                            f"HTTP {response.status_code}")
+                    self._metadata = json_object(response, "discovery document")
+                except HarnessError as exc:
+                    self._metadata_error = exc
+                    raise
             return self._metadata
 
     def fetch_metadata_fresh(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage
-from harness.http import origin_of
+from harness.http import OutsideTarget, origin_of
 from harness.login import Consent
 from harness.profile import BrowserAction, BrowserLogin, User
 from harness.results import HarnessError
@@ -100,6 +100,9 @@ class BrowserUserAgent:
     def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
                   redirect_uri: str) -> AuthorizationOutcome:
         """Open the authorization URL and run login/consent steps until the client is reached."""
+        if not self.target.on_target(url):
+            raise OutsideTarget(f"refusing to open {origin_of(url)}: the authorization endpoint is not an origin "
+                                "of the target profile (hint: add it to 'allowed_origins' if it is yours)")
         captured: list[tuple[str, str]] = []
         client_origin = origin_of(redirect_uri)
         page = self.context.new_page()

@@ -15,7 +15,7 @@ import httpx
 
 from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage
-from harness.http import TargetHttp
+from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, parse_forms
 from harness.profile import HttpFormLogin, User
@@ -44,6 +44,9 @@ class HttpFormUserAgent:
     def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
                   redirect_uri: str) -> AuthorizationOutcome:
         """Visit the authorization URL and play the user until control returns to the client."""
+        if not self.target.on_target(url):
+            raise OutsideTarget(f"refusing to open {origin_of(url)}: the authorization endpoint is not an origin "
+                                "of the target profile (hint: add it to 'allowed_origins' if it is yours)")
         method, next_url, data = "GET", url, None
         login_attempts = 0
         login_shown = consent_shown = False

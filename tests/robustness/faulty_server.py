@@ -1,0 +1,125 @@
+"""A deliberately misbehaving authorization server for the harness's own robustness tests.
+
+Loopback only. ``FaultyServer.fault`` selects how it misbehaves; every request is counted so
+a test can prove that the harness never contacted a host it should not have.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAULTS = ("none", "slow", "hang", "trickle", "reset", "http500", "http503", "html", "badjson", "huge", "wrongtype",
+          "jwks_garbage", "jwks_dupkid", "redirect_loop", "other_hosts")
+
+
+class FaultyServer:
+    """Serves discovery, a JWKS and an authorization endpoint, broken as ``fault`` says."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.fault = "none"
+        self.hits: list[str] = []
+        self.elsewhere = "http://127.0.0.2:9"
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.hits.append(self.path)
+                server.answer(self)
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://{host}:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # -- responses ----------------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        base = self.elsewhere if self.fault == "other_hosts" else self.base
+        return {
+            "issuer": self.base, "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
+            "jwks_uri": f"{base}/jwks", "userinfo_endpoint": f"{base}/userinfo",
+            "response_types_supported": ["code"], "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid"],
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        if self.fault == "jwks_garbage":
+            return {"keys": [{"kty": "RSA", "kid": "../../etc/passwd", "n": "!!not-base64!!", "e": "AQAB"},
+                             {"kty": "EC", "crv": "P-999", "x": "AA", "y": "AA"}, "not-a-key"]}
+        key = {"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig",
+               "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
+        return {"keys": [key, dict(key)] if self.fault == "jwks_dupkid" else [key]}
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        fault, path = self.fault, handler.path.split("?", 1)[0]
+        if fault == "hang":
+            time.sleep(30)
+            return
+        if fault == "reset":
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            handler.connection.close()
+            return
+        if fault == "slow":
+            time.sleep(0.3)
+        if fault in ("http500", "http503"):
+            self.send(handler, int(fault[4:]), b'{"error":"server_error"}', "application/json")
+        elif path == "/authorize":  # an endless redirect loop, whatever the fault
+            handler.send_response(302)
+            handler.send_header("Location", f"{self.base}/authorize?loop=1")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+        elif path == "/.well-known/openid-configuration":
+            body = json.dumps(self.metadata()).encode()
+            if fault == "html":
+                self.send(handler, 200, b"<html><body>Welcome!</body></html>", "text/html")
+            elif fault == "badjson":
+                self.send(handler, 200, body[:-7], "application/json")
+            elif fault == "huge":
+                self.send(handler, 200, b'{"pad": "' + b"x" * 8_000_000 + b'"}', "application/json")
+            elif fault == "trickle":
+                self.trickle(handler, body)
+            else:
+                self.send(handler, 200, body, "text/plain" if fault == "wrongtype" else "application/json")
+        elif path == "/jwks":
+            self.send(handler, 200, json.dumps(self.jwks()).encode(), "application/json")
+        else:
+            self.send(handler, 404, b'{"error":"not_found"}', "application/json")
+
+    @staticmethod
+    def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    @staticmethod
+    def trickle(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        """One byte every 0.5 s: every read succeeds, the whole answer takes minutes."""
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            for byte in body:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            return
