@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema allure
+.PHONY: demo test install chromium node lint typecheck check clean schema allure bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,15 @@ demo: install
 	$(VENV)/bin/oauth-harness run
 
 test: install allure
-	$(VENV)/bin/ruff check harness suites tests
+	$(VENV)/bin/ruff check harness suites tests bench
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -p xdist tests
 
+bench: install
+	$(PY) bench/run_benchmark.py
+
 lint:
-	$(VENV)/bin/ruff check harness suites tests
+	$(VENV)/bin/ruff check harness suites tests bench
 
 typecheck:
 	$(VENV)/bin/mypy

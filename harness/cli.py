@@ -51,6 +51,11 @@ def _suite_paths(names: list[str] | None) -> list[str]:
     return [str(SUITES_DIR / n) for n in chosen]
 
 
+def auto_workers() -> int:
+    """Default parallelism: mandated waits leave CPUs idle, so up to two workers per core (max 4)."""
+    return max(1, min(4, (os.cpu_count() or 1) * 2))
+
+
 def _usage(message: str) -> int:
     _err(f"oauth-harness: {message}")
     return EXIT_USAGE
@@ -104,8 +109,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         deviations = args.deviations or (str(profile.deviations_file) if profile.deviations_file else None)
         if deviations:
             extra += ["--deviations", deviations]
-        if args.workers and args.workers > 1:
-            extra += ["-p", "xdist", "-n", str(args.workers)]
+        workers = args.workers or auto_workers()
+        if workers > 1:
+            extra += ["-p", "xdist", "-n", str(workers)]
         if args.keyword:
             extra += ["-k", args.keyword]
         pytest.main(_pytest_args(paths, extra))
@@ -245,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
     run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
     run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
-    run.add_argument("--workers", type=int, default=1, help="parallel workers (pytest-xdist)")
+    run.add_argument("--workers", type=int, default=0,
+                     help="parallel workers (pytest-xdist); default 0 = two per CPU core, at most 4")
     run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
     run.add_argument("--deviations", help="known-deviations YAML (default: the profile's deviations_file)")
     run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")

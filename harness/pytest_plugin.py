@@ -103,6 +103,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                     problems.append(f"{item.nodeid}: {exc}")
     if problems:
         raise pytest.UsageError("invalid requirement IDs:\n  " + "\n  ".join(problems))
+    # checks that wait for a protocol-mandated expiry start first, so other checks run meanwhile
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow_wait") else 1)
     config.stash[_STATE].total = len(items)
 
 
