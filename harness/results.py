@@ -183,6 +183,7 @@ class CheckRecord:
             "findings": [f.as_dict() for f in self.findings],
             "evidence": self.evidence,
             "duration_s": round(self.duration_s, 4),
+            "exchange_count": len(self.evidence.get("exchanges", [])),
             "deviation": self.deviation,
         }
 

@@ -179,6 +179,15 @@ def _section_key(requirement: str) -> list[Any]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in section.replace("-", ".").split(".")]
 
 
+def _slowest(checks: list[dict[str, Any]], count: int = 10) -> str:
+    rows = "".join(
+        f'<tr><td><a href="#{_anchor(c["id"])}">{escape(c["id"])}</a></td><td>{c.get("duration_s", 0):.2f}</td>'
+        f'<td>{c["evidence"].get("mandated_wait_s", 0):.1f}</td><td>{c.get("exchange_count", 0)}</td></tr>'
+        for c in sorted(checks, key=lambda c: -c.get("duration_s", 0))[:count])
+    return ("<table><tr><th>check</th><th>wall s</th><th>mandated wait s</th><th>HTTP exchanges</th></tr>"
+            f"{rows}</table>")
+
+
 def render_html(document: dict[str, Any]) -> str:
     """The whole report as one HTML string."""
     run = document["run"]
@@ -221,5 +230,6 @@ def render_html(document: dict[str, Any]) -> str:
         + f"<p>{counts} (total {summary['total']})</p>{stale}"
         f"<h2>Suites</h2><table><tr><th>suite</th><th>verdict</th><th>counts</th></tr>{suites}</table>"
         f"<h2>Requirement matrix</h2>{_matrix(checks)}"
+        f"<h2>Slowest checks</h2>{_slowest(checks)}"
         f"<h2>Checks</h2>{filters}" + "".join(_check(c) for c in checks) + "</body></html>"
     )

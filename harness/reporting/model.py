@@ -94,7 +94,8 @@ class CheckDoc(_Doc):
     message: str
     findings: list[FindingDoc]
     evidence: EvidenceDoc
-    duration_s: float
+    duration_s: float = Field(description="Wall time of the check, mandated waits included")
+    exchange_count: int = Field(default=0, description="Number of HTTP exchanges the check made")
     deviation: DeviationDoc | None = None
 
 
