@@ -306,6 +306,113 @@ class CibaApproval(_Model):
         return self
 
 
+class DeviceHttpForm(_Model):
+    """The device verification pages (RFC 8628 §3.3) as plain HTML forms, identified by their ``id``.
+
+    Login and consent on the way use ``login.http_form``.
+    """
+
+    user_code_form_id: str = "op.deviceInputForm"
+    user_code_field: str = "user_code"
+    confirm_form_id: str | None = Field(
+        default="op.deviceConfirmForm", description="The page asking to confirm the code (None: never shown)")
+    confirm: FormButton | None = Field(default=None, description="Button pressed to confirm (None: plain submit)")
+    abort: FormButton | None = FormButton(name="abort", value="yes")
+    success_marker: str = Field(default='id="device-success"',
+                                description="Text of the page that says the device is now authorized")
+    max_steps: int = Field(default=12, ge=1, le=50)
+
+
+class DeviceBrowser(_Model):
+    """The device verification pages as browser steps; ``value`` may use ``{user_code}``."""
+
+    user_code_page_selector: str = "[id='op.deviceInputForm']"
+    user_code_steps: list[BrowserAction] = Field(default_factory=lambda: [
+        BrowserAction(fill="[id='op.deviceInputForm'] input[name='user_code']", value="{user_code}"),
+        BrowserAction(click="#submit"),
+    ])
+    confirm_page_selector: str | None = "[id='op.deviceConfirmForm']"
+    confirm_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#confirm")])
+    abort_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#abort")])
+    success_selector: str = "#device-success"
+
+
+class DeviceLogin(_Model):
+    """How the harness plays the user of the device flow (enter the user code, log in, consent)."""
+
+    http_form: DeviceHttpForm = DeviceHttpForm()
+    browser: DeviceBrowser = DeviceBrowser()
+
+
+class CibaHttpApproval(_Model):
+    """Approve or deny a CIBA request with one HTTP call (e.g. a test-only approval API).
+
+    ``url`` may use ``{auth_req_id}``, ``{decision}`` (``approve``/``deny``), ``{client_id}``.
+    """
+
+    url: str
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    token: SecretStr | None = Field(default=None, description="Sent as Authorization: Bearer")
+    body: dict[str, Any] | None = Field(default=None, description="JSON body (default: {})")
+
+
+class CibaBrowserApproval(_Model):
+    """Approve or deny on a web page: open ``url``, log in when asked, run the steps.
+
+    ``url`` and step values may use ``{auth_req_id}``, ``{binding_message}``, ``{client_id}``.
+    """
+
+    url: str
+    approve_steps: list[BrowserAction] = Field(min_length=1)
+    deny_steps: list[BrowserAction] = Field(min_length=1)
+
+
+class CibaReceiver(_Model):
+    """The HTTPS notification endpoint the harness hosts for ping/push clients (CIBA §10.2, §10.3).
+
+    It listens where the client's ``documented.ciba_notification_endpoint`` points (host and
+    port of that URL unless overridden) with this server certificate.
+    """
+
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    listen_host: str | None = Field(default=None, description="Default: the endpoint's host (must be loopback)")
+    listen_port: int | None = Field(default=None, ge=1, le=65535, description="Default: the endpoint's port")
+    wait_s: float = Field(default=10.0, gt=0, description="How long to wait for a notification after a decision")
+
+    @model_validator(mode="after")
+    def _pair(self) -> CibaReceiver:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("'cert_file' and 'key_file' go together")
+        return self
+
+
+class CibaApproval(_Model):
+    """How the user approves a CIBA request on "the other device" (CIBA §8).
+
+    ``none`` skips the checks that need a decision; ``manual`` prints what to do and waits,
+    bounded by the request lifetime. ``command`` is an argv list; its items may use
+    ``{auth_req_id}``, ``{decision}``, ``{client_id}``, ``{login_hint}``, ``{binding_message}``
+    (also exported as ``CIBA_AUTH_REQ_ID``, ``CIBA_DECISION``, ...).
+    """
+
+    mode: Literal["none", "http", "browser", "command", "manual"] = "none"
+    login_hint: str = Field(default="{username}", description="login_hint for a user: {username} or a claim, "
+                                                             "e.g. {email}")
+    http: CibaHttpApproval | None = None
+    browser: CibaBrowserApproval | None = None
+    command: list[str] | None = Field(default=None, min_length=1)
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    receiver: CibaReceiver = CibaReceiver()
+
+    @model_validator(mode="after")
+    def _mode_settings(self) -> CibaApproval:
+        needed = {"http": self.http, "browser": self.browser, "command": self.command}
+        if self.mode in needed and needed[self.mode] is None:
+            raise ValueError(f"mode {self.mode} needs '{self.mode}'")
+        return self
+
+
 class Login(_Model):
     """How the harness plays the user."""
 
