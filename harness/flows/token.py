@@ -12,9 +12,9 @@ import httpx
 from harness import jose
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
-from harness.results import ProfileError
+from harness.results import ProfileError, fail
 from harness.specs import rfc6749
-from harness.target import Target
+from harness.target import NotApplicable, Target
 
 OMIT = "omit"
 
@@ -66,6 +66,51 @@ def signing_key(client: Client) -> tuple[Any, str]:
     raise ProfileError(f"client {client.id}: jwks_file has no signing key")
 
 
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ClientAuth = tuple[dict[str, str], dict[str, str], "tuple[str, str] | None"]
+
+
+def build_assertion(client: Client, audience: str | list[str], *, claim_overrides: dict[str, Any] | None = None,
+                    header_overrides: dict[str, Any] | None = None, key: Any = None, alg: str | None = None,
+                    now: float | None = None, lifetime: int = 60, secret: str | None = None) -> str:
+    """A client assertion for ``client`` (``client_secret_jwt`` or ``private_key_jwt``, RFC 7523 §3).
+
+    ``claim_overrides``/``header_overrides`` replace members (``jose.REMOVE`` drops one); ``key``/``alg``
+    sign with another key or algorithm (``alg="none"`` makes it unsigned); ``secret`` replaces the
+    client secret of a ``client_secret_jwt`` client.
+    """
+    if client.auth_method is AuthMethod.CLIENT_SECRET_JWT or (secret is not None and key is None):
+        shared = secret if secret is not None else (client.secret.get_secret_value() if client.secret else None)
+        if shared is None:
+            raise ProfileError(f"client {client.id} has no secret for client_secret_jwt")
+        used_alg = alg or client.documented.token_endpoint_auth_signing_alg or "HS256"
+        signer = None if used_alg == "none" else (key if key is not None else jose.secret_key(shared))
+        return jose.build_client_assertion(client.id, audience, signer, used_alg, lifetime=lifetime, now=now,
+                                           claim_overrides=claim_overrides, header_overrides=header_overrides)
+    own_key, own_alg = signing_key(client)
+    used_alg = alg or own_alg
+    signer = None if used_alg == "none" else (key if key is not None else own_key)
+    return jose.build_client_assertion(client.id, audience, signer, used_alg, lifetime=lifetime, now=now,
+                                       claim_overrides=claim_overrides, header_overrides=header_overrides)
+
+
+def assertion_auth(client: Client, assertion: str | None, *, include_client_id: bool = True) -> ClientAuth:
+    """Form fields that present ``assertion`` (``None``: the assertion type without an assertion)."""
+    data = {"client_assertion_type": ASSERTION_TYPE}
+    if include_client_id:
+        data["client_id"] = client.id
+    if assertion is not None:
+        data["client_assertion"] = assertion
+    return data, {}, None
+
+
+def secret_auth(client: Client, secret: str, method: AuthMethod = AuthMethod.CLIENT_SECRET_BASIC) -> ClientAuth:
+    """Credentials with an explicit (possibly wrong) secret, by HTTP Basic or in the body."""
+    if method is AuthMethod.CLIENT_SECRET_BASIC:
+        return {}, {"Authorization": basic_credentials(client.id, secret)}, None
+    return {"client_id": client.id, "client_secret": secret}, {}, None
+
+
 def client_auth(target: Target, client: Client, audience: str, *, method: AuthMethod | None = None,
                 assertion_overrides: dict[str, Any] | None = None,
                 ) -> tuple[dict[str, str], dict[str, str], tuple[str, str] | None]:
@@ -106,10 +151,13 @@ def client_auth(target: Target, client: Client, audience: str, *, method: AuthMe
 
 def token_request(target: Target, client: Client, params: dict[str, str], *, label: str = "token request",
                   method: AuthMethod | None = None, authenticate: bool = True,
-                  endpoint: str | None = None, extra_headers: dict[str, str] | None = None) -> TokenResult:
-    """POST a token request; ``authenticate=False`` sends only ``client_id``."""
+                  endpoint: str | None = None, extra_headers: dict[str, str] | None = None,
+                  auth: ClientAuth | None = None) -> TokenResult:
+    """POST a token request; ``authenticate=False`` sends only ``client_id``; ``auth`` sends given credentials."""
     url = endpoint or target.token_endpoint_for(client)
-    if authenticate:
+    if auth is not None:
+        auth_data, headers, cert = dict(auth[0]), dict(auth[1]), auth[2]
+    elif authenticate:
         auth_data, headers, cert = client_auth(target, client, url, method=method)
     else:
         auth_data, headers, cert = {"client_id": client.id}, {}, None
@@ -128,7 +176,8 @@ def check_refused(result: TokenResult, expected: str | set[str], requirement: st
 
 def redeem_code(target: Target, client: Client, code: str, *, redirect_uri: str | None,
                 code_verifier: str | None, label: str = "redeem authorization code",
-                extra: dict[str, str] | None = None, method: AuthMethod | None = None) -> TokenResult:
+                extra: dict[str, str] | None = None, method: AuthMethod | None = None,
+                auth: ClientAuth | None = None) -> TokenResult:
     """RFC 6749 §4.1.3 access token request for an authorization code."""
     params = {"grant_type": "authorization_code", "code": code}
     if redirect_uri is not None:
@@ -136,4 +185,121 @@ def redeem_code(target: Target, client: Client, code: str, *, redirect_uri: str 
     if code_verifier is not None:
         params["code_verifier"] = code_verifier
     params.update(extra or {})
-    return token_request(target, client, params, label=label, method=method)
+    return token_request(target, client, params, label=label, method=method, auth=auth)
+
+
+def refresh(target: Target, client: Client, refresh_token: str, *, label: str = "refresh token request",
+            scope: str | None = None, authenticate: bool = True, auth: ClientAuth | None = None) -> TokenResult:
+    """RFC 6749 §6 refresh request."""
+    params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    if scope is not None:
+        params["scope"] = scope
+    return token_request(target, client, params, label=label, authenticate=authenticate, auth=auth)
+
+
+# --------------------------------------------------------------------------------------
+# Obtaining tokens for lifecycle checks
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenSet:
+    """Tokens from one successful token response, with the client and what was asked for."""
+
+    client: Client
+    result: TokenResult
+    requested_scope: str | None = None
+    resource: str | None = None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The JSON token response."""
+        return self.result.body or {}
+
+    @property
+    def access_token(self) -> str:
+        """The access token."""
+        return str(self.body["access_token"])
+
+    @property
+    def refresh_token(self) -> str | None:
+        """The refresh token, when one was issued."""
+        value = self.body.get("refresh_token")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def granted_scope(self) -> str | None:
+        """The ``scope`` member of the response (RFC 6749 §5.1), if any."""
+        value = self.body.get("scope")
+        return value if isinstance(value, str) else None
+
+
+def offline_request(target: Target, client: Client, scope: str | None = None) -> tuple[str, dict[str, str]]:
+    """Scope and extra parameters that ask for a refresh token.
+
+    OpenID Connect Core §11: ``offline_access`` is requested as a scope value and "the
+    Authorization Server MUST ... obtain Consent" — sent with ``prompt=consent``. Servers
+    that issue refresh tokens without ``offline_access`` simply ignore both.
+    """
+    base = scope or client.scope
+    scopes = base.split()
+    supported = target.metadata.get("scopes_supported")
+    extra: dict[str, str] = {}
+    if isinstance(supported, list) and "offline_access" in supported and "openid" in scopes:
+        if "offline_access" not in scopes:
+            scopes.append("offline_access")
+        extra["prompt"] = "consent"
+    return " ".join(scopes), extra
+
+
+def obtain_tokens(target: Target, user_agent: Any, client: Client, *, scope: str | None = None,
+                  offline: bool = False, resource: str | None = None,
+                  build_extra: dict[str, str] | None = None) -> TokenSet:
+    """Run the code flow for ``client`` and return its tokens (a failed step is a PRECONDITION failure).
+
+    ``offline`` asks for a refresh token (see :func:`offline_request`); ``resource`` sends an
+    RFC 8707 resource indicator to both endpoints.
+    """
+    from harness.flows.code_flow import obtain_code  # local: code_flow imports this module
+
+    wanted = scope or client.scope
+    extra: dict[str, str] = dict(build_extra or {})
+    if offline:
+        wanted, more = offline_request(target, client, wanted)
+        extra.update(more)
+    token_extra: dict[str, str] = {}
+    if resource is not None:
+        extra["resource"] = resource
+        token_extra["resource"] = resource
+    flow = obtain_code(target, user_agent, client, scope=wanted, extra=extra)
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, extra=token_extra)
+    if not result.ok:
+        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
+                   f"redeeming a fresh code for client {client.id} did not return tokens",
+                   "RFC6749-4.1.4", expected="HTTP 200 with access_token",
+                   actual=f"HTTP {result.status} error={result.error}")
+    return TokenSet(client=client, result=result, requested_scope=wanted, resource=resource)
+
+
+def obtain_refresh_token(target: Target, user_agent: Any, client: Client, *, scope: str | None = None) -> TokenSet:
+    """Tokens including a refresh token; *skipped* when the target issues none to ``client``."""
+    tokens = obtain_tokens(target, user_agent, client, scope=scope, offline=True)
+    if tokens.refresh_token is None:
+        raise NotApplicable(f"the target issued no refresh token to client {client.id} "
+                            f"(scope {tokens.requested_scope!r})")
+    return tokens
+
+
+def refresh_client(target: Target, *, exclude: tuple[str, ...] = (), confidential: bool | None = True) -> Client:
+    """A plain code-flow client registered for the refresh_token grant."""
+    for client in target.profile.clients:
+        doc = client.documented
+        if (client.use_in_suites and client.id not in exclude and "authorization_code" in client.grant_types
+                and "refresh_token" in client.grant_types
+                and (confidential is None or client.is_public != confidential)
+                and not (doc.require_par or doc.require_signed_requests or doc.require_jarm)
+                and not doc.dpop_bound and client.cert_file is None):
+            return client
+    kind = {True: "confidential ", False: "public ", None: ""}[confidential]
+    raise NotApplicable(f"the profile has no {kind}code-flow client with the refresh_token grant")

@@ -401,3 +401,108 @@ def _targets(url: str, forbidden: str) -> bool:
         parse_qsl(a.query, keep_blank_values=True))
 
 
+
+
+# --------------------------------------------------------------------------------------
+# Refresh tokens (§6) and scope (§3.3) — token lifecycle checks
+# --------------------------------------------------------------------------------------
+
+__all__ += [
+    "check_at_most_one_success",
+    "check_refresh_not_rotated",
+    "check_refresh_rotated",
+    "check_refresh_scope_narrowed",
+    "check_unknown_scope_handled",
+]
+
+
+def check_refresh_rotated(old_refresh_token: str, body: Mapping[str, Any], *,
+                          requirement: str = "DOC-refresh_token_rolling") -> str:
+    """Documented refresh-token rolling: every refresh returns a new refresh token; return it.
+
+    RFC 6749 §6: "The authorization server MAY issue a new refresh token, in which case the
+    client MUST discard the old refresh token"; RFC 9700 §4.14.2: "Refresh token rotation:
+    the authorization server issues a new refresh token with every access token refresh
+    response. The previous refresh token is invalidated". A deployment documented to roll
+    refresh tokens (PingFederate "Roll Refresh Token Values") must do so.
+    """
+    new = body.get("refresh_token")
+    if not isinstance(new, str) or not new:
+        raise fail("REFRESH_NOT_ROTATED", "the refresh response carries no new refresh token", requirement,
+                   expected="a new refresh_token", actual=None)
+    if new == old_refresh_token:
+        raise fail("REFRESH_NOT_ROTATED", "the refresh response returned the same refresh token", requirement,
+                   expected="a new refresh_token", actual="the same value")
+    return new
+
+
+def check_refresh_not_rotated(old_refresh_token: str, body: Mapping[str, Any], *,
+                              requirement: str = "DOC-refresh_token_rolling") -> None:
+    """Documented "Don't Roll": the refresh response returns no refresh token or the same one.
+
+    RFC 6749 §5.1 / §6: the new refresh token is OPTIONAL; a deployment documented not to
+    roll refresh tokens keeps the old one valid, so it must not hand out another.
+    """
+    new = body.get("refresh_token")
+    if isinstance(new, str) and new and new != old_refresh_token:
+        raise fail("REFRESH_ROTATED_UNEXPECTEDLY", "a new refresh token was issued although rolling is "
+                   "documented off", requirement, expected="no new refresh_token", actual="a new value")
+
+
+def check_refresh_scope_narrowed(requested: str, body: Mapping[str, Any]) -> None:
+    """RFC 6749 §6 / §3.3 / §5.1: a narrower refresh scope is honoured and reported.
+
+    §6: "scope OPTIONAL. The scope of the access request as described by Section 3.3. The
+    requested scope MUST NOT include any scope not originally granted by the resource
+    owner"; §5.1: "scope OPTIONAL, if identical to the scope requested by the client;
+    otherwise, REQUIRED." The token must carry at most the requested scopes: a response
+    ``scope`` with other values means the narrowing was ignored.
+    """
+    scope = body.get("scope")
+    if scope is None:
+        return  # identical to the request (§5.1)
+    if not isinstance(scope, str):
+        raise fail("TOKEN_SCOPE_NOT_STRING", "scope is not a space-delimited string", "RFC6749-3.3",
+                   expected="string", actual=scope)
+    extra = sorted(set(scope.split()) - set(requested.split()))
+    if extra:
+        raise fail("REFRESH_SCOPE_NOT_NARROWED", "the refreshed token carries scopes that were not requested",
+                   "RFC6749-6", expected=requested, actual=scope)
+
+
+def check_unknown_scope_handled(status: int, headers: Headers, body: Body, unknown: str, *,
+                                basic_auth_used: bool) -> None:
+    """RFC 6749 §3.3 / §5.2: a scope the server will not grant is refused or the real scope reported.
+
+    §3.3: "The authorization server MAY fully or partially ignore the scope requested by the
+    client ... If the issued access token scope is different from the one requested by the
+    client, the authorization server MUST include the "scope" response parameter to inform
+    the client of the actual scope granted." §5.2: "invalid_scope: The requested scope is
+    invalid, unknown, malformed, or exceeds the scope granted by the resource owner."
+    """
+    if not 200 <= status < 300:
+        check_token_error_response(status, headers, body, "invalid_scope", basic_auth_used=basic_auth_used,
+                                   requirement="RFC6749-5.2")
+        return
+    data, _ = parse_json(body)
+    scope = data.get("scope") if isinstance(data, Mapping) else None
+    if not isinstance(scope, str):
+        raise fail("TOKEN_SCOPE_CHANGE_NOT_REPORTED", "the unknown scope was dropped without a scope member "
+                   "telling the client what was granted", "RFC6749-3.3", expected="scope member or invalid_scope",
+                   actual=sorted(data) if isinstance(data, Mapping) else None)
+    if unknown in scope.split():
+        raise fail("TOKEN_UNKNOWN_SCOPE_GRANTED", "a scope the server does not know was granted", "RFC6749-3.3",
+                   expected=f"no {unknown!r}", actual=scope)
+
+
+def check_at_most_one_success(successes: int, *, what: str, code: str, requirement: str = "RFC9700-4.14.2") -> None:
+    """At most one of several simultaneous redemptions of a one-time credential succeeds.
+
+    RFC 6749 §10.5: "Authorization codes MUST be short lived and single-use."; RFC 9700
+    §4.14.2 (refresh token rotation): "The previous refresh token is invalidated but
+    information about the relationship is retained by the authorization server." A race
+    between two redemptions must not yield two sets of tokens.
+    """
+    if successes > 1:
+        raise fail(code, f"{successes} parallel redemptions of one {what} returned tokens", requirement,
+                   expected="at most one success", actual=f"{successes} successes")
