@@ -9,9 +9,11 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: demo test install chromium node lint typecheck check clean schema allure bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# the example suite plugin (examples/org_policy): shows how an installed package adds a suite
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e examples/org_policy
 	touch $(STAMP)
 
 $(NODE_STAMP): fixtures/reference_target/package-lock.json
@@ -34,7 +36,7 @@ demo: install
 	$(VENV)/bin/oauth-harness run
 
 test: install allure
-	$(VENV)/bin/ruff check harness suites tests bench
+	$(VENV)/bin/ruff check harness suites tests bench examples
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -p xdist tests
 
@@ -42,7 +44,7 @@ bench: install
 	$(PY) bench/run_benchmark.py
 
 lint:
-	$(VENV)/bin/ruff check harness suites tests bench
+	$(VENV)/bin/ruff check harness suites tests bench examples
 
 typecheck:
 	$(VENV)/bin/mypy

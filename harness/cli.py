@@ -33,22 +33,36 @@ def _out(message: str) -> None:
 
 
 def available_suites() -> list[str]:
-    """Suite names: the packages under ``suites/`` holding tests."""
-    return sorted(p.name for p in SUITES_DIR.iterdir()
-                  if p.is_dir() and any(p.glob("test_*.py")))
+    """Suite names: built-in and installed by plugins."""
+    from harness.registry import all_suites
+
+    return sorted(all_suites())
 
 
 def _suite_paths(names: list[str] | None) -> list[str]:
-    known = available_suites()
-    chosen = names or known
-    unknown = [n for n in chosen if n not in known]
-    if unknown:
-        import difflib
+    from harness.registry import SuiteRegistryError, select
 
-        hints = [f"{n!r} (did you mean {difflib.get_close_matches(n, known, 1)[0]!r}?)"
-                 if difflib.get_close_matches(n, known, 1) else repr(n) for n in unknown]
-        raise SystemExit(_usage(f"unknown suite {', '.join(hints)}; available: {', '.join(known)}"))
-    return [str(SUITES_DIR / n) for n in chosen]
+    try:
+        return [str(s.path) for s in select(names)]
+    except SuiteRegistryError as exc:
+        raise SystemExit(_usage(str(exc))) from None
+
+
+def validate_plugin_settings(profile: Any, names: list[str] | None) -> None:
+    """Validate the profile's ``plugins.<suite>`` sections with the models the suites declare."""
+    from harness.registry import all_suites, select
+    from harness.suite_settings import validate_section
+
+    suites = all_suites()
+    for section in profile.plugins:
+        if section not in suites:
+            import difflib
+
+            close = difflib.get_close_matches(section, list(suites), 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ProfileError(f"plugins.{section}: no installed suite is called {section!r}{hint}")
+    for suite in select(names):
+        validate_section(suite, profile)
 
 
 def auto_workers() -> int:
@@ -86,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             profile_path = args.target
         try:
             profile = load_profile(profile_path)
+            validate_plugin_settings(profile, args.suite)
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_USAGE
@@ -109,7 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         deviations = args.deviations or (str(profile.deviations_file) if profile.deviations_file else None)
         if deviations:
             extra += ["--deviations", deviations]
-        workers = args.workers or auto_workers()
+        # a handful of suites is faster serially than the cost of starting workers
+        workers = args.workers or (auto_workers() if not args.suite or len(args.suite) >= 4 else 1)
         if workers > 1:
             extra += ["-p", "xdist", "-n", str(workers)]
         if args.keyword:
@@ -209,12 +225,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     code = pytest.main(_pytest_args(_suite_paths(args.suite), options), plugins=[collector])
     if code not in (0, 5):
         return EXIT_USAGE
+    from harness.registry import all_suites
+
+    origins = {name: suite.origin for name, suite in all_suites().items()}
     current = None
     for item in collector.items:
         cid = check_id(item)
         suite = cid.split(".", 1)[0]
         if suite != current:
-            _out(f"\n{suite}")
+            _out(f"\n{suite}  [{origins.get(suite, 'unknown origin')}]")
             current = suite
         reqs = [str(r) for m in item.iter_markers("requirement") for r in m.args]
         _out(f"  {cid:<60} {' '.join(reqs)}")

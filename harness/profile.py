@@ -65,12 +65,29 @@ class ClientDocumented(_Model):
     """Per-client settings the deployment is documented to enforce (each becomes a check)."""
 
     require_pkce: bool = False
-    require_par: bool = False
-    require_signed_requests: bool = False
-    request_object_signing_alg: str | None = None
-    require_jarm: bool = False
-    jarm_signing_alg: str | None = None
-    jarm_encryption: EncryptionSetting | None = None
+    require_par: bool = Field(default=False, description=(
+        'PingFederate "Require Pushed Authorization Requests" (RFC 9126 require_pushed_authorization_requests): '
+        "authorization requests without a pushed request_uri are refused"))
+    require_signed_requests: bool = Field(default=False, description=(
+        'PingFederate "Require Signed Requests" (RFC 9101 require_signed_request_object): authorization '
+        "requests without a signed request object are refused"))
+    request_object_signing_alg: str | None = Field(default=None, description=(
+        'PingFederate "Request Object Signing Algorithm" (request_object_signing_alg): the only JWS alg '
+        "accepted for this client's request objects"))
+    request_object_encryption: EncryptionSetting | None = Field(default=None, description=(
+        "Key-management alg and content enc this client uses to encrypt request objects to the server "
+        "(request_object_encryption_alg/_enc; Ubisecure, Keycloak \"Request object encryption\")"))
+    request_object_max_lifetime_s: int | None = Field(default=None, gt=0, description=(
+        'Longest exp - nbf window accepted in a request object (Keycloak client policy executor '
+        '"secure-request-object" "Available Period"; FAPI 1.0 Advanced requires 3600)'))
+    require_jarm: bool = Field(default=False, description=(
+        'PingFederate "Require JWT Secured Authorization Response Mode": requests without a JWT '
+        "response_mode (jwt, query.jwt, fragment.jwt, form_post.jwt) are refused"))
+    jarm_signing_alg: str | None = Field(default=None, description=(
+        'PingFederate "JARM Signing Algorithm" (authorization_signed_response_alg; default RS256)'))
+    jarm_encryption: EncryptionSetting | None = Field(default=None, description=(
+        'PingFederate "JARM Key Management Encryption Algorithm" / "JARM Content Encryption Algorithm" '
+        "(authorization_encrypted_response_alg/_enc)"))
     id_token_signing_alg: str = "RS256"
     id_token_encryption: EncryptionSetting | None = None
     refresh_token_rolling: bool | None = None
@@ -80,8 +97,13 @@ class ClientDocumented(_Model):
     token_endpoint_auth_signing_alg: str | None = Field(
         default=None, description="The only algorithm accepted for the client's authentication JWTs (PingFederate "
         "private_key_jwt \"Signing Algorithm\"; OIDC Registration token_endpoint_auth_signing_alg)")
-    dpop_bound: bool = False
-    certificate_bound: bool = False
+    dpop_bound: bool = Field(default=False, description=(
+        'Access tokens are DPoP-bound (RFC 9449 §5.2 dpop_bound_access_tokens; Keycloak "OAuth 2.0 DPoP '
+        'Bound Access Tokens Enabled"): the client sends DPoP proofs and gets token_type DPoP'))
+    certificate_bound: bool = Field(default=False, description=(
+        "Access tokens are bound to the client's TLS certificate (RFC 8705 §3.4 "
+        'tls_client_certificate_bound_access_tokens; Keycloak "OAuth 2.0 Mutual TLS Certificate Bound '
+        'Access Tokens Enabled"); cert_file/key_file are the certificate'))
     ciba_delivery_mode: Literal["poll", "ping", "push"] | None = Field(
         default=None, description='CIBA token delivery (PingFederate "Token Delivery Method"; poll when not stated)')
     ciba_notification_endpoint: str | None = Field(
@@ -306,113 +328,6 @@ class CibaApproval(_Model):
         return self
 
 
-class DeviceHttpForm(_Model):
-    """The device verification pages (RFC 8628 §3.3) as plain HTML forms, identified by their ``id``.
-
-    Login and consent on the way use ``login.http_form``.
-    """
-
-    user_code_form_id: str = "op.deviceInputForm"
-    user_code_field: str = "user_code"
-    confirm_form_id: str | None = Field(
-        default="op.deviceConfirmForm", description="The page asking to confirm the code (None: never shown)")
-    confirm: FormButton | None = Field(default=None, description="Button pressed to confirm (None: plain submit)")
-    abort: FormButton | None = FormButton(name="abort", value="yes")
-    success_marker: str = Field(default='id="device-success"',
-                                description="Text of the page that says the device is now authorized")
-    max_steps: int = Field(default=12, ge=1, le=50)
-
-
-class DeviceBrowser(_Model):
-    """The device verification pages as browser steps; ``value`` may use ``{user_code}``."""
-
-    user_code_page_selector: str = "[id='op.deviceInputForm']"
-    user_code_steps: list[BrowserAction] = Field(default_factory=lambda: [
-        BrowserAction(fill="[id='op.deviceInputForm'] input[name='user_code']", value="{user_code}"),
-        BrowserAction(click="#submit"),
-    ])
-    confirm_page_selector: str | None = "[id='op.deviceConfirmForm']"
-    confirm_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#confirm")])
-    abort_steps: list[BrowserAction] = Field(default_factory=lambda: [BrowserAction(click="#abort")])
-    success_selector: str = "#device-success"
-
-
-class DeviceLogin(_Model):
-    """How the harness plays the user of the device flow (enter the user code, log in, consent)."""
-
-    http_form: DeviceHttpForm = DeviceHttpForm()
-    browser: DeviceBrowser = DeviceBrowser()
-
-
-class CibaHttpApproval(_Model):
-    """Approve or deny a CIBA request with one HTTP call (e.g. a test-only approval API).
-
-    ``url`` may use ``{auth_req_id}``, ``{decision}`` (``approve``/``deny``), ``{client_id}``.
-    """
-
-    url: str
-    method: Literal["POST", "PUT", "GET"] = "POST"
-    token: SecretStr | None = Field(default=None, description="Sent as Authorization: Bearer")
-    body: dict[str, Any] | None = Field(default=None, description="JSON body (default: {})")
-
-
-class CibaBrowserApproval(_Model):
-    """Approve or deny on a web page: open ``url``, log in when asked, run the steps.
-
-    ``url`` and step values may use ``{auth_req_id}``, ``{binding_message}``, ``{client_id}``.
-    """
-
-    url: str
-    approve_steps: list[BrowserAction] = Field(min_length=1)
-    deny_steps: list[BrowserAction] = Field(min_length=1)
-
-
-class CibaReceiver(_Model):
-    """The HTTPS notification endpoint the harness hosts for ping/push clients (CIBA §10.2, §10.3).
-
-    It listens where the client's ``documented.ciba_notification_endpoint`` points (host and
-    port of that URL unless overridden) with this server certificate.
-    """
-
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    listen_host: str | None = Field(default=None, description="Default: the endpoint's host (must be loopback)")
-    listen_port: int | None = Field(default=None, ge=1, le=65535, description="Default: the endpoint's port")
-    wait_s: float = Field(default=10.0, gt=0, description="How long to wait for a notification after a decision")
-
-    @model_validator(mode="after")
-    def _pair(self) -> CibaReceiver:
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("'cert_file' and 'key_file' go together")
-        return self
-
-
-class CibaApproval(_Model):
-    """How the user approves a CIBA request on "the other device" (CIBA §8).
-
-    ``none`` skips the checks that need a decision; ``manual`` prints what to do and waits,
-    bounded by the request lifetime. ``command`` is an argv list; its items may use
-    ``{auth_req_id}``, ``{decision}``, ``{client_id}``, ``{login_hint}``, ``{binding_message}``
-    (also exported as ``CIBA_AUTH_REQ_ID``, ``CIBA_DECISION``, ...).
-    """
-
-    mode: Literal["none", "http", "browser", "command", "manual"] = "none"
-    login_hint: str = Field(default="{username}", description="login_hint for a user: {username} or a claim, "
-                                                             "e.g. {email}")
-    http: CibaHttpApproval | None = None
-    browser: CibaBrowserApproval | None = None
-    command: list[str] | None = Field(default=None, min_length=1)
-    command_timeout_s: float = Field(default=30.0, gt=0)
-    receiver: CibaReceiver = CibaReceiver()
-
-    @model_validator(mode="after")
-    def _mode_settings(self) -> CibaApproval:
-        needed = {"http": self.http, "browser": self.browser, "command": self.command}
-        if self.mode in needed and needed[self.mode] is None:
-            raise ValueError(f"mode {self.mode} needs '{self.mode}'")
-        return self
-
-
 class Login(_Model):
     """How the harness plays the user."""
 
@@ -510,8 +425,11 @@ class RevocationSettings(_Model):
 class ParSettings(_Model):
     """Documented PAR behaviour (RFC 9126)."""
 
-    request_uri_lifetime_s: int | None = None
-    request_uri_single_use: bool | None = None
+    request_uri_lifetime_s: int | None = Field(default=None, gt=0, description=(
+        'Lifetime of a pushed request_uri in seconds (Keycloak realm setting "Pushed Authorization Request '
+        'Lifespan"); the PAR response\'s expires_in must equal it'))
+    request_uri_single_use: bool | None = Field(default=None, description=(
+        "A request_uri is accepted once (RFC 9126 §4 SHOULD); true makes reuse a failure instead of a warning"))
 
 
 class DeviceSettings(_Model):
@@ -549,8 +467,12 @@ class CibaSettings(_Model):
 class DpopSettings(_Model):
     """Documented DPoP behaviour (RFC 9449)."""
 
-    nonce_required: bool = False
-    replay_prevention: bool = True
+    nonce_required: bool = Field(default=False, description=(
+        "The token endpoint (and UserInfo) demand a server nonce in every DPoP proof (RFC 9449 §8; "
+        "oidc-provider features.dPoP.requireNonce, Curity DPoP nonces when use-legacy-dpop is false)"))
+    replay_prevention: bool = Field(default=True, description=(
+        "A DPoP proof (its jti) is accepted only once (RFC 9449 §11.1; oidc-provider "
+        "features.dPoP.allowReplay: false); false skips the replay checks"))
 
 
 class ResourceServer(_Model):
@@ -562,6 +484,15 @@ class ResourceServer(_Model):
     dpop: bool = False
     mtls: bool = False
     scope: str | None = Field(default=None, description="Scope to request for tokens for this resource")
+    method: Literal["GET", "POST"] = Field(
+        default="GET", description="HTTP method of a harmless request to this resource (for RS-side checks)")
+    dpop_nonce_required: bool = Field(default=False, description=(
+        "This resource demands a server nonce in DPoP proofs (RFC 9449 §9: 401 use_dpop_nonce + DPoP-Nonce)"))
+    jwks_file: Path | None = Field(default=None, description=(
+        "Private JWKS of this resource, to check that a cnf.jwe in its tokens is decryptable by it (RFC 7800 §3.3)"))
+    fetch_jku: bool = Field(default=False, description=(
+        "The harness may fetch cnf.jku key-set URLs of tokens for this resource (RFC 7800 §3.5); their "
+        "origin must also be in allowed_origins"))
     access_token_lifetime_s: int | None = Field(
         default=None, gt=0, description="Documented lifetime of access tokens issued for this resource")
 
@@ -611,6 +542,8 @@ class TargetProfile(_Model):
     login: Login = Login()
     documented: Documented = Documented()
     limits: Limits = Limits()
+    plugins: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Settings of plugin suites, one section per suite name")
     deviations_file: Path | None = Field(
         default=None, description="Known-deviations YAML of this target (expected failures and warnings)")
     path: Path | None = Field(default=None, exclude=True)

@@ -174,6 +174,18 @@ def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Calla
             agent.close()
 
 
+@pytest.fixture
+def suite_settings(request: pytest.FixtureRequest, target: Target) -> Any:
+    """The running suite's profile section (``plugins.<suite>``), validated by its ``SETTINGS_MODEL``."""
+    from harness.registry import suite_of_path
+    from harness.suite_settings import validate_section
+
+    suite = suite_of_path(Path(str(request.node.path)))
+    if suite is None:
+        raise HarnessError(f"{request.node.nodeid} does not belong to a registered suite")
+    return validate_section(suite, target.profile)
+
+
 @pytest.fixture(autouse=True)
 def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.EvidenceLog]:
     log = evidence.EvidenceLog()
@@ -195,6 +207,11 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
 # -- outcome mapping ----------------------------------------------------------------------
 
 def _suite_of(item: pytest.Item) -> str:
+    from harness.registry import suite_of_path
+
+    suite = suite_of_path(Path(str(item.path)))
+    if suite is not None:
+        return suite.name
     parts = Path(str(item.path)).parts
     if "suites" in parts:
         index = len(parts) - 1 - list(reversed(parts)).index("suites")

@@ -43,7 +43,10 @@ class SuiteRunner:
         """Run the checks (ids like ``pkce.wrong_verifier_refused``) and return records by id."""
         self.runs += 1
         report_dir = self.workdir / f"run{self.runs}"
-        paths = [str(SUITES_DIR / s) for s in (suites or sorted({c.split(".", 1)[0] for c in checks or []}))]
+        from harness.registry import select
+
+        names = suites or sorted({c.split(".", 1)[0] for c in checks or []})
+        paths = [str(s.path) for s in select(names)]
         args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
                 "-p", "no:xdist", "--target", str(self.running.profile_path()), "--report-dir", str(report_dir),
                 "-W", "ignore::pytest.PytestAssertRewriteWarning",

@@ -124,3 +124,12 @@ def test_allure_single_file_report(suite_runner: SuiteRunner) -> None:
     assert render_allure(run_dir, out=messages.append, err=messages.append) == 0, messages
     html = (run_dir / "allure-report" / "index.html").read_text()
     assert len(html) > 100_000 and "googletagmanager" not in html
+
+
+def test_plugin_suite_in_reports_with_requirement_links(suite_runner: SuiteRunner) -> None:
+    records = suite_runner.run(suites=["org_policy"])
+    assert {r["outcome"] for r in records.values()} == {"passed"}
+    assert suite_runner.last_report_dir is not None
+    html = (suite_runner.last_report_dir / "index.html").read_text()
+    assert 'href="https://policies.example.test/oauth-token-policy.html#rule-1"' in html
+    assert "Example Org token policy v1" in html  # the matrix groups by the plugin's own document title
