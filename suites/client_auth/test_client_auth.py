@@ -1,0 +1,335 @@
+"""Client authentication: every registered method works, wrong credentials and flawed assertions are refused.
+
+The negative checks redeem a *fresh, valid* authorization code with the flawed credentials:
+a server that wrongly accepts them hands out tokens, which is unambiguous evidence.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from harness import evidence, jose
+from harness.flows.code_flow import obtain_code
+from harness.flows.token import (
+    ClientAuth,
+    TokenResult,
+    assertion_auth,
+    build_assertion,
+    redeem_code,
+    secret_auth,
+)
+from harness.profile import AuthMethod, Client
+from harness.results import Level, fail
+from harness.specs import rfc7523
+from harness.target import NotApplicable, Target
+
+requirement = pytest.mark.requirement
+
+JWT_METHODS = [AuthMethod.PRIVATE_KEY_JWT, AuthMethod.CLIENT_SECRET_JWT]
+WRONG_AUDIENCE = "https://attacker.example.test/token"
+
+
+def _plain(client: Client) -> bool:
+    doc = client.documented
+    return (client.use_in_suites and "authorization_code" in client.grant_types and not doc.dpop_bound
+            and not (doc.require_par or doc.require_signed_requests or doc.require_jarm))
+
+
+def _client_with(target: Target, method: AuthMethod, *, need: Any = None) -> Client:
+    for client in target.profile.clients:
+        if client.auth_method is method and _plain(client) and (need is None or need(client)):
+            return client
+    raise NotApplicable(f"the profile has no plain code-flow client using {method.value}")
+
+
+def _probe(target: Target, user_agent: Any, client: Client, auth: ClientAuth, label: str) -> TokenResult:
+    """Redeem a fresh code of ``client`` presenting ``auth`` instead of its proper credentials."""
+    flow = obtain_code(target, user_agent, client)
+    return redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                       code_verifier=flow.request.code_verifier, auth=auth, label=label)
+
+
+def _token_url(target: Target, client: Client) -> str:
+    return target.token_endpoint_for(client)
+
+
+def _assertion_probe(target: Target, user_agent: Any, method: AuthMethod, label: str, **build: Any) -> TokenResult:
+    client = _client_with(target, method)
+    audience = build.pop("audience", None) or _token_url(target, client)
+    assertion = build_assertion(client, audience, **build)
+    try:
+        decoded = jose.decode_unverified(assertion)
+        evidence.record_token("client assertion sent", decoded.header, decoded.claims)
+    except jose.JoseError:
+        pass
+    return _probe(target, user_agent, client, assertion_auth(client, assertion), label)
+
+
+def _refused(result: TokenResult, requirement_id: str = "RFC7523-3", *, also: tuple[str, ...] = ()) -> None:
+    rfc7523.check_assertion_refused(result.status, result.response.headers, result.judged_body,
+                                    requirement=requirement_id, also_allowed=also)
+
+
+# --------------------------------------------------------------------------- methods that must work
+
+
+@requirement("RFC6749-2.3.1", "OIDCC-9", "RFC7523-2.2", "RFC8705-2")
+@pytest.mark.parametrize("method", [m.value for m in AuthMethod])
+def test_registered_method_works(target: Target, user_agent: Any, method: str) -> None:
+    """A client registered for this authentication method completes the code flow with it."""
+    client = _client_with(target, AuthMethod(method))
+    flow = obtain_code(target, user_agent, client)
+    result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, label=f"redeem with {method}")
+    rfc7523.check_client_accepted(result.ok, result.status, result.error, what=f"{method} authentication of "
+                                  f"client {client.id}", requirement="OIDCC-9", code="CLIENT_AUTH_METHOD_FAILED")
+
+
+# --------------------------------------------------------------------------- shared secrets
+
+
+def _secret_client(target: Target, method: AuthMethod) -> Client:
+    return _client_with(target, method, need=lambda c: c.secret is not None)
+
+
+@requirement("RFC6749-4.1.3", "RFC6749-3.2.1")
+def test_confidential_client_without_credentials_refused(target: Target, user_agent: Any) -> None:
+    """A confidential client that sends only its ``client_id`` is refused with ``invalid_client``."""
+    client = _secret_client(target, AuthMethod.CLIENT_SECRET_BASIC)
+    result = _probe(target, user_agent, client, ({"client_id": client.id}, {}, None), "redeem without credentials")
+    rfc7523.check_client_refused(result.status, result.response.headers, result.judged_body, basic_auth_used=False,
+                                 requirement="RFC6749-4.1.3")
+
+
+@requirement("RFC6749-5.2", "RFC6749-2.3.1")
+def test_wrong_secret_basic_refused(target: Target, user_agent: Any) -> None:
+    """A wrong secret over HTTP Basic gives 401 ``invalid_client`` with a ``WWW-Authenticate: Basic`` challenge."""
+    client = _secret_client(target, AuthMethod.CLIENT_SECRET_BASIC)
+    result = _probe(target, user_agent, client, secret_auth(client, "wrong-" + "x" * 30), "redeem with a wrong "
+                    "secret (Basic)")
+    rfc7523.check_client_refused(result.status, result.response.headers, result.judged_body,
+                                 basic_auth_used=result.used_basic)
+
+
+@requirement("RFC6749-5.2", "RFC6749-2.3.1")
+def test_wrong_secret_post_refused(target: Target, user_agent: Any) -> None:
+    """A wrong ``client_secret`` in the body gives ``invalid_client``."""
+    client = _secret_client(target, AuthMethod.CLIENT_SECRET_POST)
+    result = _probe(target, user_agent, client,
+                    secret_auth(client, "wrong-" + "x" * 30, AuthMethod.CLIENT_SECRET_POST),
+                    "redeem with a wrong secret (post)")
+    rfc7523.check_client_refused(result.status, result.response.headers, result.judged_body, basic_auth_used=False)
+
+
+@requirement("OIDCC-9", "OIDCR-2")
+def test_secret_jwt_client_plain_secret_refused(target: Target, user_agent: Any) -> None:
+    """A ``client_secret_jwt`` client may not send its secret itself (HTTP Basic): ``invalid_client``.
+
+    OpenID Connect Core §9: with client_secret_jwt "the Client ... creates a JWT using an HMAC
+    SHA algorithm"; the secret never travels. Accepting it in clear defeats the registered
+    method (OpenID Connect Registration ``token_endpoint_auth_method``).
+    """
+    client = _client_with(target, AuthMethod.CLIENT_SECRET_JWT, need=lambda c: c.secret is not None)
+    assert client.secret is not None
+    result = _probe(target, user_agent, client, secret_auth(client, client.secret.get_secret_value()),
+                    "redeem with the plain secret over Basic")
+    rfc7523.check_client_refused(result.status, result.response.headers, result.judged_body,
+                                 basic_auth_used=result.used_basic, requirement="OIDCR-2")
+
+
+# --------------------------------------------------------------------------- client assertions
+
+
+method_param = pytest.mark.parametrize("method", [m.value for m in JWT_METHODS])
+
+
+@requirement("RFC7521-4.2", "RFC6749-5.2")
+@method_param
+def test_assertion_missing_refused(target: Target, user_agent: Any, method: str) -> None:
+    """``client_assertion_type`` without ``client_assertion`` is refused (``invalid_client`` or ``invalid_request``)."""
+    client = _client_with(target, AuthMethod(method))
+    result = _probe(target, user_agent, client, assertion_auth(client, None), "redeem without the assertion")
+    _refused(result, "RFC7521-4.2", also=("invalid_request",))
+
+
+@requirement("RFC7523-3", "RFC7523-3.2")
+@method_param
+def test_assertion_wrong_audience_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion whose ``aud`` names another server is refused with ``invalid_client``."""
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign aud",
+                              audience=WRONG_AUDIENCE)
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7523-3.2")
+@method_param
+def test_assertion_audience_array_without_server_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An ``aud`` array that does not contain the server's identity is refused."""
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with an aud array of others",
+                              audience=[WRONG_AUDIENCE, "https://another.example.test/"])
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7523-3.2")
+@method_param
+def test_assertion_wrong_issuer_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion whose ``iss`` is not the client id is refused."""
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign iss",
+                              claim_overrides={"iss": "some-other-client"})
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7523-3.2")
+@method_param
+def test_assertion_wrong_subject_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion whose ``sub`` is not the client id is refused.
+
+    ``invalid_request`` is accepted too: the request then names two different clients
+    (``client_id`` and ``sub``), which RFC 6749 §5.2 calls malformed.
+    """
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign sub",
+                              claim_overrides={"sub": "some-other-client"})
+    _refused(result, also=("invalid_request",))
+
+
+@requirement("RFC7523-3", "RFC7519-4.1.4")
+@method_param
+def test_assertion_expired_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion that expired four minutes ago is refused."""
+    now = time.time()
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "expired assertion", now=now - 300)
+    _refused(result)
+
+
+@requirement("RFC7523-3", "OIDCC-9")
+@method_param
+def test_assertion_without_exp_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion without ``exp`` is refused ("The JWT MUST contain an exp claim")."""
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion without exp",
+                              claim_overrides={"exp": jose.REMOVE})
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7519-4.1.5")
+@method_param
+def test_assertion_future_nbf_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion whose ``nbf`` lies an hour ahead is refused (not yet valid)."""
+    now = int(time.time())
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a future nbf",
+                              claim_overrides={"nbf": now + 3600, "exp": now + 3660})
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7519-4.1.6")
+@method_param
+def test_assertion_future_iat_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion "issued" an hour in the future should be refused (warning when accepted).
+
+    RFC 7523 §3 sets no rule for a future ``iat``; a server that accepts one accepts
+    assertions minted in advance, so this is reported as SHOULD.
+    """
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion issued in the future",
+                              now=time.time() + 3600)
+    if result.ok:
+        raise fail("ASSERTION_FUTURE_IAT_ACCEPTED", "an assertion whose iat is an hour in the future was accepted",
+                   "RFC7523-3", expected="invalid_client", actual="tokens issued", level=Level.SHOULD)
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7515-5.2")
+@method_param
+def test_assertion_alg_none_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An unsigned assertion (``alg: none``) is refused ("The JWT MUST be digitally signed or have a MAC")."""
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "unsigned assertion", alg="none")
+    _refused(result)
+
+
+@requirement("RFC7523-3", "RFC7515-5.2")
+@method_param
+def test_assertion_wrong_key_refused(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion signed with a key the client never registered is refused (same ``kid``, other key)."""
+    chosen = AuthMethod(method)
+    if chosen is AuthMethod.CLIENT_SECRET_JWT:
+        result = _assertion_probe(target, user_agent, chosen, "assertion keyed with another secret",
+                                  secret="not-the-client-secret-" + "y" * 24)
+    else:
+        client = _client_with(target, chosen)
+        from harness.flows.token import signing_key
+
+        own, alg = signing_key(client)
+        kind = "EC" if alg.startswith("ES") else "RSA"
+        other = jose.generate_key(kind, label="client-auth-wrong-key")
+        result = _assertion_probe(target, user_agent, chosen, "assertion signed by an unregistered key", key=other,
+                                  alg=alg, header_overrides={"kid": own.get("kid")} if own.get("kid") else None)
+    _refused(result)
+
+
+@requirement("DOC-assertion_replay_prevention", "RFC7523-3")
+def test_assertion_replay_refused(target: Target, user_agent: Any) -> None:
+    """Where replay prevention is documented, a second use of one assertion (same ``jti``) is refused."""
+    client = None
+    for candidate in target.profile.clients:
+        if (candidate.auth_method in JWT_METHODS and candidate.documented.assertion_replay_prevention
+                and _plain(candidate)):
+            client = candidate
+            break
+    if client is None:
+        pytest.skip("no client documents assertion replay prevention (documented.assertion_replay_prevention)")
+    assertion = build_assertion(client, _token_url(target, client))
+    first = _probe(target, user_agent, client, assertion_auth(client, assertion), "first use of the assertion")
+    if not first.ok:
+        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "a fresh, valid client assertion was refused", "RFC7523-3",
+                   expected="HTTP 200 with tokens", actual=f"HTTP {first.status} error={first.error}")
+    second = _probe(target, user_agent, client, assertion_auth(client, assertion), "second use of the assertion")
+    _refused(second, "DOC-assertion_replay_prevention")
+
+
+_OTHER_ALG = {"HS256": "HS512", "HS384": "HS256", "HS512": "HS256", "RS256": "PS256", "PS256": "RS256",
+              "RS384": "PS384", "PS384": "RS384", "RS512": "PS512", "PS512": "RS512"}
+
+
+@requirement("DOC-token_endpoint_auth_signing_alg", "OIDCR-2")
+def test_assertion_documented_alg_enforced(target: Target, user_agent: Any) -> None:
+    """Where a signing algorithm is documented, an assertion signed with another one is refused."""
+    for client in target.profile.clients:
+        alg = client.documented.token_endpoint_auth_signing_alg
+        if client.auth_method in JWT_METHODS and alg in _OTHER_ALG and _plain(client):
+            break
+    else:
+        pytest.skip("no JWT-authenticating client documents token_endpoint_auth_signing_alg (RSA/HMAC)")
+    other = _OTHER_ALG[str(alg)]
+    assertion = build_assertion(client, _token_url(target, client), alg=other)
+    evidence.note(f"documented {alg}; assertion signed with {other}")
+    result = _probe(target, user_agent, client, assertion_auth(client, assertion), f"assertion signed with {other}")
+    _refused(result, "DOC-token_endpoint_auth_signing_alg")
+
+
+@requirement("RFC7523-3", "RFC8414-2")
+@method_param
+def test_assertion_issuer_audience_accepted(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion whose ``aud`` is the issuer identifier is accepted (accept; warning when refused).
+
+    RFC 7523 §3: the ``aud`` value must identify the authorization server; the issuer identifier
+    (RFC 8414 §2) is its identity. RFC 7523 does not oblige the server to accept it, hence SHOULD.
+    """
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with aud = issuer",
+                              audience=str(target.metadata.get("issuer") or target.profile.issuer))
+    rfc7523.check_client_accepted(result.ok, result.status, result.error, what="an assertion whose aud is the "
+                                  "issuer identifier", level=Level.SHOULD, code="ASSERTION_ISSUER_AUD_REFUSED")
+
+
+@requirement("RFC7523-3", "RFC7519-4.1.4")
+@method_param
+def test_assertion_small_clock_skew_accepted(target: Target, user_agent: Any, method: str) -> None:
+    """An assertion from a client whose clock runs 5 s ahead is accepted (accept; warning when refused).
+
+    RFC 7519 §4.1.4: "Implementers MAY provide for some small leeway ... to account for clock
+    skew"; RFC 7523 §3 refuses only expired or not-yet-valid (``nbf``) assertions.
+    """
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion from a clock 5 s ahead",
+                              now=time.time() + 5)
+    rfc7523.check_client_accepted(result.ok, result.status, result.error, what="an assertion issued 5 s in the "
+                                  "future", level=Level.SHOULD, code="ASSERTION_CLOCK_SKEW_REFUSED")

@@ -1,0 +1,40 @@
+"""Defect map of the token lifecycle suites: client_auth, token_endpoint, refresh, jwt_access_token,
+introspection, revocation (defects in fixtures/reference_target/src/areas/token_lifecycle.*)."""
+
+from __future__ import annotations
+
+
+def _both(check: str) -> list[str]:
+    """A client-assertion check for both JWT methods."""
+    return [f"client_auth.{check}[private_key_jwt]", f"client_auth.{check}[client_secret_jwt]"]
+
+
+DEFECT_CHECKS: dict[str, list[str]] = {
+    # client authentication
+    "client_assertion_aud_unchecked": _both("assertion_wrong_audience_refused")
+    + _both("assertion_audience_array_without_server_refused"),
+    "client_assertion_iss_unchecked": _both("assertion_wrong_issuer_refused"),
+    "client_assertion_sub_unchecked": _both("assertion_wrong_subject_refused"),
+    "client_assertion_expired_accepted": _both("assertion_expired_refused"),
+    "client_assertion_exp_optional": _both("assertion_without_exp_refused"),
+    "client_assertion_nbf_ignored": _both("assertion_future_nbf_refused"),
+    "client_assertion_alg_none_accepted": _both("assertion_alg_none_refused"),
+    "client_assertion_signature_unchecked": _both("assertion_wrong_key_refused"),
+    "client_assertion_alg_unchecked": ["client_auth.assertion_documented_alg_enforced"],
+    "client_assertion_replay_accepted": ["client_auth.assertion_replay_refused"],
+    "client_assertion_future_iat_accepted": _both("assertion_future_iat_refused"),
+    "client_assertion_issuer_aud_refused": _both("assertion_issuer_audience_accepted"),
+    "client_assertion_no_clock_skew": _both("assertion_small_clock_skew_accepted"),
+    "client_secret_unchecked": ["client_auth.wrong_secret_basic_refused", "client_auth.wrong_secret_post_refused"],
+    "client_auth_no_www_authenticate": ["client_auth.wrong_secret_basic_refused"],
+    "client_auth_invalid_client_status_400": ["client_auth.wrong_secret_basic_refused"],
+    "client_auth_method_unchecked": ["client_auth.secret_jwt_client_plain_secret_refused"],
+    "token_auth_optional": ["client_auth.confidential_client_without_credentials_refused"]
+    + _both("assertion_missing_refused"),
+}
+
+ACCEPT_OR_UNPROVEN: dict[str, str] = {
+    **{f"client_auth.registered_method_works[{m}]": "accept check: every registered method completes the flow"
+       for m in ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+                 "tls_client_auth", "self_signed_tls_client_auth", "none")},
+}
