@@ -31,6 +31,17 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "client_auth_method_unchecked": ["client_auth.secret_jwt_client_plain_secret_refused"],
     "token_auth_optional": ["client_auth.confidential_client_without_credentials_refused"]
     + _both("assertion_missing_refused"),
+    # token endpoint
+    "token_type_missing": ["token_endpoint.success_response[refresh_token]",
+                           "token_endpoint.success_response[client_credentials]"],
+    "token_expires_in_string": ["token_endpoint.success_response[refresh_token]",
+                                "token_endpoint.success_response[client_credentials]"],
+    "token_unsupported_grant_wrong_error": ["token_endpoint.unsupported_grant_type_refused"],
+    "token_missing_param_wrong_error": ["token_endpoint.missing_grant_type_refused",
+                                        "token_endpoint.missing_code_refused"],
+    "token_duplicate_params_accepted": ["token_endpoint.duplicate_parameter_refused"],
+    "token_unauthorized_client_wrong_error": ["token_endpoint.unregistered_grant_type_refused"],
+    "token_unknown_scope_silently_dropped": ["token_endpoint.unknown_scope_refused_or_reported"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
