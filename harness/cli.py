@@ -84,6 +84,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.profile import load_profile
     from harness.target import Target
 
+    certification = None
+    if args.profile:
+        from harness.certification import get_profile
+
+        try:
+            certification = get_profile(args.profile)
+        except ProfileError as exc:
+            return _usage(str(exc))
+        if args.suite:
+            return _usage("--profile selects its own suites and checks; do not combine it with --suite")
+        args.suite = certification.suites()
     paths = _suite_paths(args.suite)
     running: Any = None
     profile_path: str
@@ -130,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += ["-p", "xdist", "-n", str(workers)]
         if args.keyword:
             extra += ["-k", args.keyword]
+        if certification is not None:
+            extra += ["--checks", ",".join(certification.patterns()), "--certification", certification.name]
         pytest.main(_pytest_args(paths, extra))
         results = report_dir / "results.json"
         if not results.exists():
@@ -143,6 +156,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             new_failures = _write_diff(args.baseline, report_dir, document)
         if args.fail_on == "new" and new_failures is not None:
             return EXIT_FAILED if new_failures else EXIT_OK
+        if certification is not None:
+            verdict = next(c["verdict"] for c in document["certification"] if c["profile"] == certification.name)
+            _out(f"certification summary: {report_dir / 'certification.html'}")
+            return {"passed": EXIT_OK, "failed": EXIT_FAILED}.get(verdict, EXIT_UNREACHABLE)
         if summary["failed"] - summary.get("known_failures", 0) or summary.get("stale_deviations", 0):
             return EXIT_FAILED
         if summary["broken"]:
@@ -241,6 +258,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """List the certification profiles and what each requires."""
+    from harness.certification import all_profiles
+
+    for profile in all_profiles().values():
+        _out(f"\n{profile.name} {profile.version} — {profile.title}")
+        for requirement in profile.requirements:
+            mode = " (any of)" if requirement.mode == "any" else ""
+            _out(f"  {requirement.level.upper():<6} {requirement.id:<22} {requirement.title}{mode}")
+            if args.verbose:
+                _out(f"         checks: {', '.join(requirement.checks)}")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a profile without running anything."""
     from harness.profile import load_profile
@@ -273,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=0,
                      help="parallel workers (pytest-xdist); default 0 = two per CPU core, at most 4")
     run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
+    run.add_argument("--profile", help="certification profile: run exactly its checks and judge the run against it")
     run.add_argument("--deviations", help="known-deviations YAML (default: the profile's deviations_file)")
     run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")
     run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
@@ -293,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="list suites and checks with their requirement IDs")
     lst.add_argument("--suite", action="append")
     lst.set_defaults(func=cmd_list)
+    prof = sub.add_parser("profiles", help="list the certification profiles and their requirements")
+    prof.add_argument("-v", "--verbose", action="store_true", help="show the check patterns of each requirement")
+    prof.set_defaults(func=cmd_profiles)
     val = sub.add_parser("validate", help="validate a target profile")
     val.add_argument("profile")
     val.set_defaults(func=cmd_validate)

@@ -55,6 +55,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print one progress line per check and a summary table")
     group.addoption("--run-deadline", dest="harness_run_deadline", type=float, default=None,
                     help="seconds; checks not started by then end broken (oauth-harness run: limits.run_deadline_s)")
+    group.addoption("--checks", dest="harness_checks", default=None,
+                    help="comma-separated check-id patterns (e.g. 'pkce.*,id_token.issuer'); others are deselected")
+    group.addoption("--certification", dest="harness_certification", action="append", default=[],
+                    help="certification profile to judge the run against (repeatable); its verdict sets the exit")
     group.addoption("--deviations", dest="harness_deviations", default=None,
                     help="known-deviations YAML of the target: listed failures are 'known', stale entries fail")
 
@@ -103,6 +107,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                     problems.append(f"{item.nodeid}: {exc}")
     if problems:
         raise pytest.UsageError("invalid requirement IDs:\n  " + "\n  ".join(problems))
+    patterns = [p.strip() for p in (config.getoption("harness_checks") or "").split(",") if p.strip()]
+    if patterns:
+        import fnmatch
+
+        keep = [i for i in items if not _is_check(i) or any(fnmatch.fnmatchcase(check_id(i), p) for p in patterns)]
+        dropped = [i for i in items if i not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
     # checks that wait for a protocol-mandated expiry start first, so other checks run meanwhile
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow_wait") else 1)
     config.stash[_STATE].total = len(items)
@@ -383,7 +396,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         info.incomplete = exitstatus == pytest.ExitCode.INTERRUPTED
         if info.incomplete:
             terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
-        paths = write_reports(Path(report_dir), state.records, info, deviations)
+        from harness.certification import all_profiles, evaluate
+
+        selected = set(config.getoption("harness_certification") or [])
+        verdicts = [{**evaluate(profile, state.records).as_dict(), "selected": name in selected}
+                    for name, profile in all_profiles().items()]
+        for verdict in verdicts:
+            if verdict["selected"]:
+                terminalreporter.write_line(
+                    f"certification {verdict['profile']} {verdict['version']}: {verdict['verdict'].upper()}")
+        paths = write_reports(Path(report_dir), state.records, info, deviations, certification=verdicts)
         terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
 
 

@@ -152,6 +152,28 @@ class DeviationsDoc(_Doc):
     stale: list[StaleDeviationDoc]
 
 
+class RequirementVerdictDoc(_Doc):
+    """How one requirement of a certification profile fared."""
+
+    id: str
+    title: str
+    level: Literal["must", "should"]
+    verdict: Literal["passed", "failed", "warning", "not supported", "not run", "broken"]
+    checks: list[dict[str, str]]
+
+
+class CertificationDoc(_Doc):
+    """The run judged against one certification profile."""
+
+    profile: str
+    version: str
+    title: str
+    verdict: Literal["passed", "failed", "broken"]
+    requirements: list[RequirementVerdictDoc]
+    warnings: list[str]
+    selected: bool = Field(description="The run was made for this profile (run --profile)")
+
+
 class ResultsDoc(_Doc):
     """The whole ``results.json``."""
 
@@ -161,6 +183,7 @@ class ResultsDoc(_Doc):
     suites: dict[str, SuiteDoc]
     checks: list[CheckDoc]
     deviations: DeviationsDoc | None = None
+    certification: list[CertificationDoc] = Field(default_factory=list)
 
 
 def results_json_schema() -> dict[str, Any]:

@@ -91,7 +91,8 @@ def _iso(timestamp: float) -> str:
 
 
 def results_document(records: list[CheckRecord], info: RunInfo,
-                     deviations: DeviationResult | None = None) -> dict[str, Any]:
+                     deviations: DeviationResult | None = None,
+                     certification: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The ``results.json`` document."""
     ordered = sorted(records, key=lambda r: (r.suite, r.id))
     known = sum(1 for r in ordered if r.outcome is Outcome.FAILED and r.deviation)
@@ -104,6 +105,7 @@ def results_document(records: list[CheckRecord], info: RunInfo,
                    for suite, items in by_suite(ordered).items()},
         "checks": [r.as_dict() for r in ordered],
         "deviations": None,
+        "certification": certification or [],
     }
     if deviations is not None:
         document["deviations"] = {"file": deviations.file, "known": deviations.known,
@@ -140,10 +142,15 @@ def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
 
 
 def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
-                  deviations: DeviationResult | None = None) -> Path:
+                  deviations: DeviationResult | None = None,
+                  certification: list[dict[str, Any]] | None = None) -> Path:
     """Write the reports into ``report_dir`` and refresh ``latest`` beside it."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    document = results_document(records, info, deviations)
+    document = results_document(records, info, deviations, certification)
+    if any(c["selected"] for c in document["certification"]):
+        from harness.reporting.certification import render_certification
+
+        (report_dir / "certification.html").write_text(render_certification(document), encoding="utf-8")
     (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
     (report_dir / "junit.xml").write_bytes(junit_xml(records, info))
     (report_dir / "index.html").write_text(render_html(document), encoding="utf-8")
