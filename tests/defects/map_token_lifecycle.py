@@ -29,7 +29,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "client_auth_no_www_authenticate": ["client_auth.wrong_secret_basic_refused"],
     "client_auth_invalid_client_status_400": ["client_auth.wrong_secret_basic_refused"],
     "client_auth_method_unchecked": ["client_auth.secret_jwt_client_plain_secret_refused"],
-    "token_auth_optional": ["client_auth.confidential_client_without_credentials_refused"]
+    "token_auth_optional": ["client_auth.confidential_client_without_credentials_refused",
+                            "refresh.unauthenticated_refused"]
     + _both("assertion_missing_refused"),
     # token endpoint
     "token_type_missing": ["token_endpoint.success_response[refresh_token]",
@@ -42,10 +43,19 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "token_duplicate_params_accepted": ["token_endpoint.duplicate_parameter_refused"],
     "token_unauthorized_client_wrong_error": ["token_endpoint.unregistered_grant_type_refused"],
     "token_unknown_scope_silently_dropped": ["token_endpoint.unknown_scope_refused_or_reported"],
+    # refresh
+    "refresh_no_rotation": ["refresh.rolling_policy", "refresh.public_client_rotation"],
+    "refresh_old_token_reusable": ["refresh.rotated_token_refused", "refresh.parallel_refresh",
+                                   "refresh.public_client_rotation"],
+    "refresh_reuse_keeps_family": ["refresh.reuse_revokes_family"],
+    "refresh_not_client_bound": ["refresh.other_client_refused"],
+    "refresh_scope_widening_allowed": ["refresh.scope_widening_refused"],
+    "refresh_scope_narrowing_ignored": ["refresh.scope_narrowing"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     **{f"client_auth.registered_method_works[{m}]": "accept check: every registered method completes the flow"
        for m in ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
                  "tls_client_auth", "self_signed_tls_client_auth", "none")},
+    "refresh.refresh_works": "accept check: a valid refresh works and its access token is usable",
 }

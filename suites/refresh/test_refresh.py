@@ -1,0 +1,202 @@
+"""Refresh tokens (RFC 6749 §6, RFC 9700 §4.14): refresh, rolling policy, binding, scope, races."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextvars
+from typing import Any
+
+import pytest
+
+from harness import evidence
+from harness.flows.revocation import bearer_status
+from harness.flows.token import (
+    TokenSet,
+    check_refused,
+    obtain_refresh_token,
+    refresh,
+    refresh_client,
+)
+from harness.profile import Client
+from harness.results import fail
+from harness.specs import rfc6749
+from harness.target import Target
+
+requirement = pytest.mark.requirement
+
+
+def _rotation(target: Target, client: Client) -> tuple[bool | None, str]:
+    """The documented rolling policy for ``client`` and the requirement ID that states it."""
+    if client.documented.refresh_token_rolling is not None:
+        return client.documented.refresh_token_rolling, "DOC-refresh_token_rolling"
+    return target.profile.documented.refresh.rotation, "DOC-refresh.rotation"
+
+
+def _rotating_client(target: Target) -> tuple[Client, str]:
+    client = refresh_client(target)
+    rotation, req = _rotation(target, client)
+    if rotation is not True:
+        pytest.skip(f"refresh-token rotation is not documented for client {client.id} "
+                    "(documented.refresh.rotation / refresh_token_rolling)")
+    return client, req
+
+
+def _tokens(target: Target, user_agent: Any, client: Client, scope: str | None = None) -> tuple[TokenSet, str]:
+    tokens = obtain_refresh_token(target, user_agent, client, scope=scope)
+    assert tokens.refresh_token is not None
+    return tokens, tokens.refresh_token
+
+
+def _refreshed(target: Target, client: Client, token: str, label: str = "refresh") -> dict[str, Any]:
+    result = refresh(target, client, token, label=label)
+    if not result.ok:
+        raise fail("PRECONDITION_REFRESH_FAILED", f"a valid refresh token of client {client.id} was refused",
+                   "RFC6749-6", expected="HTTP 200 with access_token", actual=f"HTTP {result.status} "
+                   f"error={result.error}")
+    return result.body or {}
+
+
+@requirement("RFC6749-6", "RFC6749-5.1")
+def test_refresh_works(target: Target, user_agent: Any) -> None:
+    """A refresh token obtains a new access token that works at the resource (UserInfo)."""
+    client = refresh_client(target)
+    tokens, rt = _tokens(target, user_agent, client)
+    body = _refreshed(target, client, rt)
+    if "openid" in (tokens.requested_scope or "").split() and target.metadata.get("userinfo_endpoint"):
+        status = bearer_status(target, str(body["access_token"]), label="userinfo with the refreshed access token")
+        if status != 200:
+            raise fail("REFRESHED_ACCESS_TOKEN_UNUSABLE", "the access token from the refresh is refused at UserInfo",
+                       "RFC6749-6", expected=200, actual=status)
+
+
+@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC6749-6")
+def test_rolling_policy(target: Target, user_agent: Any) -> None:
+    """The documented rolling policy holds: a new refresh token on every use (or, if documented off, none)."""
+    client = refresh_client(target)
+    rotation, req = _rotation(target, client)
+    if rotation is None:
+        pytest.skip("the profile documents no refresh-token rolling policy")
+    _, rt = _tokens(target, user_agent, client)
+    body = _refreshed(target, client, rt)
+    if rotation:
+        rfc6749.check_refresh_rotated(rt, body, requirement=req)
+    else:
+        rfc6749.check_refresh_not_rotated(rt, body, requirement=req)
+
+
+@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC9700-4.14.2")
+def test_rotated_token_refused(target: Target, user_agent: Any) -> None:
+    """With rotation, the rotated-out refresh token is refused with ``invalid_grant``."""
+    client, req = _rotating_client(target)
+    _, rt = _tokens(target, user_agent, client)
+    _refreshed(target, client, rt)
+    again = refresh(target, client, rt, label="refresh with the rotated-out token")
+    check_refused(again, "invalid_grant", requirement=req)
+
+
+@requirement("DOC-refresh.reuse_revokes_family", "RFC9700-4.14.2")
+def test_reuse_revokes_family(target: Target, user_agent: Any) -> None:
+    """Reuse of a rotated-out refresh token revokes the grant: the newest refresh and access tokens die too."""
+    if target.profile.documented.refresh.reuse_revokes_family is not True:
+        pytest.skip("the profile does not document reuse detection (documented.refresh.reuse_revokes_family)")
+    client, _ = _rotating_client(target)
+    tokens, rt = _tokens(target, user_agent, client)
+    body = _refreshed(target, client, rt)
+    newest_rt = rfc6749.check_refresh_rotated(rt, body)
+    newest_at = str(body["access_token"])
+    refresh(target, client, rt, label="reuse the rotated-out token")
+    after = refresh(target, client, newest_rt, label="refresh with the newest token after the reuse")
+    check_refused(after, "invalid_grant", requirement="DOC-refresh.reuse_revokes_family")
+    if "openid" in (tokens.requested_scope or "").split() and target.metadata.get("userinfo_endpoint"):
+        status = bearer_status(target, newest_at, label="userinfo with the newest access token after the reuse")
+        if status == 200:
+            raise fail("REFRESH_REUSE_ACCESS_TOKEN_ALIVE", "the newest access token still works after reuse "
+                       "of a rotated-out refresh token", "DOC-refresh.reuse_revokes_family", expected=401,
+                       actual=status)
+
+
+@requirement("RFC6749-6", "RFC6749-10.4")
+def test_other_client_refused(target: Target, user_agent: Any) -> None:
+    """Another client cannot redeem the refresh token (``invalid_grant``)."""
+    client = refresh_client(target)
+    other = refresh_client(target, exclude=(client.id,))
+    _, rt = _tokens(target, user_agent, client)
+    result = refresh(target, other, rt, label=f"refresh by {other.id}")
+    check_refused(result, "invalid_grant", requirement="RFC6749-6")
+
+
+@requirement("RFC6749-6", "RFC6749-5.2")
+def test_unauthenticated_refused(target: Target, user_agent: Any) -> None:
+    """A confidential client's refresh without client authentication is refused (``invalid_client``)."""
+    client = refresh_client(target)
+    _, rt = _tokens(target, user_agent, client)
+    result = refresh(target, client, rt, authenticate=False, label="refresh with client_id only")
+    check_refused(result, "invalid_client", requirement="RFC6749-6")
+
+
+def _scopes(tokens: TokenSet) -> list[str]:
+    return (tokens.granted_scope or tokens.requested_scope or "").split()
+
+
+@requirement("RFC6749-6", "RFC6749-3.3")
+def test_scope_narrowing(target: Target, user_agent: Any) -> None:
+    """Asking for fewer scopes on refresh works and yields at most those scopes."""
+    client = refresh_client(target)
+    tokens, rt = _tokens(target, user_agent, client)
+    granted = _scopes(tokens)
+    narrower = [s for s in granted if s == "openid"] or granted[:1]
+    if len(granted) < 2 or not narrower:
+        pytest.skip(f"the grant has fewer than two scopes ({granted}); nothing to narrow")
+    requested = " ".join(narrower)
+    evidence.note(f"granted {' '.join(granted)!r}; refreshing with {requested!r}")
+    result = refresh(target, client, rt, scope=requested, label="refresh with a narrower scope")
+    if not result.ok:
+        raise fail("REFRESH_NARROWING_REFUSED", "a refresh asking for a subset of the granted scope was refused",
+                   "RFC6749-6", expected="HTTP 200", actual=f"HTTP {result.status} error={result.error}")
+    rfc6749.check_refresh_scope_narrowed(requested, result.body or {})
+
+
+@requirement("RFC6749-6", "RFC6749-5.2")
+def test_scope_widening_refused(target: Target, user_agent: Any) -> None:
+    """Asking for a scope beyond the original grant is refused with ``invalid_scope``."""
+    client = refresh_client(target)
+    tokens, rt = _tokens(target, user_agent, client)
+    granted = _scopes(tokens)
+    supported = target.metadata.get("scopes_supported")
+    candidates = [s for s in (supported if isinstance(supported, list) else []) if isinstance(s, str)
+                  and s not in granted and s not in ("openid", "offline_access")]
+    extra = candidates[0] if candidates else "harness-unknown-scope"
+    requested = " ".join([*granted, extra])
+    evidence.note(f"granted {' '.join(granted)!r}; refreshing with the extra scope {extra!r}")
+    result = refresh(target, client, rt, scope=requested, label="refresh with a wider scope")
+    check_refused(result, "invalid_scope", requirement="RFC6749-6")
+
+
+@requirement("RFC9700-4.14.2", "RFC6749-10.4")
+def test_parallel_refresh(target: Target, user_agent: Any) -> None:
+    """Two simultaneous refreshes with one rotating refresh token: at most one succeeds."""
+    client, _ = _rotating_client(target)
+    _, rt = _tokens(target, user_agent, client)
+
+    def go(_: int) -> bool:
+        return refresh(target, client, rt, label="parallel refresh").ok
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, go, i) for i in range(2)]
+        successes = sum(f.result() for f in futures)
+    rfc6749.check_at_most_one_success(successes, what="rotating refresh token", code="REFRESH_PARALLEL_REDEMPTION")
+
+
+@requirement("RFC9700-4.14.2")
+def test_public_client_rotation(target: Target, user_agent: Any) -> None:
+    """A public client's refresh tokens rotate (old one refused), as RFC 9700 requires without sender-constraint.
+
+    RFC 9700 §4.14.2: "refresh tokens for public clients MUST be sender-constrained or use
+    refresh token rotation". Sender-constrained (DPoP/mTLS) public clients are left to their suites.
+    """
+    client = refresh_client(target, confidential=False)
+    _, rt = _tokens(target, user_agent, client)
+    body = _refreshed(target, client, rt)
+    rfc6749.check_refresh_rotated(rt, body, requirement="RFC9700-4.14.2")
+    again = refresh(target, client, rt, label="refresh with the rotated-out token")
+    check_refused(again, "invalid_grant", requirement="RFC9700-4.14.2")
