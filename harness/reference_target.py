@@ -192,8 +192,8 @@ DEFAULT_TTLS: Mapping[str, int] = MappingProxyType({
 })
 """Artefact lifetimes in seconds (oidc-provider model names); override per start."""
 
-DEFAULT_SETTINGS: Mapping[str, bool] = MappingProxyType({"dpop_require_nonce": False})
-"""Runtime behaviour switches of the server (not defects)."""
+DEFAULT_SETTINGS: Mapping[str, bool] = MappingProxyType({"dpop_require_nonce": True})
+"""Runtime behaviour switches of the server (not defects); DPoP nonces are required by default (issue 7)."""
 
 CLOCK_TOLERANCE_S = 1
 """oidc-provider ``clockTolerance``: stored artefacts and JWTs are accepted this long past ``exp``."""

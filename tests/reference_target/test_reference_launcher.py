@@ -48,7 +48,8 @@ from harness.reference_target import (
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[RunningTarget]:
-    with ReferenceTarget.start() as running:
+    # Nonces off: test_dpop_bound_token_and_resource switches them on itself.
+    with ReferenceTarget.start(settings={"dpop_require_nonce": False}) as running:
         yield running
 
 

@@ -1,0 +1,218 @@
+"""Calls to a protected resource the profile names, with Bearer or DPoP, over mTLS when needed.
+
+Resource-side checks must work against any deployment, so the resource is whatever the
+profile names in ``documented.resources`` (the first entry that fits: DPoP-capable,
+mTLS-capable, JWT access tokens) and otherwise the UserInfo endpoint (its mTLS alias for
+certificate-bound tokens). Also here: a minimal token introspection call (used to read
+``cnf``; the token-lifecycle area has a fuller one that this should be consolidated with) and
+a throwaway self-signed client certificate for "another certificate" checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from harness import evidence
+from harness.flows.token import client_auth
+from harness.http import try_json_object
+from harness.profile import TLS_METHODS, Client, ResourceServer
+from harness.results import TargetUnreachable
+from harness.specs.rfc9449 import Challenge, parse_challenges
+from harness.target import NotApplicable, Target
+
+__all__ = [
+    "ProtectedResource",
+    "ResourceResult",
+    "call_resource",
+    "introspect",
+    "pick_resource",
+    "throwaway_certificate",
+    "token_params_for",
+]
+
+Scheme = Literal["Bearer", "DPoP"]
+
+
+@dataclass(frozen=True)
+class ProtectedResource:
+    """A protected resource the harness may call (from the profile, or UserInfo)."""
+
+    url: str
+    method: str = "GET"
+    dpop: bool = False
+    mtls: bool = False
+    access_token_format: str = "opaque"
+    audience: str | None = None
+    scope: str | None = None
+    dpop_nonce_required: bool = False
+    userinfo: bool = False
+
+    def describe(self) -> str:
+        """A short name for messages and notes."""
+        return f"UserInfo ({self.url})" if self.userinfo else self.url
+
+
+def _from_profile(entry: ResourceServer) -> ProtectedResource:
+    return ProtectedResource(url=entry.url, method=entry.method, dpop=entry.dpop, mtls=entry.mtls,
+                             access_token_format=entry.access_token_format, audience=entry.audience,
+                             scope=entry.scope, dpop_nonce_required=entry.dpop_nonce_required)
+
+
+def pick_resource(target: Target, *, dpop: bool = False, mtls: bool = False,
+                  jwt: bool = False, purpose: str = "resource checks") -> ProtectedResource:
+    """The first documented resource that fits, else UserInfo (skipped when neither exists).
+
+    ``jwt=True`` asks for a resource whose access tokens are JWTs (RFC 9068) and that names
+    its audience, so a token for it can be requested with ``resource``; UserInfo never
+    qualifies (its tokens have no documented format).
+    """
+    for entry in target.profile.documented.resources:
+        if dpop and not entry.dpop or mtls and not entry.mtls:
+            continue
+        if jwt and (entry.access_token_format != "jwt" or not entry.audience):
+            continue
+        return _from_profile(entry)
+    if jwt:
+        if target.profile.documented.access_token.format == "jwt":
+            return ProtectedResource(url="", access_token_format="jwt")
+        raise NotApplicable(f"the profile names no resource with JWT access tokens for {purpose}")
+    url = target.mtls_endpoint("userinfo_endpoint") if mtls else target.endpoint("userinfo_endpoint")
+    nonce = target.profile.documented.dpop.nonce_required
+    return ProtectedResource(url=url, dpop=dpop, mtls=mtls, userinfo=True, dpop_nonce_required=nonce)
+
+
+def token_params_for(resource: ProtectedResource) -> tuple[dict[str, str], str | None]:
+    """Authorization/token request parameters asking for a token for ``resource`` (RFC 8707).
+
+    Returns ``(extra parameters, extra scope)``: ``resource`` when the entry names an
+    audience, and the resource's documented scope.
+    """
+    params = {"resource": resource.audience} if resource.audience else {}
+    return params, resource.scope
+
+
+@dataclass
+class ResourceResult:
+    """What the resource answered (or the transport error when ``expect_tls_refusal``)."""
+
+    response: httpx.Response | None
+    transport_error: str | None = None
+    challenges: list[Challenge] = field(default_factory=list)
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status, ``None`` when the TLS handshake was refused."""
+        return None if self.response is None else self.response.status_code
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers (empty when there was no response)."""
+        return self.response.headers if self.response is not None else httpx.Headers()
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The JSON body, when it is an object."""
+        return None if self.response is None else try_json_object(self.response)
+
+    def describe(self) -> str:
+        """Status and challenge errors, for messages."""
+        if self.response is None:
+            return f"TLS/transport refusal: {self.transport_error}"
+        errors = [f"{c.scheme} error={c.error}" for c in self.challenges if c.error]
+        return f"HTTP {self.status}" + (f" ({'; '.join(errors)})" if errors else "")
+
+
+def call_resource(target: Target, resource: ProtectedResource, access_token: str | None, *,
+                  scheme: str = "Bearer", proof: str | None = None, cert: tuple[str, str] | None = None,
+                  label: str = "protected resource request", url: str | None = None,
+                  extra_headers: dict[str, str] | None = None,
+                  expect_tls_refusal: bool = False) -> ResourceResult:
+    """One request to the resource: ``Authorization: <scheme> <token>`` plus ``DPoP: <proof>``.
+
+    ``scheme`` is sent verbatim (a test may send ``dpop``); ``url`` overrides the resource
+    URL (e.g. with a query). With ``expect_tls_refusal`` a refused TLS handshake is returned
+    as a result instead of making the check *broken*.
+    """
+    headers: dict[str, str] = {}
+    if access_token is not None:
+        headers["Authorization"] = f"{scheme} {access_token}"
+    if proof is not None:
+        headers["DPoP"] = proof
+    headers.update(extra_headers or {})
+    try:
+        response = target.http.request(resource.method, url or resource.url, label=label, headers=headers,
+                                       cert=cert, raise_transport_errors=expect_tls_refusal)
+    except httpx.TransportError as exc:
+        return ResourceResult(response=None, transport_error=f"{type(exc).__name__}: {exc}")
+    return ResourceResult(response=response, challenges=parse_challenges(response.headers))
+
+
+def introspect(target: Target, token: str, *, client: Client, label: str = "introspection") -> dict[str, Any]:
+    """RFC 7662 introspection of ``token``, authenticated as ``client``; return the JSON.
+
+    ``client`` is the profile's documented introspection client when it has one, else the
+    client the token was issued to (servers let a client introspect its own tokens). A
+    client with a certificate uses the mTLS alias. Skipped when the target has no
+    introspection endpoint. (Minimal on purpose; to be consolidated with the introspection
+    flow of the token-lifecycle suites.)
+    """
+    uses_tls = client.cert_file is not None and (client.auth_method in TLS_METHODS
+                                                 or client.documented.certificate_bound)
+    url = target.mtls_endpoint("introspection_endpoint") if uses_tls else target.endpoint("introspection_endpoint")
+    data, headers, cert = client_auth(target, client, url)
+    headers["Accept"] = "application/json"
+    response = target.http.post(url, label=label, data={**data, "token": token}, headers=headers, cert=cert)
+    body = try_json_object(response)
+    if response.status_code != 200 or body is None:
+        raise TargetUnreachable(f"introspection answered HTTP {response.status_code}; cannot read the token's cnf")
+    return body
+
+
+def introspection_client(target: Target, token_client: Client) -> Client:
+    """The documented introspection client, else the token's own client."""
+    name = target.profile.documented.introspection.client
+    return target.profile.client(name) if name else token_client
+
+
+_cert_lock = threading.Lock()
+_throwaway: tuple[str, str] | None = None
+
+
+def throwaway_certificate() -> tuple[str, str]:
+    """A self-signed client certificate and key (PEM files) no server knows; made once per process."""
+    global _throwaway
+    with _cert_lock:
+        if _throwaway is not None and Path(_throwaway[0]).exists():
+            return _throwaway
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oauth-harness unknown client")])
+        now = dt.datetime.now(dt.UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+        directory = Path(tempfile.mkdtemp(prefix="harness-throwaway-cert-"))
+        cert_file, key_file = directory / "client.crt", directory / "client.key"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        key_file.chmod(0o600)
+        _throwaway = (str(cert_file), str(key_file))
+        evidence.note("generated a throwaway self-signed client certificate (unknown to the target)")
+        return _throwaway
