@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -176,8 +177,18 @@ class BrowserUserAgent:
         finally:
             page.close()
 
-    def _run(self, page: Any, steps: list[BrowserAction], user: User | None) -> None:
-        values = {"username": user.username if user else "",
+    def run_steps(self, page: Any, steps: list[BrowserAction], user: User | None,
+                  extra: Mapping[str, str] | None = None) -> None:
+        """Run declarative steps on ``page``; ``value`` placeholders: ``{username}``, ``{password}``, ``extra``."""
+        self._run(page, steps, user, extra)
+
+    def screenshot(self, page: Any, name: str) -> None:
+        """Save a screenshot of ``page`` as evidence (when a screenshot directory is set)."""
+        self._screenshot(page, name)
+
+    def _run(self, page: Any, steps: list[BrowserAction], user: User | None,
+             extra: Mapping[str, str] | None = None) -> None:
+        values = {**(extra or {}), "username": user.username if user else "",
                   "password": user.password.get_secret_value() if user else ""}
         for step in steps:
             if step.fill is not None:

@@ -1,0 +1,195 @@
+"""The client notification endpoint the harness hosts for CIBA ping and push modes (CIBA §10.2, §10.3).
+
+A small HTTPS server on loopback that records every request to the endpoint's path and
+answers ``204 No Content`` ("For valid requests, the Client Notification Endpoint SHOULD
+respond with an HTTP 204 No Content"). It listens where the client's documented
+``ciba_notification_endpoint`` points, with the server certificate from
+``login.ciba.receiver``; checks start it around the one request they need and read what
+arrived with :meth:`NotificationReceiver.wait_for`.
+
+Binding waits (bounded) while another process holds the port, so parallel workers that
+share one target take turns instead of failing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness import evidence
+from harness.evidence import Exchange
+from harness.redaction import redact_body, redact_headers
+from harness.results import HarnessError, ProfileError
+
+MAX_BODY = 64 * 1024
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One request that reached the notification endpoint."""
+
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    received_at: float  # time.monotonic()
+
+    def record(self, url: str, *, status: int, label: str = "notification received by the harness") -> None:
+        """Add the notification to the current check's evidence, redacted like any exchange."""
+        log = evidence.current()
+        text = self.body[:evidence.MAX_BODY_CHARS].decode("utf-8", "replace")
+        content_type = next((v for k, v in self.headers if k.lower() == "content-type"), "")
+        log.exchanges.append(Exchange(
+            seq=log.next_seq(), label=label, method=self.method, url=url,
+            request_headers=redact_headers(self.headers), request_body=redact_body(text, content_type),
+            status=status))
+
+
+def loopback_bind_host(host: str) -> str:
+    """The address to bind for ``host``; only loopback addresses are allowed."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError as exc:
+        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r} "
+                           "(hint: set login.ciba.receiver.listen_host)") from exc
+    if not address.is_loopback:
+        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r}")
+    return str(address)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], receiver: NotificationReceiver) -> None:
+        super().__init__(address, _Handler)
+        self.receiver = receiver
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
+        receiver = self.server.receiver
+        path = urlsplit(self.path).path
+        if path != receiver.path:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        receiver._add(Notification(method=self.command, path=path, headers=list(self.headers.items()), body=body,
+                                   received_at=time.monotonic()))
+        self.send_response(receiver.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET = do_PUT = _handle  # noqa: N815 - http.server API
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+        """Silence the default stderr logging."""
+
+
+class NotificationReceiver:
+    """An HTTPS listener for ``endpoint`` (``https://<loopback>:<port>/<path>``)."""
+
+    def __init__(self, endpoint: str, *, cert_file: Path, key_file: Path, listen_host: str | None = None,
+                 listen_port: int | None = None, status: int = 204, bind_timeout_s: float = 30.0) -> None:
+        parts = urlsplit(endpoint)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ProfileError(f"the notification endpoint must be an https URL, got {endpoint!r}")
+        self.endpoint = endpoint
+        self.path = parts.path or "/"
+        self.host = loopback_bind_host(listen_host or parts.hostname)
+        self.port = listen_port or parts.port or 443
+        self.status = status
+        self.bind_timeout_s = bind_timeout_s
+        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            self._ssl.load_cert_chain(str(cert_file), str(key_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise ProfileError(f"cannot load the notification receiver's certificate {cert_file}: {exc}") from exc
+        self._lock = threading.Condition()
+        self._notifications: list[Notification] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> NotificationReceiver:
+        """Bind and serve in a background thread (waits, bounded, while the port is taken)."""
+        deadline = time.monotonic() + self.bind_timeout_s
+        while True:
+            try:
+                server = _Server((self.host, self.port), self)
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"cannot listen on {self.host}:{self.port} for the notification endpoint: "
+                                       f"{exc}") from exc
+                time.sleep(0.1)
+        server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="ciba-notification-receiver", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> NotificationReceiver:
+        """Start the receiver."""
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop the receiver."""
+        self.stop()
+
+    # -- notifications ----------------------------------------------------------------
+    def _add(self, notification: Notification) -> None:
+        with self._lock:
+            self._notifications.append(notification)
+            self._lock.notify_all()
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Everything received so far."""
+        with self._lock:
+            return list(self._notifications)
+
+    def wait_for(self, count: int = 1, *, timeout_s: float) -> list[Notification]:
+        """Wait until ``count`` notifications arrived or ``timeout_s`` passed; return what arrived."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            while len(self._notifications) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+            return list(self._notifications)
+
+    def clear(self) -> None:
+        """Forget what was received."""
+        with self._lock:
+            self._notifications.clear()

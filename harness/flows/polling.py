@@ -1,0 +1,93 @@
+"""Polling the token endpoint in the decoupled grants (RFC 8628 §3.5, CIBA §10.1 / §11).
+
+The client's side of the rules, exactly and no more: the first poll may go at once; before
+every further poll the client waits the current interval, counted from the previous
+response; each ``slow_down`` adds 5 s "for this and all subsequent requests". Every wait goes
+through :func:`harness.evidence.mandated_wait`, so a check's report says how long it waited
+because the protocol said so. Polling stops at the first answer other than
+``authorization_pending`` / ``slow_down``, or when the next poll would fall after the deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from harness import evidence
+from harness.flows.token import TokenResult
+from harness.specs import rfc8628
+
+PENDING = frozenset({"authorization_pending", "slow_down"})
+
+
+def _mandated_wait(seconds: float, reason: str) -> None:
+    evidence.mandated_wait(seconds, reason)
+
+
+@dataclass
+class Poller:
+    """The polling clock of one device_code / auth_req_id."""
+
+    interval: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float, str], None] = field(default=_mandated_wait)
+    last_response_at: float | None = None
+    polls: int = 0
+    slow_downs: int = 0
+    waited_s: float = 0.0
+
+    def wait_turn(self, what: str) -> float:
+        """Wait until the current interval has passed since the previous response; return the wait."""
+        if self.last_response_at is None:
+            return 0.0
+        remaining = self.last_response_at + self.interval - self.clock()
+        if remaining <= 0:
+            return 0.0
+        self.sleep(remaining, f"{what}: polling interval {self.interval:g}s"
+                   + (f" (+{rfc8628.SLOW_DOWN_STEP_S:g}s per slow_down x{self.slow_downs})" if self.slow_downs else ""))
+        self.waited_s += remaining
+        return remaining
+
+    def record(self, error: str | None) -> None:
+        """Note a response (its ``error``, ``None`` for success): restart the clock, apply slow_down."""
+        self.polls += 1
+        self.last_response_at = self.clock()
+        if error == "slow_down":
+            self.slow_downs += 1
+        self.interval = rfc8628.next_interval(self.interval, error)
+
+    def next_poll_at(self) -> float:
+        """When the next poll may go (now for the first one)."""
+        return self.clock() if self.last_response_at is None else self.last_response_at + self.interval
+
+
+@dataclass
+class PollOutcome:
+    """How polling ended: the last token response, and whether the deadline cut it short."""
+
+    result: TokenResult
+    polls: int
+    slow_downs: int
+    gave_up: bool
+
+    @property
+    def error(self) -> str | None:
+        """The last response's ``error`` (``None`` for tokens)."""
+        return self.result.error
+
+
+def poll(send: Callable[[int], TokenResult], poller: Poller, *, deadline: float, what: str) -> PollOutcome:
+    """Poll with ``send(n)`` (n = 1, 2, …) until an answer other than pending, or the deadline.
+
+    ``deadline`` is on the poller's clock; a poll that could only go after it is not sent.
+    """
+    while True:
+        poller.wait_turn(what)
+        result = send(poller.polls + 1)
+        poller.record(result.error)
+        if result.error not in PENDING:
+            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=False)
+        if poller.next_poll_at() > deadline:
+            evidence.note(f"{what}: stopped polling after {poller.polls} polls, the next one would pass the deadline")
+            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=True)
