@@ -25,7 +25,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "client_assertion_future_iat_accepted": _both("assertion_future_iat_refused"),
     "client_assertion_issuer_aud_refused": _both("assertion_issuer_audience_accepted"),
     "client_assertion_no_clock_skew": _both("assertion_small_clock_skew_accepted"),
-    "client_secret_unchecked": ["client_auth.wrong_secret_basic_refused", "client_auth.wrong_secret_post_refused"],
+    "client_secret_unchecked": ["client_auth.wrong_secret_basic_refused", "client_auth.wrong_secret_post_refused",
+                                "introspection.invalid_credentials_refused"],
     "client_auth_no_www_authenticate": ["client_auth.wrong_secret_basic_refused"],
     "client_auth_invalid_client_status_400": ["client_auth.wrong_secret_basic_refused"],
     "client_auth_method_unchecked": ["client_auth.secret_jwt_client_plain_secret_refused"],
@@ -65,6 +66,20 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "jwt_at_short_jti": ["jwt_access_token.jti_length"],
     "jwt_at_lifetime_mismatch": ["jwt_access_token.lifetime"],
     "jwt_at_expired": ["jwt_access_token.time_claims"],
+    # introspection
+    "introspection_expired_active": ["introspection.expired_token_inactive"],
+    "introspection_inactive_extra_members": ["introspection.unknown_token_inactive",
+                                             "introspection.revoked_token_inactive"],
+    "introspection_inactive_error": ["introspection.unknown_token_inactive", "introspection.revoked_token_inactive"],
+    "introspection_foreign_active": ["introspection.foreign_token_inactive"],
+    "introspection_auth_optional": ["introspection.unauthenticated_refused"],
+    "introspection_hint_strict": ["introspection.wrong_hint_still_found"],
+    "introspection_wrong_client_id": ["introspection.active_token_metadata"],
+    "introspection_jwt_ignored": ["introspection.jwt_response_media_type"],
+    "introspection_jwt_wrong_typ": ["introspection.jwt_response_claims"],
+    "introspection_jwt_wrong_aud": ["introspection.jwt_response_claims", "introspection.jwt_response_inactive"],
+    "introspection_jwt_no_iat": ["introspection.jwt_response_claims"],
+    "introspection_jwt_bad_signature": ["introspection.jwt_response_signature"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
