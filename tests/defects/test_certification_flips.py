@@ -1,0 +1,45 @@
+"""Certification verdicts against the reference target: all shipped profiles pass on the clean
+target, and a defect flips exactly the profiles that require the broken behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.certification import all_profiles, evaluate
+from harness.results import CheckRecord, Outcome
+
+from .conftest import SuiteRunner
+from .test_checks_both_ways import DEFECT_CHECKS
+
+# defect -> the profiles whose verdict it must flip (every other profile keeps passing)
+FLIPS: dict[str, set[str]] = {
+    "pkce_verifier_unchecked": {"oauth2-baseline"},
+    "authz_state_mismatch": {"oauth2-baseline", "oidc-basic-op"},
+    "idtoken_wrong_iss": {"oidc-basic-op"},
+    "discovery_no_rs256": {"oidc-basic-op"},
+}
+
+
+def _records(documents: dict[str, dict[str, object]]) -> list[CheckRecord]:
+    return [CheckRecord(id=c["id"], suite=str(c["suite"]), title=str(c["title"]), outcome=Outcome(c["outcome"]),
+                        requirements=list(c["requirements"]), message=str(c["message"]),  # type: ignore[call-overload]
+                        deviation=c.get("deviation"))  # type: ignore[arg-type]
+            for c in documents.values()]
+
+
+def _verdicts(records: list[CheckRecord]) -> dict[str, str]:
+    return {name: evaluate(profile, records).verdict for name, profile in all_profiles().items()}
+
+
+def test_every_profile_passes_on_the_clean_reference(clean_run: dict[str, dict[str, object]]) -> None:
+    verdicts = _verdicts(_records(clean_run))
+    assert verdicts == {name: "passed" for name in verdicts}
+
+
+@pytest.mark.parametrize("defect", sorted(FLIPS))
+def test_defect_flips_exactly_the_profiles_that_need_the_behaviour(
+        suite_runner: SuiteRunner, clean_run: dict[str, dict[str, object]], defect: str) -> None:
+    broken = suite_runner.run(defects=(defect,), checks=DEFECT_CHECKS[defect])
+    verdicts = _verdicts(_records({**clean_run, **broken}))
+    flipped = {name for name, verdict in verdicts.items() if verdict != "passed"}
+    assert flipped == FLIPS[defect]
