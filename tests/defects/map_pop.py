@@ -44,6 +44,18 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     # --- code binding (§10) and refresh tokens (§5)
     "dpop_jkt_ignored": ["dpop.dpop_jkt_binds_code", "dpop.par_binds_code[dpop_jkt]", "dpop.par_binds_code[dpop_header]"],
     "dpop_refresh_key_unchecked": ["dpop.refresh_requires_same_key"],
+    # --- mutual TLS (RFC 8705)
+    "mtls_alias_points_to_plain_listener": ["mtls.endpoint_aliases"],
+    "mtls_cnf_wrong_thumbprint": ["mtls.certificate_bound_token_jwt", "mtls.certificate_bound_token_introspection"],
+    "mtls_resource_binding_unchecked": ["mtls.resource_refuses_bound_token_without_certificate",
+                                        "mtls.resource_refuses_bound_token_with_other_certificate"],
+    "mtls_client_certificate_unchecked": [
+        "mtls.token_request_without_certificate_refused[tls_client_auth]",
+        "mtls.token_request_without_certificate_refused[self_signed_tls_client_auth]",
+        "mtls.token_request_with_other_certificate_refused[tls_client_auth]",
+        "mtls.token_request_with_other_certificate_refused[self_signed_tls_client_auth]",
+        "mtls.refresh_without_certificate_refused"],
+    "mtls_refresh_unbound": ["mtls.refresh_keeps_binding"],
 }
 
 _ACCEPT = "accept: a valid (if unusual) request; a stricter server fails it, the clean target passes it"
@@ -55,6 +67,7 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
         "accepting replays is proven by dpop_replay_accepted on replayed_proof_refused_at_token_endpoint"),
     "dpop.resource_accepts_valid_proof": "accept: the DPoP happy path at the resource",
     "dpop.correct_proof_still_accepted": "accept: final sanity call after the negative checks",
+    "mtls.resource_accepts_bound_token_with_certificate": "accept: the mTLS happy path at the resource",
     **{f"dpop.valid_variant_accepted[{case}]": _ACCEPT for case in (
         "htu_query_fragment-token_endpoint", "htu_query_fragment-resource", "request_query-resource",
         "extra_claims-token_endpoint", "extra_claims-resource", "iat_skew_past-token_endpoint",
