@@ -31,6 +31,7 @@ __all__ = [
     "ProtectedResource",
     "ResourceResult",
     "call_resource",
+    "certificate_public_jwk",
     "introspect",
     "pick_resource",
     "throwaway_certificate",
@@ -53,6 +54,8 @@ class ProtectedResource:
     scope: str | None = None
     dpop_nonce_required: bool = False
     userinfo: bool = False
+    jwks_file: str | None = None
+    fetch_jku: bool = False
 
     def describe(self) -> str:
         """A short name for messages and notes."""
@@ -62,7 +65,8 @@ class ProtectedResource:
 def _from_profile(entry: ResourceServer) -> ProtectedResource:
     return ProtectedResource(url=entry.url, method=entry.method, dpop=entry.dpop, mtls=entry.mtls,
                              access_token_format=entry.access_token_format, audience=entry.audience,
-                             scope=entry.scope, dpop_nonce_required=entry.dpop_nonce_required)
+                             scope=entry.scope, dpop_nonce_required=entry.dpop_nonce_required,
+                             jwks_file=str(entry.jwks_file) if entry.jwks_file else None, fetch_jku=entry.fetch_jku)
 
 
 def pick_resource(target: Target, *, dpop: bool = False, mtls: bool = False,
@@ -216,3 +220,20 @@ def throwaway_certificate() -> tuple[str, str]:
         _throwaway = (str(cert_file), str(key_file))
         evidence.note("generated a throwaway self-signed client certificate (unknown to the target)")
         return _throwaway
+
+
+def certificate_public_jwk(cert_file: str | Path) -> dict[str, Any]:
+    """The public key of a PEM certificate as a JWK (to compare with a ``cnf.jwk``)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from joserfc.jwk import ECKey, RSAKey
+
+    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+    public = cert.public_key()
+    pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return dict(ECKey.import_key(pem).as_dict(private=False))
+    if isinstance(public, rsa.RSAPublicKey):
+        return dict(RSAKey.import_key(pem).as_dict(private=False))
+    raise ValueError(f"unsupported certificate key type {type(public).__name__}")

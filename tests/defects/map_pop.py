@@ -30,23 +30,32 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     # --- issuance and binding (§5, §6)
     "dpop_token_type_bearer": ["dpop.token_response_is_dpop", "dpop.dpop_jkt_matching_key_accepted",
                                "dpop.refresh_with_same_key"],
-    "dpop_cnf_jkt_wrong": ["dpop.access_token_bound_jwt", "dpop.access_token_bound_introspection"],
+    "dpop_cnf_jkt_wrong": ["dpop.access_token_bound_jwt", "dpop.access_token_bound_introspection",
+                           "confirmation.cnf_of_dpop_bound_tokens[jwt]",
+                           "confirmation.cnf_of_dpop_bound_tokens[introspection]"],
+    # --- cnf shape (RFC 7800 §3)
+    "cnf_malformed": ["confirmation.cnf_of_dpop_bound_tokens[jwt]",
+                      "confirmation.cnf_of_dpop_bound_tokens[introspection]"],
     # --- nonces (§8, §9)
     "dpop_nonce_not_required": ["dpop.nonce_at_token_endpoint", "dpop.nonce_at_resource"],
     "dpop_nonce_header_missing": ["dpop.nonce_at_token_endpoint"],
     "dpop_nonce_value_unchecked": ["dpop.unknown_nonce_refused[token_endpoint]",
                                    "dpop.unknown_nonce_refused[resource]"],
     # --- replay (§11.1), schemes (§7.1, §7.2)
-    "dpop_replay_accepted": ["dpop.replayed_proof_refused_at_token_endpoint", "dpop.replayed_proof_refused_at_resource"],
+    "dpop_replay_accepted": ["dpop.replayed_proof_refused_at_token_endpoint",
+                             "dpop.replayed_proof_refused_at_resource"],
     "dpop_bound_token_accepted_as_bearer": ["dpop.bound_token_as_bearer_refused"],
     "dpop_scheme_without_proof_accepted": ["dpop.dpop_scheme_without_proof_refused"],
     "dpop_challenge_no_algs": ["dpop.challenge_lists_algs"],
     # --- code binding (§10) and refresh tokens (§5)
-    "dpop_jkt_ignored": ["dpop.dpop_jkt_binds_code", "dpop.par_binds_code[dpop_jkt]", "dpop.par_binds_code[dpop_header]"],
+    "dpop_jkt_ignored": ["dpop.dpop_jkt_binds_code", "dpop.par_binds_code[dpop_jkt]",
+                         "dpop.par_binds_code[dpop_header]"],
     "dpop_refresh_key_unchecked": ["dpop.refresh_requires_same_key"],
     # --- mutual TLS (RFC 8705)
     "mtls_alias_points_to_plain_listener": ["mtls.endpoint_aliases"],
-    "mtls_cnf_wrong_thumbprint": ["mtls.certificate_bound_token_jwt", "mtls.certificate_bound_token_introspection"],
+    "mtls_cnf_wrong_thumbprint": ["mtls.certificate_bound_token_jwt", "mtls.certificate_bound_token_introspection",
+                                  "confirmation.cnf_of_certificate_bound_tokens[jwt]",
+                                  "confirmation.cnf_of_certificate_bound_tokens[introspection]"],
     "mtls_resource_binding_unchecked": ["mtls.resource_refuses_bound_token_without_certificate",
                                         "mtls.resource_refuses_bound_token_with_other_certificate"],
     "mtls_client_certificate_unchecked": [
