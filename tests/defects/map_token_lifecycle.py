@@ -80,6 +80,14 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "introspection_jwt_wrong_aud": ["introspection.jwt_response_claims", "introspection.jwt_response_inactive"],
     "introspection_jwt_no_iat": ["introspection.jwt_response_claims"],
     "introspection_jwt_bad_signature": ["introspection.jwt_response_signature"],
+    # revocation
+    "revocation_noop": ["revocation.revoked_access_token_refused", "revocation.revoked_refresh_token_refused",
+                        "introspection.revoked_token_inactive"],
+    "revocation_refresh_keeps_access_tokens": ["revocation.refresh_revocation_revokes_access_tokens"],
+    "revocation_unknown_token_error": ["revocation.unknown_token_answered_200"],
+    "revocation_cross_client": ["revocation.other_clients_token_not_revoked"],
+    "revocation_auth_optional": ["revocation.unauthenticated_refused"],
+    "revocation_hint_strict": ["revocation.wrong_hint_still_revoked"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
@@ -87,6 +95,7 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
        for m in ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
                  "tls_client_auth", "self_signed_tls_client_auth", "none")},
     "refresh.refresh_works": "accept check: a valid refresh works and its access token is usable",
+    "revocation.jwt_access_token_revocation": "accept check: HTTP 200 or unsupported_token_type are both correct",
     "jwt_access_token.encrypted_when_documented": "skipped on the reference target (it documents no JWE access "
     "tokens; oidc-provider issues them only with a resource server encryption key)",
 }

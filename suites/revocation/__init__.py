@@ -1,0 +1,1 @@
+"""Token revocation: RFC 7009."""
