@@ -48,6 +48,8 @@ class TargetHttp:
     One underlying ``httpx.Client`` exists per client-certificate identity (plus one
     without a certificate); they are created lazily and closed by :meth:`close`. Cookies are
     dropped after every response unless ``keep_cookies`` is set (a user agent's session).
+    A session made with :meth:`session` has its own cookies but shares the connection pools
+    (TLS contexts and open connections) of its parent, so a fresh user agent costs no handshake.
     """
 
     def __init__(self, *, allowed_origins: set[str], ca_file: Path | None = None, verify: bool = True,
@@ -61,7 +63,20 @@ class TargetHttp:
         self._verify = verify
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._clients: dict[tuple[str, str] | None, httpx.Client] = {}
+        self._transports: dict[tuple[str, str] | None, httpx.HTTPTransport] = {}
+        self._owns_transports = True
         self._lock = threading.Lock()
+
+    def session(self) -> TargetHttp:
+        """A client with its own cookie jar (a fresh user agent) on this client's connection pools."""
+        child = TargetHttp(allowed_origins=set(self.allowed_origins), ca_file=self._ca_file, verify=self._verify,
+                           keep_cookies=True, max_response_bytes=self.max_response_bytes,
+                           exchange_deadline_s=self.exchange_deadline_s)
+        child._timeout = self._timeout
+        child._transports = self._transports
+        child._owns_transports = False
+        child._lock = self._lock
+        return child
 
     # -- configuration -------------------------------------------------------------------
     def allow_origin(self, url: str) -> None:
@@ -84,16 +99,23 @@ class TargetHttp:
         with self._lock:
             client = self._clients.get(cert)
             if client is None:
-                transport = httpx.HTTPTransport(verify=self.ssl_context(cert), socket_options=_SOCKET_OPTIONS)
+                transport = self._transports.get(cert)
+                if transport is None:
+                    transport = httpx.HTTPTransport(verify=self.ssl_context(cert), socket_options=_SOCKET_OPTIONS)
+                    self._transports[cert] = transport
                 client = httpx.Client(transport=transport, timeout=self._timeout, follow_redirects=False)
                 self._clients[cert] = client
             return client
 
     def close(self) -> None:
-        """Close every underlying connection pool."""
+        """Close the connection pools this client owns (a session leaves its parent's open)."""
         with self._lock:
-            for client in self._clients.values():
-                client.close()
+            if self._owns_transports:
+                for client in self._clients.values():
+                    client.close()
+                for transport in self._transports.values():
+                    transport.close()
+                self._transports.clear()
             self._clients.clear()
 
     # -- requests ------------------------------------------------------------------------

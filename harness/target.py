@@ -44,7 +44,7 @@ class Target:
 
     def new_session(self) -> TargetHttp:
         """A separate HTTP client with its own cookie jar (a fresh user agent)."""
-        return self._http(self.profile, set(self.http.allowed_origins), keep_cookies=True)
+        return self.http.session()
 
     # -- metadata ------------------------------------------------------------------------
     @property
