@@ -87,14 +87,19 @@ class _Handler(BaseHTTPRequestHandler):
         receiver = self.server.receiver
         path = urlsplit(self.path).path
         if path != receiver.path:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._reply(404)
             return
         receiver._add(Notification(method=self.command, path=path, headers=list(self.headers.items()), body=body,
                                    received_at=time.monotonic()))
-        self.send_response(receiver.status)
+        self._reply(receiver.status)
+
+    def _reply(self, status: int) -> None:
+        # One request per connection: a kept-alive socket would outlive this receiver and
+        # deliver the next notification to a stopped instance.
+        self.close_connection = True
+        self.send_response(status)
         self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
         self.end_headers()
 
     do_POST = do_GET = do_PUT = _handle  # noqa: N815 - http.server API

@@ -1,0 +1,1 @@
+"""CIBA suite: OpenID Connect Client-Initiated Backchannel Authentication Core (poll, ping, push, signed requests)."""

@@ -1,0 +1,1 @@
+"""Device authorization grant suite: RFC 8628 (device and user side, polling, user codes)."""
