@@ -18,10 +18,11 @@ The ``auth_req_id`` is a credential: it is masked wherever the harness records t
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -97,8 +98,8 @@ class CibaApprover:
         if settings is None:
             raise ProfileError("login.ciba.mode is http but login.ciba.http is missing")
         values = {k: quote(v, safe="") for k, v in request.placeholders(decision).items()}
-        url = settings.url.format(**values)
-        shown = settings.url.format(**{**values, "auth_req_id": mask(request.auth_req_id)})
+        url = fill(settings.url, values)
+        shown = fill(settings.url, {**values, "auth_req_id": mask(request.auth_req_id)})
         headers = {"Accept": "application/json"}
         if settings.token is not None:
             token = settings.token.get_secret_value()
@@ -133,7 +134,7 @@ class CibaApprover:
         if not argv:
             raise ProfileError("login.ciba.mode is command but login.ciba.command is missing")
         values = request.placeholders(decision)
-        command = [part.format(**values) for part in argv]
+        command = [fill(part, values) for part in argv]
         env = {**os.environ, **{f"CIBA_{k.upper()}": v for k, v in values.items()}}
         evidence.note(f"other device: ran {argv[0]} to {decision} (login.ciba.command)")
         try:
@@ -152,7 +153,7 @@ class CibaApprover:
         if self.user_agent is None:
             raise HarnessError("browser approval needs the user_agent factory")
         values = request.placeholders(decision)
-        url = settings.url.format(**{k: quote(v, safe="") for k, v in values.items()})
+        url = fill(settings.url, {k: quote(v, safe="") for k, v in values.items()})
         allowed = {origin_of(url)}
         agent = self.user_agent("browser")
         page = agent.context.new_page()
@@ -193,6 +194,14 @@ class CibaApprover:
         stream.write("\n".join(lines) + "\n")
         stream.flush()
         evidence.note(f"other device: asked a human to {decision} (login.ciba.mode: manual)")
+
+
+_PLACEHOLDER = re.compile(r"\{(auth_req_id|decision|client_id|login_hint|binding_message)\}")
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace the known ``{placeholders}``; other braces (JSON, shell) stay as they are."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
 def _json(value: Any) -> str:

@@ -1,0 +1,146 @@
+"""The pluggable CIBA approval ("the other device"): http, command, manual, none; profile validation."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from harness import evidence
+from harness.ciba_receiver import NotificationReceiver
+from harness.flows.ciba_approval import CibaApprover, PendingRequest
+from harness.profile import parse_profile
+from harness.results import HarnessError, ProfileError
+from harness.target import NotApplicable, Target
+
+AUTH_REQ_ID = "Zq3-auth-req-id-that-is-a-credential"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    base = tmp_path_factory.mktemp("pki")
+    ca.cert_pem.write_to_path(str(base / "ca.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(base / "rp.crt"))
+    cert.private_key_pem.write_to_path(str(base / "rp.key"))
+    return base / "ca.pem", base / "rp.crt", base / "rp.key"
+
+
+def _target(tmp_path: Path, ciba: dict[str, Any], ca_file: Path | None = None) -> Target:
+    data: dict[str, Any] = {
+        "name": "t", "issuer": "https://127.0.0.1:1",
+        "clients": [{"id": "c", "auth_method": "none", "grant_types": ["urn:openid:params:grant-type:ciba"]}],
+        "users": [{"username": "alice", "password": "pw-secret-1"}],
+        "login": {"ciba": ciba},
+    }
+    if ca_file is not None:
+        data["tls"] = {"ca_file": str(ca_file)}
+    return Target.from_profile(parse_profile(data, base_dir=tmp_path))
+
+
+def _pending(target: Target) -> PendingRequest:
+    return PendingRequest(auth_req_id=AUTH_REQ_ID, client=target.profile.client("c"), login_hint="alice",
+                          binding_message="TX-1", expires_at=time.monotonic() + 30)
+
+
+@pytest.fixture
+def log() -> Iterator[evidence.EvidenceLog]:
+    current = evidence.EvidenceLog()
+    with evidence.collecting(current):
+        yield current
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_http_mode_calls_the_url_with_the_token_and_masks_the_id(
+        tmp_path: Path, pki: tuple[Path, Path, Path], log: evidence.EvidenceLog) -> None:
+    ca, cert, key = pki
+    port = _free_port()
+    target = _target(tmp_path, {"mode": "http", "http": {
+        "url": f"https://127.0.0.1:{port}/approve?id={{auth_req_id}}&decision={{decision}}",
+        "token": "admin-token-xyz"}}, ca)
+    with NotificationReceiver(f"https://127.0.0.1:{port}/approve", cert_file=cert, key_file=key) as server:
+        CibaApprover(target).decide(_pending(target), "deny")
+        got = server.wait_for(1, timeout_s=2)
+    assert got and got[0].method == "POST" and json.loads(got[0].body) == {}
+    assert dict((k.lower(), v) for k, v in got[0].headers)["authorization"] == "Bearer admin-token-xyz"
+    text = json.dumps([e.as_dict() for e in log.exchanges])
+    assert AUTH_REQ_ID not in text and "admin-token-xyz" not in text
+    assert log.exchanges[0].status == 204 and "decision=deny" in log.exchanges[0].url
+
+
+def test_http_mode_refusal_is_a_harness_problem(tmp_path: Path, pki: tuple[Path, Path, Path],
+                                                 log: evidence.EvidenceLog) -> None:
+    ca, cert, key = pki
+    port = _free_port()
+    target = _target(tmp_path, {"mode": "http", "http": {"url": f"https://127.0.0.1:{port}/other/{{auth_req_id}}"}},
+                     ca)
+    with NotificationReceiver(f"https://127.0.0.1:{port}/approve", cert_file=cert, key_file=key), \
+            pytest.raises(HarnessError, match="HTTP 404"):
+        CibaApprover(target).decide(_pending(target), "approve")
+    with pytest.raises(HarnessError, match="failed"):
+        CibaApprover(target).decide(_pending(target), "approve")  # nobody listens any more
+
+
+def test_command_mode_gets_placeholders_and_environment(tmp_path: Path, log: evidence.EvidenceLog) -> None:
+    out = tmp_path / "out.json"
+    script = ("import json, os, sys; json.dump({'argv': sys.argv[1:], 'env': os.environ['CIBA_AUTH_REQ_ID'], "
+              f"'msg': os.environ['CIBA_BINDING_MESSAGE']}}, open({str(out)!r}, 'w'))")
+    target = _target(tmp_path, {"mode": "command",
+                                "command": [sys.executable, "-c", script, "{decision}", "{client_id}", "{login_hint}"]})
+    CibaApprover(target).decide(_pending(target), "approve")
+    assert json.loads(out.read_text()) == {"argv": ["approve", "c", "alice"], "env": AUTH_REQ_ID, "msg": "TX-1"}
+    assert AUTH_REQ_ID not in json.dumps(log.notes)
+
+
+def test_command_mode_failure_and_timeout(tmp_path: Path, log: evidence.EvidenceLog) -> None:
+    failing = _target(tmp_path, {"mode": "command", "command": [sys.executable, "-c", "import sys; sys.exit(3)"]})
+    with pytest.raises(HarnessError, match="exited with 3"):
+        CibaApprover(failing).decide(_pending(failing), "approve")
+    slow = _target(tmp_path, {"mode": "command", "command_timeout_s": 0.2,
+                              "command": [sys.executable, "-c", "import time; time.sleep(5)"]})
+    with pytest.raises(HarnessError, match="failed"):
+        CibaApprover(slow).decide(_pending(slow), "approve")
+
+
+def test_manual_mode_prints_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       log: evidence.EvidenceLog) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "__stderr__", stream)
+    target = _target(tmp_path, {"mode": "manual"})
+    approver = CibaApprover(target)
+    approver.decide(_pending(target), "deny")
+    text = stream.getvalue()
+    assert "please DENY" in text and "TX-1" in text and "alice" in text and AUTH_REQ_ID not in text
+    assert not approver.automated
+
+
+def test_none_mode_skips(tmp_path: Path) -> None:
+    target = _target(tmp_path, {})
+    with pytest.raises(NotApplicable, match="login.ciba.mode"):
+        CibaApprover(target).decide(_pending(target), "approve")
+
+
+@pytest.mark.parametrize(("ciba", "message"), [
+    ({"mode": "http"}, "needs 'http'"),
+    ({"mode": "command"}, "needs 'command'"),
+    ({"mode": "browser"}, "needs 'browser'"),
+    ({"receiver": {"cert_file": "x.pem"}}, "go together"),
+])
+def test_profile_validation(tmp_path: Path, ciba: dict[str, Any], message: str) -> None:
+    (tmp_path / "x.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    with pytest.raises(ProfileError, match=message):
+        _target(tmp_path, ciba)
