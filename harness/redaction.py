@@ -22,7 +22,7 @@ SENSITIVE_KEYS: frozenset[str] = frozenset({
     "client_secret", "client_assertion", "code_verifier", "access_token", "refresh_token",
     "id_token", "password", "code", "device_code", "auth_req_id", "request", "response",
     "assertion", "subject_token", "actor_token", "token", "logout_token", "login_hint_token",
-    "client_notification_token", "dpop", "authorization", "cookie", "set-cookie",
+    "client_notification_token", "id_token_hint", "dpop", "authorization", "cookie", "set-cookie",
     "proxy-authorization", "private_key", "d", "p", "q", "dp", "dq", "qi", "k",
 })
 # JWTs that are *issued by the target* (ID tokens, JARM responses) are evidence, not secrets:
