@@ -4,6 +4,12 @@ The client is the profile's client documented as DPoP-bound; the protected resou
 first DPoP-capable entry of ``documented.resources`` (else UserInfo). Negative checks take a
 valid proof and change exactly one thing of it; at the token endpoint they expect
 ``invalid_dpop_proof`` (§5), at the resource a 401 ``WWW-Authenticate: DPoP`` challenge (§7.1).
+
+Negative proofs carry the server's current nonce (after the nonce dance), so the one broken rule
+is what the server judges. The ``iat`` cases are the exception: §4.3 step 11 lets a server judge
+a proof's age "by either the iat claim or a server managed timestamp via the nonce claim", so
+an old ``iat`` next to a fresh nonce may rightly be accepted; those proofs carry no nonce, and a
+``use_dpop_nonce`` answer counts as a refusal.
 """
 
 from __future__ import annotations
@@ -307,9 +313,9 @@ def test_nonce_at_resource(target: Target, user_agent: Any) -> None:
                                     what="a request with the nonce it supplied")
 
 
-def _nonce_user(exchange: Any, where: str) -> None:
-    if not exchange.nonce_demanded and exchange.nonce_sent is None:
-        raise NotApplicable(f"{where} never asked for a DPoP nonce, so an unknown nonce cannot be judged")
+def _nonce_user(session: DpopSession, exchange: Any, url: str, where: str) -> None:
+    if not exchange.nonce_demanded and exchange.nonce_sent is None and not session.nonces.get(jose.normalize_htu(url)):
+        raise NotApplicable(f"{where} never supplied a DPoP nonce, so an unknown nonce cannot be judged")
 
 
 @needs_dpop
@@ -320,7 +326,7 @@ def test_unknown_nonce_refused(target: Target, user_agent: Any, site: str) -> No
     if site == "token_endpoint":
         client = _client(target)
         probe = _grant(target, user_agent, client=client)
-        _nonce_user(probe.exchange, "the token endpoint")
+        _nonce_user(probe.session, probe.exchange, target.token_endpoint_for(client), "the token endpoint")
         flow = _fresh_code(target, user_agent, client)
         result, _ = probe.session.token_request(client, redeem_params(flow.request, flow.code), nonce=random_nonce(),
                                                 label="token request with a made-up nonce")
@@ -329,7 +335,7 @@ def test_unknown_nonce_refused(target: Target, user_agent: Any, site: str) -> No
     grant, resource = _resource_grant(target, user_agent)
     warm, exchange = grant.session.resource_request(resource, grant.access_token, label="resource request (nonce)")
     rfc9449.check_resource_accepted(warm.status or 0)
-    _nonce_user(exchange, "the resource")
+    _nonce_user(grant.session, exchange, resource.url, "the resource")
     result, _ = grant.session.resource_request(resource, grant.access_token, nonce=random_nonce(),
                                                label="resource request with a made-up nonce")
     rfc9449.check_proof_refused_at_resource(result.status or 0, result.headers,
