@@ -178,7 +178,7 @@ def test_nonce_syntax_bad(fails, nonce) -> None:
 # --- binding --------------------------------------------------------------------------------------
 
 
-JKT = jose.thumbprint(jose.generate_key("EC"))
+JKT = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"  # RFC 9449 Figure 9 (fixed: it appears in test ids)
 
 
 def test_jkt_binding(fails) -> None:
