@@ -44,6 +44,11 @@ def registered_secret_count() -> int:
     return len(_registered)
 
 
+def contains_compact_jwt(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a compact JWS/JWE (for leak tests)."""
+    return _JWT_RE.search(text) is not None
+
+
 def mask(value: str) -> str:
     """A masked form that keeps a hint of the length but nothing of the content."""
     return f"{REDACTED}({len(value)} chars)" if value else value

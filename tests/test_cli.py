@@ -83,7 +83,10 @@ def test_report_allure_says_how_to_get_it(tmp_path: Path, capsys: pytest.Capture
     run = _write_run(tmp_path / "run", {"a": "passed"})
     (run / "allure-results").mkdir()
     (run / "allure-results" / "x-result.json").write_text("{}")
+    import harness.reporting.allure_cli as allure_cli
+
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("ALLURE", raising=False)
+    monkeypatch.setattr(allure_cli, "LOCAL_ALLURE", tmp_path / "no-allure-here")
     assert main(["report", "--allure", str(run)]) == 2
     assert "npm install" in capsys.readouterr().err

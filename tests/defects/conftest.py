@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.cli import SUITES_DIR, SUITES_INI, available_suites
+from harness.redaction import contains_compact_jwt
 from harness.reference_target import RunningTarget
 
 
@@ -99,7 +100,7 @@ def _assert_no_secrets_in_reports(runner: SuiteRunner) -> None:
         text = path.read_text()
         leaked = [s[:6] + "..." for s in secrets if s in text]
         assert leaked == [], f"{path} leaks secrets"
-        assert "eyJ" not in text, f"{path} contains a compact JWT"
+        assert not contains_compact_jwt(text), f"{path} contains a compact JWT"
 
 
 @pytest.fixture(scope="session")
