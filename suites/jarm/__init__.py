@@ -1,0 +1,1 @@
+"""JARM: JWT-secured authorization responses in every response mode, signed and encrypted, documented "Require JARM"."""
