@@ -144,3 +144,65 @@ def test_profile_validation(tmp_path: Path, ciba: dict[str, Any], message: str) 
     (tmp_path / "x.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     with pytest.raises(ProfileError, match=message):
         _target(tmp_path, ciba)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed")
+@pytest.mark.parametrize("decision", ["approve", "deny"])
+def test_browser_mode_runs_the_steps_on_the_page(tmp_path: Path, log: evidence.EvidenceLog, decision: str) -> None:
+    """A tiny "authentication device" web page: the approval URL shows the binding message and two buttons."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+    from urllib.parse import parse_qs, urlsplit
+
+    from harness.login.browser import BrowserSession, BrowserUserAgent
+
+    decided: list[tuple[str, str]] = []
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            html = (b"<html><body><p id='msg'>TX-1</p><form method='post' action='/decided'>"
+                    b"<input type='hidden' name='id' value='" + urlsplit(self.path).path.split("/")[-1].encode()
+                    + b"'><button id='yes' name='d' value='approve'>Yes</button>"
+                    b"<button id='no' name='d' value='deny'>No</button></form></body></html>")
+            self._send(html)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+            decided.append((form["id"][0], form["d"][0]))
+            self._send(b"<html><body id='done'>thanks</body></html>")
+
+        def _send(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    target = _target(tmp_path, {"mode": "browser", "browser": {
+        "url": f"http://127.0.0.1:{port}/request/{{auth_req_id}}",
+        "approve_steps": [{"wait_for": "#msg"}, {"click": "#yes"}],
+        "deny_steps": [{"click": "#no"}]}})
+    session = BrowserSession(target.profile.login.browser, allowed_hosts={"127.0.0.1"})
+    agents: list[BrowserUserAgent] = []
+
+    def factory(driver: str | None = None) -> BrowserUserAgent:
+        agents.append(BrowserUserAgent(target, session, screenshot_dir=tmp_path))
+        return agents[-1]
+
+    try:
+        CibaApprover(target, factory).decide(_pending(target), decision)  # type: ignore[arg-type]
+    finally:
+        for agent in agents:
+            agent.close()
+        session.close()
+        server.shutdown()
+        server.server_close()
+    assert decided == [(AUTH_REQ_ID, decision)]
+    assert any("in the browser" in note for note in log.notes) and log.screenshots
+    assert AUTH_REQ_ID not in " ".join(log.notes)

@@ -177,7 +177,7 @@ class CibaApprover:
             agent.screenshot(page, f"ciba-{decision}")
         finally:
             page.close()
-        evidence.note(f"other device: {decision} in the browser at {urlsplit(url).path}")
+        evidence.note(f"other device: {decision} in the browser at {urlsplit(settings.url).path}")
 
     def _manual(self, request: PendingRequest, decision: CibaDecision) -> None:
         remaining = max(request.expires_at - time.monotonic(), 0)
