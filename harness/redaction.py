@@ -30,7 +30,9 @@ SENSITIVE_KEYS: frozenset[str] = frozenset({
 
 _registered: set[str] = set()
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?")
-_BEARER_RE = re.compile(r"(?i)\b(Bearer|DPoP|Basic)\s+[A-Za-z0-9._~+/=-]+")
+# a credential (token68) after an auth scheme; a plain lower-case word or an auth-param is
+# not one, so server messages such as "DPoP iat is not recent" or 'Bearer realm="x"' stay readable
+_BEARER_RE = re.compile(r"\b(Bearer|DPoP|Basic|bearer|dpop|basic)\s+(?![a-z]+(?:[\s=,]|$))[A-Za-z0-9._~+/-]+=*")
 
 
 def register_secret(value: str | None) -> None:

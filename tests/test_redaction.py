@@ -70,3 +70,9 @@ def test_findings_are_redacted_in_records() -> None:
     text = str(record)
     assert "at-zzz-123" not in text and JWT not in text and "abc.def-ghi" not in text
     assert record["findings"][0]["actual"]["n"] == 1
+
+
+def test_server_messages_after_a_scheme_stay_readable() -> None:
+    assert scrub_text("DPoP iat is not recent enough") == "DPoP iat is not recent enough"
+    assert scrub_text('Bearer realm="api", error="invalid_token"') == 'Bearer realm="api", error="invalid_token"'
+    assert "Kz8mXK1EalYznwH" not in scrub_text("DPoP Kz8mXK1EalYznwH-LC-1fBAo")
