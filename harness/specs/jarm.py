@@ -181,7 +181,7 @@ _JWS_ERRORS: dict[type[jose.JoseError], str] = {
 
 
 def check_signature(decoded: DecodedJWT, keys: JWKS, *, expected_alg: str, documented: bool,
-                    allowed_algs: Sequence[str]) -> None:
+                    allowed_algs: Sequence[str], client_secret: str | None = None) -> None:
     """§2.2 / §4: the response JWT is signed with the registered algorithm and a key of the issuer.
 
     §2.2: "The JWT is either signed, or signed and encrypted." §4,
@@ -190,7 +190,8 @@ def check_signature(decoded: DecodedJWT, keys: JWKS, *, expected_alg: str, docum
     signed using JWS and the configured algorithm. The default, if omitted, is RS256."
     §2.4: the client validates the signature "using the JWK set of the expected issuer".
     ``documented`` says whether ``expected_alg`` comes from the profile (``DOC-jarm_signing_alg``)
-    or is the default. ``none`` is never acceptable.
+    or is the default. ``none`` is never acceptable. HS256/384/512 responses are verified with
+    ``client_secret`` (OIDC Core §10.1: the octets of the UTF-8 client secret).
     """
     alg = decoded.alg or ""
     if alg == "none":
@@ -200,6 +201,13 @@ def check_signature(decoded: DecodedJWT, keys: JWKS, *, expected_alg: str, docum
     if alg != expected_alg:
         findings.add(finding("JARM_ALG_UNEXPECTED", "the response JWT is not signed with the registered "
                              "algorithm", "DOC-jarm_signing_alg" if documented else "JARM-4", expected_alg, alg))
+    if alg in jose.HS_ALGS and client_secret is not None:
+        try:
+            jose.verify_hs(decoded.compact, client_secret, [alg])
+        except jose.JoseError as exc:
+            findings.add(_jose_finding(exc))
+        findings.raise_if_any()
+        return
     if alg not in allowed_algs:
         findings.add(finding("JARM_ALG_NOT_ALLOWED", f"alg {alg} is not an asymmetric JWS algorithm the harness "
                              "verifies", "JARM-2.2", list(allowed_algs), alg))

@@ -53,6 +53,10 @@ def _response(target: Target, user_agent: Any, client: Client, mode: str,
     return request, outcome, open_response(client, delivered, raw, outer)
 
 
+def _secret(client: Client) -> str | None:
+    return client.secret.get_secret_value() if client.secret is not None else None
+
+
 def _expected_alg(client: Client) -> tuple[str, bool]:
     documented = client.documented.jarm_signing_alg
     return (documented, True) if documented else ("RS256", False)
@@ -80,7 +84,7 @@ def test_signature(target: Target, user_agent: Any) -> None:
     assert response.jws is not None
     alg, documented = _expected_alg(client)
     jarm.check_signature(response.jws, issuer_keys(target), expected_alg=alg, documented=documented,
-                         allowed_algs=ASYMMETRIC_ALGS)
+                         allowed_algs=ASYMMETRIC_ALGS, client_secret=_secret(client))
 
 
 @requirement("JARM-2.2", "DOC-jarm_encryption", "JARM-4")
@@ -98,7 +102,7 @@ def test_encrypted_response(target: Target, user_agent: Any) -> None:
     if response is not None and response.jws is not None:
         alg, documented = _expected_alg(client)
         findings.check(jarm.check_signature, response.jws, issuer_keys(target), expected_alg=alg,
-                       documented=documented, allowed_algs=ASYMMETRIC_ALGS)
+                       documented=documented, allowed_algs=ASYMMETRIC_ALGS, client_secret=_secret(client))
         findings.check(jarm.check_response_claims, response.claims, issuer=str(target.metadata.get("issuer")),
                        client_id=client.id, state=request.state)
     findings.raise_if_any()

@@ -125,6 +125,15 @@ def test_signature_failures(fails, signer) -> None:
           documented=True, allowed_algs=ALGS, code="JARM_ALG_NOT_ALLOWED")
 
 
+def test_signature_hs(fails, signer) -> None:
+    _, keys = signer
+    secret = "client-secret-" + "x" * 30
+    good = jose.decode_unverified(jose.sign_jws({"alg": "HS256"}, GOOD, jose.secret_key(secret), alg="HS256"))
+    p.check_signature(good, keys, expected_alg="HS256", documented=True, allowed_algs=ALGS, client_secret=secret)
+    fails(p.check_signature, good, keys, expected_alg="HS256", documented=True, allowed_algs=ALGS,
+          client_secret="another-secret-" + "y" * 30, code="JARM_SIGNATURE_INVALID")
+
+
 def test_encryption(fails) -> None:
     p.check_encryption({"alg": "RSA-OAEP-256", "enc": "A256GCM"}, expected_alg="RSA-OAEP-256", expected_enc="A256GCM")
     fails(p.check_encryption, None, expected_alg="RSA-OAEP-256", expected_enc="A256GCM", code="JARM_NOT_ENCRYPTED",
