@@ -17,6 +17,10 @@ FLIPS: dict[str, set[str]] = {
     "authz_state_mismatch": {"oauth2-baseline", "oidc-basic-op"},
     "idtoken_wrong_iss": {"oidc-basic-op"},
     "discovery_no_rs256": {"oidc-basic-op"},
+    "device_code_reusable": {"device"},
+    "ciba_auth_req_id_reusable": {"ciba-poll"},
+    "ciba_ping_no_bearer": set(),  # ping mode is not part of ciba-poll
+    "refresh_not_client_bound": {"oauth2-baseline"},
 }
 
 
