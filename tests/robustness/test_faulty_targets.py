@@ -58,6 +58,7 @@ def servers() -> Iterator[tuple[FaultyServer, _Stray]]:
     yield faulty, stray
     faulty.close()
     stray.httpd.shutdown()
+    stray.httpd.server_close()
 
 
 def _run(faulty: FaultyServer, tmp_path: Path) -> tuple[dict[str, dict[str, Any]], float]:
