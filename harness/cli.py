@@ -138,7 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         # a handful of suites is faster serially than the cost of starting workers
         workers = args.workers or (auto_workers() if not args.suite or len(args.suite) >= 4 else 1)
         if workers > 1:
-            extra += ["-p", "xdist", "-n", str(workers)]
+            # one test at a time: the checks that wait for expiries (ordered first) go to different workers
+            extra += ["-p", "xdist", "-n", str(workers), "--maxschedchunk", "1"]
         if args.keyword:
             extra += ["-k", args.keyword]
         if certification is not None:
