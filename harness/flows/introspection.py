@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
-
+from harness.flows.result import EndpointResult
 from harness.flows.token import ClientAuth, client_auth
 from harness.http import try_json_object
 from harness.profile import Client
@@ -16,22 +14,8 @@ JWT_MEDIA_TYPE = "application/token-introspection+jwt"
 
 
 @dataclass
-class IntrospectionResult:
-    """An introspection answer: the response, its JSON body (``None`` if not JSON) and how the caller authenticated."""
-
-    response: httpx.Response
-    body: dict[str, Any] | None
-    used_basic: bool = False
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code."""
-        return self.response.status_code
-
-    @property
-    def judged_body(self) -> dict[str, Any] | bytes:
-        """The JSON body, or the raw bytes when it is not JSON."""
-        return self.body if self.body is not None else self.response.content
+class IntrospectionResult(EndpointResult):
+    """An introspection answer (RFC 7662 / RFC 9701)."""
 
     @property
     def active(self) -> bool | None:

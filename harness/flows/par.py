@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from harness.flows.authorization import AuthorizationRequest, build_authorization_request
+from harness.flows.result import EndpointResult
 from harness.flows.token import client_auth
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
@@ -26,23 +27,10 @@ __all__ = ["ParResult", "by_reference", "par_endpoint", "push", "push_request", 
 
 
 @dataclass
-class ParResult:
-    """A PAR endpoint answer: the raw response, its JSON body and the request that was pushed."""
+class ParResult(EndpointResult):
+    """A PAR endpoint answer, with the request that was pushed."""
 
-    response: httpx.Response
-    body: dict[str, Any] | None
     request: AuthorizationRequest | None = None
-    used_basic: bool = False
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code."""
-        return self.response.status_code
-
-    @property
-    def judged_body(self) -> dict[str, Any] | bytes:
-        """The JSON body, or the raw bytes when it is not JSON (for format checks)."""
-        return self.body if self.body is not None else self.response.content
 
     @property
     def request_uri(self) -> str | None:

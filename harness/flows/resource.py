@@ -20,9 +20,8 @@ from typing import Any, Literal
 import httpx
 
 from harness import evidence
-from harness.flows.token import client_auth
 from harness.http import try_json_object
-from harness.profile import TLS_METHODS, Client, ResourceServer
+from harness.profile import Client, ResourceServer
 from harness.results import TargetUnreachable
 from harness.specs.rfc9449 import Challenge, parse_challenges
 from harness.target import NotApplicable, Target
@@ -164,24 +163,17 @@ def call_resource(target: Target, resource: ProtectedResource, access_token: str
 
 
 def introspect(target: Target, token: str, *, client: Client, label: str = "introspection") -> dict[str, Any]:
-    """RFC 7662 introspection of ``token``, authenticated as ``client``; return the JSON.
+    """RFC 7662 introspection of ``token`` as ``client``, for reading ``cnf``; return the JSON.
 
-    ``client`` is the profile's documented introspection client when it has one, else the
-    client the token was issued to (servers let a client introspect its own tokens). A
-    client with a certificate uses the mTLS alias. Skipped when the target has no
-    introspection endpoint. (Minimal on purpose; to be consolidated with the introspection
-    flow of the token-lifecycle suites.)
+    A thin wrapper over :func:`harness.flows.introspection.introspect`: an answer that is not a
+    200 JSON object means the binding cannot be read, which is *broken*, not a failure.
     """
-    uses_tls = client.cert_file is not None and (client.auth_method in TLS_METHODS
-                                                 or client.documented.certificate_bound)
-    url = target.mtls_endpoint("introspection_endpoint") if uses_tls else target.endpoint("introspection_endpoint")
-    data, headers, cert = client_auth(target, client, url)
-    headers["Accept"] = "application/json"
-    response = target.http.post(url, label=label, data={**data, "token": token}, headers=headers, cert=cert)
-    body = try_json_object(response)
-    if response.status_code != 200 or body is None:
-        raise TargetUnreachable(f"introspection answered HTTP {response.status_code}; cannot read the token's cnf")
-    return body
+    from harness.flows import introspection
+
+    result = introspection.introspect(target, client, token, label=label)
+    if result.status != 200 or result.body is None:
+        raise TargetUnreachable(f"introspection answered HTTP {result.status}; cannot read the token's cnf")
+    return result.body
 
 
 def introspection_client(target: Target, token_client: Client) -> Client:

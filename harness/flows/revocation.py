@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
 
 from harness.flows.introspection import endpoint_for
+from harness.flows.result import EndpointResult
 from harness.flows.token import ClientAuth, client_auth
 from harness.http import try_json_object
 from harness.profile import Client
@@ -15,22 +13,8 @@ from harness.target import Target
 
 
 @dataclass
-class RevocationResult:
-    """A revocation answer: the response, its JSON body if any, and whether HTTP Basic was used."""
-
-    response: httpx.Response
-    body: dict[str, Any] | None
-    used_basic: bool = False
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code."""
-        return self.response.status_code
-
-    @property
-    def judged_body(self) -> dict[str, Any] | bytes:
-        """The JSON body, or the raw bytes when it is not JSON."""
-        return self.body if self.body is not None else self.response.content
+class RevocationResult(EndpointResult):
+    """A revocation answer (RFC 7009)."""
 
 
 def revoke(target: Target, client: Client, token: str, *, hint: str | None = None, authenticate: bool = True,

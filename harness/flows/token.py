@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from harness import jose
+from harness.flows.result import EndpointResult
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError, fail
@@ -20,22 +19,8 @@ OMIT = "omit"
 
 
 @dataclass
-class TokenResult:
-    """A token endpoint answer: the raw response and its JSON body (``None`` if not JSON)."""
-
-    response: httpx.Response
-    body: dict[str, Any] | None
-    used_basic: bool = False
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code."""
-        return self.response.status_code
-
-    @property
-    def judged_body(self) -> dict[str, Any] | bytes:
-        """The JSON body, or the raw bytes when it is not JSON (for format checks)."""
-        return self.body if self.body is not None else self.response.content
+class TokenResult(EndpointResult):
+    """A token endpoint answer."""
 
     @property
     def ok(self) -> bool:
