@@ -100,13 +100,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile_path: str
     try:
         if args.target is None:
-            from harness.reference_target import ReferenceTarget
-
-            _out("starting the bundled reference target ...")
-            running = ReferenceTarget.start()
-            os.environ.update(running.env)
-            os.environ["OAUTH_HARNESS_SERVER_VERSION"] = running.server_version()
+            running = _start_local(args.local or "reference")
             profile_path = str(running.profile_path())
+        elif args.local:
+            return _usage("--target and --local exclude each other")
         else:
             profile_path = args.target
         try:
@@ -184,6 +181,49 @@ def _write_diff(baseline: str, report_dir: Path, document: dict[str, Any]) -> in
     (report_dir / "diff.json").write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     (report_dir / "diff.html").write_text(render_html(result), encoding="utf-8")
     return len(result.new_failures)
+
+
+def _start_local(name: str) -> Any:
+    """Start a local server by name and export the variables its profile references."""
+    from harness import local_targets
+
+    if name not in local_targets.LOCAL_TARGETS:
+        raise SystemExit(_usage(f"no local target called {name!r}; known: "
+                                f"{', '.join(sorted(local_targets.LOCAL_TARGETS))}"))
+    _out(f"starting the local target {name!r} ({local_targets.LOCAL_TARGETS[name].description}) ...")
+    running = local_targets.start(name)
+    os.environ.update(running.env)
+    os.environ["OAUTH_HARNESS_SERVER_VERSION"] = running.server_version()
+    return running
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start a local server, print how to point the harness at it, and keep it up until interrupted."""
+    import shlex
+    import signal
+    import threading
+
+    try:
+        running = _start_local(args.name)
+    except HarnessError as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_UNREACHABLE
+    try:
+        _out(f"# {running.server_version()} is up; in another shell:")
+        for key, value in sorted(running.env.items()):
+            _out(f"export {key}={shlex.quote(value)}")
+        _out(f"# oauth-harness run --target {running.profile_path()}")
+        _out("# Ctrl-C (or SIGTERM) stops it and removes its state")
+        sys.stdout.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        running.stop()
+    return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -300,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run suites against a target and write reports")
     run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
+    run.add_argument("--local", metavar="NAME",
+                     help="start this local server and run against it (reference, dot, glewlwyd); "
+                          "default when --target is absent: reference")
     run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
     run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
     run.add_argument("--workers", type=int, default=0,
@@ -311,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
                      help="exit 1 on any unexpected failure (default) or only on new failures vs. --baseline")
     run.set_defaults(func=cmd_run)
+    srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
+    srv.add_argument("name")
+    srv.set_defaults(func=cmd_serve)
     dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
     dif.add_argument("old")
     dif.add_argument("new")

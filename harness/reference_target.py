@@ -900,3 +900,8 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
     if process.stdin is not None:
         with contextlib.suppress(OSError):
             process.stdin.close()
+
+
+def start_default() -> RunningTarget:
+    """Start the reference target with its defaults (the ``reference`` local target)."""
+    return ReferenceTarget.start()
