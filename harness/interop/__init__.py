@@ -1,0 +1,1 @@
+"""Launchers of real, independent servers for interoperability runs."""
