@@ -99,6 +99,16 @@ class CheckDoc(_Doc):
     deviation: DeviationDoc | None = None
 
 
+class FeatureDoc(_Doc):
+    """A capability the target's discovery metadata advertises (or not); see ``harness.features``."""
+
+    key: str
+    title: str
+    supported: bool
+    detail: str
+    source: str = Field(description="The metadata member it was read from")
+
+
 class RunDoc(_Doc):
     """Run metadata."""
 
@@ -112,6 +122,8 @@ class RunDoc(_Doc):
     finished: str
     duration_s: float
     incomplete: bool = Field(default=False, description="The run was interrupted; not every check ran")
+    features: list[FeatureDoc] = Field(default_factory=list,
+                                       description="What the discovery metadata advertises (empty if unknown)")
 
 
 class SummaryDoc(_Doc):

@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness.features import detect_features
 from harness.reporting.deviations import DeviationResult
 from harness.reporting.html import render_html
 from harness.reporting.summary import by_suite, counts, suite_verdict
@@ -50,17 +51,20 @@ class RunInfo:
     finished: str = ""
     duration_s: float = 0.0
     incomplete: bool = False
+    features: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def collect(cls, state: Any, *, started: float, finished: float) -> RunInfo:
         """Gather what the plugin's session state knows about the run."""
         target = state.target
         server: dict[str, Any] = {}
+        features: list[dict[str, Any]] = []
         name = issuer = "unknown"
         if target is not None:
             name, issuer = target.profile.name, target.profile.issuer
             meta = target._metadata or {}
             server = {k: meta[k] for k in ("issuer", "service_documentation", "op_policy_uri") if k in meta}
+            features = [f.as_dict() for f in detect_features(meta)] if meta else []
         version = os.environ.get("OAUTH_HARNESS_SERVER_VERSION")
         if state.reference is not None:
             version = state.reference.server_version()
@@ -70,7 +74,7 @@ class RunInfo:
         if browser is None and target is not None:
             browser = installed_browser_version(target.profile.login.browser.executable)
         return cls(target=name, issuer=issuer, harness_version=harness_version(), server=server,
-                   browser_version=browser,
+                   browser_version=browser, features=features,
                    started=_iso(started), finished=_iso(finished), duration_s=round(finished - started, 3))
 
 
