@@ -226,6 +226,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Render several runs (one per target) side by side."""
+    from harness.reporting.matrix import write_matrix
+
+    try:
+        html_path, matrix = write_matrix(args.run_dirs, Path(args.output))
+    except ProfileError as exc:
+        return _usage(str(exc))
+    differing = sum(1 for row in matrix.rows if row.differs())
+    _out(f"matrix: {len(matrix.columns)} targets, {len(matrix.rows)} checks, {differing} with differing verdicts")
+    for column in matrix.columns:
+        summary = column.document.get("summary", {})
+        _out(f"  {column.label}: " + ", ".join(f"{summary.get(k, 0)} {k}" for k in
+                                               ("passed", "failed", "warning", "skipped", "broken")))
+    _out(f"matrix report: {html_path}")
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Compare two runs (directories or results.json files)."""
     from harness.reporting.diff import diff_runs, load_results, render_html, render_text
@@ -357,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
     srv.add_argument("name")
     srv.set_defaults(func=cmd_serve)
+    mat = sub.add_parser("matrix", help="render several runs (one per target) side by side")
+    mat.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    mat.add_argument("--output", default="reports/matrix", help="directory for matrix.html and matrix.json")
+    mat.set_defaults(func=cmd_matrix)
     dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
     dif.add_argument("old")
     dif.add_argument("new")
