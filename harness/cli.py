@@ -208,12 +208,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except HarnessError as exc:
         _err(f"oauth-harness: {exc}")
         return EXIT_UNREACHABLE
+    import tempfile
+
+    # the variables include client secrets: they go to a private file, not to the terminal or a log
+    handle, env_name = tempfile.mkstemp(prefix=f"oauth-harness-{args.name}-", suffix=".env")
+    env_file = Path(env_name)
     try:
-        _out(f"# {running.server_version()} is up; in another shell:")
-        for key, value in sorted(running.env.items()):
-            _out(f"export {key}={shlex.quote(value)}")
-        _out(f"# oauth-harness run --target {running.profile_path()}")
-        _out("# Ctrl-C (or SIGTERM) stops it and removes its state")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.writelines(f"export {key}={shlex.quote(value)}\n" for key, value in sorted(running.env.items()))
+        _out(f"{running.server_version()} is up. In another shell:")
+        _out(f"  . {env_file}")
+        _out(f"  oauth-harness run --target {running.profile_path()}")
+        _out("Ctrl-C (or SIGTERM) stops it and removes its state and that file.")
         sys.stdout.flush()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -223,6 +229,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
     finally:
         running.stop()
+        env_file.unlink(missing_ok=True)
     return EXIT_OK
 
 
@@ -242,6 +249,46 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                                                ("passed", "failed", "warning", "skipped", "broken")))
     _out(f"matrix report: {html_path}")
     return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a starter profile from the server's discovery document."""
+    from harness.onboarding.init_profile import DiscoveryFailed, write_starter_profile
+
+    output = Path(args.output)
+    ca_file = Path(args.ca_file) if args.ca_file else None
+    try:
+        found = write_starter_profile(args.issuer, output, ca_file=ca_file, verify=not args.insecure,
+                                      force=args.force)
+    except FileExistsError as exc:
+        return _usage(str(exc))
+    except DiscoveryFailed as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_UNREACHABLE
+    advertised = found.metadata.get("issuer")
+    if advertised != args.issuer:
+        _err(f"note: the server calls itself {advertised!r}, not {args.issuer!r}; the profile uses the server's "
+             "value (issuer comparison is exact)")
+    _out(f"wrote {output} from {found.url}")
+    _out(f"next: fill in the TODOs, then `oauth-harness check-profile {output}`")
+    return EXIT_OK
+
+
+def cmd_check_profile(args: argparse.Namespace) -> int:
+    """Validate a profile and probe the target (discovery, JWKS, each client's authentication)."""
+    from harness.onboarding.check_profile import check_profile
+
+    result = check_profile(args.profile)
+    for probe in result.probes:
+        _out(probe.line())
+    if not result.loaded:
+        return EXIT_USAGE
+    if not result.reachable:
+        return EXIT_UNREACHABLE
+    problems = len(result.problems)
+    _out(f"{problems} problem(s)" if problems else "the profile is ready for `oauth-harness run --target "
+         f"{args.profile}`")
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -379,6 +426,17 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     mat.add_argument("--output", default="reports/matrix", help="directory for matrix.html and matrix.json")
     mat.set_defaults(func=cmd_matrix)
+    ini = sub.add_parser("init", help="write a starter target profile from a server's discovery document")
+    ini.add_argument("--issuer", required=True, help="the server's issuer identifier (exactly, with any path)")
+    ini.add_argument("--output", "-o", default="profile.yaml", help="where to write it (default: profile.yaml)")
+    ini.add_argument("--ca-file", help="PEM CA bundle that issued the server's TLS certificate")
+    ini.add_argument("--insecure", action="store_true", help="do not verify TLS (test deployments only)")
+    ini.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    ini.set_defaults(func=cmd_init)
+    chk = sub.add_parser("check-profile", help="validate a profile and probe discovery, JWKS and every client's "
+                                               "authentication before a full run")
+    chk.add_argument("profile")
+    chk.set_defaults(func=cmd_check_profile)
     dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
     dif.add_argument("old")
     dif.add_argument("new")

@@ -1,0 +1,1 @@
+"""First contact with a new deployment: a starter profile from discovery, and a pre-flight check."""

@@ -1,0 +1,242 @@
+"""``oauth-harness check-profile``: validate a profile and probe the target before a full run.
+
+Each probe ends ``ok``, ``problem`` (the run would fail or break because of the profile or
+the deployment), ``warning`` (worth a look) or ``skipped``, with an explanation in plain
+words and what to change. Probes: the profile loads; no ``TODO`` placeholder is left; the
+discovery document answers and names the profile's issuer exactly; the endpoints it names
+are on origins the profile allows; the JWK Set loads; and every client authenticates at
+the token endpoint. Client credentials are probed without a user: a token request with a
+made-up grant (``invalid_grant`` means the credentials were accepted, ``invalid_client``
+that they were refused, RFC 6749 §5.2). No token is printed; no secret is shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from harness import jose
+from harness.http import try_json_object
+from harness.profile import AuthMethod, Client, TargetProfile, load_profile
+from harness.results import HarnessError, ProfileError
+from harness.target import NotApplicable, Target
+
+Status = Literal["ok", "problem", "warning", "skipped"]
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+CIBA_GRANT = "urn:openid:params:grant-type:ciba"
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "introspection_endpoint",
+              "revocation_endpoint", "pushed_authorization_request_endpoint", "device_authorization_endpoint",
+              "backchannel_authentication_endpoint")
+# RFC 6749 §5.2 and RFC 8628 §3.5 / CIBA §11 errors that come after the client was authenticated
+_AUTHENTICATED_ERRORS = {"invalid_grant", "unauthorized_client", "expired_token", "invalid_request",
+                         "access_denied", "authorization_pending", "invalid_scope"}
+
+
+@dataclass
+class Probe:
+    """One finding of the profile check."""
+
+    name: str
+    status: Status
+    message: str
+    hint: str = ""
+
+    def line(self) -> str:
+        """How the CLI prints it."""
+        mark = {"ok": "ok     ", "problem": "PROBLEM", "warning": "warning", "skipped": "skipped"}[self.status]
+        text = f"{mark} {self.name}: {self.message}"
+        return text + (f"\n        -> {self.hint}" if self.hint else "")
+
+
+@dataclass
+class ProfileCheck:
+    """All probes of one profile."""
+
+    profile_path: str
+    probes: list[Probe]
+    loaded: bool = True
+
+    @property
+    def problems(self) -> list[Probe]:
+        """The probes that would make the run fail or break."""
+        return [p for p in self.probes if p.status == "problem"]
+
+    @property
+    def reachable(self) -> bool:
+        """Whether discovery answered."""
+        return not any(p.name == "discovery" and p.status == "problem" for p in self.probes)
+
+
+def _placeholders(value: Any, path: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _placeholders(item, f"{path}[{index}]")
+    elif isinstance(value, str) and "TODO" in value:
+        yield path
+
+
+def check_profile(path: str | Path) -> ProfileCheck:
+    """Run every probe; never raises for a target problem (each becomes a probe result)."""
+    try:
+        profile = load_profile(path)
+    except ProfileError as exc:
+        return ProfileCheck(str(path), [Probe("profile", "problem", str(exc),
+                                              "fix the key named above; `oauth-harness schema` lists them all")],
+                            loaded=False)
+    probes = [Probe("profile", "ok", f"{profile.name}: valid ({len(profile.clients)} clients, "
+                                     f"{len(profile.users)} users)")]
+    todo = list(_placeholders(profile.model_dump(mode="json")))
+    if todo:
+        probes.append(Probe("placeholders", "problem", "still TODO: " + ", ".join(todo),
+                            "replace the TODO values with your deployment's (see the comments in the file)"))
+    target = Target.from_profile(profile)
+    try:
+        discovery = _probe_discovery(target)
+        probes.append(discovery)
+        if discovery.status == "problem":
+            return ProfileCheck(str(path), probes)
+        probes.extend(_probe_origins(target))
+        probes.append(_probe_jwks(target))
+        for client in profile.clients:
+            probes.append(_probe_client(target, client))
+    finally:
+        target.close()
+    return ProfileCheck(str(path), probes)
+
+
+def _probe_discovery(target: Target) -> Probe:
+    profile = target.profile
+    url = profile.effective_discovery_url
+    try:
+        response = target.http.get(url, label="discovery")
+    except HarnessError as exc:
+        return Probe("discovery", "problem", f"cannot reach {url}: {exc}",
+                     "check the issuer/discovery_url host and port, that the server is up, and tls.ca_file "
+                     "if it uses a private CA")
+    if response.status_code != 200:
+        return Probe("discovery", "problem", f"{url} answered HTTP {response.status_code}",
+                     "the issuer is probably wrong (a missing or extra path such as a realm or tenant); "
+                     "set 'issuer' to exactly what the server calls itself, or give 'discovery_url'")
+    metadata = try_json_object(response)
+    if metadata is None:
+        return Probe("discovery", "problem", f"{url} did not answer a JSON object",
+                     "point 'discovery_url' at the server's discovery document")
+    advertised = metadata.get("issuer")
+    if advertised != profile.issuer:
+        # OIDC Discovery §4.3 / RFC 8414 §3.3: the issuer value returned MUST be identical to the issuer
+        # URL that was used as the prefix to /.well-known/... (so a client compares them exactly).
+        return Probe("discovery", "problem",
+                     f"the server calls itself {advertised!r}, the profile says {profile.issuer!r}",
+                     f"set 'issuer: {advertised}' in the profile if that server is the one you mean; the "
+                     "comparison is exact (trailing slash, scheme, port and case count) and tokens carry that "
+                     "value in 'iss'")
+    target._metadata = metadata
+    return Probe("discovery", "ok", f"{url} names issuer {advertised}")
+
+
+def _probe_origins(target: Target) -> list[Probe]:
+    outside = []
+    for member in _ENDPOINTS:
+        value = target.metadata.get(member)
+        if isinstance(value, str) and urlsplit(value).scheme and not target.on_target(value):
+            outside.append(f"{member} ({value})")
+    if not outside:
+        return [Probe("origins", "ok", "every endpoint in discovery is on an origin the profile allows")]
+    return [Probe("origins", "problem", "endpoints outside the profile's origins: " + ", ".join(outside),
+                  "the harness never contacts an origin the profile does not name; if these are yours, add "
+                  "their scheme://host:port to 'allowed_origins'")]
+
+
+def _probe_jwks(target: Target) -> Probe:
+    try:
+        uri = target.endpoint("jwks_uri")
+    except NotApplicable:
+        return Probe("jwks", "warning", "discovery has no jwks_uri",
+                     "ID tokens and signed responses cannot be verified; OIDC Discovery requires jwks_uri")
+    try:
+        keys = jose.parse_jwks(target.jwks)
+    except (HarnessError, jose.JoseError) as exc:
+        return Probe("jwks", "problem", f"the JWK Set at {uri} is unusable: {exc}",
+                     "the server's signing keys must be published as a JWK Set (RFC 7517)")
+    if not len(keys):
+        return Probe("jwks", "problem", f"the JWK Set at {uri} has no usable key", "publish the signing keys")
+    kids = ", ".join(str(k) for k in keys.kids())
+    return Probe("jwks", "ok", f"{len(keys)} key(s) at {uri} (kid: {kids})")
+
+
+def _probe_params(client: Client) -> tuple[dict[str, str], str] | None:
+    nonce = "check-profile-" + secrets.token_urlsafe(8)
+    if "client_credentials" in client.grant_types:
+        return {"grant_type": "client_credentials"}, "client_credentials"
+    if "authorization_code" in client.grant_types:
+        redirect = client.redirect_uris[0] if client.redirect_uris else "https://invalid.example/cb"
+        return {"grant_type": "authorization_code", "code": nonce, "redirect_uri": redirect}, "a made-up code"
+    if DEVICE_GRANT in client.grant_types:
+        return {"grant_type": DEVICE_GRANT, "device_code": nonce}, "a made-up device_code"
+    if CIBA_GRANT in client.grant_types:
+        return {"grant_type": CIBA_GRANT, "auth_req_id": nonce}, "a made-up auth_req_id"
+    if "refresh_token" in client.grant_types:
+        return {"grant_type": "refresh_token", "refresh_token": nonce}, "a made-up refresh token"
+    return None
+
+
+def _credential_hint(profile: TargetProfile, client: Client) -> str:
+    method = client.auth_method
+    if method in (AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST, AuthMethod.CLIENT_SECRET_JWT):
+        return (f"check the secret of client {client.id!r} (the environment variable or secret file the profile "
+                f"names) and that the server registered it with {method.value}")
+    if method is AuthMethod.PRIVATE_KEY_JWT:
+        return (f"check that jwks_file holds the private key whose public half is registered for {client.id!r}, "
+                "and the signing algorithm the server expects")
+    if method in (AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH):
+        return f"check cert_file/key_file of {client.id!r} and the certificate details registered at the server"
+    return f"check that client {client.id!r} exists at the server and is registered as a public client"
+
+
+def _probe_client(target: Target, client: Client) -> Probe:
+    from harness.flows.token import token_request
+
+    name = f"client {client.id}"
+    chosen = _probe_params(client)
+    if chosen is None:
+        return Probe(name, "skipped", f"no grant to probe with ({', '.join(client.grant_types)})")
+    params, what = chosen
+    try:
+        result = token_request(target, client, params, label=f"check-profile: {client.id}")
+    except NotApplicable as exc:
+        return Probe(name, "skipped", str(exc))
+    except ProfileError as exc:
+        return Probe(name, "problem", str(exc), _credential_hint(target.profile, client))
+    except HarnessError as exc:
+        return Probe(name, "problem", f"the token endpoint could not be reached: {exc}",
+                     "a TLS error here usually means the client certificate or the CA is wrong")
+    body = result.body or {}
+    error = str(body.get("error", "")) if isinstance(body, dict) else ""
+    method = client.auth_method.value
+    if result.status == 200:
+        return Probe(name, "ok", f"{method}: authenticated (a {what} token request succeeded)")
+    if error == "invalid_client" or result.status == 401:
+        description = body.get("error_description", "") if isinstance(body, dict) else ""
+        detail = f" ({description})" if description else ""
+        return Probe(name, "problem", f"{method}: the server refused the client's credentials: HTTP "
+                                      f"{result.status} {error or 'without an error code'}{detail}",
+                     _credential_hint(target.profile, client))
+    if error in _AUTHENTICATED_ERRORS and client.is_public:
+        return Probe(name, "ok", f"public client known (the server judged the request itself: {error} for {what})")
+    if error in _AUTHENTICATED_ERRORS:
+        return Probe(name, "ok", f"{method}: credentials accepted (the server judged the request itself: "
+                                 f"{error} for {what})")
+    if error == "unsupported_grant_type":
+        return Probe(name, "warning", f"{method}: the server does not support the probe grant "
+                                      f"{params['grant_type']} (unsupported_grant_type), so the credentials "
+                                      "were not judged",
+                     "check grant_types of this client in the profile")
+    return Probe(name, "warning", f"{method}: unclear answer HTTP {result.status} {error or '(no error code)'}",
+                 "look at the server's logs for this request")
