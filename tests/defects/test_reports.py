@@ -49,6 +49,9 @@ def test_defect_run_html_shows_expected_actual_and_exchange(suite_runner: SuiteR
     records = suite_runner.run(defects=("pkce_verifier_unchecked",), checks=["pkce.wrong_verifier_refused"])
     assert records["pkce.wrong_verifier_refused"]["outcome"] == "failed"
     _validate(suite_runner.last_document)
+    # the run records what discovery advertises (the interoperability matrix shows it)
+    features = {f["key"]: f["supported"] for f in suite_runner.last_document["run"]["features"]}
+    assert features["pkce"] and features["par"] and not features["registration"]
     assert suite_runner.last_report_dir is not None
     html = (suite_runner.last_report_dir / "index.html").read_text()
     parser = _Details("check-pkce-wrong-verifier-refused")
