@@ -328,11 +328,32 @@ class CibaApproval(_Model):
         return self
 
 
+class GlewlwydLogin(_Model):
+    """Login and consent through Glewlwyd's JSON API instead of HTML forms (driver ``glewlwyd``).
+
+    The authorization endpoint redirects to ``login_page_path`` (a JavaScript app) with
+    ``client_id``, ``scope`` and ``callback_url``; the driver does what that app does: it posts the
+    credentials to ``auth_api_path``, grants the scopes with ``PUT grant_api_path``, then opens
+    ``callback_url`` with ``continue_parameter`` appended.
+    """
+
+    login_page_path: str = Field(default="/login.html", description="Path of the login app the server redirects to")
+    auth_api_path: str = Field(default="/api/auth/", description="POST {username, password} here to log in")
+    grant_api_path: str = Field(default="/api/auth/grant/{client_id}",
+                                description="PUT {scope} here to grant scopes to a client")
+    continue_parameter: str = Field(default="g_continue", description="Appended to callback_url after login/grant")
+    deny_supported: bool = Field(default=False, description=(
+        "Whether the user can refuse consent so that the client gets access_denied; Glewlwyd's login app "
+        "offers no such action (a user who does not grant simply does not continue), so deny checks skip"))
+    max_steps: int = Field(default=12, ge=1, le=50)
+
+
 class Login(_Model):
     """How the harness plays the user."""
 
-    driver: Literal["http_form", "browser"] = "http_form"
+    driver: Literal["http_form", "browser", "glewlwyd"] = "http_form"
     http_form: HttpFormLogin = HttpFormLogin()
+    glewlwyd: GlewlwydLogin = GlewlwydLogin()
     browser: BrowserLogin = BrowserLogin()
     device: DeviceLogin = DeviceLogin()
     ciba: CibaApproval = CibaApproval()

@@ -173,6 +173,10 @@ def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Calla
             report_dir = request.config.getoption("harness_report_dir")
             shots = Path(report_dir) / "screenshots" if report_dir else None
             agent: Any = BrowserUserAgent(target, session, screenshot_dir=shots)
+        elif kind == "glewlwyd":
+            from harness.login.glewlwyd import GlewlwydUserAgent
+
+            agent = GlewlwydUserAgent(target)
         else:
             from harness.login.http_form import HttpFormUserAgent
 

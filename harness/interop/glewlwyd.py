@@ -28,6 +28,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -153,8 +154,11 @@ def _rsa_jwks(kid: str, alg: str = "RS256") -> dict[str, Any]:
 
 
 def _public(jwks: Mapping[str, Any]) -> dict[str, Any]:
-    return {"keys": [RSAKey.import_key(k).as_dict(private=False) | {k2: k[k2] for k2 in ("kid", "alg", "use") if k2 in k}
-                     for k in jwks["keys"]]}
+    keys = []
+    for member in jwks["keys"]:
+        public = RSAKey.import_key(member).as_dict(private=False)
+        keys.append(public | {name: member[name] for name in ("kid", "alg", "use") if name in member})
+    return {"keys": keys}
 
 
 def _config_text(port: int, issuer_base: str, state: Path, cert: Path, key: Path) -> str:
@@ -478,7 +482,6 @@ def _launch(directory: Path, timeout: float) -> RunningGlewlwyd:
     port = _free_port()
     base_url = f"https://127.0.0.1:{port}"
     config = _write(directory / "glewlwyd.conf", _config_text(port, base_url, directory, cert, key), private=True)
-    log = directory / "glewlwyd.log"
     with open(directory / "glewlwyd.stderr.log", "wb") as err:
         process = subprocess.Popen([str(BINARY), f"--config-file={config}"], cwd=directory,
                                    stdin=subprocess.DEVNULL, stdout=err, stderr=err)
@@ -549,9 +552,10 @@ def main() -> None:  # pragma: no cover - manual use
     """Start, print the environment and wait for Ctrl-C (``python -m harness.interop.glewlwyd``)."""
     server = start()
     try:
-        for name, value in sorted(server.env.items()):
-            print(f"export {name}={value}")
-        print(f"# {server.server_version()} at {server.issuer}; Ctrl-C stops", flush=True)
+        lines = [f"export {name}={value}" for name, value in sorted(server.env.items())]
+        lines.append(f"# {server.server_version()} at {server.issuer}; Ctrl-C stops")
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
         while server.is_running():
             time.sleep(1)
     except KeyboardInterrupt:
