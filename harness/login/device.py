@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from harness import evidence
 from harness.http import OutsideTarget, origin_of
-from harness.login.html_forms import HtmlForm, parse_forms
+from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
 from harness.profile import User
 from harness.results import HarnessError, ProfileError
 
@@ -128,17 +128,21 @@ class _HttpFormDevice:
     def run(self, start_url: str, user_code: str, user: User, decision: Decision) -> DeviceUserOutcome:
         out = DeviceUserOutcome()
         method, url, data = "GET", start_url, None
+        page_url = start_url
         code_sent = declined = False
         logins = 0
         for step in range(self.settings.max_steps):
             if not self.target.on_target(url):
                 raise HarnessError(f"the device verification pages sent the user agent outside the target "
                                    f"({origin_of(url)})")
-            response = self.session.request(method, url, data=data, label=f"device user step {step + 1}")
+            headers = form_post_headers(page_url) if method == "POST" else {}
+            response = self.session.request(method, url, data=data, headers=headers,
+                                            label=f"device user step {step + 1}")
             out.final_url = url
             if response.is_redirect:
                 method, url, data = "GET", urljoin(url, response.headers.get("location", "")), None
                 continue
+            page_url = url  # a form on this page is submitted from this origin
             text = response.text if "html" in response.headers.get("content-type", "") else ""
             out.excerpt = text[:_EXCERPT]
             if self.settings.success_marker and self.settings.success_marker in text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -66,3 +67,19 @@ def parse_forms(html: str) -> list[HtmlForm]:
     parser.feed(html)
     parser.close()
     return parser.forms
+
+
+def form_post_headers(page_url: str) -> dict[str, str]:
+    """The ``Origin`` header a browser sends when it submits a form of ``page_url`` by POST.
+
+    Browsers send it with every POST form submission (Fetch: the request's origin,
+    serialised per RFC 6454 with the default port omitted); CSRF defences such as Django's
+    rely on it over https.
+    """
+    parts = urlsplit(page_url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    port = "" if parts.port is None or parts.port == default else f":{parts.port}"
+    return {"Origin": f"{parts.scheme}://{host}{port}"}

@@ -17,7 +17,7 @@ from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
-from harness.login.html_forms import HtmlForm, parse_forms
+from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
 from harness.profile import HttpFormLogin, User
 from harness.results import HarnessError, ProfileError
 from harness.target import Target
@@ -48,19 +48,22 @@ class HttpFormUserAgent:
             raise OutsideTarget(f"refusing to open {origin_of(url)}: the authorization endpoint is not an origin "
                                 "of the target profile (hint: add it to 'allowed_origins' if it is yours)")
         method, next_url, data = "GET", url, None
+        headers: dict[str, str] = {}
         login_attempts = 0
         login_shown = consent_shown = False
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
                 return AuthorizationOutcome.from_redirect(
                     next_url, login_form_shown=login_shown, consent_form_shown=consent_shown)
-            response = self.session.request(method, next_url, data=data, label=f"user agent step {step + 1}")
+            response = self.session.request(method, next_url, data=data, headers=headers,
+                                            label=f"user agent step {step + 1}")
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 if not location:
                     return self._error_page(next_url, response, login_shown, consent_shown)
-                method, next_url, data = "GET", urljoin(next_url, location), None
+                method, next_url, data, headers = "GET", urljoin(next_url, location), None, {}
                 continue
+            headers = form_post_headers(next_url)  # the next step, if any, submits a form of this page
             forms = parse_forms(response.text) if "html" in response.headers.get("content-type", "") else []
             login_form = _find(forms, self.settings.login_form_id)
             consent_form = _find(forms, self.settings.consent_form_id)
