@@ -544,6 +544,10 @@ class Limits(_Model):
     max_response_bytes: int = Field(default=5_000_000, ge=1024, description="Largest response body read")
     run_deadline_s: float | None = Field(
         default=None, gt=0, description="Whole-run deadline; checks not started by then end broken")
+    max_workers: int | None = Field(
+        default=None, ge=1, description=(
+            "Most parallel workers the target tolerates (1: one check at a time), for servers that misbehave "
+            "under concurrent requests, e.g. Glewlwyd on SQLite"))
 
 
 class TargetProfile(_Model):

@@ -108,7 +108,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("conf-basic", "client_secret_basic", (*_CODE, "token", "id_token", "none")),
     ClientSpec("conf-post", "client_secret_post", _CODE),
     ClientSpec("conf-secret-jwt", "client_secret_jwt", _CODE),
-    ClientSpec("conf-pkjwt", "private_key_jwt", _CODE),
+    ClientSpec("conf-pkjwt", "private_key_jwt", _CODE, extra={"request_object_signing_alg": "RS256"}),
     ClientSpec("public", "none", _CODE),
     ClientSpec("jarm", "client_secret_basic", _CODE),
     ClientSpec("device", "none", _DEVICE, redirect=False),
@@ -174,7 +174,7 @@ def _config_text(port: int, issuer_base: str, state: Path, cert: Path, key: Path
         f"allow_origin={q('*')}",
         f"log_mode={q('file')}",
         f"log_file={q(str(state / 'glewlwyd.log'))}",
-        f"log_level={q('INFO')}",
+        f"log_level={q(os.environ.get('GLEWLWYD_LOG_LEVEL', 'INFO'))}",
         "cookie_secure=1",
         "session_expiration=3600",
         f"session_key={q('GLEWLWYD2_SESSION_ID')}",
@@ -479,6 +479,9 @@ def _launch(directory: Path, timeout: float) -> RunningGlewlwyd:
 
     with sqlite3.connect(directory / "glewlwyd.sqlite3") as db:
         db.executescript(gzip.decompress(SQL_SCHEMA.read_bytes()).decode("utf-8"))
+        # WAL: readers no longer block the writer; with the default rollback journal, parallel
+        # requests make Glewlwyd's queries fail ("Error executing sql query" -> HTTP 500).
+        db.execute("PRAGMA journal_mode=WAL")
     port = _free_port()
     base_url = f"https://127.0.0.1:{port}"
     config = _write(directory / "glewlwyd.conf", _config_text(port, base_url, directory, cert, key), private=True)
@@ -501,6 +504,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
         "GLEWLWYD_BASE_URL": server.base_url,
         "GLEWLWYD_CA_FILE": str(server.ca_file),
         "GLEWLWYD_STATE_DIR": str(directory),
+        "GLEWLWYD_PYTHON": sys.executable,  # runs the CIBA approval command (login.ciba.command)
     }
     signing = _rsa_jwks(f"glewlwyd-{secrets.token_hex(4)}")
     admin = server.admin_session()
@@ -541,6 +545,8 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
                 _write(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
                 body["jwks"] = _public(jwks)
                 body["token_endpoint_signing_alg"] = "RS256"
+            if spec.auth == "client_secret_jwt":
+                body["token_endpoint_signing_alg"] = "HS256"  # without it every assertion is refused
             _call(admin, server, "POST", "/api/client/", body)
     finally:
         admin.close()

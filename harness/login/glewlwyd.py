@@ -14,7 +14,12 @@ unless the profile says otherwise (``login.glewlwyd.deny_supported``).
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import httpx
@@ -27,6 +32,9 @@ from harness.login.html_forms import HtmlForm, parse_forms
 from harness.profile import GlewlwydLogin, User
 from harness.results import HarnessError
 from harness.target import NotApplicable, Target
+
+if TYPE_CHECKING:
+    from harness.login.device import Decision, DeviceUserOutcome
 
 _EXCERPT = 600
 
@@ -152,6 +160,62 @@ class GlewlwydUserAgent:
             return self._error_page(next_url, response, login_shown, consent_shown)
         raise LoginFailed(f"no authorization response after {self.settings.max_steps} steps")
 
+    # -- the device flow's user side (RFC 8628 §3.3) ---------------------------------------
+    def complete_device_user_side(self, start_url: str, user_code: str, user: User,
+                                  decision: Decision = "approve") -> DeviceUserOutcome:
+        """Enter the user code, log in and grant, the way Glewlwyd's login app does.
+
+        The verification URI redirects to the login app with ``prompt=device`` (the code form:
+        the app opens ``callback_url?code=...``), then with ``client_id``/``scope`` (login and
+        grant), then ``prompt=deviceComplete`` (success) or ``prompt=deviceCodeError``.
+        Glewlwyd shows no confirmation page, so ``abort`` is not applicable.
+        """
+        from harness.login.device import DeviceUserOutcome
+
+        out = DeviceUserOutcome()
+        url = start_url
+        code_sent = "code" in dict(parse_qsl(urlsplit(start_url).query))
+        for step in range(self.settings.max_steps):
+            if not self.target.on_target(url):
+                raise HarnessError(f"the device verification pages sent the user agent outside the target "
+                                   f"({origin_of(url)})")
+            out.final_url = url
+            if self.is_login_page(url):
+                request = LoginRequest.parse(url)
+                prompt = request.params.get("prompt", "")
+                out.excerpt = f"(login app) {request.params}"[:_EXCERPT]
+                if prompt == "deviceComplete":
+                    out.completed = True
+                    return out
+                if prompt == "deviceCodeError" or (prompt == "device" and code_sent):
+                    out.code_refused = True
+                    return out
+                if prompt == "device":
+                    url = request.callback_url + ("&" if "?" in request.callback_url else "?") + \
+                        "code=" + quote(user_code, safe="")
+                    code_sent = True
+                    continue
+                if not request.callback_url:
+                    return out
+                if decision == "abort":
+                    raise NotApplicable("Glewlwyd shows no device confirmation page that the user could abort")
+                out.login_shown = True
+                self.login(user)
+                if request.scope:
+                    out.consent_shown = True
+                    if decision == "deny":
+                        self._deny()
+                    self.grant(request.client_id, request.scope)
+                url = continue_url(request.callback_url, self.settings.continue_parameter)
+                continue
+            response = self.session.request("GET", url, label=f"device user step {step + 1}")
+            if response.is_redirect and response.headers.get("location"):
+                url = urljoin(url, response.headers["location"])
+                continue
+            out.excerpt = response.text[:_EXCERPT]
+            return out
+        raise HarnessError(f"the device verification pages did not finish within {self.settings.max_steps} steps")
+
     def _deny(self) -> None:
         if not self.settings.deny_supported:
             raise NotApplicable("the login app offers no way to refuse consent (login.glewlwyd.deny_supported is "
@@ -174,3 +238,81 @@ class GlewlwydUserAgent:
         page = ErrorPage(url=url, status=response.status_code, text_excerpt=response.text[:_EXCERPT])
         return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
                                     consent_form_shown=consent_shown)
+
+
+# -- CIBA: the user's decision on "the other device" (login.ciba.mode: command) ---------------
+
+def ciba_decide(base_url: str, ca_file: str, *, username: str, password: str, client_id: str, decision: str,
+                binding_message: str = "", plugin: str = "oidc", timeout: float = 10.0) -> str:
+    """Approve or deny the user's pending CIBA request of ``client_id`` through Glewlwyd's API.
+
+    Logs in as the user, lists ``/api/<plugin>/ciba_user_list``, picks the newest request of the
+    client (with the binding message when one was sent), then approves it (grant the scopes and
+    open its ``connect_uri`` with ``&g_continue``) or denies it (open its ``cancel_uri``).
+    Returns the login app's final ``ciba_message``.
+    """
+    with httpx.Client(base_url=base_url, verify=ca_file, timeout=timeout, follow_redirects=False) as client:
+        response = client.post("/api/auth/", json={"username": username, "password": password})
+        if response.status_code != 200:
+            raise HarnessError(f"CIBA approval: login of {username!r} refused (HTTP {response.status_code})")
+        listed = client.get(f"/api/{plugin}/ciba_user_list")
+        if listed.status_code != 200:
+            raise HarnessError(f"CIBA approval: ciba_user_list answered HTTP {listed.status_code}")
+        pending: list[dict[str, Any]] = [entry for entry in listed.json() if entry.get("client_id") == client_id
+                                         and (not binding_message or entry.get("binding_message") == binding_message)]
+        if not pending:
+            raise HarnessError(f"CIBA approval: no pending request of {client_id} for {username}")
+        entry = pending[-1]
+        if decision == "approve":
+            scope = " ".join(entry.get("scopes") or [])
+            granted = client.put(f"/api/auth/grant/{quote(client_id, safe='')}", json={"scope": scope})
+            if granted.status_code != 200:
+                raise HarnessError(f"CIBA approval: grant of {scope!r} refused (HTTP {granted.status_code})")
+            target = continue_url(str(entry["connect_uri"]), "g_continue")
+        else:
+            target = str(entry["cancel_uri"])
+        answer = client.get(target)
+        location = str(answer.headers.get("location", ""))
+        message = dict(parse_qsl(urlsplit(location).query)).get("ciba_message", "")
+        expected = "complete" if decision == "approve" else "cancelled"
+        if message != expected:
+            raise HarnessError(f"CIBA approval: expected ciba_message={expected}, got HTTP {answer.status_code} "
+                               f"{answer.headers.get('location', '')!r}")
+        return message
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m harness.login.glewlwyd ciba ...``: the CIBA approval command of the Glewlwyd profile.
+
+    The user's password is read from ``GLEWLWYD_PASSWORD_<USERNAME>`` (never from the command line).
+    """
+    parser = argparse.ArgumentParser(prog="python -m harness.login.glewlwyd")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ciba = sub.add_parser("ciba", help="approve or deny a pending CIBA request")
+    ciba.add_argument("--base-url", required=True)
+    ciba.add_argument("--ca-file", required=True)
+    ciba.add_argument("--login-hint", required=True, help='Glewlwyd login_hint: {"username":"..."} or a username')
+    ciba.add_argument("--client-id", required=True)
+    ciba.add_argument("--decision", choices=["approve", "deny"], required=True)
+    ciba.add_argument("--binding-message", default="")
+    args = parser.parse_args(argv)
+    try:
+        hint = json.loads(args.login_hint)
+        username = str(hint["username"]) if isinstance(hint, dict) else str(hint)
+    except (ValueError, KeyError):
+        username = args.login_hint
+    password = os.environ.get(f"GLEWLWYD_PASSWORD_{username.upper()}")
+    if password is None:
+        sys.stderr.write(f"GLEWLWYD_PASSWORD_{username.upper()} is not set\n")
+        return 2
+    try:
+        ciba_decide(args.base_url, args.ca_file, username=username, password=password, client_id=args.client_id,
+                    decision=args.decision, binding_message=args.binding_message)
+    except (HarnessError, httpx.HTTPError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
