@@ -312,7 +312,7 @@ def _plugin_parameters(issuer: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
         "restrict-scope-client-property": "",
         "oauth-ciba-allowed": True,
         "oauth-ciba-default-expiry": CIBA_LIFETIME_S,
-        "oauth-ciba-maximum-expiry": CIBA_LIFETIME_S,
+        "oauth-ciba-maximum-expiry": 600,  # requested_expiry up to 10 min is honoured
         "oauth-ciba-mode-poll-allowed": True,
         "oauth-ciba-mode-ping-allowed": False,
         "oauth-ciba-mode-push-allowed": False,

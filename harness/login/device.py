@@ -107,6 +107,9 @@ def complete_user_side(target: Any, agent: Any, *, verification_uri: str, user_c
         if not target.on_target(url):
             raise OutsideTarget(f"the verification URI {origin_of(url)} is not an origin of the target profile "
                                 "(hint: add it to 'allowed_origins')")
+    if hasattr(agent, "complete_device_user_side"):  # a driver with its own device pages (e.g. glewlwyd)
+        outcome: DeviceUserOutcome = agent.complete_device_user_side(start_url, user_code, user, decision)
+        return outcome
     if isinstance(agent, HttpFormUserAgent):
         return _HttpFormDevice(target, agent).run(start_url, user_code, user, decision)
     return _BrowserDevice(target, agent).run(start_url, user_code, user, decision)

@@ -318,7 +318,12 @@ def test_missing_hint_refused(target: Target) -> None:
 def test_unknown_user_refused(target: Target) -> None:
     """A login_hint that identifies no user is refused with ``unknown_user_id``."""
     client = _poll_client(target)
-    hint = f"nobody-{secrets.token_hex(6)}@unknown.invalid"
+    nobody = f"nobody-{secrets.token_hex(6)}"
+    real = target.user(0)
+    # the profile's login_hint template (its format is the server's: an email, a username, JSON...)
+    unknown = real.model_copy(update={"username": nobody, "claims": {
+        name: f"{nobody}@unknown.invalid" if name == "email" else nobody for name in real.claims}})
+    hint = ciba.login_hint(target, unknown)
     params = ciba.request_params(target, client, extra={"login_hint": hint})
     _refused(ciba.send(target, client, params, label="request for an unknown user"), "unknown_user_id", "CIBA-13")
 

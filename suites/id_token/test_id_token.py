@@ -199,9 +199,10 @@ def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
 def _front_channel_id_token(target: Target, user_agent: Any,
                             response_type: str) -> tuple[IdTokenSample, dict[str, str]]:
     client = _code_client(target)
-    if response_type not in client.response_types:
+    wanted = set(response_type.split())  # the order of the values does not matter (RFC 6749 §3.1.1)
+    if not any(set(str(value).split()) == wanted for value in client.response_types):
         raise NotApplicable(f"client {client.id} is not registered for response_type={response_type!r}")
-    if response_type not in (target.metadata.get("response_types_supported") or []):
+    if not any(set(str(value).split()) == wanted for value in target.metadata.get("response_types_supported") or []):
         raise NotApplicable(f"the target does not support response_type={response_type!r}")
     if "code" in response_type.split():
         flow = obtain_code(target, user_agent, client, response_type=response_type, pkce="none")
