@@ -134,6 +134,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += ["--deviations", deviations]
         # a handful of suites is faster serially than the cost of starting workers
         workers = args.workers or (auto_workers() if not args.suite or len(args.suite) >= 4 else 1)
+        if profile.limits.max_workers and not args.workers and workers > profile.limits.max_workers:
+            _out(f"{profile.limits.max_workers} worker(s): the profile's limits.max_workers")
+            workers = profile.limits.max_workers
         if workers > 1:
             # one test at a time: the checks that wait for expiries (ordered first) go to different workers
             extra += ["-p", "xdist", "-n", str(workers), "--maxschedchunk", "1"]
