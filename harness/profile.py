@@ -235,6 +235,13 @@ class DeviceHttpForm(_Model):
     abort: FormButton | None = FormButton(name="abort", value="yes")
     success_marker: str = Field(default='id="device-success"',
                                 description="Text of the page that says the device is now authorized")
+    consent_form_id: str | None = Field(default=None, description=(
+        "The device flow's consent form when it is not login.http_form's (e.g. django-oauth-toolkit's "
+        "Accept/Deny page); None: login.http_form.consent_form_id"))
+    consent_approve: FormButton | None = Field(
+        default=None, description="Button that approves on that form (None: login.http_form.approve)")
+    consent_deny: FormButton | None = Field(
+        default=None, description="Button that denies on that form (None: login.http_form.deny)")
     max_steps: int = Field(default=12, ge=1, le=50)
 
 
@@ -571,6 +578,10 @@ class TargetProfile(_Model):
         default_factory=dict, description="Settings of plugin suites, one section per suite name")
     deviations_file: Path | None = Field(
         default=None, description="Known-deviations YAML of this target (expected failures and warnings)")
+    endpoints: dict[str, str] = Field(default_factory=dict, description=(
+        "Endpoints the deployment serves but does not advertise in its discovery document, by metadata "
+        "member name (e.g. device_authorization_endpoint: https://as.example/device-authorization/); "
+        "an advertised value always wins"))
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
@@ -582,6 +593,17 @@ class TargetProfile(_Model):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
         return value
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoint_urls(cls, values: dict[str, str]) -> dict[str, str]:
+        for member, url in values.items():
+            if not member.endswith("_endpoint"):
+                raise ValueError(f"{member!r} is not an endpoint metadata member (name ends in _endpoint)")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{member}: must be an absolute http(s) URL, got {url!r}")
+        return values
 
     @field_validator("allowed_origins")
     @classmethod

@@ -215,7 +215,7 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
         needed = [str(m) for marker in request.node.iter_markers("needs") for m in marker.args]
         if needed:
             target: Target = request.getfixturevalue("target")
-            missing = [m for m in needed if target.metadata.get(m) in (None, False, [], "")]
+            missing = [m for m in needed if not target.offers(m)]
             if missing:
                 raise NotApplicable(f"the target does not advertise {', '.join(missing)}")
         yield log

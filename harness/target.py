@@ -85,11 +85,17 @@ class Target:
         return cached
 
     def endpoint(self, member: str) -> str:
-        """An endpoint URL from the metadata; *skipped* when the target does not publish it."""
+        """An endpoint URL from the metadata (else the profile's ``endpoints``); *skipped* when neither has it."""
         value = self.metadata.get(member)
         if not isinstance(value, str) or not value:
+            value = self.profile.endpoints.get(member)
+        if not value:
             raise NotApplicable(f"the target does not advertise {member} in its discovery document")
         return value
+
+    def offers(self, member: str) -> bool:
+        """Whether the metadata publishes ``member`` (or the profile names it as an unadvertised endpoint)."""
+        return self.metadata.get(member) not in (None, False, [], "") or bool(self.profile.endpoints.get(member))
 
     def mtls_endpoint(self, member: str) -> str:
         """The ``mtls_endpoint_aliases`` entry for ``member`` (RFC 8705 §5), else the plain one."""

@@ -97,6 +97,9 @@ from harness.target import Target
 class _Fake:
     metadata = {"token_endpoint": "https://as/token", "require_pushed_authorization_requests": False}
 
+    def offers(self, member):
+        return self.metadata.get(member) not in (None, False, [], "")
+
 @pytest.fixture
 def target():
     return _Fake()

@@ -155,7 +155,7 @@ class _HttpFormDevice:
             confirm = _find(forms, self.settings.confirm_form_id)
             code_form = _find(forms, self.settings.user_code_form_id)
             login = _find(forms, self.login.login_form_id)
-            consent = _find(forms, self.login.consent_form_id)
+            consent = _find(forms, self.settings.consent_form_id or self.login.consent_form_id)
             fields: dict[str, str]
             if confirm is not None:
                 out.confirmation_shown = True
@@ -190,7 +190,8 @@ class _HttpFormDevice:
                 method, url, data = "POST", urljoin(url, login.action or url), fields
             elif consent is not None:
                 out.consent_shown = True
-                button = self.login.approve if decision == "approve" else self.login.deny
+                button = ((self.settings.consent_approve or self.login.approve) if decision == "approve"
+                          else (self.settings.consent_deny or self.login.deny))
                 if button is None:
                     raise ProfileError("login.http_form.approve/deny is not configured but the consent page appeared")
                 declined = declined or decision != "approve"

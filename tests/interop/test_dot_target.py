@@ -23,6 +23,8 @@ import pytest
 
 from harness.interop import dot
 from harness.profile import load_profile
+from harness.results import ProfileError
+from harness.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +90,38 @@ def test_discovery_answers_over_https(server: dot.RunningDot) -> None:
     assert [key["kty"] for key in jwks.json()["keys"]] == ["RSA"]
 
 
+def test_profile_names_the_endpoints_discovery_omits(server: dot.RunningDot) -> None:
+    """DOT's OIDC discovery lists no device/introspection/revocation endpoint; the profile's endpoints do."""
+    profile = load_profile(server.profile_path(), env={**os.environ, **server.env})
+    target = Target.from_profile(profile)
+    try:
+        for member, path in (("device_authorization_endpoint", "/device-authorization/"),
+                             ("introspection_endpoint", "/introspect/"), ("revocation_endpoint", "/revoke_token/")):
+            assert member not in target.metadata
+            assert target.offers(member)
+            assert target.endpoint(member) == server.issuer + path
+        assert target.endpoint("token_endpoint") == target.metadata["token_endpoint"]  # advertised wins
+    finally:
+        target.close()
+
+
+def test_profile_endpoints_must_be_endpoint_urls(tmp_path: Path) -> None:
+    text = (dot.PROFILE_PATH.read_text(encoding="utf-8")
+            .replace("  introspection_endpoint: ${DOT_ISSUER}/introspect/", "  introspection: /introspect/"))
+    path = tmp_path / "profile.yaml"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "deviations.yaml").write_text("deviations: []\n", encoding="utf-8")
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="ascii")
+    env = {"DOT_ISSUER": "https://127.0.0.1:1", "DOT_CA_FILE": str(tmp_path / "ca.pem"), "DOT_STATE_DIR": str(tmp_path)}
+    with pytest.raises(ProfileError, match="endpoints"):
+        load_profile(path, env={**env, **{k: "x" for k in _secret_names()}})
+
+
+def _secret_names() -> list[str]:
+    return ([f"DOT_SECRET_{c.upper().replace('-', '_')}" for c in dot.CONFIDENTIAL_CLIENTS]
+            + [f"DOT_PASSWORD_{u.upper()}" for u in dot.USERS])
+
+
 def test_stop_ends_every_process_and_removes_state() -> None:
     running = dot.start()
     pgid, port = running.pid, int(running.issuer.rsplit(":", 1)[1])
@@ -102,10 +136,10 @@ def test_stop_ends_every_process_and_removes_state() -> None:
 
 
 def test_small_run_is_clean(tmp_path: Path) -> None:
-    """discovery + authorization_code against DOT: exit 0, nothing broken, known deviations matched."""
+    """discovery, authorization_code and device against DOT: exit 0, nothing broken, known deviations matched."""
     report = tmp_path / "report"
     code = ("import sys; from harness.cli import main; sys.exit(main(['run', '--local', 'dot', '--suite', "
-            f"'discovery', '--suite', 'authorization_code', '--report-dir', {str(report)!r}]))")
+            f"'discovery', '--suite', 'authorization_code', '--suite', 'device', '--report-dir', {str(report)!r}]))")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
@@ -117,7 +151,9 @@ def test_small_run_is_clean(tmp_path: Path) -> None:
     assert proc.returncode == 0, output[-3000:]
     summary = json.loads((report / "results.json").read_text())["summary"]
     assert summary["broken"] == 0
-    assert summary["passed"] >= 25
+    assert summary["passed"] >= 30
+    outcomes = {c["id"]: c["outcome"] for c in json.loads((report / "results.json").read_text())["checks"]}
+    assert outcomes["device.denial_gives_access_denied"] == "passed"  # DOT's own device pages, driven as forms
     assert summary["failed"] == summary["known_failures"] and summary["known_failures"] >= 3
     match = re.search(r"issuer (https://127\.0\.0\.1:(\d+))", output)
     assert match is not None, output[-2000:]
