@@ -18,6 +18,7 @@ anything else                   broken
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -396,7 +397,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if report_dir:
         from harness.reporting.writer import RunInfo, write_reports
 
-        info = RunInfo.collect(state, started=state.started, finished=time.time())
+        controller_target = _controller_target(config) if state.target is None else None
+        if controller_target is not None:
+            state.target = controller_target
+        try:
+            info = RunInfo.collect(state, started=state.started, finished=time.time())
+        finally:
+            if controller_target is not None:
+                controller_target.close()
         info.incomplete = exitstatus == pytest.ExitCode.INTERRUPTED
         if info.incomplete:
             terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
@@ -411,6 +419,25 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                     f"certification {verdict['profile']} {verdict['version']}: {verdict['verdict'].upper()}")
         paths = write_reports(Path(report_dir), state.records, info, deviations, certification=verdicts)
         terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
+
+
+def _controller_target(config: pytest.Config) -> Target | None:
+    """Under xdist the controller runs no check: open the profile's target to describe the run.
+
+    One discovery request (the run metadata and ``run.features``); a failure leaves them unknown.
+    """
+    path = config.getoption("harness_target")
+    if path is None:
+        return None
+    from harness.runtime import open_target
+
+    try:
+        target = open_target(path).target
+    except HarnessError:
+        return None
+    with contextlib.suppress(HarnessError):
+        target.metadata  # noqa: B018 - fetched once and cached for RunInfo
+    return target
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -139,7 +139,8 @@ def test_small_run_is_clean(tmp_path: Path) -> None:
     """discovery, authorization_code and device against DOT: exit 0, nothing broken, known deviations matched."""
     report = tmp_path / "report"
     code = ("import sys; from harness.cli import main; sys.exit(main(['run', '--local', 'dot', '--suite', "
-            f"'discovery', '--suite', 'authorization_code', '--suite', 'device', '--report-dir', {str(report)!r}]))")
+            f"'discovery', '--suite', 'authorization_code', '--suite', 'device', '--workers', '2', "
+            f"'--report-dir', {str(report)!r}]))")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
@@ -149,8 +150,13 @@ def test_small_run_is_clean(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 0, output[-3000:]
-    summary = json.loads((report / "results.json").read_text())["summary"]
+    document = json.loads((report / "results.json").read_text())
+    summary = document["summary"]
     assert summary["broken"] == 0
+    # the xdist controller describes the run too: target, issuer and the features discovery advertises
+    assert document["run"]["target"] == "dot" and document["run"]["issuer"].startswith("https://127.0.0.1:")
+    features = {f["key"]: f["supported"] for f in document["run"]["features"]}
+    assert features["pkce"] and not features["par"] and not features["dpop"]
     assert summary["passed"] >= 30
     outcomes = {c["id"]: c["outcome"] for c in json.loads((report / "results.json").read_text())["checks"]}
     assert outcomes["device.denial_gives_access_denied"] == "passed"  # DOT's own device pages, driven as forms
