@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema allure bench
+.PHONY: demo test install chromium node lint typecheck check clean schema allure bench dot-install dot interop
 
 $(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ $(NODE_STAMP): fixtures/reference_target/package-lock.json
 	cd fixtures/reference_target && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) node chromium
+install: $(STAMP) node chromium dot-install
 
 node: $(NODE_STAMP)
+
+# django-oauth-toolkit (interoperability target) lives in its own venv: fixtures/dot_target/.venv
+DOT_STAMP := fixtures/dot_target/.venv/.requirements.sha256
+$(DOT_STAMP): fixtures/dot_target/requirements.txt $(STAMP)
+	$(PY) -c "from harness.interop.dot import ensure_installed; ensure_installed()"
+dot-install: $(DOT_STAMP)
 
 # Debian's chromium for the browser login driver (Playwright cannot download its own here).
 chromium:
@@ -40,6 +46,17 @@ test: install allure
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -p xdist tests
 
+# Interoperability: one full run per local server, then the matrix side by side.
+dot: install
+	$(VENV)/bin/oauth-harness run --local dot --report-dir reports/interop/dot
+
+INTEROP_TARGETS ?= reference dot
+interop: install
+	@status=0; for t in $(INTEROP_TARGETS); do \
+	  $(VENV)/bin/oauth-harness run --local $$t --report-dir reports/interop/$$t || status=1; done; \
+	$(VENV)/bin/oauth-harness matrix $(addprefix reports/interop/,$(INTEROP_TARGETS)) --output reports/interop; \
+	exit $$status
+
 bench: install
 	$(PY) bench/run_benchmark.py
 
@@ -54,7 +71,7 @@ schema: $(STAMP)
 	$(PY) -c "import json; from harness.reporting.model import results_json_schema as s; print(json.dumps(s(), indent=2))" > harness/reporting/results.schema.json
 
 clean:
-	rm -rf $(VENV) fixtures/reference_target/node_modules reports/2*
+	rm -rf $(VENV) fixtures/reference_target/node_modules fixtures/dot_target/.venv reports/2* reports/interop
 
 # Allure 2 command line (npm package, runs on the system Java) for `oauth-harness report --allure`.
 ALLURE_BIN := .tools/allure/node_modules/.bin/allure
