@@ -91,7 +91,7 @@ def test_matrix_html_links_every_cell_into_its_run_report(three_runs: list[Path]
     assert 'href="../../dot/index.html#check-pkce-plain-refused"' in html
     assert 'href="../../glew/index.html#check-dpop-replay"' in html
     assert html.count('class="check differs"') == 3
-    assert "glewlwyd 1.0" in html and ">known<" in html
+    assert "glewlwyd 1.0" in html and ">failed (known)<" in html
     assert "<script src" not in html and "http://" not in html.replace("http://www.w3.org", "")
     document = json.loads((out / "matrix.json").read_text())
     assert [t["label"] for t in document["targets"]] == ["reference", "dot", "glewlwyd"]

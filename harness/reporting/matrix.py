@@ -226,7 +226,7 @@ def _cell(cell: Cell, column: Column, output_dir: Path, check_id: str) -> str:
     if cell.outcome == NOT_RUN:
         return '<td class="cell nr">–</td>'
     tip = escape(cell.message or cell.outcome)
-    label = "known" if cell.known else cell.outcome
+    label = f"{cell.outcome} (known)" if cell.known else cell.outcome
     return (f'<td class="cell"><a href="{escape(_link(column, output_dir, check_id))}" title="{tip}">'
             f"{_badge(cell.shown, label)}</a></td>")
 
