@@ -281,7 +281,7 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
     """Validate a profile and probe the target (discovery, JWKS, each client's authentication)."""
     from harness.onboarding.check_profile import check_profile
 
-    result = check_profile(args.profile)
+    result = check_profile(args.profile, login=args.login)
     for probe in result.probes:
         _out(probe.line())
     if not result.loaded:
@@ -439,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-profile", help="validate a profile and probe discovery, JWKS and every client's "
                                                "authentication before a full run")
     chk.add_argument("profile")
+    chk.add_argument("--login", action="store_true",
+                     help="also sign in as the first user through the login driver and expect a code back")
     chk.set_defaults(func=cmd_check_profile)
     dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
     dif.add_argument("old")

@@ -165,23 +165,16 @@ def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Calla
     created: list[Any] = []
 
     def make(driver: str | None = None) -> Any:
-        kind = driver or target.profile.login.driver
-        if kind == "browser":
-            from harness.login.browser import BrowserUserAgent
+        from harness.login.factory import new_user_agent
 
+        kind = driver or target.profile.login.driver
+        session = shots = None
+        if kind == "browser":
             session = request.getfixturevalue("_browser_session")
             request.config.stash[_STATE].browser = session
             report_dir = request.config.getoption("harness_report_dir")
             shots = Path(report_dir) / "screenshots" if report_dir else None
-            agent: Any = BrowserUserAgent(target, session, screenshot_dir=shots)
-        elif kind == "glewlwyd":
-            from harness.login.glewlwyd import GlewlwydUserAgent
-
-            agent = GlewlwydUserAgent(target)
-        else:
-            from harness.login.http_form import HttpFormUserAgent
-
-            agent = HttpFormUserAgent(target)
+        agent = new_user_agent(target, kind, browser_session=session, screenshot_dir=shots)
         created.append(agent)
         return agent
 

@@ -168,3 +168,22 @@ def test_check_profile_reports_an_invalid_profile(tmp_path: Path, capsys: pytest
     path.write_text("name: x\nissuer: https://as.example.test\nclients: []\nusers: []\n")
     assert main(["check-profile", str(path)]) == EXIT_USAGE
     assert "PROBLEM profile: " in capsys.readouterr().out
+
+
+def test_check_profile_login_probe_signs_in(reference: RunningTarget, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-profile", "--login", str(REFERENCE_PROFILE)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "ok      login: alice signed in through the http_form driver and a code came back" in out
+    assert "login form shown, consent shown" in out
+
+
+def test_check_profile_login_probe_names_a_wrong_password(reference: RunningTarget, tmp_path: Path) -> None:
+    data = yaml.safe_load(REFERENCE_PROFILE.read_text())
+    data["users"][0]["password"] = "not-alices-password"
+    data["deviations_file"] = str(REFERENCE_PROFILE.parent / "deviations.yaml")
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    probes = {p.name: p for p in check_profile(path, login=True).probes}
+    assert probes["login"].status == "problem"
+    assert "alice" in probes["login"].message and "users[0]" in probes["login"].hint
+    assert "not-alices-password" not in probes["login"].message + probes["login"].hint

@@ -82,8 +82,11 @@ def _placeholders(value: Any, path: str = "") -> Iterator[str]:
         yield path
 
 
-def check_profile(path: str | Path) -> ProfileCheck:
-    """Run every probe; never raises for a target problem (each becomes a probe result)."""
+def check_profile(path: str | Path, *, login: bool = False) -> ProfileCheck:
+    """Run every probe; never raises for a target problem (each becomes a probe result).
+
+    ``login`` adds one authorization request through the profile's login driver as the first user.
+    """
     try:
         profile = load_profile(path)
     except ProfileError as exc:
@@ -106,6 +109,8 @@ def check_profile(path: str | Path) -> ProfileCheck:
         probes.append(_probe_jwks(target))
         for client in profile.clients:
             probes.append(_probe_client(target, client))
+        if login:
+            probes.append(_probe_login(target))
     finally:
         target.close()
     return ProfileCheck(str(path), probes)
@@ -240,3 +245,49 @@ def _probe_client(target: Target, client: Client) -> Probe:
                      "check grant_types of this client in the profile")
     return Probe(name, "warning", f"{method}: unclear answer HTTP {result.status} {error or '(no error code)'}",
                  "look at the server's logs for this request")
+
+
+def _probe_login(target: Target) -> Probe:
+    """One authorization request through the login driver; a code must come back."""
+    from harness.flows.code_flow import authorize
+    from harness.login.factory import new_user_agent
+
+    profile = target.profile
+    driver = profile.login.driver
+    try:
+        client = target.pick_client(purpose="the login probe (a code-flow client with redirect_uris)")
+        user = target.user(0)
+    except (NotApplicable, ProfileError) as exc:
+        return Probe("login", "skipped", str(exc))
+    session: Any = None
+    agent: Any = None
+    try:
+        if driver == "browser":
+            from harness.login.browser import BrowserSession
+
+            session = BrowserSession(profile.login.browser, allowed_hosts=target.allowed_hosts())
+        agent = new_user_agent(target, browser_session=session)
+        _, outcome = authorize(target, lambda: agent, client, agent=agent, user=user)
+    except NotApplicable as exc:
+        return Probe("login", "skipped", str(exc))
+    except HarnessError as exc:
+        return Probe("login", "problem", f"{driver} login as {user.username!r} failed: {exc}",
+                     f"check users[0] (username, password) and the login.{driver} settings")
+    finally:
+        if agent is not None:
+            agent.close()
+        if session is not None:
+            session.close()
+    shown = f"login form {'shown' if outcome.login_form_shown else 'not shown'}, consent " \
+            f"{'shown' if outcome.consent_form_shown else 'not shown'}"
+    if outcome.redirected and "code" in outcome.params:
+        return Probe("login", "ok", f"{user.username} signed in through the {driver} driver and a code came back "
+                                    f"to client {client.id} ({shown})")
+    if outcome.redirected and "error" in outcome.params:
+        return Probe("login", "problem", f"the server answered error={outcome.params['error']} to client "
+                                         f"{client.id}'s authorization request ({shown})",
+                     f"check client {client.id}'s redirect_uris, scope and grant types against its registration")
+    return Probe("login", "problem", f"no authorization response for client {client.id}: {outcome.describe()} "
+                                     f"({shown})",
+                 f"the {driver} driver stopped on a page it does not recognise: check the login.{driver} form "
+                 "ids / selectors against your login and consent pages")
