@@ -224,7 +224,10 @@ class GlewlwydUserAgent:
         raise HarnessError("login.glewlwyd.deny_supported is true but the driver knows no deny call for this server")
 
     def _auto_post_form(self, response: httpx.Response) -> HtmlForm | None:
-        if "html" not in response.headers.get("content-type", ""):
+        content_type = response.headers.get("content-type", "")
+        # Glewlwyd's form_post page has no Content-Type; a browser sniffs it as HTML, so do we
+        sniffed = not content_type and response.text.lstrip()[:6].lower() == "<html>"
+        if "html" not in content_type and not sniffed:
             return None
         for form in parse_forms(response.text):
             if form.method == "post" and form.action and urlsplit(form.action).scheme and \
