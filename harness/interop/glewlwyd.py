@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -397,8 +398,8 @@ class RunningGlewlwyd:
     # -- admin API --------------------------------------------------------------------
     def http(self) -> httpx.Client:
         """A client for this server (trusts the test CA, no redirects)."""
-        return httpx.Client(base_url=self.base_url, verify=str(self.ca_file), timeout=10.0,
-                            follow_redirects=False)
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        return httpx.Client(base_url=self.base_url, verify=context, timeout=10.0, follow_redirects=False)
 
     def admin_session(self) -> httpx.Client:
         """A client logged in as the administrator (session cookie)."""
@@ -428,7 +429,7 @@ def _call(admin: httpx.Client, server: RunningGlewlwyd, method: str, path: str, 
 def _wait_ready(process: subprocess.Popen[bytes], url: str, ca_file: Path, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     delay = 0.02
-    with httpx.Client(verify=str(ca_file), timeout=2.0) as client:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file)), timeout=2.0) as client:
         while True:
             code = process.poll()
             if code is not None:

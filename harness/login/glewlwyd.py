@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -254,7 +255,8 @@ def ciba_decide(base_url: str, ca_file: str, *, username: str, password: str, cl
     open its ``connect_uri`` with ``&g_continue``) or denies it (open its ``cancel_uri``).
     Returns the login app's final ``ciba_message``.
     """
-    with httpx.Client(base_url=base_url, verify=ca_file, timeout=timeout, follow_redirects=False) as client:
+    context = ssl.create_default_context(cafile=ca_file)
+    with httpx.Client(base_url=base_url, verify=context, timeout=timeout, follow_redirects=False) as client:
         response = client.post("/api/auth/", json={"username": username, "password": password})
         if response.status_code != 200:
             raise HarnessError(f"CIBA approval: login of {username!r} refused (HTTP {response.status_code})")
