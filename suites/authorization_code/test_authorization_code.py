@@ -302,19 +302,25 @@ def test_token_error_response_format(target: Target, user_agent: Any) -> None:
 
 @requirement("RFC6749-10.5", "RFC9700-4.5")
 def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
-    """Two simultaneous redemptions of one code: at most one succeeds."""
+    """Two simultaneous redemptions of one code: at most one succeeds (tried with up to 5 codes: a race shows
+    only sometimes)."""
     client = _code_client(target)
-    flow = obtain_code(target, user_agent, client)
+    for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
+        flow = obtain_code(target, user_agent, client)
 
-    def redeem(_: int) -> bool:
-        result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
-                             code_verifier=flow.request.code_verifier, label="parallel redemption")
-        return result.ok
+        def redeem(_: int, flow: Any = flow) -> bool:
+            result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                                 code_verifier=flow.request.code_verifier, label="parallel redemption")
+            return result.ok
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        # each thread records into this check's evidence log
-        futures = [pool.submit(contextvars.copy_context().run, redeem, i) for i in range(2)]
-        successes = sum(f.result() for f in futures)
-    if successes > 1:
-        raise fail("CODE_PARALLEL_REDEMPTION", "both parallel redemptions of one code returned tokens",
-                   "RFC6749-10.5", expected="at most one success", actual=f"{successes} successes")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            # each thread records into this check's evidence log
+            futures = [pool.submit(contextvars.copy_context().run, redeem, i) for i in range(2)]
+            successes = sum(f.result() for f in futures)
+        if successes > 1:
+            raise fail("CODE_PARALLEL_REDEMPTION", "both parallel redemptions of one code returned tokens",
+                       "RFC6749-10.5", expected="at most one success",
+                       actual=f"{successes} successes (code {attempt} of up to {_PARALLEL_ATTEMPTS})")
+
+
+_PARALLEL_ATTEMPTS = 5
