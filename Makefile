@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema allure bench dot-install dot interop
+.PHONY: demo test install chromium node lint typecheck check clean schema allure bench dot-install dot glewlwyd-install glewlwyd interop interop-install
 
 $(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ $(NODE_STAMP): fixtures/reference_target/package-lock.json
 	cd fixtures/reference_target && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) node chromium dot-install
+install: $(STAMP) node chromium
+
+# the real servers of the interoperability runs (tests/interop, make interop)
+interop-install: install dot-install glewlwyd-install
 
 node: $(NODE_STAMP)
 
@@ -29,6 +32,10 @@ DOT_STAMP := fixtures/dot_target/.venv/.requirements.sha256
 $(DOT_STAMP): fixtures/dot_target/requirements.txt $(STAMP)
 	$(PY) -c "from harness.interop.dot import ensure_installed; ensure_installed()"
 dot-install: $(DOT_STAMP)
+
+# Glewlwyd (interoperability target): Debian package, preseeded; its system service is not used.
+glewlwyd-install:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO sh fixtures/glewlwyd_target/install.sh
 
 # Debian's chromium for the browser login driver (Playwright cannot download its own here).
 chromium:
@@ -41,17 +48,20 @@ chromium:
 demo: install
 	$(VENV)/bin/oauth-harness run
 
-test: install allure
+test: install interop-install allure
 	$(VENV)/bin/ruff check harness suites tests bench examples
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -p xdist tests
 
 # Interoperability: one full run per local server, then the matrix side by side.
-dot: install
+dot: interop-install
 	$(VENV)/bin/oauth-harness run --local dot --report-dir reports/interop/dot
 
-INTEROP_TARGETS ?= reference dot
-interop: install
+glewlwyd: interop-install
+	$(VENV)/bin/oauth-harness run --local glewlwyd --report-dir reports/interop/glewlwyd
+
+INTEROP_TARGETS ?= reference dot glewlwyd
+interop: interop-install
 	@status=0; for t in $(INTEROP_TARGETS); do \
 	  $(VENV)/bin/oauth-harness run --local $$t --report-dir reports/interop/$$t || status=1; done; \
 	$(VENV)/bin/oauth-harness matrix $(addprefix reports/interop/,$(INTEROP_TARGETS)) --output reports/interop; \
