@@ -1,0 +1,60 @@
+"""No secret of a real server's profile reaches the reports: client secrets and user passwords.
+
+The reference target's zero-secrets test covers its own profile; the real servers add other
+shapes (Glewlwyd's JSON login body, Django's form posts with CSRF tokens), so each gets a run
+of the suites that send credentials, and every report file is searched for every secret.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import local_targets
+from harness.interop import glewlwyd
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITES = {"dot": ["authorization_code", "client_auth", "introspection"],
+          "glewlwyd": ["authorization_code", "client_auth", "refresh"]}
+
+
+def _secrets(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items()
+            if any(word in key for word in ("SECRET", "PASSWORD", "TOKEN")) and len(value) >= 8}
+
+
+@pytest.mark.parametrize("name", sorted(SUITES))
+def test_reports_carry_no_secret(name: str, tmp_path: Path) -> None:
+    if name == "glewlwyd" and not glewlwyd.installed():
+        pytest.skip("the Debian package glewlwyd is not installed (fixtures/glewlwyd_target/install.sh)")
+    server = local_targets.start(name)
+    try:
+        secrets = _secrets(dict(server.env))
+        assert len(secrets) >= 3, f"the {name} launcher exports too few secrets to make this test meaningful"
+        report = tmp_path / "report"
+        argv = ["run", "--target", str(server.profile_path()), "--report-dir", str(report)]
+        for suite in SUITES[name]:
+            argv += ["--suite", suite]
+        code = f"import sys; from harness.cli import main; sys.exit(main({argv!r}))"
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **server.env},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=180)
+        finally:
+            if proc.poll() is None:  # pragma: no cover - only on a hang
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    finally:
+        server.stop()
+    assert proc.returncode == 0, output[-3000:]
+    files = [p for p in report.rglob("*") if p.is_file()]
+    assert any(p.name == "results.json" for p in files)
+    leaks = [f"{key} in {path.relative_to(report)}" for path in files
+             for key, value in secrets.items() if value.encode() in path.read_bytes()]
+    leaks += [f"{key} in the console output" for key, value in secrets.items() if value in output]
+    assert not leaks, leaks
