@@ -18,9 +18,7 @@ fresh per process as well, client secrets and the admin token are fresh per star
 
 from __future__ import annotations
 
-import atexit
 import base64
-import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -29,8 +27,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -48,6 +44,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from harness.interop import processes
+from harness.interop.processes import free_port, log_tail, write_file
 
 __all__ = [
     "CLIENTS",
@@ -475,21 +474,6 @@ def _get_material() -> _Material:
 # ---------------------------------------------------------------------------
 
 
-def _write(path: Path, data: bytes | str, *, private: bool = False) -> Path:
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(raw)
-    os.chmod(path, 0o600 if private else 0o644)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _normalize_ttls(overrides: Mapping[str, int] | None) -> dict[str, int]:
     ttls = dict(DEFAULT_TTLS)
     by_snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): name for name in DEFAULT_TTLS}
@@ -510,18 +494,6 @@ def _check_defects(names: Sequence[str]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown defect(s) {unknown}; valid: {sorted(KNOWN_DEFECTS)}")
     return list(dict.fromkeys(names))
-
-
-_running: list[RunningTarget] = []
-
-
-def _stop_all() -> None:
-    for target in list(_running):
-        with contextlib.suppress(Exception):
-            target.stop()
-
-
-atexit.register(_stop_all)
 
 
 class RunningTarget:
@@ -562,7 +534,7 @@ class RunningTarget:
             headers={"Authorization": f"Bearer {admin_token}"},
             timeout=10.0,
         )
-        _running.append(self)
+        processes.track(self)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -578,20 +550,9 @@ class RunningTarget:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and remove a temporary state directory."""
         with self._lock:
-            if self in _running:
-                _running.remove(self)
+            processes.untrack(self)
             self._admin.close()
-            if self._process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    self._process.send_signal(signal.SIGTERM)
-                try:
-                    self._process.wait(timeout=_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait(timeout=_STOP_TIMEOUT_S)
-            if self._process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    self._process.stdin.close()
+            processes.terminate(self._process, _STOP_TIMEOUT_S)
             if self._owns_state_dir:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -620,7 +581,8 @@ class RunningTarget:
     def _stderr_hint(self) -> str:
         if self.is_running():
             return ""
-        return f"\nthe node process exited ({self._process.returncode}):\n{_tail(self.state_dir / 'node.stderr.log')}"
+        stderr = log_tail(self.state_dir / "node.stderr.log")
+        return f"\nthe node process exited ({self._process.returncode}):\n{stderr}"
 
     def set_defects(self, names: Sequence[str]) -> list[str]:
         """Replace the active defect set; returns the active defects. ``[]`` restores normal behaviour.
@@ -695,13 +657,6 @@ class RunningTarget:
         return ctx
 
 
-def _tail(path: Path, limit: int = 4000) -> str:
-    try:
-        return path.read_text(errors="replace")[-limit:]
-    except OSError:
-        return "(no output)"
-
-
 class ReferenceTarget:
     """Starts the bundled reference target; see :meth:`start`."""
 
@@ -741,7 +696,7 @@ class ReferenceTarget:
             if key not in DEFAULT_SETTINGS or not isinstance(value, bool):
                 raise ValueError(f"unknown or non-boolean setting {key!r}; known: {sorted(DEFAULT_SETTINGS)}")
             initial_settings[key] = value
-        notify = ciba_notification_endpoint or f"https://127.0.0.1:{_free_port()}/ciba-notify"
+        notify = ciba_notification_endpoint or f"https://127.0.0.1:{free_port()}/ciba-notify"
         if not notify.startswith("https://"):
             raise ValueError("the CIBA notification endpoint must be an https URL")
 
@@ -761,12 +716,12 @@ class ReferenceTarget:
     @classmethod
     def _launch(cls, directory: Path, owns: bool, material: _Material, defects: list[str], ttls: dict[str, int],
                 settings: dict[str, bool], notify: str, timeout: float, started: float) -> RunningTarget:
-        ca_file = _write(directory / "ca.pem", material.ca.cert_pem.bytes())
-        _write(directory / "ca.key", material.ca.private_key_pem.bytes(), private=True)
-        _write(directory / "server.crt", material.server_cert_pem)
-        _write(directory / "server.key", material.server_key_pem, private=True)
-        rp_cert = _write(directory / "rp-server.crt", material.rp_cert_pem)
-        rp_key = _write(directory / "rp-server.key", material.rp_key_pem, private=True)
+        ca_file = write_file(directory / "ca.pem", material.ca.cert_pem.bytes())
+        write_file(directory / "ca.key", material.ca.private_key_pem.bytes(), private=True)
+        write_file(directory / "server.crt", material.server_cert_pem)
+        write_file(directory / "server.key", material.server_key_pem, private=True)
+        rp_cert = write_file(directory / "rp-server.crt", material.rp_cert_pem)
+        rp_key = write_file(directory / "rp-server.key", material.rp_key_pem, private=True)
 
         client_secrets: dict[str, str] = {}
         clients_config: dict[str, dict[str, Any]] = {}
@@ -776,12 +731,12 @@ class ReferenceTarget:
                 client_secrets[spec.client_id] = entry["client_secret"] = secrets.token_urlsafe(32)
             jwks = material.client_jwks.get(spec.client_id)
             if jwks is not None:
-                _write(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
+                write_file(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
                 entry["jwks"] = {"keys": [public_jwk(k) for k in jwks["keys"]]}
             if spec.client_id in material.client_certs:
                 cert_pem, key_pem = material.client_certs[spec.client_id]
-                _write(directory / f"{spec.client_id}.crt", cert_pem)
-                _write(directory / f"{spec.client_id}.key", key_pem, private=True)
+                write_file(directory / f"{spec.client_id}.crt", cert_pem)
+                write_file(directory / f"{spec.client_id}.key", key_pem, private=True)
                 if spec.cert == "ca":
                     entry["tls_client_auth_subject_dn"] = material.mtls_subject_dn
             if entry:
@@ -809,7 +764,7 @@ class ReferenceTarget:
             "defects": defects,
             "exit_on_stdin_eof": True,
         }
-        config_path = _write(directory / "config.json", json.dumps(config, indent=2), private=True)
+        config_path = write_file(directory / "config.json", json.dumps(config, indent=2), private=True)
 
         stdout_path = directory / "node.stdout.log"
         stderr_path = directory / "node.stderr.log"
@@ -823,7 +778,7 @@ class ReferenceTarget:
         try:
             ready = _wait_ready(process, stdout_path, stderr_path, timeout)
         except BaseException:
-            _terminate(process)
+            processes.terminate(process, _STOP_TIMEOUT_S)
             raise
         issuer, mtls_base = str(ready["issuer"]), str(ready["mtls_base"])
 
@@ -843,7 +798,7 @@ class ReferenceTarget:
         for spec in CLIENTS:
             if spec.client_id in client_secrets:
                 env[f"REFTARGET_SECRET_{spec.env_name}"] = client_secrets[spec.client_id]
-        _write(directory / "env.json", json.dumps(env, indent=2), private=True)
+        write_file(directory / "env.json", json.dumps(env, indent=2), private=True)
 
         target = RunningTarget(
             process=process, issuer=issuer, mtls_base=mtls_base, state_dir=directory, owns_state_dir=owns,
@@ -874,10 +829,10 @@ def _wait_ready(process: subprocess.Popen[bytes], stdout_path: Path, stderr_path
         code = process.poll()
         if code is not None:
             raise ReferenceTargetError(
-                f"the reference target exited with code {code} before it was ready:\n{_tail(stderr_path)}")
+                f"the reference target exited with code {code} before it was ready:\n{log_tail(stderr_path)}")
         if time.monotonic() > deadline:
             raise ReferenceTargetError(
-                f"the reference target did not become ready within {timeout:.0f} s:\n{_tail(stderr_path)}")
+                f"the reference target did not become ready within {timeout:.0f} s:\n{log_tail(stderr_path)}")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.05)
 
@@ -887,19 +842,6 @@ def _lines(path: Path) -> Iterator[str]:
         yield from path.read_text(errors="replace").splitlines()
     except OSError:
         return
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=_STOP_TIMEOUT_S)
-    if process.stdin is not None:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
 
 
 def start_default() -> RunningTarget:

@@ -18,7 +18,6 @@ Typical use::
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -26,8 +25,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -43,6 +40,8 @@ import trustme
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from harness.interop import processes
+from harness.interop.processes import free_port, log_tail, write_file
 from harness.results import HarnessError
 
 __all__ = ["CONFIDENTIAL_CLIENTS", "FIXTURE_DIR", "USERS", "DotTargetError", "RunningDot", "ensure_installed",
@@ -156,20 +155,6 @@ def _oidc_key_pem() -> bytes:
                              serialization.NoEncryption())
 
 
-def _write(path: Path, data: bytes | str, *, private: bool = False) -> Path:
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(raw)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env_name(client_id: str) -> str:
     return client_id.upper().replace("-", "_")
 
@@ -177,18 +162,6 @@ def _env_name(client_id: str) -> str:
 # ---------------------------------------------------------------------------
 # running server
 # ---------------------------------------------------------------------------
-
-_running: list[RunningDot] = []
-
-
-def _stop_all() -> None:
-    for server in list(_running):
-        with contextlib.suppress(Exception):
-            server.stop()
-
-
-atexit.register(_stop_all)
-
 
 class RunningDot:
     """A started DOT server (gunicorn); stop it with :meth:`stop` or use it as a context manager.
@@ -208,7 +181,7 @@ class RunningDot:
         self.ca_file = state_dir / "ca.pem"
         self._version: str | None = None
         self._lock = threading.Lock()
-        _running.append(self)
+        processes.track(self)
 
     @property
     def pid(self) -> int:
@@ -244,9 +217,8 @@ class RunningDot:
     def stop(self) -> None:
         """Stop gunicorn (SIGTERM to the master, then SIGKILL to its process group); remove the state."""
         with self._lock:
-            if self in _running:
-                _running.remove(self)
-            _terminate(self._process)
+            processes.untrack(self)
+            processes.terminate(self._process, _STOP_TIMEOUT_S, process_group=True)
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def __enter__(self) -> RunningDot:
@@ -257,28 +229,6 @@ class RunningDot:
                  tb: TracebackType | None) -> None:
         """Stop the server."""
         self.stop()
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=_STOP_TIMEOUT_S)
-    # workers that outlived their master (should not happen) share its process group
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def _tail(path: Path, limit: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-limit:]
-    except OSError:
-        return "(no output)"
 
 
 def _django_env(state_dir: Path, issuer: str, secret_key: str) -> dict[str, str]:
@@ -312,15 +262,16 @@ def start(timeout: float = _START_TIMEOUT_S) -> RunningDot:
 
 
 def _launch(state_dir: Path, tls: _Tls, timeout: float) -> RunningDot:
-    ca_file = _write(state_dir / "ca.pem", tls.ca_pem)
-    cert_file = _write(state_dir / "server.crt", tls.cert_pem)
-    key_file = _write(state_dir / "server.key", tls.key_pem, private=True)
-    _write(state_dir / "oidc-rsa.pem", _oidc_key_pem(), private=True)
+    ca_file = write_file(state_dir / "ca.pem", tls.ca_pem)
+    cert_file = write_file(state_dir / "server.crt", tls.cert_pem)
+    key_file = write_file(state_dir / "server.key", tls.key_pem, private=True)
+    write_file(state_dir / "oidc-rsa.pem", _oidc_key_pem(), private=True)
     client_secrets = {client: secrets.token_urlsafe(32) for client in CONFIDENTIAL_CLIENTS}
     passwords = {user: f"{user}-{secrets.token_urlsafe(12)}" for user in USERS}
-    seed = _write(state_dir / "seed.json", json.dumps({"clients": client_secrets, "users": passwords}), private=True)
+    seed = write_file(state_dir / "seed.json", json.dumps({"clients": client_secrets, "users": passwords}),
+                      private=True)
 
-    port = _free_port()
+    port = free_port()
     issuer = f"https://127.0.0.1:{port}"
     env = _django_env(state_dir, issuer, secrets.token_urlsafe(48))
     python = str(_venv_python())
@@ -368,10 +319,10 @@ def _wait_ready(server: RunningDot, log: Path, timeout: float) -> None:
         while True:
             code = server._process.poll()
             if code is not None:
-                raise DotTargetError(f"gunicorn exited with code {code} before it was ready:\n{_tail(log)}")
+                raise DotTargetError(f"gunicorn exited with code {code} before it was ready:\n{log_tail(log)}")
             with contextlib.suppress(httpx.HTTPError):
                 if client.get(f"{server.issuer}/__health").status_code == 200:
                     return
             if time.monotonic() > deadline:
-                raise DotTargetError(f"DOT did not answer within {timeout:.0f} s:\n{_tail(log)}")
+                raise DotTargetError(f"DOT did not answer within {timeout:.0f} s:\n{log_tail(log)}")
             time.sleep(0.1)

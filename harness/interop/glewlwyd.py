@@ -18,14 +18,11 @@ per start and exported as ``GLEWLWYD_*`` variables (:attr:`RunningGlewlwyd.env`)
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -41,6 +38,9 @@ from typing import Any
 import httpx
 import trustme
 from joserfc.jwk import RSAKey
+
+from harness.interop import processes
+from harness.interop.processes import free_port, log_tail, write_file
 
 __all__ = ["CLIENTS", "PROFILE_PATH", "USERS", "GlewlwydError", "RunningGlewlwyd", "installed", "start"]
 
@@ -132,21 +132,6 @@ USERS: tuple[tuple[str, str, str], ...] = (
 def installed() -> bool:
     """Whether the Debian package's binary, modules and SQL schema are present."""
     return BINARY.is_file() and SQL_SCHEMA.is_file() and (MODULE_ROOT / "plugin" / "libprotocol_oidc.so").is_file()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _write(path: Path, data: str | bytes, *, private: bool = False) -> Path:
-    raw = data.encode() if isinstance(data, str) else data
-    path.write_bytes(raw)
-    if private:
-        path.chmod(0o600)
-    return path
 
 
 def _rsa_jwks(kid: str, alg: str = "RS256") -> dict[str, Any]:
@@ -352,6 +337,7 @@ class RunningGlewlwyd:
         self.client_secrets: dict[str, str] = {}
         self._version: str | None = None
         self._stopped = False
+        processes.track(self)
 
     # -- LocalServer ------------------------------------------------------------------
     @staticmethod
@@ -376,14 +362,8 @@ class RunningGlewlwyd:
         if self._stopped:
             return
         self._stopped = True
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=_STOP_TIMEOUT_S)
+        processes.untrack(self)
+        processes.terminate(self.process, _STOP_TIMEOUT_S)
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def __enter__(self) -> RunningGlewlwyd:
@@ -433,23 +413,16 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, ca_file: Path, log: 
         while True:
             code = process.poll()
             if code is not None:
-                raise GlewlwydError(f"glewlwyd exited with code {code} before it answered:\n{_tail(log)}")
+                raise GlewlwydError(f"glewlwyd exited with code {code} before it answered:\n{log_tail(log)}")
             try:
                 client.get(url)
                 return
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise GlewlwydError(f"glewlwyd did not answer within {timeout:.0f} s:\n{_tail(log)}")
+                raise GlewlwydError(f"glewlwyd did not answer within {timeout:.0f} s:\n{log_tail(log)}")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.2)
-
-
-def _tail(path: Path, limit: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-limit:]
-    except OSError:
-        return "(no log)"
 
 
 def start(*, state_dir: Path | None = None, timeout: float = _START_TIMEOUT_S) -> RunningGlewlwyd:
@@ -474,18 +447,18 @@ def start(*, state_dir: Path | None = None, timeout: float = _START_TIMEOUT_S) -
 def _launch(directory: Path, timeout: float) -> RunningGlewlwyd:
     ca = trustme.CA(organization_name="oauth-harness glewlwyd test CA")
     leaf = ca.issue_cert("127.0.0.1", "localhost")
-    ca_file = _write(directory / "ca.pem", ca.cert_pem.bytes())
-    cert = _write(directory / "server.crt", b"".join(p.bytes() for p in leaf.cert_chain_pems))
-    key = _write(directory / "server.key", leaf.private_key_pem.bytes(), private=True)
+    ca_file = write_file(directory / "ca.pem", ca.cert_pem.bytes())
+    cert = write_file(directory / "server.crt", b"".join(p.bytes() for p in leaf.cert_chain_pems))
+    key = write_file(directory / "server.key", leaf.private_key_pem.bytes(), private=True)
 
     with sqlite3.connect(directory / "glewlwyd.sqlite3") as db:
         db.executescript(gzip.decompress(SQL_SCHEMA.read_bytes()).decode("utf-8"))
         # WAL: readers no longer block the writer; with the default rollback journal, parallel
         # requests make Glewlwyd's queries fail ("Error executing sql query" -> HTTP 500).
         db.execute("PRAGMA journal_mode=WAL")
-    port = _free_port()
+    port = free_port()
     base_url = f"https://127.0.0.1:{port}"
-    config = _write(directory / "glewlwyd.conf", _config_text(port, base_url, directory, cert, key), private=True)
+    config = write_file(directory / "glewlwyd.conf", _config_text(port, base_url, directory, cert, key), private=True)
     with open(directory / "glewlwyd.stderr.log", "wb") as err:
         process = subprocess.Popen([str(BINARY), f"--config-file={config}"], cwd=directory,
                                    stdin=subprocess.DEVNULL, stdout=err, stderr=err)
@@ -543,7 +516,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
                 env[f"GLEWLWYD_SECRET_{spec.env_name}"] = secret
             if spec.has_keys:
                 jwks = _rsa_jwks(f"{spec.client_id}-{secrets.token_hex(4)}")
-                _write(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
+                write_file(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
                 body["jwks"] = _public(jwks)
                 body["token_endpoint_signing_alg"] = "RS256"
             if spec.auth == "client_secret_jwt":
@@ -551,7 +524,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
             _call(admin, server, "POST", "/api/client/", body)
     finally:
         admin.close()
-    _write(directory / "env.json", json.dumps(env, indent=2), private=True)
+    write_file(directory / "env.json", json.dumps(env, indent=2), private=True)
     server.env = env
 
 

@@ -1,0 +1,103 @@
+"""What every local-server launcher needs.
+
+Private files, a free loopback port, stopping a process, the tail of its log, and stopping
+whatever is still running when the harness exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+from pathlib import Path
+from typing import Protocol
+
+
+def write_file(path: Path, data: bytes | str, *, private: bool = False) -> Path:
+    """Write ``data``; a ``private`` file (keys, secrets, configs with secrets) is 0600 from its creation."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    mode = 0o600 if private else 0o644
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(raw)
+    os.chmod(path, mode)  # an existing file keeps its old mode through os.open
+    return path
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def log_tail(path: Path, limit: int = 3000) -> str:
+    """The end of a log file, for error messages."""
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError:
+        return "(no output)"
+
+
+def terminate(process: subprocess.Popen[bytes], timeout_s: float, *, process_group: bool = False) -> None:
+    """SIGTERM, then SIGKILL after ``timeout_s``.
+
+    ``process_group`` also kills children left in its group (the process must have been
+    started with ``start_new_session=True``).
+    """
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                if process_group:
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            process.wait(timeout=timeout_s)
+    if process_group:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+
+
+class Stoppable(Protocol):
+    """A started server."""
+
+    def stop(self) -> None:
+        """Stop it (idempotent)."""
+        ...
+
+
+_running: list[Stoppable] = []
+_lock = threading.Lock()
+
+
+def track(server: Stoppable) -> None:
+    """Stop ``server`` when the interpreter exits, unless it was stopped before."""
+    with _lock:
+        _running.append(server)
+
+
+def untrack(server: Stoppable) -> None:
+    """``server`` was stopped."""
+    with _lock:
+        if server in _running:
+            _running.remove(server)
+
+
+def _stop_all() -> None:
+    for server in list(_running):
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+atexit.register(_stop_all)
