@@ -10,23 +10,19 @@ import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from interop_cli import run_cli
 
 from harness.interop import dot
 from harness.profile import load_profile
 from harness.results import ProfileError
 from harness.target import Target
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -138,18 +134,9 @@ def test_stop_ends_every_process_and_removes_state() -> None:
 def test_small_run_is_clean(tmp_path: Path) -> None:
     """discovery, authorization_code and device against DOT: exit 0, nothing broken, known deviations matched."""
     report = tmp_path / "report"
-    code = ("import sys; from harness.cli import main; sys.exit(main(['run', '--local', 'dot', '--suite', "
-            f"'discovery', '--suite', 'authorization_code', '--suite', 'device', '--workers', '2', "
-            f"'--report-dir', {str(report)!r}]))")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:  # pragma: no cover - only on a hang
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 0, output[-3000:]
+    returncode, output = run_cli(["run", "--local", "dot", "--suite", "discovery", "--suite", "authorization_code",
+                                  "--suite", "device", "--workers", "2", "--report-dir", str(report)])
+    assert returncode == 0, output[-3000:]
     document = json.loads((report / "results.json").read_text())
     summary = document["summary"]
     assert summary["broken"] == 0

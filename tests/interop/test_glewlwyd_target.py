@@ -9,25 +9,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from interop_cli import run_cli
 
 from harness.flows.authorization import AuthorizationOutcome
 from harness.interop import glewlwyd
 from harness.login.glewlwyd import GlewlwydUserAgent, LoginRequest, continue_url
 from harness.profile import load_profile
 from harness.target import NotApplicable, Target
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not glewlwyd.installed(), reason=(
     "the Debian package glewlwyd is not installed (fixtures/glewlwyd_target/install.sh)"))
@@ -134,17 +130,9 @@ def test_stop_ends_the_process_and_removes_state() -> None:
 def test_small_run_is_clean(tmp_path: Path) -> None:
     """discovery and authorization_code against Glewlwyd: exit 0, nothing broken, known deviations matched."""
     report = tmp_path / "report"
-    code = ("import sys; from harness.cli import main; sys.exit(main(['run', '--local', 'glewlwyd', '--suite', "
-            f"'discovery', '--suite', 'authorization_code', '--report-dir', {str(report)!r}]))")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:  # pragma: no cover - only on a hang
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 0, output[-3000:]
+    returncode, output = run_cli(["run", "--local", "glewlwyd", "--suite", "discovery", "--suite",
+                                  "authorization_code", "--report-dir", str(report)])
+    assert returncode == 0, output[-3000:]
     document: dict[str, Any] = json.loads((report / "results.json").read_text())
     summary = document["summary"]
     assert summary["broken"] == 0 and summary["passed"] >= 20

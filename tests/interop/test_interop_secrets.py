@@ -7,18 +7,14 @@ of the suites that send credentials, and every report file is searched for every
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from interop_cli import run_cli
 
 from harness import local_targets
 from harness.interop import glewlwyd
 
-ROOT = Path(__file__).resolve().parents[2]
 SUITES = {"dot": ["authorization_code", "client_auth", "introspection"],
           "glewlwyd": ["authorization_code", "client_auth", "refresh"]}
 
@@ -40,18 +36,10 @@ def test_reports_carry_no_secret(name: str, tmp_path: Path) -> None:
         argv = ["run", "--target", str(server.profile_path()), "--report-dir", str(report)]
         for suite in SUITES[name]:
             argv += ["--suite", suite]
-        code = f"import sys; from harness.cli import main; sys.exit(main({argv!r}))"
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **server.env},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            output, _ = proc.communicate(timeout=180)
-        finally:
-            if proc.poll() is None:  # pragma: no cover - only on a hang
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        returncode, output = run_cli(argv, env=dict(server.env), timeout_s=180)
     finally:
         server.stop()
-    assert proc.returncode == 0, output[-3000:]
+    assert returncode == 0, output[-3000:]
     files = [p for p in report.rglob("*") if p.is_file()]
     assert any(p.name == "results.json" for p in files)
     leaks = [f"{key} in {path.relative_to(report)}" for path in files
