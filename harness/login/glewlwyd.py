@@ -30,6 +30,7 @@ from harness.flows.authorization import AuthorizationOutcome, ErrorPage
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, parse_forms
+from harness.login.http_form import auto_post_form, error_page_outcome
 from harness.profile import GlewlwydLogin, User
 from harness.results import HarnessError
 from harness.target import NotApplicable, Target
@@ -149,7 +150,7 @@ class GlewlwydUserAgent:
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 if not location:
-                    return self._error_page(next_url, response, login_shown, consent_shown)
+                    return error_page_outcome(next_url, response, login_shown, consent_shown)
                 next_url = urljoin(next_url, location)
                 continue
             auto_post = self._auto_post_form(response)
@@ -158,7 +159,7 @@ class GlewlwydUserAgent:
                 return AuthorizationOutcome(redirect_url=urljoin(next_url, auto_post.action),
                                             form=dict(auto_post.fields), via="form_post",
                                             login_form_shown=login_shown, consent_form_shown=consent_shown)
-            return self._error_page(next_url, response, login_shown, consent_shown)
+            return error_page_outcome(next_url, response, login_shown, consent_shown)
         raise LoginFailed(f"no authorization response after {self.settings.max_steps} steps")
 
     # -- the device flow's user side (RFC 8628 §3.3) ---------------------------------------
@@ -230,18 +231,7 @@ class GlewlwydUserAgent:
         sniffed = not content_type and response.text.lstrip()[:6].lower() == "<html>"
         if "html" not in content_type and not sniffed:
             return None
-        for form in parse_forms(response.text):
-            if form.method == "post" and form.action and urlsplit(form.action).scheme and \
-                    not self.target.on_target(form.action):
-                return form
-        return None
-
-    @staticmethod
-    def _error_page(url: str, response: httpx.Response, login_shown: bool,
-                    consent_shown: bool) -> AuthorizationOutcome:
-        page = ErrorPage(url=url, status=response.status_code, text_excerpt=response.text[:_EXCERPT])
-        return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
-                                    consent_form_shown=consent_shown)
+        return auto_post_form(parse_forms(response.text), self.target)
 
 
 # -- CIBA: the user's decision on "the other device" (login.ciba.mode: command) ---------------

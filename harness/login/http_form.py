@@ -60,14 +60,14 @@ class HttpFormUserAgent:
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 if not location:
-                    return self._error_page(next_url, response, login_shown, consent_shown)
+                    return error_page_outcome(next_url, response, login_shown, consent_shown)
                 method, next_url, data, headers = "GET", urljoin(next_url, location), None, {}
                 continue
             headers = form_post_headers(next_url)  # the next step, if any, submits a form of this page
             forms = parse_forms(response.text) if "html" in response.headers.get("content-type", "") else []
             login_form = _find(forms, self.settings.login_form_id)
             consent_form = _find(forms, self.settings.consent_form_id)
-            auto_post = _auto_post_form(forms, self.target)
+            auto_post = auto_post_form(forms, self.target)
             if auto_post is not None and login_form is None and consent_form is None:
                 # response_mode=form_post: the page posts the response to the client.
                 target_url = urljoin(next_url, auto_post.action)
@@ -78,7 +78,7 @@ class HttpFormUserAgent:
             if login_form is not None:
                 login_shown = True
                 if user is None:
-                    return self._error_page(next_url, response, login_shown, consent_shown)
+                    return error_page_outcome(next_url, response, login_shown, consent_shown)
                 login_attempts += 1
                 if login_attempts > 1:
                     raise LoginFailed(
@@ -99,15 +99,9 @@ class HttpFormUserAgent:
                 evidence.note(f"consent page: pressed {button.name}={button.value}")
                 method, next_url, data = "POST", urljoin(next_url, consent_form.action or next_url), fields
                 continue
-            return self._error_page(next_url, response, login_shown, consent_shown)
+            return error_page_outcome(next_url, response, login_shown, consent_shown)
         raise LoginFailed(f"no authorization response after {self.settings.max_steps} steps")
 
-    @staticmethod
-    def _error_page(url: str, response: httpx.Response, login_shown: bool,
-                    consent_shown: bool) -> AuthorizationOutcome:
-        page = ErrorPage(url=url, status=response.status_code, text_excerpt=response.text[:_EXCERPT])
-        return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
-                                    consent_form_shown=consent_shown)
 
 
 def _find(forms: list[HtmlForm], form_id: str | None) -> HtmlForm | None:
@@ -119,7 +113,16 @@ def _find(forms: list[HtmlForm], form_id: str | None) -> HtmlForm | None:
     return None
 
 
-def _auto_post_form(forms: list[HtmlForm], target: Target) -> HtmlForm | None:
+def error_page_outcome(url: str, response: httpx.Response, login_shown: bool,
+                       consent_shown: bool) -> AuthorizationOutcome:
+    """The user agent stopped on a page that is neither login, consent nor a response to the client."""
+    page = ErrorPage(url=url, status=response.status_code, text_excerpt=response.text[:_EXCERPT])
+    return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
+                                consent_form_shown=consent_shown)
+
+
+def auto_post_form(forms: list[HtmlForm], target: Target) -> HtmlForm | None:
+    """The self-submitting form of ``response_mode=form_post``: a POST to an origin outside the target."""
     for form in forms:
         if form.method == "post" and form.action and urlsplit(form.action).scheme and \
                 not target.on_target(form.action):
