@@ -187,3 +187,38 @@ def test_check_profile_login_probe_names_a_wrong_password(reference: RunningTarg
     assert probes["login"].status == "problem"
     assert "alice" in probes["login"].message and "users[0]" in probes["login"].hint
     assert "not-alices-password" not in probes["login"].message + probes["login"].hint
+
+
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (400, {"error": "invalid_grant"}, "ok"),
+    (401, {"error": "invalid_client"}, "problem"),
+    (400, {"error": "invalid_client"}, "problem"),
+    (401, {}, "problem"),
+    (400, {"error": "invalid_request", "error_description": "bad assertion"}, "warning"),
+    (400, {"error": "unsupported_grant_type"}, "warning"),
+    (500, {}, "warning"),
+    (200, {"access_token": "at-value", "token_type": "Bearer"}, "ok"),
+])
+def test_client_probe_reads_the_token_endpoint_answer(status: int, body: dict[str, str], expected: str,
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import httpx
+
+    from harness.flows import token
+    from harness.onboarding import check_profile as module
+    from harness.profile import parse_profile
+    from harness.target import Target
+
+    profile = parse_profile({
+        "name": "probe", "issuer": "https://as.example.test",
+        "clients": [{"id": "c", "auth_method": "client_secret_basic", "secret": "s3cret-value-123",
+                     "redirect_uris": ["https://rp.example.test/cb"]}],
+        "users": [{"username": "u", "password": "pw-1234"}]}, base_dir=tmp_path)
+    answer = token.TokenResult(response=httpx.Response(status, json=body), body=body or None)
+    monkeypatch.setattr(token, "token_request", lambda *a, **k: answer)
+    target = Target.from_profile(profile)
+    try:
+        probe = module._probe_client(target, profile.clients[0])
+    finally:
+        target.close()
+    assert probe.status == expected, probe.line()
+    assert "s3cret-value-123" not in probe.line() and "at-value" not in probe.line()

@@ -31,9 +31,10 @@ CIBA_GRANT = "urn:openid:params:grant-type:ciba"
 _ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "introspection_endpoint",
               "revocation_endpoint", "pushed_authorization_request_endpoint", "device_authorization_endpoint",
               "backchannel_authentication_endpoint")
-# RFC 6749 §5.2 and RFC 8628 §3.5 / CIBA §11 errors that come after the client was authenticated
-_AUTHENTICATED_ERRORS = {"invalid_grant", "unauthorized_client", "expired_token", "invalid_request",
-                         "access_denied", "authorization_pending", "invalid_scope"}
+# RFC 6749 §5.2 and RFC 8628 §3.5 / CIBA §11 errors that judge the grant, so the client was authenticated.
+# invalid_request is not among them: servers also use it for malformed client credentials.
+_AUTHENTICATED_ERRORS = {"invalid_grant", "unauthorized_client", "expired_token", "access_denied",
+                         "authorization_pending", "invalid_scope"}
 
 
 @dataclass
@@ -243,7 +244,9 @@ def _probe_client(target: Target, client: Client) -> Probe:
                                       f"{params['grant_type']} (unsupported_grant_type), so the credentials "
                                       "were not judged",
                      "check grant_types of this client in the profile")
-    return Probe(name, "warning", f"{method}: unclear answer HTTP {result.status} {error or '(no error code)'}",
+    description = body.get("error_description", "") if isinstance(body, dict) else ""
+    return Probe(name, "warning", f"{method}: unclear answer HTTP {result.status} {error or '(no error code)'}"
+                                  + (f" ({description})" if description else "") + ": the credentials were not judged",
                  "look at the server's logs for this request")
 
 
