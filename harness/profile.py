@@ -133,6 +133,15 @@ class Client(_Model):
     scope: str = "openid"
     documented: ClientDocumented = ClientDocumented()
     use_in_suites: bool = Field(default=True, description="False: never pick this client automatically")
+    fapi: Literal["2.0-security", "2.0-message-signing", "1.0-advanced", "ciba"] | None = Field(
+        default=None, description=(
+            "The FAPI profile this client is registered under: checks apply FAPI's stricter or different "
+            "expectations to it (e.g. FAPI 2.0 SP 5.3.2.1: the AS accepts only its issuer as assertion aud)"))
+
+    @property
+    def is_fapi2(self) -> bool:
+        """Whether the client is a FAPI 2.0 (Security Profile or Message Signing) client."""
+        return self.fapi in ("2.0-security", "2.0-message-signing")
 
     @property
     def is_public(self) -> bool:
