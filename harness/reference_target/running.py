@@ -1,0 +1,183 @@
+"""Control of a started reference target: lifecycle and the ``/__test/`` admin API."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from harness.interop import processes
+from harness.interop.processes import log_tail
+from harness.reference_target.defects import check_defects
+from harness.reference_target.install import PROFILE_PATH, ReferenceTargetError
+
+__all__ = ["STOP_TIMEOUT_S", "RunningTarget"]
+
+STOP_TIMEOUT_S = 5.0
+
+class RunningTarget:
+    """A started reference target; stop it with :meth:`stop` or use it as a context manager.
+
+    Attributes:
+        issuer: the issuer identifier, ``https://127.0.0.1:<port>``.
+        mtls_base: base URL of the mTLS listener (``mtls_endpoint_aliases`` live there).
+        state_dir: directory with the CA, certificates, private JWKS and the node config.
+        admin_token: bearer token of the ``/__test/`` admin API.
+        ca_file: PEM of the test CA that issued the server certificate.
+        env: the ``REFTARGET_*`` variables that ``profile.yaml`` references.
+        client_secrets: client id -> secret for the clients that have one.
+        ttls: the artefact lifetimes in force (seconds).
+        startup_seconds: wall time of :meth:`ReferenceTarget.start` for this target.
+    """
+
+    def __init__(self, *, process: subprocess.Popen[bytes], issuer: str, mtls_base: str, state_dir: Path,
+                 owns_state_dir: bool, admin_token: str, env: dict[str, str], client_secrets: dict[str, str],
+                 ttls: dict[str, int], startup_seconds: float) -> None:
+        """Wrap an already started server process (use :meth:`ReferenceTarget.start`)."""
+        self._process = process
+        self.issuer = issuer
+        self.mtls_base = mtls_base
+        self.state_dir = state_dir
+        self._owns_state_dir = owns_state_dir
+        self.admin_token = admin_token
+        self.ca_file = state_dir / "ca.pem"
+        self.env = env
+        self.client_secrets = client_secrets
+        self.ttls = ttls
+        self.startup_seconds = startup_seconds
+        self._version: str | None = None
+        self._lock = threading.Lock()
+        self._admin = httpx.Client(
+            base_url=issuer,
+            verify=ssl.create_default_context(cafile=str(self.ca_file)),
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=10.0,
+        )
+        processes.track(self)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        """Process id of the node server."""
+        return self._process.pid
+
+    def is_running(self) -> bool:
+        """Whether the node process is still alive."""
+        return self._process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and remove a temporary state directory."""
+        with self._lock:
+            processes.untrack(self)
+            self._admin.close()
+            processes.terminate(self._process, STOP_TIMEOUT_S)
+            if self._owns_state_dir:
+                shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def __enter__(self) -> RunningTarget:
+        """Return self."""
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop the server."""
+        self.stop()
+
+    # -- admin API ----------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        try:
+            response = self._admin.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise ReferenceTargetError(f"admin call {method} {path} failed: {exc}{self._stderr_hint()}") from exc
+        if response.status_code == 400:
+            raise ValueError(response.json().get("error_description", response.text))
+        if response.status_code >= 300:
+            raise ReferenceTargetError(f"admin call {method} {path}: HTTP {response.status_code} {response.text}")
+        return response.json()
+
+    def _stderr_hint(self) -> str:
+        if self.is_running():
+            return ""
+        stderr = log_tail(self.state_dir / "node.stderr.log")
+        return f"\nthe node process exited ({self._process.returncode}):\n{stderr}"
+
+    def set_defects(self, names: Sequence[str]) -> list[str]:
+        """Replace the active defect set; returns the active defects. ``[]`` restores normal behaviour.
+
+        Raises:
+            ValueError: a name is not in :data:`KNOWN_DEFECTS`.
+        """
+        active: list[str] = self._call("PUT", "/__test/defects", {"defects": check_defects(names)})["active"]
+        return active
+
+    def defects(self) -> list[str]:
+        """The active defects."""
+        active: list[str] = self._call("GET", "/__test/defects")["active"]
+        return active
+
+    def server_defects(self) -> dict[str, str]:
+        """Defect name -> description, as the server reports them."""
+        descriptions: dict[str, str] = self._call("GET", "/__test/defects")["descriptions"]
+        return descriptions
+
+    def reset(self) -> None:
+        """Clear all defects and restore the default settings."""
+        self._call("POST", "/__test/reset")
+
+    def settings(self) -> dict[str, Any]:
+        """The runtime settings (e.g. ``dpop_require_nonce``)."""
+        result: dict[str, Any] = self._call("GET", "/__test/settings")
+        return result
+
+    def set_settings(self, **changes: bool) -> dict[str, Any]:
+        """Change runtime settings, e.g. ``set_settings(dpop_require_nonce=True)``."""
+        result: dict[str, Any] = self._call("PUT", "/__test/settings", changes)
+        return result
+
+    def clients(self) -> list[dict[str, Any]]:
+        """Registered clients as the server reports them (no secrets)."""
+        result: list[dict[str, Any]] = self._call("GET", "/__test/clients")["clients"]
+        return result
+
+    def pending_ciba(self) -> list[dict[str, Any]]:
+        """CIBA requests waiting for a decision."""
+        result: list[dict[str, Any]] = self._call("GET", "/__test/ciba")["pending"]
+        return result
+
+    def approve_ciba(self, auth_req_id: str, *, acr: str | None = None) -> dict[str, Any]:
+        """Approve a pending CIBA request (sends the ping for ping-mode clients)."""
+        body = {"acr": acr} if acr else {}
+        result: dict[str, Any] = self._call("POST", f"/__test/ciba/{auth_req_id}/approve", body)
+        return result
+
+    def deny_ciba(self, auth_req_id: str) -> dict[str, Any]:
+        """Deny a pending CIBA request (``access_denied``)."""
+        result: dict[str, Any] = self._call("POST", f"/__test/ciba/{auth_req_id}/deny", {})
+        return result
+
+    def server_version(self) -> str:
+        """The oidc-provider version, e.g. ``"oidc-provider 9.13.3"``'s ``"9.13.3"``."""
+        if self._version is None:
+            self._version = str(self._call("GET", "/__test/version")["oidc_provider"])
+        return self._version
+
+    @staticmethod
+    def profile_path() -> Path:
+        """Path of the bundled target profile (``fixtures/reference_target/profile.yaml``)."""
+        return PROFILE_PATH
+
+    def ssl_context(self, client: str | None = None) -> ssl.SSLContext:
+        """An SSL context trusting the test CA, presenting ``client``'s certificate if given."""
+        ctx = ssl.create_default_context(cafile=str(self.ca_file))
+        if client is not None:
+            ctx.load_cert_chain(str(self.state_dir / f"{client}.crt"), str(self.state_dir / f"{client}.key"))
+        return ctx
