@@ -90,6 +90,7 @@ class _State:
         self.browser: Any = None
         self.total = 0
         self.deviations: Any = None
+        self.deviation_result: Any = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -98,13 +99,16 @@ _STATE = pytest.StashKey[_State]()
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     """Reject unknown requirement IDs at collection time."""
+    from harness.specs.catalogue import CatalogueError, lookup
+
     problems: list[str] = []
     for item in items:
         for marker in item.iter_markers("requirement"):
             for requirement in marker.args:
                 try:
                     validate_requirement_id(str(requirement))
-                except UnknownRequirementPrefix as exc:
+                    lookup(str(requirement))
+                except (UnknownRequirementPrefix, CatalogueError) as exc:
                     problems.append(f"{item.nodeid}: {exc}")
     if problems:
         raise pytest.UsageError("invalid requirement IDs:\n  " + "\n  ".join(problems))
@@ -289,11 +293,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     for finding in findings:
         if finding.requirement not in requirements:
             requirements.append(finding.requirement)
+    message = _catalogue_problems(findings) + message
     record = CheckRecord(
         id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
         requirements=requirements, message=message, findings=findings, evidence=log.as_dict(),
         duration_s=report.duration if call.when == "call" else 0.0,
     )
+    deviations = item.config.stash[_STATE].deviations
+    if deviations is not None:
+        from harness.reporting.deviations import match_record
+
+        match = match_record(record, deviations)
+        record.deviation = match.as_deviation()
+        if match.known:
+            report.outcome = "passed"  # shown as known, not failed: console, footer, junit, Allure
+            report.longrepr = None
+        elif match.unlisted:
+            record.message = (f"new finding(s) {', '.join(match.unlisted)} not listed in the deviations entry "
+                              f"for this check: {record.message}")
     report.user_properties.append((RECORD_KEY, json.dumps(record.as_dict())))
     item.stash[_RECORDED] = True
     if item.config.pluginmanager.hasplugin("allure_pytest"):
@@ -303,6 +320,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _RECORDED = pytest.StashKey[bool]()
+
+
+def _catalogue_problems(findings: list[Any]) -> str:
+    """A harness-bug prefix when a finding cites an uncatalogued ID or overstates its requirement's level."""
+    from harness.specs.catalogue import find, level_too_strong
+
+    problems = []
+    for finding in findings:
+        if find(finding.requirement) is None:
+            problems.append(f"{finding.code} cites {finding.requirement}, which is not in the requirement catalogue")
+        elif level_too_strong(finding.level, finding.requirement):
+            problems.append(f"{finding.code} is a {finding.level.value.upper()} finding citing the "
+                            f"{find(finding.requirement).level} requirement {finding.requirement}")  # type: ignore[union-attr]
+    return f"HARNESS BUG ({'; '.join(problems)}): " if problems else ""
 
 
 def _is_check(item: pytest.Item) -> bool:
@@ -326,6 +357,22 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 _CONFIG: dict[str, pytest.Config] = {}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Apply the deviations file to the whole run; a stale entry fails the session like a failure."""
+    config = session.config
+    state = config.stash[_STATE]
+    if state.deviations is None or hasattr(config, "workerinput") or not state.records:
+        return
+    from harness.reporting.deviations import apply_deviations
+
+    full_run = not config.getoption("harness_checks") and not config.getoption("keyword")
+    state.deviation_result = apply_deviations(state.records, state.deviations,
+                                              str(config.getoption("harness_deviations")), full_run=full_run)
+    if state.deviation_result.stale and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remember the config so report hooks can reach the session state."""
@@ -341,7 +388,7 @@ def _record_from_dict(data: dict[str, Any]) -> CheckRecord:
                 for f in data["findings"]]
     return CheckRecord(id=data["id"], suite=data["suite"], title=data["title"], outcome=Outcome(data["outcome"]),
                        requirements=data["requirements"], message=data["message"], findings=findings,
-                       evidence=data["evidence"], duration_s=data["duration_s"])
+                       evidence=data["evidence"], duration_s=data["duration_s"], deviation=data.get("deviation"))
 
 
 _MARK = {Outcome.PASSED: "PASSED ", Outcome.FAILED: "FAILED ", Outcome.WARNING: "WARNING",
@@ -353,17 +400,34 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
     if writer is None:
         return
     done = len(state.records)
-    line = f"[{done:>3}/{state.total}] {_MARK[Outcome(data['outcome'])]} {data['id']} ({data['duration_s']:.2f}s)"
-    if data["outcome"] in ("failed", "broken", "warning", "skipped", "review") and data["message"]:
+    mark = "KNOWN  " if data.get("deviation") else _MARK[Outcome(data["outcome"])]
+    line = f"[{done:>3}/{state.total}] {mark} {data['id']} ({data['duration_s']:.2f}s)"
+    if data.get("deviation"):
+        line += f"\n           known deviation ({data['outcome']}): {data['deviation']['reason'][:240]}"
+    elif data["outcome"] in ("failed", "broken", "warning", "skipped", "review") and data["message"]:
         line += f"\n           {data['message'][:300]}"
     writer.write_line(line)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    """With progress lines on, drop pytest's own progress letters (they would interleave)."""
-    if config.getoption("harness_progress") and report.when == "call":
+    """Known deviations are their own category (pytest's footer says ``N known``, the letter is ``K``).
+
+    With progress lines on, pytest's own progress letters are dropped (they would interleave).
+    """
+    known = _is_known(report)
+    progress = config.getoption("harness_progress")
+    if known:
+        return "known", "" if progress else "K", "KNOWN"
+    if progress and report.when == "call":
         return report.outcome, "", ""
     return None
+
+
+def _is_known(report: pytest.TestReport) -> bool:
+    for key, value in getattr(report, "user_properties", []):
+        if key == RECORD_KEY:
+            return bool(json.loads(str(value)).get("deviation"))
+    return False
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -373,19 +437,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from harness.reporting.summary import summary_table
 
-    terminalreporter.write_line("")
-    for line in summary_table(state.records):
-        terminalreporter.write_line(line)
-    deviations = None
-    if state.deviations is not None:
-        from harness.reporting.deviations import apply_deviations
-
-        deviations = apply_deviations(state.records, state.deviations, str(config.getoption("harness_deviations")))
+    deviations = state.deviation_result
+    if deviations is not None:
         terminalreporter.write_line(f"known deviations: {len(deviations.known)} matched")
         for stale in deviations.stale:
             terminalreporter.write_line(
-                f"STALE DEVIATION {stale.check}: expected {stale.expected}, got {stale.actual} — remove it "
-                f"from the deviations file ({stale.reason})")
+                f"STALE DEVIATION {stale.check}: expected finding(s) {stale.expected}, got {stale.actual} — "
+                f"update or remove it in the deviations file ({stale.reason})")
+    terminalreporter.write_line("")
+    for line in summary_table(state.records):
+        terminalreporter.write_line(line)
     report_dir = config.getoption("harness_report_dir")
     if report_dir:
         from harness.reporting.writer import RunInfo, write_reports

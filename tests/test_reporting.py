@@ -39,9 +39,10 @@ def _info() -> RunInfo:
 
 def test_results_document_shape() -> None:
     doc = results_document(_records(), _info())
-    assert set(doc) == {"schema_version", "run", "summary", "suites", "checks", "deviations", "certification"}
-    assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "skipped": 1, "broken": 1, "review": 0,
-                              "total": 5, "known_failures": 0, "stale_deviations": 0}
+    assert set(doc) == {"schema_version", "run", "summary", "suites", "checks", "causes", "deviations",
+                        "certification"}
+    assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "known": 0, "skipped": 1, "broken": 1,
+                              "review": 0, "total": 5, "known_failures": 0, "stale_deviations": 0, "causes": 2}
     assert doc["suites"]["pkce"]["verdict"] == "failed" and doc["suites"]["discovery"]["verdict"] == "broken"
     check = doc["checks"][-1]
     assert {"id", "suite", "outcome", "requirements", "message", "evidence", "findings"} <= set(check)
@@ -70,7 +71,7 @@ def test_html_escapes_and_links() -> None:
 def test_summary_helpers() -> None:
     records = _records()
     assert counts(records)["failed"] == 1
-    assert suite_verdict([r for r in records if r.suite == "pkce"]) is Outcome.FAILED
+    assert suite_verdict([r for r in records if r.suite == "pkce"]) == "failed"
     assert summary_table(records)[0].startswith("suite")
 
 
@@ -80,16 +81,17 @@ def test_deviations_apply_both_ways() -> None:
 
     records = _records()
     listed = DeviationsFile.model_validate({"deviations": [
-        {"check": "pkce.wrong_*", "reason": "known bug"},          # fails: known
-        {"check": "pkce.s256_round_trip", "reason": "was broken"},  # passes now: stale
-        {"check": "discovery.x", "expected": "warning", "reason": "documented SHOULD gap"},
-        {"check": "discovery.y", "reason": "skipped: neither known nor stale"},
+        {"check": "pkce.wrong_verifier_refused", "findings": ["TOKEN_REQUEST_ACCEPTED"], "reason": "known bug"},
+        {"check": "pkce.s256_round_trip", "findings": ["X"], "reason": "was broken"},  # passes now: stale
+        {"check": "discovery.x", "findings": ["W"], "expected": "warning", "reason": "documented SHOULD gap"},
+        {"check": "discovery.y", "findings": ["Y"], "reason": "skipped: neither known nor stale"},
     ]})
     result = apply_deviations(records, listed, "dev.yaml")
     assert result.known == ["pkce.wrong_verifier_refused", "discovery.x"]
     assert [s.check for s in result.stale] == ["pkce.s256_round_trip"]
     assert exit_code(records, stale_deviations=len(result.stale)) == 1
     assert exit_code([r for r in records if r.outcome.value != "broken"], stale_deviations=0) == 0
+    assert counts(records)["known"] == 2 and counts(records)["failed"] == 0
 
 
 def test_diff_runs() -> None:

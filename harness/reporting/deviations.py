@@ -1,17 +1,27 @@
-"""Known deviations: expected failures and warnings of one target, enforced both ways.
+"""Known deviations: expected findings of one target, matched so they cannot hide regressions.
 
-A listed check that fails (or warns) as expected is reported as *known* and does not fail
-the run. A listed check that no longer fails is *stale*: the run fails until the entry is
-removed, so the list cannot rot. A check that did not run (filtered out, skipped, broken)
-neither matches nor goes stale.
+An entry names one check and the finding code(s) the target is known to produce there (and,
+optionally, the requirement those findings cite). A check whose every finding is covered by its
+entries is *known*: shown as known everywhere (console, suite table, pytest footer, junit.xml,
+Allure, HTML, ``results.json``) and not failing the run. Anything else stays what it is:
+
+* a finding with a code (or requirement) the entry does not list is a **new failure**;
+* a listed check that ran and no longer shows any listed finding is **stale** (the run fails
+  until the entry is removed), as is an entry naming a check that a full run does not have;
+* a check that did not run (filtered out, skipped, broken) neither matches nor goes stale.
+
+Wildcards are allowed only over the parameters of a parametrised check: ``pkce.lengths[*]``
+matches ``pkce.lengths[42]`` and ``pkce.lengths[129]``; a wildcard inside a check name is
+refused, so an entry can never cover a check that does not exist yet.
 
 File format (YAML)::
 
     target: reference            # optional, informational
     deviations:
-      - check: dpop.replayed_proof_refused      # check id; shell-style wildcards allowed
-        requirement: RFC9449-11.1               # optional, documents which rule is broken
-        expected: failed                        # failed (default) or warning
+      - check: dpop.replayed_proof_error_code
+        findings: [DPOP_REPLAY_WRONG_ERROR]      # finding codes the target is known to produce
+        requirement: RFC9449-11.1                # optional: the findings must cite it
+        expected: failed                         # optional: failed or warning
         reason: oidc-provider answers invalid_grant instead of invalid_dpop_proof
         link: https://github.com/panva/node-oidc-provider/...   # optional
 """
@@ -19,27 +29,56 @@ File format (YAML)::
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness.results import CheckRecord, Outcome, ProfileError
+from harness.results import CheckRecord, Finding, Outcome, ProfileError
+
+_CHECK_NAME = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+_PARAMS = re.compile(r"^\[[^\]]*\]$")
+_JUDGED = {Outcome.FAILED, Outcome.WARNING}
 
 
 class Deviation(BaseModel):
-    """One expected failure or warning."""
+    """One known deviation: a check and the findings it is known to produce."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    check: str = Field(min_length=1)
+    check: str = Field(min_length=1, description="check id; '[*]' (or a glob inside [...]) only over parameters")
+    findings: list[str] = Field(min_length=1, description="finding codes the target is known to produce")
     requirement: str | None = None
-    expected: Literal["failed", "warning"] = "failed"
+    expected: Literal["failed", "warning"] | None = None
     reason: str = Field(min_length=1)
     link: str | None = None
+
+    @field_validator("check")
+    @classmethod
+    def _wildcards_only_over_parameters(cls, value: str) -> str:
+        name, bracket, params = value.partition("[")
+        if not _CHECK_NAME.match(name):
+            raise ValueError(f"{value!r}: the check name must be exact (suite.check, no wildcard); "
+                             "wildcards are allowed only over parameters, e.g. 'suite.check[*]'")
+        if bracket and not _PARAMS.match(bracket + params):
+            raise ValueError(f"{value!r}: parameters go in one trailing [...]")
+        return value
+
+    def covers_check(self, check_id: str) -> bool:
+        """Whether this entry names ``check_id`` (exactly, or one of its parameter cases)."""
+        if "[" not in self.check:
+            return check_id == self.check
+        return fnmatch.fnmatchcase(check_id, self.check.replace("[", "[[]", 1))
+
+    def covers_finding(self, finding: Finding) -> bool:
+        """Whether ``finding`` is one this entry lists (code, and requirement when given)."""
+        if finding.code not in self.findings:
+            return False
+        return self.requirement is None or finding.requirement == self.requirement
 
 
 class DeviationsFile(BaseModel):
@@ -63,9 +102,58 @@ def load_deviations(path: str | Path) -> DeviationsFile:
     try:
         return DeviationsFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors())
+        problems = "; ".join(_describe_error(data, error) for error in exc.errors())
         raise ProfileError(f"{file_path}: invalid deviations file: {problems}") from None
+
+
+def _describe_error(data: Any, error: Any) -> str:
+    location = ".".join(str(p) for p in error["loc"])
+    entry = ""
+    loc = error["loc"]
+    if len(loc) >= 2 and loc[0] == "deviations" and isinstance(loc[1], int):
+        try:
+            entry = f" (entry for {data['deviations'][loc[1]].get('check')!r})"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            entry = ""
+    return f"{location}{entry}: {error['msg']}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """How one check's record relates to the deviations file."""
+
+    known: bool
+    entries: tuple[int, ...] = ()
+    unlisted: tuple[str, ...] = ()  # codes of findings no entry covers (the check names an entry)
+    reason: str = ""
+    link: str | None = None
+
+    def as_deviation(self) -> dict[str, Any] | None:
+        """The record's ``deviation`` member: set only when the check is a known deviation."""
+        if not self.known:
+            return None
+        return {"status": "known", "reason": self.reason, "link": self.link, "entries": list(self.entries)}
+
+
+def match_record(record: CheckRecord, deviations: DeviationsFile) -> Match:
+    """Whether ``record`` is a known deviation: every finding covered by an entry naming its check."""
+    indexed = [(i, e) for i, e in enumerate(deviations.deviations) if e.covers_check(record.id)]
+    if not indexed or record.outcome not in _JUDGED or not record.findings:
+        return Match(known=False)
+    used: list[int] = []
+    unlisted: list[str] = []
+    for finding in record.findings:
+        covering = [i for i, e in indexed if e.covers_finding(finding)
+                    and (e.expected is None or e.expected == record.outcome.value)]
+        if covering:
+            used.extend(i for i in covering if i not in used)
+        elif finding.code not in unlisted:
+            unlisted.append(finding.code)
+    if unlisted or not used:
+        return Match(known=False, unlisted=tuple(unlisted))
+    first = deviations.deviations[used[0]]
+    reason = " / ".join(dict.fromkeys(deviations.deviations[i].reason for i in used))
+    return Match(known=True, entries=tuple(used), reason=reason, link=first.link)
 
 
 @dataclass
@@ -87,27 +175,48 @@ class DeviationResult:
     stale: list[StaleDeviation] = field(default_factory=list)
 
 
-_MATCHED = {"failed": {Outcome.FAILED}, "warning": {Outcome.WARNING}}
 _NOT_EXECUTED = {Outcome.SKIPPED, Outcome.BROKEN}
 
 
-def apply_deviations(records: Iterable[CheckRecord], deviations: DeviationsFile, source: str) -> DeviationResult:
-    """Mark records that match a listed deviation as known; list entries that went stale."""
+def apply_deviations(records: Iterable[CheckRecord], deviations: DeviationsFile, source: str, *,
+                     full_run: bool = False) -> DeviationResult:
+    """Mark known records (if not yet marked) and list the entries that went stale.
+
+    ``full_run``: every check of the suites that ran was selected (no ``--checks``/``-k``), so an
+    entry naming a check that does not exist in a suite that ran is stale too.
+    """
+    items = list(records)
     result = DeviationResult(file=source)
-    by_id = {r.id: r for r in records}
-    for entry in deviations.deviations:
-        matching = [r for cid, r in by_id.items() if fnmatch.fnmatchcase(cid, entry.check)]
-        for record in matching:
-            if record.outcome in _MATCHED[entry.expected]:
-                record.deviation = {"status": "known", "reason": entry.reason, "link": entry.link}
-                result.known.append(record.id)
-            elif record.outcome in (Outcome.PASSED, Outcome.WARNING) and entry.expected == "failed" or \
-                    record.outcome is Outcome.PASSED and entry.expected == "warning":
-                result.stale.append(StaleDeviation(check=record.id, expected=entry.expected,
-                                                   actual=record.outcome.value, reason=entry.reason))
-            # failed where a warning was expected: an unexpected failure, reported as such;
-            # skipped/broken: not executed, so neither known nor stale
+    for record in items:
+        if record.deviation is None:
+            record.deviation = match_record(record, deviations).as_deviation()
+        if record.deviation:
+            result.known.append(record.id)
+    suites_run = {r.suite for r in items}
+    for index, entry in enumerate(deviations.deviations):
+        named = [r for r in items if entry.covers_check(r.id)]
+        executed = [r for r in named if r.outcome not in _NOT_EXECUTED]
+        listed = "/".join(entry.findings)
+        if not named:
+            if full_run and entry.check.split(".", 1)[0] in suites_run:
+                result.stale.append(StaleDeviation(check=entry.check, expected=listed,
+                                                   actual="no such check in this run", reason=entry.reason))
+            continue
+        if not executed:
+            continue  # not executed: neither known nor stale
+        seen = any(entry.covers_finding(f) for r in executed for f in r.findings)
+        if not seen:
+            actual = ", ".join(sorted({_describe_outcome(r) for r in executed}))
+            result.stale.append(StaleDeviation(check=entry.check, expected=listed, actual=actual,
+                                               reason=entry.reason))
+        elif not any(r.deviation and index in r.deviation.get("entries", []) for r in executed):
+            continue  # the listed finding happened, but together with new ones: a new failure, not stale
     return result
+
+
+def _describe_outcome(record: CheckRecord) -> str:
+    codes = ",".join(dict.fromkeys(f.code for f in record.findings))
+    return f"{record.outcome.value}" + (f" ({codes})" if codes else "")
 
 
 def unexpected_failures(records: Iterable[CheckRecord]) -> int:

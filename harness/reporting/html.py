@@ -18,9 +18,9 @@ from typing import Any
 
 from harness.specs.registry import UnknownRequirementPrefix, requirement_url, spec_title
 
-ORDER = {"failed": 0, "broken": 1, "warning": 2, "review": 3, "passed": 4, "skipped": 5}
+ORDER = {"failed": 0, "broken": 1, "warning": 2, "review": 3, "known": 4, "passed": 5, "skipped": 6}
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "warning": "#9a6700", "skipped": "#6e7781",
-           "broken": "#8250df", "review": "#0969da", "known": "#57606a"}
+           "broken": "#8250df", "review": "#0969da", "known": "#57606a", "other": "#8c959f"}
 MAX_SCREENSHOT_BYTES = 2_000_000
 
 _CSS = """
@@ -112,22 +112,30 @@ def _screenshot(path: str) -> str:
             f'<img class="shot" alt="screenshot" src="data:image/png;base64,{encoded}"></details>')
 
 
-def _finding(finding: dict[str, Any]) -> str:
+def _finding(finding: dict[str, Any], seen_in: int = 1) -> str:
     level = finding["level"]
+    sentence = finding.get("requirement_text")
+    quoted = (f'<br><q>{escape(sentence)}</q> ({escape(str(finding.get("requirement_level")))})'
+              if sentence else "")
+    cause = f" <small>(same cause seen in {seen_in} checks)</small>" if seen_in > 1 else ""
     return (f'<div class="finding {escape(level)}">{_requirement_link(finding["requirement"])} '
             f'<code>{escape(finding["code"])}</code> ({escape(level.upper())}): {escape(finding["message"])}'
+            f"{cause}{quoted}"
             f'<br>expected: <code>{escape(json.dumps(finding["expected"]))}</code>'
             f'<br>actual: <code>{escape(json.dumps(finding["actual"]))}</code></div>')
 
 
-def _check(check: dict[str, Any]) -> str:
+def _shown(check: dict[str, Any]) -> str:
+    return "known" if check.get("deviation") else str(check["outcome"])
+
+
+def _check(check: dict[str, Any], seen: dict[str, int] | None = None) -> str:
     outcome = check["outcome"]
     deviation = check.get("deviation")
-    badges = _badge(outcome)
-    if deviation:
-        badges += " " + _badge("known", "known deviation")
-    opened = "open" if outcome in ("failed", "broken") and not deviation else ""
-    parts = [f'<details class="check" id="{_anchor(check["id"])}" data-outcome="{escape(outcome)}" '
+    shown = _shown(check)
+    badges = _badge(shown, f"known deviation ({outcome})" if deviation else None)
+    opened = "open" if shown in ("failed", "broken") else ""
+    parts = [f'<details class="check" id="{_anchor(check["id"])}" data-outcome="{escape(shown)}" '
              f'data-suite="{escape(check["suite"])}" {opened}>',
              f"<summary>{badges} <b>{escape(check['id'])}</b> — {escape(check['title'])} "
              f"[{', '.join(_requirement_link(r) for r in check['requirements'])}]"
@@ -137,7 +145,7 @@ def _check(check: dict[str, Any]) -> str:
         parts.append(f"<div>Known deviation: {escape(deviation['reason'])}{link}</div>")
     if check["message"] and not check["findings"]:
         parts.append(f"<pre>{escape(check['message'])}</pre>")
-    parts += [_finding(f) for f in check["findings"]]
+    parts += [_finding(f, (seen or {}).get(str(f.get("cause")), 1)) for f in check["findings"]]
     evidence = check["evidence"]
     for note in evidence.get("notes", []):
         parts.append(f"<div>note: {escape(note)}</div>")
@@ -149,6 +157,19 @@ def _check(check: dict[str, Any]) -> str:
     parts += [_screenshot(s) for s in evidence.get("screenshots", [])]
     parts.append("</details>")
     return "".join(parts)
+
+
+def _requirement_state(check: dict[str, Any], requirement: str) -> tuple[str, str]:
+    """How ``check`` fared on ``requirement``: coloured by the findings that cite it, not by the check."""
+    citing = [f for f in check["findings"] if f["requirement"] == requirement]
+    if citing:
+        if check.get("deviation"):
+            return "known", "known deviation"
+        level = "failed" if any(f["level"] == "must" for f in citing) else "warning"
+        return level, ", ".join(dict.fromkeys(f["code"] for f in citing))
+    if check["outcome"] in ("failed", "warning"):
+        return "other", "its findings cite other requirements"
+    return _shown(check), check["outcome"]
 
 
 def _matrix(checks: list[dict[str, Any]]) -> str:
@@ -167,11 +188,28 @@ def _matrix(checks: list[dict[str, Any]]) -> str:
     for title in sorted(groups):
         rows.append(f'<tr><th colspan="2">{escape(title)}</th></tr>')
         for requirement in sorted(groups[title], key=_section_key):
+            states = [(c, *_requirement_state(c, requirement)) for c in by_requirement[requirement]]
             cells = " ".join(
-                f'<a href="#{_anchor(c["id"])}">{_badge(c["outcome"], c["id"])}</a>'
-                for c in sorted(by_requirement[requirement], key=lambda c: (ORDER.get(c["outcome"], 9), c["id"])))
+                f'<a href="#{_anchor(c["id"])}" title="{escape(why)}">{_badge(state, c["id"])}</a>'
+                for c, state, why in sorted(states, key=lambda s: (ORDER.get(s[1], 9), s[0]["id"])))
             rows.append(f"<tr><td>{_requirement_link(requirement)}</td><td>{cells}</td></tr>")
     return f'<table class="matrix">{"".join(rows)}</table>'
+
+
+def _causes(causes: list[dict[str, Any]]) -> str:
+    """Findings by cause: each (code, requirement) once, with the checks it was seen in."""
+    rows = []
+    for cause in causes:
+        state = "known" if cause["known"] else ("failed" if cause["level"] == "must" else "warning")
+        checks = ", ".join(f'<a href="#{_anchor(c)}">{escape(c)}</a>' for c in cause["checks"])
+        sentence = f"<br><q>{escape(cause['requirement_text'])}</q>" if cause.get("requirement_text") else ""
+        rows.append(f"<tr><td>{_badge(state)}</td><td><code>{escape(cause['code'])}</code></td>"
+                    f"<td>{_requirement_link(cause['requirement'])}{sentence}</td>"
+                    f"<td>{escape(cause['message'])}</td><td>{len(cause['checks'])}: {checks}</td></tr>")
+    if not rows:
+        return "<p>No findings.</p>"
+    return ("<table><tr><th></th><th>finding</th><th>requirement</th><th>message (first seen)</th>"
+            f"<th>seen in checks</th></tr>{''.join(rows)}</table>")
 
 
 def _section_key(requirement: str) -> list[Any]:
@@ -192,16 +230,17 @@ def render_html(document: dict[str, Any]) -> str:
     """The whole report as one HTML string."""
     run = document["run"]
     summary = document["summary"]
-    checks = sorted(document["checks"],
-                    key=lambda c: (1 if c.get("deviation") else 0, ORDER.get(c["outcome"], 9), c["suite"], c["id"]))
+    checks = sorted(document["checks"], key=lambda c: (ORDER.get(_shown(c), 9), c["suite"], c["id"]))
+    causes = document.get("causes", [])
+    seen = {str(c["key"]): len(c["checks"]) for c in causes}
     server = ", ".join(f"{k}: {v}" for k, v in run.get("server", {}).items()) or "-"
     meta_rows = [("target", run["target"]), ("issuer", run["issuer"]), ("harness", run["harness_version"]),
                  ("server", server), ("browser", run.get("browser_version") or "-"),
                  ("python", run.get("python_version", "-")), ("started", run["started"]),
                  ("duration", f"{run['duration_s']} s")]
     counts = " ".join(f"{_badge(k)} {summary[k]}" for k in ORDER if k in summary)
-    if summary.get("known_failures"):
-        counts += f" ({summary['known_failures']} failures are known deviations)"
+    if summary.get("causes"):
+        counts += f" — {summary['causes']} distinct cause(s) among the findings"
     suites = "".join(f"<tr><td>{escape(name)}</td><td>{_badge(info['verdict'])}</td><td>"
                      + ", ".join(f"{k}: {v}" for k, v in info["counts"].items() if v) + "</td></tr>"
                      for name, info in document["suites"].items())
@@ -229,7 +268,8 @@ def render_html(document: dict[str, Any]) -> str:
            if run.get("incomplete") else "")
         + f"<p>{counts} (total {summary['total']})</p>{stale}"
         f"<h2>Suites</h2><table><tr><th>suite</th><th>verdict</th><th>counts</th></tr>{suites}</table>"
+        f"<h2>Findings by cause</h2>{_causes(causes)}"
         f"<h2>Requirement matrix</h2>{_matrix(checks)}"
         f"<h2>Slowest checks</h2>{_slowest(checks)}"
-        f"<h2>Checks</h2>{filters}" + "".join(_check(c) for c in checks) + "</body></html>"
+        f"<h2>Checks</h2>{filters}" + "".join(_check(c, seen) for c in checks) + "</body></html>"
     )

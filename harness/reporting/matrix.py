@@ -194,12 +194,17 @@ def _summary_table(matrix: Matrix, output_dir: Path) -> str:
         counts = "".join(f"<td>{column.document.get('summary', {}).get(outcome, 0)}</td>"
                          for column in matrix.columns)
         lines.append(f"<tr><td>{_badge(outcome)}</td>{counts}</tr>")
-    known = "".join(f"<td>{column.document.get('summary', {}).get('known_failures', 0)}</td>"
+    known = "".join(f"<td>{_known_count(column.document.get('summary', {}))}</td>"
                     for column in matrix.columns)
     lines.append(f"<tr><td>{_badge('known', 'known deviations')}</td>{known}</tr>")
     reports = "".join(f'<td><a href="{escape(_link(c, output_dir))}">report</a></td>' for c in matrix.columns)
     lines.append(f"<tr><td>full report</td>{reports}</tr>")
     return f'<table class="meta"><tr><th></th>{head}</tr>{"".join(lines)}</table>'
+
+
+def _known_count(summary: dict[str, Any]) -> int:
+    """Known deviations of a run: ``known`` (schema 2) or ``known_failures`` (schema 1, counted in failed)."""
+    return int(summary.get("known", summary.get("known_failures", 0)))
 
 
 def _features_table(matrix: Matrix) -> str:

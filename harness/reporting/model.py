@@ -26,6 +26,25 @@ class FindingDoc(_Doc):
     level: Literal["must", "should", "may"]
     expected: Any = None
     actual: Any = None
+    requirement_level: str | None = Field(default=None, description="The catalogued keyword of the requirement")
+    requirement_text: str | None = Field(default=None, description="The catalogued normative sentence")
+    requirement_url: str | None = None
+    cause: str | None = Field(default=None, description="code@requirement: findings with one cause share it")
+
+
+class CauseDoc(_Doc):
+    """One root cause: a finding code citing one requirement, with every check that saw it."""
+
+    key: str
+    code: str
+    requirement: str
+    level: Literal["must", "should", "may"]
+    message: str
+    checks: list[str]
+    known: bool = Field(description="Every check that saw it is a known deviation")
+    requirement_level: str | None = None
+    requirement_text: str | None = None
+    requirement_url: str | None = None
 
 
 class RequestDoc(_Doc):
@@ -81,6 +100,7 @@ class DeviationDoc(_Doc):
     status: Literal["known"]
     reason: str
     link: str | None = None
+    entries: list[int] = Field(default_factory=list, description="Indexes of the matching entries of the file")
 
 
 class CheckDoc(_Doc):
@@ -135,15 +155,18 @@ class SummaryDoc(_Doc):
     skipped: int
     broken: int
     review: int
+    known: int = Field(default=0, description="Checks whose findings are all known deviations "
+                                              "(not counted in failed or warning)")
     total: int
-    known_failures: int = 0
+    known_failures: int = Field(default=0, description="Known deviations whose target outcome is failed")
     stale_deviations: int = 0
+    causes: int = Field(default=0, description="Distinct causes among the findings not known")
 
 
 class SuiteDoc(_Doc):
     """A suite's verdict and counts."""
 
-    verdict: OutcomeName
+    verdict: Literal["passed", "failed", "warning", "skipped", "broken", "review", "known"]
     counts: dict[str, int]
 
 
@@ -194,6 +217,7 @@ class ResultsDoc(_Doc):
     summary: SummaryDoc
     suites: dict[str, SuiteDoc]
     checks: list[CheckDoc]
+    causes: list[CauseDoc] = Field(default_factory=list)
     deviations: DeviationsDoc | None = None
     certification: list[CertificationDoc] = Field(default_factory=list)
 

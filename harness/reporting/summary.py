@@ -8,21 +8,34 @@ from collections.abc import Iterable
 from harness.results import CheckRecord, Outcome
 
 ORDER = [Outcome.FAILED, Outcome.BROKEN, Outcome.WARNING, Outcome.REVIEW, Outcome.SKIPPED, Outcome.PASSED]
+KNOWN = "known"
+"""How a known deviation is displayed and counted: apart from failed/warning, never as either."""
+
+DISPLAY_ORDER = ["failed", "broken", "warning", "review", KNOWN, "skipped", "passed"]
+COLUMNS = ["passed", "failed", "warning", KNOWN, "skipped", "broken", "review"]
+
+
+def display_outcome(record: CheckRecord) -> str:
+    """The outcome as shown and counted: ``known`` for a matched known deviation."""
+    return KNOWN if record.deviation else record.outcome.value
 
 
 def counts(records: Iterable[CheckRecord]) -> dict[str, int]:
-    """Number of records per outcome (every outcome present, zero included)."""
-    tally = Counter(r.outcome for r in records)
-    return {o.value: tally.get(o, 0) for o in Outcome}
+    """Number of records per displayed outcome (every outcome and ``known`` present, zero included).
+
+    ``failed`` and ``warning`` count only what no known deviation covers.
+    """
+    tally = Counter(display_outcome(r) for r in records)
+    return {name: tally.get(name, 0) for name in COLUMNS}
 
 
-def suite_verdict(records: Iterable[CheckRecord]) -> Outcome:
-    """A suite's verdict: its worst outcome in the order failed > broken > warning > review > passed."""
-    present = {r.outcome for r in records}
-    for outcome in ORDER:
-        if outcome in present and outcome is not Outcome.SKIPPED:
+def suite_verdict(records: Iterable[CheckRecord]) -> str:
+    """A suite's verdict: its worst displayed outcome (failed > broken > warning > review > known > passed)."""
+    present = {display_outcome(r) for r in records}
+    for outcome in DISPLAY_ORDER:
+        if outcome in present and outcome != Outcome.SKIPPED.value:
             return outcome
-    return Outcome.SKIPPED if present else Outcome.PASSED
+    return Outcome.SKIPPED.value if present else Outcome.PASSED.value
 
 
 def by_suite(records: Iterable[CheckRecord]) -> dict[str, list[CheckRecord]]:
@@ -34,30 +47,30 @@ def by_suite(records: Iterable[CheckRecord]) -> dict[str, list[CheckRecord]]:
 
 
 def summary_table(records: list[CheckRecord]) -> list[str]:
-    """A plain-text table: one row per suite, one column per outcome."""
-    columns = [o.value for o in Outcome]
-    header = f"{'suite':<22}" + "".join(f"{c:>9}" for c in columns) + "  verdict"
+    """A plain-text table: one row per suite, one column per displayed outcome."""
+    header = f"{'suite':<22}" + "".join(f"{c:>9}" for c in COLUMNS) + "  verdict"
     lines = [header, "-" * len(header)]
     for suite, items in by_suite(records).items():
         tally = counts(items)
-        lines.append(f"{suite:<22}" + "".join(f"{tally[c]:>9}" for c in columns)
-                     + f"  {suite_verdict(items).value}")
+        lines.append(f"{suite:<22}" + "".join(f"{tally[c]:>9}" for c in COLUMNS)
+                     + f"  {suite_verdict(items)}")
     total = counts(records)
     lines.append("-" * len(header))
-    lines.append(f"{'total':<22}" + "".join(f"{total[c]:>9}" for c in columns))
+    lines.append(f"{'total':<22}" + "".join(f"{total[c]:>9}" for c in COLUMNS))
     return lines
 
 
 def exit_code(records: Iterable[CheckRecord], *, stale_deviations: int = 0) -> int:
-    """The run's exit code from its records.
+    """The run's exit code from its records (the same rule ``oauth-harness run`` applies).
 
-    0: no unexpected failure; 1: a failure not listed as a known deviation, or a stale
-    deviation; 3: checks could not run (broken) and nothing failed.
+    0: nothing failed except known deviations (warnings, reviews, skips and known deviations
+    do not fail a run); 1: a failure not covered by a known deviation, or a stale deviation;
+    3: checks could not run (broken) and nothing failed.
     """
     items = list(records)
-    unexpected = sum(1 for r in items if r.outcome is Outcome.FAILED and not r.deviation)
-    if unexpected or stale_deviations:
+    tally = counts(items)
+    if tally["failed"] or stale_deviations:
         return 1
-    if counts(items)[Outcome.BROKEN.value]:
+    if tally["broken"]:
         return 3
     return 0

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.features import detect_features
+from harness.reporting.causes import cause_key, enrich_finding, group_causes
 from harness.reporting.deviations import DeviationResult
 from harness.reporting.html import render_html
-from harness.reporting.summary import by_suite, counts, suite_verdict
+from harness.reporting.summary import by_suite, counts, display_outcome, suite_verdict
 from harness.results import CheckRecord, Outcome
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: summary/suite counts keep known deviations apart (``known``); findings carry their catalogue sentence."""
 
 
 def harness_version() -> str:
@@ -97,17 +99,30 @@ def _iso(timestamp: float) -> str:
 def results_document(records: list[CheckRecord], info: RunInfo,
                      deviations: DeviationResult | None = None,
                      certification: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The ``results.json`` document."""
+    """The ``results.json`` document.
+
+    ``summary`` counts displayed outcomes: ``failed``/``warning`` exclude known deviations, which
+    are counted as ``known``; ``causes`` counts distinct (code, requirement) causes among the
+    findings of failed and warning checks (one missing header seen by seven checks is one cause).
+    """
     ordered = sorted(records, key=lambda r: (r.suite, r.id))
-    known = sum(1 for r in ordered if r.outcome is Outcome.FAILED and r.deviation)
+    known_failures = sum(1 for r in ordered if r.outcome is Outcome.FAILED and r.deviation)
+    causes = group_causes(ordered)
+    checks = []
+    for record in ordered:
+        data = record.as_dict()
+        data["findings"] = [{**enrich_finding(f), "cause": cause_key(f)} for f in data["findings"]]
+        checks.append(data)
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": asdict(info),
-        "summary": {**counts(ordered), "total": len(ordered), "known_failures": known,
-                    "stale_deviations": len(deviations.stale) if deviations else 0},
-        "suites": {suite: {"verdict": suite_verdict(items).value, "counts": counts(items)}
+        "summary": {**counts(ordered), "total": len(ordered), "known_failures": known_failures,
+                    "stale_deviations": len(deviations.stale) if deviations else 0,
+                    "causes": sum(1 for c in causes if not c["known"])},
+        "suites": {suite: {"verdict": suite_verdict(items), "counts": counts(items)}
                    for suite, items in by_suite(ordered).items()},
-        "checks": [r.as_dict() for r in ordered],
+        "checks": checks,
+        "causes": causes,
         "deviations": None,
         "certification": certification or [],
     }
@@ -118,7 +133,11 @@ def results_document(records: list[CheckRecord], info: RunInfo,
 
 
 def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
-    """JUnit XML: one testsuite per suite, one testcase per check, requirements as properties."""
+    """JUnit XML: one testsuite per suite, one testcase per check, requirements as properties.
+
+    A known deviation is not a ``<failure>``: it carries ``outcome=known`` and the reason in
+    ``system-out``, consistent with the exit code (a run exits 0 only without a ``<failure>``).
+    """
     root = ET.Element("testsuites", name=f"oauth-harness {info.target}")
     for suite, items in by_suite(sorted(records, key=lambda r: (r.suite, r.id))).items():
         tally = counts(items)
@@ -132,8 +151,14 @@ def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
             props = ET.SubElement(case, "properties")
             for requirement in record.requirements:
                 ET.SubElement(props, "property", name="requirement", value=requirement)
-            ET.SubElement(props, "property", name="outcome", value=record.outcome.value)
-            if record.outcome is Outcome.FAILED:
+            shown = display_outcome(record)
+            ET.SubElement(props, "property", name="outcome", value=shown)
+            if record.deviation:
+                ET.SubElement(props, "property", name="target_outcome", value=record.outcome.value)
+                ET.SubElement(case, "system-out").text = (
+                    f"KNOWN DEVIATION ({record.outcome.value}): {record.deviation.get('reason', '')}\n"
+                    f"{record.message}")
+            elif record.outcome is Outcome.FAILED:
                 ET.SubElement(case, "failure", message=record.message[:500], type="failed").text = record.message
             elif record.outcome is Outcome.BROKEN:
                 ET.SubElement(case, "error", message=record.message[:500], type="broken").text = record.message
