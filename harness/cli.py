@@ -367,6 +367,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_requirements(args: argparse.Namespace) -> int:
+    """Print the requirement catalogue: every requirement ID the harness cites, its level and sentence."""
+    from harness.registry import all_suites
+    from harness.specs.catalogue import CatalogueError, catalogue
+
+    all_suites()  # installed suite plugins register the requirements they cite
+    try:
+        entries = sorted(catalogue().values(), key=lambda r: (r.id.split("-", 1)[0], _natural(r.id)))
+    except CatalogueError as exc:
+        _err(f"oauth-harness: {exc}")
+        return EXIT_USAGE
+    if args.spec:
+        entries = [r for r in entries if r.id.split("-", 1)[0] in {s.upper() for s in args.spec}]
+    if args.json:
+        _out(json.dumps([r.as_dict() for r in entries], indent=2))
+        return EXIT_OK
+    current = None
+    for entry in entries:
+        if entry.spec != current:
+            _out(f"\n{entry.spec}")
+            current = entry.spec
+        _out(f"  {entry.id:<36} {entry.level:<12} {entry.text}")
+    _out(f"\n{len(entries)} requirements")
+    return EXIT_OK
+
+
+def _natural(requirement_id: str) -> list[tuple[int, int | str]]:
+    section = requirement_id.split("-", 1)[1]
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in section.replace("-", ".").split(".")]
+
+
 def cmd_profiles(args: argparse.Namespace) -> int:
     """List the certification profiles and what each requires."""
     from harness.certification import all_profiles
@@ -457,6 +488,10 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="list suites and checks with their requirement IDs")
     lst.add_argument("--suite", action="append")
     lst.set_defaults(func=cmd_list)
+    req = sub.add_parser("requirements", help="print the requirement catalogue (ID, level, quoted sentence, URL)")
+    req.add_argument("--json", action="store_true", help="a JSON list of {id, spec, section, level, text, url}")
+    req.add_argument("--spec", action="append", metavar="PREFIX", help="only this ID prefix (RFC6749, OIDCC, ...)")
+    req.set_defaults(func=cmd_requirements)
     prof = sub.add_parser("profiles", help="list the certification profiles and their requirements")
     prof.add_argument("-v", "--verbose", action="store_true", help="show the check patterns of each requirement")
     prof.set_defaults(func=cmd_profiles)
