@@ -26,6 +26,22 @@ def _codes(record: dict[str, object]) -> set[str]:
     return {str(f["code"]) for f in record["findings"]}  # type: ignore[union-attr, index]
 
 
+def _catalogue_problems(records: dict[str, dict[str, object]]) -> list[str]:
+    """Findings citing an uncatalogued requirement, or stronger than their requirement's level."""
+    from harness.results import Level
+    from harness.specs.catalogue import find, level_too_strong
+
+    problems = []
+    for cid, record in records.items():
+        for f in record["findings"]:  # type: ignore[attr-defined]
+            if find(f["requirement"]) is None:
+                problems.append(f"{cid}: {f['code']} cites uncatalogued {f['requirement']}")
+            elif level_too_strong(Level(f["level"]), f["requirement"]):
+                problems.append(f"{cid}: {f['code']} is {f['level']} but {f['requirement']} is "
+                                f"{find(f['requirement']).level}")  # type: ignore[union-attr]
+    return problems
+
+
 _clean_by_suite: dict[str, dict[str, dict[str, object]]] = {}
 
 
@@ -42,6 +58,7 @@ def test_clean_reference_run(suite_runner: SuiteRunner, clean_run: dict[str, dic
            if c["outcome"] == "broken" or (c["outcome"] == "failed" and not c.get("deviation"))}
     assert bad == {}
     assert suite_runner.clean_document["deviations"]["stale"] == []
+    assert _catalogue_problems(clean_run) == []
     executed = [c for c in clean_run.values() if c["outcome"] != "skipped"]
     assert len(executed) >= 60, len(executed)
     for defect, checks in DEFECT_CHECKS.items():
@@ -73,3 +90,4 @@ def test_defect_detected(suite_runner: SuiteRunner, defect: str) -> None:
         if record["outcome"] not in DETECTED or not new_codes:
             missed[check] = (record["outcome"], record["message"])
     assert missed == {}, f"{defect} not detected"
+    assert _catalogue_problems({c: records[c] for c in checks}) == []
