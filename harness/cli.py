@@ -398,6 +398,34 @@ def _natural(requirement_id: str) -> list[tuple[int, int | str]]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in section.replace("-", ".").split(".")]
 
 
+def cmd_deviations_update(args: argparse.Namespace) -> int:
+    """Rewrite a deviations file in the strict form (check + finding codes) from a run's results."""
+    import yaml
+
+    from harness.reporting.deviations import DeviationsFile
+    from harness.reporting.deviations_update import leading_comments, render, update_entries
+
+    path = Path(args.file)
+    results = Path(args.run) / "results.json" if Path(args.run).is_dir() else Path(args.run)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        return _usage(f"cannot read {path} or {results}: {exc}")
+    result = update_entries(list(data.get("deviations") or []), document)
+    new_text = render(leading_comments(text), data.get("target"), result.entries)
+    DeviationsFile.model_validate(yaml.safe_load(new_text))  # what we write must load
+    for line in result.dropped:
+        _err(f"dropped {line}")
+    if args.write:
+        path.write_text(new_text, encoding="utf-8")
+        _out(f"{path}: {len(result.entries)} entries written, {len(result.dropped)} left out")
+    else:
+        _out(new_text.rstrip())
+    return EXIT_OK
+
+
 def cmd_profiles(args: argparse.Namespace) -> int:
     """List the certification profiles and what each requires."""
     from harness.certification import all_profiles
@@ -492,6 +520,14 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--json", action="store_true", help="a JSON list of {id, spec, section, level, text, url}")
     req.add_argument("--spec", action="append", metavar="PREFIX", help="only this ID prefix (RFC6749, OIDCC, ...)")
     req.set_defaults(func=cmd_requirements)
+    dev = sub.add_parser("deviations", help="maintain a known-deviations file")
+    dev_sub = dev.add_subparsers(dest="deviations_command", required=True)
+    upd = dev_sub.add_parser("update", help="rewrite FILE in the strict form (each entry: check + finding codes) "
+                                            "from the results of a run against the target")
+    upd.add_argument("file")
+    upd.add_argument("--run", required=True, help="the run's report directory (or its results.json)")
+    upd.add_argument("--write", action="store_true", help="write FILE in place (default: print it)")
+    upd.set_defaults(func=cmd_deviations_update)
     prof = sub.add_parser("profiles", help="list the certification profiles and their requirements")
     prof.add_argument("-v", "--verbose", action="store_true", help="show the check patterns of each requirement")
     prof.set_defaults(func=cmd_profiles)

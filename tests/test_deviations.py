@@ -144,3 +144,23 @@ def test_ten_regressions_are_ten_new_failures() -> None:
     assert result.known == []
     assert counts(_REGRESSIONS)["failed"] == 10 and counts(_REGRESSIONS)["known"] == 0
     assert exit_code(_REGRESSIONS) == 1
+
+
+def test_update_fills_findings_and_expands_wildcards() -> None:
+    from harness.reporting.deviations_update import update_entries
+
+    document = {"checks": [
+        {"id": "pkce.lengths[42]", "outcome": "warning", "findings": [{"code": "LEN", "requirement": "RFC7636-4.1"}]},
+        {"id": "pkce.lengths[129]", "outcome": "warning", "findings": [{"code": "LEN", "requirement": "RFC7636-4.1"}]},
+        {"id": "dpop.replay", "outcome": "failed", "findings": [{"code": "WRONG", "requirement": "RFC9449-11.1"}]},
+        {"id": "dpop.fixed", "outcome": "passed", "findings": []},
+    ]}
+    result = update_entries([{"check": "pkce.lengths*", "reason": "r1"}, {"check": "dpop.replay", "reason": "r2"},
+                             {"check": "dpop.fixed", "reason": "r3"}], document)
+    assert result.entries == [
+        {"check": "pkce.lengths[*]", "findings": ["LEN"], "requirement": "RFC7636-4.1", "expected": "warning",
+         "reason": "r1"},
+        {"check": "dpop.replay", "findings": ["WRONG"], "requirement": "RFC9449-11.1", "reason": "r2"},
+    ]
+    assert result.dropped == ["dpop.fixed: passed — left out"]
+    DeviationsFile.model_validate({"deviations": result.entries})

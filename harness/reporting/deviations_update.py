@@ -1,0 +1,94 @@
+"""Bring a deviations file to the strict form from a run: every entry names its check and findings.
+
+``oauth-harness deviations update FILE --run DIR`` reads the (possibly old-style) entries of
+FILE and the ``results.json`` of a run against the target, and writes entries that match exactly
+what the run showed:
+
+* an entry without ``findings`` gets the codes the check produced in the run;
+* an entry whose check name holds a wildcard (refused now) becomes one entry per matching check
+  that failed or warned (parameter cases stay together as ``check[*]``);
+* an entry whose check passed, or did not run, is left out and reported, never silently kept.
+
+It never adds entries for failures the file did not list: a new failure stays a new failure
+until a person lists it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+_JUDGED = ("failed", "warning")
+
+
+@dataclass
+class UpdateResult:
+    """The updated entries and what was left out, with why."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def _base_name(check_id: str) -> str:
+    return check_id.split("[", 1)[0]
+
+
+def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) -> UpdateResult:
+    """Strict entries for ``raw_entries`` from the run ``document`` (``results.json``)."""
+    checks = {str(c["id"]): c for c in document.get("checks", [])}
+    result = UpdateResult()
+    for raw in raw_entries:
+        pattern = str(raw.get("check", ""))
+        matched = [c for cid, c in checks.items() if fnmatch.fnmatchcase(cid, pattern)]
+        judged = [c for c in matched if c["outcome"] in _JUDGED]
+        if not judged:
+            state = ", ".join(sorted({c["outcome"] for c in matched})) or "not in the run"
+            result.dropped.append(f"{pattern}: {state} — left out")
+            continue
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for check in judged:
+            cid = str(check["id"])
+            name = f"{_base_name(cid)}[*]" if "[" in cid else cid
+            groups.setdefault(name, []).append(check)
+        for name, members in groups.items():
+            findings = [f for c in members for f in c["findings"]]
+            codes = list(raw.get("findings") or dict.fromkeys(str(f["code"]) for f in findings))
+            entry: dict[str, Any] = {"check": name, "findings": codes}
+            requirements = {str(f["requirement"]) for f in findings if f["code"] in codes}
+            requirement = raw.get("requirement")
+            if requirement and requirement in requirements:
+                entry["requirement"] = requirement
+            elif len(requirements) == 1:
+                entry["requirement"] = next(iter(requirements))
+            outcomes = {str(c["outcome"]) for c in members}
+            if raw.get("expected") or outcomes == {"warning"}:
+                entry["expected"] = raw.get("expected") or "warning"
+            entry["reason"] = raw.get("reason", "")
+            if raw.get("link"):
+                entry["link"] = raw["link"]
+            result.entries.append(entry)
+    return result
+
+
+def render(header: str, target: str | None, entries: list[dict[str, Any]]) -> str:
+    """The file text: the original leading comments, then the entries."""
+    body: dict[str, Any] = {}
+    if target:
+        body["target"] = target
+    body["deviations"] = entries
+    text = yaml.safe_dump(body, sort_keys=False, width=110, allow_unicode=True)
+    return (header + "\n" if header else "") + text
+
+
+def leading_comments(text: str) -> str:
+    """The comment block at the top of a YAML file."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("#") or (not line.strip() and lines):
+            lines.append(line)
+        else:
+            break
+    return "\n".join(lines).rstrip()
