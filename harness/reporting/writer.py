@@ -132,7 +132,7 @@ def results_document(records: list[CheckRecord], info: RunInfo,
     return document
 
 
-def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
+def junit_xml(records: list[CheckRecord], info: RunInfo, deviations: DeviationResult | None = None) -> bytes:
     """JUnit XML: one testsuite per suite, one testcase per check, requirements as properties.
 
     A known deviation is not a ``<failure>``: it carries ``outcome=known`` and the reason in
@@ -166,6 +166,15 @@ def junit_xml(records: list[CheckRecord], info: RunInfo) -> bytes:
                 ET.SubElement(case, "skipped", message=record.message[:500])
             elif record.outcome in (Outcome.WARNING, Outcome.REVIEW):
                 ET.SubElement(case, "system-out").text = f"{record.outcome.value.upper()}: {record.message}"
+    if deviations is not None and deviations.stale:
+        node = ET.SubElement(root, "testsuite", name="known-deviations", tests=str(len(deviations.stale)),
+                             failures=str(len(deviations.stale)), errors="0", skipped="0", time="0")
+        for stale in deviations.stale:
+            case = ET.SubElement(node, "testcase", classname=f"{info.target}.known-deviations",
+                                 name=f"stale: {stale.check}", time="0")
+            text = (f"stale deviation in {deviations.file}: expected finding(s) {stale.expected}, got {stale.actual}"
+                    f" ({stale.reason})")
+            ET.SubElement(case, "failure", message=text[:500], type="stale").text = text
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data
 
@@ -181,7 +190,7 @@ def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
 
         (report_dir / "certification.html").write_text(render_certification(document), encoding="utf-8")
     (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
-    (report_dir / "junit.xml").write_bytes(junit_xml(records, info))
+    (report_dir / "junit.xml").write_bytes(junit_xml(records, info, deviations))
     (report_dir / "index.html").write_text(render_html(document), encoding="utf-8")
     latest = report_dir.parent / "latest"
     if report_dir.name != "latest" and report_dir.parent.name == "reports":
