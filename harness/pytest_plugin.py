@@ -293,6 +293,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     for finding in findings:
         if finding.requirement not in requirements:
             requirements.append(finding.requirement)
+    if verdict is Outcome.SKIPPED:
+        asked = _target_exchanges(log)
+        if asked:
+            # design rule: a skip is decided before the target is asked; after that, a missing
+            # behaviour is a failure and an unjudgeable answer is review — a skip here is a harness bug
+            verdict = Outcome.BROKEN
+            message = (f"harness bug: the check skipped after {asked} request(s) to the target "
+                       f"(a skip must be decided before asking): {message}")
+            report.outcome = "failed"
+            report.longrepr = message
     message = _catalogue_problems(findings) + message
     record = CheckRecord(
         id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
@@ -320,6 +330,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _RECORDED = pytest.StashKey[bool]()
+
+
+_METADATA_LABELS = ("discovery", "jwks")
+
+
+def _target_exchanges(log: evidence.EvidenceLog) -> int:
+    """Requests the check made to the target beyond fetching its (cached) metadata and keys."""
+    exchanges = log.as_dict().get("exchanges", [])
+    return sum(1 for e in exchanges if not str(e.get("label") or "").startswith(_METADATA_LABELS))
 
 
 def _catalogue_problems(findings: list[Any]) -> str:

@@ -199,3 +199,36 @@ def test_c_never():
     data = json.loads((pytester.path / "out" / "results.json").read_text())
     assert data["run"]["incomplete"] is True
     assert [c["id"].split(".", 1)[1] for c in data["checks"]] == ["a_first"]
+
+
+SKIP_AFTER_ASKING = '''
+import pytest
+from harness import evidence
+from harness.target import NotApplicable
+
+def _asked(label):
+    log = evidence.current()
+    log.exchanges.append(evidence.Exchange(seq=log.next_seq(), label=label, method="POST",
+                                           url="https://as.example/token", request_headers=[], request_body=""))
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_skip_after_asking():
+    _asked("token request")
+    raise NotApplicable("the server issued no refresh token")
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_skip_after_discovery_only():
+    _asked("discovery")
+    raise NotApplicable("not advertised")
+'''
+
+
+def test_skip_after_asking_the_target_is_broken(pytester: pytest.Pytester) -> None:
+    """Skips are decided before the target is asked; a skip after a request is a harness bug (broken)."""
+    pytester.makepyfile(test_suite=SKIP_AFTER_ASKING)
+    pytester.runpytest_inprocess("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
+    data = json.loads((pytester.path / "out" / "results.json").read_text())
+    outcomes = {c["id"].split(".", 1)[1]: (c["outcome"], c["message"]) for c in data["checks"]}
+    assert outcomes["skip_after_discovery_only"] == ("skipped", "not advertised")
+    outcome, message = outcomes["skip_after_asking"]
+    assert outcome == "broken" and "skipped after 1 request(s)" in message
