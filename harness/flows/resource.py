@@ -6,11 +6,18 @@ mTLS-capable, JWT access tokens) and otherwise the UserInfo endpoint (its mTLS a
 certificate-bound tokens). Also here: a minimal token introspection call (used to read
 ``cnf``; the token-lifecycle area has a fuller one that this should be consolidated with) and
 a throwaway self-signed client certificate for "another certificate" checks.
+
+A request that gets no HTTP answer is described by :class:`TransportFailure`: the error text
+and, when the server ended the TLS handshake with an alert, that alert's name
+(:func:`transport_failure`). Judging whether the failure is a refusal is the checks' job
+(:func:`harness.specs.rfc8705.check_tls_refusal`): only a certificate alert is one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import ssl
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -19,22 +26,25 @@ from typing import Any, Literal
 
 import httpx
 
-from harness import evidence
+from harness import evidence, jose
 from harness.http import try_json_object
 from harness.profile import Client, ResourceServer
-from harness.results import TargetUnreachable
+from harness.results import fail
 from harness.specs.rfc9449 import Challenge, parse_challenges
 from harness.target import NotApplicable, Target
 
 __all__ = [
     "ProtectedResource",
     "ResourceResult",
+    "TransportFailure",
     "call_resource",
     "certificate_public_jwk",
     "introspect",
+    "jwt_access_token",
     "pick_resource",
     "throwaway_certificate",
     "token_params_for",
+    "transport_failure",
 ]
 
 Scheme = Literal["Bearer", "DPoP"]
@@ -91,6 +101,28 @@ def pick_resource(target: Target, *, dpop: bool = False, mtls: bool = False,
     return ProtectedResource(url=url, dpop=dpop, mtls=mtls, userinfo=True, dpop_nonce_required=nonce)
 
 
+def jwt_access_token(resource: ProtectedResource, token: str) -> jose.DecodedJWT:
+    """The access token for a resource :func:`pick_resource` chose with ``jwt=True``, decoded.
+
+    That resource's tokens are documented as JWTs (``documented.resources[].access_token_format``,
+    or ``documented.access_token.format`` when ``resource.url`` is empty), so a token that is not
+    a JWS is a ``PRECONDITION_*`` failure of the documented behaviour, not a reason to skip.
+    """
+    requirement = "DOC-resources.access_token_format" if resource.url else "DOC-access_token.format"
+    where = resource.describe() if resource.url else "the default audience"
+    if token.count(".") != 2:
+        raise fail("PRECONDITION_ACCESS_TOKEN_NOT_JWT", f"the access token for {where} is not a JWT (JWS) although "
+                   "the profile documents JWT access tokens", requirement, expected="JWS compact serialization",
+                   actual="JWE" if token.count(".") == 4 else "opaque")
+    try:
+        decoded = jose.decode_unverified(token)
+    except jose.JoseError as exc:
+        raise fail("PRECONDITION_ACCESS_TOKEN_NOT_JWT", f"the access token for {where} is not a decodable JWT: "
+                   f"{exc}", requirement, expected="JWS compact serialization", actual=exc.code) from exc
+    evidence.record_token("access token", decoded.header, decoded.claims)
+    return decoded
+
+
 def token_params_for(resource: ProtectedResource) -> tuple[dict[str, str], str | None]:
     """Authorization/token request parameters asking for a token for ``resource`` (RFC 8707).
 
@@ -101,13 +133,63 @@ def token_params_for(resource: ProtectedResource) -> tuple[dict[str, str], str |
     return params, resource.scope
 
 
+_ALERT_REASON = re.compile(r"^(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$")
+_ALERT_IN_TEXT = re.compile(r"\[SSL: ((?:SSLV3|TLSV1|TLSV13)_ALERT_[A-Z_]+)\]")
+
+
+@dataclass(frozen=True)
+class TransportFailure:
+    """A request that got no HTTP answer.
+
+    ``tls_alert`` is the name of the TLS alert the *server* sent (RFC 8446 §6.2, e.g.
+    ``certificate_required``, ``unknown_ca``, ``handshake_failure``), ``None`` when the
+    failure was anything else: a timeout, a refused or reset connection, the harness
+    rejecting the server's certificate.
+    """
+
+    text: str
+    tls_alert: str | None = None
+
+
+def transport_failure(exc: BaseException) -> TransportFailure:
+    """Describe a transport exception, finding the server's TLS alert in its chain (if any).
+
+    Python reports an alert received from the peer as an ``ssl.SSLError`` whose ``reason`` is
+    ``<VERSION>_ALERT_<NAME>`` (``TLSV13_ALERT_CERTIFICATE_REQUIRED``); errors the local TLS
+    stack raises itself (``CERTIFICATE_VERIFY_FAILED``) and socket errors carry no alert.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        reason = getattr(current, "reason", None) if isinstance(current, ssl.SSLError) else None
+        if not isinstance(reason, str):
+            found = _ALERT_IN_TEXT.search(str(current))
+            reason = found.group(1) if found else None
+        match = _ALERT_REASON.match(reason) if isinstance(reason, str) else None
+        if match:
+            return TransportFailure(f"{type(exc).__name__}: {exc}", match.group(1).lower())
+        current = current.__cause__ or current.__context__
+    return TransportFailure(f"{type(exc).__name__}: {exc}")
+
+
 @dataclass
 class ResourceResult:
-    """What the resource answered (or the transport error when ``expect_tls_refusal``)."""
+    """What the resource answered (or the transport failure when ``expect_tls_refusal``)."""
 
     response: httpx.Response | None
-    transport_error: str | None = None
+    transport: TransportFailure | None = None
     challenges: list[Challenge] = field(default_factory=list)
+
+    @property
+    def transport_error(self) -> str | None:
+        """The transport failure's text (``None`` when the resource answered)."""
+        return None if self.transport is None else self.transport.text
+
+    @property
+    def tls_alert(self) -> str | None:
+        """The TLS alert the resource refused the handshake with, if it did."""
+        return None if self.transport is None else self.transport.tls_alert
 
     @property
     def status(self) -> int | None:
@@ -132,7 +214,8 @@ class ResourceResult:
     def describe(self) -> str:
         """Status and challenge errors, for messages."""
         if self.response is None:
-            return f"TLS/transport refusal: {self.transport_error}"
+            alert = f" (TLS alert {self.tls_alert})" if self.tls_alert else ""
+            return f"no HTTP answer{alert}: {self.transport_error}"
         errors = [f"{c.scheme} error={c.error}" for c in self.challenges if c.error]
         return f"HTTP {self.status}" + (f" ({'; '.join(errors)})" if errors else "")
 
@@ -145,8 +228,8 @@ def call_resource(target: Target, resource: ProtectedResource, access_token: str
     """One request to the resource: ``Authorization: <scheme> <token>`` plus ``DPoP: <proof>``.
 
     ``scheme`` is sent verbatim (a test may send ``dpop``); ``url`` overrides the resource
-    URL (e.g. with a query). With ``expect_tls_refusal`` a refused TLS handshake is returned
-    as a result instead of making the check *broken*.
+    URL (e.g. with a query). With ``expect_tls_refusal`` a transport failure is returned as a
+    result (:class:`TransportFailure`) for the check to judge instead of making it *broken*.
     """
     headers: dict[str, str] = {}
     if access_token is not None:
@@ -158,21 +241,29 @@ def call_resource(target: Target, resource: ProtectedResource, access_token: str
         response = target.http.request(resource.method, url or resource.url, label=label, headers=headers,
                                        cert=cert, raise_transport_errors=expect_tls_refusal)
     except httpx.TransportError as exc:
-        return ResourceResult(response=None, transport_error=f"{type(exc).__name__}: {exc}")
+        return ResourceResult(response=None, transport=transport_failure(exc))
     return ResourceResult(response=response, challenges=parse_challenges(response.headers))
 
 
 def introspect(target: Target, token: str, *, client: Client, label: str = "introspection") -> dict[str, Any]:
-    """RFC 7662 introspection of ``token`` as ``client``, for reading ``cnf``; return the JSON.
+    """RFC 7662 introspection of a freshly issued ``token`` as ``client``; return the JSON.
 
-    A thin wrapper over :func:`harness.flows.introspection.introspect`: an answer that is not a
-    200 JSON object means the binding cannot be read, which is *broken*, not a failure.
+    A thin wrapper over :func:`harness.flows.introspection.introspect` for checks that read
+    the token's ``cnf``. The introspection client is entitled (the profile names it, or it is
+    the token's own client) and the token was just issued, so RFC 7662 §2.2 ("The server
+    responds with a JSON object ... active REQUIRED") leaves one answer: HTTP 200 with
+    ``"active": true``. Anything else is a ``PRECONDITION_*`` failure of the target.
     """
     from harness.flows import introspection
 
     result = introspection.introspect(target, client, token, label=label)
     if result.status != 200 or result.body is None:
-        raise TargetUnreachable(f"introspection answered HTTP {result.status}; cannot read the token's cnf")
+        raise fail("PRECONDITION_INTROSPECTION_FAILED", f"introspecting a freshly issued access token as "
+                   f"{client.id} did not return a JSON object", "RFC7662-2.2", expected="HTTP 200 JSON object",
+                   actual=f"HTTP {result.status} error={(result.body or {}).get('error')}")
+    if result.body.get("active") is not True:
+        raise fail("PRECONDITION_TOKEN_NOT_ACTIVE", "introspection says a freshly issued access token is not active",
+                   "RFC7662-2.2", expected=True, actual=result.body.get("active"))
     return result.body
 
 

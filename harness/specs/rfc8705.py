@@ -2,9 +2,14 @@
 
 Pure checks over what the harness observed: the ``cnf`` of a JWT access token or of an
 introspection response, the refusal of a request made without (or with another) client
-certificate, and the ``mtls_endpoint_aliases`` metadata member. A TLS handshake that the
-server itself refuses (no or an untrusted certificate) is also a refusal: the callers pass
-``transport_error`` so the check can say so.
+certificate, and the ``mtls_endpoint_aliases`` metadata member.
+
+A request that got no HTTP answer is a refusal only when the server ended the TLS handshake
+with a certificate alert (:data:`CERTIFICATE_REFUSAL_ALERTS`, RFC 8446 §4.4.2.4: the server
+"MAY at its discretion ... abort the handshake"); the callers pass the alert they saw
+(``tls_alert``). A timeout, a refused or reset connection, or any other alert says nothing about
+the certificate: the check cannot judge it and raises
+:class:`~harness.results.TargetUnreachable` (*broken*), never a pass.
 """
 
 from __future__ import annotations
@@ -13,21 +18,51 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from harness.results import Findings, Level, fail
+from harness.results import Findings, Level, TargetUnreachable, fail
 from harness.specs._findings import finding
 from harness.specs._http import Body, Headers, is_https_url
 from harness.specs.rfc6749 import check_token_error_response
 from harness.specs.rfc9449 import parse_challenges
 
 __all__ = [
+    "CERTIFICATE_REFUSAL_ALERTS",
     "check_bound_token_refused_at_resource",
     "check_client_auth_refused",
     "check_mtls_endpoint_aliases",
+    "check_tls_refusal",
     "check_x5t_s256_binding",
     "check_x5t_s256_syntax",
 ]
 
 _X5T = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+#: TLS alerts (RFC 8446 §6.2, RFC 5246 §7.2.2) with which a server refuses a client certificate or
+#: its absence: the certificate alerts, ``access_denied``, and ``handshake_failure`` (what TLS 1.2
+#: stacks send when a required certificate is missing).
+CERTIFICATE_REFUSAL_ALERTS: frozenset[str] = frozenset({
+    "certificate_required", "bad_certificate", "unsupported_certificate", "certificate_revoked",
+    "certificate_expired", "certificate_unknown", "unknown_ca", "access_denied", "handshake_failure",
+})
+
+
+def check_tls_refusal(tls_alert: str | None, transport_error: str, *, what: str) -> None:
+    """A request without an HTTP answer counts as refused only if TLS refused the certificate.
+
+    RFC 8446 §4.4.2.4: "If the client does not send any certificates (i.e., it sends an empty
+    Certificate message), the server MAY at its discretion either continue the handshake
+    without client authentication or abort the handshake with a "certificate_required"
+    alert." and "if some aspect of the certificate chain was unacceptable (e.g., it was not
+    signed by a known, trusted CA), the server MAY at its discretion either continue the
+    handshake (considering the client unauthenticated) or abort the handshake." Such an
+    abort is a legitimate refusal of ``what``. Anything else (no alert: a timeout, a refused
+    or reset connection; or an alert unrelated to certificates) is an outage or a harness
+    problem, not evidence of a refusal: :class:`TargetUnreachable` (*broken*).
+    """
+    if tls_alert in CERTIFICATE_REFUSAL_ALERTS:
+        return
+    why = f"the TLS alert {tls_alert!r} is not a certificate refusal" if tls_alert else "no TLS alert was received"
+    raise TargetUnreachable(f"{what} got no HTTP answer and {why}, so the refusal cannot be judged: "
+                            f"{transport_error}")
 
 
 def check_x5t_s256_syntax(value: Any, *, requirement: str = "RFC8705-3.1") -> None:
@@ -79,6 +114,7 @@ def check_x5t_s256_binding(claims: Mapping[str, Any], expected: str, *, where: s
 
 
 def check_bound_token_refused_at_resource(status: int | None, headers: Headers, *,
+                                          tls_alert: str | None = None,
                                           transport_error: str | None = None) -> None:
     """RFC 8705 §3: a certificate-bound token without its certificate gets 401 ``invalid_token``.
 
@@ -86,12 +122,14 @@ def check_bound_token_refused_at_resource(status: int | None, headers: Headers, 
     certificate used for mutual TLS and MUST verify that the certificate matches the
     certificate associated with the access token. If they do not match, the resource access
     attempt MUST be rejected with an error, per [RFC6750], using an HTTP 401 status code
-    and the invalid_token error code." A TLS handshake the resource refuses outright is a
-    refusal too (``transport_error``; ``status`` is then ``None``).
+    and the invalid_token error code." A TLS handshake the resource aborts with a
+    certificate alert is a refusal too (``status`` is then ``None``; see
+    :func:`check_tls_refusal`); any other transport failure is *broken*.
     """
     if status is None:
         if transport_error is None:
             raise ValueError("give the status or the transport error")
+        check_tls_refusal(tls_alert, transport_error, what="the resource request with a certificate-bound token")
         return
     if 200 <= status < 300:
         raise fail("MTLS_BOUND_TOKEN_ACCEPTED", "the resource served a certificate-bound access token "
@@ -112,7 +150,8 @@ def check_bound_token_refused_at_resource(status: int | None, headers: Headers, 
 
 
 def check_client_auth_refused(status: int | None, headers: Headers, body: Body, *,
-                              basic_auth_used: bool = False, transport_error: str | None = None,
+                              basic_auth_used: bool = False, tls_alert: str | None = None,
+                              transport_error: str | None = None,
                               expected: str | set[str] = "invalid_client",
                               requirement: str = "RFC8705-2") -> None:
     """RFC 8705 §2: mutual-TLS client authentication without the expected certificate fails.
@@ -120,11 +159,15 @@ def check_client_auth_refused(status: int | None, headers: Headers, body: Body, 
     "If no certificate is presented, or that which is presented doesn't match that which is
     expected for the given client_id, the authorization server returns a normal OAuth 2.0
     error response per Section 5.2 of [RFC6749] with the invalid_client error code to
-    indicate failed client authentication." A refused TLS handshake also counts.
+    indicate failed client authentication." A TLS handshake the server aborts with a
+    certificate alert also refuses the request (:func:`check_tls_refusal`); any other
+    transport failure is *broken*. ``expected`` is the error the case requires
+    (``invalid_grant`` for a public client's certificate-bound refresh token, §4).
     """
     if status is None:
         if transport_error is None:
             raise ValueError("give the status or the transport error")
+        check_tls_refusal(tls_alert, transport_error, what="the token request")
         return
     check_token_error_response(status, headers, body, expected, basic_auth_used=basic_auth_used,
                                requirement=requirement)

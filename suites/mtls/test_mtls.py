@@ -4,7 +4,8 @@ The clients are the profile's clients documented as certificate-bound (``documen
 with ``cert_file``/``key_file``); token requests go to the ``mtls_endpoint_aliases`` entry when
 the server publishes one. The resource is the first ``mtls`` entry of ``documented.resources``
 (else the UserInfo alias). "Another certificate" is a throwaway self-signed one the target
-cannot know. A TLS handshake the server refuses counts as a refusal.
+cannot know. A TLS handshake the server aborts with a certificate alert counts as a refusal;
+any other transport failure (timeout, refused or reset connection) is *broken*, never a pass.
 """
 
 from __future__ import annotations
@@ -20,18 +21,21 @@ from harness.flows.code_flow import CodeFlow, obtain_code
 from harness.flows.dpop import offline_scope, redeem_params
 from harness.flows.resource import (
     ProtectedResource,
+    TransportFailure,
     call_resource,
     introspect,
     introspection_client,
+    jwt_access_token,
     pick_resource,
     throwaway_certificate,
     token_params_for,
+    transport_failure,
 )
-from harness.flows.token import TokenResult, token_request
+from harness.flows.token import TokenResult, refresh_documented_by, token_request
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
 from harness.results import fail
-from harness.specs import rfc8705
+from harness.specs import rfc6749, rfc8705
 from harness.specs.rfc9449 import check_resource_accepted, check_token_request_accepted
 from harness.target import NotApplicable, Target
 
@@ -89,22 +93,26 @@ def _bound_tokens(target: Target, user_agent: Any, client: Client, *, offline: b
 
 
 def _post_with(target: Target, url: str, data: dict[str, str], cert: tuple[str, str] | None,
-               label: str) -> tuple[httpx.Response | None, str | None]:
+               label: str) -> tuple[httpx.Response | None, TransportFailure | None]:
     try:
         return target.http.post(url, label=label, data=data, cert=cert, raise_transport_errors=True), None
     except httpx.TransportError as exc:
-        evidence.note(f"the TLS handshake was refused: {type(exc).__name__}")
-        return None, f"{type(exc).__name__}: {exc}"
+        failure = transport_failure(exc)
+        evidence.note(f"no HTTP answer: {failure.text}"
+                      + (f" (the server sent the TLS alert {failure.tls_alert})" if failure.tls_alert else ""))
+        return None, failure
 
 
-def _judge_client_auth_refused(response: httpx.Response | None, error: str | None, *,
-                               expected: str | set[str] = "invalid_client") -> None:
+def _judge_client_auth_refused(response: httpx.Response | None, failure: TransportFailure | None, *,
+                               expected: str = "invalid_client", requirement: str = "RFC8705-2") -> None:
     if response is None:
-        rfc8705.check_client_auth_refused(None, {}, None, transport_error=error)
+        assert failure is not None
+        rfc8705.check_client_auth_refused(None, {}, None, tls_alert=failure.tls_alert, transport_error=failure.text)
         return
     body = try_json_object(response)
     rfc8705.check_client_auth_refused(response.status_code, response.headers,
-                                      body if body is not None else response.content, expected=expected)
+                                      body if body is not None else response.content, expected=expected,
+                                      requirement=requirement)
 
 
 # --------------------------------------------------------------------------- metadata
@@ -138,11 +146,7 @@ def test_certificate_bound_token_jwt(target: Target, user_agent: Any) -> None:
     client = _client(target)
     resource = pick_resource(target, jwt=True, purpose="the JWT cnf x5t#S256 check")
     result = _bound_tokens(target, user_agent, client, resource=resource if resource.url else None)
-    token = str((result.body or {})["access_token"])
-    if token.count(".") != 2:
-        raise NotApplicable("the access token is not a JWT (JWS); the binding is checked through introspection")
-    decoded = jose.decode_unverified(token)
-    evidence.record_token("access token", decoded.header, decoded.claims)
+    decoded = jwt_access_token(resource, str((result.body or {})["access_token"]))
     rfc8705.check_x5t_s256_binding(decoded.claims, _thumbprint(client), where="jwt")
 
 
@@ -153,9 +157,6 @@ def test_certificate_bound_token_introspection(target: Target, user_agent: Any) 
     client = _client(target)
     result = _bound_tokens(target, user_agent, client)
     body = introspect(target, str((result.body or {})["access_token"]), client=introspection_client(target, client))
-    if body.get("active") is not True:
-        raise fail("PRECONDITION_TOKEN_NOT_ACTIVE", "introspection says a freshly issued access token is not active",
-                   "RFC7662-2.2", expected=True, actual=body.get("active"))
     rfc8705.check_x5t_s256_binding(body, _thumbprint(client), where="introspection")
 
 
@@ -184,7 +185,8 @@ def test_resource_refuses_bound_token_without_certificate(target: Target, user_a
     _client_, resource, token = _resource_token(target, user_agent)
     result = call_resource(target, resource, token, label="bound token without a certificate",
                            expect_tls_refusal=True)
-    rfc8705.check_bound_token_refused_at_resource(result.status, result.headers, transport_error=result.transport_error)
+    rfc8705.check_bound_token_refused_at_resource(result.status, result.headers, tls_alert=result.tls_alert,
+                                                  transport_error=result.transport_error)
 
 
 @requirement("RFC8705-3")
@@ -193,7 +195,8 @@ def test_resource_refuses_bound_token_with_other_certificate(target: Target, use
     _client_, resource, token = _resource_token(target, user_agent)
     result = call_resource(target, resource, token, cert=throwaway_certificate(),
                            label="bound token with another certificate", expect_tls_refusal=True)
-    rfc8705.check_bound_token_refused_at_resource(result.status, result.headers, transport_error=result.transport_error)
+    rfc8705.check_bound_token_refused_at_resource(result.status, result.headers, tls_alert=result.tls_alert,
+                                                  transport_error=result.transport_error)
 
 
 # --------------------------------------------------------------------------- client authentication
@@ -226,13 +229,38 @@ def test_token_request_with_other_certificate_refused(target: Target, user_agent
 # --------------------------------------------------------------------------- refresh tokens
 
 
-def _refreshable(target: Target, user_agent: Any) -> tuple[Client, str]:
-    client = _client(target, grant="refresh_token")
+MTLS_METHODS = (AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH)
+
+
+def _refreshable(target: Target, user_agent: Any, client: Client | None = None) -> tuple[Client, str]:
+    client = client or _client(target, grant="refresh_token")
     result = _bound_tokens(target, user_agent, client, offline=True)
-    refresh = (result.body or {}).get("refresh_token")
-    if not refresh:
-        raise NotApplicable(f"no refresh token was issued to the certificate-bound client {client.id}")
-    return client, str(refresh)
+    refresh = rfc6749.check_refresh_token_issued(result.body or {}, documented_by=refresh_documented_by(target, client),
+                                                 client_id=client.id, requested_scope=offline_scope(target, client)[0])
+    return client, refresh
+
+
+def _refresh_refusal_client(target: Target) -> tuple[Client, str]:
+    """A certificate-bound client whose refresh without the certificate must be refused, and the error.
+
+    RFC 8705 §2: a mutual-TLS client without its certificate fails client authentication
+    (``invalid_client``); §4: a public client's refresh tokens are bound to its certificate
+    ("the authorization server MUST ... validate that binding"), so the refresh token is
+    refused (``invalid_grant``, RFC 6749 §5.2). A confidential client authenticating
+    otherwise (e.g. private_key_jwt) still authenticates without the certificate, and no rule
+    makes the server refuse its refresh: such clients are not applicable.
+    """
+    for client in target.profile.clients:
+        if not client.documented.certificate_bound or client.cert_file is None or client.key_file is None:
+            continue
+        if "refresh_token" not in client.grant_types:
+            continue
+        if client.auth_method in MTLS_METHODS:
+            return client, "invalid_client"
+        if client.is_public:
+            return client, "invalid_grant"
+    raise NotApplicable("the profile has no certificate-bound client with the refresh_token grant that "
+                        "authenticates with mutual TLS or is public (RFC 8705 §2, §4)")
 
 
 @pytest.mark.needs("introspection_endpoint")
@@ -250,12 +278,15 @@ def test_refresh_keeps_binding(target: Target, user_agent: Any) -> None:
 
 @requirement("RFC8705-2", "RFC8705-4")
 def test_refresh_without_certificate_refused(target: Target, user_agent: Any) -> None:
-    """A certificate-bound client's refresh token is refused without the client certificate."""
-    client, refresh = _refreshable(target, user_agent)
+    """A certificate-bound client's refresh token is refused without the client certificate.
+
+    invalid_client for a mutual-TLS client (RFC 8705 §2), invalid_grant for a public client's
+    certificate-bound refresh token (§4).
+    """
+    client, expected = _refresh_refusal_client(target)
+    client, refresh = _refreshable(target, user_agent, client)
     url = target.token_endpoint_for(client)
     data = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client.id}
-    response, error = _post_with(target, url, data, None, "refresh without the client certificate")
-    expected = {"invalid_client"} if client.auth_method in (AuthMethod.TLS_CLIENT_AUTH,
-                                                            AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH) \
-        else {"invalid_grant", "invalid_client"}
-    _judge_client_auth_refused(response, error, expected=expected)
+    response, failure = _post_with(target, url, data, None, "refresh without the client certificate")
+    _judge_client_auth_refused(response, failure, expected=expected,
+                               requirement="RFC8705-2" if expected == "invalid_client" else "RFC8705-4")

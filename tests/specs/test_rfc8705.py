@@ -12,7 +12,7 @@ from cryptography.x509.oid import NameOID
 
 from harness import jose
 from harness.flows.resource import certificate_public_jwk
-from harness.results import Level
+from harness.results import Level, TargetUnreachable
 from harness.specs import rfc8705 as m
 
 JSON = {"Content-Type": "application/json"}
@@ -65,7 +65,8 @@ def test_binding(fails) -> None:
 
 def test_bound_token_refused_at_resource(fails) -> None:
     m.check_bound_token_refused_at_resource(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    m.check_bound_token_refused_at_resource(None, {}, transport_error="ReadError: certificate required")
+    m.check_bound_token_refused_at_resource(None, {}, tls_alert="certificate_required",
+                                            transport_error="ReadError: tlsv13 alert certificate required")
     fails(m.check_bound_token_refused_at_resource, 200, {}, code="MTLS_BOUND_TOKEN_ACCEPTED", req="RFC8705-3")
     fails(m.check_bound_token_refused_at_resource, 403, {"WWW-Authenticate": 'Bearer error="invalid_token"'},
           code="RESOURCE_ERROR_STATUS")
@@ -76,14 +77,45 @@ def test_bound_token_refused_at_resource(fails) -> None:
         m.check_bound_token_refused_at_resource(None, {})
 
 
+@pytest.mark.parametrize("alert", sorted(m.CERTIFICATE_REFUSAL_ALERTS))
+def test_certificate_alert_is_a_refusal(alert) -> None:
+    """RFC 8446 §4.4.2.4: the server may abort the handshake over the client certificate."""
+    m.check_tls_refusal(alert, f"ConnectError: alert {alert}", what="the request")
+    m.check_client_auth_refused(None, {}, None, tls_alert=alert, transport_error="x")
+    m.check_bound_token_refused_at_resource(None, {}, tls_alert=alert, transport_error="x")
+
+
+@pytest.mark.parametrize(("alert", "text"), [
+    (None, "ConnectError: [Errno 111] Connection refused"),
+    (None, "ReadTimeout: timed out"),
+    (None, "ReadError: [Errno 104] Connection reset by peer"),
+    (None, "RemoteProtocolError: Server disconnected without sending a response."),
+    (None, "ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    ("internal_error", "ConnectError: [SSL: TLSV1_ALERT_INTERNAL_ERROR] tlsv1 alert internal error"),
+    ("protocol_version", "ConnectError: [SSL: TLSV1_ALERT_PROTOCOL_VERSION]"),
+])
+def test_outage_is_never_a_refusal(alert, text) -> None:
+    """A timeout, a refused or reset connection, or an unrelated alert is broken, not a pass."""
+    with pytest.raises(TargetUnreachable, match="cannot be judged"):
+        m.check_tls_refusal(alert, text, what="the request")
+    with pytest.raises(TargetUnreachable):
+        m.check_client_auth_refused(None, {}, None, tls_alert=alert, transport_error=text)
+    with pytest.raises(TargetUnreachable):
+        m.check_bound_token_refused_at_resource(None, {}, tls_alert=alert, transport_error=text)
+
+
 def test_client_auth_refused(fails) -> None:
     m.check_client_auth_refused(401, JSON, {"error": "invalid_client"})
     m.check_client_auth_refused(400, JSON, {"error": "invalid_client"})
-    m.check_client_auth_refused(None, {}, None, transport_error="ConnectError")
+    m.check_client_auth_refused(None, {}, None, tls_alert="unknown_ca", transport_error="ConnectError")
     fails(m.check_client_auth_refused, 200, JSON, {"access_token": "x"}, code="TOKEN_REQUEST_ACCEPTED",
           req="RFC8705-2")
     fails(m.check_client_auth_refused, 400, JSON, {"error": "invalid_grant"}, code="TOKEN_ERROR_WRONG_CODE")
-    m.check_client_auth_refused(400, JSON, {"error": "invalid_grant"}, expected={"invalid_grant", "invalid_client"})
+    fails(m.check_client_auth_refused, 400, JSON, {"error": "invalid_request"}, code="TOKEN_ERROR_WRONG_CODE")
+    m.check_client_auth_refused(400, JSON, {"error": "invalid_grant"}, expected="invalid_grant",
+                                requirement="RFC8705-4")
+    fails(m.check_client_auth_refused, 400, JSON, {"error": "invalid_client"}, expected="invalid_grant",
+          requirement="RFC8705-4", code="TOKEN_ERROR_WRONG_CODE")
     with pytest.raises(ValueError):
         m.check_client_auth_refused(None, {}, None)
 
