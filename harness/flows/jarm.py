@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from harness import evidence, jose
 from harness.flows.authorization import AuthorizationOutcome
-from harness.http import json_object
 from harness.profile import Client
 from harness.results import fail
+from harness.specs import rfc7517
 from harness.target import Target
 
 __all__ = ["JARM_MODES", "JarmResponse", "find_response", "issuer_keys", "open_response", "require_response"]
@@ -115,6 +115,9 @@ def open_response(client: Client, delivered: Delivery, raw: str, outer_params: d
 
 
 def issuer_keys(target: Target) -> jose.JWKS:
-    """The issuer's JWK Set, fetched fresh (a key rollover or a test defect must be seen)."""
+    """The issuer's JWK Set, fetched fresh (a key rollover or a test defect must be seen).
+
+    A ``jwks_uri`` answer that is no JWK Set fails with the rule it breaks (RFC 7517 §5).
+    """
     response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
-    return jose.parse_jwks(json_object(response, "JWK Set"))
+    return rfc7517.published_keys(response.status_code, response.content)

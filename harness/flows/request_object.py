@@ -18,9 +18,9 @@ from typing import Any
 
 from harness import jose
 from harness.flows.authorization import AuthorizationRequest
-from harness.http import json_object
 from harness.profile import Client
-from harness.results import ProfileError
+from harness.results import NeedsReview, ProfileError
+from harness.specs import rfc7517
 from harness.target import NotApplicable, Target
 
 __all__ = [
@@ -85,13 +85,20 @@ def client_signing_key(client: Client, alg: str) -> jose.Key:
 
 
 def server_encryption_key(target: Target, alg: str) -> jose.Key:
-    """The server's public key for encrypting request objects with ``alg`` (from ``jwks_uri``)."""
+    """The server's public key for encrypting request objects with ``alg`` (from ``jwks_uri``).
+
+    Called once request object encryption is advertised or documented. A ``jwks_uri`` answer
+    that is no JWK Set fails (RFC 7517 §5); a set without a suitable key cannot be judged by
+    a rule (OIDC Discovery §3 lets the JWK Set hold encryption keys, it does not require
+    them: the key may be exchanged out of band), so a human must look (review).
+    """
     response = target.http.get(target.endpoint("jwks_uri"), label="jwks (request object encryption key)")
-    keys = jose.parse_jwks(json_object(response, "JWK Set"))
+    keys = rfc7517.published_keys(response.status_code, response.content)
     try:
         return jose.select_key(keys, {"alg": alg}, use="enc")
     except jose.JoseError as exc:
-        raise NotApplicable(f"the server publishes no key to encrypt request objects with {alg}: {exc}") from exc
+        raise NeedsReview(f"request object encryption is advertised or documented, but the JWK Set publishes no "
+                          f"key to encrypt to with {alg}: {exc}") from exc
 
 
 def request_object_claims(target: Target, request: AuthorizationRequest, *, lifetime: int = 300,

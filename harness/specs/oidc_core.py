@@ -97,7 +97,7 @@ def check_id_token_encryption(token: str, *, expected_alg: str | None,
 
 def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Sequence[str],
                              expected_alg: str | None = None, client_secret: str | None = None,
-                             alg_requirement: str = "OIDCR-2") -> DecodedJWT:
+                             alg_requirement: str = "OIDCR-2", public_client: bool = False) -> DecodedJWT:
     """§3.1.3.7 rules 6–8, §2 and §10.1: the ID Token is signed as it must be; return it.
 
     §2: "ID Tokens MUST be signed using JWS" and "ID Tokens MUST NOT use none as the alg
@@ -114,6 +114,14 @@ def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Seq
     [RFC3629] representation of the client_secret corresponding to the client_id contained
     in the aud (audience) Claim are used as the key". §10.1: "If there are multiple keys
     in the referenced JWK Set document, a kid value MUST be provided in the JOSE Header."
+
+    An HS* token for a client that has no ``client_secret`` (``client_secret=None``: a
+    ``private_key_jwt``, mTLS or public client) is the target's fault, not the harness's.
+    §10.1: "When using MAC-based signatures, [...] The MAC key used is the octets of the
+    UTF-8 representation of the client_secret value." — that key does not exist, so no
+    client can validate the token (``ID_TOKEN_HS_WITHOUT_CLIENT_SECRET``); for a public
+    client §10.1 adds "Symmetric signatures MUST NOT be used by public (non-confidential)
+    Clients because of their inability to keep secrets." (``ID_TOKEN_HS_FOR_PUBLIC_CLIENT``).
     """
     if jose.is_jwe(token):
         raise HarnessError("check_id_token_signature needs the decrypted (inner) JWS")
@@ -136,16 +144,26 @@ def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Seq
                              "an allowed algorithm", "OIDCC-3.1.3.7-7", list(allowed_algs), alg,
                              Level.SHOULD))
     if alg in jose.HS_ALGS:
-        _verify_hs(decoded, client_secret, findings)
+        _verify_hs(decoded, client_secret, findings, public_client=public_client)
     else:
         _verify_asymmetric(decoded, keys, findings)
     findings.raise_if_any()
     return decoded
 
 
-def _verify_hs(decoded: DecodedJWT, client_secret: str | None, findings: Findings) -> None:
+def _verify_hs(decoded: DecodedJWT, client_secret: str | None, findings: Findings, *,
+               public_client: bool) -> None:
     if client_secret is None:
-        raise HarnessError(f"the ID Token uses {decoded.alg} but no client secret is configured")
+        if public_client:
+            findings.add(finding("ID_TOKEN_HS_FOR_PUBLIC_CLIENT", f"the ID Token of a public client is signed "
+                                 f"with {decoded.alg}, a symmetric algorithm", "OIDCC-10.1-symmetric",
+                                 "an asymmetric signature", decoded.alg))
+        else:
+            findings.add(finding("ID_TOKEN_HS_WITHOUT_CLIENT_SECRET", f"the ID Token is signed with {decoded.alg} "
+                                 "but the client has no client_secret to serve as the key, so no client can "
+                                 "validate it", "OIDCC-10.1-symmetric", "an algorithm the client has a key for",
+                                 decoded.alg))
+        return
     try:
         jose.verify_hs(decoded.compact, client_secret, [decoded.alg or ""])
     except jose.JoseError as exc:
@@ -510,6 +528,7 @@ class IdTokenExpectations:
     expected_alg: str | None = None
     alg_requirement: str = "OIDCR-2"
     client_secret: str | None = None
+    public_client: bool = False
     nonce: str | None = None
     max_age: int | None = None
     auth_time_essential: bool = False
@@ -549,7 +568,7 @@ def validate_id_token(token: str, expect: IdTokenExpectations, *,
     verified = findings.check(check_id_token_signature, inner, expect.keys,
                               allowed_algs=expect.allowed_algs, expected_alg=expect.expected_alg,
                               client_secret=expect.client_secret,
-                              alg_requirement=expect.alg_requirement)
+                              alg_requirement=expect.alg_requirement, public_client=expect.public_client)
     if verified is not None and expect.keys is not None and decoded.alg not in (*jose.HS_ALGS,
                                                                                   "none"):
         findings.check(check_id_token_key_size, decoded, expect.keys,

@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from harness import jose
 from harness.results import Findings, Level, fail
 from harness.specs._findings import finding
+from harness.specs._http import Body, parse_json
 
-__all__ = ["PRIVATE_MEMBERS", "check_jwks_document"]
+__all__ = ["PRIVATE_MEMBERS", "check_jwks_document", "check_jwks_response", "published_keys"]
 
 #: Members that carry private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4;
 #: RFC 8037 §2).
@@ -38,13 +40,8 @@ def check_jwks_document(jwks: Any, *, use_requirement: str = "RFC8414-2") -> Non
     JWK Set document, a kid value MUST be provided in the JOSE Header" — keys without
     ``kid`` in a multi-key set make that impossible (warning).
     """
-    if not isinstance(jwks, Mapping):
-        raise fail("JWKS_NOT_OBJECT", "the JWK Set is not a JSON object", "RFC7517-5",
-                   expected="JSON object", actual=type(jwks).__name__)
-    keys = jwks.get("keys")
-    if not isinstance(keys, list):
-        raise fail("JWKS_KEYS_MISSING", "the JWK Set has no keys array", "RFC7517-5",
-                   expected="keys: [...]", actual=keys)
+    _check_shape(jwks)
+    keys = jwks["keys"]
     findings = Findings()
     members = [k for k in keys if isinstance(k, Mapping)]
     if len(members) != len(keys):
@@ -58,6 +55,47 @@ def check_jwks_document(jwks: Any, *, use_requirement: str = "RFC8414-2") -> Non
     _check_kids(members, findings)
     _check_use(members, use_requirement, findings)
     findings.raise_if_any()
+
+
+def _check_shape(jwks: Any) -> None:
+    """§5: a JSON object whose ``keys`` member is an array (the target's fault otherwise)."""
+    if not isinstance(jwks, Mapping):
+        raise fail("JWKS_NOT_OBJECT", "the JWK Set is not a JSON object", "RFC7517-5",
+                   expected="JSON object", actual=type(jwks).__name__)
+    if "keys" not in jwks:
+        raise fail("JWKS_KEYS_MISSING", "the JWK Set has no keys member", "RFC7517-5",
+                   expected="keys: [...]", actual=sorted(jwks))
+    if not isinstance(jwks["keys"], list):
+        raise fail("JWKS_KEYS_NOT_ARRAY", "the keys member of the JWK Set is not an array", "RFC7517-5",
+                   expected="keys: [...]", actual=type(jwks["keys"]).__name__)
+
+
+def check_jwks_response(status: int, body: Body, *, requirement: str = "OIDCD-3") -> dict[str, Any]:
+    """The answer of ``jwks_uri``: HTTP 200 with a JSON JWK Set; return the document.
+
+    OIDC Discovery §3 / RFC 8414 §2 (``requirement``), ``jwks_uri``: "URL of the OP's JWK
+    Set [JWK] document" — the URL must serve that document; RFC 7517 §5: "The JSON object
+    MUST have a "keys" member, with its value being an array of JWKs." A wrong status or a
+    body that is no JWK Set is the target's fault, reported as a finding (never *broken*).
+    """
+    if status != 200:
+        raise fail("JWKS_STATUS", "jwks_uri did not answer with the JWK Set document", requirement,
+                   expected=200, actual=status)
+    data, problem = parse_json(body)
+    if problem is not None:
+        raise fail("JWKS_NOT_JSON", "jwks_uri did not serve JSON", "RFC7517-5", expected="JSON JWK Set",
+                   actual=problem)
+    _check_shape(data)
+    return dict(data)
+
+
+def published_keys(status: int, body: Body, *, requirement: str = "OIDCD-3") -> jose.JWKS:
+    """The issuer's keys from a ``jwks_uri`` answer, for checks that verify signatures with them.
+
+    A document that is no JWK Set (not JSON, no ``keys`` array) fails the check with the
+    rule it breaks (:func:`check_jwks_response`) instead of ending it as a harness error.
+    """
+    return jose.parse_jwks(check_jwks_response(status, body, requirement=requirement))
 
 
 def _check_member(index: int, member: Mapping[str, Any], findings: Findings) -> None:

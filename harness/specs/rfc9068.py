@@ -47,14 +47,20 @@ def check_typ(header: Mapping[str, Any], documented: str = "at+jwt") -> None:
     Per the definition of "typ" in Section 4.1.9 of [RFC7515], it is RECOMMENDED that the
     "application/" prefix be omitted. Therefore, the "typ" value used SHOULD be "at+jwt"."
 
-    With another documented value (PingFederate "Type Header Value") the header must equal
-    it (``DOC-access_token.typ``), and the deployment's deviation from RFC 9068 is a warning.
+    ``application/at+jwt`` carries the media type (the MUST holds) but breaks the SHOULD
+    (a warning). With another documented value (PingFederate "Type Header Value") the header
+    must equal it (``DOC-access_token.typ``), and the deployment's deviation from RFC 9068 is
+    a warning.
     """
     typ = header.get("typ")
     if documented.lower() in _RFC_TYPES:
         if not isinstance(typ, str) or typ.lower() not in _RFC_TYPES:
             raise fail("AT_TYP_NOT_AT_JWT", "the JWT access token typ header is not at+jwt", "RFC9068-2.1",
                        expected="at+jwt", actual=typ)
+        if typ.lower() != "at+jwt":
+            raise fail("AT_TYP_APPLICATION_PREFIX", "the typ header keeps the application/ prefix; the value "
+                       "used SHOULD be at+jwt", "RFC9068-2.1-typ_short", expected="at+jwt", actual=typ,
+                       level=Level.SHOULD)
         return
     findings = Findings()
     if typ != documented:
@@ -192,7 +198,7 @@ def check_client_id(claims: Mapping[str, Any], client_id: str, claim_name: str =
 
 
 def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_name: str = "scope",
-                fmt: str = "string") -> list[str]:
+                fmt: str = "string", granted: Sequence[str] | None = None) -> list[str]:
     """RFC 9068 §2.2.3: the ``scope`` claim, space-delimited (or as documented); return its values.
 
     "If an authorization request includes a scope parameter, the corresponding issued JWT
@@ -200,7 +206,15 @@ def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_na
     RFC 8693 §4.2: "The value of the "scope" claim is a JSON string containing a
     space-separated list of scopes". PingFederate's "Space Delimit Scope Values" (off by
     default) selects the string form; the profile's ``scope_format`` states which is
-    documented (``DOC-access_token.scope_format``). Every value must be one that was requested.
+    documented (``DOC-access_token.scope_format``).
+
+    The server may grant another scope than the one requested (RFC 6749 §3.3: "The
+    authorization server MAY fully or partially ignore the scope requested by the client"),
+    but then "If the issued access token scope is different from the one requested by the
+    client, the authorization server MUST include the "scope" response parameter to inform
+    the client of the actual scope granted." So every value of the claim must be in the
+    granted scope: ``granted`` (the token response's ``scope``) or, when the response names
+    none, the requested one. Fewer values than granted is not judged here.
     """
     value = claims.get(claim_name)
     if value is None:
@@ -219,10 +233,11 @@ def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_na
             raise fail("AT_SCOPE_FORMAT", f"{claim_name} is not a JSON array of strings", requirement,
                        expected="array", actual=value)
         values = list(value)
-    extra = sorted(set(values) - set(requested))
-    if requested and extra:
-        raise fail("AT_SCOPE_NOT_REQUESTED", "the token carries scopes that were not requested", "RFC6749-3.3",
-                   expected=sorted(requested), actual=values)
+    allowed = list(granted) if granted is not None else list(requested)
+    extra = sorted(set(values) - set(allowed))
+    if allowed and extra:
+        raise fail("AT_SCOPE_NOT_GRANTED", "the token carries scopes that were neither requested nor stated as "
+                   "granted in the token response", "RFC6749-3.3", expected=sorted(allowed), actual=values)
     return values
 
 
@@ -256,10 +271,15 @@ def check_lifetime(claims: Mapping[str, Any], documented_s: int, *, tolerance_s:
 
 
 def check_time_claims(claims: Mapping[str, Any], *, now: float, skew_s: int = 60) -> None:
-    """RFC 9068 §4 / RFC 7519 §4.1.4: a fresh token is not expired and not issued in the future.
+    """RFC 9068 §4 / §2.2: a fresh token is not expired (MUST) and not issued in the future (SHOULD).
 
-    §4: "The current time MUST be before the time represented by the "exp" claim." An ``iat``
-    more than ``skew_s`` after the moment of receipt is reported too (RFC 7519 §4.1.6).
+    §4: "The current time MUST be before the time represented by the "exp" claim." — an
+    already-expired token is unusable, a failure. §2.2: "iat REQUIRED - as defined in Section
+    4.1.6 of [RFC7519]. This claim identifies the time at which the JWT access token was
+    issued." No keyword governs the accuracy of that time, so an ``iat`` more than ``skew_s``
+    after the moment of receipt is a warning, as for ID Tokens (OIDC Core §3.1.3.7 rule 10:
+    "The iat Claim can be used to reject tokens that were issued too far away from the
+    current time").
     """
     findings = Findings()
     exp, iat = claims.get("exp"), claims.get("iat")
@@ -267,5 +287,6 @@ def check_time_claims(claims: Mapping[str, Any], *, now: float, skew_s: int = 60
         findings.add(finding("AT_EXPIRED", "a freshly issued access token is already expired", "RFC9068-4",
                              f"> {int(now)}", exp))
     if isinstance(iat, (int, float)) and _is_number(iat) and iat > now + skew_s:
-        findings.add(finding("AT_IAT_FUTURE", "iat lies in the future", "RFC9068-2.2", f"<= {int(now)}", iat))
+        findings.add(finding("AT_IAT_FUTURE", "iat lies in the future", "RFC9068-2.2", f"<= {int(now)}", iat,
+                             Level.SHOULD))
     findings.raise_if_any()

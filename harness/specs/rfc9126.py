@@ -29,6 +29,7 @@ __all__ = [
     "check_request_uri_single_use",
     "check_require_par_advertised",
     "check_required_par_refusal",
+    "check_unregistered_redirect_uri_outcome",
 ]
 
 
@@ -201,8 +202,10 @@ def check_required_par_refusal(params: Mapping[str, str], *, redirected: bool,
         raise fail("PAR_NOT_REQUIRED", "a plain authorization request was answered although PAR is required",
                    requirement, expected="error=invalid_request", actual="code issued")
     if redirected and params.get("error") != "invalid_request":
+        # "will refuse, using the invalid_request error code" describes the refusal without a
+        # keyword of its own: the refusal is what the documented setting binds, the code a warning
         raise fail("PAR_REQUIRED_WRONG_ERROR", "the refusal does not use the invalid_request error code",
-                   "RFC9126-4", expected="invalid_request", actual=params.get("error"))
+                   "RFC9126-4", expected="invalid_request", actual=params.get("error"), level=Level.SHOULD)
 
 
 def check_require_par_advertised(metadata: Mapping[str, Any], *, plain_refused: bool) -> None:
@@ -239,15 +242,74 @@ def check_request_uri_entropy(samples: Sequence[str]) -> float:
     return check_code_entropy(samples, label="request_uri", requirement="RFC9126-2.2")
 
 
-def check_assertion_audiences_accepted(results: Mapping[str, int]) -> None:
-    """§2: a client assertion at the PAR endpoint may name the issuer, the token or the PAR endpoint.
+def check_assertion_audiences_accepted(issuer: tuple[str, int], others: Mapping[str, int], *,
+                                       fapi2: bool = False) -> None:
+    """§2 (or FAPI 2.0 §5.3.2.1 for FAPI 2.0 clients): which client assertion audiences the PAR endpoint takes.
 
-    "In order to facilitate interoperability, the authorization server MUST accept its
-    issuer identifier, token endpoint URL, or pushed authorization request endpoint URL as
-    values that identify it as an intended audience." ``results`` maps each audience that
-    was tried to the HTTP status of the push.
+    RFC 9126 §2: "In order to facilitate interoperability, the authorization server MUST
+    accept its issuer identifier, token endpoint URL, or pushed authorization request
+    endpoint URL as values that identify it as an intended audience." FAPI 2.0 Security
+    Profile (Final) §5.3.2.1 item 8 replaces this for FAPI 2.0 clients: the authorization
+    server "shall only accept its issuer identifier value (as defined in [RFC8414]) as a
+    string in the aud claim received in client authentication assertions" — there the issuer
+    must work and the endpoint URLs must be refused.
+
+    ``issuer`` is (label, HTTP status) of the push whose assertion named the issuer;
+    ``others`` maps the other audiences tried (token endpoint, PAR endpoint) to their status.
     """
-    refused = {aud: status for aud, status in results.items() if not 200 <= status < 300}
+    accepted = {label: 200 <= status < 300 for label, status in (issuer, *others.items())}
+    if fapi2:
+        findings = Findings()
+        if not accepted[issuer[0]]:
+            findings.add(finding("PAR_ASSERTION_ISSUER_AUDIENCE_REFUSED", "a FAPI 2.0 client's assertion whose aud "
+                                 "is the issuer identifier was refused", "FAPI2SP-5.3.2.1-8", "accepted",
+                                 {issuer[0]: issuer[1]}))
+        extra = {label: others[label] for label in others if accepted[label]}
+        if extra:
+            findings.add(finding("PAR_ASSERTION_NON_ISSUER_AUDIENCE_ACCEPTED", "a FAPI 2.0 client's assertion whose "
+                                 "aud is not the issuer identifier was accepted", "FAPI2SP-5.3.2.1-8", "refused",
+                                 extra))
+        findings.raise_if_any()
+        return
+    refused = {label: status for label, status in (issuer, *others.items()) if not accepted[label]}
     if refused:
         raise fail("PAR_ASSERTION_AUDIENCE_REFUSED", "a client assertion with an audience the PAR endpoint "
                    "must accept was refused", "RFC9126-2", expected="accepted", actual=refused)
+
+
+def check_unregistered_redirect_uri_outcome(*, redirected: bool, redirect_url: str | None,
+                                            params: Mapping[str, str], pushed_redirect_uri: str,
+                                            state: str | None) -> None:
+    """§2.1 / §2.4: a push with an unregistered ``redirect_uri`` that the PAR endpoint *accepted*.
+
+    §2.4: "The exact matching requirement MAY be relaxed when using PAR for clients that
+    have established authentication credentials with the authorization server. [...] The
+    authorization server MAY allow such clients to specify redirect_uri values that were not
+    previously registered with the authorization server." So accepting the push is legitimate
+    for an authenticated client — provided the server then honours it. §2.1: the
+    authorization server MUST "Validate the pushed request as it would an authorization
+    request sent to the authorization endpoint. For example, the authorization server checks
+    whether the redirect URI matches one of the redirect URIs configured for the client" —
+    a pushed request the authorization endpoint then refuses was not validated as one.
+
+    Judged here: the front-channel outcome of that accepted push. A code delivered to the
+    pushed URI is the §2.4 policy at work (passes); a refusal at the authorization endpoint
+    breaks §2.1; a code delivered elsewhere breaks RFC 6749 §4.1.2 (the response goes to the
+    ``redirect_uri`` of the request).
+    """
+    target_uri = pushed_redirect_uri.split("?", 1)[0]
+    code = params.get("code")
+    delivered_to_pushed = redirected and redirect_url is not None and redirect_url.startswith(target_uri)
+    if code and delivered_to_pushed:
+        if state is not None and params.get("state") != state:
+            raise fail("PAR_STATE_NOT_PUSHED_VALUE", "state differs from the value in the pushed request",
+                       "RFC6749-4.1.2", expected=state, actual=params.get("state"))
+        return
+    if code:
+        raise fail("PAR_REDIRECT_URI_REPLACED", "the code was delivered to another URI than the pushed "
+                   "redirect_uri", "RFC6749-4.1.2", expected=target_uri, actual=redirect_url)
+    raise fail("PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", "the PAR endpoint accepted an unregistered redirect_uri "
+               "that the authorization endpoint then refused: the pushed request was not validated as an "
+               "authorization request", "RFC9126-2.1", expected="refused at the PAR endpoint, or honoured (§2.4)",
+               actual={k: v for k, v in params.items() if k in ("error", "error_description")} or
+               ("error page" if not redirected else redirect_url))

@@ -10,11 +10,16 @@ from typing import Any
 import pytest
 
 from harness import evidence, jose
+from harness.flows.authorization import AuthorizationRequest, build_authorization_request
 from harness.flows.code_flow import CodeFlow, authorize, complete_code_flow, obtain_code
+from harness.flows.jarm import open_response, require_response
+from harness.flows.par import by_reference, push, pushed_or_fail
+from harness.flows.request_object import by_value, request_object_claims, sign_request_object
+from harness.flows.token import redeem_code
 from harness.http import json_object
 from harness.profile import Client
-from harness.results import Findings, HarnessError, fail
-from harness.specs import oidc_core
+from harness.results import Findings, fail
+from harness.specs import oidc_core, rfc7517
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -33,16 +38,30 @@ class IdTokenSample:
 
     @property
     def decoded(self) -> jose.DecodedJWT:
-        """The decoded JWS (checks on encrypted tokens decrypt first)."""
+        """The decoded JWS; an encrypted token for a client that registered no encryption is a failure.
+
+        The checks reading this property run with signed-only clients (:func:`_code_client`),
+        so a JWE here is the target's fault: Registration §2 ``id_token_encrypted_response_alg``
+        "The default, if omitted, is that no encryption is performed."
+        """
         if self.jws is None:
-            raise HarnessError("the ID Token is encrypted; this check needs a signed-only client")
+            raise fail("ID_TOKEN_UNEXPECTEDLY_ENCRYPTED", f"client {self.client.id} registered no ID Token "
+                       "encryption but the ID Token is a JWE", "OIDCR-2", expected="JWS", actual="JWE")
         return self.jws
+
+    @property
+    def secret(self) -> str | None:
+        """The client secret (the key of HS* ID Tokens, OIDC Core §3.1.3.7 rule 8), when the client has one."""
+        return self.client.secret.get_secret_value() if self.client.secret is not None else None
 
 
 def _jwks(target: Target) -> jose.JWKS:
-    """The issuer's keys, fetched fresh so a key rollover (or a test defect) is seen."""
+    """The issuer's keys, fetched fresh so a key rollover (or a test defect) is seen.
+
+    A ``jwks_uri`` answer that is no JWK Set fails the check with RFC 7517 §5 (target fault).
+    """
     response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
-    return jose.parse_jwks(json_object(response, "JWK Set"))
+    return rfc7517.published_keys(response.status_code, response.content)
 
 
 def _code_client(target: Target) -> Client:
@@ -56,10 +75,57 @@ def _code_client(target: Target) -> Client:
     raise NotApplicable("the profile has no confidential OpenID client with asymmetric, unencrypted ID tokens")
 
 
+def _protected_flow(target: Target, user_agent: Any, client: Client, **build: Any) -> CodeFlow:
+    """The code flow for a client documented to require PAR, signed requests or JARM, done its way.
+
+    Each documented requirement is honoured, so the request is valid for the client:
+    ``require_signed_requests`` sends a signed request object (pushed when PAR is also
+    required), ``require_par`` pushes the request, ``require_jarm`` asks for
+    ``response_mode=jwt`` and takes the code out of the response JWT.
+    """
+    doc = client.documented
+    request = build_authorization_request(target, client, response_mode="jwt" if doc.require_jarm else None,
+                                          **build)
+    front: AuthorizationRequest = request
+    if doc.require_signed_requests:
+        token = sign_request_object(target, client, request_object_claims(target, request))
+        if doc.require_par:
+            pushed = push(target, client, {"client_id": client.id, "request": token}, request=request)
+            front = by_reference(target, request, pushed_or_fail(pushed))
+        else:
+            front = by_value(target, request, token)
+    elif doc.require_par:
+        pushed = push(target, client, dict(request.params), request=request)
+        front = by_reference(target, request, pushed_or_fail(pushed))
+    outcome = user_agent().authorize(front.url(), user=target.user(0), redirect_uri=request.redirect_uri)
+    if doc.require_jarm:
+        delivered, raw, outer = require_response(outcome, "jwt")
+        code = open_response(client, delivered, raw, outer).params.get("code")
+    else:
+        code = outcome.params.get("code") if outcome.redirected else None
+    if not code:
+        raise fail("PRECONDITION_AUTHORIZATION_FAILED",
+                   f"a valid authorization request for client {client.id} did not return a code",
+                   "RFC6749-4.1.2", expected="redirect with code", actual=outcome.describe())
+    flow = CodeFlow(request=request, outcome=outcome)
+    flow.token = redeem_code(target, client, code, redirect_uri=request.redirect_uri,
+                             code_verifier=request.code_verifier)
+    if not flow.token.ok:
+        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
+                   f"redeeming a fresh code for client {client.id} did not return tokens", "RFC6749-4.1.4",
+                   expected="HTTP 200 with access_token",
+                   actual=f"HTTP {flow.token.response.status_code} error={flow.token.error}")
+    return flow
+
+
 def _from_token_endpoint(target: Target, user_agent: Any, client: Client | None = None,
                          **build: Any) -> IdTokenSample:
     client = client or _code_client(target)
-    flow = complete_code_flow(target, user_agent, client, **build)
+    doc = client.documented
+    if doc.require_par or doc.require_signed_requests or doc.require_jarm:
+        flow = _protected_flow(target, user_agent, client, **build)
+    else:
+        flow = complete_code_flow(target, user_agent, client, **build)
     body = flow.token.body if flow.token else None
     raw = body.get("id_token") if body else None
     if not isinstance(raw, str):
@@ -90,7 +156,8 @@ def test_signature_verifies(target: Target, user_agent: Any) -> None:
     """The ID Token signature verifies with the issuer's key selected by ``kid``."""
     sample = _from_token_endpoint(target, user_agent)
     oidc_core.check_id_token_signature(sample.raw, _jwks(target), allowed_algs=ASYMMETRIC_ALGS,
-                                       expected_alg=_expected_alg(sample.client))
+                                       expected_alg=_expected_alg(sample.client), client_secret=sample.secret,
+                                       public_client=sample.client.is_public)
 
 
 @requirement("OIDCC-2", "OIDCC-3.1.3.7-7", "OIDCR-2")
@@ -111,7 +178,10 @@ def test_signing_key_size(target: Target, user_agent: Any) -> None:
     """The RSA key that signed the ID Token has at least 2048 bits."""
     sample = _from_token_endpoint(target, user_agent)
     if sample.decoded.alg in (*jose.HS_ALGS, "none"):
-        pytest.skip("the ID Token is not signed with an asymmetric key")
+        # the client is registered for an asymmetric algorithm (_code_client): not a reason to skip
+        raise fail("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the client's registered "
+                   "asymmetric algorithm, so it has no signing key to judge", "OIDCR-2",
+                   expected=_expected_alg(sample.client), actual=sample.decoded.alg)
     try:
         bits = oidc_core.check_id_token_key_size(sample.decoded, _jwks(target))
     except jose.JoseError as exc:
@@ -185,11 +255,11 @@ def test_acr_essential(target: Target, user_agent: Any) -> None:
 @requirement("OIDCC-5.3.2")
 def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
     """The UserInfo ``sub`` equals the ID Token ``sub``."""
+    userinfo = target.endpoint("userinfo_endpoint")  # skipped before any login when not advertised
     sample = _from_token_endpoint(target, user_agent)
     assert sample.flow.token is not None and sample.flow.token.body is not None
     access_token = str(sample.flow.token.body["access_token"])
-    response = target.http.get(target.endpoint("userinfo_endpoint"), label="userinfo",
-                               headers={"Authorization": f"Bearer {access_token}"})
+    response = target.http.get(userinfo, label="userinfo", headers={"Authorization": f"Bearer {access_token}"})
     if response.status_code != 200:
         raise fail("USERINFO_REFUSED", "the UserInfo endpoint refused a fresh access token", "OIDCC-5.3.1",
                    expected=200, actual=response.status_code)
@@ -212,8 +282,9 @@ def _front_channel_id_token(target: Target, user_agent: Any,
     params = flow.outcome.params
     raw = params.get("id_token")
     if not raw:
+        # §3.2.2.5 (implicit; the hybrid response §3.3.2.5 is "made in the same manner"): id_token REQUIRED
         raise fail("ID_TOKEN_MISSING", f"response_type={response_type} returned no id_token",
-                   "OIDCC-3.3.2.5", expected="id_token", actual=sorted(params))
+                   "OIDCC-3.2.2.5", expected="id_token", actual=sorted(params))
     return _sample(flow, client, raw), params
 
 
@@ -230,7 +301,7 @@ def test_at_hash(target: Target, user_agent: Any) -> None:
     sample, params = _front_channel_id_token(target, user_agent, "code id_token token")
     if "access_token" not in params:
         raise fail("ACCESS_TOKEN_MISSING", "response_type=code id_token token returned no access_token",
-                   "OIDCC-3.3.2.5", expected="access_token", actual=sorted(params))
+                   "OIDCC-3.2.2.5", expected="access_token", actual=sorted(params))
     oidc_core.check_at_hash(sample.decoded.claims, params["access_token"], sample.decoded.alg or "",
                             required=True)
 
@@ -243,9 +314,15 @@ def test_implicit_nonce(target: Target, user_agent: Any) -> None:
 
 
 def _client_where(target: Target, purpose: str, predicate: Any) -> Client:
-    for client in target.profile.clients:
-        if client.use_in_suites and "authorization_code" in client.grant_types and predicate(client):
+    """The first client matching ``predicate``, preferring one with no PAR/JAR/JARM requirement."""
+    matching = [c for c in target.profile.clients
+                if c.use_in_suites and "authorization_code" in c.grant_types and predicate(c)]
+    for client in matching:
+        doc = client.documented
+        if not (doc.require_par or doc.require_signed_requests or doc.require_jarm):
             return client
+    if matching:
+        return matching[0]  # its documented requirements are honoured by _protected_flow
     raise NotApplicable(f"the profile has no client with {purpose}")
 
 
@@ -259,7 +336,8 @@ def test_encrypted_id_token(target: Target, user_agent: Any) -> None:
     sample = _from_token_endpoint(target, user_agent, client)
     expectations = oidc_core.IdTokenExpectations(
         issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=_jwks(target),
-        allowed_algs=ASYMMETRIC_ALGS, expected_alg=client.documented.id_token_signing_alg,
+        allowed_algs=(*ASYMMETRIC_ALGS, *jose.HS_ALGS), expected_alg=client.documented.id_token_signing_alg,
+        client_secret=sample.secret, public_client=client.is_public,
         nonce=sample.flow.request.nonce, decryption_keys=jose.load_private_jwks(client.jwks_file),
         encryption_alg=settings.alg, encryption_enc=settings.enc)
     decoded, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
@@ -275,7 +353,8 @@ def test_hs256_id_token(target: Target, user_agent: Any) -> None:
                            lambda c: c.documented.id_token_signing_alg in jose.HS_ALGS and c.secret is not None)
     assert client.secret is not None
     sample = _from_token_endpoint(target, user_agent, client)
-    oidc_core.check_id_token_signature(sample.raw, None, allowed_algs=jose.HS_ALGS,
+    # the issuer's keys too: a token signed with another algorithm is judged, not a harness error
+    oidc_core.check_id_token_signature(sample.raw, _jwks(target), allowed_algs=jose.HS_ALGS,
                                        expected_alg=client.documented.id_token_signing_alg,
                                        client_secret=client.secret.get_secret_value())
 
@@ -288,6 +367,7 @@ def test_full_validation(target: Target, user_agent: Any) -> None:
     expectations = oidc_core.IdTokenExpectations(
         issuer=str(target.metadata.get("issuer")), client_id=sample.client.id, keys=_jwks(target),
         allowed_algs=ASYMMETRIC_ALGS, expected_alg=_expected_alg(sample.client), nonce=sample.flow.request.nonce,
+        client_secret=sample.secret, public_client=sample.client.is_public,
         max_age=600, access_token=str(sample.flow.token.body.get("access_token", "")) or None)
     _, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
     findings.raise_if_any()

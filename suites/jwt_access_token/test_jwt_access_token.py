@@ -3,6 +3,10 @@
 A JWT access token is obtained from the code flow: for every client when the profile documents
 ``access_token.format: jwt``, else for a resource the profile lists with
 ``access_token_format: jwt`` (requested with an RFC 8707 resource indicator).
+
+What a check needs (which client, which resource, which audience, whether the token is
+documented as encrypted) is read from the profile before any request, so a check that does
+not apply is skipped before the target is asked (:func:`_plan`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ import pytest
 
 from harness import evidence, jose
 from harness.flows.token import TokenSet, obtain_tokens
-from harness.profile import AccessTokenSettings, Client
-from harness.results import fail
-from harness.specs import rfc9068
+from harness.profile import AccessTokenSettings, Client, ResourceServer
+from harness.results import NeedsReview, fail
+from harness.specs import rfc7517, rfc9068
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -41,35 +45,64 @@ class JwtAccessToken:
 
     @property
     def jws(self) -> jose.DecodedJWT:
-        """The decoded JWS (checks on signed tokens only)."""
+        """The decoded JWS; a JWE the profile did not document cannot be judged (review).
+
+        Checks on the JWS are skipped up front where the profile documents encryption
+        (:func:`_plan` with ``signed=True``), so a JWE here is unexpected: the harness holds
+        no resource-server key to open it, and a human has to look.
+        """
         if self.decoded is None:
-            raise NotApplicable("the access token is encrypted (JWE); only its header can be judged")
+            raise NeedsReview("the access token is a JWE although the profile documents no access-token "
+                              "encryption (documented.access_token.encryption); its claims cannot be read")
         return self.decoded
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a check will ask for, decided from the profile alone."""
+
+    client: Client
+    resource: ResourceServer | None
+    audience: str | None
+    audience_documented: bool
 
 
 def _settings(target: Target) -> AccessTokenSettings:
     return target.profile.documented.access_token
 
 
-def _client(target: Target) -> Client:
-    return target.pick_client(purpose="JWT access tokens", confidential=True)
+def _plan(target: Target, *, signed: bool = True) -> Plan:
+    """The client, resource and expected audience for a JWT access token; skipped when none is documented.
 
-
-def _obtain(target: Target, user_agent: Any) -> JwtAccessToken:
+    ``signed`` checks read the JWS claims: they do not apply where the profile documents
+    JWE access tokens (the harness has no resource-server key to decrypt them).
+    """
     settings = _settings(target)
-    client = _client(target)
+    if signed and settings.encryption is not None:
+        raise NotApplicable("the profile documents encrypted (JWE) access tokens; their claims cannot be read "
+                            "without the resource server's key")
+    client = target.pick_client(purpose="JWT access tokens", confidential=True)
     if settings.format == "jwt":
+        return Plan(client=client, resource=None, audience=settings.audience,
+                    audience_documented=settings.audience is not None)
+    resource = next((r for r in target.profile.documented.resources
+                     if r.access_token_format == "jwt" and r.audience), None)
+    if resource is None or resource.audience is None:
+        raise NotApplicable("the profile documents no JWT access tokens (documented.access_token.format: jwt, "
+                            "or a resource with access_token_format: jwt and an audience)")
+    return Plan(client=client, resource=resource, audience=settings.audience or resource.audience,
+                audience_documented=settings.audience is not None)
+
+
+def _obtain(target: Target, user_agent: Any, plan: Plan | None = None) -> JwtAccessToken:
+    plan = plan or _plan(target)
+    client = plan.client
+    if plan.resource is None:
         tokens = obtain_tokens(target, user_agent, client)
-        audience = settings.audience
     else:
-        resource = next((r for r in target.profile.documented.resources
-                         if r.access_token_format == "jwt" and r.audience), None)
-        if resource is None or resource.audience is None:
-            raise NotApplicable("the profile documents no JWT access tokens (documented.access_token.format: jwt, "
-                                "or a resource with access_token_format: jwt and an audience)")
-        scope = " ".join([client.scope, resource.scope or ""]).strip()
-        tokens = obtain_tokens(target, user_agent, client, scope=scope, resource=resource.audience)
-        audience = settings.audience or resource.audience
+        scope = " ".join([client.scope, plan.resource.scope or ""]).strip()
+        tokens = obtain_tokens(target, user_agent, client, scope=scope, resource=plan.resource.audience)
+    audience = plan.audience
     raw = tokens.access_token
     received = time.time()
     if jose.is_jwe(raw):
@@ -79,11 +112,18 @@ def _obtain(target: Target, user_agent: Any) -> JwtAccessToken:
         try:
             decoded = jose.decode_unverified(raw)
         except jose.JoseError as exc:
-            raise fail("AT_NOT_JWT", f"the access token is not a JWT ({exc})", "RFC9068-2",
+            # the profile documents JWT access tokens (format: jwt, or this resource's access_token_format)
+            raise fail("AT_NOT_JWT", f"the access token is not a JWT ({exc})", "DOC-access_token.format",
                        expected="a JWT access token", actual=exc.code) from exc
         evidence.record_token("access token", decoded.header, decoded.claims)
     return JwtAccessToken(tokens=tokens, raw=raw, received_at=received, expected_audience=audience,
-                          audience_documented=settings.audience is not None, decoded=decoded)
+                          audience_documented=plan.audience_documented, decoded=decoded)
+
+
+def _issuer_keys(target: Target) -> jose.JWKS:
+    """The issuer's keys, fetched fresh; a ``jwks_uri`` answer that is no JWK Set fails (RFC 7517 §5)."""
+    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    return rfc7517.published_keys(response.status_code, response.content)
 
 
 @requirement("RFC9068-2.1", "DOC-access_token.typ")
@@ -100,7 +140,7 @@ def test_kid_header(target: Target, user_agent: Any) -> None:
     if documented is None:
         pytest.skip("the profile does not document the kid header (documented.access_token.kid_header)")
     token = _obtain(target, user_agent)
-    rfc9068.check_kid_header(token.jws.header, documented, jose.parse_jwks(target.jwks).kids())
+    rfc9068.check_kid_header(token.jws.header, documented, _issuer_keys(target).kids())
 
 
 @requirement("DOC-access_token.x5t_header")
@@ -117,7 +157,7 @@ def test_x5t_header(target: Target, user_agent: Any) -> None:
 def test_signature(target: Target, user_agent: Any) -> None:
     """The token is signed (never ``none``) with the documented algorithm by a key of ``jwks_uri``."""
     token = _obtain(target, user_agent)
-    rfc9068.check_signature(token.jws.compact, jose.parse_jwks(target.jwks), expected_alg=_settings(target).signing_alg)
+    rfc9068.check_signature(token.jws.compact, _issuer_keys(target), expected_alg=_settings(target).signing_alg)
 
 
 @requirement("RFC9068-2.2")
@@ -139,10 +179,12 @@ def test_issuer(target: Target, user_agent: Any) -> None:
 @requirement("RFC9068-3", "RFC8707-2", "DOC-access_token.audience")
 def test_audience(target: Target, user_agent: Any) -> None:
     """``aud`` is the requested resource indicator (or the documented audience)."""
-    token = _obtain(target, user_agent)
-    if token.expected_audience is None:
-        pytest.skip("neither a resource indicator was sent nor an audience documented (documented.access_token."
+    plan = _plan(target)
+    if plan.audience is None:
+        pytest.skip("neither a resource indicator is sent nor an audience documented (documented.access_token."
                     "audience)")
+    token = _obtain(target, user_agent, plan)
+    assert token.expected_audience is not None
     rfc9068.check_audience(token.jws.claims, token.expected_audience, documented=token.audience_documented)
 
 
@@ -159,8 +201,9 @@ def test_scope(target: Target, user_agent: Any) -> None:
     token = _obtain(target, user_agent)
     settings = _settings(target)
     requested = (token.tokens.requested_scope or "").split()
+    granted = token.tokens.granted_scope
     values = rfc9068.check_scope(token.jws.claims, requested, claim_name=settings.scope_claim,
-                                 fmt=settings.scope_format)
+                                 fmt=settings.scope_format, granted=granted.split() if granted is not None else None)
     evidence.note(f"scope values: {values}")
 
 
@@ -177,19 +220,19 @@ def test_jti_length(target: Target, user_agent: Any) -> None:
 @requirement("DOC-access_token.lifetime_s")
 def test_lifetime(target: Target, user_agent: Any) -> None:
     """``exp - iat`` equals the documented token lifetime."""
-    token = _obtain(target, user_agent)
-    resource = next((r for r in target.profile.documented.resources
-                     if r.audience == token.tokens.resource and r.access_token_lifetime_s), None)
+    plan = _plan(target)
+    resource = plan.resource if plan.resource is not None and plan.resource.access_token_lifetime_s else None
     documented = resource.access_token_lifetime_s if resource else _settings(target).lifetime_s
     if documented is None:
         pytest.skip("the profile does not document the access-token lifetime (documented.access_token.lifetime_s)")
+    token = _obtain(target, user_agent, plan)
     lifetime = rfc9068.check_lifetime(token.jws.claims, documented)
     evidence.note(f"lifetime {lifetime}s (documented {documented}s)")
 
 
 @requirement("RFC9068-4", "RFC9068-2.2")
 def test_time_claims(target: Target, user_agent: Any) -> None:
-    """A fresh token is not expired and not issued in the future."""
+    """A fresh token is not expired (MUST) and not issued in the future (SHOULD: a warning)."""
     token = _obtain(target, user_agent)
     rfc9068.check_time_claims(token.jws.claims, now=token.received_at)
 
@@ -200,7 +243,7 @@ def test_encrypted_when_documented(target: Target, user_agent: Any) -> None:
     documented = _settings(target).encryption
     if documented is None:
         pytest.skip("the profile documents no access-token encryption (documented.access_token.encryption)")
-    token = _obtain(target, user_agent)
+    token = _obtain(target, user_agent, _plan(target, signed=False))
     if not jose.is_jwe(token.raw):
         raise fail("AT_NOT_ENCRYPTED", "the access token is not a JWE although encryption is documented",
                    "DOC-access_token.encryption", expected=f"{documented.alg}/{documented.enc}", actual="JWS")

@@ -12,7 +12,7 @@ from harness.flows.authorization import AuthorizationOutcome, AuthorizationReque
 from harness.flows.par import ParResult, by_reference, par_endpoint, push, push_request, pushed_or_fail
 from harness.flows.token import redeem_code
 from harness.profile import AuthMethod, Client
-from harness.results import Level, fail
+from harness.results import Level, NeedsReview, fail
 from harness.specs import rfc9126
 from harness.target import NotApplicable, Target
 
@@ -22,6 +22,8 @@ needs_par = pytest.mark.needs("pushed_authorization_request_endpoint")
 #: Seconds added to the server's expires_in before using an expired request_uri (clock skew).
 EXPIRY_GRACE_S = 2
 JWT_AUTH = (AuthMethod.PRIVATE_KEY_JWT, AuthMethod.CLIENT_SECRET_JWT)
+#: A redirect URI no client registers (the user agent never leaves the profile's origins).
+UNREGISTERED_REDIRECT_URI = "https://attacker.example.test/cb"
 
 
 def _par_client(target: Target) -> Client:
@@ -103,16 +105,29 @@ def test_request_uri_single_use(target: Target, user_agent: Any) -> None:
 @requirement("RFC9126-4")
 @pytest.mark.slow_wait
 def test_expired_request_uri_refused(target: Target, user_agent: Any) -> None:
-    """A ``request_uri`` used after its ``expires_in`` (plus 2 s of clock skew) is refused."""
+    """A ``request_uri`` used after its ``expires_in`` (plus 2 s of clock skew) is refused.
+
+    The wait is decided from the documented lifetime before any request when the profile
+    states one (``documented.par.request_uri_lifetime_s``); otherwise from the ``expires_in``
+    the server announces (RFC 9126 §2.2 requires it). A lifetime longer than
+    ``limits.max_expiry_wait_s`` known only from the answer cannot be waited for: review.
+    """
     client = _par_client(target)
-    result, request = _pushed(target, client)
-    lifetime = result.expires_in or target.profile.documented.par.request_uri_lifetime_s
-    if lifetime is None:
-        pytest.skip("the PAR response has no expires_in and the profile documents no request_uri lifetime")
-    wait = float(lifetime) + EXPIRY_GRACE_S
     cap = target.profile.limits.max_expiry_wait_s
+    documented = target.profile.documented.par.request_uri_lifetime_s
+    if documented is not None and documented + EXPIRY_GRACE_S > cap:
+        pytest.skip(f"waiting {documented + EXPIRY_GRACE_S}s for the documented request_uri lifetime exceeds "
+                    f"limits.max_expiry_wait_s={cap}")
+    result, request = _pushed(target, client)
+    lifetime = result.expires_in or documented
+    if lifetime is None:
+        raise fail("PRECONDITION_PAR_NO_EXPIRES_IN", "the PAR response states no expires_in, so the request_uri "
+                   "lifetime is unknown", "RFC9126-2.2", expected="expires_in", actual=sorted(result.body or {}))
+    wait = float(lifetime) + EXPIRY_GRACE_S
     if wait > cap:
-        pytest.skip(f"waiting {wait:.0f}s for the request_uri to expire exceeds limits.max_expiry_wait_s={cap}")
+        raise NeedsReview(f"the request_uri lives {lifetime}s (expires_in); waiting {wait:.0f}s exceeds "
+                          f"limits.max_expiry_wait_s={cap}, so its expiry was not observed — raise the limit or "
+                          "document documented.par.request_uri_lifetime_s")
     evidence.mandated_wait(wait, f"request_uri expires_in {lifetime}s plus {EXPIRY_GRACE_S}s clock-skew grace")
     rfc9126.check_expired_request_uri_refused(_params(_front(target, user_agent, request)))
 
@@ -140,9 +155,12 @@ def test_request_uri_parameter_refused(target: Target) -> None:
     request = build_authorization_request(target, client)
     params = {**request.params, "request_uri": f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(24)}"}
     result = push(target, client, params, label="push carrying a request_uri")
+    # §2.3: "using the appropriate error code from therein or from Section 4.1.2.1 of [RFC6749]":
+    # invalid_request is that code; the JAR/OIDC request_uri codes are tolerated with a warning
     rfc9126.check_par_error_response(result.status, result.response.headers, result.judged_body,
                                      {"invalid_request", "request_uri_not_supported", "invalid_request_uri"},
-                                     basic_auth_used=result.used_basic, requirement="RFC9126-2.1")
+                                     basic_auth_used=result.used_basic, requirement="RFC9126-2.1",
+                                     preferred="invalid_request")
 
 
 @needs_par
@@ -156,15 +174,32 @@ def test_non_post_refused(target: Target) -> None:
 
 
 @needs_par
-@requirement("RFC9126-2.1", "RFC9126-2.3", "RFC6749-3.1.2.4")
-def test_unregistered_redirect_uri_refused(target: Target) -> None:
-    """A push naming an unregistered ``redirect_uri`` is refused at the PAR endpoint (``invalid_request``)."""
+@requirement("RFC9126-2.1", "RFC9126-2.4", "RFC9126-2.3")
+def test_unregistered_redirect_uri_refused(target: Target, user_agent: Any) -> None:
+    """An unregistered ``redirect_uri`` is refused at the PAR endpoint, or — RFC 9126 §2.4 — honoured.
+
+    §2.4 lets a server accept redirect URIs a client with credentials did not register (the
+    PAR client here is confidential). Either answer is legitimate: a refusal must be a proper
+    §2.3 error (``invalid_request``); an accepted push must then work at the authorization
+    endpoint with that very URI (§2.1: the push is validated "as it would an authorization
+    request sent to the authorization endpoint"). Accepting the push and refusing it at the
+    authorization endpoint is the failure.
+    """
     client = _par_client(target)
-    request = build_authorization_request(target, client, redirect_uri="https://attacker.example.test/cb")
+    request = build_authorization_request(target, client, redirect_uri=UNREGISTERED_REDIRECT_URI)
     result = push(target, client, dict(request.params), label="push with an unregistered redirect_uri")
-    rfc9126.check_par_error_response(result.status, result.response.headers, result.judged_body,
-                                     {"invalid_request", "invalid_redirect_uri"}, basic_auth_used=result.used_basic,
-                                     requirement="RFC9126-2.1", preferred="invalid_request")
+    if not 200 <= result.status < 300:
+        rfc9126.check_par_error_response(result.status, result.response.headers, result.judged_body,
+                                         {"invalid_request", "invalid_redirect_uri"},
+                                         basic_auth_used=result.used_basic, requirement="RFC9126-2.1",
+                                         preferred="invalid_request")
+        return
+    front = by_reference(target, request, pushed_or_fail(result))
+    evidence.note("the PAR endpoint accepted the unregistered redirect_uri (RFC 9126 §2.4 policy): following it")
+    outcome = _front(target, user_agent, front)
+    rfc9126.check_unregistered_redirect_uri_outcome(
+        redirected=outcome.redirected, redirect_url=outcome.redirect_url, params=_params(outcome),
+        pushed_redirect_uri=UNREGISTERED_REDIRECT_URI, state=request.state)
 
 
 @needs_par
@@ -205,9 +240,14 @@ def test_assertion_wrong_audience_refused(target: Target) -> None:
 
 
 @needs_par
-@requirement("RFC9126-2")
+@requirement("RFC9126-2", "FAPI2SP-5.3.2.1-8")
 def test_assertion_audiences_accepted(target: Target) -> None:
-    """The PAR endpoint accepts assertions whose ``aud`` is the issuer, the token endpoint or the PAR endpoint."""
+    """Assertion ``aud`` at PAR: issuer, token and PAR endpoint accepted — for FAPI 2.0 clients the issuer only.
+
+    RFC 9126 §2 makes the server accept all three; FAPI 2.0 (Final) §5.3.2.1 makes a FAPI
+    2.0 server accept only its issuer identifier, so for a client with ``fapi: 2.0-*`` the
+    endpoint URLs must be refused and the issuer must work.
+    """
     client = _jwt_client(target)
     statuses: dict[str, int] = {}
     for label, audience in (("issuer", target.profile.issuer), ("token endpoint", target.endpoint("token_endpoint")),
@@ -216,7 +256,9 @@ def test_assertion_audiences_accepted(target: Target) -> None:
         result = push(target, client, dict(request.params), audience=audience,
                       label=f"push with assertion aud = {label}")
         statuses[f"{label} ({audience})"] = result.status
-    rfc9126.check_assertion_audiences_accepted(statuses)
+    issuer_label = next(iter(statuses))
+    rfc9126.check_assertion_audiences_accepted(
+        (issuer_label, statuses.pop(issuer_label)), statuses, fapi2=client.is_fapi2)
 
 
 @needs_par
@@ -255,8 +297,14 @@ def test_reload_before_login(target: Target, user_agent: Any) -> None:
     _, request = _pushed(target, client)
     agent = user_agent()
     first = _front(target, user_agent, request, agent=agent, login=False)
-    if first.redirected or not first.login_form_shown:
-        pytest.skip("the first visit did not stop at a login page, so there is nothing to reload")
+    if not first.login_form_shown:
+        if first.redirected and "code" in first.params:
+            raise NeedsReview("the server issued a code without showing a login page to a fresh user agent, so "
+                              "there was no page to reload")
+        raise fail("PRECONDITION_PAR_AUTHORIZATION_FAILED", "the first use of a pushed request_uri did not lead "
+                   "to a login page", "RFC9126-4", expected="login page",
+                   actual=first.describe() + (f" error={first.params.get('error')}"
+                                              if first.params.get("error") else ""))
     second = _front(target, user_agent, request, agent=agent)
     if "code" not in _params(second):
         raise fail("PAR_RELOAD_REFUSED", "reloading the authorization request before login completed made the "

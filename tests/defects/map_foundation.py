@@ -77,7 +77,6 @@ DEFECT_CHECKS: dict[str, list[str]] = {
 # the clean run proves they pass), or negative checks whose defect is still to be added.
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "discovery.recommended_members": "RECOMMENDED members: a warning at most, already one on the clean target",
-    "discovery.unknown_members_listed": "information only, never fails",
     "authorization_code.happy_path_each_client": "accept: every client completes the flow",
     "pkce.s256_round_trip": "accept: the happy path",
     "pkce.ignored_when_unsupported": "accept: applies only to servers without PKCE (skipped here)",

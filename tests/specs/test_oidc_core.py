@@ -119,8 +119,23 @@ def test_pipeline_hs256_uses_client_secret() -> None:
     assert o.validate_id_token(token, exp, now=NOW)[1].items == []
     _, findings = o.validate_id_token(token, replace(exp, client_secret="wrong"), now=NOW)
     assert [f.code for f in findings.items] == ["ID_TOKEN_SIGNATURE_INVALID"]
-    with pytest.raises(HarnessError):
-        o.validate_id_token(token, replace(exp, client_secret=None), now=NOW)
+
+
+def test_hs256_for_a_client_without_secret_is_a_target_fault(rsa, jwks, fails) -> None:
+    # issue 14 item 7: the token cannot be validated by any client, a failed finding, never "harness error"
+    token = jose.sign_jws({"alg": "HS256"}, claims(), jose.secret_key(SECRET))
+    exp = expect(jwks, allowed_algs=("RS256",), expected_alg="RS256", client_secret=None)
+    _, findings = o.validate_id_token(token, exp, now=NOW)
+    assert {f.code for f in findings.items} == {"ID_TOKEN_ALG_UNEXPECTED", "ID_TOKEN_HS_WITHOUT_CLIENT_SECRET"}
+    assert all(f.level is Level.MUST for f in findings.items)
+    fails(o.check_id_token_signature, token, jwks, allowed_algs=("RS256",), expected_alg="RS256",
+          code="ID_TOKEN_HS_WITHOUT_CLIENT_SECRET", req="OIDCC-10.1-symmetric", level=Level.MUST)
+    fails(o.check_id_token_signature, token, jwks, allowed_algs=("RS256",), public_client=True,
+          code="ID_TOKEN_HS_FOR_PUBLIC_CLIENT", req="OIDCC-10.1-symmetric", level=Level.MUST)
+    # a client that has a secret: the HS256 token verifies, only the algorithm is wrong
+    f = fails(o.check_id_token_signature, token, jwks, allowed_algs=("RS256",), expected_alg="RS256",
+              client_secret=SECRET, code="ID_TOKEN_ALG_UNEXPECTED", req="OIDCR-2")
+    assert f.actual == "HS256"
 
 
 def test_pipeline_asymmetric_without_keys_is_broken(rsa) -> None:

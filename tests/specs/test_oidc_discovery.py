@@ -85,9 +85,12 @@ def test_rs256_must_be_listed(fails) -> None:
     d.check_id_token_signing_algs(fapi, require_rs256=False)
 
 
-def test_openid_scope_must_be_listed(fails) -> None:
-    fails(d.check_scopes_include_openid, {"scopes_supported": ["email"]}, code="SCOPES_NO_OPENID", req="OIDCD-3")
-    d.check_scopes_include_openid({})
+def test_openid_scope_should_be_listed(fails) -> None:
+    # Discovery §3: "those defined in [OpenID.Core] SHOULD be listed, if supported" — a warning, not a failure
+    fails(d.check_scopes_include_openid, {"scopes_supported": ["email"]}, code="SCOPES_NO_OPENID",
+          req="OIDCD-3-scopes_supported", level=Level.SHOULD)
+    d.check_scopes_include_openid({})  # omitted: the RECOMMENDED-member check reports it
+    d.check_scopes_include_openid({"scopes_supported": ["email", "openid"]})
 
 
 def test_unknown_subject_type_is_a_warning(fails) -> None:

@@ -22,10 +22,21 @@ def test_good_jwks_passes(public_set) -> None:
 @pytest.mark.parametrize(("document", "expected"), [
     ([], "JWKS_NOT_OBJECT"),
     ({}, "JWKS_KEYS_MISSING"),
-    ({"keys": {"kty": "RSA"}}, "JWKS_KEYS_MISSING"),
+    ({"keys": {"kty": "RSA"}}, "JWKS_KEYS_NOT_ARRAY"),
+    ({"keys": "RSA"}, "JWKS_KEYS_NOT_ARRAY"),
 ])
 def test_jwks_shape_failures(fails, document, expected) -> None:
     fails(k.check_jwks_document, document, code=expected, req="RFC7517-5")
+    # the same document served at jwks_uri is a target fault for signature checks too, not a harness error
+    fails(k.published_keys, 200, document, code=expected, req="RFC7517-5")
+
+
+def test_jwks_response(fails, public_set) -> None:
+    assert k.check_jwks_response(200, public_set) == public_set
+    assert len(k.published_keys(200, public_set)) == 3
+    fails(k.check_jwks_response, 404, b"not found", code="JWKS_STATUS", req="OIDCD-3")
+    fails(k.published_keys, 500, public_set, code="JWKS_STATUS", req="RFC8414-2", requirement="RFC8414-2")
+    fails(k.published_keys, 200, b"<html>", code="JWKS_NOT_JSON", req="RFC7517-5")
 
 
 def test_member_not_object_and_missing_kty(fails) -> None:

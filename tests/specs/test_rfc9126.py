@@ -91,7 +91,7 @@ def test_required_par(fails) -> None:
     fails(p.check_required_par_refusal, {"code": "c"}, redirected=True, code="PAR_NOT_REQUIRED",
           req="DOC-require_par")
     fails(p.check_required_par_refusal, {"error": "access_denied"}, redirected=True,
-          code="PAR_REQUIRED_WRONG_ERROR", req="RFC9126-4")
+          code="PAR_REQUIRED_WRONG_ERROR", req="RFC9126-4", level=Level.SHOULD)
 
 
 def test_require_par_advertised(fails) -> None:
@@ -106,9 +106,45 @@ def test_require_par_advertised(fails) -> None:
 
 
 def test_assertion_audiences(fails) -> None:
-    p.check_assertion_audiences_accepted({"issuer": 201, "token": 201, "par": 201})
-    fails(p.check_assertion_audiences_accepted, {"issuer": 201, "par": 401}, code="PAR_ASSERTION_AUDIENCE_REFUSED",
-          req="RFC9126-2")
+    p.check_assertion_audiences_accepted(("issuer", 201), {"token": 201, "par": 201})
+    f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 201, "par": 401},
+              code="PAR_ASSERTION_AUDIENCE_REFUSED", req="RFC9126-2")
+    assert f.actual == {"par": 401}
+    fails(p.check_assertion_audiences_accepted, ("issuer", 401), {"token": 201, "par": 201},
+          code="PAR_ASSERTION_AUDIENCE_REFUSED")
+
+
+def test_assertion_audiences_fapi2_issuer_only(fails) -> None:
+    # FAPI 2.0 SP §5.3.2.1: "shall only accept its issuer identifier value" — refusing the endpoints is right
+    p.check_assertion_audiences_accepted(("issuer", 201), {"token": 401, "par": 400}, fapi2=True)
+    f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 201, "par": 401}, fapi2=True,
+              code="PAR_ASSERTION_NON_ISSUER_AUDIENCE_ACCEPTED", req="FAPI2SP-5.3.2.1-8", level=Level.MUST)
+    assert f.actual == {"token": 201}
+    fails(p.check_assertion_audiences_accepted, ("issuer", 401), {"token": 401, "par": 401}, fapi2=True,
+          code="PAR_ASSERTION_ISSUER_AUDIENCE_REFUSED", req="FAPI2SP-5.3.2.1-8")
+
+
+URI = "https://rp.example.test/per-request"
+
+
+def test_unregistered_redirect_uri_honoured_is_legitimate() -> None:
+    # RFC 9126 §2.4: the server MAY allow authenticated clients unregistered redirect URIs
+    p.check_unregistered_redirect_uri_outcome(redirected=True, redirect_url=f"{URI}?code=c&state=s",
+                                              params={"code": "c", "state": "s"}, pushed_redirect_uri=URI,
+                                              state="s")
+
+
+def test_unregistered_redirect_uri_accepted_then_refused(fails) -> None:
+    fails(p.check_unregistered_redirect_uri_outcome, redirected=False, redirect_url=None, params={},
+          pushed_redirect_uri=URI, state="s", code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", req="RFC9126-2.1")
+    fails(p.check_unregistered_redirect_uri_outcome, redirected=True, redirect_url=f"{URI}?error=invalid_request",
+          params={"error": "invalid_request"}, pushed_redirect_uri=URI, state="s",
+          code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH")
+    fails(p.check_unregistered_redirect_uri_outcome, redirected=True,
+          redirect_url="https://rp.example.test/cb?code=c", params={"code": "c", "state": "s"},
+          pushed_redirect_uri=URI, state="s", code="PAR_REDIRECT_URI_REPLACED", req="RFC6749-4.1.2")
+    fails(p.check_unregistered_redirect_uri_outcome, redirected=True, redirect_url=f"{URI}?code=c",
+          params={"code": "c", "state": "x"}, pushed_redirect_uri=URI, state="s", code="PAR_STATE_NOT_PUSHED_VALUE")
 
 
 def test_entropy(fails) -> None:
