@@ -190,10 +190,11 @@ def _start_local(name: str) -> Any:
     """Start a local server by name and export the variables its profile references."""
     from harness import local_targets
 
-    if name not in local_targets.LOCAL_TARGETS:
-        raise SystemExit(_usage(f"no local target called {name!r}; known: "
-                                f"{', '.join(sorted(local_targets.LOCAL_TARGETS))}"))
-    _out(f"starting the local target {name!r} ({local_targets.LOCAL_TARGETS[name].description}) ...")
+    try:
+        description = local_targets.describe(name)
+    except local_targets.UnknownLocalTarget as exc:
+        raise SystemExit(_usage(str(exc))) from None
+    _out(f"starting the local target {name!r} ({description}) ...")
     running = local_targets.start(name)
     os.environ.update(running.env)
     os.environ["OAUTH_HARNESS_SERVER_VERSION"] = running.server_version()
@@ -468,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run suites against a target and write reports")
     run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
     run.add_argument("--local", metavar="NAME",
-                     help="start this local server and run against it (reference, dot, glewlwyd); "
+                     help="start this local server and run against it (reference, dot, glewlwyd; "
+                          "reference:<variant> for a legitimate variant, e.g. reference:no_pkce); "
                           "default when --target is absent: reference")
     run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
     run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")

@@ -21,7 +21,9 @@ One module per job:
 * :mod:`~harness.reference_target.defects` — the defect registry (core + area modules);
 * :mod:`~harness.reference_target.material` — key and certificate material, the client list;
 * :mod:`~harness.reference_target.running` — a started target and its admin API;
-* :mod:`~harness.reference_target.launcher` — config writing and process start.
+* :mod:`~harness.reference_target.launcher` — config writing and process start;
+* :mod:`~harness.reference_target.variants` — legitimate, spec-permitted variants
+  (``ReferenceTarget.start(variant="no_pkce")``, ``oauth-harness run --local reference:no_pkce``).
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from harness.reference_target.launcher import (
     DEFAULT_TTLS,
     ReferenceTarget,
     start_default,
+    start_variant,
 )
 from harness.reference_target.material import CLIENTS, ClientSpec, public_jwk
 from harness.reference_target.running import RunningTarget
+from harness.reference_target.variants import Variant, load_variant, variant_names
 
 __all__ = [
     "AREAS_DIR",
@@ -61,5 +65,9 @@ __all__ = [
     "RunningTarget",
     "ensure_installed",
     "public_jwk",
+    "Variant",
+    "load_variant",
     "start_default",
+    "start_variant",
+    "variant_names",
 ]

@@ -18,12 +18,19 @@ from typing import Any
 from harness.interop import processes
 from harness.interop.processes import free_port, log_tail, write_file
 from harness.reference_target.defects import check_defects
-from harness.reference_target.install import FIXTURE_DIR, SERVER_SCRIPT, ReferenceTargetError, ensure_installed
-from harness.reference_target.material import CLIENTS, Material, b64u, get_material, public_jwk
+from harness.reference_target.install import (
+    FIXTURE_DIR,
+    PROFILE_PATH,
+    SERVER_SCRIPT,
+    ReferenceTargetError,
+    ensure_installed,
+)
+from harness.reference_target.material import CLIENTS, Material, arrange_keys, b64u, get_material, public_jwk
 from harness.reference_target.running import STOP_TIMEOUT_S, RunningTarget
+from harness.reference_target.variants import Variant, load_variant, write_profile
 
 __all__ = ["CLOCK_TOLERANCE_S", "DEFAULT_SETTINGS", "DEFAULT_TTLS", "ReferenceTarget", "normalize_ttls",
-           "start_default"]
+           "start_default", "start_variant"]
 
 _START_TIMEOUT_S = 20.0
 _READY_PREFIX = "REFERENCE_TARGET_READY "
@@ -77,6 +84,7 @@ class ReferenceTarget:
         ttl_overrides: Mapping[str, int] | None = None,
         ciba_notification_endpoint: str | None = None,
         settings: Mapping[str, bool] | None = None,
+        variant: str | None = None,
         timeout: float = _START_TIMEOUT_S,
     ) -> RunningTarget:
         """Generate the material, start ``node server.mjs`` and wait until it answers.
@@ -90,11 +98,14 @@ class ReferenceTarget:
             ciba_notification_endpoint: https URL of the ``ciba-ping`` client's notification
                 endpoint (default ``https://127.0.0.1:<free port>/ciba-notify``).
             settings: initial runtime settings, see :data:`DEFAULT_SETTINGS`.
+            variant: start as this legitimate variant (``fixtures/reference_target/variants/<name>.yaml``,
+                see :mod:`harness.reference_target.variants`): the server changes only spec-permitted
+                behaviour and :meth:`RunningTarget.profile_path` is the variant's profile.
             timeout: seconds to wait for the server to answer.
 
         Raises:
             ReferenceTargetError: node/npm missing, install failure, or the server did not start.
-            ValueError: unknown defect, TTL or setting.
+            ValueError: unknown defect, TTL, setting or variant.
         """
         started = time.perf_counter()
         active = check_defects(defects)
@@ -107,6 +118,7 @@ class ReferenceTarget:
         notify = ciba_notification_endpoint or f"https://127.0.0.1:{free_port()}/ciba-notify"
         if not notify.startswith("https://"):
             raise ValueError("the CIBA notification endpoint must be an https URL")
+        chosen = load_variant(variant) if variant is not None else None
 
         ensure_installed()
         material = get_material()
@@ -115,7 +127,8 @@ class ReferenceTarget:
         directory = Path(tempfile.mkdtemp(prefix="reftarget-")) if state_dir is None else Path(state_dir)
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            return cls._launch(directory, owns, material, active, ttls, initial_settings, notify, timeout, started)
+            return cls._launch(directory, owns, material, active, ttls, initial_settings, notify, timeout, started,
+                               chosen)
         except BaseException:
             if owns:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -123,7 +136,8 @@ class ReferenceTarget:
 
     @classmethod
     def _launch(cls, directory: Path, owns: bool, material: Material, defects: list[str], ttls: dict[str, int],
-                settings: dict[str, bool], notify: str, timeout: float, started: float) -> RunningTarget:
+                settings: dict[str, bool], notify: str, timeout: float, started: float,
+                variant: Variant | None = None) -> RunningTarget:
         ca_file = write_file(directory / "ca.pem", material.ca.cert_pem.bytes())
         write_file(directory / "ca.key", material.ca.private_key_pem.bytes(), private=True)
         write_file(directory / "server.crt", material.server_cert_pem)
@@ -138,6 +152,8 @@ class ReferenceTarget:
             if spec.secret:
                 client_secrets[spec.client_id] = entry["client_secret"] = secrets.token_urlsafe(32)
             jwks = material.client_jwks.get(spec.client_id)
+            if jwks is not None and variant is not None and spec.client_id in variant.client_keys:
+                jwks = arrange_keys(jwks, variant.client_keys[spec.client_id])
             if jwks is not None:
                 write_file(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
                 entry["jwks"] = {"keys": [public_jwk(k) for k in jwks["keys"]]}
@@ -172,6 +188,8 @@ class ReferenceTarget:
             "defects": defects,
             "exit_on_stdin_eof": True,
         }
+        if variant is not None:
+            config["variant"] = variant.server_config()
         config_path = write_file(directory / "config.json", json.dumps(config, indent=2), private=True)
 
         stdout_path = directory / "node.stdout.log"
@@ -207,11 +225,12 @@ class ReferenceTarget:
             if spec.client_id in client_secrets:
                 env[f"REFTARGET_SECRET_{spec.env_name}"] = client_secrets[spec.client_id]
         write_file(directory / "env.json", json.dumps(env, indent=2), private=True)
+        profile = write_profile(variant, directory) if variant is not None else PROFILE_PATH
 
         target = RunningTarget(
             process=process, issuer=issuer, mtls_base=mtls_base, state_dir=directory, owns_state_dir=owns,
             admin_token=admin_token, env=env, client_secrets=client_secrets, ttls=ttls,
-            startup_seconds=0.0,
+            startup_seconds=0.0, profile=profile, variant=variant.name if variant is not None else None,
         )
         try:
             health = target._admin.get("/__test/health")
@@ -255,3 +274,8 @@ def _lines(path: Path) -> Iterator[str]:
 def start_default() -> RunningTarget:
     """Start the reference target with its defaults (the ``reference`` local target)."""
     return ReferenceTarget.start()
+
+
+def start_variant(name: str) -> RunningTarget:
+    """Start the reference target as the legitimate variant ``name`` (the ``reference:<name>`` local target)."""
+    return ReferenceTarget.start(variant=name)

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["CLIENTS", "ClientSpec", "Material", "b64u", "get_material", "public_jwk"]
+__all__ = ["CLIENTS", "ClientSpec", "Material", "arrange_keys", "b64u", "get_material", "public_jwk"]
 
 @dataclass(frozen=True)
 class ClientSpec:
@@ -223,3 +223,30 @@ def get_material() -> Material:
         if _material is None:
             _material = generate_material()
         return _material
+
+
+def _key_kind(jwk: Mapping[str, Any]) -> str | None:
+    """``sig-rsa`` / ``sig-ec`` for a generated signing key (not a certificate's key), else ``None``."""
+    if jwk.get("use") != "sig" or "x5c" in jwk:
+        return None
+    return {"RSA": "sig-rsa", "EC": "sig-ec"}.get(str(jwk.get("kty")))
+
+
+def arrange_keys(jwks: Mapping[str, Any], layout: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The private JWKS with its signing keys as ``layout`` says: which, in which order, with which ``alg``.
+
+    ``layout`` is ``[(kind, alg), ...]`` with kind ``sig-rsa`` or ``sig-ec``; signing keys not named
+    are left out, other keys (encryption, a certificate's key) follow unchanged.
+
+    Raises:
+        ValueError: the client has no key of a named kind.
+    """
+    keys: list[dict[str, Any]] = list(jwks["keys"])
+    by_kind = {_key_kind(k): k for k in keys if _key_kind(k) is not None}
+    arranged: list[dict[str, Any]] = []
+    for kind, alg in layout:
+        if kind not in by_kind:
+            raise ValueError(f"the client has no {kind} key to label {alg}")
+        arranged.append({**by_kind[kind], "alg": alg})
+    arranged += [k for k in keys if _key_kind(k) is None]
+    return {"keys": arranged}

@@ -35,11 +35,13 @@ class RunningTarget:
         client_secrets: client id -> secret for the clients that have one.
         ttls: the artefact lifetimes in force (seconds).
         startup_seconds: wall time of :meth:`ReferenceTarget.start` for this target.
+        variant: the legitimate variant it was started as (``None``: the default target).
     """
 
     def __init__(self, *, process: subprocess.Popen[bytes], issuer: str, mtls_base: str, state_dir: Path,
                  owns_state_dir: bool, admin_token: str, env: dict[str, str], client_secrets: dict[str, str],
-                 ttls: dict[str, int], startup_seconds: float) -> None:
+                 ttls: dict[str, int], startup_seconds: float, profile: Path = PROFILE_PATH,
+                 variant: str | None = None) -> None:
         """Wrap an already started server process (use :meth:`ReferenceTarget.start`)."""
         self._process = process
         self.issuer = issuer
@@ -52,6 +54,8 @@ class RunningTarget:
         self.client_secrets = client_secrets
         self.ttls = ttls
         self.startup_seconds = startup_seconds
+        self.variant = variant
+        self._profile = profile
         self._version: str | None = None
         self._lock = threading.Lock()
         self._admin = httpx.Client(
@@ -170,10 +174,20 @@ class RunningTarget:
             self._version = str(self._call("GET", "/__test/version")["oidc_provider"])
         return self._version
 
-    @staticmethod
-    def profile_path() -> Path:
-        """Path of the bundled target profile (``fixtures/reference_target/profile.yaml``)."""
-        return PROFILE_PATH
+    def profile_path(self) -> Path:
+        """The target profile: ``fixtures/reference_target/profile.yaml``, or a variant's merged profile."""
+        return self._profile
+
+    def variant_state(self) -> dict[str, Any]:
+        """A variant's configuration and what it observed (``GET /__test/variant``; client assertion algs).
+
+        Raises:
+            ReferenceTargetError: the target was not started as a variant.
+        """
+        if self.variant is None:
+            raise ReferenceTargetError("this reference target was not started as a variant")
+        result: dict[str, Any] = self._call("GET", "/__test/variant")
+        return result
 
     def ssl_context(self, client: str | None = None) -> ssl.SSLContext:
         """An SSL context trusting the test CA, presenting ``client``'s certificate if given."""
