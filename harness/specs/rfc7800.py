@@ -11,12 +11,12 @@ returned as a note, never a finding.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness import jose
-from harness.results import Findings, Level
+from harness.results import Findings, Level, fail
 from harness.specs._findings import finding
 from harness.specs._http import is_https_url
 from harness.specs.rfc8705 import check_x5t_s256_syntax
@@ -28,6 +28,7 @@ __all__ = [
     "BoundKey",
     "check_cnf",
     "check_cnf_binding",
+    "check_cnf_present",
     "check_cnf_shape",
     "find_cnf",
 ]
@@ -66,6 +67,23 @@ class BoundKey:
                 except jose.JoseError:
                     continue
         return out
+
+
+def check_cnf_present(found_in: Collection[str], where: str, *, requirement: str, level: Level = Level.MUST) -> None:
+    """The ``cnf`` of a sender-constrained token is where the binding's rule puts it.
+
+    RFC 9449 §6: "Resource servers MUST be able to reliably identify whether an access token is
+    DPoP-bound and ascertain sufficient information to verify the binding"; §6.1 (JWT access
+    tokens: "the public key information is represented using the jkt confirmation method
+    member") and §6.2 (introspection: "conveyed using the same cnf content with jkt member
+    structure ... as a top-level member of the introspection response JSON"). RFC 8705 §3.1 (JWT:
+    "SHOULD be represented using the x5t#S256 confirmation method member") and §3.2
+    (introspection). ``found_in`` names the places a ``cnf`` was found; ``where`` is the one the
+    rule (``requirement``, at ``level``) names.
+    """
+    if where not in found_in:
+        raise fail("CNF_MISSING", f"the {where} of a sender-constrained token carries no cnf", requirement,
+                   expected="cnf naming the key used", actual=sorted(found_in) or None, level=level)
 
 
 def find_cnf(claims: Mapping[str, Any]) -> Any:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from harness.results import Findings, Level, TargetUnreachable, fail
+from harness.results import CheckFailed, Findings, Level, TargetUnreachable, fail
 from harness.specs._findings import finding
 from harness.specs._http import Body, Headers, is_https_url
 from harness.specs.rfc6749 import check_token_error_response
@@ -65,7 +66,7 @@ def check_tls_refusal(tls_alert: str | None, transport_error: str, *, what: str)
                             f"{transport_error}")
 
 
-def check_x5t_s256_syntax(value: Any, *, requirement: str = "RFC8705-3.1") -> None:
+def check_x5t_s256_syntax(value: Any, *, requirement: str = "RFC8705-3.1-syntax") -> None:
     """RFC 8705 §3.1: ``x5t#S256`` is the unpadded base64url SHA-256 hash of the DER certificate.
 
     "The value of the x5t#S256 member is a base64url-encoded [RFC4648] SHA-256 [SHS] hash
@@ -133,18 +134,19 @@ def check_bound_token_refused_at_resource(status: int | None, headers: Headers, 
         return
     if 200 <= status < 300:
         raise fail("MTLS_BOUND_TOKEN_ACCEPTED", "the resource served a certificate-bound access token "
-                   "without the certificate it is bound to", "RFC8705-3", expected="401 invalid_token",
+                   "without the certificate it is bound to", "RFC8705-3-resource", expected="401 invalid_token",
                    actual=status)
     findings = Findings()
     if status != 401:
-        findings.add(finding("RESOURCE_ERROR_STATUS", "the refusal is not HTTP 401", "RFC8705-3", 401, status))
+        findings.add(finding("RESOURCE_ERROR_STATUS", "the refusal is not HTTP 401", "RFC8705-3-resource", 401,
+                             status))
     challenges = parse_challenges(headers)
     errors = sorted({c.error for c in challenges if c.error})
     if not challenges:
         findings.add(finding("RESOURCE_CHALLENGE_MISSING", "the refusal has no WWW-Authenticate challenge",
                              "RFC6750-3", "WWW-Authenticate: Bearer error=\"invalid_token\"", None))
     elif "invalid_token" not in errors:
-        findings.add(finding("RESOURCE_ERROR_WRONG_CODE", "no challenge names invalid_token", "RFC8705-3",
+        findings.add(finding("RESOURCE_ERROR_WRONG_CODE", "no challenge names invalid_token", "RFC8705-3-resource",
                              "invalid_token", errors or None))
     findings.raise_if_any()
 
@@ -153,7 +155,7 @@ def check_client_auth_refused(status: int | None, headers: Headers, body: Body, 
                               basic_auth_used: bool = False, tls_alert: str | None = None,
                               transport_error: str | None = None,
                               expected: str | set[str] = "invalid_client",
-                              requirement: str = "RFC8705-2") -> None:
+                              requirement: str = "RFC8705-2", level: Level = Level.MUST) -> None:
     """RFC 8705 §2: mutual-TLS client authentication without the expected certificate fails.
 
     "If no certificate is presented, or that which is presented doesn't match that which is
@@ -161,16 +163,23 @@ def check_client_auth_refused(status: int | None, headers: Headers, body: Body, 
     error response per Section 5.2 of [RFC6749] with the invalid_client error code to
     indicate failed client authentication." A TLS handshake the server aborts with a
     certificate alert also refuses the request (:func:`check_tls_refusal`); any other
-    transport failure is *broken*. ``expected`` is the error the case requires
-    (``invalid_grant`` for a public client's certificate-bound refresh token, §4).
+    transport failure is *broken*. ``expected`` is the error the case requires; ``level`` caps
+    the findings for rules weaker than §2 (a public client's certificate-bound refresh token,
+    §4: the server "SHOULD also bind the refresh token to the respective certificate and check
+    the binding", refused with ``invalid_grant``).
     """
     if status is None:
         if transport_error is None:
             raise ValueError("give the status or the transport error")
         check_tls_refusal(tls_alert, transport_error, what="the token request")
         return
-    check_token_error_response(status, headers, body, expected, basic_auth_used=basic_auth_used,
-                               requirement=requirement)
+    try:
+        check_token_error_response(status, headers, body, expected, basic_auth_used=basic_auth_used,
+                                   requirement=requirement)
+    except CheckFailed as exc:
+        if level is Level.MUST:
+            raise
+        raise CheckFailed(*(replace(f, level=level) if f.level is Level.MUST else f for f in exc.findings)) from exc
 
 
 _ENDPOINT_MEMBERS = frozenset({

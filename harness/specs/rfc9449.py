@@ -35,6 +35,7 @@ __all__ = [
     "check_nonce_syntax",
     "check_proof_refused_at_resource",
     "check_proof_refused_at_token_endpoint",
+    "check_replay_refused_at_token_endpoint",
     "check_resource_accepted",
     "check_resource_refused",
     "check_token_request_accepted",
@@ -148,7 +149,7 @@ def find_challenge(challenges: Sequence[Challenge], scheme: str) -> Challenge | 
 # --------------------------------------------------------------------------- token endpoint
 
 
-def check_token_type_dpop(body: Mapping[str, Any], *, requirement: str = "RFC9449-5") -> None:
+def check_token_type_dpop(body: Mapping[str, Any], *, requirement: str = "RFC9449-5-token_type") -> None:
     """RFC 9449 §5: a DPoP-bound access token is announced with ``token_type`` ``DPoP``.
 
     "A token_type of DPoP MUST be included in the access token response to signal to the
@@ -183,18 +184,28 @@ def check_token_request_accepted(status: int, body: Body, *, requirement: str = 
 def check_proof_refused_at_token_endpoint(status: int, headers: Headers, body: Body, *,
                                           basic_auth_used: bool = False,
                                           expected: Collection[str] = ("invalid_dpop_proof",),
-                                          requirement: str = "RFC9449-5") -> dict[str, Any]:
+                                          rule: str = "RFC9449-4.3",
+                                          code_rule: str | None = None) -> dict[str, Any]:
     """RFC 9449 §5 / §4.3: an invalid DPoP proof at the token endpoint gets ``invalid_dpop_proof``.
 
-    "The DPoP HTTP header field MUST contain a valid DPoP proof JWT. If the DPoP proof is
-    invalid, the authorization server issues an error response per Section 5.2 of
-    [RFC6749] with invalid_dpop_proof as the value of the error parameter." The RFC 6749
-    §5.2 format (HTTP 400, JSON) is judged too. ``expected`` widens the accepted errors
-    for cases where another one is legitimate (``use_dpop_nonce`` for an old proof sent
-    without a nonce, §8).
+    §4.3: "To validate a DPoP proof, the receiving server MUST ensure the following: ...";
+    §5: "The DPoP HTTP header field MUST contain a valid DPoP proof JWT. If the DPoP proof is
+    invalid, the authorization server issues an error response per Section 5.2 of [RFC6749]
+    with invalid_dpop_proof as the value of the error parameter." A request that was accepted
+    breaks ``rule`` (the validation rule the proof violates: ``TOKEN_REQUEST_ACCEPTED``); a
+    refusal with another error breaks ``code_rule`` (default: RFC 9449 §5 when ``expected``
+    names ``invalid_dpop_proof``, else ``rule``). ``expected`` widens the accepted errors where
+    another one is legitimate (``use_dpop_nonce`` for an old proof sent without a nonce, §8;
+    ``invalid_grant`` for a code or refresh token bound to another key, §10, §5). The RFC 6749
+    §5.2 format (HTTP 400, JSON) is judged too.
     """
-    return check_token_error_response(status, headers, body, set(expected),
-                                      basic_auth_used=basic_auth_used, requirement=requirement)
+    wanted = set(expected)
+    if 200 <= status < 300:
+        raise fail("TOKEN_REQUEST_ACCEPTED", "the token endpoint accepted a request it must refuse", rule,
+                   expected=sorted(wanted), actual=status)
+    cited = code_rule or ("RFC9449-5-invalid_dpop_proof" if "invalid_dpop_proof" in wanted else rule)
+    return check_token_error_response(status, headers, body, wanted, basic_auth_used=basic_auth_used,
+                                      requirement=cited)
 
 
 def check_nonce_required(nonce_demanded: bool, *, documented: bool, where: str,
@@ -232,14 +243,16 @@ def _nonce_header(headers: Headers, findings: Findings, requirement: str) -> str
                              "header carrying the nonce to use", requirement, "DPoP-Nonce: <nonce>", None))
         return None
     if len(values) > 1 or "," in values[0]:
-        findings.add(finding("DPOP_NONCE_HEADER_MULTIPLE", "more than one DPoP-Nonce header", "RFC9449-8",
+        findings.add(finding("DPOP_NONCE_HEADER_MULTIPLE", "more than one DPoP-Nonce header",
+                             "RFC9449-8-one_nonce_header",
                              "exactly one", values))
     nonce = values[0].strip()
     findings.check(check_nonce_syntax, nonce)
     return nonce
 
 
-def check_nonce_challenge_at_token_endpoint(status: int, headers: Headers, body: Body) -> str:
+def check_nonce_challenge_at_token_endpoint(status: int, headers: Headers, body: Body, *,
+                                            requirement: str = "DOC-dpop_nonce_required") -> str:
     """RFC 9449 §8: the token endpoint asks for a nonce; return the nonce it supplied.
 
     "the authorization server responds to requests that do not include a nonce with an HTTP
@@ -247,12 +260,14 @@ def check_nonce_challenge_at_token_endpoint(status: int, headers: Headers, body:
     the error code value. The authorization server includes a DPoP-Nonce HTTP header in the
     response supplying a nonce value to be used when sending the subsequent request." and
     "Other HTTP headers and JSON fields MAY also be included in the error response, but
-    there MUST NOT be more than one DPoP-Nonce header."
+    there MUST NOT be more than one DPoP-Nonce header." Nonces are optional (MAY), so the
+    answer's shape binds through the documented setting (``requirement``); one header only is
+    RFC 9449 §8's own MUST NOT.
     """
     findings = Findings()
     findings.check(check_token_error_response, status, headers, body, "use_dpop_nonce",
-                   basic_auth_used=False, requirement="RFC9449-8")
-    nonce = _nonce_header(headers, findings, "RFC9449-8")
+                   basic_auth_used=False, requirement=requirement)
+    nonce = _nonce_header(headers, findings, requirement)
     findings.raise_if_any()
     assert nonce is not None
     return nonce
@@ -267,7 +282,8 @@ def check_nonce_challenge_at_resource(status: int, headers: Headers) -> str:
     Section 9 to signal that a nonce is needed in the DPoP proof of a subsequent request(s).")
     """
     findings = Findings()
-    findings.check(check_resource_refused, status, headers, {"use_dpop_nonce"}, requirement="RFC9449-9")
+    findings.check(check_resource_refused, status, headers, {"use_dpop_nonce"}, requirement="RFC9449-9",
+                   error_requirement="RFC9449-9", error_level=Level.MUST)
     nonce = _nonce_header(headers, findings, "RFC9449-9")
     findings.raise_if_any()
     assert nonce is not None
@@ -350,40 +366,51 @@ def check_resource_accepted(status: int, *, requirement: str = "RFC9449-7.1",
 
 
 def check_resource_refused(status: int, headers: Headers, expected_errors: Collection[str], *,
-                           scheme: str = "DPoP", requirement: str = "RFC9449-7.1") -> Challenge:
+                           scheme: str = "DPoP", requirement: str = "RFC9449-7.1",
+                           error_requirement: str = "RFC9449-7.1-error",
+                           error_level: Level = Level.SHOULD) -> Challenge:
     """A protected resource refused a request with a challenge naming the expected error.
 
     RFC 9449 §7.1: "The resource server MUST NOT grant access to the resource unless all
-    checks are successful." A refusal "is made using the 401 (Unauthorized) response status
-    code ... and the WWW-Authenticate header field"; "The scheme name is DPoP"; "An error
-    parameter ... SHOULD be included to indicate the reason why the request was declined";
-    "invalid_dpop_proof is used to indicate that the DPoP proof itself was deemed invalid
-    based on the criteria of Section 4.3". RFC 6750 §3.1: ``invalid_request`` is 400,
-    ``invalid_token`` 401. A missing ``error`` is a SHOULD-level finding; a wrong one a
-    MUST-level one (the client cannot react to it). Returns the challenge.
+    checks are successful." (``requirement``: the rule the request breaks, MUST.) RFC 6750 §3:
+    the refusal "MUST include the HTTP "WWW-Authenticate" response header field". RFC 9449 §7.1:
+    in such challenges "The scheme name is DPoP" (no keyword: a missing DPoP challenge next to
+    other challenges is a SHOULD finding) and "An error parameter ([RFC6750], Section 3) SHOULD
+    be included to indicate the reason why the request was declined ... invalid_dpop_proof is
+    used to indicate that the DPoP proof itself was deemed invalid based on the criteria of
+    Section 4.3." So a missing or different ``error`` breaks ``error_requirement`` at
+    ``error_level`` (SHOULD; the nonce challenge of §9, where the code is the mechanism, passes
+    RFC9449-9 at MUST). Status: RFC 6750 §3.1 ``invalid_request`` → 400 and ``invalid_token`` →
+    401 (SHOULD); ``use_dpop_nonce`` and ``invalid_dpop_proof`` → 401 (§9, §7.1), at the level
+    of the error rule. Returns the challenge (``DPoP``, else the first one).
     """
     if 200 <= status < 300:
         raise fail("RESOURCE_REQUEST_ACCEPTED", "the protected resource granted access to a request "
                    "it must refuse", requirement, expected=sorted(expected_errors), actual=status)
     findings = Findings()
     challenges = parse_challenges(headers)
+    if not challenges:
+        raise fail("RESOURCE_CHALLENGE_MISSING", "the refusal carries no WWW-Authenticate challenge", "RFC6750-3",
+                   expected=f"WWW-Authenticate: {scheme} error=...", actual=None)
     challenge = find_challenge(challenges, scheme)
     if challenge is None:
-        raise fail("RESOURCE_CHALLENGE_MISSING", f"the refusal carries no WWW-Authenticate {scheme} "
-                   "challenge", requirement, expected=f"WWW-Authenticate: {scheme} error=...",
-                   actual=[c.scheme for c in challenges] or None)
+        findings.add(finding("RESOURCE_CHALLENGE_SCHEME", f"the refusal carries no {scheme} challenge",
+                             "RFC9449-7.1", f"WWW-Authenticate: {scheme} error=...",
+                             [c.scheme for c in challenges], Level.SHOULD))
+        challenge = challenges[0]
     error = challenge.error
     if error is None:
-        findings.add(finding("RESOURCE_CHALLENGE_NO_ERROR", f"the {scheme} challenge names no error",
-                             requirement, sorted(expected_errors), challenge.params, Level.SHOULD))
+        findings.add(finding("RESOURCE_CHALLENGE_NO_ERROR", f"the {challenge.scheme} challenge names no error",
+                             error_requirement, sorted(expected_errors), challenge.params, error_level))
     elif error not in expected_errors:
-        findings.add(finding("RESOURCE_ERROR_WRONG_CODE", f"the {scheme} challenge says error={error!r}",
-                             requirement, sorted(expected_errors), error))
+        findings.add(finding("RESOURCE_ERROR_WRONG_CODE", f"the {challenge.scheme} challenge says error={error!r}",
+                             error_requirement, sorted(expected_errors), error, error_level))
     wanted_status = 400 if error == "invalid_request" else 403 if error == "insufficient_scope" else 401
     if status != wanted_status:
+        by_6750 = error in ("invalid_request", "invalid_token", "insufficient_scope")
         findings.add(finding("RESOURCE_ERROR_STATUS", f"error {error!r} is answered with HTTP {status}",
-                             "RFC6750-3.1" if error in ("invalid_request", "invalid_token") else requirement,
-                             wanted_status, status))
+                             "RFC6750-3.1" if by_6750 else error_requirement, wanted_status, status,
+                             Level.SHOULD if by_6750 else error_level))
     findings.raise_if_any()
     return challenge
 
@@ -401,31 +428,71 @@ def check_proof_refused_at_resource(status: int, headers: Headers, *,
 
 
 def check_bound_token_refused_as_bearer(status: int, headers: Headers) -> Challenge | None:
-    """RFC 9449 §7.2: a DPoP-bound token sent with the Bearer scheme is refused.
+    """RFC 9449 §7.2 with RFC 6750 §3: a DPoP-bound token sent as a bearer token gets 401 ``invalid_token``.
 
-    "Specifically, such a protected resource MUST reject a DPoP-bound access token received
-    as a bearer token per [RFC6750]." The refusal uses a 401 challenge (§7.1); the
-    request used the Bearer scheme, so either a ``Bearer`` or a ``DPoP`` challenge may carry
-    the ``invalid_token`` error (§7.2 lets a server use the challenge of the scheme it
-    considers unambiguous).
+    RFC 9449 §7.2: "such a protected resource MUST reject a DPoP-bound access token received
+    as a bearer token per [RFC6750]." RFC 6750 §3: "If the protected resource request does not
+    include authentication credentials or does not contain an access token that enables access
+    to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate"
+    response header field"; "If the protected resource request included an access token and
+    failed authentication, the resource server SHOULD include the "error" attribute"; §3.1:
+    "invalid_token The access token provided is expired, revoked, malformed, or invalid for
+    other reasons. The resource SHOULD respond with the HTTP 401 (Unauthorized) status code."
+
+    The request is well formed (one token, the Bearer scheme): the token is what is invalid for
+    this use, so the rejection "per RFC 6750" is ``invalid_token``; ``invalid_request`` (a
+    malformed request, 400) is the wrong answer (MUST, §7.2). The challenge may be ``Bearer``
+    (the scheme used) or ``DPoP`` (§7.2 lets a server that supports both challenge with either).
+    Levels follow the sentences: accepted or no challenge → MUST; no ``error`` → SHOULD; another
+    error → MUST; a status other than 401 → SHOULD (RFC 6750 §3.1).
     """
     if 200 <= status < 300:
         raise fail("DPOP_BOUND_TOKEN_ACCEPTED_AS_BEARER", "the resource served a DPoP-bound access "
                    "token presented with the Bearer scheme", "RFC9449-7.2", expected="401 invalid_token",
                    actual=status)
     challenges = parse_challenges(headers)
-    errors = {c.error for c in challenges if c.is_scheme("DPoP") or c.is_scheme("Bearer")}
+    relevant = [c for c in challenges if c.is_scheme("Bearer") or c.is_scheme("DPoP")]
     findings = Findings()
-    if not challenges:
-        findings.add(finding("RESOURCE_CHALLENGE_MISSING", "the refusal carries no WWW-Authenticate "
-                             "challenge", "RFC9449-7.1", "WWW-Authenticate", None))
-    elif not errors & {"invalid_token", "invalid_request"}:
-        findings.add(finding("RESOURCE_ERROR_WRONG_CODE", "no challenge says invalid_token",
-                             "RFC6750-3.1", "invalid_token", sorted(e or "" for e in errors)))
-    if status not in (400, 401):
-        findings.add(finding("RESOURCE_ERROR_STATUS", "the refusal is not 401", "RFC6750-3.1", 401, status))
+    if not relevant:
+        findings.add(finding("RESOURCE_CHALLENGE_MISSING", "the refusal carries no WWW-Authenticate Bearer or DPoP "
+                             "challenge", "RFC6750-3", 'WWW-Authenticate: Bearer error="invalid_token"',
+                             [c.scheme for c in challenges] or None))
+    else:
+        errors = [c.error for c in relevant if c.error]
+        if not errors:
+            findings.add(finding("RESOURCE_CHALLENGE_NO_ERROR", "the challenge names no error", "RFC6750-3.1",
+                                 "invalid_token", None, Level.SHOULD))
+        elif "invalid_token" not in errors:
+            findings.add(finding("RESOURCE_ERROR_WRONG_CODE", "the challenge does not say invalid_token: the "
+                                 "token, not the request, is what is invalid", "RFC9449-7.2", "invalid_token",
+                                 sorted(set(errors))))
+    if status != 401:
+        findings.add(finding("RESOURCE_ERROR_STATUS", "the refusal of an invalid token is not HTTP 401",
+                             "RFC6750-3.1", 401, status, Level.SHOULD))
     findings.raise_if_any()
-    return find_challenge(challenges, "DPoP") or find_challenge(challenges, "Bearer")
+    return find_challenge(challenges, "Bearer") or find_challenge(challenges, "DPoP")
+
+
+def check_replay_refused_at_token_endpoint(status: int, headers: Headers, body: Body, *,
+                                           basic_auth_used: bool = False,
+                                           requirement: str = "DOC-dpop_replay_prevention") -> dict[str, Any]:
+    """A token request replaying a DPoP proof is refused with ``invalid_dpop_proof``; return the error JSON.
+
+    RFC 9449 §11.1: "In the context of the target URI, servers can store the jti value of each
+    DPoP proof for the time window in which the respective DPoP proof JWT would be accepted to
+    prevent multiple uses of the same DPoP proof. HTTP requests to the same URI for which the jti
+    value has been seen before would be declined." Single use is optional in the RFC; a server
+    documented to prevent replay (``requirement``) must decline. §5: "If the DPoP proof is
+    invalid, the authorization server issues an error response per Section 5.2 of [RFC6749] with
+    invalid_dpop_proof as the value of the error parameter." Accepting the replay
+    (``DPOP_REPLAY_ACCEPTED``, citing ``requirement``) and refusing it with another error
+    (``TOKEN_ERROR_WRONG_CODE``, citing RFC 9449 §5) are distinct findings.
+    """
+    if 200 <= status < 300:
+        raise fail("DPOP_REPLAY_ACCEPTED", "the token endpoint accepted a DPoP proof that had already been used",
+                   requirement, expected="invalid_dpop_proof", actual=status)
+    return check_token_error_response(status, headers, body, "invalid_dpop_proof",
+                                      basic_auth_used=basic_auth_used, requirement="RFC9449-5-invalid_dpop_proof")
 
 
 def check_challenge_algs(challenge: Challenge) -> list[str]:
@@ -433,16 +500,22 @@ def check_challenge_algs(challenge: Challenge) -> list[str]:
 
     "An algs parameter SHOULD be included to signal to the client the JWS algorithms that
     are acceptable for the DPoP proof JWT. The value of the parameter is a space-delimited
-    list of JWS alg (Algorithm) header values". ``none`` and MAC algorithms can never be
-    acceptable (§4.2). Returns the listed algorithms.
+    list of JWS alg (Algorithm) header values". An empty list breaks the same SHOULD. Listing
+    ``none`` or a MAC algorithm advertises what §11.6 forbids: "Implementers MUST ensure that
+    only asymmetric digital signature algorithms (such as ES256) that are deemed secure can be
+    used for signing DPoP proofs. In particular, the algorithm none MUST NOT be allowed."
+    Returns the listed algorithms.
     """
     value = challenge.params.get("algs")
     if value is None:
-        raise fail("DPOP_CHALLENGE_NO_ALGS", "the DPoP challenge has no algs parameter", "RFC9449-7.1",
+        raise fail("DPOP_CHALLENGE_NO_ALGS", "the DPoP challenge has no algs parameter", "RFC9449-7.1-algs",
                    expected="algs=\"ES256 ...\"", actual=challenge.params, level=Level.SHOULD)
     algs = value.split()
+    if not algs:
+        raise fail("DPOP_CHALLENGE_NO_ALGS", "the DPoP challenge's algs parameter lists no algorithm",
+                   "RFC9449-7.1-algs", expected="algs=\"ES256 ...\"", actual=value, level=Level.SHOULD)
     bad = [a for a in algs if a == "none" or a.startswith("HS")]
-    if not algs or bad:
-        raise fail("DPOP_CHALLENGE_ALGS_INVALID", "algs lists no or unusable algorithms", "RFC9449-7.1",
+    if bad:
+        raise fail("DPOP_CHALLENGE_ALGS_INVALID", "algs lists none or a MAC algorithm", "RFC9449-11.6",
                    expected="asymmetric JWS algs", actual=value)
     return algs

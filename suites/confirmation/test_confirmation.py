@@ -10,6 +10,7 @@ allows) and ``kid``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,14 @@ from harness.flows.resource import (
     certificate_public_jwk,
     introspect,
     introspection_client,
+    jwt_access_token,
     pick_resource,
     token_params_for,
 )
 from harness.flows.token import token_request
+from harness.http import try_json_object
 from harness.profile import Client
-from harness.results import Findings, fail
+from harness.results import Findings, Level, fail
 from harness.specs import rfc7800
 from harness.target import NotApplicable, Target
 
@@ -48,7 +51,29 @@ def _decoded(label: str, token: Any) -> dict[str, Any] | None:
     return decoded.claims
 
 
-def _collect(target: Target, body: dict[str, Any], client: Client, source: str) -> list[tuple[str, Any]]:
+@dataclass(frozen=True)
+class Required:
+    """Where the binding's ``cnf`` must be, the rule that says so, and that rule's level."""
+
+    label: str
+    requirement: str
+    level: Level
+
+
+#: RFC 9449 §6.1: "When access tokens are represented as JWTs [RFC7519], the public key information is
+#: represented using the jkt confirmation method member"; §6.2: "the hash of the public key to which the
+#: token is bound is conveyed ... in a token introspection response ... using the same cnf content".
+DPOP_REQUIRED = {"jwt": Required("JWT access token", "RFC9449-6.1", Level.MUST),
+                 "introspection": Required("introspection response", "RFC9449-6.2", Level.MUST)}
+#: RFC 8705 §3.1: "the certificate hash information SHOULD be represented using the x5t#S256 confirmation
+#: method member"; §3.2: "the hash of the certificate to which the token is bound is conveyed to the protected
+#: resource as metainformation in a token introspection response".
+MTLS_REQUIRED = {"jwt": Required("JWT access token", "RFC8705-3.1", Level.SHOULD),
+                 "introspection": Required("introspection response", "RFC8705-3.2", Level.MUST)}
+
+
+def _collect(target: Target, body: dict[str, Any], client: Client, source: str,
+             resource: ProtectedResource | None) -> list[tuple[str, Any]]:
     """Every ``cnf`` of the token response, its tokens, and (for ``introspection``) the introspection response."""
     found: list[tuple[str, Any]] = []
     if "cnf" in body:
@@ -57,14 +82,11 @@ def _collect(target: Target, body: dict[str, Any], client: Client, source: str) 
     if id_claims and "cnf" in id_claims:
         found.append(("ID token", id_claims["cnf"]))
     if source == "jwt":
-        claims = _decoded("access token", body.get("access_token"))
-        if claims is None:
-            raise NotApplicable("the access token is not a JWT (JWS); its cnf is checked through introspection")
-        if "cnf" in claims:
-            found.append(("JWT access token", claims["cnf"]))
+        assert resource is not None
+        claims = jwt_access_token(resource, str(body.get("access_token")))
+        if "cnf" in claims.claims:
+            found.append(("JWT access token", claims.claims["cnf"]))
     else:
-        if "introspection_endpoint" not in target.metadata:
-            raise NotApplicable("the target does not advertise introspection_endpoint")
         info = introspect(target, str(body["access_token"]), client=introspection_client(target, client))
         if "cnf" in info:
             found.append(("introspection response", info["cnf"]))
@@ -81,14 +103,14 @@ def _bound_key(target: Target, resource: ProtectedResource | None, cnf_values: l
         jku = cnf.get("jku") if isinstance(cnf, dict) else None
         if isinstance(jku, str) and resource is not None and resource.fetch_jku and target.on_target(jku):
             response = target.http.get(jku, label="cnf.jku key set")
-            jku_document = response.json() if response.status_code == 200 else {}
+            jku_document = (try_json_object(response) or {}) if response.status_code == 200 else {}
     return rfc7800.BoundKey(decryption_keys=keys, jku_document=jku_document, **known)
 
 
-def _judge(cnf_values: list[tuple[str, Any]], bound: rfc7800.BoundKey) -> None:
-    if not cnf_values:
-        raise NotApplicable("no cnf was found in the token response, its tokens or the introspection response")
+def _judge(cnf_values: list[tuple[str, Any]], bound: rfc7800.BoundKey, required: Required) -> None:
     findings = Findings()
+    findings.check(rfc7800.check_cnf_present, [label for label, _ in cnf_values], required.label,
+                   requirement=required.requirement, level=required.level)
     for label, cnf in cnf_values:
         evidence.note(f"validating cnf of the {label}: members {sorted(cnf) if isinstance(cnf, dict) else cnf!r}")
         notes = findings.check(rfc7800.check_cnf, cnf, bound) or []
@@ -97,30 +119,42 @@ def _judge(cnf_values: list[tuple[str, Any]], bound: rfc7800.BoundKey) -> None:
     findings.raise_if_any()
 
 
-def _resource_for(target: Target, source: str, **want: bool) -> ProtectedResource | None:
+def _resource_for(target: Target, source: str, *, dpop: bool = False, mtls: bool = False) -> ProtectedResource | None:
+    """The resource whose tokens are inspected (decided before any request).
+
+    ``jwt``: a resource with documented JWT access tokens (or the documented default format), else
+    the check does not apply; ``introspection``: the introspection endpoint must be advertised, and
+    a documented resource that fits is used when there is one.
+    """
     if source == "jwt":
-        resource = pick_resource(target, jwt=True, purpose="cnf in JWT access tokens")
-        return resource if resource.url else None
+        return pick_resource(target, jwt=True, purpose="cnf in JWT access tokens")
+    target.endpoint("introspection_endpoint")  # not applicable when not advertised
     try:
-        return pick_resource(target, **want)
+        return pick_resource(target, dpop=dpop, mtls=mtls, purpose="cnf in introspection responses")
     except NotApplicable:
         return None
 
 
+def _token_params(resource: ProtectedResource | None) -> tuple[dict[str, str], str | None]:
+    if resource is None or not resource.url:
+        return {}, None
+    return token_params_for(resource)
+
+
 @pytest.mark.needs("dpop_signing_alg_values_supported")
 @pytest.mark.parametrize("source", SOURCES)
-@requirement("RFC7800-3.1", "RFC7800-3.2", "RFC9449-6.1")
+@requirement("RFC7800-3.1", "RFC7800-3.2", "RFC9449-6.1", "RFC9449-6.2")
 def test_cnf_of_dpop_bound_tokens(target: Target, user_agent: Any, source: str) -> None:
-    """Every cnf of a DPoP-bound token is well formed and names the DPoP proof key."""
+    """Every cnf of a DPoP-bound token is well formed and names the DPoP proof key (jkt in JWT / introspection)."""
     client = dpop_client(target)
     resource = _resource_for(target, source, dpop=True)
     session = DpopSession(target)
-    extra, scope_extra = token_params_for(resource) if resource is not None else ({}, None)
+    extra, scope_extra = _token_params(resource)
     scope = " ".join(filter(None, [client.scope, scope_extra])) if scope_extra else None
     grant = obtain_bound_tokens(target, user_agent, client, session=session, scope=scope, authz_extra=extra,
                                 token_extra=extra)
-    found = _collect(target, grant.body, client, source)
-    _judge(found, _bound_key(target, resource, found, jwk=session.public_jwk))
+    found = _collect(target, grant.body, client, source, resource)
+    _judge(found, _bound_key(target, resource, found, jwk=session.public_jwk), DPOP_REQUIRED[source])
 
 
 def _certificate_client(target: Target) -> Client:
@@ -132,12 +166,12 @@ def _certificate_client(target: Target) -> Client:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-@requirement("RFC7800-3.1", "RFC8705-3.1")
+@requirement("RFC7800-3.1", "RFC8705-3.1", "RFC8705-3.2")
 def test_cnf_of_certificate_bound_tokens(target: Target, user_agent: Any, source: str) -> None:
     """Every cnf of a certificate-bound token is well formed and names the client certificate."""
     client = _certificate_client(target)
     resource = _resource_for(target, source, mtls=True)
-    extra, scope_extra = token_params_for(resource) if resource is not None else ({}, None)
+    extra, scope_extra = _token_params(resource)
     scope = " ".join(filter(None, [client.scope, scope_extra])) if scope_extra else None
     flow = obtain_code(target, user_agent, client, scope=scope, extra=extra or None)
     result = token_request(target, client, {**redeem_params(flow.request, flow.code), **extra},
@@ -147,7 +181,7 @@ def test_cnf_of_certificate_bound_tokens(target: Target, user_agent: Any, source
                    "return tokens", "RFC8705-2", expected="HTTP 200 with access_token",
                    actual=f"HTTP {result.status} error={result.error}")
     assert client.cert_file is not None
-    found = _collect(target, result.body or {}, client, source)
+    found = _collect(target, result.body or {}, client, source, resource)
     _judge(found, _bound_key(target, resource, found,
                              certificate_thumbprint=jose.x5t_s256(Path(client.cert_file).read_bytes()),
-                             certificate_jwk=certificate_public_jwk(client.cert_file)))
+                             certificate_jwk=certificate_public_jwk(client.cert_file)), MTLS_REQUIRED[source])

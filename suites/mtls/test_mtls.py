@@ -34,7 +34,7 @@ from harness.flows.resource import (
 from harness.flows.token import TokenResult, refresh_documented_by, token_request
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client
-from harness.results import fail
+from harness.results import Level, fail
 from harness.specs import rfc6749, rfc8705
 from harness.specs.rfc9449 import check_resource_accepted, check_token_request_accepted
 from harness.target import NotApplicable, Target
@@ -104,7 +104,8 @@ def _post_with(target: Target, url: str, data: dict[str, str], cert: tuple[str, 
 
 
 def _judge_client_auth_refused(response: httpx.Response | None, failure: TransportFailure | None, *,
-                               expected: str = "invalid_client", requirement: str = "RFC8705-2") -> None:
+                               expected: str = "invalid_client", requirement: str = "RFC8705-2",
+                               level: Level = Level.MUST) -> None:
     if response is None:
         assert failure is not None
         rfc8705.check_client_auth_refused(None, {}, None, tls_alert=failure.tls_alert, transport_error=failure.text)
@@ -112,13 +113,13 @@ def _judge_client_auth_refused(response: httpx.Response | None, failure: Transpo
     body = try_json_object(response)
     rfc8705.check_client_auth_refused(response.status_code, response.headers,
                                       body if body is not None else response.content, expected=expected,
-                                      requirement=requirement)
+                                      requirement=requirement, level=level)
 
 
 # --------------------------------------------------------------------------- metadata
 
 
-@requirement("RFC8705-5")
+@requirement("RFC8705-5", "RFC8705-5-client_use")
 def test_endpoint_aliases(target: Target, user_agent: Any) -> None:
     """mtls_endpoint_aliases is an object of https endpoints, and the token endpoint alias serves mTLS clients."""
     aliases = rfc8705.check_mtls_endpoint_aliases(target.metadata)
@@ -133,7 +134,8 @@ def test_endpoint_aliases(target: Target, user_agent: Any) -> None:
                            label="token request at the mtls_endpoint_aliases token endpoint")
     if not result.ok:
         raise fail("MTLS_ALIAS_NOT_HONOURED", "a mutual-TLS token request with the registered certificate at the "
-                   "published token endpoint alias was refused", "RFC8705-5", expected="HTTP 200 with access_token",
+                   "published token endpoint alias was refused", "RFC8705-5-client_use",
+                   expected="HTTP 200 with access_token",
                    actual=f"HTTP {result.status} error={result.error}")
 
 
@@ -170,16 +172,16 @@ def _resource_token(target: Target, user_agent: Any) -> tuple[Client, ProtectedR
     return client, resource, str((result.body or {})["access_token"])
 
 
-@requirement("RFC8705-3")
+@requirement("RFC8705-3-resource")
 def test_resource_accepts_bound_token_with_certificate(target: Target, user_agent: Any) -> None:
     """The resource serves a certificate-bound token presented over mutual TLS with the same certificate."""
     client, resource, token = _resource_token(target, user_agent)
     result = call_resource(target, resource, token, cert=_cert(client), label="bound token with its certificate")
-    check_resource_accepted(result.status or 0, requirement="RFC8705-3",
+    check_resource_accepted(result.status or 0, requirement="RFC8705-3-resource",
                             what="a certificate-bound token with its certificate")
 
 
-@requirement("RFC8705-3")
+@requirement("RFC8705-3-resource", "RFC6750-3")
 def test_resource_refuses_bound_token_without_certificate(target: Target, user_agent: Any) -> None:
     """A certificate-bound token used without a client certificate is refused with 401 invalid_token."""
     _client_, resource, token = _resource_token(target, user_agent)
@@ -189,7 +191,7 @@ def test_resource_refuses_bound_token_without_certificate(target: Target, user_a
                                                   transport_error=result.transport_error)
 
 
-@requirement("RFC8705-3")
+@requirement("RFC8705-3-resource", "RFC6750-3")
 def test_resource_refuses_bound_token_with_other_certificate(target: Target, user_agent: Any) -> None:
     """A certificate-bound token used with another client certificate is refused with 401 invalid_token."""
     _client_, resource, token = _resource_token(target, user_agent)
@@ -288,5 +290,6 @@ def test_refresh_without_certificate_refused(target: Target, user_agent: Any) ->
     url = target.token_endpoint_for(client)
     data = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client.id}
     response, failure = _post_with(target, url, data, None, "refresh without the client certificate")
-    _judge_client_auth_refused(response, failure, expected=expected,
-                               requirement="RFC8705-2" if expected == "invalid_client" else "RFC8705-4")
+    public = expected == "invalid_grant"
+    _judge_client_auth_refused(response, failure, expected=expected, requirement="RFC8705-4" if public else "RFC8705-2",
+                               level=Level.SHOULD if public else Level.MUST)

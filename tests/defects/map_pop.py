@@ -70,16 +70,11 @@ DEFECT_CHECKS: dict[str, list[str]] = {
 _ACCEPT = "accept: a valid (if unusual) request; a stricter server fails it, the clean target passes it"
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
-    "dpop.replayed_proof_error_code": (
-        "known deviation of oidc-provider (targets.md): a replayed proof at the token endpoint is answered "
-        "invalid_grant, not RFC 9449 §5's invalid_dpop_proof, so this check fails on the clean target; "
-        "accepting replays is proven by dpop_replay_accepted on replayed_proof_refused_at_token_endpoint"),
     "dpop.resource_accepts_valid_proof": "accept: the DPoP happy path at the resource",
     "dpop.correct_proof_still_accepted": "accept: final sanity call after the negative checks",
     "mtls.resource_accepts_bound_token_with_certificate": "accept: the mTLS happy path at the resource",
     **{f"dpop.valid_variant_accepted[{case}]": _ACCEPT for case in (
         "htu_query_fragment-token_endpoint", "htu_query_fragment-resource", "request_query-resource",
-        "extra_claims-token_endpoint", "extra_claims-resource", "iat_skew_past-token_endpoint",
-        "iat_skew_past-resource", "iat_skew_future-token_endpoint", "iat_skew_future-resource",
+        "extra_claims-token_endpoint", "extra_claims-resource",
         "htu_case-token_endpoint", "htu_case-resource", "lowercase_scheme-resource")},
 }

@@ -98,3 +98,14 @@ def test_jku_binding(fails) -> None:
 def test_check_cnf_reports_shape_and_binding_together(codes) -> None:
     found = codes(c.check_cnf, {"jkt": jose.thumbprint(OTHER), "jku": "http://x", "jwe": "no"}, c.BoundKey(jwk=PUBLIC))
     assert {"CNF_JKU_NOT_HTTPS", "CNF_JWE_SYNTAX", "CNF_MULTIPLE_KEYS", "CNF_JKT_MISMATCH"} <= set(found)
+
+
+def test_cnf_present_where_the_rule_puts_it(fails) -> None:
+    c.check_cnf_present(["JWT access token", "ID token"], "JWT access token", requirement="RFC9449-6.1")
+    fails(c.check_cnf_present, ["ID token"], "JWT access token", requirement="RFC9449-6.1", code="CNF_MISSING",
+          req="RFC9449-6.1", level=Level.MUST)
+    fails(c.check_cnf_present, [], "introspection response", requirement="RFC8705-3.2", code="CNF_MISSING",
+          req="RFC8705-3.2")
+    # a certificate-bound JWT without cnf breaks a SHOULD (RFC 8705 §3.1), not a MUST
+    fails(lambda: c.check_cnf_present([], "JWT access token", requirement="RFC8705-3.1", level=Level.SHOULD),
+          code="CNF_MISSING", req="RFC8705-3.1", level=Level.SHOULD)

@@ -46,7 +46,7 @@ def test_certificate_public_jwk(tmp_path, cert) -> None:
 
 @pytest.mark.parametrize("value", [None, 3, RFC_EXAMPLE + "=", RFC_EXAMPLE[:-1] + "/", " " + RFC_EXAMPLE[1:]])
 def test_x5t_s256_syntax_bad(fails, value) -> None:
-    fails(m.check_x5t_s256_syntax, value, code="MTLS_X5T_SYNTAX", req="RFC8705-3.1")
+    fails(m.check_x5t_s256_syntax, value, code="MTLS_X5T_SYNTAX", req="RFC8705-3.1-syntax")
 
 
 def test_binding(fails) -> None:
@@ -67,7 +67,7 @@ def test_bound_token_refused_at_resource(fails) -> None:
     m.check_bound_token_refused_at_resource(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     m.check_bound_token_refused_at_resource(None, {}, tls_alert="certificate_required",
                                             transport_error="ReadError: tlsv13 alert certificate required")
-    fails(m.check_bound_token_refused_at_resource, 200, {}, code="MTLS_BOUND_TOKEN_ACCEPTED", req="RFC8705-3")
+    fails(m.check_bound_token_refused_at_resource, 200, {}, code="MTLS_BOUND_TOKEN_ACCEPTED", req="RFC8705-3-resource")
     fails(m.check_bound_token_refused_at_resource, 403, {"WWW-Authenticate": 'Bearer error="invalid_token"'},
           code="RESOURCE_ERROR_STATUS")
     fails(m.check_bound_token_refused_at_resource, 401, {}, code="RESOURCE_CHALLENGE_MISSING")
@@ -114,8 +114,12 @@ def test_client_auth_refused(fails) -> None:
     fails(m.check_client_auth_refused, 400, JSON, {"error": "invalid_request"}, code="TOKEN_ERROR_WRONG_CODE")
     m.check_client_auth_refused(400, JSON, {"error": "invalid_grant"}, expected="invalid_grant",
                                 requirement="RFC8705-4")
-    fails(m.check_client_auth_refused, 400, JSON, {"error": "invalid_client"}, expected="invalid_grant",
-          requirement="RFC8705-4", code="TOKEN_ERROR_WRONG_CODE")
+    fails(lambda: m.check_client_auth_refused(400, JSON, {"error": "invalid_client"}, expected="invalid_grant",
+                                              requirement="RFC8705-4", level=Level.SHOULD),
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC8705-4", level=Level.SHOULD)
+    fails(lambda: m.check_client_auth_refused(200, JSON, {"access_token": "x"}, expected="invalid_grant",
+                                              requirement="RFC8705-4", level=Level.SHOULD),
+          code="TOKEN_REQUEST_ACCEPTED", req="RFC8705-4", level=Level.SHOULD)
     with pytest.raises(ValueError):
         m.check_client_auth_refused(None, {}, None)
 

@@ -113,7 +113,8 @@ def test_parse_challenges_across_header_lines_quotes_and_token68() -> None:
 def test_token_type_dpop(fails) -> None:
     d.check_token_type_dpop({"token_type": "DPoP"})
     d.check_token_type_dpop({"token_type": "dpop"})
-    fails(d.check_token_type_dpop, {"token_type": "Bearer"}, code="DPOP_TOKEN_TYPE_NOT_DPOP", req="RFC9449-5")
+    fails(d.check_token_type_dpop, {"token_type": "Bearer"}, code="DPOP_TOKEN_TYPE_NOT_DPOP",
+          req="RFC9449-5-token_type")
     fails(d.check_token_type_dpop, {}, code="DPOP_TOKEN_TYPE_NOT_DPOP", requirement="DOC-dpop_bound",
           req="DOC-dpop_bound")
 
@@ -126,14 +127,24 @@ def test_token_request_accepted(fails) -> None:
 
 def test_proof_refused_at_token_endpoint(fails) -> None:
     d.check_proof_refused_at_token_endpoint(400, JSON, {"error": "invalid_dpop_proof"})
+    # accepted: the validation rule the proof broke; wrong error: RFC 9449 §5 (invalid_dpop_proof)
     fails(d.check_proof_refused_at_token_endpoint, 200, JSON, {"access_token": "x"}, code="TOKEN_REQUEST_ACCEPTED",
-          req="RFC9449-5")
-    fails(d.check_proof_refused_at_token_endpoint, 400, JSON, {"error": "invalid_grant"},
-          code="TOKEN_ERROR_WRONG_CODE")
+          req="RFC9449-4.3")
+    fails(d.check_proof_refused_at_token_endpoint, 200, JSON, {"access_token": "x"}, rule="RFC9449-11.1",
+          code="TOKEN_REQUEST_ACCEPTED", req="RFC9449-11.1")
+    fails(d.check_proof_refused_at_token_endpoint, 400, JSON, {"error": "invalid_grant"}, rule="RFC9449-4.3",
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC9449-5-invalid_dpop_proof")
     fails(d.check_proof_refused_at_token_endpoint, 401, JSON, {"error": "invalid_dpop_proof"},
           code="TOKEN_ERROR_STATUS")
     d.check_proof_refused_at_token_endpoint(400, JSON, {"error": "use_dpop_nonce"},
                                             expected=("invalid_dpop_proof", "use_dpop_nonce"))
+    # a code bound to another key (§10): invalid_grant or invalid_dpop_proof; invalid_request is wrong
+    for error in ("invalid_grant", "invalid_dpop_proof"):
+        d.check_proof_refused_at_token_endpoint(400, JSON, {"error": error}, expected=("invalid_grant",
+                                                "invalid_dpop_proof"), rule="RFC9449-10")
+    fails(d.check_proof_refused_at_token_endpoint, 400, JSON, {"error": "invalid_request"},
+          expected=("invalid_grant", "invalid_dpop_proof"), rule="RFC9449-10", code_rule="RFC9449-10",
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC9449-10")
 
 
 def test_nonce_challenge_at_token_endpoint(fails, vector) -> None:
@@ -209,18 +220,29 @@ def test_resource_accepted(fails) -> None:
 def test_resource_refused(fails, vector) -> None:
     v = vector("rfc9449_examples")["www_authenticate"]
     assert d.check_resource_refused(401, {"WWW-Authenticate": v["invalid_token"]}, {"invalid_token"}).scheme == "DPoP"
-    fails(d.check_resource_refused, 200, {}, {"invalid_token"}, code="RESOURCE_REQUEST_ACCEPTED")
-    fails(d.check_resource_refused, 401, {}, {"invalid_token"}, code="RESOURCE_CHALLENGE_MISSING")
+    fails(d.check_resource_refused, 200, {}, {"invalid_token"}, code="RESOURCE_REQUEST_ACCEPTED", req="RFC9449-7.1",
+          level=Level.MUST)
+    # RFC 6750 §3: a refusal MUST carry WWW-Authenticate
+    fails(d.check_resource_refused, 401, {}, {"invalid_token"}, code="RESOURCE_CHALLENGE_MISSING", req="RFC6750-3",
+          level=Level.MUST)
+    # a challenge of another scheme only: "The scheme name is DPoP" has no keyword (SHOULD)
     fails(d.check_resource_refused, 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, {"invalid_token"},
-          code="RESOURCE_CHALLENGE_MISSING")
+          code="RESOURCE_CHALLENGE_SCHEME", req="RFC9449-7.1", level=Level.SHOULD)
+    # the error parameter and its value are a SHOULD (RFC 9449 §7.1) ...
     fails(d.check_resource_refused, 401, {"WWW-Authenticate": v["invalid_token"]}, {"invalid_dpop_proof"},
-          code="RESOURCE_ERROR_WRONG_CODE")
-    fails(d.check_resource_refused, 403, {"WWW-Authenticate": v["invalid_token"]}, {"invalid_token"},
-          code="RESOURCE_ERROR_STATUS", req="RFC6750-3.1")
+          code="RESOURCE_ERROR_WRONG_CODE", req="RFC9449-7.1-error", level=Level.SHOULD)
     fails(d.check_resource_refused, 401, {"WWW-Authenticate": 'DPoP algs="ES256"'}, {"invalid_token"},
-          code="RESOURCE_CHALLENGE_NO_ERROR", level=Level.SHOULD)
+          code="RESOURCE_CHALLENGE_NO_ERROR", req="RFC9449-7.1-error", level=Level.SHOULD)
+    # ... unless the code is the mechanism (the nonce challenge of §9)
+    fails(lambda: d.check_resource_refused(401, {"WWW-Authenticate": 'DPoP error="invalid_token"'}, {"use_dpop_nonce"},
+                                           error_requirement="RFC9449-9", error_level=Level.MUST),
+          code="RESOURCE_ERROR_WRONG_CODE", req="RFC9449-9", level=Level.MUST)
+    fails(d.check_resource_refused, 403, {"WWW-Authenticate": v["invalid_token"]}, {"invalid_token"},
+          code="RESOURCE_ERROR_STATUS", req="RFC6750-3.1", level=Level.SHOULD)
     fails(d.check_resource_refused, 401, {"WWW-Authenticate": 'DPoP error="invalid_request"'}, {"invalid_request"},
-          code="RESOURCE_ERROR_STATUS")
+          code="RESOURCE_ERROR_STATUS", req="RFC6750-3.1")
+    fails(d.check_resource_refused, 400, {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof"'},
+          {"invalid_dpop_proof"}, code="RESOURCE_ERROR_STATUS", req="RFC9449-7.1-error", level=Level.SHOULD)
 
 
 def test_proof_refused_at_resource(fails) -> None:
@@ -231,13 +253,37 @@ def test_proof_refused_at_resource(fails) -> None:
 def test_bound_token_refused_as_bearer(fails) -> None:
     d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'DPoP error="invalid_token"'})
     d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'Bearer realm="x", error="invalid_token", '
+                                                                    'DPoP algs="ES256"'})
     fails(d.check_bound_token_refused_as_bearer, 200, {}, code="DPOP_BOUND_TOKEN_ACCEPTED_AS_BEARER",
-          req="RFC9449-7.2")
-    fails(d.check_bound_token_refused_as_bearer, 401, {}, code="RESOURCE_CHALLENGE_MISSING")
+          req="RFC9449-7.2", level=Level.MUST)
+    fails(d.check_bound_token_refused_as_bearer, 401, {}, code="RESOURCE_CHALLENGE_MISSING", req="RFC6750-3",
+          level=Level.MUST)
+    fails(d.check_bound_token_refused_as_bearer, 401, {"WWW-Authenticate": 'Basic realm="x"'},
+          code="RESOURCE_CHALLENGE_MISSING")
     fails(d.check_bound_token_refused_as_bearer, 401, {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
-          code="RESOURCE_ERROR_WRONG_CODE")
+          code="RESOURCE_ERROR_WRONG_CODE", req="RFC9449-7.2", level=Level.MUST)
     fails(d.check_bound_token_refused_as_bearer, 403, {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-          code="RESOURCE_ERROR_STATUS")
+          code="RESOURCE_ERROR_STATUS", req="RFC6750-3.1", level=Level.SHOULD)
+    fails(d.check_bound_token_refused_as_bearer, 401, {"WWW-Authenticate": 'Bearer realm="x"'},
+          code="RESOURCE_CHALLENGE_NO_ERROR", req="RFC6750-3.1", level=Level.SHOULD)
+
+
+def test_bound_token_as_bearer_invalid_request_is_not_a_pass(codes) -> None:
+    """The lenient reading (400 invalid_request) is a wrong code (MUST) and a wrong status (SHOULD)."""
+    found = codes(d.check_bound_token_refused_as_bearer, 400, {"WWW-Authenticate": 'Bearer error="invalid_request"'})
+    assert found == ["RESOURCE_ERROR_WRONG_CODE", "RESOURCE_ERROR_STATUS"]
+
+
+def test_replay_refused_at_token_endpoint(fails) -> None:
+    d.check_replay_refused_at_token_endpoint(400, JSON, {"error": "invalid_dpop_proof"})
+    fails(d.check_replay_refused_at_token_endpoint, 200, JSON, {"access_token": "x"}, code="DPOP_REPLAY_ACCEPTED",
+          req="DOC-dpop_replay_prevention", level=Level.MUST)
+    for other in ("invalid_grant", "invalid_request", "use_dpop_nonce", "invalid_client"):
+        fails(d.check_replay_refused_at_token_endpoint, 400, JSON, {"error": other}, code="TOKEN_ERROR_WRONG_CODE",
+              req="RFC9449-5-invalid_dpop_proof")
+    fails(d.check_replay_refused_at_token_endpoint, 500, JSON, {"error": "invalid_dpop_proof"},
+          code="TOKEN_ERROR_STATUS")
 
 
 def test_challenge_algs(fails) -> None:
