@@ -118,7 +118,7 @@ class _Promise:
 _PROMISES: dict[str, _Promise] = {
     "code_challenge_methods_supported": _Promise("RFC8414-2", Level.SHOULD, "RFC9700-2.1.1"),
     "scopes_supported": _Promise("RFC8414-2", Level.MAY),
-    "pushed_authorization_request_endpoint": _Promise("RFC9126-5"),
+    "pushed_authorization_request_endpoint": _Promise("RFC9126-5-endpoint"),
     "require_pushed_authorization_requests": _Promise("RFC9126-5"),
     "device_authorization_endpoint": _Promise("RFC8628-4"),
     "backchannel_authentication_endpoint": _Promise("CIBA-4"),

@@ -122,10 +122,10 @@ def check_non_post_refused(status: int, body: Body) -> None:
     data, _ = parse_json(body)
     if 200 <= status < 300 and isinstance(data, Mapping) and data.get("request_uri"):
         raise fail("PAR_NON_POST_ACCEPTED", "the PAR endpoint issued a request_uri for a GET request",
-                   "RFC9126-2.1", expected="HTTP 405", actual=status)
+                   "RFC9126-2-post", expected="HTTP 405", actual=status)
     if status != 405:
         raise fail("PAR_NON_POST_STATUS", "a non-POST request to the PAR endpoint is not answered with 405",
-                   "RFC9126-2.3", expected=405, actual=status, level=Level.SHOULD)
+                   "RFC9126-2.3-405", expected=405, actual=status, level=Level.SHOULD)
 
 
 def _code_issued(params: Mapping[str, str]) -> bool:
@@ -162,7 +162,7 @@ def check_request_uri_single_use(params: Mapping[str, str], *, documented_single
     if _code_issued(params):
         documented = documented_single_use is True
         raise fail("PAR_REQUEST_URI_REUSED", "a request_uri that had already been used produced a second "
-                   "authorization response", "DOC-par.request_uri_single_use" if documented else "RFC9126-4",
+                   "authorization response", "DOC-par.request_uri_single_use" if documented else "RFC9126-4-one_time",
                    expected="refusal", actual="code issued", level=Level.MUST if documented else Level.SHOULD)
 
 
@@ -173,7 +173,7 @@ def check_expired_request_uri_refused(params: Mapping[str, str]) -> None:
     """
     if _code_issued(params):
         raise fail("PAR_EXPIRED_REQUEST_URI_ACCEPTED", "an expired request_uri produced an authorization "
-                   "response", "RFC9126-4", expected="refusal (invalid_request_uri)", actual="code issued")
+                   "response", "RFC9126-4-expired", expected="refusal (invalid_request_uri)", actual="code issued")
 
 
 def check_request_uri_bound_to_client(params: Mapping[str, str]) -> None:
@@ -184,7 +184,7 @@ def check_request_uri_bound_to_client(params: Mapping[str, str]) -> None:
     """
     if _code_issued(params):
         raise fail("PAR_REQUEST_URI_NOT_CLIENT_BOUND", "another client obtained an authorization response "
-                   "with a request_uri it did not push", "RFC9126-2.2", expected="refusal",
+                   "with a request_uri it did not push", "RFC9126-2.2-client_bound", expected="refusal",
                    actual="code issued")
 
 
@@ -205,7 +205,8 @@ def check_required_par_refusal(params: Mapping[str, str], *, redirected: bool,
         # "will refuse, using the invalid_request error code" describes the refusal without a
         # keyword of its own: the refusal is what the documented setting binds, the code a warning
         raise fail("PAR_REQUIRED_WRONG_ERROR", "the refusal does not use the invalid_request error code",
-                   "RFC9126-4", expected="invalid_request", actual=params.get("error"), level=Level.SHOULD)
+                   "RFC9126-4-required_par", expected="invalid_request", actual=params.get("error"),
+                   level=Level.MAY)
 
 
 def check_require_par_advertised(metadata: Mapping[str, Any], *, plain_refused: bool) -> None:
@@ -239,7 +240,7 @@ def check_request_uri_entropy(samples: Sequence[str]) -> float:
     algorithm such that it is computationally infeasible to predict or guess a valid value
     (see Section 10.10 of [RFC6749] for specifics)."
     """
-    return check_code_entropy(samples, label="request_uri", requirement="RFC9126-2.2")
+    return check_code_entropy(samples, label="request_uri", requirement="RFC9126-2.2-entropy")
 
 
 def check_assertion_audiences_accepted(issuer: tuple[str, int], others: Mapping[str, int], *,

@@ -134,7 +134,7 @@ def test_advertised_but_broken_fails(fails) -> None:
           code="ADVERTISED_NOT_WORKING", req="RFC8414-2", level=Level.MUST)
     fails(m.check_advertised_supports, {**GOOD, "pushed_authorization_request_endpoint": "https://as/par"},
           "pushed_authorization_request_endpoint", None, works=False, code="ADVERTISED_NOT_WORKING",
-          req="RFC9126-5")
+          req="RFC9126-5-endpoint")
 
 
 def test_advertised_only_by_default_is_a_warning(fails) -> None:

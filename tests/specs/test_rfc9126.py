@@ -72,7 +72,7 @@ def test_single_use(fails) -> None:
     p.check_request_uri_single_use({"error": "invalid_request_uri"})
     p.check_request_uri_single_use({})
     fails(p.check_request_uri_single_use, {"code": "c"}, code="PAR_REQUEST_URI_REUSED", level=Level.SHOULD,
-          req="RFC9126-4")
+          req="RFC9126-4-one_time")
     fails(p.check_request_uri_single_use, {"code": "c"}, documented_single_use=True, code="PAR_REQUEST_URI_REUSED",
           level=Level.MUST, req="DOC-par.request_uri_single_use")
 
@@ -82,7 +82,7 @@ def test_expired_and_bound(fails) -> None:
     fails(p.check_expired_request_uri_refused, {"code": "c"}, code="PAR_EXPIRED_REQUEST_URI_ACCEPTED")
     p.check_request_uri_bound_to_client({})
     fails(p.check_request_uri_bound_to_client, {"code": "c"}, code="PAR_REQUEST_URI_NOT_CLIENT_BOUND",
-          req="RFC9126-2.2")
+          req="RFC9126-2.2-client_bound")
 
 
 def test_required_par(fails) -> None:
@@ -91,7 +91,7 @@ def test_required_par(fails) -> None:
     fails(p.check_required_par_refusal, {"code": "c"}, redirected=True, code="PAR_NOT_REQUIRED",
           req="DOC-require_par")
     fails(p.check_required_par_refusal, {"error": "access_denied"}, redirected=True,
-          code="PAR_REQUIRED_WRONG_ERROR", req="RFC9126-4", level=Level.SHOULD)
+          code="PAR_REQUIRED_WRONG_ERROR", req="RFC9126-4-required_par", level=Level.MAY)
 
 
 def test_require_par_advertised(fails) -> None:
@@ -150,5 +150,5 @@ def test_unregistered_redirect_uri_accepted_then_refused(fails) -> None:
 def test_entropy(fails) -> None:
     p.check_request_uri_entropy([f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(32)}" for _ in range(5)])
     counter = [f"urn:ietf:params:oauth:request_uri:fixedprefix{n:08x}" for n in range(100, 105)]
-    fails(p.check_request_uri_entropy, counter, code="CODE_ENTROPY_LOW", req="RFC9126-2.2")
+    fails(p.check_request_uri_entropy, counter, code="CODE_ENTROPY_LOW", req="RFC9126-2.2-entropy")
     fails(p.check_request_uri_entropy, ["urn:x:1", "urn:x:1"], code="CODE_REPEATED")
