@@ -129,7 +129,7 @@ def check_scopes_include_openid(metadata: Mapping[str, Any]) -> None:
     """
     scopes = metadata.get("scopes_supported")
     if isinstance(scopes, list) and "openid" not in scopes:
-        raise fail("SCOPES_NO_OPENID", "scopes_supported does not list openid", "OIDCD-3-scopes_supported",
+        raise fail("SCOPES_NO_OPENID", "scopes_supported does not list openid", "OIDCD-3-scopes_openid",
                    expected="openid", actual=scopes, level=Level.SHOULD)
 
 

@@ -311,6 +311,7 @@ def check_unregistered_redirect_uri_outcome(*, redirected: bool, redirect_url: s
                    "redirect_uri", "RFC6749-4.1.2", expected=target_uri, actual=redirect_url)
     raise fail("PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", "the PAR endpoint accepted an unregistered redirect_uri "
                "that the authorization endpoint then refused: the pushed request was not validated as an "
-               "authorization request", "RFC9126-2.1", expected="refused at the PAR endpoint, or honoured (§2.4)",
+               "authorization request", "RFC9126-2.1-validate",
+               expected="refused at the PAR endpoint, or honoured (§2.4)",
                actual={k: v for k, v in params.items() if k in ("error", "error_description")} or
                ("error page" if not redirected else redirect_url))

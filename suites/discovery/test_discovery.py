@@ -117,7 +117,7 @@ def test_id_token_signing_algs(target: Target) -> None:
     oidc_discovery.check_id_token_signing_algs(target.metadata, require_rs256=not _fapi2_only(target))
 
 
-@requirement("OIDCD-3-scopes_supported")
+@requirement("OIDCD-3-scopes_openid")
 def test_scopes_include_openid(target: Target) -> None:
     """``scopes_supported``, when published, lists ``openid`` (SHOULD: a warning otherwise)."""
     _oidc_only(target)

@@ -351,7 +351,8 @@ def test_request_object_support_advertised(target: Target, user_agent: Any) -> N
     alg = request_object_alg(target, client)
     request, front = _signed(target, client, alg=alg)
     outcome = _send(target, user_agent, front)
-    works = outcome.redirected and "code" in outcome.params
+    # state travels inside the object only: a server that ignores ``request`` cannot echo it
+    works = outcome.redirected and "code" in outcome.params and outcome.params.get("state") == request.state
     metadata = target.fetch_metadata_fresh()
     findings = Findings()
     findings.check(rfc9101.check_request_parameter_advertised, metadata, works=works)

@@ -38,6 +38,27 @@ def _jarm_client(target: Target) -> Client:
     return target.pick_client(purpose="JARM responses", confidential=True)
 
 
+def _mode_offered(target: Target, mode: str) -> None:
+    """Skip a JWT response mode the server's published ``response_modes_supported`` leaves out.
+
+    JARM lets a server support some of the four modes; RFC 8414 §2 ``response_modes_supported``
+    is the list of those "that this authorization server supports". Where the member is not
+    published (its default names no JWT mode) a client documented for JARM is the evidence,
+    and every mode is tried.
+    """
+    modes = target.metadata.get("response_modes_supported")
+    if isinstance(modes, list) and any(m in modes for m in jarm.JARM_MODES) and mode not in modes:
+        raise NotApplicable(f"the target does not list response_mode {mode} in response_modes_supported")
+
+
+def _default_mode(target: Target) -> str:
+    """``jwt`` where offered, else the first JWT mode the server lists."""
+    modes = target.metadata.get("response_modes_supported")
+    if isinstance(modes, list) and "jwt" not in modes:
+        return next((m for m in jarm.JARM_MODES if m in modes), "jwt")
+    return "jwt"
+
+
 def _encrypted_client(target: Target) -> Client:
     for client in target.profile.clients:
         if _eligible(client) and client.documented.jarm_encryption is not None and client.jwks_file is not None:
@@ -67,6 +88,7 @@ def _expected_alg(client: Client) -> tuple[str, bool]:
 def test_response_mode(target: Target, user_agent: Any, mode: str) -> None:
     """Each JWT response mode delivers one ``response`` JWT where the mode says, with iss, aud, exp, code, state."""
     client = _jarm_client(target)
+    _mode_offered(target, mode)
     request, _, response = _response(target, user_agent, client, mode)
     findings = Findings()
     findings.check(jarm.check_delivery, mode, request.params["response_type"], response.delivered_in,
@@ -80,7 +102,7 @@ def test_response_mode(target: Target, user_agent: Any, mode: str) -> None:
 def test_signature(target: Target, user_agent: Any) -> None:
     """The response JWT is signed with the registered algorithm (default RS256) by a key in the issuer's JWKS."""
     client = _jarm_client(target)
-    _, _, response = _response(target, user_agent, client, "jwt")
+    _, _, response = _response(target, user_agent, client, _default_mode(target))
     assert response.jws is not None
     alg, documented = _expected_alg(client)
     jarm.check_signature(response.jws, issuer_keys(target), expected_alg=alg, documented=documented,
@@ -93,8 +115,9 @@ def test_encrypted_response(target: Target, user_agent: Any) -> None:
     client = _encrypted_client(target)
     settings = client.documented.jarm_encryption
     assert settings is not None
-    request, outcome = authorize(target, user_agent, client, response_mode="jwt")
-    delivered, raw, outer = require_response(outcome, "jwt")
+    mode = _default_mode(target)
+    request, outcome = authorize(target, user_agent, client, response_mode=mode)
+    delivered, raw, outer = require_response(outcome, mode)
     findings = Findings()
     header = jose.decode_jose_header(raw) if jose.is_jwe(raw) else None
     findings.check(jarm.check_encryption, header, expected_alg=settings.alg, expected_enc=settings.enc)
@@ -112,7 +135,8 @@ def test_encrypted_response(target: Target, user_agent: Any) -> None:
 def test_error_response_is_jarm(target: Target, user_agent: Any) -> None:
     """An authorization error requested with ``response_mode=jwt`` comes back as a response JWT (error, state)."""
     client = _jarm_client(target)
-    request, _, response = _response(target, user_agent, client, "jwt", response_type="code_unknown_type")
+    request, _, response = _response(target, user_agent, client, _default_mode(target),
+                                     response_type="code_unknown_type")
     jarm.check_error_claims(response.claims, issuer=str(target.metadata.get("issuer")), client_id=client.id,
                             state=request.state, expected_errors={"unsupported_response_type", "invalid_request"})
 

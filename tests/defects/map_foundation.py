@@ -35,7 +35,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "code_low_entropy": ["authorization_code.code_entropy"],
     "token_error_wrong_status": ["authorization_code.token_error_response_format"],
     "token_no_cache_control": ["authorization_code.token_success_response"],
-    "pkce_verifier_unchecked": ["pkce.wrong_verifier_refused", "pkce.challenge_used_as_verifier_refused"],
+    "pkce_verifier_unchecked": ["pkce.wrong_verifier_refused", "pkce.challenge_used_as_verifier_refused",
+                                "discovery.pkce_advertised_matches_behaviour"],
     "pkce_verifier_optional": ["pkce.missing_verifier_refused"],
     "pkce_plain_accepted": ["pkce.plain_refused_when_not_supported"],
     "pkce_not_required": ["pkce.public_client_without_challenge_refused", "pkce.documented_require_pkce_enforced"],
@@ -71,6 +72,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "idtoken_implicit_nonce_missing": ["id_token.implicit_nonce"],
     "idtoken_sub_unstable": ["id_token.sub_stable"],
     "pkce_missing_method_accepted": ["pkce.challenge_without_method_defaults_to_plain"],
+    # area metadata_rules: target faults reported as failed findings, never as harness errors
+    "jwks_keys_not_array": ["discovery.jwks_document", "id_token.signature_verifies"],
+    "hs256_id_token_for_rs256_client": ["id_token.signature_verifies", "id_token.alg_is_registered_and_not_none",
+                                        "id_token.signing_key_size", "id_token.full_validation"],
 }
 
 # Checks with no matching defect yet: accept checks (a stricter server would fail them, and

@@ -66,6 +66,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "jwt_at_short_jti": ["jwt_access_token.jti_length"],
     "jwt_at_lifetime_mismatch": ["jwt_access_token.lifetime"],
     "jwt_at_expired": ["jwt_access_token.time_claims"],
+    # area metadata_rules
+    "jwks_keys_not_array": ["jwt_access_token.signature"],
+    "access_token_typ_application_prefix": ["jwt_access_token.typ_header"],
+    "access_token_scope_beyond_grant": ["jwt_access_token.scope"],
     # introspection
     "introspection_expired_active": ["introspection.expired_token_inactive"],
     "introspection_inactive_extra_members": ["introspection.unknown_token_inactive",

@@ -88,7 +88,7 @@ def test_rs256_must_be_listed(fails) -> None:
 def test_openid_scope_should_be_listed(fails) -> None:
     # Discovery §3: "those defined in [OpenID.Core] SHOULD be listed, if supported" — a warning, not a failure
     fails(d.check_scopes_include_openid, {"scopes_supported": ["email"]}, code="SCOPES_NO_OPENID",
-          req="OIDCD-3-scopes_supported", level=Level.SHOULD)
+          req="OIDCD-3-scopes_openid", level=Level.SHOULD)
     d.check_scopes_include_openid({})  # omitted: the RECOMMENDED-member check reports it
     d.check_scopes_include_openid({"scopes_supported": ["email", "openid"]})
 

@@ -136,7 +136,7 @@ def test_unregistered_redirect_uri_honoured_is_legitimate() -> None:
 
 def test_unregistered_redirect_uri_accepted_then_refused(fails) -> None:
     fails(p.check_unregistered_redirect_uri_outcome, redirected=False, redirect_url=None, params={},
-          pushed_redirect_uri=URI, state="s", code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", req="RFC9126-2.1")
+          pushed_redirect_uri=URI, state="s", code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", req="RFC9126-2.1-validate")
     fails(p.check_unregistered_redirect_uri_outcome, redirected=True, redirect_url=f"{URI}?error=invalid_request",
           params={"error": "invalid_request"}, pushed_redirect_uri=URI, state="s",
           code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH")
