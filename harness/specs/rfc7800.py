@@ -110,11 +110,11 @@ def check_cnf_shape(cnf: Any) -> list[str]:
     findings = Findings()
     notes: list[str] = []
     if not isinstance(cnf, Mapping):
-        findings.add(finding("CNF_NOT_OBJECT", "cnf is not a JSON object", "RFC7800-3.1", "object", cnf))
+        findings.add(finding("CNF_NOT_OBJECT", "cnf is not a JSON object", "RFC7800-3", "object", cnf))
         findings.raise_if_any()
         return notes
     if not cnf:
-        findings.add(finding("CNF_EMPTY", "cnf has no confirmation member", "RFC7800-3.1",
+        findings.add(finding("CNF_EMPTY", "cnf has no confirmation member", "RFC7800-3",
                              "a confirmation method", {}, Level.SHOULD))
     present = [m for m in KEY_METHODS if m in cnf]
     if len(present) > 1:
@@ -126,7 +126,7 @@ def check_cnf_shape(cnf: Any) -> list[str]:
         findings.add(finding("CNF_JWE_SYNTAX", "cnf.jwe is not a JWE Compact Serialization",
                              "RFC7800-3.3", "five base64url parts", cnf["jwe"]))
     if "jku" in cnf and not is_https_url(cnf["jku"]):
-        findings.add(finding("CNF_JKU_NOT_HTTPS", "cnf.jku is not an https URL", "RFC7800-3.5",
+        findings.add(finding("CNF_JKU_NOT_HTTPS", "cnf.jku is not an https URL", "RFC7800-3.5-tls",
                              "https URL", cnf["jku"]))
     if "kid" in cnf and (not isinstance(cnf["kid"], str) or not cnf["kid"]):
         findings.add(finding("CNF_KID_SYNTAX", "cnf.kid is not a non-empty string", "RFC7800-3.4",
@@ -145,20 +145,20 @@ def check_cnf_shape(cnf: Any) -> list[str]:
 
 def _check_jwk_shape(member: Any, findings: Findings) -> None:
     if not isinstance(member, Mapping):
-        findings.add(finding("CNF_JWK_INVALID", "cnf.jwk is not a JSON object", "RFC7800-3.2", "JWK", member))
+        findings.add(finding("CNF_JWK_INVALID", "cnf.jwk is not a JSON object", "RFC7800-3.2-members", "JWK", member))
         return
     leaked = sorted(PRIVATE_JWK_MEMBERS & set(member))
     if member.get("kty") == "oct":
         findings.add(finding("CNF_JWK_SYMMETRIC", "cnf.jwk is a symmetric key in the clear (RFC 7800 §3.3 "
-                             "puts symmetric keys in an encrypted jwe)", "RFC7800-3.2", "asymmetric public key",
-                             "kty oct"))
+                             "puts symmetric keys in an encrypted jwe)", "RFC7800-3.2-symmetric",
+                             "asymmetric public key", "kty oct"))
     elif leaked:
         findings.add(finding("CNF_JWK_PRIVATE", "cnf.jwk contains private key members", "RFC7800-3.2",
                              "public members only", leaked))
     try:
         jose.import_jwk(member)
     except jose.JoseError as exc:
-        findings.add(finding("CNF_JWK_INVALID", f"cnf.jwk is not a usable JWK: {exc}", "RFC7800-3.2",
+        findings.add(finding("CNF_JWK_INVALID", f"cnf.jwk is not a usable JWK: {exc}", "RFC7800-3.2-members",
                              "JWK", sorted(member)))
 
 
@@ -241,12 +241,12 @@ def _check_jku_binding(cnf: Mapping[str, Any], bound: BoundKey, thumbprints: set
     kid = cnf.get("kid")
     if len(keyset.members) > 1 and not isinstance(kid, str):
         findings.add(finding("CNF_JKU_KID_MISSING", "the JWK Set at cnf.jku has several keys but cnf has no "
-                             "kid", "RFC7800-3.5", "kid", None))
+                             "kid", "RFC7800-3.5-kid", "kid", None))
         return []
     members = [m for m in keyset.members if not isinstance(kid, str) or m.get("kid") == kid]
     if not members:
         findings.add(finding("CNF_JKU_KEY_MISSING", "the JWK Set at cnf.jku has no key with cnf.kid",
-                             "RFC7800-3.5", kid, keyset.kids()))
+                             "RFC7800-3.5-kid", kid, keyset.kids()))
         return []
     if thumbprints and not any(jose.thumbprint(m) in thumbprints for m in members):
         findings.add(finding("CNF_JKU_KEY_MISMATCH", "the key referenced by cnf.jku is not the key used",

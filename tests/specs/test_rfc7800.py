@@ -87,7 +87,7 @@ def test_jku_binding(fails) -> None:
     document = {"keys": [{**PUBLIC, "kid": "k1"}, {**OTHER, "kid": "k2"}]}
     assert c.check_cnf(cnf, c.BoundKey(jwk=PUBLIC, jku_document=document)) == []
     fails(c.check_cnf_binding, {"jku": cnf["jku"]}, c.BoundKey(jwk=PUBLIC, jku_document=document),
-          code="CNF_JKU_KID_MISSING", req="RFC7800-3.5")
+          code="CNF_JKU_KID_MISSING", req="RFC7800-3.5-kid")
     fails(c.check_cnf_binding, {**cnf, "kid": "k2"}, c.BoundKey(jwk=PUBLIC, jku_document=document),
           code="CNF_JKU_KEY_MISMATCH")
     fails(c.check_cnf_binding, {**cnf, "kid": "k9"}, c.BoundKey(jwk=PUBLIC, jku_document=document),
