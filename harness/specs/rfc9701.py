@@ -52,7 +52,7 @@ def check_jwt_response_signature(token: str, jwks: jose.JWKS, *, expected_alg: s
         raise fail("INTROSPECTION_JWT_MALFORMED", f"the response is not a signed JWT ({exc})", "RFC9701-5",
                    expected="a JWS", actual=exc.code) from exc
     if decoded.alg in (None, "none"):
-        raise fail("INTROSPECTION_JWT_UNSIGNED", "the JWT response is unsigned", "RFC9701-5",
+        raise fail("INTROSPECTION_JWT_UNSIGNED", "the JWT response is unsigned", "RFC9701-5-signed",
                    expected=expected_alg or "a JWS algorithm", actual=decoded.alg)
     if expected_alg is not None and decoded.alg != expected_alg:
         raise fail("INTROSPECTION_JWT_ALG", "the JWT response is not signed with the documented algorithm",
@@ -61,7 +61,7 @@ def check_jwt_response_signature(token: str, jwks: jose.JWKS, *, expected_alg: s
         return jose.verify_jws(token, jwks, [str(decoded.alg)])
     except jose.JoseError as exc:
         raise fail("INTROSPECTION_JWT_SIGNATURE", f"the signature does not verify with the published keys "
-                   f"({exc.code})", "RFC9701-5", expected="a valid signature", actual=exc.code) from exc
+                   f"({exc.code})", "RFC9701-5-signed", expected="a valid signature", actual=exc.code) from exc
 
 
 def check_jwt_response_claims(header: Mapping[str, Any], claims: Mapping[str, Any], *, issuer: str,
@@ -81,23 +81,23 @@ def check_jwt_response_claims(header: Mapping[str, Any], claims: Mapping[str, An
         findings.add(finding("INTROSPECTION_JWT_TYP", "typ is not token-introspection+jwt", "RFC9701-5",
                              "token-introspection+jwt", typ))
     if claims.get("iss") != issuer:
-        findings.add(finding("INTROSPECTION_JWT_ISS", "iss is not the issuer", "RFC9701-5", issuer,
+        findings.add(finding("INTROSPECTION_JWT_ISS", "iss is not the issuer", "RFC9701-5-claims", issuer,
                              claims.get("iss")))
     aud = claims.get("aud")
     auds = [aud] if isinstance(aud, str) else (aud if isinstance(aud, list) else [])
     if caller not in auds:
-        findings.add(finding("INTROSPECTION_JWT_AUD", "aud does not name the calling resource server", "RFC9701-5",
-                             caller, aud))
+        findings.add(finding("INTROSPECTION_JWT_AUD", "aud does not name the calling resource server",
+                             "RFC9701-5-claims", caller, aud))
     iat = claims.get("iat")
     if not isinstance(iat, (int, float)) or isinstance(iat, bool):
-        findings.add(finding("INTROSPECTION_JWT_IAT", "iat is missing or not a number", "RFC9701-5",
+        findings.add(finding("INTROSPECTION_JWT_IAT", "iat is missing or not a number", "RFC9701-5-claims",
                              "NumericDate", iat))
     inner = claims.get("token_introspection")
     if not isinstance(inner, Mapping) or not isinstance(inner.get("active"), bool):
         findings.add(finding("INTROSPECTION_JWT_NO_TOKEN_INTROSPECTION", "token_introspection is missing or has "
-                             "no boolean active", "RFC9701-5", "object with active", inner))
+                             "no boolean active", "RFC9701-5-claims", "object with active", inner))
     elif expect_active is not None and inner.get("active") is not expect_active:
-        findings.add(finding("INTROSPECTION_JWT_ACTIVE", "token_introspection.active is wrong", "RFC9701-5",
+        findings.add(finding("INTROSPECTION_JWT_ACTIVE", "token_introspection.active is wrong", "RFC9701-5-active",
                              expect_active, inner.get("active")))
     findings.raise_if_any()
     return dict(inner) if isinstance(inner, Mapping) else {}

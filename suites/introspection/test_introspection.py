@@ -182,7 +182,7 @@ def test_jwt_response_media_type(target: Target, user_agent: Any, caller: Client
     _jwt_result(target, caller, tokens.access_token, "introspect asking for a JWT")
 
 
-@requirement("RFC9701-5", "DOC-introspection.jwt_signing_alg")
+@requirement("RFC9701-5-signed", "DOC-introspection.jwt_signing_alg")
 def test_jwt_response_signature(target: Target, user_agent: Any, caller: Client) -> None:
     """The JWT response is signed with the documented algorithm by a key of ``jwks_uri``."""
     _jwt_documented(target)
@@ -203,7 +203,7 @@ def _decoded(jwt: str) -> jose.DecodedJWT:
     return decoded
 
 
-@requirement("RFC9701-5")
+@requirement("RFC9701-5-claims")
 def test_jwt_response_claims(target: Target, user_agent: Any, caller: Client) -> None:
     """The JWT carries ``typ``, ``iss``, ``aud`` (the caller), ``iat`` and an active ``token_introspection``."""
     _jwt_documented(target)

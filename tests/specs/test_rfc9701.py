@@ -36,7 +36,7 @@ def test_signature(fails, key) -> None:
     fails(p.check_jwt_response_signature, "not-a-jwt", jwks, expected_alg=None, code="INTROSPECTION_JWT_MALFORMED")
     other = jose.generate_key("RSA", label="rfc9701-other")
     fails(p.check_jwt_response_signature, token, jose.JWKS.from_keys([other]), expected_alg="RS256",
-          code="INTROSPECTION_JWT_SIGNATURE", req="RFC9701-5")
+          code="INTROSPECTION_JWT_SIGNATURE", req="RFC9701-5-signed")
 
 
 def test_claims(fails) -> None:
