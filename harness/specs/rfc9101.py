@@ -36,7 +36,7 @@ def _code_issued(params: Mapping[str, str]) -> bool:
 
 
 def check_request_object_accepted(params: Mapping[str, str], *, state: str | None,
-                                  requirement: str = "RFC9101-5") -> str:
+                                  requirement: str = "RFC9101-6.3") -> str:
     """§5 / §6: a valid signed request object is processed and the flow completes; return the code.
 
     RFC 9101 §5: "The Authorization Request Object MUST be one of the following: (a) JWS

@@ -65,7 +65,7 @@ def check_par_success_response(status: int, headers: Headers, body: Body, *,
                              "RFC9126-2.2", "string", request_uri))
     elif not urlsplit(request_uri).scheme:
         findings.add(finding("PAR_REQUEST_URI_NOT_ABSOLUTE", "request_uri is not an absolute URI",
-                             "RFC9101-5", "absolute URI (e.g. urn:ietf:params:oauth:request_uri:...)",
+                             "RFC9101-5-request_uri", "absolute URI (e.g. urn:ietf:params:oauth:request_uri:...)",
                              request_uri))
     expires_in = data.get("expires_in")
     if expires_in is None:

@@ -89,7 +89,7 @@ def _refused(target: Target, user_agent: Any, front: AuthorizationRequest, *, co
                                          expected_errors=errors, level=level)
 
 
-@requirement("RFC9101-5.1", "RFC9101-6.2", "OIDCC-6.1")
+@requirement("RFC9101-5-request", "RFC9101-6.2", "OIDCC-6.1")
 def test_signed_request_by_value(target: Target, user_agent: Any) -> None:
     """A request object signed with the client's key and algorithm, passed in ``request``, completes the flow."""
     client = _supported(target)
@@ -125,7 +125,7 @@ def _encryption(target: Target, client: Client) -> tuple[str, str]:
     raise NotApplicable("the target advertises no RSA key-management algorithm for request object encryption")
 
 
-@requirement("RFC9101-6.1", "RFC9101-4", "OIDCC-6.3.1")
+@requirement("RFC9101-6.1", "RFC9101-4-nested", "OIDCC-6.3.1")
 def test_nested_signed_then_encrypted(target: Target, user_agent: Any) -> None:
     """A signed request object encrypted to the server's key (nested JWT) is decrypted and used."""
     client = _supported(target)
@@ -213,7 +213,7 @@ def test_other_client_key_refused(target: Target, user_agent: Any) -> None:
              errors=SIGNATURE_ERRORS)
 
 
-@requirement("RFC7519-4.1.4", "RFC9101-6.3")
+@requirement("RFC7519-4.1.4", "RFC9101-6.3-error")
 def test_expired_refused(target: Target, user_agent: Any) -> None:
     """A request object whose ``exp`` lies five minutes in the past is refused."""
     client = _supported(target)
@@ -268,7 +268,7 @@ def test_wrong_audience_refused(target: Target, user_agent: Any) -> None:
              message="a request object addressed to another audience was accepted", requirement_id="RFC7519-4.1.3")
 
 
-@requirement("OIDCC-3.1.2.1", "RFC6749-3.1.2.3", "RFC9101-6.3")
+@requirement("OIDCC-3.1.2.1", "RFC6749-3.1.2.3", "RFC9101-6.3-error")
 def test_missing_redirect_uri_refused(target: Target, user_agent: Any) -> None:
     """A request object without ``redirect_uri`` (OpenID request, several registered URIs) is refused."""
     client = _supported(target)
@@ -279,7 +279,7 @@ def test_missing_redirect_uri_refused(target: Target, user_agent: Any) -> None:
              message="a request object without redirect_uri was accepted", requirement_id="OIDCC-3.1.2.1")
 
 
-@requirement("RFC9101-5", "RFC9101-6.3")
+@requirement("RFC9101-6.3-client_id", "RFC9101-6.3")
 def test_client_id_mismatch_refused(target: Target, user_agent: Any) -> None:
     """A request object whose ``client_id`` differs from the ``client_id`` outside it is refused."""
     client = _supported(target)
@@ -287,7 +287,7 @@ def test_client_id_mismatch_refused(target: Target, user_agent: Any) -> None:
     _, front = _signed(target, client, claims={"client_id": others[0] if others else "some-other-client"})
     _refused(target, user_agent, front, code="JAR_CLIENT_ID_MISMATCH_ACCEPTED",
              message="a request object whose client_id differs from the request's client_id was accepted",
-             requirement_id="RFC9101-5")
+             requirement_id="RFC9101-6.3-client_id")
 
 
 @requirement("RFC9101-6.3", "OIDCC-6.3.3")
@@ -344,7 +344,7 @@ def test_request_uri_by_reference(target: Target, user_agent: Any) -> None:
                                            redirected=outcome.redirected)
 
 
-@requirement("OIDCD-3", "RFC9101-5.1")
+@requirement("OIDCD-3", "RFC9101-5-request")
 def test_request_object_support_advertised(target: Target, user_agent: Any) -> None:
     """``request_parameter_supported`` and ``request_object_signing_alg_values_supported`` match what works."""
     client = _jar_client(target)

@@ -9,7 +9,7 @@ from harness.specs import rfc9101 as p
 def test_accepted(fails) -> None:
     assert p.check_request_object_accepted({"code": "c", "state": "s"}, state="s") == "c"
     fails(p.check_request_object_accepted, {"error": "invalid_request_object"}, state="s",
-          code="JAR_VALID_REQUEST_OBJECT_REFUSED", req="RFC9101-5")
+          code="JAR_VALID_REQUEST_OBJECT_REFUSED", req="RFC9101-6.3")
     fails(p.check_request_object_accepted, {}, state="s", requirement="RFC9126-3",
           code="JAR_VALID_REQUEST_OBJECT_REFUSED", req="RFC9126-3")
     fails(p.check_request_object_accepted, {"code": "c", "state": "outside"}, state="s",
