@@ -153,10 +153,18 @@ def token_request(target: Target, client: Client, params: dict[str, str], *, lab
                        used_basic="Authorization" in headers and headers["Authorization"].startswith("Basic "))
 
 
-def check_refused(result: TokenResult, expected: str | set[str], requirement: str = "RFC6749-5.2") -> None:
-    """The token endpoint refused the request with ``expected`` (RFC 6749 §5.2 format included)."""
+def check_refused(result: TokenResult, expected: str | set[str], requirement: str, *,
+                  error_requirement: str | None = None) -> None:
+    """The token endpoint refused the request with ``expected`` (RFC 6749 §5.2 format included).
+
+    ``requirement`` is required: it is the rule the request breaks, cited when the server
+    accepted it (e.g. ``RFC6749-4.1.3`` for a code redeemed by another client) — never the
+    error-format section by default. ``error_requirement`` is the sentence naming the error
+    code (default: ``requirement``), cited when the error value is wrong.
+    """
     rfc6749.check_token_error_response(result.status, result.response.headers, result.judged_body, expected,
-                                       basic_auth_used=result.used_basic, requirement=requirement)
+                                       basic_auth_used=result.used_basic, requirement=requirement,
+                                       error_requirement=error_requirement)
 
 
 def redeem_code(target: Target, client: Client, code: str, *, redirect_uri: str | None,
@@ -222,18 +230,22 @@ class TokenSet:
 def offline_request(target: Target, client: Client, scope: str | None = None) -> tuple[str, dict[str, str]]:
     """Scope and extra parameters that ask for a refresh token.
 
-    OpenID Connect Core §11: ``offline_access`` is requested as a scope value and "the
-    Authorization Server MUST ... obtain Consent" — sent with ``prompt=consent``. Servers
-    that issue refresh tokens without ``offline_access`` simply ignore both.
+    OpenID Connect Core §11: ``offline_access`` is requested as a scope value where the server
+    lists it in ``scopes_supported`` (or the client's scope already names it), and "When
+    offline access is requested, a prompt parameter value of consent MUST be used unless other
+    conditions for processing the request permitting offline access to the requested resources
+    are in place." — so it goes with ``prompt=consent``. Servers that issue refresh tokens
+    without ``offline_access`` simply ignore both.
     """
     base = scope or client.scope
     scopes = base.split()
     supported = target.metadata.get("scopes_supported")
     extra: dict[str, str] = {}
-    if isinstance(supported, list) and "offline_access" in supported and "openid" in scopes:
-        if "offline_access" not in scopes:
+    if "openid" in scopes:
+        if isinstance(supported, list) and "offline_access" in supported and "offline_access" not in scopes:
             scopes.append("offline_access")
-        extra["prompt"] = "consent"
+        if "offline_access" in scopes:
+            extra["prompt"] = "consent"
     return " ".join(scopes), extra
 
 
@@ -267,12 +279,37 @@ def obtain_tokens(target: Target, user_agent: Any, client: Client, *, scope: str
     return TokenSet(client=client, result=result, requested_scope=wanted, resource=resource)
 
 
+def refresh_documented_by(target: Target, client: Client) -> str | None:
+    """The requirement ID of the profile statement that ``client`` gets refresh tokens, or ``None``.
+
+    A documented rolling policy (the client's ``refresh_token_rolling``, the server's
+    ``refresh.rotation``), reuse detection or refresh-token lifetime all describe refresh tokens
+    the deployment issues.
+    """
+    if client.documented.refresh_token_rolling is not None:
+        return "DOC-refresh_token_rolling"
+    documented = target.profile.documented.refresh
+    if documented.rotation is not None:
+        return "DOC-refresh.rotation"
+    if documented.reuse_revokes_family is not None:
+        return "DOC-refresh.reuse_revokes_family"
+    if documented.lifetime_s is not None:
+        return "DOC-refresh.lifetime_s"
+    return None
+
+
 def obtain_refresh_token(target: Target, user_agent: Any, client: Client, *, scope: str | None = None) -> TokenSet:
-    """Tokens including a refresh token; *skipped* when the target issues none to ``client``."""
+    """Tokens including a refresh token (``offline_access`` with ``prompt=consent`` where advertised).
+
+    The target has been asked by then, so a missing refresh token is never a skip: it is a
+    failure where the profile documents a refresh-token policy for ``client``
+    (:func:`refresh_documented_by`) and *review* otherwise (the server may legitimately issue
+    none, e.g. without ``offline_access``), see :func:`harness.specs.rfc6749.check_refresh_token_issued`.
+    """
+    documented_by = refresh_documented_by(target, client)
     tokens = obtain_tokens(target, user_agent, client, scope=scope, offline=True)
-    if tokens.refresh_token is None:
-        raise NotApplicable(f"the target issued no refresh token to client {client.id} "
-                            f"(scope {tokens.requested_scope!r})")
+    rfc6749.check_refresh_token_issued(tokens.body, documented_by=documented_by, client_id=client.id,
+                                       requested_scope=tokens.requested_scope)
     return tokens
 
 

@@ -16,7 +16,7 @@ __all__ = [
 
 
 def check_client_refused(status: int, headers: Headers, body: Body, *, basic_auth_used: bool,
-                         requirement: str = "RFC6749-5.2",
+                         requirement: str, error_requirement: str = "RFC6749-5.2",
                          also_allowed: Collection[str] = ()) -> None:
     """RFC 6749 §5.2: failed client authentication is ``invalid_client``.
 
@@ -28,14 +28,19 @@ def check_client_refused(status: int, headers: Headers, body: Body, *, basic_aut
     (Unauthorized) status code and include the "WWW-Authenticate" response header field
     matching the authentication scheme used by the client."
 
-    ``requirement`` is cited when the request was accepted or answered with another error;
-    ``also_allowed`` names further error codes that are correct for the case.
+    ``requirement`` is the rule the request breaks, cited when it was accepted (e.g.
+    ``RFC6749-3.2.1`` for a confidential client without credentials); ``error_requirement`` is
+    cited when it was answered with another error; ``also_allowed`` names further error codes
+    that are correct for the case. The status and ``WWW-Authenticate`` expectations follow the
+    case (:func:`harness.specs.rfc6749.expected_error_status`), whatever error the server sent.
     """
     check_token_error_response(status, headers, body, {"invalid_client", *also_allowed},
-                               basic_auth_used=basic_auth_used, requirement=requirement)
+                               basic_auth_used=basic_auth_used, requirement=requirement,
+                               error_requirement=error_requirement)
 
 
 def check_assertion_refused(status: int, headers: Headers, body: Body, *, requirement: str = "RFC7523-3",
+                            error_requirement: str = "RFC7523-3.2",
                             also_allowed: Collection[str] = ()) -> None:
     """RFC 7523 §3 / §3.2: an invalid client assertion is refused with ``invalid_client``.
 
@@ -44,10 +49,12 @@ def check_assertion_refused(status: int, headers: Headers, body: Body, *, requir
     The value of the "error" parameter MUST be the "invalid_client" error code." The rule the
     assertion broke (``requirement``, e.g. ``RFC7523-3`` item 3 "The authorization server MUST
     reject any JWT that does not contain its own identity as the intended audience") is cited
-    when the assertion was accepted.
+    when the assertion was accepted; ``error_requirement`` (§3.2's sentence) when the refusal
+    names another error.
     """
     check_token_error_response(status, headers, body, {"invalid_client", *also_allowed},
-                               basic_auth_used=False, requirement=requirement)
+                               basic_auth_used=False, requirement=requirement,
+                               error_requirement=error_requirement)
 
 
 def check_client_accepted(ok: bool, status: int, error: str | None, *, what: str,

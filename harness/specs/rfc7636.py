@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from harness.jose import b64url
@@ -31,6 +31,7 @@ __all__ = [
     "check_wrong_verifier_refused",
     "make_verifier",
     "s256_challenge",
+    "supported_methods",
 ]
 
 #: RFC 7636 §4.1 ``unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"``.
@@ -55,6 +56,21 @@ def make_verifier(length: int = 64, *, strict: bool = True) -> str:
 def s256_challenge(verifier: str) -> str:
     """RFC 7636 §4.2: ``BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))``."""
     return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def supported_methods(advertised: Any, documented: Collection[str] | None) -> frozenset[str]:
+    """The code challenge methods the server is known to support before it is asked.
+
+    RFC 8414 §2 ``code_challenge_methods_supported``: "JSON array containing a list of Proof Key
+    for Code Exchange (PKCE) [RFC7636] code challenge methods supported by this authorization
+    server. ... If omitted, the authorization server does not support PKCE." The profile's
+    ``documented.pkce_methods`` adds what the vendor documents. Empty: the server does not
+    support PKCE as far as anyone can tell, so rules for "the server supporting PKCE" (RFC 7636
+    §4.4.1) do not apply to it.
+    """
+    methods = {m for m in advertised if isinstance(m, str)} if isinstance(advertised, list) else set()
+    methods |= {m for m in (documented or ()) if isinstance(m, str)}
+    return frozenset(methods)
 
 
 def check_verifier_syntax(verifier: str) -> None:
@@ -113,7 +129,7 @@ def check_missing_verifier_refused(status: int, headers: Headers, body: Body, *,
     ``invalid_request`` (a required parameter is missing, RFC 6749 §5.2) are accepted.
     """
     return check_token_error_response(status, headers, body, {"invalid_grant", "invalid_request"},
-                                      basic_auth_used=basic_auth_used, requirement="RFC9700-2.1.1")
+                                      basic_auth_used=basic_auth_used, requirement="RFC9700-2.1.1-enforce")
 
 
 def check_verifier_without_challenge_refused(status: int, headers: Headers, body: Body, *,
@@ -169,4 +185,4 @@ def check_challenge_method_refused(params: Mapping[str, str]) -> str:
     authorization endpoint MUST return the authorization error response with "error" value
     set to "invalid_request"."
     """
-    return check_error_response_params(params, "invalid_request", "RFC7636-4.4.1")
+    return check_error_response_params(params, "invalid_request", "RFC7636-4.4.1-method")

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from harness import evidence
-from harness.flows.authorization import build_authorization_request
+from harness.flows.authorization import AuthorizationOutcome, build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
 from harness.flows.token import check_refused, redeem_code
 from harness.profile import Client
-from harness.results import Findings, Level, fail
+from harness.results import Findings, Level, NeedsReview, fail
 from harness.specs import oidc_core, rfc6749, rfc9207
 from harness.target import Target
 
@@ -48,7 +48,7 @@ def test_happy_path_each_client(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-@requirement("RFC6749-4.1.2")
+@requirement("RFC6749-4.1.2-state")
 def test_state_echoed(target: Target, user_agent: Any) -> None:
     """The ``state`` value comes back exactly as sent."""
     flow = obtain_code(target, user_agent, _code_client(target))
@@ -70,12 +70,16 @@ def test_code_in_query_only(target: Target, user_agent: Any) -> None:
     rfc6749.check_code_in_query_only(flow.outcome.query, flow.outcome.fragment)
 
 
-def _assert_not_redirected_to(outcome: Any, forbidden: str, requirement_id: str) -> None:
-    if outcome.redirected and outcome.redirect_url and outcome.redirect_url.startswith(forbidden):
-        raise fail("AUTHZ_REDIRECTED_TO_UNREGISTERED_URI",
-                   "the server redirected the user agent to a redirect_uri that is not registered",
-                   requirement_id, expected="an error page at the server, no redirect",
-                   actual=outcome.redirect_url)
+def _assert_not_redirected_to(outcome: AuthorizationOutcome, forbidden: str, requirement_id: str) -> None:
+    """Judge where the user agent ended: a redirect, an auto-posting form or a page at the server."""
+    if outcome.via == "form_post":
+        rfc6749.check_redirect_not_followed_to(200, None, forbidden, form_action=outcome.redirect_url,
+                                               requirement=requirement_id)
+    elif outcome.redirected:
+        rfc6749.check_redirect_not_followed_to(302, outcome.redirect_url, forbidden, requirement=requirement_id)
+    elif outcome.error_page is not None:
+        rfc6749.check_redirect_not_followed_to(outcome.error_page.status, None, forbidden,
+                                               body=outcome.error_page.text_excerpt, requirement=requirement_id)
 
 
 @requirement("RFC6749-3.1.2.4", "OIDCC-3.1.2.1")
@@ -117,7 +121,7 @@ def _error_outcome(target: Target, user_agent: Any, client: Client, expected: se
         evidence.note(f"the server showed an error page instead of redirecting: {outcome.describe()}")
         raise fail("AUTHZ_ERROR_NOT_REDIRECTED",
                    "with a valid client_id and redirect_uri the error must be returned to the client",
-                   "RFC6749-4.1.2.1", expected=f"redirect with error in {sorted(expected)}",
+                   "RFC6749-4.1.2.1-redirect", expected=f"redirect with error in {sorted(expected)}",
                    actual=outcome.describe())
     rfc6749.check_error_response_params(outcome.params, expected, requirement_id)
     rfc6749.check_state_echoed(request.state, outcome.params)
@@ -126,8 +130,13 @@ def _error_outcome(target: Target, user_agent: Any, client: Client, expected: se
 
 @requirement("RFC6749-4.1.2.1")
 def test_missing_response_type_refused(target: Target, user_agent: Any) -> None:
-    """A request without ``response_type`` is answered with ``invalid_request``."""
-    _error_outcome(target, user_agent, _code_client(target), {"invalid_request", "unsupported_response_type"},
+    """A request without ``response_type`` is answered with ``invalid_request`` (exactly).
+
+    RFC 6749 §4.1.2.1: "invalid_request: The request is missing a required parameter, ..."
+    (``response_type`` is REQUIRED, §4.1.1); ``unsupported_response_type`` is for a value the
+    server does not support, not for a missing one.
+    """
+    _error_outcome(target, user_agent, _code_client(target), {"invalid_request"},
                    "RFC6749-4.1.2.1", drop=("response_type",))
 
 
@@ -157,12 +166,16 @@ def test_unknown_parameter_ignored(target: Target, user_agent: Any) -> None:
 def test_consent_denied(target: Target, user_agent: Any) -> None:
     """A user who denies consent produces ``access_denied`` with ``state`` (and ``iss`` when advertised)."""
     client = _code_client(target)
+    login = target.profile.login
+    if login.driver == "glewlwyd" and not login.glewlwyd.deny_supported:
+        pytest.skip("the profile's login app offers no way to refuse consent (login.glewlwyd.deny_supported)")
     request, outcome = authorize(target, user_agent, client, consent="deny")
     if not outcome.consent_form_shown:
-        pytest.skip("the target did not show a consent page, so the user cannot deny")
+        # the target was asked: not being offered a choice is no skip, and nothing was judged
+        raise NeedsReview(f"the target showed no consent page, so the user could not deny ({outcome.describe()})")
     if not outcome.redirected:
         raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "denying consent did not return to the client",
-                   "RFC6749-4.1.2.1", expected="redirect with error=access_denied", actual=outcome.describe())
+                   "RFC6749-4.1.2.1-redirect", expected="redirect with error=access_denied", actual=outcome.describe())
     findings = Findings()
     findings.check(rfc6749.check_error_response_params, outcome.params, {"access_denied"}, "RFC6749-4.1.2.1")
     findings.check(rfc6749.check_state_echoed, request.state, outcome.params)
@@ -197,28 +210,29 @@ def test_error_response_has_no_code(target: Target, user_agent: Any) -> None:
     rfc6749.check_error_description_charset(params)
 
 
-@requirement("RFC6749-4.1.2", "RFC6749-10.5")
+@requirement("RFC6749-4.1.2-reuse", "RFC6749-10.5")
 def test_code_reuse_refused(target: Target, user_agent: Any) -> None:
     """A second redemption of the same code is refused with ``invalid_grant``."""
     client = _code_client(target)
     flow = complete_code_flow(target, user_agent, client)
     second = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem the same code again")
-    check_refused(second, "invalid_grant")
+    check_refused(second, "invalid_grant", "RFC6749-4.1.2-reuse", error_requirement="RFC6749-5.2")
 
 
-@requirement("RFC6749-4.1.2")
+@requirement("RFC6749-4.1.2-reuse_revokes")
 def test_code_reuse_revokes_tokens(target: Target, user_agent: Any) -> None:
     """After a code is reused, the tokens issued for it SHOULD be revoked."""
     client = _code_client(target)
+    userinfo = target.endpoint("userinfo_endpoint")  # skipped before any request when not advertised
     flow = complete_code_flow(target, user_agent, client, scope="openid profile")
     assert flow.token is not None and flow.token.body is not None
     access_token = str(flow.token.body["access_token"])
-    userinfo = target.endpoint("userinfo_endpoint")
     before = target.http.get(userinfo, label="userinfo with the first access token",
                              headers={"Authorization": f"Bearer {access_token}"})
     if before.status_code != 200:
-        pytest.skip(f"the access token is not usable at userinfo to begin with (HTTP {before.status_code})")
+        raise NeedsReview(f"the access token is not accepted at UserInfo to begin with (HTTP {before.status_code}): "
+                          "whether the reuse revoked it cannot be observed there")
     redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                 code_verifier=flow.request.code_verifier, label="redeem the same code again")
     after = target.http.get(userinfo, label="userinfo after the code was reused",
@@ -226,7 +240,7 @@ def test_code_reuse_revokes_tokens(target: Target, user_agent: Any) -> None:
     if after.status_code == 200:
         raise fail("CODE_REUSE_TOKENS_NOT_REVOKED",
                    "the access token issued for a code stayed valid after the code was reused",
-                   "RFC6749-4.1.2", expected="HTTP 401 at userinfo", actual=f"HTTP {after.status_code}",
+                   "RFC6749-4.1.2-reuse_revokes", expected="HTTP 401 at userinfo", actual=f"HTTP {after.status_code}",
                    level=Level.SHOULD)
 
 
@@ -238,7 +252,7 @@ def test_code_bound_to_client(target: Target, user_agent: Any) -> None:
     flow = obtain_code(target, user_agent, client)
     result = redeem_code(target, other, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem by another client")
-    check_refused(result, "invalid_grant")
+    check_refused(result, "invalid_grant", "RFC6749-4.1.3", error_requirement="RFC6749-5.2")
 
 
 @requirement("RFC6749-4.1.3")
@@ -252,10 +266,10 @@ def test_token_redirect_uri_must_match(target: Target, user_agent: Any) -> None:
     flow = obtain_code(target, user_agent, client)
     result = redeem_code(target, client, flow.code, redirect_uri=other_uri,
                          code_verifier=flow.request.code_verifier, label="redeem with a different redirect_uri")
-    check_refused(result, "invalid_grant")
+    check_refused(result, "invalid_grant", "RFC6749-4.1.3", error_requirement="RFC6749-5.2")
 
 
-@requirement("RFC6749-4.1.2", "RFC6749-4.1.3")
+@requirement("RFC6749-4.1.2-expiry", "RFC6749-4.1.3")
 @pytest.mark.slow_wait
 def test_expired_code_refused(target: Target, user_agent: Any) -> None:
     """A code redeemed after its documented lifetime is refused with ``invalid_grant``."""
@@ -271,7 +285,7 @@ def test_expired_code_refused(target: Target, user_agent: Any) -> None:
     evidence.mandated_wait(lifetime + 1, f"documented code lifetime {lifetime}s plus 1s")
     result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label="redeem an expired code")
-    check_refused(result, "invalid_grant")
+    check_refused(result, "invalid_grant", "RFC6749-4.1.2-expiry", error_requirement="RFC6749-5.2")
 
 
 @requirement("RFC6749-10.10")
@@ -291,20 +305,26 @@ def test_token_success_response(target: Target, user_agent: Any) -> None:
                                          flow.token.body)
 
 
-@requirement("RFC6749-5.2")
+@requirement("RFC6749-5.2", "RFC6749-4.1.3")
 def test_token_error_response_format(target: Target, user_agent: Any) -> None:
     """An invalid code gets HTTP 400, JSON and ``invalid_grant``."""
     client = _code_client(target)
     result = redeem_code(target, client, "not-a-code-" + "x" * 20, redirect_uri=client.redirect_uris[0],
                          code_verifier=None, label="redeem a made-up code")
-    check_refused(result, "invalid_grant")
+    check_refused(result, "invalid_grant", "RFC6749-4.1.3", error_requirement="RFC6749-5.2")
 
 
-@requirement("RFC6749-10.5", "RFC9700-4.5")
+@requirement("RFC6749-10.5", "RFC9700-4.2.4")
 def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
     """Two simultaneous redemptions of one code: at most one succeeds (tried with up to 5 codes: a race shows
-    only sometimes)."""
+    only sometimes).
+
+    RFC 6749 §10.5: "Authorization codes MUST be short lived and single-use." A race in which
+    neither redemption returned tokens was not observed; if that happens for every code, nothing
+    was judged and the check ends in *review*, never *passed*.
+    """
     client = _code_client(target)
+    most = 0
     for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
         flow = obtain_code(target, user_agent, client)
 
@@ -317,10 +337,12 @@ def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
             # each thread records into this check's evidence log
             futures = [pool.submit(contextvars.copy_context().run, redeem, i) for i in range(2)]
             successes = sum(f.result() for f in futures)
+        evidence.note(f"code {attempt}: {successes} of 2 parallel redemptions returned tokens")
+        most = max(most, successes)
         if successes > 1:
-            raise fail("CODE_PARALLEL_REDEMPTION", "both parallel redemptions of one code returned tokens",
-                       "RFC6749-10.5", expected="at most one success",
-                       actual=f"{successes} successes (code {attempt} of up to {_PARALLEL_ATTEMPTS})")
+            break
+    rfc6749.check_at_most_one_success(most, what="authorization code", code="CODE_PARALLEL_REDEMPTION",
+                                      requirement="RFC6749-10.5", attempts=attempt)
 
 
 _PARALLEL_ATTEMPTS = 5

@@ -74,24 +74,24 @@ def test_unsupported_grant_type_refused(target: Target) -> None:
     client = _code_client(target)
     result = token_request(target, client, {"grant_type": "urn:example:harness:unknown-grant"},
                            label="unknown grant type")
-    check_refused(result, "unsupported_grant_type")
+    check_refused(result, "unsupported_grant_type", "RFC6749-5.2")
 
 
-@requirement("RFC6749-5.2", "RFC6749-4.1.3")
+@requirement("RFC6749-5.2", "RFC6749-4.1.3-params")
 def test_missing_grant_type_refused(target: Target) -> None:
     """A request without ``grant_type`` is answered with HTTP 400 ``invalid_request``."""
     client = _code_client(target)
     result = token_request(target, client, {}, label="no grant_type")
-    check_refused(result, "invalid_request")
+    check_refused(result, "invalid_request", "RFC6749-4.1.3-params", error_requirement="RFC6749-5.2")
 
 
-@requirement("RFC6749-5.2", "RFC6749-4.1.3")
+@requirement("RFC6749-5.2", "RFC6749-4.1.3-params")
 def test_missing_code_refused(target: Target) -> None:
     """An authorization_code request without ``code`` is answered with HTTP 400 ``invalid_request``."""
     client = _code_client(target)
     result = token_request(target, client, {"grant_type": "authorization_code",
                                             "redirect_uri": client.redirect_uris[0]}, label="no code")
-    check_refused(result, "invalid_request")
+    check_refused(result, "invalid_request", "RFC6749-4.1.3-params", error_requirement="RFC6749-5.2")
 
 
 @requirement("RFC6749-3.2", "RFC6749-5.2")
@@ -115,21 +115,33 @@ def test_duplicate_parameter_refused(target: Target, user_agent: Any) -> None:
                                 cert=cert)
     result = TokenResult(response=response, body=try_json_object(response),
                          used_basic=headers.get("Authorization", "").startswith("Basic "))
-    check_refused(result, "invalid_request", requirement="RFC6749-3.2")
+    check_refused(result, "invalid_request", "RFC6749-3.2", error_requirement="RFC6749-5.2")
 
 
 @requirement("RFC6749-5.2")
 def test_unregistered_grant_type_refused(target: Target) -> None:
-    """A client asking for a grant type it is not registered for gets ``unauthorized_client``."""
+    """A client asking for client_credentials, which it is not registered for, is refused with the right error.
+
+    RFC 6749 §5.2: ``unauthorized_client`` "The authenticated client is not authorized to use
+    this authorization grant type." where the server supports client_credentials (its metadata
+    lists it, or a profile client uses it); ``unsupported_grant_type`` "The authorization grant
+    type is not supported by the authorization server." where it does not (a published
+    ``grant_types_supported`` without it); either when the metadata omits the list.
+    """
     for client in target.profile.clients:
         if (client.use_in_suites and not client.is_public and client.cert_file is None
                 and "client_credentials" not in client.grant_types and not client.documented.dpop_bound):
             break
     else:
         pytest.skip("every confidential client of the profile is registered for client_credentials")
+    profile_grants = {g for c in target.profile.clients for g in c.grant_types}
+    expected = rfc6749.unregistered_grant_errors("client_credentials", target.metadata.get("grant_types_supported"),
+                                                 profile_grants)
+    evidence.note(f"expected error(s) {sorted(expected)} (grant_types_supported: "
+                  f"{target.metadata.get('grant_types_supported')!r})")
     result = token_request(target, client, {"grant_type": "client_credentials"},
                            label=f"client_credentials for {client.id} (not registered for it)")
-    check_refused(result, "unauthorized_client")
+    check_refused(result, set(expected), "RFC6749-5.2")
 
 
 @requirement("RFC6749-3.3", "RFC6749-5.2")

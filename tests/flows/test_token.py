@@ -5,12 +5,25 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import httpx
 import pytest
 
 from harness import jose
-from harness.flows.token import ASSERTION_TYPE, assertion_auth, basic_credentials, build_assertion, secret_auth
-from harness.profile import AuthMethod, Client
+from harness.flows.token import (
+    ASSERTION_TYPE,
+    TokenResult,
+    assertion_auth,
+    basic_credentials,
+    build_assertion,
+    check_refused,
+    offline_request,
+    refresh_documented_by,
+    secret_auth,
+)
+from harness.profile import AuthMethod, Client, Documented
+from harness.results import CheckFailed
 
 SECRET = "s3cret-" + "x" * 30
 AUD = "https://op.example/token"
@@ -79,3 +92,59 @@ def test_credential_builders() -> None:
     assert headers == {"Authorization": basic_credentials("c-jwt", "pw")}
     data, headers, _ = secret_auth(client, "pw", AuthMethod.CLIENT_SECRET_POST)
     assert data == {"client_id": "c-jwt", "client_secret": "pw"} and headers == {}
+
+
+# --- refusals, refresh-token requests --------------------------------------------------------
+
+def _result(status: int, body: dict[str, object], *, basic: bool = False) -> TokenResult:
+    response = httpx.Response(status, json=body)
+    return TokenResult(response=response, body=body, used_basic=basic)
+
+
+def test_check_refused_needs_the_broken_rule() -> None:
+    with pytest.raises(TypeError):
+        check_refused(_result(400, {"error": "invalid_grant"}), "invalid_grant")  # type: ignore[call-arg]
+    check_refused(_result(400, {"error": "invalid_grant"}), "invalid_grant", "RFC6749-4.1.3")
+
+
+def test_check_refused_cites_the_rule_when_accepted_and_the_error_sentence_otherwise() -> None:
+    with pytest.raises(CheckFailed) as accepted:
+        check_refused(_result(200, {"access_token": "a"}), "invalid_grant", "RFC6749-4.1.3",
+                      error_requirement="RFC6749-5.2")
+    assert [(f.code, f.requirement) for f in accepted.value.findings] == [("TOKEN_REQUEST_ACCEPTED", "RFC6749-4.1.3")]
+    with pytest.raises(CheckFailed) as wrong:
+        check_refused(_result(400, {"error": "invalid_request"}), "invalid_grant", "RFC6749-4.1.3",
+                      error_requirement="RFC6749-5.2")
+    assert [(f.code, f.requirement) for f in wrong.value.findings] == [("TOKEN_ERROR_WRONG_CODE", "RFC6749-5.2")]
+
+
+def _target(scopes: object = None, documented: Documented | None = None) -> SimpleNamespace:
+    metadata = {} if scopes is None else {"scopes_supported": scopes}
+    return SimpleNamespace(metadata=metadata, profile=SimpleNamespace(documented=documented or Documented()))
+
+
+def _client(scope: str = "openid profile", rolling: bool | None = None) -> Client:
+    return Client.model_validate({"id": "c", "auth_method": "client_secret_basic", "secret": SECRET,
+                                  "redirect_uris": ["https://rp/cb"], "scope": scope,
+                                  "documented": {"refresh_token_rolling": rolling}})
+
+
+@pytest.mark.parametrize(("scopes", "scope", "wanted", "prompt"), [
+    (["openid", "offline_access"], "openid profile", "openid profile offline_access", True),
+    (["openid"], "openid profile", "openid profile", False),          # not advertised: not added
+    (None, "openid offline_access", "openid offline_access", True),    # the client asks for it itself
+    (["openid", "offline_access"], "api:read", "api:read", False),    # OAuth only: offline_access is OIDC
+])
+def test_offline_request(scopes, scope, wanted, prompt) -> None:
+    got, extra = offline_request(_target(scopes), _client(scope))  # type: ignore[arg-type]
+    assert got == wanted
+    assert (extra.get("prompt") == "consent") is prompt
+
+
+def test_refresh_documented_by() -> None:
+    assert refresh_documented_by(_target(), _client()) is None  # type: ignore[arg-type]
+    assert refresh_documented_by(_target(), _client(rolling=False)) == "DOC-refresh_token_rolling"  # type: ignore[arg-type]
+    rotation = Documented.model_validate({"refresh": {"rotation": True}})
+    assert refresh_documented_by(_target(documented=rotation), _client()) == "DOC-refresh.rotation"  # type: ignore[arg-type]
+    lifetime = Documented.model_validate({"refresh": {"lifetime_s": 60}})
+    assert refresh_documented_by(_target(documented=lifetime), _client()) == "DOC-refresh.lifetime_s"  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ def test_state_echoed_passes() -> None:
 
 
 def test_state_missing_fails(fails) -> None:
-    fails(r.check_state_echoed, "xyz", {"code": "c"}, code="STATE_MISSING", req="RFC6749-4.1.2")
+    fails(r.check_state_echoed, "xyz", {"code": "c"}, code="STATE_MISSING", req="RFC6749-4.1.2-state")
 
 
 def test_state_mismatch_fails_with_custom_requirement(fails) -> None:
@@ -67,7 +67,7 @@ def test_error_response_unexpected_error_uses_given_requirement(fails) -> None:
 @pytest.mark.parametrize("leaked", ["code", "access_token", "id_token"])
 def test_error_response_with_credential_fails(fails, leaked) -> None:
     fails(r.check_error_response_params, {"error": "access_denied", leaked: "x"}, "access_denied",
-          code="ERROR_RESPONSE_HAS_CREDENTIAL", req="RFC6749-4.1.2.1")
+          code="ERROR_RESPONSE_HAS_CREDENTIAL", req="RFC6749-4.1.2.1-params")
 
 
 def test_error_charset_passes() -> None:
@@ -86,7 +86,7 @@ def test_error_charset_passes() -> None:
     ({"error": "bad\"code"}, "ERROR_CODE_CHARSET"),
 ])
 def test_error_charset_failures(fails, params, expected) -> None:
-    fails(r.check_error_description_charset, params, code=expected, req="RFC6749-4.1.2.1")
+    fails(r.check_error_description_charset, params, code=expected, req="RFC6749-4.1.2.1-charset")
 
 
 def test_error_code_value_known_codes_pass() -> None:
@@ -136,7 +136,7 @@ def test_token_success_reports_every_problem(codes) -> None:
 def test_token_success_cache_control_must(fails) -> None:
     headers = {"Content-Type": "application/json", "Cache-Control": "no-cache", "Pragma": "no-cache"}
     fails(r.check_token_success_response, 200, headers, GOOD_TOKEN, code="TOKEN_CACHE_CONTROL",
-          req="RFC6749-5.1", level=Level.MUST)
+          req="RFC6749-5.1-no_store", level=Level.MUST)
 
 
 def test_token_success_pragma_is_only_a_warning(fails) -> None:
@@ -204,7 +204,7 @@ def test_token_error_wrong_code_cites_given_requirement(fails) -> None:
 
 def test_token_error_status_must_be_400(fails) -> None:
     fails(r.check_token_error_response, 401, JSON, {"error": "invalid_grant"}, "invalid_grant",
-          basic_auth_used=False, code="TOKEN_ERROR_STATUS", req="RFC6749-5.2")
+          basic_auth_used=False, code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-status")
 
 
 def test_invalid_client_with_basic_needs_401_and_challenge() -> None:
@@ -249,6 +249,79 @@ def test_invalid_client_without_header_auth_bad_status(fails) -> None:
 def test_token_error_shape_failures(fails, headers, body, expected) -> None:
     fails(r.check_token_error_response, 400, headers, body, "invalid_grant", basic_auth_used=False,
           code=expected)
+
+
+# --- token errors keyed on the case tested --------------------------------------------------
+
+@pytest.mark.parametrize(("expected", "returned", "header_auth", "statuses", "challenge"), [
+    ({"invalid_grant"}, "invalid_grant", False, {400}, False),
+    ({"invalid_grant"}, "invalid_client", False, {400}, False),      # the case, not the answer
+    ({"invalid_client"}, "invalid_client", False, {400, 401}, False),
+    ({"invalid_client"}, "invalid_client", True, {401}, True),
+    ({"invalid_client"}, "invalid_request", True, {401}, True),       # wrong answer: the case still owes 401
+    ({"invalid_client"}, None, True, {401}, True),
+    ({"invalid_client", "invalid_request"}, "invalid_request", True, {400}, False),  # a right alternative
+    ({"invalid_client", "invalid_request"}, "invalid_grant", True, {400, 401}, False),
+    ({"invalid_client", "invalid_request"}, "invalid_grant", False, {400, 401}, False),
+])
+def test_expected_error_status(expected, returned, header_auth, statuses, challenge) -> None:
+    assert r.expected_error_status(expected, returned, header_auth=header_auth) == (frozenset(statuses), challenge)
+
+
+def test_failed_basic_auth_answered_with_wrong_error_still_needs_401_and_challenge(codes) -> None:
+    found = codes(r.check_token_error_response, 400, JSON, {"error": "invalid_grant"}, "invalid_client",
+                  basic_auth_used=True)
+    assert set(found) == {"TOKEN_ERROR_STATUS", "TOKEN_ERROR_WWW_AUTHENTICATE", "TOKEN_ERROR_WRONG_CODE"}
+
+
+def test_status_expectation_says_401_for_failed_basic_auth(fails) -> None:
+    f = fails(r.check_token_error_response, 400, JSON, {"error": "invalid_request"}, "invalid_client",
+              basic_auth_used=True, code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-status")
+    assert f.expected == 401 and f.actual == 400
+
+
+def test_status_expectation_follows_the_case_not_the_answer(fails) -> None:
+    # a made-up code answered invalid_client/401: the case (invalid_grant) wants 400
+    f = fails(r.check_token_error_response, 401, JSON, {"error": "invalid_client"}, "invalid_grant",
+              basic_auth_used=False, code="TOKEN_ERROR_STATUS")
+    assert f.expected == 400
+
+
+def test_an_allowed_alternative_uses_its_own_status_rule() -> None:
+    r.check_token_error_response(400, JSON, {"error": "invalid_request"}, {"invalid_client", "invalid_request"},
+                                 basic_auth_used=True)
+
+
+def test_wrong_code_cites_error_requirement_and_acceptance_cites_the_rule(fails) -> None:
+    fails(r.check_token_error_response, 400, JSON, {"error": "invalid_request"}, "invalid_grant",
+          basic_auth_used=False, requirement="RFC6749-4.1.3", error_requirement="RFC6749-5.2",
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC6749-5.2")
+    fails(r.check_token_error_response, 200, JSON, GOOD_TOKEN, "invalid_grant", basic_auth_used=False,
+          requirement="RFC6749-4.1.3", error_requirement="RFC6749-5.2", code="TOKEN_REQUEST_ACCEPTED",
+          req="RFC6749-4.1.3")
+
+
+def test_token_error_needs_an_expected_code() -> None:
+    with pytest.raises(ValueError):
+        r.check_token_error_response(400, JSON, {"error": "x"}, set(), basic_auth_used=False)
+
+
+# --- grant types the client is not registered for ----------------------------------------------
+
+@pytest.mark.parametrize(("advertised", "profile", "expected"), [
+    (["authorization_code", "client_credentials"], set(), {"unauthorized_client"}),
+    (["authorization_code"], {"client_credentials"}, {"unauthorized_client"}),   # a profile client uses it
+    (None, {"client_credentials"}, {"unauthorized_client"}),
+    (["authorization_code", "refresh_token"], set(), {"unsupported_grant_type"}),  # no client_credentials
+    (None, set(), {"unauthorized_client", "unsupported_grant_type"}),             # unknown before asking
+    ("client_credentials", set(), {"unauthorized_client", "unsupported_grant_type"}),  # not a list
+])
+def test_unregistered_grant_errors(advertised, profile, expected) -> None:
+    assert r.unregistered_grant_errors("client_credentials", advertised, profile) == frozenset(expected)
+
+
+def test_unregistered_default_grant_is_supported() -> None:
+    assert r.unregistered_grant_errors("implicit", None, set()) == frozenset({"unauthorized_client"})
 
 
 # --- entropy ----------------------------------------------------------------------------------
@@ -341,3 +414,33 @@ def test_form_post_to_invalid_uri_fails(fails) -> None:
     page = '<form method="post" action="https://evil.example/cb"><input name="code" value="x"></form>'
     fails(r.check_redirect_not_followed_to, 200, None, "https://evil.example/cb", body=page,
           requirement="OIDCC-3.1.2.1", code="REDIRECTED_TO_INVALID_URI", req="OIDCC-3.1.2.1")
+
+
+def test_redirect_case_insensitive_host_and_query_superset(fails) -> None:
+    fails(r.check_redirect_not_followed_to, 303, "https://ATTACKER.example/cb?code=x", "https://attacker.example/cb",
+          code="REDIRECTED_TO_INVALID_URI")
+
+
+def test_auto_posting_form_seen_by_the_user_agent_fails(fails) -> None:
+    fails(r.check_redirect_not_followed_to, 200, None, "https://evil.example/cb",
+          form_action="https://evil.example/cb", code="REDIRECTED_TO_INVALID_URI", req="RFC6749-3.1.2.4")
+    r.check_redirect_not_followed_to(200, None, "https://evil.example/cb", form_action="https://rp.example/cb")
+
+
+@pytest.mark.parametrize("page", [
+    '<html><form id="f" method="get" action="https://evil.example/cb"><input name="error" value="x"></form>'
+    "<script>document.getElementById('f').submit()</script>",
+    "<form action='https://evil.example/cb?error=x'></form>",
+    "<form method=post action=https://evil.example/cb></form>",
+    '<meta http-equiv="refresh" content="0; url=https://evil.example/cb?error=x">',
+    '<form action="https://evil.example/cb?a=1&amp;b=2"></form>',
+])
+def test_error_page_sending_the_user_agent_there_fails_at_any_status(fails, page) -> None:
+    fails(r.check_redirect_not_followed_to, 400, None, "https://evil.example/cb", body=page,
+          code="REDIRECTED_TO_INVALID_URI")
+
+
+def test_error_page_without_a_way_there_passes() -> None:
+    r.check_redirect_not_followed_to(400, None, "https://evil.example/cb",
+                                     body='<p>The redirect_uri https://evil.example/cb is not registered.</p>'
+                                          '<form action="/login"></form>')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.results import CheckFailed
+from harness.results import CheckFailed, Level, NeedsReview
 from harness.specs import rfc6749 as p
 
 JSON = {"Content-Type": "application/json"}
@@ -27,8 +27,9 @@ def test_refresh_not_rotated(fails) -> None:
 def test_scope_narrowed(fails) -> None:
     p.check_refresh_scope_narrowed("openid", {"scope": "openid"})
     p.check_refresh_scope_narrowed("openid", {})
+    # §3.3: the server MAY ignore the requested scope; RFC 9700 §2.3 SHOULD keep privileges minimal
     fails(p.check_refresh_scope_narrowed, "openid", {"scope": "openid profile"}, code="REFRESH_SCOPE_NOT_NARROWED",
-          req="RFC6749-6")
+          req="RFC9700-2.3", level=Level.SHOULD)
     fails(p.check_refresh_scope_narrowed, "openid", {"scope": ["openid"]}, code="TOKEN_SCOPE_NOT_STRING")
 
 
@@ -45,9 +46,53 @@ def test_unknown_scope(fails) -> None:
 
 
 def test_at_most_one_success() -> None:
-    p.check_at_most_one_success(0, what="code", code="X")
     p.check_at_most_one_success(1, what="code", code="X")
+    with pytest.raises(NeedsReview):  # no redemption succeeded: nothing evaluated, never a pass
+        p.check_at_most_one_success(0, what="code", code="X", attempts=5)
     with pytest.raises(CheckFailed) as info:
         p.check_at_most_one_success(2, what="refresh token", code="REFRESH_PARALLEL_REDEMPTION")
     finding = info.value.findings[0]
     assert (finding.code, finding.requirement) == ("REFRESH_PARALLEL_REDEMPTION", "RFC9700-4.14.2")
+
+
+def test_refresh_token_issued() -> None:
+    assert p.check_refresh_token_issued({"refresh_token": "rt"}, documented_by=None, client_id="c",
+                                        requested_scope="openid") == "rt"
+
+
+def test_refresh_token_missing_fails_where_documented(fails) -> None:
+    f = fails(p.check_refresh_token_issued, {"access_token": "a", "scope": "openid"},
+              documented_by="DOC-refresh.rotation", client_id="c", requested_scope="openid offline_access",
+              code="PRECONDITION_REFRESH_TOKEN_NOT_ISSUED", req="DOC-refresh.rotation", level=Level.MUST)
+    assert "offline_access" in f.actual
+
+
+@pytest.mark.parametrize("body", [{"access_token": "a"}, {"access_token": "a", "refresh_token": ""}])
+def test_refresh_token_missing_is_review_where_not_documented(body) -> None:
+    # e.g. offline_access not granted: a server may legitimately issue none (RFC 6749 §1.5)
+    with pytest.raises(NeedsReview):
+        p.check_refresh_token_issued(body, documented_by=None, client_id="c", requested_scope="openid")
+
+
+GRANTED = "openid offline_access profile"
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (400, {"error": "invalid_scope"}),                                   # refused, exactly
+    (200, {"access_token": "a", "scope": GRANTED}),                      # extra ignored, granted scope reported
+    (200, {"access_token": "a", "scope": "openid profile"}),             # narrower than the grant: fine
+])
+def test_scope_widening_not_widened_passes(status, body) -> None:
+    p.check_refresh_scope_not_widened(status, JSON, body, granted=GRANTED, extra="email", basic_auth_used=False)
+
+
+@pytest.mark.parametrize(("status", "body", "code", "req"), [
+    (200, {"access_token": "a", "scope": GRANTED + " email"}, "REFRESH_SCOPE_WIDENED", "RFC6749-6-scope"),
+    (200, {"access_token": "a"}, "TOKEN_SCOPE_CHANGE_NOT_REPORTED", "RFC6749-3.3"),
+    (200, {"access_token": "a", "scope": ["openid"]}, "TOKEN_SCOPE_NOT_STRING", "RFC6749-3.3-format"),
+    (400, {"error": "invalid_request"}, "TOKEN_ERROR_WRONG_CODE", "RFC6749-5.2"),
+    (401, {"error": "invalid_scope"}, "TOKEN_ERROR_STATUS", "RFC6749-5.2-status"),
+])
+def test_scope_widening_failures(fails, status, body, code, req) -> None:
+    fails(p.check_refresh_scope_not_widened, status, JSON, body, granted=GRANTED, extra="email",
+          basic_auth_used=False, code=code, req=req, level=Level.MUST)

@@ -9,32 +9,54 @@ JSON = {"Content-Type": "application/json"}
 BASIC_401 = {"Content-Type": "application/json", "WWW-Authenticate": 'Basic realm="x", error="invalid_client"'}
 
 
+R = "RFC6749-4.1.3"
+
+
 def test_client_refused_passes() -> None:
-    p.check_client_refused(401, BASIC_401, {"error": "invalid_client"}, basic_auth_used=True)
-    p.check_client_refused(400, JSON, {"error": "invalid_client"}, basic_auth_used=False)
-    p.check_client_refused(400, JSON, {"error": "invalid_request"}, basic_auth_used=False,
+    p.check_client_refused(401, BASIC_401, {"error": "invalid_client"}, basic_auth_used=True, requirement=R)
+    p.check_client_refused(400, JSON, {"error": "invalid_client"}, basic_auth_used=False, requirement=R)
+    p.check_client_refused(401, JSON, {"error": "invalid_client"}, basic_auth_used=False, requirement=R)
+    p.check_client_refused(400, JSON, {"error": "invalid_request"}, basic_auth_used=False, requirement=R,
                            also_allowed=("invalid_request",))
 
 
+def test_client_refused_requirement_is_explicit() -> None:
+    with pytest.raises(TypeError):
+        p.check_client_refused(400, JSON, {"error": "invalid_client"}, basic_auth_used=False)  # type: ignore[call-arg]
+
+
 def test_client_refused_failures(fails) -> None:
-    fails(p.check_client_refused, 200, JSON, {"access_token": "x"}, basic_auth_used=False,
-          code="TOKEN_REQUEST_ACCEPTED", requirement="RFC6749-4.1.3", req="RFC6749-4.1.3")
-    fails(p.check_client_refused, 400, JSON, {"error": "invalid_client"}, basic_auth_used=True,
-          code="TOKEN_ERROR_STATUS", req="RFC6749-5.2")
-    fails(p.check_client_refused, 401, JSON, {"error": "invalid_client"}, basic_auth_used=True,
+    fails(p.check_client_refused, 200, JSON, {"access_token": "x"}, basic_auth_used=False, requirement=R,
+          code="TOKEN_REQUEST_ACCEPTED", req="RFC6749-4.1.3")
+    fails(p.check_client_refused, 400, JSON, {"error": "invalid_client"}, basic_auth_used=True, requirement=R,
+          code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-status")
+    fails(p.check_client_refused, 401, JSON, {"error": "invalid_client"}, basic_auth_used=True, requirement=R,
           code="TOKEN_ERROR_WWW_AUTHENTICATE")
-    fails(p.check_client_refused, 400, JSON, {"error": "invalid_grant"}, basic_auth_used=False,
-          code="TOKEN_ERROR_WRONG_CODE")
+    fails(p.check_client_refused, 400, JSON, {"error": "invalid_grant"}, basic_auth_used=False, requirement=R,
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC6749-5.2")
+
+
+def test_client_refused_with_basic_keyed_on_the_case(codes) -> None:
+    """A failed Basic authentication answered with another error still owes 401 and a Basic challenge."""
+    found = codes(p.check_client_refused, 400, JSON, {"error": "invalid_request"}, basic_auth_used=True,
+                  requirement=R)
+    assert set(found) == {"TOKEN_ERROR_STATUS", "TOKEN_ERROR_WWW_AUTHENTICATE", "TOKEN_ERROR_WRONG_CODE"}
 
 
 def test_assertion_refused(fails) -> None:
     p.check_assertion_refused(401, JSON, {"error": "invalid_client"})
+    p.check_assertion_refused(400, JSON, {"error": "invalid_client"})
     fails(p.check_assertion_refused, 200, JSON, {"access_token": "x"}, code="TOKEN_REQUEST_ACCEPTED",
           req="RFC7523-3")
+    fails(p.check_assertion_refused, 200, JSON, {"access_token": "x"}, requirement="DOC-x",
+          code="TOKEN_REQUEST_ACCEPTED", req="DOC-x")
+    # the wrong error value cites §3.2 ("MUST be the invalid_client error code"), whatever rule was broken
     fails(p.check_assertion_refused, 400, JSON, {"error": "invalid_grant"}, requirement="DOC-x",
-          code="TOKEN_ERROR_WRONG_CODE", req="DOC-x")
+          code="TOKEN_ERROR_WRONG_CODE", req="RFC7523-3.2")
     fails(p.check_assertion_refused, 400, JSON, {"error": "invalid_request"}, code="TOKEN_ERROR_WRONG_CODE")
     p.check_assertion_refused(400, JSON, {"error": "invalid_request"}, also_allowed=("invalid_request",))
+    fails(p.check_assertion_refused, 400, JSON, {"error": "invalid_grant"}, also_allowed=("invalid_request",),
+          error_requirement="RFC7521-4.2", code="TOKEN_ERROR_WRONG_CODE", req="RFC7521-4.2")
 
 
 @pytest.mark.parametrize("level", [Level.MUST, Level.SHOULD])

@@ -79,7 +79,7 @@ def test_missing_verifier_and_downgrade_refusals_pass(error) -> None:
 
 
 def test_missing_verifier_accepted_fails(fails) -> None:
-    fails(p.check_missing_verifier_refused, 200, JSON, {}, code="TOKEN_REQUEST_ACCEPTED", req="RFC9700-2.1.1")
+    fails(p.check_missing_verifier_refused, 200, JSON, {}, code="TOKEN_REQUEST_ACCEPTED", req="RFC9700-2.1.1-enforce")
     fails(p.check_verifier_without_challenge_refused, 200, JSON, {}, code="TOKEN_REQUEST_ACCEPTED",
           req="RFC9700-2.1.1")
 
@@ -110,4 +110,18 @@ def test_challenge_required_and_method_refused() -> None:
 def test_challenge_required_with_code_fails(fails) -> None:
     fails(p.check_challenge_required, {"code": "abc", "state": "s"}, code="ERROR_MISSING", req="RFC7636-4.4.1")
     fails(p.check_challenge_method_refused, {"error": "unsupported_response_type"}, code="ERROR_UNEXPECTED",
-          req="RFC7636-4.4.1")
+          req="RFC7636-4.4.1-method")
+
+
+@pytest.mark.parametrize(("advertised", "documented", "expected"), [
+    (["S256", "plain"], None, {"S256", "plain"}),
+    (["S256"], None, {"S256"}),
+    (None, None, set()),                 # RFC 8414 §2: omitted = no PKCE
+    ([], None, set()),
+    (None, ["S256"], {"S256"}),          # documented by the vendor although not advertised
+    (["S256"], ["plain"], {"S256", "plain"}),
+    ("S256", None, set()),               # not a JSON array: nothing known
+    ([42, "S256"], None, {"S256"}),
+])
+def test_supported_methods(advertised, documented, expected) -> None:
+    assert p.supported_methods(advertised, documented) == frozenset(expected)
