@@ -175,7 +175,7 @@ def test_assertion_wrong_audience_refused(target: Target, user_agent: Any, metho
     """An assertion whose ``aud`` names another server is refused with ``invalid_client``."""
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign aud",
                               audience=WRONG_AUDIENCE)
-    _refused(result)
+    _refused(result, "RFC7523-3-aud")
 
 
 @requirement("RFC7523-3", "RFC7523-3.2")
@@ -184,7 +184,7 @@ def test_assertion_audience_array_without_server_refused(target: Target, user_ag
     """An ``aud`` array that does not contain the server's identity is refused."""
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with an aud array of others",
                               audience=[WRONG_AUDIENCE, "https://another.example.test/"])
-    _refused(result)
+    _refused(result, "RFC7523-3-aud")
 
 
 @requirement("RFC7523-3", "RFC7523-3.2")
@@ -193,7 +193,7 @@ def test_assertion_wrong_issuer_refused(target: Target, user_agent: Any, method:
     """An assertion whose ``iss`` is not the client id is refused."""
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign iss",
                               claim_overrides={"iss": "some-other-client"})
-    _refused(result)
+    _refused(result, "RFC7521-5.2-issuer")
 
 
 @requirement("RFC7523-3", "RFC7523-3.2")
@@ -213,7 +213,7 @@ def test_assertion_wrong_subject_refused(target: Target, user_agent: Any, method
     """
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a foreign sub, no client_id",
                               include_client_id=False, claim_overrides={"sub": "some-other-client"})
-    _refused(result)
+    _refused(result, "RFC7523-3-sub")
 
 
 @requirement("RFC7523-3", "RFC7519-4.1.4")
@@ -222,7 +222,7 @@ def test_assertion_expired_refused(target: Target, user_agent: Any, method: str)
     """An assertion that expired four minutes ago is refused."""
     now = time.time()
     result = _assertion_probe(target, user_agent, AuthMethod(method), "expired assertion", now=now - 300)
-    _refused(result)
+    _refused(result, "RFC7523-3-exp")
 
 
 @requirement("RFC7523-3", "OIDCC-9")
@@ -231,7 +231,7 @@ def test_assertion_without_exp_refused(target: Target, user_agent: Any, method: 
     """An assertion without ``exp`` is refused ("The JWT MUST contain an exp claim")."""
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion without exp",
                               claim_overrides={"exp": jose.REMOVE})
-    _refused(result)
+    _refused(result, "RFC7523-3-exp")
 
 
 @requirement("RFC7523-3", "RFC7519-4.1.5")
@@ -241,7 +241,7 @@ def test_assertion_future_nbf_refused(target: Target, user_agent: Any, method: s
     now = int(time.time())
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with a future nbf",
                               claim_overrides={"nbf": now + 3600, "exp": now + 3660})
-    _refused(result)
+    _refused(result, "RFC7523-3-nbf")
 
 
 @requirement("RFC7519-4.1.6", "RFC7523-3.2")
@@ -271,7 +271,7 @@ def test_assertion_future_iat_refused(target: Target, user_agent: Any, method: s
 def test_assertion_alg_none_refused(target: Target, user_agent: Any, method: str) -> None:
     """An unsigned assertion (``alg: none``) is refused ("The JWT MUST be digitally signed or have a MAC")."""
     result = _assertion_probe(target, user_agent, AuthMethod(method), "unsigned assertion", alg="none")
-    _refused(result)
+    _refused(result, "RFC7523-3-signature")
 
 
 @requirement("RFC7523-3", "RFC7515-5.2")
@@ -291,10 +291,10 @@ def test_assertion_wrong_key_refused(target: Target, user_agent: Any, method: st
         other = jose.generate_key(kind, label="client-auth-wrong-key")
         result = _assertion_probe(target, user_agent, chosen, "assertion signed by an unregistered key", key=other,
                                   alg=alg, header_overrides={"kid": own.get("kid")} if own.get("kid") else None)
-    _refused(result)
+    _refused(result, "RFC7523-3-signature")
 
 
-@requirement("DOC-assertion_replay_prevention", "RFC7523-3")
+@requirement("DOC-assertion_replay_prevention", "RFC7523-3-jti")
 def test_assertion_replay_refused(target: Target, user_agent: Any) -> None:
     """Where replay prevention is documented, a second use of one assertion (same ``jti``) is refused."""
     client = None

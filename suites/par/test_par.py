@@ -227,7 +227,7 @@ def _jwt_client(target: Target) -> Client:
 
 
 @needs_par
-@requirement("RFC9126-2", "RFC7523-3")
+@requirement("RFC9126-2", "RFC7523-3-aud")
 def test_assertion_wrong_audience_refused(target: Target) -> None:
     """A client assertion whose ``aud`` names neither the issuer nor an endpoint is refused at PAR."""
     client = _jwt_client(target)
@@ -235,7 +235,7 @@ def test_assertion_wrong_audience_refused(target: Target) -> None:
     result = push(target, client, dict(request.params), audience="https://other-audience.example.test/",
                   label="push with a client assertion for another audience")
     rfc9126.check_par_error_response(result.status, result.response.headers, result.judged_body, "invalid_client",
-                                     basic_auth_used=False, requirement="RFC7523-3")
+                                     basic_auth_used=False, requirement="RFC7523-3-aud")
 
 
 @needs_par
