@@ -96,7 +96,8 @@ def _check_common(claims: Mapping[str, Any], issuer: str, client_id: str, now: f
     if exp is None:
         findings.add(finding("JARM_EXP_MISSING", "the response JWT has no exp", "JARM-2.1", "NumericDate", None))
     elif isinstance(exp, bool) or not isinstance(exp, (int, float)):
-        findings.add(finding("JARM_EXP_INVALID", "exp is not a NumericDate", "RFC7519-4.1.4", "number", exp))
+        findings.add(finding("JARM_EXP_INVALID", "exp is not a NumericDate", "RFC7519-4.1.4-numericdate", "number",
+                             exp))
     elif exp <= now:
         findings.add(finding("JARM_EXPIRED", "the response JWT is already expired", "RFC7519-4.1.4",
                              f"> {int(now)}", exp))
