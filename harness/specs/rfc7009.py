@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from harness.results import Level, fail
-from harness.specs._http import Body, Headers
+from collections.abc import Mapping
+from typing import Any
+
+from harness.results import Findings, Level, fail
+from harness.specs._findings import finding
+from harness.specs._http import Body, Headers, parse_json
 from harness.specs.rfc6749 import check_token_error_response
 
 __all__ = [
     "REVOCATION_ERRORS",
+    "check_access_token_revocation_answer",
     "check_not_revoked",
     "check_revocation_refused",
     "check_revocation_succeeded",
     "check_revoked",
+    "check_unauthenticated_revocation_refused",
     "check_unsupported_token_type",
 ]
 
@@ -36,7 +42,7 @@ def check_revocation_succeeded(status: int, *, why: str = "a valid token",
                    expected=200, actual=status)
 
 
-def check_revoked(still_usable: bool, *, what: str, requirement: str = "RFC7009-2.2",
+def check_revoked(still_usable: bool, *, what: str, requirement: str = "RFC7009-2.1-invalidate",
                   level: Level = Level.MUST) -> None:
     """RFC 7009 §2.2: after a successful revocation "the token ... cannot be used anymore".
 
@@ -59,6 +65,48 @@ def check_not_revoked(still_usable: bool, *, what: str, requirement: str = "RFC7
     if not still_usable:
         raise fail("TOKEN_REVOKED_BY_INVALID_REQUEST", f"{what} stopped working after a revocation request that "
                    "must be refused", requirement, expected="token still valid", actual="token revoked")
+
+
+def check_access_token_revocation_answer(status: int, headers: Headers, body: Body, *, basic_auth_used: bool) -> None:
+    """RFC 7009 §2 / §2.2: revoking a valid access token is answered 200 (or, at worst, ``unsupported_token_type``).
+
+    §2: "Implementations MUST support the revocation of refresh tokens and SHOULD support the
+    revocation of access tokens"; §2.2.1: "unsupported_token_type: The authorization server does
+    not support the revocation of the presented token type. That is, the client tried to revoke
+    an access token on a server not supporting this feature." A server that does not revoke
+    access tokens and says so breaks the SHOULD; any other answer breaks §2.2 ("responds with
+    HTTP status code 200 if the token has been revoked successfully").
+    """
+    if status == 200:
+        return
+    data, _ = parse_json(body)
+    if isinstance(data, Mapping) and data.get("error") == "unsupported_token_type":
+        findings = Findings()
+        findings.add(finding("ACCESS_TOKEN_REVOCATION_UNSUPPORTED", "the server does not revoke access tokens "
+                             "(unsupported_token_type)", "RFC7009-2-access_tokens", 200, status, Level.SHOULD))
+        findings.check(check_token_error_response, status, headers, body, "unsupported_token_type",
+                       basic_auth_used=basic_auth_used, requirement="RFC7009-2.2.1-unsupported_token_type")
+        findings.raise_if_any()
+    check_revocation_succeeded(status, why="a valid access token")
+
+
+def check_unauthenticated_revocation_refused(status: int, headers: Headers, body: Body) -> dict[str, Any]:
+    """RFC 7009 §2.1 with RFC 6749 §5.2: a confidential client sending no credentials gets ``invalid_client``.
+
+    §2.1: "The client also includes its authentication credentials as described in Section 2.3.
+    of [RFC6749]." and "The authorization server first validates the client credentials (in case
+    of a confidential client) ... If this validation fails, the request is refused"; §2.2.1: "The
+    error presentation conforms to the definition in Section 5.2 of [RFC6749]", where
+    "invalid_client Client authentication failed (e.g., unknown client, no client authentication
+    included, or unsupported authentication method)." The case fixes the answer: exactly
+    ``invalid_client``, HTTP 400 or 401 (no ``Authorization`` header was sent, so no challenge is
+    due). Returns the error JSON.
+    """
+    if 200 <= status < 300:
+        raise fail("REVOCATION_NOT_REFUSED", "a revocation request without the confidential client's credentials "
+                   "was answered with success", "RFC7009-2.1", expected="invalid_client", actual=status)
+    return check_token_error_response(status, headers, body, "invalid_client", basic_auth_used=False,
+                                      requirement="RFC7009-2.1", error_requirement="RFC6749-5.2-invalid_client")
 
 
 def check_revocation_refused(status: int, headers: Headers, body: Body, *, basic_auth_used: bool,
@@ -87,4 +135,4 @@ def check_unsupported_token_type(status: int, headers: Headers, body: Body, *, b
     if status == 200:
         return
     check_token_error_response(status, headers, body, "unsupported_token_type", basic_auth_used=basic_auth_used,
-                               requirement="RFC7009-2.2.1")
+                               requirement="RFC7009-2.2.1-unsupported_token_type")

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from harness import evidence, jose
+from harness import evidence
 from harness.flows.revocation import RevocationResult, bearer_status, revoke
 from harness.flows.token import TokenSet, check_refused, obtain_refresh_token, obtain_tokens, refresh, refresh_client
 from harness.profile import Client
-from harness.results import Level
+from harness.results import Findings, Level, fail
 from harness.specs import rfc7009
 from harness.target import NotApplicable, Target
 
@@ -35,17 +35,24 @@ def _usable(target: Target, token: str, label: str) -> bool:
 
 
 def _live_tokens(target: Target, user_agent: Any, client: Client | None = None, *, offline: bool = False) -> TokenSet:
-    """Tokens whose access token is opaque and accepted at UserInfo (the observation point)."""
+    """Tokens whose access token works at UserInfo (the observation point) before anything is revoked.
+
+    Decided before asking: UserInfo must be advertised and the client's scope must include
+    ``openid`` (UserInfo serves OpenID Connect access tokens). A fresh access token that UserInfo
+    then refuses breaks OIDC Core §5.3.2 (a precondition failure, not a skip).
+    """
     chosen = client or _client(target)
+    target.endpoint("userinfo_endpoint")
+    if "openid" not in chosen.scope.split():
+        raise NotApplicable(f"client {chosen.id}'s scope has no openid, so UserInfo cannot observe its tokens")
     if offline:
         tokens = obtain_refresh_token(target, user_agent, chosen)
     else:
         tokens = obtain_tokens(target, user_agent, chosen)
-    if tokens.access_token.count(".") == 2 or jose.is_jwe(tokens.access_token):
-        raise NotApplicable("the target issues JWT access tokens here; revocation checks use opaque tokens")
-    target.endpoint("userinfo_endpoint")
-    if not _usable(target, tokens.access_token, "userinfo before revocation"):
-        raise NotApplicable("the access token is not accepted at UserInfo to begin with")
+    status = bearer_status(target, tokens.access_token, label="userinfo before revocation")
+    if status != 200:
+        raise fail("PRECONDITION_USERINFO_REFUSED", "UserInfo refused a freshly issued access token",
+                   "OIDCC-5.3.2-response", expected=200, actual=status)
     return tokens
 
 
@@ -53,15 +60,17 @@ def _succeeded(result: RevocationResult, why: str = "a valid token") -> None:
     rfc7009.check_revocation_succeeded(result.status, why=why)
 
 
-@requirement("RFC7009-2.1", "RFC7009-2.2", "RFC6750-3.1")
+@requirement("RFC7009-2.1-invalidate", "RFC7009-2.2", "RFC7009-2-access_tokens")
 def test_revoked_access_token_refused(target: Target, user_agent: Any) -> None:
     """A revoked access token is refused at the resource (UserInfo)."""
     tokens = _live_tokens(target, user_agent)
-    _succeeded(revoke(target, tokens.client, tokens.access_token, hint="access_token", label="revoke access token"))
+    result = revoke(target, tokens.client, tokens.access_token, hint="access_token", label="revoke access token")
+    rfc7009.check_access_token_revocation_answer(result.status, result.response.headers, result.judged_body,
+                                                 basic_auth_used=result.used_basic)
     rfc7009.check_revoked(_usable(target, tokens.access_token, "userinfo after revocation"), what="the access token")
 
 
-@requirement("RFC7009-2.1", "RFC7009-2.2")
+@requirement("RFC7009-2.1-invalidate", "RFC7009-2.2")
 def test_revoked_refresh_token_refused(target: Target, user_agent: Any) -> None:
     """A revoked refresh token can no longer be redeemed (``invalid_grant``)."""
     client = refresh_client(target)
@@ -69,10 +78,10 @@ def test_revoked_refresh_token_refused(target: Target, user_agent: Any) -> None:
     assert tokens.refresh_token is not None
     _succeeded(revoke(target, client, tokens.refresh_token, hint="refresh_token", label="revoke refresh token"))
     result = refresh(target, client, tokens.refresh_token, label="refresh with the revoked token")
-    check_refused(result, "invalid_grant", requirement="RFC7009-2.1")
+    check_refused(result, "invalid_grant", requirement="RFC7009-2.1-invalidate")
 
 
-@requirement("RFC7009-2.1", "DOC-revocation.refresh_revokes_access_tokens")
+@requirement("RFC7009-2.1-access_tokens", "DOC-revocation.refresh_revokes_access_tokens")
 def test_refresh_revocation_revokes_access_tokens(target: Target, user_agent: Any) -> None:
     """Revoking a refresh token also invalidates the access tokens of its grant (SHOULD; MUST where documented).
 
@@ -89,7 +98,8 @@ def test_refresh_revocation_revokes_access_tokens(target: Target, user_agent: An
     _succeeded(revoke(target, client, tokens.refresh_token, hint="refresh_token", label="revoke refresh token"))
     rfc7009.check_revoked(_usable(target, tokens.access_token, "userinfo with the grant's access token"),
                           what="the access token of the revoked refresh token's grant",
-                          requirement="DOC-revocation.refresh_revokes_access_tokens" if documented else "RFC7009-2.1",
+                          requirement="DOC-revocation.refresh_revokes_access_tokens" if documented
+                          else "RFC7009-2.1-access_tokens",
                           level=Level.MUST if documented else Level.SHOULD)
 
 
@@ -114,19 +124,22 @@ def test_other_clients_token_not_revoked(target: Target, user_agent: Any) -> Non
                                      basic_auth_used=result.used_basic, level=Level.SHOULD)
 
 
-@requirement("RFC7009-2.1", "RFC6749-2.3")
+@requirement("RFC7009-2.1", "RFC6749-5.2-invalid_client")
 def test_unauthenticated_refused(target: Target, user_agent: Any) -> None:
-    """A confidential client sending only ``client_id`` cannot revoke; the token keeps working."""
+    """A confidential client sending only ``client_id`` is refused with ``invalid_client``; the token keeps working."""
     tokens = _live_tokens(target, user_agent)
     result = revoke(target, tokens.client, tokens.access_token, authenticate=False,
                     label="revoke with client_id only")
-    rfc7009.check_not_revoked(_usable(target, tokens.access_token, "userinfo after the unauthenticated revocation"),
-                              what="the access token")
-    rfc7009.check_revocation_refused(result.status, result.response.headers, result.judged_body,
-                                     basic_auth_used=False)
+    findings = Findings()
+    findings.check(rfc7009.check_not_revoked,
+                   _usable(target, tokens.access_token, "userinfo after the unauthenticated revocation"),
+                   what="the access token")
+    findings.check(rfc7009.check_unauthenticated_revocation_refused, result.status, result.response.headers,
+                   result.judged_body)
+    findings.raise_if_any()
 
 
-@requirement("RFC7009-2.1")
+@requirement("RFC7009-2.1-hint")
 def test_wrong_hint_still_revoked(target: Target, user_agent: Any) -> None:
     """An access token sent with ``token_type_hint=refresh_token`` is still revoked.
 
@@ -134,13 +147,15 @@ def test_wrong_hint_still_revoked(target: Target, user_agent: Any) -> None:
     MUST extend its search across all of its supported token types."
     """
     tokens = _live_tokens(target, user_agent)
-    _succeeded(revoke(target, tokens.client, tokens.access_token, hint="refresh_token",
-                      label="revoke an access token with hint refresh_token"))
+    result = revoke(target, tokens.client, tokens.access_token, hint="refresh_token",
+                    label="revoke an access token with hint refresh_token")
+    rfc7009.check_access_token_revocation_answer(result.status, result.response.headers, result.judged_body,
+                                                 basic_auth_used=result.used_basic)
     rfc7009.check_revoked(_usable(target, tokens.access_token, "userinfo after revocation"), what="the access token",
-                          requirement="RFC7009-2.1")
+                          requirement="RFC7009-2.1-hint")
 
 
-@requirement("RFC7009-2.2.1", "RFC7009-2.2")
+@requirement("RFC7009-2.2.1-unsupported_token_type", "RFC7009-2.2")
 def test_jwt_access_token_revocation(target: Target, user_agent: Any) -> None:
     """Revoking a JWT access token succeeds or is refused with ``unsupported_token_type`` (accept)."""
     resource = next((r for r in target.profile.documented.resources

@@ -11,7 +11,7 @@ ACTIVE = {"active": True, "client_id": "c1", "scope": "openid profile", "exp": 2
 def test_json_format(fails) -> None:
     assert p.check_introspection_json(200, JSON, {"active": False}) == {"active": False}
     assert p.check_introspection_json(200, JSON, b'{"active": true}') == {"active": True}
-    fails(p.check_introspection_json, 400, JSON, {"error": "x"}, code="INTROSPECTION_STATUS", req="RFC7662-2.2")
+    fails(p.check_introspection_json, 400, JSON, {"error": "x"}, code="INTROSPECTION_STATUS", req="RFC7662-2.2-json")
     fails(p.check_introspection_json, 200, {"Content-Type": "text/plain"}, {"active": False},
           code="INTROSPECTION_CONTENT_TYPE")
     fails(p.check_introspection_json, 200, JSON, b"nope", code="INTROSPECTION_NOT_JSON_OBJECT")
@@ -34,7 +34,7 @@ def test_active_response(fails) -> None:
 def test_inactive_response(fails) -> None:
     p.check_inactive_response(200, JSON, {"active": False}, why="unknown")
     fails(p.check_inactive_response, 200, JSON, {"active": True}, why="revoked",
-          code="INTROSPECTION_INACTIVE_REPORTED_ACTIVE", req="RFC7662-2.2")
+          code="INTROSPECTION_INACTIVE_REPORTED_ACTIVE", req="RFC7662-2.2-inactive")
     fails(p.check_inactive_response, 400, JSON, {"error": "invalid_token"}, why="unknown",
           code="INTROSPECTION_INACTIVE_NOT_200")
     fails(p.check_inactive_response, 200, JSON, {"active": False, "error_description": "gone"}, why="unknown",
@@ -42,11 +42,21 @@ def test_inactive_response(fails) -> None:
 
 
 def test_unauthenticated(fails) -> None:
-    p.check_unauthenticated_refused(400, {"error": "invalid_request"})
-    p.check_unauthenticated_refused(401, b"")
-    p.check_unauthenticated_refused(200, {"active": False})
-    fails(p.check_unauthenticated_refused, 200, {"active": True}, code="INTROSPECTION_UNAUTHENTICATED_ANSWERED",
-          req="RFC7662-2.1")
+    p.check_unauthenticated_refused(401, JSON, {"error": "invalid_client"})
+    p.check_unauthenticated_refused(401, {"WWW-Authenticate": 'Bearer realm="introspection"'}, b"")
+    # any answer means the endpoint did not require authorization (RFC 7662 §2.1), even active=false
+    for body in ({"active": True}, {"active": False}, b""):
+        fails(p.check_unauthenticated_refused, 200, JSON, body, code="INTROSPECTION_UNAUTHENTICATED_ANSWERED",
+              req="RFC7662-2.1", level=Level.MUST)
+    # §2.3: HTTP 401
+    fails(p.check_unauthenticated_refused, 400, JSON, {"error": "invalid_client"},
+          code="INTROSPECTION_UNAUTHENTICATED_STATUS", req="RFC7662-2.3")
+    fails(p.check_unauthenticated_refused, 500, JSON, {"error": "server_error"},
+          code="INTROSPECTION_UNAUTHENTICATED_STATUS")
+    # RFC 6749 §5.2: "no client authentication included" is invalid_client
+    fails(p.check_unauthenticated_refused, 401, JSON, {"error": "invalid_request"}, code="TOKEN_ERROR_WRONG_CODE",
+          req="RFC6749-5.2-invalid_client")
+    fails(p.check_unauthenticated_refused, 401, {}, b"", code="INTROSPECTION_UNAUTHENTICATED_NO_ERROR")
 
 
 def test_invalid_credentials(fails) -> None:
