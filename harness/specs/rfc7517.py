@@ -108,7 +108,7 @@ def _check_member(index: int, member: Mapping[str, Any], findings: Findings) -> 
     leaked = [m for m in PRIVATE_MEMBERS.get(kty, ()) if m in member]
     if leaked:
         findings.add(finding("JWKS_PRIVATE_KEY_MATERIAL", f"key {label} publishes private or "
-                             "symmetric key material", "RFC7517-9.2", "public members only",
+                             "symmetric key material", "RFC7517-7", "public members only",
                              leaked))
 
 
