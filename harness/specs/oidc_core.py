@@ -52,11 +52,11 @@ PROMPT_NONE_ERRORS: frozenset[str] = frozenset({
 _JWS_ERRORS: dict[type[jose.JoseError], tuple[str, str]] = {
     jose.UnknownKid: ("ID_TOKEN_KID_UNKNOWN", "OIDCC-3.1.3.7-6"),
     jose.NoSuitableKey: ("ID_TOKEN_NO_SUITABLE_KEY", "OIDCC-3.1.3.7-6"),
-    jose.AmbiguousKey: ("ID_TOKEN_KEY_AMBIGUOUS", "OIDCC-10.1"),
+    jose.AmbiguousKey: ("ID_TOKEN_KEY_AMBIGUOUS", "OIDCC-10.1-kid"),
     jose.KeyMismatch: ("ID_TOKEN_KEY_MISMATCH", "OIDCC-3.1.3.7-6"),
     jose.BadSignature: ("ID_TOKEN_SIGNATURE_INVALID", "OIDCC-3.1.3.7-6"),
     jose.InvalidHeader: ("ID_TOKEN_HEADER_INVALID", "RFC7515-4.1.11"),
-    jose.MalformedToken: ("ID_TOKEN_MALFORMED", "OIDCC-2"),
+    jose.MalformedToken: ("ID_TOKEN_MALFORMED", "OIDCC-2-signed"),
 }
 
 
@@ -75,29 +75,31 @@ def check_id_token_encryption(token: str, *, expected_alg: str | None,
     if not jose.is_jwe(token):
         if expected_alg is not None:
             raise fail("ID_TOKEN_NOT_ENCRYPTED", "encryption was registered but the ID Token is "
-                       "not a JWE", "OIDCC-3.1.3.7-1", expected=expected_alg, actual="JWS")
+                       "not a JWE", "OIDCR-2-id_token_encrypted_response_alg", expected=expected_alg, actual="JWS")
         return None
     try:
         header = jose.decode_jose_header(token)
     except jose.JoseError as exc:
-        raise fail("ID_TOKEN_MALFORMED", f"unreadable JWE header: {exc}", "OIDCC-2") from exc
+        raise fail("ID_TOKEN_MALFORMED", f"unreadable JWE header: {exc}", "OIDCC-2-signed") from exc
     if expected_alg is None:
         raise fail("ID_TOKEN_UNEXPECTEDLY_ENCRYPTED", "no encryption was registered but the ID "
-                   "Token is a JWE", "OIDCR-2", expected="JWS", actual=header.get("alg"))
+                   "Token is a JWE", "OIDCR-2-id_token_encrypted_response_alg", expected="JWS",
+                   actual=header.get("alg"))
     findings = Findings()
     if header.get("alg") != expected_alg:
         findings.add(finding("ID_TOKEN_ENC_ALG_MISMATCH", "JWE alg is not the registered one",
-                             "OIDCC-3.1.3.7-1", expected_alg, header.get("alg")))
+                             "OIDCR-2-id_token_encrypted_response_alg", expected_alg, header.get("alg")))
     if expected_enc is not None and header.get("enc") != expected_enc:
         findings.add(finding("ID_TOKEN_ENC_ENC_MISMATCH", "JWE enc is not the registered one",
-                             "OIDCC-3.1.3.7-1", expected_enc, header.get("enc")))
+                             "OIDCR-2-id_token_encrypted_response_enc", expected_enc, header.get("enc")))
     findings.raise_if_any()
     return header
 
 
 def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Sequence[str],
                              expected_alg: str | None = None, client_secret: str | None = None,
-                             alg_requirement: str = "OIDCR-2", public_client: bool = False) -> DecodedJWT:
+                             alg_requirement: str = "OIDCR-2-id_token_signed_response_alg",
+                             public_client: bool = False) -> DecodedJWT:
     """§3.1.3.7 rules 6–8, §2 and §10.1: the ID Token is signed as it must be; return it.
 
     §2: "ID Tokens MUST be signed using JWS" and "ID Tokens MUST NOT use none as the alg
@@ -128,13 +130,13 @@ def check_id_token_signature(token: str, keys: JWKS | None, *, allowed_algs: Seq
     try:
         decoded = jose.decode_unverified(token)
     except jose.JoseError as exc:
-        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2") from exc
+        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2-signed") from exc
     alg = decoded.alg or ""
     findings = Findings()
     if alg == "none":
         if "none" in allowed_algs:
             return decoded
-        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2",
+        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2-none",
                    expected=list(allowed_algs), actual="none")
     if expected_alg is not None and alg != expected_alg:
         findings.add(finding("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the "
@@ -175,7 +177,7 @@ def _verify_asymmetric(decoded: DecodedJWT, keys: JWKS | None, findings: Finding
         raise HarnessError(f"the ID Token uses {decoded.alg} but no issuer JWKS is available")
     if len(keys) > 1 and "kid" not in decoded.header:
         findings.add(finding("ID_TOKEN_KID_MISSING", "the issuer publishes several keys but the "
-                             "ID Token header has no kid", "OIDCC-10.1", "kid", None))
+                             "ID Token header has no kid", "OIDCC-10.1-kid", "kid", None))
     try:
         jose.verify_jws(decoded.compact, keys, [decoded.alg or ""])
     except jose.AmbiguousKey as exc:
@@ -208,7 +210,7 @@ def check_id_token_issuer(claims: Mapping[str, Any], issuer: str) -> None:
     Discovery) MUST exactly match the value of the iss (issuer) Claim."
     """
     if "iss" not in claims:
-        raise fail("ID_TOKEN_ISS_MISSING", "the ID Token has no iss", "OIDCC-2", expected=issuer)
+        raise fail("ID_TOKEN_ISS_MISSING", "the ID Token has no iss", "OIDCC-2-iss", expected=issuer)
     if claims["iss"] != issuer:
         raise fail("ID_TOKEN_ISS_MISMATCH", "iss is not exactly the issuer", "OIDCC-3.1.3.7-2",
                    expected=issuer, actual=claims["iss"])
@@ -233,11 +235,11 @@ def check_id_token_audience(claims: Mapping[str, Any], client_id: str, *,
     if it contains additional audiences not trusted by the Client."
     """
     if "aud" not in claims:
-        raise fail("ID_TOKEN_AUD_MISSING", "the ID Token has no aud", "OIDCC-2", expected=client_id)
+        raise fail("ID_TOKEN_AUD_MISSING", "the ID Token has no aud", "OIDCC-2-aud", expected=client_id)
     audiences = _audiences(claims)
     if audiences is None:
         raise fail("ID_TOKEN_AUD_INVALID", "aud is neither a string nor an array of strings",
-                   "OIDCC-2", expected=client_id, actual=claims["aud"])
+                   "OIDCC-2-aud", expected=client_id, actual=claims["aud"])
     if client_id not in audiences:
         raise fail("ID_TOKEN_AUD_MISMATCH", "aud does not contain the client_id",
                    "OIDCC-3.1.3.7-3", expected=client_id, actual=claims["aud"])
@@ -257,7 +259,7 @@ def check_id_token_azp(claims: Mapping[str, Any], client_id: str) -> None:
     """
     if "azp" in claims:
         if claims["azp"] != client_id:
-            raise fail("ID_TOKEN_AZP_MISMATCH", "azp is not the client_id", "OIDCC-2",
+            raise fail("ID_TOKEN_AZP_MISMATCH", "azp is not the client_id", "OIDCC-2-azp",
                        expected=client_id, actual=claims["azp"])
         return
     audiences = _audiences(claims) or []
@@ -282,10 +284,10 @@ def check_id_token_expiry(claims: Mapping[str, Any], *, now: float, leeway: floa
     leeway to account for clock skew)."
     """
     if "exp" not in claims:
-        raise fail("ID_TOKEN_EXP_MISSING", "the ID Token has no exp", "OIDCC-2")
+        raise fail("ID_TOKEN_EXP_MISSING", "the ID Token has no exp", "OIDCC-2-exp")
     exp = _number(claims, "exp")
     if exp is None:
-        raise fail("ID_TOKEN_EXP_INVALID", "exp is not a JSON number", "OIDCC-2",
+        raise fail("ID_TOKEN_EXP_INVALID", "exp is not a JSON number", "OIDCC-2-exp",
                    expected="NumericDate", actual=claims["exp"])
     if now >= exp + leeway:
         raise fail("ID_TOKEN_EXPIRED", "the ID Token is already expired", "OIDCC-3.1.3.7-9",
@@ -302,24 +304,24 @@ def check_id_token_iat(claims: Mapping[str, Any], *, now: float, leeway: float =
     a future, stale or after-``exp`` value is a warning.
     """
     if "iat" not in claims:
-        raise fail("ID_TOKEN_IAT_MISSING", "the ID Token has no iat", "OIDCC-2")
+        raise fail("ID_TOKEN_IAT_MISSING", "the ID Token has no iat", "OIDCC-2-iat")
     iat = _number(claims, "iat")
     if iat is None:
-        raise fail("ID_TOKEN_IAT_INVALID", "iat is not a JSON number", "OIDCC-2",
+        raise fail("ID_TOKEN_IAT_INVALID", "iat is not a JSON number", "OIDCC-2-iat",
                    expected="NumericDate", actual=claims["iat"])
     findings = Findings()
     if iat > now + leeway:
         findings.add(finding("ID_TOKEN_IAT_IN_FUTURE", "iat is in the future", "OIDCC-3.1.3.7-10",
-                             f"<= {int(now)} (leeway {leeway}s)", claims["iat"], Level.SHOULD))
+                             f"<= {int(now)} (leeway {leeway}s)", claims["iat"], Level.MAY))
     if now - iat > max_age:
         findings.add(finding("ID_TOKEN_IAT_TOO_OLD", "iat is far in the past for a fresh token",
                              "OIDCC-3.1.3.7-10", f">= {int(now - max_age)}", claims["iat"],
-                             Level.SHOULD))
+                             Level.MAY))
     exp = _number(claims, "exp")
     if exp is not None and exp <= iat:
         findings.add(finding("ID_TOKEN_EXP_NOT_AFTER_IAT", "exp is not after iat",
                              "OIDCC-3.1.3.7-10", f"> {claims['iat']}", claims["exp"],
-                             Level.SHOULD))
+                             Level.MAY))
     findings.raise_if_any()
 
 
@@ -351,16 +353,16 @@ def check_id_token_sub(claims: Mapping[str, Any]) -> str:
     """
     sub = claims.get("sub")
     if "sub" not in claims:
-        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2")
+        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2-sub")
     if not isinstance(sub, str) or not sub:
-        raise fail("ID_TOKEN_SUB_INVALID", "sub is not a non-empty string", "OIDCC-2",
+        raise fail("ID_TOKEN_SUB_INVALID", "sub is not a non-empty string", "OIDCC-2-sub",
                    expected="string", actual=sub)
     findings = Findings()
     if not sub.isascii():
-        findings.add(finding("ID_TOKEN_SUB_NOT_ASCII", "sub has non-ASCII characters", "OIDCC-2",
+        findings.add(finding("ID_TOKEN_SUB_NOT_ASCII", "sub has non-ASCII characters", "OIDCC-2-sub_length",
                              "ASCII", sub))
     if len(sub) > 255:
-        findings.add(finding("ID_TOKEN_SUB_TOO_LONG", "sub exceeds 255 characters", "OIDCC-2",
+        findings.add(finding("ID_TOKEN_SUB_TOO_LONG", "sub exceeds 255 characters", "OIDCC-2-sub_length",
                              "<= 255", len(sub)))
     findings.raise_if_any()
     return sub
@@ -379,18 +381,18 @@ def check_id_token_auth_time(claims: Mapping[str, Any], *, now: float, max_age: 
     if "auth_time" not in claims:
         if max_age is not None or essential:
             raise fail("ID_TOKEN_AUTH_TIME_MISSING", "auth_time is required (max_age or "
-                       "essential request) but missing", "OIDCC-2", expected="auth_time")
+                       "essential request) but missing", "OIDCC-2-auth_time", expected="auth_time")
         return
     auth_time = _number(claims, "auth_time")
     if auth_time is None:
-        raise fail("ID_TOKEN_AUTH_TIME_INVALID", "auth_time is not a JSON number", "OIDCC-2",
+        raise fail("ID_TOKEN_AUTH_TIME_INVALID", "auth_time is not a JSON number", "OIDCC-2-auth_time",
                    expected="NumericDate", actual=claims["auth_time"])
     if max_age is not None and now - auth_time > max_age + leeway:
         raise fail("ID_TOKEN_AUTH_TIME_TOO_OLD", "the End-User was not re-authenticated although "
-                   "max_age had elapsed", "OIDCC-3.1.2.1",
+                   "max_age had elapsed", "OIDCC-3.1.2.1-max_age",
                    expected=f">= {int(now - max_age)}", actual=claims["auth_time"])
     if auth_time > now + leeway:
-        raise fail("ID_TOKEN_AUTH_TIME_IN_FUTURE", "auth_time is in the future", "OIDCC-2",
+        raise fail("ID_TOKEN_AUTH_TIME_IN_FUTURE", "auth_time is in the future", "OIDCC-2-auth_time",
                    expected=f"<= {int(now)}", actual=claims["auth_time"], level=Level.SHOULD)
 
 
@@ -411,12 +413,13 @@ def check_id_token_acr(claims: Mapping[str, Any], *, requested: Collection[str] 
     level = Level.MUST if must else Level.SHOULD
     if acr is None:
         if essential or requested:
-            raise fail("ID_TOKEN_ACR_MISSING", "acr was requested but is missing", "OIDCC-5.5.1.1",
+            raise fail("ID_TOKEN_ACR_MISSING", "acr was requested but is missing",
+                       "OIDCC-5.5.1.1-essential" if must else "OIDCC-5.5.1.1-voluntary",
                        expected=sorted(requested or []), actual=None, level=level)
         return
     if must and acr not in (requested or ()):
         raise fail("ID_TOKEN_ACR_NOT_REQUESTED", "acr is none of the essential values requested",
-                   "OIDCC-5.5.1.1", expected=sorted(requested or []), actual=acr)
+                   "OIDCC-5.5.1.1-essential", expected=sorted(requested or []), actual=acr)
 
 
 def _check_hash(claims: Mapping[str, Any], claim: str, value: str, alg: str, *, required: bool,
@@ -434,7 +437,7 @@ def _check_hash(claims: Mapping[str, Any], claim: str, value: str, alg: str, *, 
 
 
 def check_at_hash(claims: Mapping[str, Any], access_token: str, alg: str, *, required: bool,
-                  crv: str | None = None, requirement: str = "OIDCC-3.3.2.11") -> None:
+                  crv: str | None = None, requirement: str = "OIDCC-3.3.2.11-at_hash") -> None:
     """§3.2.2.10 / §3.3.2.11 ``at_hash`` and §3.2.2.9 Access Token Validation.
 
     "at_hash: Access Token hash value. Its value is the base64url encoding of the left-most
@@ -451,7 +454,7 @@ def check_at_hash(claims: Mapping[str, Any], access_token: str, alg: str, *, req
 
 
 def check_c_hash(claims: Mapping[str, Any], code: str, alg: str, *, required: bool,
-                 crv: str | None = None, requirement: str = "OIDCC-3.3.2.11") -> None:
+                 crv: str | None = None, requirement: str = "OIDCC-3.3.2.11-c_hash") -> None:
     """§3.3.2.11 ``c_hash`` and §3.3.2.10 Authorization Code Validation.
 
     "c_hash: Code hash value. Its value is the base64url encoding of the left-most half of
@@ -473,11 +476,11 @@ def check_userinfo_sub(userinfo: Mapping[str, Any], id_token_claims: Mapping[str
     the ID Token; if they do not match, the UserInfo Response values MUST NOT be used."
     """
     if "sub" not in userinfo:
-        raise fail("USERINFO_SUB_MISSING", "the UserInfo response has no sub", "OIDCC-5.3.2",
+        raise fail("USERINFO_SUB_MISSING", "the UserInfo response has no sub", "OIDCC-5.3.2-sub",
                    expected=id_token_claims.get("sub"), actual=None)
     if userinfo["sub"] != id_token_claims.get("sub"):
         raise fail("USERINFO_SUB_MISMATCH", "UserInfo sub differs from the ID Token sub",
-                   "OIDCC-5.3.2", expected=id_token_claims.get("sub"), actual=userinfo["sub"])
+                   "OIDCC-5.3.2-sub_match", expected=id_token_claims.get("sub"), actual=userinfo["sub"])
 
 
 def check_sub_stable(first_sub: str, later_sub: str) -> None:
@@ -487,7 +490,7 @@ def check_sub_stable(first_sub: str, later_sub: str) -> None:
     which is intended to be consumed by the Client".
     """
     if first_sub != later_sub:
-        raise fail("ID_TOKEN_SUB_CHANGED", "the same End-User got a different sub", "OIDCC-2",
+        raise fail("ID_TOKEN_SUB_CHANGED", "the same End-User got a different sub", "OIDCC-5.7",
                    expected=first_sub, actual=later_sub)
 
 
@@ -501,7 +504,7 @@ def check_login_required_error(params: Mapping[str, str], *,
     defined in Section 3.1.2.6." §3.1.2.6 defines login_required, interaction_required,
     account_selection_required and consent_required for this. Returns the error.
     """
-    return check_error_response_params(params, accepted, "OIDCC-3.1.2.6")
+    return check_error_response_params(params, accepted, "OIDCC-3.1.2.1-prompt_none")
 
 
 def check_prompt_none_no_ui(status: int, location: str | None, redirect_uri: str) -> None:
@@ -513,7 +516,7 @@ def check_prompt_none_no_ui(status: int, location: str | None, redirect_uri: str
     """
     if not (300 <= status < 400 and location and location.startswith(redirect_uri.split("?")[0])):
         raise fail("PROMPT_NONE_SHOWED_UI", "prompt=none was not answered with a redirect to the "
-                   "client", "OIDCC-3.1.2.1", expected=f"3xx to {redirect_uri}",
+                   "client", "OIDCC-3.1.2.1-prompt_none", expected=f"3xx to {redirect_uri}",
                    actual={"status": status, "location": location})
 
 
@@ -526,7 +529,7 @@ class IdTokenExpectations:
     keys: JWKS | None = None
     allowed_algs: tuple[str, ...] = ("RS256",)
     expected_alg: str | None = None
-    alg_requirement: str = "OIDCR-2"
+    alg_requirement: str = "OIDCR-2-id_token_signed_response_alg"
     client_secret: str | None = None
     public_client: bool = False
     nonce: str | None = None
@@ -563,7 +566,7 @@ def validate_id_token(token: str, expect: IdTokenExpectations, *,
     try:
         decoded = jose.decode_unverified(inner)
     except jose.JoseError as exc:
-        findings.add(finding("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2"))
+        findings.add(finding("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2-signed"))
         return None, findings
     verified = findings.check(check_id_token_signature, inner, expect.keys,
                               allowed_algs=expect.allowed_algs, expected_alg=expect.expected_alg,
@@ -598,13 +601,13 @@ def _decrypt(token: str, expect: IdTokenExpectations, findings: Findings) -> str
     try:
         _, plaintext = jose.decrypt_jwe(token, expect.decryption_keys, allowed)
     except jose.JoseError as exc:
-        findings.add(finding("ID_TOKEN_DECRYPTION_FAILED", str(exc), "OIDCC-3.1.3.7-1"))
+        findings.add(finding("ID_TOKEN_DECRYPTION_FAILED", str(exc), "OIDCC-10.2"))
         return None
     try:
         return plaintext.decode("ascii").strip()
     except UnicodeDecodeError:
         findings.add(finding("ID_TOKEN_MALFORMED", "the JWE plaintext is not a signed JWT "
-                             "(ID Tokens MUST be signed)", "OIDCC-2"))
+                             "(ID Tokens MUST be signed)", "OIDCC-2-signed"))
         return None
 
 
@@ -642,10 +645,10 @@ def _check_hashes(decoded: DecodedJWT, expect: IdTokenExpectations, findings: Fi
     types = set(expect.response_type.split())
     if expect.access_token is not None:
         at_required = front and "token" in types
-        at_req = ("OIDCC-3.2.2.10" if "code" not in types else "OIDCC-3.3.2.11") if front \
+        at_req = ("OIDCC-3.2.2.10" if "code" not in types else "OIDCC-3.3.2.11-at_hash") if front \
             else "OIDCC-3.1.3.6"
         findings.check(check_at_hash, decoded.claims, expect.access_token, alg,
                        required=at_required, crv=crv, requirement=at_req)
     if expect.code is not None:
         findings.check(check_c_hash, decoded.claims, expect.code, alg,
-                       required=front and "code" in types, crv=crv, requirement="OIDCC-3.3.2.11")
+                       required=front and "code" in types, crv=crv, requirement="OIDCC-3.3.2.11-c_hash")

@@ -46,7 +46,8 @@ class IdTokenSample:
         """
         if self.jws is None:
             raise fail("ID_TOKEN_UNEXPECTEDLY_ENCRYPTED", f"client {self.client.id} registered no ID Token "
-                       "encryption but the ID Token is a JWE", "OIDCR-2", expected="JWS", actual="JWE")
+                       "encryption but the ID Token is a JWE", "OIDCR-2-id_token_encrypted_response_alg",
+                       expected="JWS", actual="JWE")
         return self.jws
 
     @property
@@ -142,7 +143,7 @@ def _sample(flow: CodeFlow, client: Client, raw: str) -> IdTokenSample:
     try:
         decoded = jose.decode_unverified(raw)
     except jose.JoseError as exc:
-        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWT: {exc}", "OIDCC-2") from exc
+        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWT: {exc}", "OIDCC-2-signed") from exc
     evidence.record_token("id_token", decoded.header, decoded.claims)
     return IdTokenSample(flow=flow, client=client, raw=raw, received_at=received, jws=decoded)
 
@@ -151,7 +152,7 @@ def _expected_alg(client: Client) -> str:
     return client.documented.id_token_signing_alg
 
 
-@requirement("OIDCC-3.1.3.7-6", "OIDCC-10.1")
+@requirement("OIDCC-3.1.3.7-6", "OIDCC-10.1-kid")
 def test_signature_verifies(target: Target, user_agent: Any) -> None:
     """The ID Token signature verifies with the issuer's key selected by ``kid``."""
     sample = _from_token_endpoint(target, user_agent)
@@ -160,17 +161,17 @@ def test_signature_verifies(target: Target, user_agent: Any) -> None:
                                        public_client=sample.client.is_public)
 
 
-@requirement("OIDCC-2", "OIDCC-3.1.3.7-7", "OIDCR-2")
+@requirement("OIDCC-2-none", "OIDCC-3.1.3.7-7", "OIDCR-2-id_token_signed_response_alg")
 def test_alg_is_registered_and_not_none(target: Target, user_agent: Any) -> None:
     """The ID Token is signed (never ``alg: none``) with the registered/documented algorithm."""
     sample = _from_token_endpoint(target, user_agent)
     alg = sample.decoded.alg
     if alg == "none":
-        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2",
+        raise fail("ID_TOKEN_UNSIGNED", "the ID Token uses alg none", "OIDCC-2-none",
                    expected=_expected_alg(sample.client), actual="none")
     if alg != _expected_alg(sample.client):
         raise fail("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the registered algorithm",
-                   "OIDCR-2", expected=_expected_alg(sample.client), actual=alg)
+                   "OIDCR-2-id_token_signed_response_alg", expected=_expected_alg(sample.client), actual=alg)
 
 
 @requirement("RFC7518-3.3")
@@ -180,7 +181,7 @@ def test_signing_key_size(target: Target, user_agent: Any) -> None:
     if sample.decoded.alg in (*jose.HS_ALGS, "none"):
         # the client is registered for an asymmetric algorithm (_code_client): not a reason to skip
         raise fail("ID_TOKEN_ALG_UNEXPECTED", "the ID Token is not signed with the client's registered "
-                   "asymmetric algorithm, so it has no signing key to judge", "OIDCR-2",
+                   "asymmetric algorithm, so it has no signing key to judge", "OIDCR-2-id_token_signed_response_alg",
                    expected=_expected_alg(sample.client), actual=sample.decoded.alg)
     try:
         bits = oidc_core.check_id_token_key_size(sample.decoded, _jwks(target))
@@ -204,7 +205,7 @@ def test_audience(target: Target, user_agent: Any) -> None:
     oidc_core.check_id_token_audience(sample.decoded.claims, sample.client.id)
 
 
-@requirement("OIDCC-3.1.3.7-4", "OIDCC-3.1.3.7-5", "OIDCC-2")
+@requirement("OIDCC-3.1.3.7-4", "OIDCC-3.1.3.7-5", "OIDCC-2-azp")
 def test_azp(target: Target, user_agent: Any) -> None:
     """``azp`` equals the client id when present, and is present when there are several audiences."""
     sample = _from_token_endpoint(target, user_agent)
@@ -232,14 +233,14 @@ def test_nonce_echoed(target: Target, user_agent: Any) -> None:
     oidc_core.check_id_token_nonce(sample.decoded.claims, sample.flow.request.nonce)
 
 
-@requirement("OIDCC-2", "OIDCC-3.1.2.1")
+@requirement("OIDCC-2-auth_time", "OIDCC-3.1.2.1-max_age")
 def test_auth_time_with_max_age(target: Target, user_agent: Any) -> None:
     """With ``max_age`` requested, ``auth_time`` is present and recent enough."""
     sample = _from_token_endpoint(target, user_agent, extra={"max_age": "300"})
     oidc_core.check_id_token_auth_time(sample.decoded.claims, now=sample.received_at, max_age=300)
 
 
-@requirement("OIDCC-5.5.1.1", "OIDCC-3.1.3.7-12")
+@requirement("OIDCC-5.5.1.1-essential", "OIDCC-3.1.3.7-12")
 def test_acr_essential(target: Target, user_agent: Any) -> None:
     """An ``acr`` requested as essential with values comes back as one of them."""
     values = target.profile.documented.acr_values or target.metadata.get("acr_values_supported") or []
@@ -252,7 +253,7 @@ def test_acr_essential(target: Target, user_agent: Any) -> None:
     oidc_core.check_id_token_acr(sample.decoded.claims, requested=list(values), essential=True)
 
 
-@requirement("OIDCC-5.3.2")
+@requirement("OIDCC-5.3.2-sub_match")
 def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
     """The UserInfo ``sub`` equals the ID Token ``sub``."""
     userinfo = target.endpoint("userinfo_endpoint")  # skipped before any login when not advertised
@@ -261,7 +262,7 @@ def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
     access_token = str(sample.flow.token.body["access_token"])
     response = target.http.get(userinfo, label="userinfo", headers={"Authorization": f"Bearer {access_token}"})
     if response.status_code != 200:
-        raise fail("USERINFO_REFUSED", "the UserInfo endpoint refused a fresh access token", "OIDCC-5.3.1",
+        raise fail("USERINFO_REFUSED", "the UserInfo endpoint refused a fresh access token", "OIDCC-5.3.2-response",
                    expected=200, actual=response.status_code)
     oidc_core.check_userinfo_sub(json_object(response, "UserInfo response"), sample.decoded.claims)
 
@@ -288,20 +289,20 @@ def _front_channel_id_token(target: Target, user_agent: Any,
     return _sample(flow, client, raw), params
 
 
-@requirement("OIDCC-3.3.2.11", "OIDCC-3.3.2.10")
+@requirement("OIDCC-3.3.2.11-c_hash", "OIDCC-3.3.2.10")
 def test_c_hash(target: Target, user_agent: Any) -> None:
     """In a hybrid ``code id_token`` response, ``c_hash`` is present and matches the code."""
     sample, params = _front_channel_id_token(target, user_agent, "code id_token")
     oidc_core.check_c_hash(sample.decoded.claims, params["code"], sample.decoded.alg or "", required=True)
 
 
-@requirement("OIDCC-3.3.2.11", "OIDCC-3.2.2.10")
+@requirement("OIDCC-3.3.2.11-at_hash", "OIDCC-3.2.2.9")
 def test_at_hash(target: Target, user_agent: Any) -> None:
     """In a ``code id_token token`` response, ``at_hash`` is present and matches the access token."""
     sample, params = _front_channel_id_token(target, user_agent, "code id_token token")
     if "access_token" not in params:
         raise fail("ACCESS_TOKEN_MISSING", "response_type=code id_token token returned no access_token",
-                   "OIDCC-3.2.2.5", expected="access_token", actual=sorted(params))
+                   "OAUTHMR-5-code_id_token_token", expected="access_token", actual=sorted(params))
     oidc_core.check_at_hash(sample.decoded.claims, params["access_token"], sample.decoded.alg or "",
                             required=True)
 
@@ -346,7 +347,7 @@ def test_encrypted_id_token(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-@requirement("OIDCC-3.1.3.7-8", "OIDCC-10.1")
+@requirement("OIDCC-3.1.3.7-8", "OIDCC-10.1-symmetric")
 def test_hs256_id_token(target: Target, user_agent: Any) -> None:
     """An HS256 ID Token verifies with the octets of the client secret."""
     client = _client_where(target, "documented HS* ID token signing",
@@ -373,7 +374,7 @@ def test_full_validation(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-@requirement("OIDCC-2")
+@requirement("OIDCC-5.7")
 def test_sub_stable(target: Target, user_agent: Any) -> None:
     """The same user gets the same ``sub`` in two separate logins with the same client."""
     first = _from_token_endpoint(target, user_agent)
