@@ -141,7 +141,7 @@ def _check_state(claims: Mapping[str, Any], state: str | None, findings: Finding
                              "JARM-2.1", state, None))
     elif claims["state"] != state:
         findings.add(finding("JARM_STATE_MISMATCH", "state in the response JWT differs from the one sent",
-                             "RFC6749-4.1.2", state, claims["state"]))
+                             "RFC6749-4.1.2-state", state, claims["state"]))
 
 
 def check_error_claims(claims: Mapping[str, Any], *, issuer: str, client_id: str, state: str | None,
@@ -164,7 +164,7 @@ def check_error_claims(claims: Mapping[str, Any], *, issuer: str, client_id: str
                              sorted(expected_errors), error))
     if claims.get("code"):
         findings.add(finding("JARM_ERROR_HAS_CODE", "an error response JWT also carries a code",
-                             "RFC6749-4.1.2.1", "no code", "code"))
+                             "RFC6749-4.1.2.1-params", "no code", "code"))
     _check_state(claims, state, findings)
     findings.raise_if_any()
     return str(error)
@@ -288,7 +288,7 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
     missing = [m for m in working_modes if m not in modes_list]
     if missing:
         findings.add(finding("JARM_MODES_NOT_ADVERTISED", "JARM response modes work but are not listed in "
-                             "response_modes_supported", "RFC8414-2", list(working_modes), modes))
+                             "response_modes_supported", "RFC8414-2-supported", list(working_modes), modes))
     for member, value in (("authorization_signing_alg_values_supported", signing_alg),
                           ("authorization_encryption_alg_values_supported", encryption[0] if encryption else None),
                           ("authorization_encryption_enc_values_supported", encryption[1] if encryption else None)):

@@ -99,7 +99,7 @@ def check_https_endpoints(metadata: Mapping[str, Any], production: bool) -> None
         return
     _metadata.check_https({k: v for k, v in metadata.items() if k != "issuer"}, True, {}, {
         "jwks_uri": "OIDCD-3", "userinfo_endpoint": "OIDCD-3",
-        "authorization_endpoint": "RFC6749-3.1", "token_endpoint": "RFC6749-3.2",
+        "authorization_endpoint": "RFC6749-3.1-tls", "token_endpoint": "RFC6749-3.2-tls",
         "revocation_endpoint": "RFC7009-2",
     })
 

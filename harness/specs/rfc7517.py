@@ -24,7 +24,7 @@ PRIVATE_MEMBERS: dict[str, tuple[str, ...]] = {
 _ENC_ALGS = ("RSA1_5", "RSA-OAEP", "ECDH-ES", "A128KW", "A192KW", "A256KW", "dir")
 
 
-def check_jwks_document(jwks: Any, *, use_requirement: str = "RFC8414-2") -> None:
+def check_jwks_document(jwks: Any, *, use_requirement: str = "RFC8414-2-jwks_uri") -> None:
     """RFC 7517 §5 / §4.5 / §9.2: a published JWK Set is well formed and public.
 
     §5: "The JSON object MUST have a "keys" member, with its value being an array of JWKs."

@@ -51,7 +51,7 @@ def check_issuer_syntax(issuer: Any) -> None:
     "REQUIRED. The authorization server's issuer identifier, which is a URL that uses the
     "https" scheme and has no query or fragment components."
     """
-    _metadata.check_issuer_syntax(issuer, "RFC8414-2")
+    _metadata.check_issuer_syntax(issuer, "RFC8414-2-issuer")
 
 
 def check_required_members(metadata: Mapping[str, Any], *, oidc: bool = False,
@@ -84,7 +84,7 @@ def check_member_types(metadata: Mapping[str, Any]) -> None:
     "Claims that return multiple values are represented as JSON arrays. Claims with zero
     elements MUST be omitted from the response." (§3.2).
     """
-    _metadata.check_types(metadata, "RFC8414-2", "RFC8414-3.2")
+    _metadata.check_types(metadata, "RFC8414-3.2", "RFC8414-3.2-empty")
 
 
 def check_https_endpoints(metadata: Mapping[str, Any], production: bool) -> None:
@@ -98,8 +98,8 @@ def check_https_endpoints(metadata: Mapping[str, Any], production: bool) -> None
     if not production:
         return
     _metadata.check_https({k: v for k, v in metadata.items() if k != "issuer"}, True, {}, {
-        "jwks_uri": "RFC8414-2", "authorization_endpoint": "RFC6749-3.1",
-        "token_endpoint": "RFC6749-3.2", "revocation_endpoint": "RFC7009-2",
+        "jwks_uri": "RFC8414-2-jwks_uri", "authorization_endpoint": "RFC6749-3.1-tls",
+        "token_endpoint": "RFC6749-3.2-tls", "revocation_endpoint": "RFC7009-2",
     })
 
 
@@ -116,8 +116,8 @@ class _Promise:
 
 
 _PROMISES: dict[str, _Promise] = {
-    "code_challenge_methods_supported": _Promise("RFC8414-2", Level.SHOULD, "RFC9700-2.1.1"),
-    "scopes_supported": _Promise("RFC8414-2", Level.MAY),
+    "code_challenge_methods_supported": _Promise("RFC8414-2-supported", Level.SHOULD, "RFC9700-2.1.1-detect"),
+    "scopes_supported": _Promise("RFC8414-2-scopes", Level.MAY),
     "pushed_authorization_request_endpoint": _Promise("RFC9126-5-endpoint"),
     "require_pushed_authorization_requests": _Promise("RFC9126-5"),
     "device_authorization_endpoint": _Promise("RFC8628-4"),
@@ -128,7 +128,7 @@ _PROMISES: dict[str, _Promise] = {
     "dpop_signing_alg_values_supported": _Promise("RFC9449-5.1"),
     "tls_client_certificate_bound_access_tokens": _Promise("RFC8705-3.3"),
     "mtls_endpoint_aliases": _Promise("RFC8705-5"),
-    "authorization_response_iss_parameter_supported": _Promise("RFC9207-3", Level.MUST,
+    "authorization_response_iss_parameter_supported": _Promise("RFC9207-2", Level.MUST,
                                                                "RFC9207-2.3"),
     "id_token_signing_alg_values_supported": _Promise("OIDCD-3"),
     "request_parameter_supported": _Promise("OIDCD-3"),
@@ -170,7 +170,7 @@ def check_advertised_supports(metadata: Mapping[str, Any], member: str, value: s
     values"). An advertisement that only comes from an omitted member's default value
     (e.g. ``implicit`` in the default ``grant_types_supported``) is a warning.
     """
-    promise = _PROMISES.get(member, _Promise("RFC8414-2"))
+    promise = _PROMISES.get(member, _Promise("RFC8414-2-supported"))
     advertised = is_advertised(metadata, member, value)
     shown = member if value is None else f"{member} ∋ {value}"
     if advertised and not works:

@@ -83,28 +83,28 @@ def check_device_authorization_response(status: int, headers: Headers, body: Bod
     for member in ("device_code", "user_code"):
         value = data.get(member)
         if member not in data:
-            findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", f"{member} is REQUIRED", "RFC8628-3.2",
+            findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", f"{member} is REQUIRED", "RFC8628-3.2-members",
                                  member, sorted(data)))
         elif not isinstance(value, str) or not value:
             findings.add(finding("DEVICE_RESPONSE_MEMBER_INVALID", f"{member} is not a non-empty string",
-                                 "RFC8628-3.2", "string", value))
+                                 "RFC8628-3.2-members", "string", value))
     for member, required in (("verification_uri", True), ("verification_uri_complete", False)):
         if member not in data:
             if required:
-                findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", f"{member} is REQUIRED", "RFC8628-3.2",
+                findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", f"{member} is REQUIRED", "RFC8628-3.2-members",
                                      member, sorted(data)))
         elif not is_absolute_url(data[member]):
             findings.add(finding("DEVICE_RESPONSE_MEMBER_INVALID", f"{member} is not an absolute URI",
-                                 "RFC8628-3.2", "absolute URI", data[member]))
+                                 "RFC8628-3.2-members", "absolute URI", data[member]))
     if "expires_in" not in data:
-        findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", "expires_in is REQUIRED", "RFC8628-3.2",
+        findings.add(finding("DEVICE_RESPONSE_MEMBER_MISSING", "expires_in is REQUIRED", "RFC8628-3.2-members",
                              "expires_in", sorted(data)))
     elif not _positive_int(data["expires_in"]):
         findings.add(finding("DEVICE_RESPONSE_MEMBER_INVALID", "expires_in is not a positive integer",
-                             "RFC8628-3.2", "positive integer", data["expires_in"]))
+                             "RFC8628-3.2-members", "positive integer", data["expires_in"]))
     if "interval" in data and not _positive_number(data["interval"]):
         findings.add(finding("DEVICE_RESPONSE_MEMBER_INVALID", "interval is not a positive number of seconds",
-                             "RFC8628-3.2", "positive number", data["interval"]))
+                             "RFC8628-3.2-members", "positive number", data["interval"]))
     findings.raise_if_any()
     return dict(data)
 
@@ -161,7 +161,7 @@ def check_authorization_pending(status: int, headers: Headers, body: Body, *,
     hasn't yet completed the user-interaction steps (Section 3.3)."
     """
     return check_token_error_response(status, headers, body, "authorization_pending",
-                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5")
+                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5-authorization_pending")
 
 
 def check_slow_down(status: int, headers: Headers, body: Body, *, basic_auth_used: bool = False,
@@ -189,7 +189,7 @@ def check_access_denied(status: int, headers: Headers, body: Body, *,
     "access_denied: The authorization request was denied."
     """
     return check_token_error_response(status, headers, body, "access_denied",
-                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5")
+                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5-access_denied")
 
 
 def check_expired_token(status: int, headers: Headers, body: Body, *,
@@ -200,7 +200,7 @@ def check_expired_token(status: int, headers: Headers, body: Body, *,
     concluded."
     """
     return check_token_error_response(status, headers, body, "expired_token",
-                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5")
+                                      basic_auth_used=basic_auth_used, requirement="RFC8628-3.5-expired_token")
 
 
 def check_code_reuse_refused(status: int, headers: Headers, body: Body, *,
@@ -255,11 +255,11 @@ def check_confirmation_shown(confirmation_shown: bool, user_code_displayed: bool
     """
     if not confirmation_shown:
         raise fail("DEVICE_CODE_NOT_CONFIRMED", "visiting verification_uri_complete authorized the device "
-                   "without asking the user to confirm the code", "RFC8628-5.4", expected="confirmation page",
+                   "without asking the user to confirm the code", "RFC8628-3.3.1", expected="confirmation page",
                    actual="no confirmation", level=Level.SHOULD)
     if not user_code_displayed:
         raise fail("DEVICE_CODE_NOT_DISPLAYED", "the confirmation page does not display the user code",
-                   "RFC8628-5.4", expected="user_code on the page", actual="not shown", level=Level.SHOULD)
+                   "RFC8628-3.3.1", expected="user_code on the page", actual="not shown", level=Level.SHOULD)
 
 
 def check_user_code_entropy(samples: Sequence[str], min_bits: float = 20.0) -> float:
@@ -278,7 +278,7 @@ def check_user_code_entropy(samples: Sequence[str], min_bits: float = 20.0) -> f
     except ValueError as exc:
         raise HarnessError(str(exc)) from exc
     if estimate.repeated:
-        raise fail("USER_CODE_REPEATED", "the same user code was issued to two pending requests", "RFC8628-6.1",
+        raise fail("USER_CODE_REPEATED", "the same user code was issued to two pending requests", "RFC8628-3.2",
                    expected="distinct values", actual=list(samples))
     if estimate.bits < min_bits:
         raise fail("USER_CODE_ENTROPY_LOW", f"user codes carry too little entropy: {estimate.describe()}",

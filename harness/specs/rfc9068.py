@@ -108,7 +108,7 @@ def check_signature(token: str, jwks: jose.JWKS, *, expected_alg: str | None) ->
     """
     decoded = jose.decode_unverified(token)
     if decoded.alg == "none" or not decoded.alg:
-        raise fail("AT_UNSIGNED", "the JWT access token is not signed (alg none)", "RFC9068-2.1",
+        raise fail("AT_UNSIGNED", "the JWT access token is not signed (alg none)", "RFC9068-2.1-signed",
                    expected=expected_alg or "a JWS algorithm", actual=decoded.alg)
     if expected_alg is not None and decoded.alg != expected_alg:
         raise fail("AT_ALG_NOT_DOCUMENTED", "the JWT access token is not signed with the documented algorithm",

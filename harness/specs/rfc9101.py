@@ -129,7 +129,8 @@ def check_request_uri_by_reference(metadata: Mapping[str, Any], params: Mapping[
                    actual="code issued")
     if not redirected:
         raise fail("JAR_REQUEST_URI_ERROR_NOT_REDIRECTED", "the request_uri_not_supported error was not "
-                   "returned to the client", "RFC6749-4.1.2.1", expected="redirect with error", actual="error page")
+                   "returned to the client", "RFC6749-4.1.2.1-redirect", expected="redirect with error",
+                   actual="error page")
     if params.get("error") != "request_uri_not_supported":
         raise fail("JAR_REQUEST_URI_WRONG_ERROR", "a server without request_uri support must answer "
                    "request_uri_not_supported", "RFC9101-7", expected="request_uri_not_supported",

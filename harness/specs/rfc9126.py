@@ -147,7 +147,7 @@ def check_authorization_by_reference(params: Mapping[str, str], state: str | Non
                    actual={k: v for k, v in params.items() if k in ("error", "error_description")} or "no redirect")
     if state is not None and params.get("state") != state:
         raise fail("PAR_STATE_NOT_PUSHED_VALUE", "state differs from the value in the pushed request",
-                   "RFC6749-4.1.2", expected=state, actual=params.get("state"))
+                   "RFC6749-4.1.2-state", expected=state, actual=params.get("state"))
     return code
 
 
@@ -304,7 +304,7 @@ def check_unregistered_redirect_uri_outcome(*, redirected: bool, redirect_url: s
     if code and delivered_to_pushed:
         if state is not None and params.get("state") != state:
             raise fail("PAR_STATE_NOT_PUSHED_VALUE", "state differs from the value in the pushed request",
-                       "RFC6749-4.1.2", expected=state, actual=params.get("state"))
+                       "RFC6749-4.1.2-state", expected=state, actual=params.get("state"))
         return
     if code:
         raise fail("PAR_REDIRECT_URI_REPLACED", "the code was delivered to another URI than the pushed "

@@ -35,11 +35,11 @@ def check_iss_parameter(params: Mapping[str, str], issuer: str, advertised: bool
     findings = Findings()
     if iss != issuer:
         findings.add(finding("ISS_MISMATCH", "iss is not identical to the issuer identifier",
-                             "RFC9207-2", issuer, iss))
+                             "RFC9207-2.3-identical", issuer, iss))
     parts = urlsplit(iss)
     if parts.scheme != "https" or parts.query or parts.fragment or "#" in iss:
         findings.add(finding("ISS_SYNTAX", "iss must be an https URL without query or fragment",
-                             "RFC9207-2", "https URL", iss))
+                             "RFC9207-2-syntax", "https URL", iss))
     if metadata_published and not advertised:
         findings.add(finding("ISS_NOT_ADVERTISED", "iss is sent but "
                              "authorization_response_iss_parameter_supported is not true",

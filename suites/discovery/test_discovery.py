@@ -55,7 +55,7 @@ def test_issuer_matches(target: Target) -> None:
     judge(target.fetch_metadata_fresh(), target.profile.issuer)
 
 
-@requirement("RFC8414-2")
+@requirement("RFC8414-2-issuer")
 def test_issuer_syntax(target: Target) -> None:
     """The issuer is an https URL with no query or fragment."""
     rfc8414.check_issuer_syntax(target.metadata.get("issuer"))
@@ -77,7 +77,7 @@ def test_recommended_members(target: Target) -> None:
     oidc_discovery.check_recommended_members(target.metadata)
 
 
-@requirement("RFC8414-2", "OIDCD-3")
+@requirement("RFC8414-3.2", "OIDCD-3")
 def test_member_types(target: Target) -> None:
     """Known members are well typed (arrays of strings, booleans, absolute URLs); no empty arrays.
 
@@ -95,7 +95,7 @@ def test_member_types(target: Target) -> None:
         rfc8414.check_member_types(metadata)
 
 
-@requirement("RFC8414-2", "OIDCD-3")
+@requirement("RFC8414-2-jwks_uri", "OIDCD-3")
 def test_endpoints_use_https(target: Target) -> None:
     """Every endpoint URL in the metadata uses https (production profiles)."""
     if not target.profile.production:
@@ -152,7 +152,7 @@ def test_jwks_rsa_key_sizes(target: Target) -> None:
     rfc7518.check_rsa_key_sizes(document)
 
 
-@requirement("RFC8414-2", "RFC9700-2.1.1")
+@requirement("RFC8414-2-supported", "RFC9700-2.1.1-detect")
 def test_pkce_advertised_matches_behaviour(target: Target, user_agent: Any) -> None:
     """What works is advertised: S256 PKCE is *enforced* exactly when ``code_challenge_methods_supported`` lists it.
 

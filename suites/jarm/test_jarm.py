@@ -153,7 +153,7 @@ def test_documented_require_jarm(target: Target, user_agent: Any) -> None:
                              redirected=outcome.redirected)
 
 
-@requirement("RFC8414-2", "JARM-3", "OIDCD-3")
+@requirement("RFC8414-2-supported", "JARM-3", "OIDCD-3")
 def test_jarm_advertised(target: Target, user_agent: Any) -> None:
     """``response_modes_supported`` lists the JWT modes that work; the JARM algorithm members list those used."""
     client = _jarm_client(target)

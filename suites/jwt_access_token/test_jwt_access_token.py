@@ -153,7 +153,7 @@ def test_x5t_header(target: Target, user_agent: Any) -> None:
     rfc9068.check_x5t_header(token.jws.header, documented)
 
 
-@requirement("RFC9068-2.1", "RFC9068-4", "DOC-access_token.signing_alg")
+@requirement("RFC9068-2.1-signed", "RFC9068-4", "DOC-access_token.signing_alg")
 def test_signature(target: Target, user_agent: Any) -> None:
     """The token is signed (never ``none``) with the documented algorithm by a key of ``jwks_uri``."""
     token = _obtain(target, user_agent)

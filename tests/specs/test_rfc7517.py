@@ -77,7 +77,7 @@ def test_keys_without_kid_in_a_multi_key_set(fails, public_set) -> None:
 def test_use_required_when_signing_and_encryption_keys_mix(fails, public_set) -> None:
     enc = jose.public_jwk(jose.generate_key("RSA", label="enc", use="enc"))
     fails(k.check_jwks_document, {"keys": [*public_set["keys"], enc]}, code="JWKS_USE_MISSING",
-          req="RFC8414-2", level=Level.MUST)
+          req="RFC8414-2-jwks_uri", level=Level.MUST)
     fails(k.check_jwks_document, {"keys": [public_set["keys"][0], enc]}, use_requirement="OIDCD-3",
           code="JWKS_USE_MISSING", req="OIDCD-3")
     signed = [key | {"use": "sig"} for key in public_set["keys"]]

@@ -33,7 +33,7 @@ def test_good_device_authorization_response() -> None:
 def test_required_members(fails, missing) -> None:
     body = {k: v for k, v in GOOD.items() if k != missing}
     fails(p.check_device_authorization_response, 200, JSON, body, code="DEVICE_RESPONSE_MEMBER_MISSING",
-          req="RFC8628-3.2")
+          req="RFC8628-3.2-members")
 
 
 @pytest.mark.parametrize(("member", "value"), [
@@ -90,7 +90,7 @@ def test_polling_errors(fails, check, error) -> None:
 
 def test_pending_cites_rfc8628(fails) -> None:
     fails(p.check_authorization_pending, 400, JSON, _err("invalid_grant"), code="TOKEN_ERROR_WRONG_CODE",
-          req="RFC8628-3.5")
+          req="RFC8628-3.5-authorization_pending")
 
 
 def test_slow_down(fails) -> None:
@@ -109,7 +109,7 @@ def test_approved_poll(fails) -> None:
 
 def test_confirmation_shown(fails) -> None:
     p.check_confirmation_shown(True, True)
-    fails(p.check_confirmation_shown, False, False, code="DEVICE_CODE_NOT_CONFIRMED", req="RFC8628-5.4",
+    fails(p.check_confirmation_shown, False, False, code="DEVICE_CODE_NOT_CONFIRMED", req="RFC8628-3.3.1",
           level=Level.SHOULD)
     fails(p.check_confirmation_shown, True, False, code="DEVICE_CODE_NOT_DISPLAYED", level=Level.SHOULD)
 

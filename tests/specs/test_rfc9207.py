@@ -23,7 +23,8 @@ def test_iss_missing_when_advertised(fails) -> None:
 
 @pytest.mark.parametrize("iss", [ISSUER + "/", ISSUER.upper(), "https://other.example"])
 def test_iss_mismatch(fails, iss) -> None:
-    fails(i.check_iss_parameter, {"iss": iss}, ISSUER, advertised=True, code="ISS_MISMATCH", req="RFC9207-2")
+    fails(i.check_iss_parameter, {"iss": iss}, ISSUER, advertised=True, code="ISS_MISMATCH",
+          req="RFC9207-2.3-identical")
 
 
 @pytest.mark.parametrize("iss", ["http://as.example", "https://as.example?x=1", "https://as.example#f"])
