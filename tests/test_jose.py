@@ -151,6 +151,24 @@ def test_key_sizes_and_default_algs(kind, bits, alg) -> None:
     assert jose.default_alg_for_key(key) == alg
 
 
+@pytest.mark.parametrize(("kind", "alg"), [("RSA", "PS256"), ("RSA", "PS512"), ("RSA", "RS384"), ("EC", "ES256"),
+                                           ("P-384", "ES384"), ("Ed25519", "EdDSA"), ("oct", "HS512")])
+def test_default_alg_honours_the_keys_alg(kind, alg) -> None:
+    """RFC 7517 §4.4: a key's ``alg`` is the algorithm intended for it; only a key without one falls back."""
+    member = dict(jose.generate_key(kind, label="declared-alg").as_dict(private=True))
+    member["alg"] = alg
+    assert jose.default_alg_for_key(jose.import_jwk(member)) == alg
+
+
+@pytest.mark.parametrize(("kind", "alg"), [("RSA", "ES256"), ("EC", "ES384"), ("EC", "RS256"), ("RSA", "RSA-OAEP"),
+                                           ("oct", "RS256"), ("RSA", "none")])
+def test_default_alg_refuses_an_alg_the_key_cannot_serve(kind, alg) -> None:
+    member = dict(jose.generate_key(kind, label="declared-alg").as_dict(private=True))
+    member["alg"] = alg
+    with pytest.raises(jose.JoseError):
+        jose.default_alg_for_key(jose.import_jwk(member))
+
+
 def test_key_size_and_alg_errors() -> None:
     with pytest.raises(jose.JoseError):
         jose.default_alg_for_key(jose.generate_key("X25519"))

@@ -40,15 +40,38 @@ def basic_credentials(client_id: str, secret: str) -> str:
 
 
 def signing_key(client: Client) -> tuple[Any, str]:
-    """The client's first signing key from its private JWKS and the algorithm to use with it."""
+    """The client's signing key from its private JWKS and the algorithm to use with it.
+
+    With a documented ``token_endpoint_auth_signing_alg`` the key that can sign with it (its
+    type, and its ``alg`` when it names one); otherwise the first signing key with the algorithm
+    the key itself names (``alg``: a PS256 or ES256 key signs PS256 / ES256), falling back to the
+    usual one for its type only when the key names none (:func:`harness.jose.default_alg_for_key`).
+    """
     if client.jwks_file is None:
         raise ProfileError(f"client {client.id} has no jwks_file")
     keyset = jose.load_private_jwks(client.jwks_file)
-    for key, member in zip(keyset.keys, keyset.members, strict=True):
-        if member.get("use") in (None, "sig"):
-            alg = client.documented.token_endpoint_auth_signing_alg or jose.default_alg_for_key(key)
-            return key, alg
+    documented = client.documented.token_endpoint_auth_signing_alg
+    signing = [(k, m) for k, m in zip(keyset.keys, keyset.members, strict=True) if m.get("use") in (None, "sig")]
+    if documented:
+        for key, member in signing:
+            if member.get("alg") in (None, documented) and _can_sign(key, documented):
+                return key, documented
+        raise ProfileError(f"client {client.id}: no key of its jwks_file can sign with the documented "
+                           f"token_endpoint_auth_signing_alg {documented}")
+    for key, _member in signing:
+        try:
+            return key, jose.default_alg_for_key(key)
+        except jose.JoseError as exc:
+            raise ProfileError(f"client {client.id}: {exc}") from exc
     raise ProfileError(f"client {client.id}: jwks_file has no signing key")
+
+
+def _can_sign(key: Any, alg: str) -> bool:
+    try:
+        jose.select_key(jose.JWKS.from_keys([key]), {"alg": alg}, use="sig")
+    except jose.JoseError:
+        return False
+    return True
 
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -278,8 +278,23 @@ def load_private_jwks(path: str | Path) -> JWKS:
 
 
 def default_alg_for_key(key: Key) -> str:
-    """A reasonable signing ``alg`` for ``key`` (RS256, ES256/384/512, EdDSA, HS256)."""
+    """The signing ``alg`` for ``key``: the key's own ``alg`` member, else the usual one for its type.
+
+    RFC 7517 §4.4: "The "alg" (algorithm) parameter identifies the algorithm intended for use
+    with the key." A key that says ``PS256`` (or ``RS512``, ``ES256`` ...) signs with exactly that;
+    an ``alg`` the key cannot serve (``ES256`` on an RSA key, an encryption algorithm) is a
+    :class:`JoseError`. Only a key without ``alg`` falls back to RS256 (RSA), ES256/384/512 or
+    ES256K (EC, by curve), EdDSA/Ed448 (OKP) or HS256 (oct).
+    """
     member = key.as_dict(private=False)
+    declared = key.get("alg")
+    if isinstance(declared, str):
+        if declared not in _SIG_KEYS:
+            raise JoseError(f"the key's alg {declared!r} is not a JWS signing algorithm")
+        if not _key_fits({**member, "use": "sig", "alg": declared}, declared, "sig"):
+            raise JoseError(f"the key's alg {declared!r} cannot be used with a {member.get('kty')} key"
+                            + (f" on {member.get('crv')}" if member.get("crv") else ""))
+        return declared
     kty, crv = member.get("kty"), member.get("crv")
     if kty == "RSA":
         return "RS256"
