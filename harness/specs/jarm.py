@@ -269,7 +269,8 @@ def check_jarm_required(params: Mapping[str, str], *, response_jwt_present: bool
 
 
 def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequence[str],
-                          signing_alg: str | None = None, encryption: tuple[str, str] | None = None) -> None:
+                          signing_alg: str | None = None, encryption: tuple[str, str] | None = None,
+                          tried_modes: Sequence[str] = ()) -> None:
     """RFC 8414 §2 / JARM §3: the metadata lists the response modes and algorithms that work.
 
     RFC 8414 §2, ``response_modes_supported``: "JSON array containing a list of the OAuth
@@ -279,8 +280,8 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
     [RFC7515] signing algorithms (alg values) JWA [RFC7518] supported by the authorization
     endpoint to sign the response"), ``authorization_encryption_alg_values_supported`` and
     ``authorization_encryption_enc_values_supported``. A working mode that is not listed is a
-    failure (the list then misstates what the server supports); an unlisted algorithm, a
-    warning (the members are optional).
+    failure (the list then misstates what the server supports), and so is a listed mode of
+    ``tried_modes`` that did not work; an unlisted algorithm, a warning (the members are optional).
     """
     findings = Findings()
     modes = metadata.get("response_modes_supported", ["query", "fragment"])
@@ -289,6 +290,11 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
     if missing:
         findings.add(finding("JARM_MODES_NOT_ADVERTISED", "JARM response modes work but are not listed in "
                              "response_modes_supported", "RFC8414-2-supported", list(working_modes), modes))
+    broken = [m for m in tried_modes if m in modes_list and m not in working_modes]
+    if broken:
+        findings.add(finding("JARM_MODES_ADVERTISED_NOT_WORKING", "JARM response modes are listed in "
+                             "response_modes_supported but returned no response JWT", "RFC8414-2-supported",
+                             list(working_modes), broken))
     for member, value in (("authorization_signing_alg_values_supported", signing_alg),
                           ("authorization_encryption_alg_values_supported", encryption[0] if encryption else None),
                           ("authorization_encryption_enc_values_supported", encryption[1] if encryption else None)):

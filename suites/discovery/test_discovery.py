@@ -36,6 +36,17 @@ def _oidc_only(target: Target) -> None:
                             "Provider Configuration: OIDC Discovery §3 rules do not apply")
 
 
+def _published_array(target: Target, member: str) -> None:
+    """Skip a check about the values of ``member`` when the metadata does not publish it as an array.
+
+    Presence and type are judged by ``required_members`` / ``member_types``; a check about the
+    values has nothing to evaluate without them (and must not pass on nothing).
+    """
+    if not isinstance(target.metadata.get(member), list):
+        raise NotApplicable(f"the metadata does not publish {member} as an array (required_members and "
+                            "member_types judge that)")
+
+
 def _jwks_requirement(target: Target) -> str:
     return "OIDCD-3" if _is_oidc(target) else "RFC8414-2"
 
@@ -114,6 +125,7 @@ def _fapi2_only(target: Target) -> bool:
 def test_id_token_signing_algs(target: Target) -> None:
     """``id_token_signing_alg_values_supported`` includes RS256 (not demanded of FAPI 2.0-only deployments)."""
     _oidc_only(target)
+    _published_array(target, "id_token_signing_alg_values_supported")
     oidc_discovery.check_id_token_signing_algs(target.metadata, require_rs256=not _fapi2_only(target))
 
 
@@ -121,6 +133,7 @@ def test_id_token_signing_algs(target: Target) -> None:
 def test_scopes_include_openid(target: Target) -> None:
     """``scopes_supported``, when published, lists ``openid`` (SHOULD: a warning otherwise)."""
     _oidc_only(target)
+    _published_array(target, "scopes_supported")
     oidc_discovery.check_scopes_include_openid(target.metadata)
 
 
@@ -128,6 +141,7 @@ def test_scopes_include_openid(target: Target) -> None:
 def test_subject_types(target: Target) -> None:
     """``subject_types_supported`` lists only ``public`` and ``pairwise``."""
     _oidc_only(target)
+    _published_array(target, "subject_types_supported")
     oidc_discovery.check_subject_types(target.metadata)
 
 

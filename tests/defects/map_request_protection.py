@@ -59,6 +59,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "jarm_not_required": ["jarm.documented_require_jarm"],
     "jarm_discovery_modes_unadvertised": ["jarm.jarm_advertised"],
     "jwks_keys_not_array": ["jarm.signature"],  # area metadata_rules: a failed finding, not a harness error
+    "jarm_fragment_jwt_unavailable": ["jarm.jarm_advertised", "jarm.response_mode[fragment.jwt]"],  # metadata_rules
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {

@@ -169,3 +169,11 @@ def test_jarm_advertised(fails) -> None:
           code="JARM_ALG_NOT_ADVERTISED", level=Level.SHOULD)
     fails(p.check_jarm_advertised, metadata, working_modes=["jwt"], encryption=("RSA-OAEP", "A256GCM"),
           code="JARM_ALG_NOT_ADVERTISED")
+
+
+def test_jarm_advertised_but_not_working(fails) -> None:
+    metadata = {"response_modes_supported": ["query", "jwt", "query.jwt", "form_post.jwt"]}
+    p.check_jarm_advertised(metadata, working_modes=["jwt", "query.jwt", "form_post.jwt"], tried_modes=p.JARM_MODES)
+    f = fails(p.check_jarm_advertised, metadata, working_modes=["jwt", "query.jwt"], tried_modes=p.JARM_MODES,
+              code="JARM_MODES_ADVERTISED_NOT_WORKING", level=Level.MUST)
+    assert f.actual == ["form_post.jwt"]  # fragment.jwt is neither listed nor working: consistent
