@@ -17,7 +17,9 @@ short slug (or number) that tells apart several rules of one section. ``spec``, 
 
 Levels are the RFC 2119 keywords of the quoted sentence, plus ``DOC`` (behaviour the target
 profile states the vendor documents) and ``ORGPOL`` (an organisation's own policy): both bind
-as strictly as a MUST, since the profile author asked for exactly that behaviour.
+as strictly as a MUST, since the profile author asked for exactly that behaviour. A sentence that
+states a rule without a keyword (a definition: "the value of the cnf claim is a JSON object")
+carries a ``note`` starting "No RFC 2119 keyword" that says why the level was chosen.
 
 Plugins that cite their own documents add entries with :func:`register_requirements`.
 """
@@ -63,6 +65,7 @@ class Requirement:
     spec: str
     section: str
     url: str | None
+    note: str | None = None
 
     @property
     def strength(self) -> Level:
@@ -71,8 +74,11 @@ class Requirement:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form (``oauth-harness requirements --json``)."""
-        return {"id": self.id, "spec": self.spec, "section": self.section, "level": self.level,
-                "text": self.text, "url": self.url}
+        data: dict[str, Any] = {"id": self.id, "spec": self.spec, "section": self.section, "level": self.level,
+                                "text": self.text, "url": self.url}
+        if self.note:
+            data["note"] = self.note
+        return data
 
 
 def _section_of(requirement_id: str) -> str:
@@ -93,8 +99,9 @@ def _build(entry: Mapping[str, Any], origin: str) -> Requirement:
         validate_requirement_id(rid)
     except UnknownRequirementPrefix as exc:
         raise CatalogueError(f"{origin}: {exc}") from None
+    note = " ".join(str(entry["note"]).split()) if entry.get("note") else None
     return Requirement(id=rid, level=level, text=text, spec=spec_title(rid), section=_section_of(rid),
-                       url=requirement_url(rid))
+                       url=requirement_url(rid), note=note)
 
 
 def load_file(path: Path) -> list[Requirement]:

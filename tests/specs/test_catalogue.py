@@ -10,7 +10,7 @@ import pytest
 from harness.results import Level
 from harness.specs.catalogue import KEYWORD_STRENGTH, CatalogueError, catalogue, level_too_strong, load_file
 
-from .catalogue_scan import cited_ids
+from catalogue_scan import cited_ids  # tests/specs is on sys.path (rootdir-less test folder)
 
 CITED = cited_ids()
 ENTRIES = catalogue()
@@ -32,6 +32,8 @@ def test_entry_quotes_its_keyword(requirement_id: str) -> None:
     assert entry.text and entry.level in KEYWORD_STRENGTH
     if entry.level in ("DOC", "ORGPOL"):
         return
+    if entry.note and entry.note.lower().startswith("no rfc 2119 keyword"):
+        return  # a definition that states the rule without a keyword; the note says why the level
     words = entry.level.split()
     pattern = r"\b" + r"\s+".join(words) + r"\b"
     assert re.search(pattern, entry.text, flags=re.IGNORECASE), (requirement_id, entry.level, entry.text)
