@@ -259,7 +259,7 @@ def introspect(target: Target, token: str, *, client: Client, label: str = "intr
     result = introspection.introspect(target, client, token, label=label)
     if result.status != 200 or result.body is None:
         raise fail("PRECONDITION_INTROSPECTION_FAILED", f"introspecting a freshly issued access token as "
-                   f"{client.id} did not return a JSON object", "RFC7662-2.2", expected="HTTP 200 JSON object",
+                   f"{client.id} did not return a JSON object", "RFC7662-2.2-json", expected="HTTP 200 JSON object",
                    actual=f"HTTP {result.status} error={(result.body or {}).get('error')}")
     if result.body.get("active") is not True:
         raise fail("PRECONDITION_TOKEN_NOT_ACTIVE", "introspection says a freshly issued access token is not active",

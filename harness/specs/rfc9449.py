@@ -460,7 +460,7 @@ def check_bound_token_refused_as_bearer(status: int, headers: Headers) -> Challe
     else:
         errors = [c.error for c in relevant if c.error]
         if not errors:
-            findings.add(finding("RESOURCE_CHALLENGE_NO_ERROR", "the challenge names no error", "RFC6750-3.1",
+            findings.add(finding("RESOURCE_CHALLENGE_NO_ERROR", "the challenge names no error", "RFC6750-3-error",
                                  "invalid_token", None, Level.SHOULD))
         elif "invalid_token" not in errors:
             findings.add(finding("RESOURCE_ERROR_WRONG_CODE", "the challenge does not say invalid_token: the "

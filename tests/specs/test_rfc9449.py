@@ -266,7 +266,7 @@ def test_bound_token_refused_as_bearer(fails) -> None:
     fails(d.check_bound_token_refused_as_bearer, 403, {"WWW-Authenticate": 'Bearer error="invalid_token"'},
           code="RESOURCE_ERROR_STATUS", req="RFC6750-3.1", level=Level.SHOULD)
     fails(d.check_bound_token_refused_as_bearer, 401, {"WWW-Authenticate": 'Bearer realm="x"'},
-          code="RESOURCE_CHALLENGE_NO_ERROR", req="RFC6750-3.1", level=Level.SHOULD)
+          code="RESOURCE_CHALLENGE_NO_ERROR", req="RFC6750-3-error", level=Level.SHOULD)
 
 
 def test_bound_token_as_bearer_invalid_request_is_not_a_pass(codes) -> None:
