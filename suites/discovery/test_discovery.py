@@ -181,7 +181,7 @@ def test_pkce_advertised_matches_behaviour(target: Target, user_agent: Any) -> N
                            code_verifier=good.request.code_verifier, label="redeem with the right code_verifier")
     if not redeemed.ok:
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "a code issued for an S256 challenge could not be redeemed "
-                   "with its code_verifier", "RFC6749-4.1.3", expected="HTTP 200 with tokens",
+                   "with its code_verifier", "RFC7636-4.6", expected="HTTP 200 with tokens",
                    actual=f"HTTP {redeemed.status} error={redeemed.error}")
     probe = obtain_code(target, user_agent, client, pkce="S256")
     wrong = redeem_code(target, client, probe.code, redirect_uri=probe.request.redirect_uri,
