@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import socket
 import ssl
@@ -37,13 +38,21 @@ from rt_flows import (
     token_request,
 )
 
+from harness import local_targets
+from harness.profile import load_profile
 from harness.reference_target import (
     CLIENTS,
+    FIXTURE_DIR,
     KNOWN_DEFECTS,
     ReferenceTarget,
+    ReferenceTargetError,
     RunningTarget,
     ensure_installed,
+    load_variant,
+    variant_names,
 )
+from harness.reference_target.material import arrange_keys
+from harness.reference_target.variants import BEHAVIOURS, merge_profile
 
 
 @pytest.fixture(scope="module")
@@ -516,3 +525,82 @@ def test_client_authentication_methods(target: RunningTarget, client_id: str) ->
         else:
             response = token_request(http, target, client_id, data)
     assert response.status_code == 200, response.text
+
+
+# -- legitimate variants (fixtures/reference_target/variants/) -----------------------------------
+
+
+def test_variant_files_load_and_name_known_behaviours() -> None:
+    js = (FIXTURE_DIR / "src" / "areas" / "variants.mjs").read_text()
+    declared = re.search(r"export const BEHAVIOURS = Object\.freeze\(\[(.*?)\]\)", js, re.S)
+    assert declared is not None
+    assert set(re.findall(r"'([a-z0-9_]+)'", declared.group(1))) == set(BEHAVIOURS)
+    assert {"no_pkce", "fapi2"} <= set(variant_names())
+    for name in variant_names():
+        variant = load_variant(name)
+        assert variant.behaviours and set(variant.behaviours) <= BEHAVIOURS
+        assert variant.server_config()["name"] == name
+    with pytest.raises(ValueError, match="unknown reference target variant 'nope'; known: fapi2"):
+        load_variant("nope")
+
+
+def test_merge_profile_patches_members_and_clients_by_id() -> None:
+    base = {"name": "reference", "documented": {"pkce_methods": ["S256"], "acr_values": ["a"]},
+            "clients": [{"id": "a", "documented": {"require_pkce": True}, "scope": "openid"}, {"id": "b"}]}
+    merged = merge_profile(base, {"name": "v", "documented": {"pkce_methods": None},
+                                  "clients": {"a": {"documented": {"require_pkce": None}}, "b": None},
+                                  "add_clients": [{"id": "c"}]})
+    assert merged == {"name": "v", "documented": {"acr_values": ["a"]},
+                      "clients": [{"id": "a", "documented": {}, "scope": "openid"}, {"id": "c"}]}
+    assert base["documented"] == {"pkce_methods": ["S256"], "acr_values": ["a"]}  # not modified
+    with pytest.raises(ValueError, match="clients the base profile does not have"):
+        merge_profile(base, {"clients": {"zzz": {"scope": "x"}}})
+
+
+def test_arrange_keys_orders_and_labels_signing_keys() -> None:
+    jwks = {"keys": [{"kty": "RSA", "use": "sig", "kid": "r"}, {"kty": "EC", "use": "sig", "kid": "e", "alg": "ES256"},
+                     {"kty": "RSA", "use": "enc", "kid": "x"}]}
+    arranged = arrange_keys(jwks, [("sig-ec", "ES256"), ("sig-rsa", "PS256")])
+    assert [(k["kid"], k.get("alg")) for k in arranged["keys"]] == [("e", "ES256"), ("r", "PS256"), ("x", None)]
+    assert [k["kid"] for k in arrange_keys(jwks, [("sig-ec", "ES256")])["keys"]] == ["e", "x"]
+    with pytest.raises(ValueError, match="no sig-rsa key"):
+        arrange_keys({"keys": []}, [("sig-rsa", "PS256")])
+
+
+def test_local_target_names_a_variant() -> None:
+    spec, variant = local_targets.resolve("reference:no_pkce")
+    assert (spec.name, variant) == ("reference", "no_pkce")
+    assert local_targets.resolve("reference") == (spec, None)
+    assert "variant no_pkce" in local_targets.describe("reference:no_pkce")
+    with pytest.raises(local_targets.UnknownLocalTarget, match="has no variant 'nope'"):
+        local_targets.resolve("reference:nope")
+    with pytest.raises(local_targets.UnknownLocalTarget, match="'dot' has no variants"):
+        local_targets.resolve("dot:x")
+
+
+def test_default_target_is_no_variant(target: RunningTarget) -> None:
+    assert target.variant is None and target.profile_path() == FIXTURE_DIR / "profile.yaml"
+    with pytest.raises(ReferenceTargetError, match="not started as a variant"):
+        target.variant_state()
+    with http_client(target) as http:
+        missing = http.get(f"{target.issuer}/__test/variant", headers={"Authorization": f"Bearer {target.admin_token}"})
+    assert missing.status_code == 404
+
+
+def test_start_as_a_variant_writes_its_profile_and_keys() -> None:
+    with ReferenceTarget.start(variant="fapi2") as running:
+        assert running.variant == "fapi2"
+        path = running.profile_path()
+        assert path == running.state_dir / "profile.yaml"
+        profile = load_profile(path, env={**os.environ, **running.env})
+        assert profile.name == "reference-fapi2"
+        assert profile.client("par-required").is_fapi2
+        assert profile.deviations_file == FIXTURE_DIR / "deviations.yaml"
+        keys = json.loads((running.state_dir / "conf-pkjwt.jwks.json").read_text())["keys"]
+        assert [k.get("alg") for k in keys if k["use"] == "sig"][:2] == ["PS256", "ES256"]
+        state = running.variant_state()
+        assert state["name"] == "fapi2" and state["fapi2_clients"] == ["par-required"]
+        assert state["client_assertions"] == {}
+        with http_client(running) as http:
+            metadata = http.get(f"{running.issuer}/.well-known/openid-configuration").json()
+        assert "code_challenge_methods_supported" not in metadata
