@@ -115,7 +115,7 @@ def requirement_url(requirement: str) -> str | None:
     if not source.base_url:
         return None
     section = requirement.split("-", 1)[1]
-    # "RFC6749-4.1.2-3" → section 4.1.2 (a trailing "-n" numbers a sentence inside it);
+    # "RFC6749-4.1.2-state" → section 4.1.2 (a trailing "-slug" names a sentence inside it);
     # OpenID anchors are "#section-3.1.3.7"; RFC anchors use the same form.
     section = section.split("-", 1)[0]
     if section.startswith("Appendix") or section[:1].isalpha():
