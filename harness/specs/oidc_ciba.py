@@ -80,26 +80,28 @@ def check_authentication_response(status: int, headers: Headers, body: Body) -> 
         return {}
     auth_req_id = data.get("auth_req_id")
     if "auth_req_id" not in data:
-        findings.add(finding("CIBA_RESPONSE_MEMBER_MISSING", "auth_req_id is REQUIRED", "CIBA-7.3",
+        findings.add(finding("CIBA_RESPONSE_MEMBER_MISSING", "auth_req_id is REQUIRED", "CIBA-7.3-auth_req_id",
                              "auth_req_id", sorted(data)))
     elif not isinstance(auth_req_id, str) or not auth_req_id:
-        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "auth_req_id is not a non-empty string", "CIBA-7.3",
+        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "auth_req_id is not a non-empty string",
+                             "CIBA-7.3-auth_req_id",
                              "string", type(auth_req_id).__name__))
     else:
         bad = sorted({c for c in auth_req_id if c not in AUTH_REQ_ID_CHARS})
         if bad:
             findings.add(finding("CIBA_AUTH_REQ_ID_CHARSET", "auth_req_id uses characters outside "
-                                 "A-Z a-z 0-9 . - _", "CIBA-7.3", "[A-Za-z0-9.-_]", bad))
+                                 "A-Z a-z 0-9 . - _", "CIBA-7.3-auth_req_id_charset", "[A-Za-z0-9.-_]", bad))
     if "expires_in" not in data:
-        findings.add(finding("CIBA_RESPONSE_MEMBER_MISSING", "expires_in is REQUIRED", "CIBA-7.3", "expires_in",
-                             sorted(data)))
+        findings.add(finding("CIBA_RESPONSE_MEMBER_MISSING", "expires_in is REQUIRED", "CIBA-7.3-expires_in",
+                             "expires_in", sorted(data)))
     elif not _positive_int(data["expires_in"]):
-        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "expires_in is not a positive integer", "CIBA-7.3",
+        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "expires_in is not a positive integer",
+                             "CIBA-7.3-expires_in",
                              "positive integer", data["expires_in"]))
     interval = data.get("interval")
     if "interval" in data and not _positive_int(interval):
-        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "interval is not a positive integer", "CIBA-7.3",
-                             "positive integer", interval))
+        findings.add(finding("CIBA_RESPONSE_MEMBER_INVALID", "interval is not a positive integer",
+                             "CIBA-7.3-interval", "positive integer", interval, Level.MAY))
     findings.raise_if_any()
     return dict(data)
 
@@ -112,7 +114,8 @@ def check_auth_req_id_entropy(samples: Sequence[str]) -> float:
     computationally infeasible". See :func:`harness.specs.rfc6749.check_code_entropy` for
     the estimate and its limits.
     """
-    return check_code_entropy(samples, 128, recommended_bits=160, label="auth_req_id", requirement="CIBA-7.3")
+    return check_code_entropy(samples, 128, recommended_bits=160, label="auth_req_id",
+                              requirement="CIBA-7.3-entropy")
 
 
 def check_documented_interval(body: Mapping[str, Any], documented_s: int) -> None:
@@ -168,7 +171,7 @@ def _rename(item: Finding) -> Finding:
 
 
 def check_request_object_refused(status: int, headers: Headers, body: Body, *,
-                                 requirement: str = "CIBA-7.1.1") -> dict[str, Any]:
+                                 requirement: str = "CIBA-7.2") -> dict[str, Any]:
     """CIBA §7.1.1 / §7.2 / §13: an invalid signed authentication request is refused.
 
     §7.1.1: the JWT "MUST contain all of the following claims: aud ... MUST contain the value
@@ -200,7 +203,8 @@ def check_binding_message_refused(status: int, headers: Headers, body: Body) -> 
     SHOULD-level finding.
     """
     try:
-        return check_authentication_error(status, headers, body, "invalid_binding_message", requirement="CIBA-13")
+        return check_authentication_error(status, headers, body, "invalid_binding_message",
+                                          requirement="CIBA-7.1-binding_message")
     except CheckFailed as exc:
         raise CheckFailed(*(finding(f.code, f.message, f.requirement, f.expected, f.actual, Level.SHOULD)
                             for f in exc.findings)) from exc
@@ -229,7 +233,7 @@ def check_authorization_pending(status: int, headers: Headers, body: Body) -> di
     yet been authenticated."
     """
     return check_token_error_response(status, headers, body, "authorization_pending", basic_auth_used=False,
-                                      requirement="CIBA-11")
+                                      requirement="CIBA-11-authorization_pending")
 
 
 def check_slow_down(status: int, headers: Headers, body: Body, *,
@@ -257,7 +261,7 @@ def check_access_denied(status: int, headers: Headers, body: Body) -> dict[str, 
     "access_denied: The end-user denied the authorization request."
     """
     return check_token_error_response(status, headers, body, "access_denied", basic_auth_used=False,
-                                      requirement="CIBA-11")
+                                      requirement="CIBA-11-access_denied")
 
 
 def check_expired_token(status: int, headers: Headers, body: Body) -> dict[str, Any]:
@@ -267,7 +271,7 @@ def check_expired_token(status: int, headers: Headers, body: Body) -> dict[str, 
     Authentication Request."
     """
     return check_token_error_response(status, headers, body, "expired_token", basic_auth_used=False,
-                                      requirement="CIBA-11")
+                                      requirement="CIBA-11-expired_token")
 
 
 def check_invalid_grant(status: int, headers: Headers, body: Body) -> dict[str, Any]:
@@ -278,7 +282,7 @@ def check_invalid_grant(status: int, headers: Headers, body: Body) -> dict[str, 
     were already issued is no longer valid.
     """
     return check_token_error_response(status, headers, body, "invalid_grant", basic_auth_used=False,
-                                      requirement="CIBA-11")
+                                      requirement="CIBA-11-invalid_grant")
 
 
 def check_approved_poll(status: int, headers: Headers, body: Body) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def _refused(request: CibaRequest, expected: str, requirement_id: str) -> None:
 # -- the acknowledgement ------------------------------------------------------------------
 
 @needs_ciba
-@requirement("CIBA-7.1", "CIBA-7.3")
+@requirement("CIBA-7.1-hint", "CIBA-7.3")
 def test_authentication_response(target: Target) -> None:
     """A valid request is acknowledged with auth_req_id, expires_in and interval (JSON, 200)."""
     client = _poll_client(target)
@@ -74,7 +74,7 @@ def test_authentication_response(target: Target) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-7.3")
+@requirement("CIBA-7.3-entropy")
 def test_auth_req_id_entropy(target: Target) -> None:
     """auth_req_id values carry at least 128 bits of entropy (160 recommended), estimated from samples."""
     client = _poll_client(target)
@@ -83,7 +83,7 @@ def test_auth_req_id_entropy(target: Target) -> None:
 
 
 @needs_ciba
-@requirement("DOC-ciba_polling_interval", "CIBA-7.3")
+@requirement("DOC-ciba_polling_interval", "CIBA-7.3-interval")
 def test_documented_polling_interval(target: Target) -> None:
     """The acknowledgement states the documented polling interval (PingFederate CIBA "Polling Interval")."""
     documented = target.profile.documented.ciba.polling_interval_s
@@ -95,7 +95,7 @@ def test_documented_polling_interval(target: Target) -> None:
 # -- poll mode ----------------------------------------------------------------------------
 
 @needs_ciba
-@requirement("CIBA-11")
+@requirement("CIBA-11-authorization_pending")
 def test_poll_pending_before_decision(target: Target) -> None:
     """Polling before the user decided is answered ``authorization_pending``."""
     client = _poll_client(target)
@@ -106,7 +106,7 @@ def test_poll_pending_before_decision(target: Target) -> None:
 
 @pytest.mark.slow_wait
 @needs_ciba
-@requirement("DOC-ciba_slow_down", "CIBA-11")
+@requirement("DOC-ciba_slow_down", "CIBA-11-slow_down")
 def test_poll_slow_down(target: Target, user_agent: Any) -> None:
     """Polling sooner than the interval gives ``slow_down``; waiting interval + 5 s then yields the tokens."""
     if not target.profile.documented.ciba.slow_down:
@@ -143,7 +143,7 @@ def test_poll_approval_issues_tokens(target: Target, user_agent: Any) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-11")
+@requirement("CIBA-11-access_denied")
 def test_poll_denial_access_denied(target: Target, user_agent: Any) -> None:
     """When the user denies, polling is answered ``access_denied``."""
     client = _poll_client(target)
@@ -156,7 +156,7 @@ def test_poll_denial_access_denied(target: Target, user_agent: Any) -> None:
 
 @pytest.mark.slow_wait
 @needs_ciba
-@requirement("CIBA-11", "CIBA-7.3")
+@requirement("CIBA-11-expired_token", "CIBA-7.3-expires_in")
 def test_poll_expired_token(target: Target) -> None:
     """Polling after ``expires_in`` has passed is answered ``expired_token`` (a short requested_expiry is asked)."""
     client = _poll_client(target)
@@ -180,7 +180,7 @@ def test_poll_expired_token(target: Target) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-11")
+@requirement("CIBA-11-invalid_grant")
 def test_auth_req_id_single_use(target: Target, user_agent: Any) -> None:
     """An auth_req_id that already produced tokens is refused with ``invalid_grant``."""
     client = _poll_client(target)
@@ -196,7 +196,7 @@ def test_auth_req_id_single_use(target: Target, user_agent: Any) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-11")
+@requirement("CIBA-11-invalid_grant")
 def test_auth_req_id_bound_to_client(target: Target, user_agent: Any) -> None:
     """Another client presenting an approved auth_req_id is refused with ``invalid_grant``."""
     owner = _poll_client(target)
@@ -246,7 +246,7 @@ def test_ping_notification(target: Target, user_agent: Any) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-10.2", "CIBA-11")
+@requirement("CIBA-10.2", "CIBA-11-access_denied")
 def test_ping_on_denial(target: Target, user_agent: Any) -> None:
     """A denial is pinged too ("after a successful or failed end-user authentication"), then access_denied."""
     client, request, note, _ = _ping_flow(target, user_agent, "deny")
@@ -259,14 +259,14 @@ def test_ping_on_denial(target: Target, user_agent: Any) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-7.1")
+@requirement("CIBA-7.1-client_notification_token")
 def test_ping_requires_notification_token(target: Target) -> None:
     """A ping-mode request without ``client_notification_token`` is refused with ``invalid_request``."""
     ciba.require_mode_supported(target, "ping")
     client = ciba.pick_client(target, "ping", signed=False)
     request = ciba.send(target, client, ciba.request_params(target, client, drop=("client_notification_token",)),
                         label="ping-mode request without client_notification_token")
-    _refused(request, "invalid_request", "CIBA-7.1")
+    _refused(request, "invalid_request", "CIBA-7.1-client_notification_token")
 
 
 @needs_ciba
@@ -295,26 +295,27 @@ def test_push_mode(target: Target, user_agent: Any) -> None:
 # -- request validation -------------------------------------------------------------------
 
 @needs_ciba
-@requirement("CIBA-7.1", "CIBA-13")
+@requirement("CIBA-7.1-hint", "CIBA-7.2-multiple_hints")
 def test_multiple_hints_refused(target: Target) -> None:
     """A request with more than one hint (login_hint and login_hint_token) is refused with ``invalid_request``."""
     client = _poll_client(target)
     params = ciba.request_params(target, client, extra={"login_hint_token": jose.sign_unsecured(
         None, {"subject": {"format": "email", "email": "alice@example.test"}})})
-    _refused(ciba.send(target, client, params, label="request with two hints"), "invalid_request", "CIBA-13")
+    _refused(ciba.send(target, client, params, label="request with two hints"), "invalid_request",
+             "CIBA-7.2-multiple_hints")
 
 
 @needs_ciba
-@requirement("CIBA-7.1", "CIBA-13")
+@requirement("CIBA-7.1-hint", "CIBA-13")
 def test_missing_hint_refused(target: Target) -> None:
     """A request without any hint is refused with ``invalid_request``."""
     client = _poll_client(target)
     params = ciba.request_params(target, client, drop=("login_hint",))
-    _refused(ciba.send(target, client, params, label="request without a hint"), "invalid_request", "CIBA-7.1")
+    _refused(ciba.send(target, client, params, label="request without a hint"), "invalid_request", "CIBA-7.1-hint")
 
 
 @needs_ciba
-@requirement("CIBA-13")
+@requirement("CIBA-13-unknown_user_id")
 def test_unknown_user_refused(target: Target) -> None:
     """A login_hint that identifies no user is refused with ``unknown_user_id``."""
     client = _poll_client(target)
@@ -325,21 +326,22 @@ def test_unknown_user_refused(target: Target) -> None:
         name: f"{nobody}@unknown.invalid" if name == "email" else nobody for name in real.claims}})
     hint = ciba.login_hint(target, unknown)
     params = ciba.request_params(target, client, extra={"login_hint": hint})
-    _refused(ciba.send(target, client, params, label="request for an unknown user"), "unknown_user_id", "CIBA-13")
+    _refused(ciba.send(target, client, params, label="request for an unknown user"), "unknown_user_id",
+             "CIBA-13-unknown_user_id")
 
 
 @needs_ciba
-@requirement("CIBA-7.1")
+@requirement("CIBA-7.1-binding_message")
 def test_binding_message_accepted(target: Target) -> None:
     """A short plain binding_message is accepted (accept)."""
     client = _poll_client(target)
     request = ciba.send(target, client, ciba.request_params(target, client, binding_message="TX-1234"))
     oidc_ciba.check_request_accepted(request.status, request.response.headers, request.response.content,
-                                     requirement="CIBA-7.1")
+                                     requirement="CIBA-7.1-binding_message", level=Level.SHOULD)
 
 
 @needs_ciba
-@requirement("CIBA-7.1", "CIBA-13")
+@requirement("CIBA-7.1-binding_message", "CIBA-13")
 def test_binding_message_unacceptable_refused(target: Target) -> None:
     """A 1000-character binding_message with control characters is refused with ``invalid_binding_message`` (SHOULD)."""
     client = _poll_client(target)
@@ -350,7 +352,7 @@ def test_binding_message_unacceptable_refused(target: Target) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-7.1", "CIBA-7.1.1")
+@requirement("CIBA-7.1-requested_expiry", "CIBA-7.1.1")
 def test_requested_expiry_string_accepted(target: Target) -> None:
     """``requested_expiry`` sent as a string is accepted (form parameter; and as a JSON string in a signed request)."""
     client = _poll_client(target)
@@ -358,7 +360,7 @@ def test_requested_expiry_string_accepted(target: Target) -> None:
     plain = ciba.send(target, client, ciba.request_params(target, client, extra={"requested_expiry": "30"}),
                       label="requested_expiry=30 (form parameter)")
     findings.check(oidc_ciba.check_request_accepted, plain.status, plain.response.headers, plain.response.content,
-                   requirement="CIBA-7.1")
+                   requirement="CIBA-7.1-requested_expiry", level=Level.MAY)
     try:
         signer = ciba.pick_client(target, "poll", signed=True)
     except NotApplicable:
@@ -368,12 +370,12 @@ def test_requested_expiry_string_accepted(target: Target) -> None:
                            claim_overrides={"requested_expiry": "30"},
                            label='signed request with "requested_expiry": "30"')
         findings.check(oidc_ciba.check_request_accepted, signed.status, signed.response.headers,
-                       signed.response.content, requirement="CIBA-7.1.1", level=Level.SHOULD)
+                       signed.response.content, requirement="CIBA-7.1-requested_expiry", level=Level.MAY)
     findings.raise_if_any()
 
 
 @needs_ciba
-@requirement("CIBA-7.1")
+@requirement("CIBA-7.1-id_token_hint")
 def test_id_token_hint_accepted(target: Target, user_agent: Any) -> None:
     """An ID Token the OP issued to the client is accepted as ``id_token_hint`` (accept)."""
     client = _poll_client(target)
@@ -388,7 +390,7 @@ def test_id_token_hint_accepted(target: Target, user_agent: Any) -> None:
     params = ciba.request_params(target, client, drop=("login_hint",), extra={"id_token_hint": id_token})
     request = ciba.send(target, client, params, label="request with id_token_hint")
     oidc_ciba.check_request_accepted(request.status, request.response.headers, request.response.content,
-                                     requirement="CIBA-7.1")
+                                     requirement="CIBA-7.1-id_token_hint", level=Level.MAY)
 
 
 # -- signed authentication requests ----------------------------------------------------------

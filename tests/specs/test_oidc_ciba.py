@@ -24,18 +24,18 @@ def test_good_authentication_response() -> None:
     p.check_authentication_response(200, JSON, {"auth_req_id": "a.b-c_D9", "expires_in": 1})
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    ({"expires_in": 120}, "CIBA_RESPONSE_MEMBER_MISSING"),
-    ({"auth_req_id": "abc"}, "CIBA_RESPONSE_MEMBER_MISSING"),
-    ({**GOOD, "auth_req_id": ""}, "CIBA_RESPONSE_MEMBER_INVALID"),
-    ({**GOOD, "auth_req_id": 7}, "CIBA_RESPONSE_MEMBER_INVALID"),
-    ({**GOOD, "auth_req_id": "abc+/="}, "CIBA_AUTH_REQ_ID_CHARSET"),
-    ({**GOOD, "expires_in": "120"}, "CIBA_RESPONSE_MEMBER_INVALID"),
-    ({**GOOD, "expires_in": 0}, "CIBA_RESPONSE_MEMBER_INVALID"),
-    ({**GOOD, "interval": 1.5}, "CIBA_RESPONSE_MEMBER_INVALID"),
+@pytest.mark.parametrize(("body", "code", "req", "level"), [
+    ({"expires_in": 120}, "CIBA_RESPONSE_MEMBER_MISSING", "CIBA-7.3-auth_req_id", Level.MUST),
+    ({"auth_req_id": "abc"}, "CIBA_RESPONSE_MEMBER_MISSING", "CIBA-7.3-expires_in", Level.MUST),
+    ({**GOOD, "auth_req_id": ""}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-auth_req_id", Level.MUST),
+    ({**GOOD, "auth_req_id": 7}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-auth_req_id", Level.MUST),
+    ({**GOOD, "auth_req_id": "abc+/="}, "CIBA_AUTH_REQ_ID_CHARSET", "CIBA-7.3-auth_req_id_charset", Level.MUST),
+    ({**GOOD, "expires_in": "120"}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-expires_in", Level.MUST),
+    ({**GOOD, "expires_in": 0}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-expires_in", Level.MUST),
+    ({**GOOD, "interval": 1.5}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-interval", Level.MAY),
 ])
-def test_response_members(fails, body, code) -> None:
-    fails(p.check_authentication_response, 200, JSON, body, code=code, req="CIBA-7.3")
+def test_response_members(fails, body, code, req, level) -> None:
+    fails(p.check_authentication_response, 200, JSON, body, code=code, req=req, level=level)
 
 
 def test_response_format(fails) -> None:
@@ -47,7 +47,7 @@ def test_response_format(fails) -> None:
 def test_auth_req_id_entropy(fails) -> None:
     assert p.check_auth_req_id_entropy([secrets.token_urlsafe(32) for _ in range(5)]) >= 160
     fails(p.check_auth_req_id_entropy, [f"{n:08x}" for n in range(0x1000100, 0x1000105)],
-          code="CODE_ENTROPY_LOW", req="CIBA-7.3")
+          code="CODE_ENTROPY_LOW", req="CIBA-7.3-entropy")
     fails(p.check_auth_req_id_entropy, [secrets.token_hex(12) for _ in range(5)], code="CODE_ENTROPY_LOW")
 
 
@@ -76,7 +76,7 @@ def test_authentication_errors(fails) -> None:
 
 def test_request_object_refused(fails) -> None:
     p.check_request_object_refused(400, JSON, _err("invalid_request"))
-    fails(p.check_request_object_refused, 200, JSON, GOOD, code="CIBA_REQUEST_ACCEPTED", req="CIBA-7.1.1",
+    fails(p.check_request_object_refused, 200, JSON, GOOD, code="CIBA_REQUEST_ACCEPTED", req="CIBA-7.2",
           level=Level.MUST)
     fails(p.check_request_object_refused, 400, JSON, _err("invalid_request_object"),
           code="CIBA_ERROR_NOT_CIBA_CODE", level=Level.SHOULD)
@@ -107,7 +107,7 @@ def test_request_accepted(fails) -> None:
 ])
 def test_token_errors(fails, check, error) -> None:
     check(400, JSON, _err(error))
-    fails(check, 400, JSON, _err("invalid_request"), code="TOKEN_ERROR_WRONG_CODE", req="CIBA-11")
+    fails(check, 400, JSON, _err("invalid_request"), code="TOKEN_ERROR_WRONG_CODE", req=f"CIBA-11-{error}")
     fails(check, 200, NO_STORE, {"access_token": "x", "token_type": "Bearer"}, code="TOKEN_REQUEST_ACCEPTED")
 
 
