@@ -18,8 +18,9 @@ from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage
 from harness.http import OutsideTarget, origin_of
 from harness.login import Consent
+from harness.login.loops import RedirectChain, redirect_loop
 from harness.profile import BrowserAction, BrowserLogin, User
-from harness.results import HarnessError
+from harness.results import CheckFailed, HarnessError, TargetUnreachable
 from harness.target import Target
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -85,6 +86,19 @@ class BrowserSession:
                 self._playwright = None
 
 
+def _navigation_failed(exc: Exception, loops: list[CheckFailed], chain: RedirectChain, url: str) -> None:
+    """Classify a failed navigation: the target's redirect loop, the target unreachable, or the browser's problem."""
+    text = str(exc)
+    if loops:
+        raise loops[0] from exc
+    if "ERR_TOO_MANY_REDIRECTS" in text:
+        raise redirect_loop(chain.urls or [url], code=chain.code, requirement=chain.requirement,
+                            what=chain.what) from exc
+    if "net::ERR_" in text:
+        raise TargetUnreachable(f"the browser could not reach the authorization URL: {text}") from exc
+    raise HarnessError(f"browser could not open the authorization URL: {exc}") from exc
+
+
 class BrowserUserAgent:
     """A browser context (its own cookies) that runs the profile's declarative steps."""
 
@@ -107,15 +121,25 @@ class BrowserUserAgent:
         captured: list[tuple[str, str]] = []
         client_origin = origin_of(redirect_uri)
         page = self.context.new_page()
+        chain = RedirectChain()
+        loops: list[CheckFailed] = []
 
         def on_response(response: Any) -> None:
             # Playwright routes do not see redirect hops: read the Location of 3xx answers.
+            navigation = response.request.is_navigation_request()
             if 300 <= response.status < 400 and self.target.on_target(response.url):
                 location = response.headers.get("location")
                 if location:
                     absolute = urljoin(response.url, location)
                     if not self.target.on_target(absolute):
                         captured.append((absolute, ""))
+                    elif navigation and not loops:
+                        try:
+                            chain.hop(response.url, absolute, method=response.request.method)
+                        except CheckFailed as exc:  # raised on the driver's thread below
+                            loops.append(exc)
+            elif navigation:
+                chain.page()
 
         page.on("response", on_response)
 
@@ -139,9 +163,11 @@ class BrowserUserAgent:
                 page.goto(url, wait_until="domcontentloaded")
             except Exception as exc:  # navigation to the captured client URL may abort
                 if not captured:
-                    raise HarnessError(f"browser could not open the authorization URL: {exc}") from exc
+                    _navigation_failed(exc, loops, chain, url)
             deadline = time.monotonic() + self.settings.step_timeout_s * 4
             while not captured and time.monotonic() < deadline:
+                if loops:
+                    raise loops[0]
                 if page.locator(self.settings.login_page_selector).count() and user is not None:
                     login_shown = True
                     if login_done:
@@ -163,6 +189,8 @@ class BrowserUserAgent:
                         break
                 page.wait_for_timeout(50)
             self._screenshot(page, "final")
+            if loops and not captured:
+                raise loops[0]
             if captured:
                 final_url, body = captured[-1]
                 if body:

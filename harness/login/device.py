@@ -20,8 +20,9 @@ from urllib.parse import urljoin, urlsplit
 from harness import evidence
 from harness.http import OutsideTarget, origin_of
 from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
+from harness.login.loops import RedirectChain, redirect_loop
 from harness.profile import User
-from harness.results import HarnessError, ProfileError
+from harness.results import CheckFailed, HarnessError, ProfileError
 
 Decision = Literal["approve", "deny", "abort"]
 _EXCERPT = 600
@@ -134,6 +135,7 @@ class _HttpFormDevice:
         page_url = start_url
         code_sent = declined = False
         logins = 0
+        chain = RedirectChain("DEVICE_VERIFICATION_REDIRECT_LOOP", "RFC8628-3.3", "the end of the verification pages")
         for step in range(self.settings.max_steps):
             if not self.target.on_target(url):
                 raise HarnessError(f"the device verification pages sent the user agent outside the target "
@@ -143,8 +145,11 @@ class _HttpFormDevice:
                                             label=f"device user step {step + 1}")
             out.final_url = url
             if response.is_redirect:
-                method, url, data = "GET", urljoin(url, response.headers.get("location", "")), None
+                following = urljoin(url, response.headers.get("location", ""))
+                chain.hop(url, following, method=method)
+                method, url, data = "GET", following, None
                 continue
+            chain.page()
             page_url = url  # a form on this page is submitted from this origin
             text = response.text if "html" in response.headers.get("content-type", "") else ""
             out.excerpt = text[:_EXCERPT]
@@ -235,13 +240,39 @@ class _BrowserDevice:
                 route.abort()
 
         page.route("**/*", guard)
+        chain = RedirectChain("DEVICE_VERIFICATION_REDIRECT_LOOP", "RFC8628-3.3", "the end of the verification pages")
+        loops: list[CheckFailed] = []
+
+        def on_response(response: Any) -> None:
+            if not response.request.is_navigation_request():
+                return
+            location = response.headers.get("location") if 300 <= response.status < 400 else None
+            if not location:
+                chain.page()
+            elif not loops and self.target.on_target(response.url):
+                try:
+                    chain.hop(response.url, urljoin(response.url, location), method=response.request.method)
+                except CheckFailed as exc:  # raised on the driver's thread below
+                    loops.append(exc)
+
+        page.on("response", on_response)
         page.set_default_timeout(self.login.step_timeout_s * 1000)
         extra = {"user_code": user_code}
         code_sent = declined = login_done = False
         try:
-            page.goto(start_url, wait_until="domcontentloaded")
+            try:
+                page.goto(start_url, wait_until="domcontentloaded")
+            except Exception as exc:
+                if loops:
+                    raise loops[0] from exc
+                if "ERR_TOO_MANY_REDIRECTS" in str(exc):
+                    raise redirect_loop(chain.urls or [start_url], code=chain.code, requirement=chain.requirement,
+                                        what=chain.what) from exc
+                raise
             deadline = time.monotonic() + self.login.step_timeout_s * 4
             while time.monotonic() < deadline:
+                if loops:
+                    raise loops[0]
                 out.final_url = page.url
                 if page.locator(self.settings.success_selector).count():
                     out.completed = True
@@ -277,6 +308,8 @@ class _BrowserDevice:
                 page.wait_for_timeout(20)
             else:
                 out.declined = declined
+            if loops:
+                raise loops[0]
             out.final_url = page.url
             out.excerpt = page.content()[:_EXCERPT]
             self.agent.screenshot(page, "device-final")

@@ -31,6 +31,7 @@ from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, parse_forms
 from harness.login.http_form import auto_post_form, error_page_outcome
+from harness.login.loops import RedirectChain, redirect_loop
 from harness.profile import GlewlwydLogin, User
 from harness.results import HarnessError
 from harness.target import NotApplicable, Target
@@ -121,11 +122,14 @@ class GlewlwydUserAgent:
         next_url = url
         login_shown = consent_shown = False
         rounds = 0
+        chain = RedirectChain()
+        visited: list[str] = []
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
                 return AuthorizationOutcome.from_redirect(next_url, login_form_shown=login_shown,
                                                           consent_form_shown=consent_shown)
             if self.is_login_page(next_url):
+                chain.page()  # the login app is a page the user acts on
                 request = LoginRequest.parse(next_url)
                 login_shown = True
                 if user is None or not request.callback_url:
@@ -133,9 +137,12 @@ class GlewlwydUserAgent:
                     return AuthorizationOutcome(via="error_page", error_page=page, login_form_shown=login_shown,
                                                 consent_form_shown=consent_shown)
                 rounds += 1
+                visited.append(next_url)
                 if rounds > 2:
-                    raise LoginFailed("the server kept sending the user agent back to the login app after login and "
-                                      f"grant (asked: {request.params})")
+                    # the login and grant calls were accepted (HTTP 200), yet the server keeps sending the
+                    # user agent back to the login app: the target's loop, not the profile's credentials
+                    raise redirect_loop(visited, code="AUTHORIZATION_REDIRECT_LOOP", requirement="RFC6749-4.1.2",
+                                        what="the authorization response")
                 if request.params.get("prompt") == "login":
                     self._logged_in.discard(user.username)
                 self.login(user)
@@ -151,8 +158,10 @@ class GlewlwydUserAgent:
                 location = response.headers.get("location", "")
                 if not location:
                     return error_page_outcome(next_url, response, login_shown, consent_shown)
+                chain.hop(next_url, urljoin(next_url, location))
                 next_url = urljoin(next_url, location)
                 continue
+            chain.page()
             auto_post = self._auto_post_form(response)
             if auto_post is not None:
                 # response_mode=form_post: the page posts the response to the client.
@@ -177,12 +186,14 @@ class GlewlwydUserAgent:
         out = DeviceUserOutcome()
         url = start_url
         code_sent = "code" in dict(parse_qsl(urlsplit(start_url).query))
+        chain = RedirectChain("DEVICE_VERIFICATION_REDIRECT_LOOP", "RFC8628-3.3", "the end of the verification pages")
         for step in range(self.settings.max_steps):
             if not self.target.on_target(url):
                 raise HarnessError(f"the device verification pages sent the user agent outside the target "
                                    f"({origin_of(url)})")
             out.final_url = url
             if self.is_login_page(url):
+                chain.page()
                 request = LoginRequest.parse(url)
                 prompt = request.params.get("prompt", "")
                 out.excerpt = f"(login app) {request.params}"[:_EXCERPT]
@@ -212,6 +223,7 @@ class GlewlwydUserAgent:
                 continue
             response = self.session.request("GET", url, label=f"device user step {step + 1}")
             if response.is_redirect and response.headers.get("location"):
+                chain.hop(url, urljoin(url, response.headers["location"]))
                 url = urljoin(url, response.headers["location"])
                 continue
             out.excerpt = response.text[:_EXCERPT]

@@ -18,6 +18,7 @@ from harness.flows.authorization import AuthorizationOutcome, ErrorPage
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
+from harness.login.loops import RedirectChain
 from harness.profile import HttpFormLogin, User
 from harness.results import HarnessError, ProfileError
 from harness.target import Target
@@ -26,7 +27,11 @@ _EXCERPT = 600
 
 
 class LoginFailed(HarnessError):
-    """The driver could not log in (wrong credentials in the profile, or unknown page shape)."""
+    """The driver could not log in (wrong credentials in the profile, or unknown page shape).
+
+    What the target does wrong on the way is not a login failure: a redirect loop is a failed
+    finding (:mod:`harness.login.loops`), an error page or a refusal an outcome the flows judge.
+    """
 
 
 class HttpFormUserAgent:
@@ -51,6 +56,7 @@ class HttpFormUserAgent:
         headers: dict[str, str] = {}
         login_attempts = 0
         login_shown = consent_shown = False
+        chain = RedirectChain()
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
                 return AuthorizationOutcome.from_redirect(
@@ -61,8 +67,10 @@ class HttpFormUserAgent:
                 location = response.headers.get("location", "")
                 if not location:
                     return error_page_outcome(next_url, response, login_shown, consent_shown)
+                chain.hop(next_url, urljoin(next_url, location), method=method)
                 method, next_url, data, headers = "GET", urljoin(next_url, location), None, {}
                 continue
+            chain.page()
             headers = form_post_headers(next_url)  # the next step, if any, submits a form of this page
             forms = parse_forms(response.text) if "html" in response.headers.get("content-type", "") else []
             login_form = _find(forms, self.settings.login_form_id)

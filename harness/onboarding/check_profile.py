@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from harness import jose
 from harness.http import try_json_object
 from harness.profile import AuthMethod, Client, TargetProfile, load_profile
-from harness.results import HarnessError, ProfileError
+from harness.results import CheckFailed, HarnessError, ProfileError
 from harness.target import NotApplicable, Target
 
 Status = Literal["ok", "problem", "warning", "skipped"]
@@ -273,6 +273,9 @@ def _probe_login(target: Target) -> Probe:
         _, outcome = authorize(target, lambda: agent, client, agent=agent, user=user)
     except NotApplicable as exc:
         return Probe("login", "skipped", str(exc))
+    except CheckFailed as exc:  # the target's own fault on the way (e.g. a redirect loop)
+        return Probe("login", "problem", f"the target broke the authorization flow: {exc}",
+                     "this is the server's behaviour, not a profile setting: look at the server's logs")
     except HarnessError as exc:
         return Probe("login", "problem", f"{driver} login as {user.username!r} failed: {exc}",
                      f"check users[0] (username, password) and the login.{driver} settings")
