@@ -223,10 +223,12 @@ def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_na
                        "RFC9068-2.2.3", expected=" ".join(requested), actual=None, level=Level.SHOULD)
         return []
     requirement = "RFC9068-2.2.3" if fmt == "string" and claim_name == "scope" else "DOC-access_token.scope_format"
+    # the RFC's claim "as defined in Section 4.2 of [RFC8693]" sits in a SHOULD sentence; a documented format binds
+    level = Level.SHOULD if requirement == "RFC9068-2.2.3" else Level.MUST
     if fmt == "string":
         if not isinstance(value, str):
             raise fail("AT_SCOPE_FORMAT", f"{claim_name} is not a space-delimited string", requirement,
-                       expected="string", actual=value)
+                       expected="string", actual=value, level=level)
         values = value.split()
     else:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

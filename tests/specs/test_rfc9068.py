@@ -99,7 +99,10 @@ def test_scope(fails) -> None:
     assert p.check_scope({**CLAIMS, "scope": ["a"]}, ["a"], fmt="array") == ["a"]
     assert p.check_scope({k: v for k, v in CLAIMS.items() if k != "scope"}, []) == []
     fails(p.check_scope, {**CLAIMS, "scope": ["api:read"]}, ["api:read"], code="AT_SCOPE_FORMAT",
-          req="RFC9068-2.2.3")
+          req="RFC9068-2.2.3", level=Level.SHOULD)
+    # a documented claim name/format binds as the profile states it
+    fails(p.check_scope, {**CLAIMS, "scp": ["api:read"]}, ["api:read"], claim_name="scp", fmt="string",
+          code="AT_SCOPE_FORMAT", req="DOC-access_token.scope_format", level=Level.MUST)
     fails(p.check_scope, CLAIMS, ["api:read", "api:write"], fmt="array", code="AT_SCOPE_FORMAT",
           req="DOC-access_token.scope_format")
     fails(p.check_scope, {k: v for k, v in CLAIMS.items() if k != "scope"}, ["a"], code="AT_SCOPE_MISSING",
