@@ -103,7 +103,7 @@ def _check_common(claims: Mapping[str, Any], issuer: str, client_id: str, now: f
                              f"> {int(now)}", exp))
     elif exp - now > MAX_RECOMMENDED_LIFETIME_S + 60:
         findings.add(finding("JARM_LIFETIME_LONG", "the response JWT lives longer than the recommended 10 "
-                             "minutes", "JARM-2.1", f"<= {MAX_RECOMMENDED_LIFETIME_S}s", round(exp - now),
+                             "minutes", "JARM-2.1-lifetime", f"<= {MAX_RECOMMENDED_LIFETIME_S}s", round(exp - now),
                              Level.SHOULD))
 
 
@@ -201,7 +201,7 @@ def check_signature(decoded: DecodedJWT, keys: JWKS, *, expected_alg: str, docum
     findings = Findings()
     if alg != expected_alg:
         findings.add(finding("JARM_ALG_UNEXPECTED", "the response JWT is not signed with the registered "
-                             "algorithm", "DOC-jarm_signing_alg" if documented else "JARM-4", expected_alg, alg))
+                             "algorithm", "DOC-jarm_signing_alg" if documented else "JARM-3", expected_alg, alg))
     if alg in jose.HS_ALGS and client_secret is not None:
         try:
             jose.verify_hs(decoded.compact, client_secret, [alg])
@@ -303,5 +303,5 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
         listed = metadata.get(member)
         if not isinstance(listed, list) or value not in listed:
             findings.add(finding("JARM_ALG_NOT_ADVERTISED", f"{value} is used but not listed in {member}",
-                                 "JARM-3", value, listed, Level.SHOULD))
+                                 "JARM-4", value, listed, Level.SHOULD))
     findings.raise_if_any()

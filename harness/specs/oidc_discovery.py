@@ -51,7 +51,7 @@ def check_issuer_syntax(issuer: Any) -> None:
     "REQUIRED. URL using the https scheme with no query or fragment components that the
     OP asserts as its Issuer Identifier."
     """
-    _metadata.check_issuer_syntax(issuer, "OIDCD-3")
+    _metadata.check_issuer_syntax(issuer, "OIDCD-3-issuer")
 
 
 def check_required_members(metadata: Mapping[str, Any], *, implicit_only: bool = False) -> None:
@@ -75,7 +75,7 @@ def check_recommended_members(metadata: Mapping[str, Any]) -> None:
                    "claims_supported"):
         if member not in metadata:
             findings.add(finding("METADATA_RECOMMENDED_MISSING", f"{member} is RECOMMENDED",
-                                 "OIDCD-3", member, None, Level.SHOULD))
+                                 "OIDCD-3-recommended", member, None, Level.SHOULD))
     findings.raise_if_any()
 
 
@@ -85,7 +85,7 @@ def check_member_types(metadata: Mapping[str, Any]) -> None:
     "Claims that return multiple values are represented as JSON arrays. Claims with zero
     elements MUST be omitted from the response." (§4.2)
     """
-    _metadata.check_types(metadata, "OIDCD-3", "OIDCD-4.2")
+    _metadata.check_types(metadata, "OIDCD-4.2", "OIDCD-4.2-zero_elements")
 
 
 def check_https_endpoints(metadata: Mapping[str, Any], production: bool) -> None:
@@ -98,7 +98,7 @@ def check_https_endpoints(metadata: Mapping[str, Any], production: bool) -> None
     if not production:
         return
     _metadata.check_https({k: v for k, v in metadata.items() if k != "issuer"}, True, {}, {
-        "jwks_uri": "OIDCD-3", "userinfo_endpoint": "OIDCD-3",
+        "jwks_uri": "OIDCD-3-jwks_uri_https", "userinfo_endpoint": "OIDCD-3-userinfo_endpoint_https",
         "authorization_endpoint": "RFC6749-3.1-tls", "token_endpoint": "RFC6749-3.2-tls",
         "revocation_endpoint": "RFC7009-2",
     })
@@ -113,7 +113,7 @@ def check_id_token_signing_algs(metadata: Mapping[str, Any], *, require_rs256: b
     algs = metadata.get("id_token_signing_alg_values_supported")
     if require_rs256 and isinstance(algs, list) and "RS256" not in algs:
         raise fail("ID_TOKEN_ALGS_NO_RS256", "id_token_signing_alg_values_supported lacks RS256",
-                   "OIDCD-3", expected="RS256 included", actual=algs)
+                   "OIDCD-3-rs256", expected="RS256 included", actual=algs)
 
 
 def check_scopes_include_openid(metadata: Mapping[str, Any]) -> None:
@@ -143,7 +143,7 @@ def check_subject_types(metadata: Mapping[str, Any]) -> None:
         unknown = [t for t in types if t not in ("public", "pairwise")]
         if unknown:
             raise fail("SUBJECT_TYPE_UNKNOWN", "subject_types_supported has unknown values",
-                       "OIDCD-3", expected=["public", "pairwise"], actual=unknown,
+                       "OIDCD-3-subject_types_supported", expected=["public", "pairwise"], actual=unknown,
                        level=Level.SHOULD)
 
 

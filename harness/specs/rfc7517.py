@@ -70,7 +70,7 @@ def _check_shape(jwks: Any) -> None:
                    expected="keys: [...]", actual=type(jwks["keys"]).__name__)
 
 
-def check_jwks_response(status: int, body: Body, *, requirement: str = "OIDCD-3") -> dict[str, Any]:
+def check_jwks_response(status: int, body: Body, *, requirement: str = "OIDCD-3-jwks_uri") -> dict[str, Any]:
     """The answer of ``jwks_uri``: HTTP 200 with a JSON JWK Set; return the document.
 
     OIDC Discovery §3 / RFC 8414 §2 (``requirement``), ``jwks_uri``: "URL of the OP's JWK
@@ -89,7 +89,7 @@ def check_jwks_response(status: int, body: Body, *, requirement: str = "OIDCD-3"
     return dict(data)
 
 
-def published_keys(status: int, body: Body, *, requirement: str = "OIDCD-3") -> jose.JWKS:
+def published_keys(status: int, body: Body, *, requirement: str = "OIDCD-3-jwks_uri") -> jose.JWKS:
     """The issuer's keys from a ``jwks_uri`` answer, for checks that verify signatures with them.
 
     A document that is no JWK Set (not JSON, no ``keys`` array) fails the check with the
@@ -122,7 +122,7 @@ def _check_kids(members: list[Mapping[str, Any]], findings: Findings) -> None:
         missing = [i for i, m in enumerate(members) if not isinstance(m.get("kid"), str)]
         if missing:
             findings.add(finding("JWKS_KID_MISSING", "a multi-key set has keys without kid, "
-                                 "so a JOSE header cannot designate them", "OIDCC-10.1",
+                                 "so a JOSE header cannot designate them", "OIDCC-10.1-kid",
                                  "kid on every key", [f"keys[{i}]" for i in missing],
                                  Level.SHOULD))
 

@@ -74,7 +74,7 @@ def check_required_members(metadata: Mapping[str, Any], *, oidc: bool = False,
         required.append("token_endpoint")
     if oidc:
         required += ["jwks_uri", "subject_types_supported", "id_token_signing_alg_values_supported"]
-    _metadata.check_required(metadata, required, "OIDCD-3" if oidc else "RFC8414-2")
+    _metadata.check_required(metadata, required, "OIDCD-3-required" if oidc else "RFC8414-2")
 
 
 def check_member_types(metadata: Mapping[str, Any]) -> None:
@@ -121,21 +121,22 @@ _PROMISES: dict[str, _Promise] = {
     "pushed_authorization_request_endpoint": _Promise("RFC9126-5-endpoint"),
     "require_pushed_authorization_requests": _Promise("RFC9126-5"),
     "device_authorization_endpoint": _Promise("RFC8628-4"),
-    "backchannel_authentication_endpoint": _Promise("CIBA-4"),
-    "backchannel_token_delivery_modes_supported": _Promise("CIBA-4"),
-    "backchannel_authentication_request_signing_alg_values_supported": _Promise("CIBA-4"),
-    "backchannel_user_code_parameter_supported": _Promise("CIBA-4"),
+    "backchannel_authentication_endpoint": _Promise("CIBA-4-backchannel_authentication_endpoint"),
+    "backchannel_token_delivery_modes_supported": _Promise("CIBA-4-backchannel_token_delivery_modes_supported"),
+    "backchannel_authentication_request_signing_alg_values_supported": _Promise(
+        "CIBA-4-backchannel_authentication_request_signing_alg_values_supported"),
+    "backchannel_user_code_parameter_supported": _Promise("CIBA-4-backchannel_user_code_parameter_supported"),
     "dpop_signing_alg_values_supported": _Promise("RFC9449-5.1"),
     "tls_client_certificate_bound_access_tokens": _Promise("RFC8705-3.3"),
     "mtls_endpoint_aliases": _Promise("RFC8705-5"),
     "authorization_response_iss_parameter_supported": _Promise("RFC9207-2", Level.MUST,
                                                                "RFC9207-2.3"),
-    "id_token_signing_alg_values_supported": _Promise("OIDCD-3"),
-    "request_parameter_supported": _Promise("OIDCD-3"),
-    "request_uri_parameter_supported": _Promise("OIDCD-3"),
-    "request_object_signing_alg_values_supported": _Promise("OIDCD-3"),
-    "claims_parameter_supported": _Promise("OIDCD-3"),
-    "subject_types_supported": _Promise("OIDCD-3"),
+    "id_token_signing_alg_values_supported": _Promise("OIDCD-3-id_token_signing_alg_values_supported"),
+    "request_parameter_supported": _Promise("OIDCD-3-request_parameter_supported"),
+    "request_uri_parameter_supported": _Promise("OIDCD-3-request_uri_parameter_supported"),
+    "request_object_signing_alg_values_supported": _Promise("OIDCD-3-request_object_signing_alg_values_supported"),
+    "claims_parameter_supported": _Promise("OIDCD-3-claims_parameter_supported"),
+    "subject_types_supported": _Promise("OIDCD-3-subject_types_supported"),
 }
 
 

@@ -125,7 +125,7 @@ def check_request_uri_by_reference(metadata: Mapping[str, Any], params: Mapping[
         raise ValueError("check_request_uri_by_reference judges servers that advertise no request_uri support")
     if _code_issued(params):
         raise fail("JAR_REQUEST_URI_UNADVERTISED_SUPPORT", "a request_uri by reference was processed although "
-                   "request_uri_parameter_supported is false", "OIDCD-3", expected="request_uri_not_supported",
+                   "request_uri_parameter_supported is false", "OIDCC-6.2", expected="request_uri_not_supported",
                    actual="code issued")
     if not redirected:
         raise fail("JAR_REQUEST_URI_ERROR_NOT_REDIRECTED", "the request_uri_not_supported error was not "
@@ -148,11 +148,12 @@ def check_request_parameter_advertised(metadata: Mapping[str, Any], *, works: bo
     advertised = metadata.get("request_parameter_supported", False) is True
     if advertised and not works:
         raise fail("JAR_REQUEST_PARAMETER_ADVERTISED_NOT_WORKING", "request_parameter_supported is true but a "
-                   "valid request object was refused", "OIDCD-3", expected="accepted", actual="refused")
+                   "valid request object was refused", "OIDCD-3-request_parameter_supported", expected="accepted",
+                   actual="refused", level=Level.MAY)
     if works and not advertised:
         raise fail("JAR_REQUEST_PARAMETER_NOT_ADVERTISED", "request objects work but request_parameter_supported "
-                   "is not true", "OIDCD-3", expected=True, actual=metadata.get("request_parameter_supported"),
-                   level=Level.SHOULD)
+                   "is not true", "OIDCD-3-request_parameter_supported", expected=True,
+                   actual=metadata.get("request_parameter_supported"), level=Level.MAY)
 
 
 def check_signing_alg_advertised(metadata: Mapping[str, Any], alg: str) -> None:
@@ -165,5 +166,5 @@ def check_signing_alg_advertised(metadata: Mapping[str, Any], alg: str) -> None:
     values = metadata.get("request_object_signing_alg_values_supported")
     if not isinstance(values, list) or alg not in values:
         raise fail("JAR_SIGNING_ALG_NOT_ADVERTISED", f"request objects signed with {alg} work but {alg} is not "
-                   "in request_object_signing_alg_values_supported", "OIDCD-3", expected=alg, actual=values,
-                   level=Level.SHOULD)
+                   "in request_object_signing_alg_values_supported",
+                   "OIDCD-3-request_object_signing_alg_values_supported", expected=alg, actual=values, level=Level.MAY)

@@ -48,7 +48,7 @@ def _published_array(target: Target, member: str) -> None:
 
 
 def _jwks_requirement(target: Target) -> str:
-    return "OIDCD-3" if _is_oidc(target) else "RFC8414-2"
+    return "OIDCD-3-jwks_uri" if _is_oidc(target) else "RFC8414-2-jwks_uri"
 
 
 @requirement("OIDCD-4.2", "RFC8414-3.2")
@@ -72,7 +72,7 @@ def test_issuer_syntax(target: Target) -> None:
     rfc8414.check_issuer_syntax(target.metadata.get("issuer"))
 
 
-@requirement("OIDCD-3", "RFC8414-2")
+@requirement("OIDCD-3-required", "RFC8414-2")
 def test_required_members(target: Target) -> None:
     """Every REQUIRED metadata member is present (OIDC Discovery §3, or RFC 8414 §2 for OAuth metadata)."""
     if _is_oidc(target):
@@ -81,14 +81,14 @@ def test_required_members(target: Target) -> None:
         rfc8414.check_required_members(target.metadata)
 
 
-@requirement("OIDCD-3")
+@requirement("OIDCD-3-recommended")
 def test_recommended_members(target: Target) -> None:
     """RECOMMENDED members (``userinfo_endpoint``, ``scopes_supported``, ...) are present (warnings)."""
     _oidc_only(target)
     oidc_discovery.check_recommended_members(target.metadata)
 
 
-@requirement("RFC8414-3.2", "OIDCD-3")
+@requirement("RFC8414-3.2", "OIDCD-4.2")
 def test_member_types(target: Target) -> None:
     """Known members are well typed (arrays of strings, booleans, absolute URLs); no empty arrays.
 
@@ -106,7 +106,7 @@ def test_member_types(target: Target) -> None:
         rfc8414.check_member_types(metadata)
 
 
-@requirement("RFC8414-2-jwks_uri", "OIDCD-3")
+@requirement("RFC8414-2-jwks_uri", "OIDCD-3-jwks_uri_https")
 def test_endpoints_use_https(target: Target) -> None:
     """Every endpoint URL in the metadata uses https (production profiles)."""
     if not target.profile.production:
@@ -121,7 +121,7 @@ def _fapi2_only(target: Target) -> bool:
     return bool(clients) and all(c.is_fapi2 for c in clients)
 
 
-@requirement("OIDCD-3")
+@requirement("OIDCD-3-rs256")
 def test_id_token_signing_algs(target: Target) -> None:
     """``id_token_signing_alg_values_supported`` includes RS256 (not demanded of FAPI 2.0-only deployments)."""
     _oidc_only(target)
@@ -137,7 +137,7 @@ def test_scopes_include_openid(target: Target) -> None:
     oidc_discovery.check_scopes_include_openid(target.metadata)
 
 
-@requirement("OIDCD-3")
+@requirement("OIDCD-3-subject_types_supported")
 def test_subject_types(target: Target) -> None:
     """``subject_types_supported`` lists only ``public`` and ``pairwise``."""
     _oidc_only(target)

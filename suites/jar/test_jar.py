@@ -151,7 +151,7 @@ def test_invalid_signature_refused(target: Target, user_agent: Any) -> None:
              errors=SIGNATURE_ERRORS)
 
 
-@requirement("RFC9101-5", "DOC-require_signed_requests", "OIDCC-6.1")
+@requirement("RFC9101-5", "DOC-require_signed_requests", "OIDCC-6.1-unsigned")
 def test_unsigned_refused(target: Target, user_agent: Any) -> None:
     """An unsigned request object (``alg: none``) is refused where signing is required or ``none`` is not offered."""
     client = _supported(target)
@@ -165,7 +165,7 @@ def test_unsigned_refused(target: Target, user_agent: Any) -> None:
              requirement_id="DOC-require_signed_requests" if documented else "RFC9101-5")
 
 
-@requirement("DOC-request_object_signing_alg", "OIDCC-6.3.2", "OIDCR-2")
+@requirement("DOC-request_object_signing_alg", "OIDCC-6.3.2", "OIDCR-2-request_object_signing_alg")
 def test_unregistered_alg_refused(target: Target, user_agent: Any) -> None:
     """A request object signed with an algorithm other than the documented one is refused."""
     client = _supported(target)
@@ -268,7 +268,7 @@ def test_wrong_audience_refused(target: Target, user_agent: Any) -> None:
              message="a request object addressed to another audience was accepted", requirement_id="RFC7519-4.1.3")
 
 
-@requirement("OIDCC-3.1.2.1", "RFC6749-3.1.2.3", "RFC9101-6.3-error")
+@requirement("OIDCC-3.1.2.1-redirect_uri", "RFC6749-3.1.2.3", "RFC9101-6.3-error")
 def test_missing_redirect_uri_refused(target: Target, user_agent: Any) -> None:
     """A request object without ``redirect_uri`` (OpenID request, several registered URIs) is refused."""
     client = _supported(target)
@@ -276,7 +276,7 @@ def test_missing_redirect_uri_refused(target: Target, user_agent: Any) -> None:
         pytest.skip("without openid and with one registered redirect URI the parameter is optional")
     _, front = _signed(target, client, claims={"redirect_uri": jose.REMOVE})
     _refused(target, user_agent, front, code="JAR_MISSING_REDIRECT_URI_ACCEPTED",
-             message="a request object without redirect_uri was accepted", requirement_id="OIDCC-3.1.2.1")
+             message="a request object without redirect_uri was accepted", requirement_id="OIDCC-3.1.2.2")
 
 
 @requirement("RFC9101-6.3-client_id", "RFC9101-6.3")
@@ -330,7 +330,7 @@ def test_documented_require_signed_requests_at_par(target: Target) -> None:
                                      basic_auth_used=result.used_basic, requirement="RFC9126-2.3")
 
 
-@requirement("RFC9101-5.2", "RFC9101-7", "OIDCD-3")
+@requirement("RFC9101-5.2", "RFC9101-7", "OIDCD-3-request_uri_parameter_supported")
 def test_request_uri_by_reference(target: Target, user_agent: Any) -> None:
     """``request_uri`` by reference: refused with ``request_uri_not_supported`` where support is not advertised."""
     if target.metadata.get("request_uri_parameter_supported", True) is not False:
@@ -344,7 +344,7 @@ def test_request_uri_by_reference(target: Target, user_agent: Any) -> None:
                                            redirected=outcome.redirected)
 
 
-@requirement("OIDCD-3", "RFC9101-5-request")
+@requirement("OIDCD-3-request_parameter_supported", "RFC9101-5-request")
 def test_request_object_support_advertised(target: Target, user_agent: Any) -> None:
     """``request_parameter_supported`` and ``request_object_signing_alg_values_supported`` match what works."""
     client = _jar_client(target)

@@ -98,7 +98,7 @@ def test_response_mode(target: Target, user_agent: Any, mode: str) -> None:
     findings.raise_if_any()
 
 
-@requirement("JARM-2.2", "JARM-4", "DOC-jarm_signing_alg")
+@requirement("JARM-2.2", "JARM-3", "DOC-jarm_signing_alg")
 def test_signature(target: Target, user_agent: Any) -> None:
     """The response JWT is signed with the registered algorithm (default RS256) by a key in the issuer's JWKS."""
     client = _jarm_client(target)
@@ -109,7 +109,7 @@ def test_signature(target: Target, user_agent: Any) -> None:
                          allowed_algs=ASYMMETRIC_ALGS, client_secret=_secret(client))
 
 
-@requirement("JARM-2.2", "DOC-jarm_encryption", "JARM-4")
+@requirement("JARM-2.2", "DOC-jarm_encryption", "JARM-3-encryption")
 def test_encrypted_response(target: Target, user_agent: Any) -> None:
     """With encryption registered, the response is a JWE (registered alg/enc) around a valid signed JWT."""
     client = _encrypted_client(target)
@@ -153,7 +153,7 @@ def test_documented_require_jarm(target: Target, user_agent: Any) -> None:
                              redirected=outcome.redirected)
 
 
-@requirement("RFC8414-2-supported", "JARM-3", "OIDCD-3")
+@requirement("RFC8414-2-supported", "JARM-4", "OIDCD-3-response_modes_supported")
 def test_jarm_advertised(target: Target, user_agent: Any) -> None:
     """``response_modes_supported`` lists the JWT modes that work; the JARM algorithm members list those used."""
     client = _jarm_client(target)

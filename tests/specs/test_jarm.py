@@ -109,7 +109,7 @@ def test_signature_failures(fails, signer) -> None:
     fails(p.check_signature, _signed(key, "PS256"), keys, expected_alg="RS256", documented=True, allowed_algs=ALGS,
           code="JARM_ALG_UNEXPECTED", req="DOC-jarm_signing_alg")
     fails(p.check_signature, _signed(key, "PS256"), keys, expected_alg="RS256", documented=False, allowed_algs=ALGS,
-          code="JARM_ALG_UNEXPECTED", req="JARM-4")
+          code="JARM_ALG_UNEXPECTED", req="JARM-3")
     unsigned = jose.decode_unverified(jose.sign_unsecured(None, GOOD))
     fails(p.check_signature, unsigned, keys, expected_alg="RS256", documented=True, allowed_algs=ALGS,
           code="JARM_UNSIGNED")

@@ -34,7 +34,7 @@ def test_jwks_shape_failures(fails, document, expected) -> None:
 def test_jwks_response(fails, public_set) -> None:
     assert k.check_jwks_response(200, public_set) == public_set
     assert len(k.published_keys(200, public_set)) == 3
-    fails(k.check_jwks_response, 404, b"not found", code="JWKS_STATUS", req="OIDCD-3")
+    fails(k.check_jwks_response, 404, b"not found", code="JWKS_STATUS", req="OIDCD-3-jwks_uri")
     fails(k.published_keys, 500, public_set, code="JWKS_STATUS", req="RFC8414-2", requirement="RFC8414-2")
     fails(k.published_keys, 200, b"<html>", code="JWKS_NOT_JSON", req="RFC7517-5")
 
@@ -70,7 +70,7 @@ def test_duplicate_kid_across_types_is_allowed(public_set) -> None:
 
 def test_keys_without_kid_in_a_multi_key_set(fails, public_set) -> None:
     keys = [{kk: vv for kk, vv in key.items() if kk != "kid"} for key in public_set["keys"]]
-    fails(k.check_jwks_document, {"keys": keys}, code="JWKS_KID_MISSING", req="OIDCC-10.1", level=Level.SHOULD)
+    fails(k.check_jwks_document, {"keys": keys}, code="JWKS_KID_MISSING", req="OIDCC-10.1-kid", level=Level.SHOULD)
     k.check_jwks_document({"keys": keys[:1]})
 
 
@@ -78,8 +78,8 @@ def test_use_required_when_signing_and_encryption_keys_mix(fails, public_set) ->
     enc = jose.public_jwk(jose.generate_key("RSA", label="enc", use="enc"))
     fails(k.check_jwks_document, {"keys": [*public_set["keys"], enc]}, code="JWKS_USE_MISSING",
           req="RFC8414-2-jwks_uri", level=Level.MUST)
-    fails(k.check_jwks_document, {"keys": [public_set["keys"][0], enc]}, use_requirement="OIDCD-3",
-          code="JWKS_USE_MISSING", req="OIDCD-3")
+    fails(k.check_jwks_document, {"keys": [public_set["keys"][0], enc]}, use_requirement="OIDCD-3-jwks_uri",
+          code="JWKS_USE_MISSING", req="OIDCD-3-jwks_uri")
     signed = [key | {"use": "sig"} for key in public_set["keys"]]
     k.check_jwks_document({"keys": [*signed, enc]})
     by_alg = {kk: vv for kk, vv in enc.items() if kk != "use"} | {"alg": "RSA-OAEP-256"}

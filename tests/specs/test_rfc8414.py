@@ -77,7 +77,8 @@ def test_required_members_depend_on_grant_types() -> None:
 
 
 def test_required_members_oidc(fails) -> None:
-    f = fails(m.check_required_members, GOOD, oidc=True, code="METADATA_MEMBER_MISSING", req="OIDCD-3")
+    f = fails(m.check_required_members, GOOD, oidc=True, code="METADATA_MEMBER_MISSING",
+              req="OIDCD-3-required")
     assert f.expected in {"subject_types_supported", "id_token_signing_alg_values_supported"}
 
 

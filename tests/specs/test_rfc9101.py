@@ -67,13 +67,13 @@ def test_request_parameter_advertised(fails) -> None:
     p.check_request_parameter_advertised({"request_parameter_supported": True}, works=True)
     p.check_request_parameter_advertised({}, works=False)
     fails(p.check_request_parameter_advertised, {"request_parameter_supported": True}, works=False,
-          code="JAR_REQUEST_PARAMETER_ADVERTISED_NOT_WORKING", level=Level.MUST)
+          code="JAR_REQUEST_PARAMETER_ADVERTISED_NOT_WORKING", level=Level.MAY)
     fails(p.check_request_parameter_advertised, {}, works=True, code="JAR_REQUEST_PARAMETER_NOT_ADVERTISED",
-          level=Level.SHOULD)
+          level=Level.MAY)
 
 
 def test_signing_alg_advertised(fails) -> None:
     p.check_signing_alg_advertised({"request_object_signing_alg_values_supported": ["PS256"]}, "PS256")
     fails(p.check_signing_alg_advertised, {"request_object_signing_alg_values_supported": ["RS256"]}, "PS256",
-          code="JAR_SIGNING_ALG_NOT_ADVERTISED", level=Level.SHOULD)
+          code="JAR_SIGNING_ALG_NOT_ADVERTISED", level=Level.MAY)
     fails(p.check_signing_alg_advertised, {}, "PS256", code="JAR_SIGNING_ALG_NOT_ADVERTISED")
