@@ -345,7 +345,8 @@ def _check_error_status(status: int, headers: Headers, expected: set[str], error
     if status not in statuses:
         why = ("failed client authentication with the Authorization header must be answered 401"
                if challenge else "token error responses use HTTP 400 (invalid_client may use 401)")
-        findings.add(finding("TOKEN_ERROR_STATUS", why, "RFC6749-5.2-status",
+        findings.add(finding("TOKEN_ERROR_STATUS", why, "RFC6749-5.2-invalid_client" if challenge
+                              else "RFC6749-5.2-status",
                               sorted(statuses) if len(statuses) > 1 else next(iter(statuses)), status))
     if challenge:
         challenges = header_values(headers, "www-authenticate")

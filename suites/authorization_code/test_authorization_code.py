@@ -28,7 +28,7 @@ def _second_client(target: Target, first: Client) -> Client:
     return target.pick_client(purpose="a second confidential client", confidential=True, exclude=(first.id,))
 
 
-@requirement("RFC6749-4.1", "OIDCC-3.1.2")
+@requirement("RFC6749-4.1", "OIDCC-3.1.2.5")
 def test_happy_path_each_client(target: Target, user_agent: Any) -> None:
     """Every configured code-flow client completes the flow and receives tokens."""
     findings = Findings()
@@ -82,7 +82,7 @@ def _assert_not_redirected_to(outcome: AuthorizationOutcome, forbidden: str, req
                                                body=outcome.error_page.text_excerpt, requirement=requirement_id)
 
 
-@requirement("RFC6749-3.1.2.4", "OIDCC-3.1.2.1")
+@requirement("RFC6749-3.1.2.4", "OIDCC-3.1.2.6-invalid_redirect_uri")
 def test_unregistered_redirect_uri_refused(target: Target, user_agent: Any) -> None:
     """An unregistered ``redirect_uri`` is refused without redirecting to it."""
     bad = "https://attacker.example.test/cb"
@@ -90,22 +90,22 @@ def test_unregistered_redirect_uri_refused(target: Target, user_agent: Any) -> N
     _assert_not_redirected_to(outcome, bad, "RFC6749-3.1.2.4")
 
 
-@requirement("OIDCC-3.1.2.1", "RFC9700-4.1.3")
+@requirement("OIDCC-3.1.2.1-redirect_uri_match", "RFC9700-4.1.3", "RFC6749-3.1.2.4")
 def test_redirect_uri_with_added_query_refused(target: Target, user_agent: Any) -> None:
     """A registered ``redirect_uri`` with an added query parameter is refused (exact matching)."""
     client = _code_client(target)
     modified = client.redirect_uris[0] + ("&" if "?" in client.redirect_uris[0] else "?") + "injected=1"
     _, outcome = authorize(target, user_agent, client, redirect_uri=modified)
-    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1")
+    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1-redirect_uri_match")
 
 
-@requirement("OIDCC-3.1.2.1", "RFC9700-4.1.3")
+@requirement("OIDCC-3.1.2.1-redirect_uri_match", "RFC9700-4.1.3", "RFC6749-3.1.2.4")
 def test_redirect_uri_with_changed_path_refused(target: Target, user_agent: Any) -> None:
     """A registered ``redirect_uri`` with an extra path segment is refused (exact matching)."""
     client = _code_client(target)
     modified = client.redirect_uris[0].rstrip("/") + "/extra"
     _, outcome = authorize(target, user_agent, client, redirect_uri=modified)
-    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1")
+    _assert_not_redirected_to(outcome, modified, "OIDCC-3.1.2.1-redirect_uri_match")
 
 
 AUTHORIZATION_ERRORS = frozenset({"invalid_request", "unauthorized_client", "access_denied",
@@ -184,16 +184,28 @@ def test_consent_denied(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-@requirement("OIDCC-3.1.2.6")
+@requirement("OIDCC-3.1.2.1-prompt_none", "OIDCC-3.1.2.6")
 def test_prompt_none_without_session(target: Target, user_agent: Any) -> None:
-    """``prompt=none`` without a session returns ``login_required`` (or its family) and shows no UI."""
+    """``prompt=none`` without a session returns ``login_required`` (or its family) and shows no UI.
+
+    OpenID Connect Core §3.1.2.1: "none The Authorization Server MUST NOT display any
+    authentication or consent user interface pages. An error is returned if an End-User is not
+    already authenticated". An OpenID Connect parameter: applies to clients whose scope has openid.
+    """
     client = _code_client(target)
+    if "openid" not in client.scope.split():
+        pytest.skip(f"client {client.id} makes OAuth (not OpenID Connect) requests: prompt is an OIDC parameter")
     request = build_authorization_request(target, client, extra={"prompt": "none"})
     outcome = user_agent().authorize(request.url(), user=None, redirect_uri=request.redirect_uri)
-    if outcome.login_form_shown or outcome.consent_form_shown or not outcome.redirected:
+    if outcome.login_form_shown or outcome.consent_form_shown:
         raise fail("AUTHZ_PROMPT_NONE_SHOWED_UI",
                    "prompt=none must not display any authentication or consent user interface",
-                   "OIDCC-3.1.2.6", expected="redirect with error=login_required", actual=outcome.describe())
+                   "OIDCC-3.1.2.1-prompt_none", expected="redirect with error=login_required",
+                   actual=outcome.describe())
+    if not outcome.redirected:
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "prompt=none without a session did not return an error to the client",
+                   "OIDCC-3.1.2.1-prompt_none", expected="redirect with error=login_required",
+                   actual=outcome.describe())
     oidc_core.check_login_required_error(outcome.params)
     rfc6749.check_state_echoed(request.state, outcome.params)
 

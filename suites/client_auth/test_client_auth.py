@@ -80,7 +80,7 @@ def _refused(result: TokenResult, requirement_id: str = "RFC7523-3", *, also: tu
 # --------------------------------------------------------------------------- methods that must work
 
 
-@requirement("RFC6749-2.3.1", "OIDCC-9", "RFC7523-2.2", "RFC8705-2")
+@requirement("RFC6749-2.3.1", "RFC6749-4.1.4", "RFC7523-2.2", "RFC8705-2")
 @pytest.mark.parametrize("method", [m.value for m in AuthMethod])
 def test_registered_method_works(target: Target, user_agent: Any, method: str) -> None:
     """A client registered for this authentication method completes the code flow with it."""
@@ -89,7 +89,7 @@ def test_registered_method_works(target: Target, user_agent: Any, method: str) -
     result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, label=f"redeem with {method}")
     rfc7523.check_client_accepted(result.ok, result.status, result.error, what=f"{method} authentication of "
-                                  f"client {client.id}", requirement="OIDCC-9", code="CLIENT_AUTH_METHOD_FAILED")
+                                  f"client {client.id}", requirement="RFC6749-4.1.4", code="CLIENT_AUTH_METHOD_FAILED")
 
 
 # --------------------------------------------------------------------------- shared secrets
@@ -129,7 +129,7 @@ def test_wrong_secret_post_refused(target: Target, user_agent: Any) -> None:
                                  requirement="RFC6749-4.1.3")
 
 
-@requirement("OIDCC-9-registered_method", "RFC6749-5.2")
+@requirement("OIDCC-9-client_secret_jwt", "RFC6749-5.2")
 def test_secret_jwt_client_plain_secret_refused(target: Target, user_agent: Any) -> None:
     """A ``client_secret_jwt`` client sending its secret itself (HTTP Basic): refusal advised (MAY-level warning).
 
@@ -149,9 +149,9 @@ def test_secret_jwt_client_plain_secret_refused(target: Target, user_agent: Any)
     if result.ok:
         raise fail("CLIENT_AUTH_METHOD_NOT_ENFORCED", f"client {client.id} is registered for client_secret_jwt but "
                    "its plain secret over HTTP Basic was accepted (permitted, not advised)",
-                   "OIDCC-9-registered_method", expected="invalid_client", actual="tokens issued", level=Level.MAY)
+                   "OIDCC-9-client_secret_jwt", expected="invalid_client", actual="tokens issued", level=Level.MAY)
     rfc7523.check_client_refused(result.status, result.response.headers, result.judged_body,
-                                 basic_auth_used=result.used_basic, requirement="OIDCC-9-registered_method")
+                                 basic_auth_used=result.used_basic, requirement="OIDCC-9-client_secret_jwt")
 
 
 # --------------------------------------------------------------------------- client assertions
@@ -219,13 +219,20 @@ def test_assertion_wrong_subject_refused(target: Target, user_agent: Any, method
 @requirement("RFC7523-3", "RFC7519-4.1.4")
 @method_param
 def test_assertion_expired_refused(target: Target, user_agent: Any, method: str) -> None:
-    """An assertion that expired four minutes ago is refused."""
+    """An assertion that expired an hour ago is refused.
+
+    RFC 7523 §3 item 4: "The authorization server MUST reject any JWT with an expiration time
+    that has passed, subject to allowable clock skew between systems." An hour is far beyond any
+    clock-skew allowance (RFC 7519 §4.1.4: leeway "usually no more than a few minutes"; an
+    assertion expired four minutes ago could still be inside a 5-minute allowance).
+    """
     now = time.time()
-    result = _assertion_probe(target, user_agent, AuthMethod(method), "expired assertion", now=now - 300)
+    result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion expired an hour ago",
+                              now=now - 3660)
     _refused(result, "RFC7523-3-exp")
 
 
-@requirement("RFC7523-3", "OIDCC-9")
+@requirement("RFC7523-3-exp", "OIDCC-9-exp")
 @method_param
 def test_assertion_without_exp_refused(target: Target, user_agent: Any, method: str) -> None:
     """An assertion without ``exp`` is refused ("The JWT MUST contain an exp claim")."""
@@ -244,7 +251,7 @@ def test_assertion_future_nbf_refused(target: Target, user_agent: Any, method: s
     _refused(result, "RFC7523-3-nbf")
 
 
-@requirement("RFC7519-4.1.6", "RFC7523-3.2")
+@requirement("RFC7523-3-iat", "RFC7519-4.1.6", "RFC7523-3.2")
 @method_param
 def test_assertion_future_iat_refused(target: Target, user_agent: Any, method: str) -> None:
     """An assertion "issued" an hour in the future: refusal advised (MAY-level warning when accepted).
@@ -261,7 +268,7 @@ def test_assertion_future_iat_refused(target: Target, user_agent: Any, method: s
                               now=time.time() + 3600)
     if result.ok:
         raise fail("ASSERTION_FUTURE_IAT_ACCEPTED", "an assertion whose iat is an hour in the future was accepted "
-                   "(permitted, not advised)", "RFC7519-4.1.6", expected="invalid_client", actual="tokens issued",
+                   "(permitted, not advised)", "RFC7523-3-iat", expected="invalid_client", actual="tokens issued",
                    level=Level.MAY)
     _refused(result, "RFC7523-3.2")
 
@@ -318,7 +325,7 @@ _OTHER_ALG = {"HS256": "HS512", "HS384": "HS256", "HS512": "HS256", "RS256": "PS
               "RS384": "PS384", "PS384": "RS384", "RS512": "PS512", "PS512": "RS512"}
 
 
-@requirement("DOC-token_endpoint_auth_signing_alg", "OIDCR-2")
+@requirement("DOC-token_endpoint_auth_signing_alg", "OIDCR-2-token_endpoint_auth_signing_alg")
 def test_assertion_documented_alg_enforced(target: Target, user_agent: Any) -> None:
     """Where a signing algorithm is documented, an assertion signed with another one is refused."""
     for client in target.profile.clients:

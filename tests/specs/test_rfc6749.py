@@ -276,7 +276,7 @@ def test_failed_basic_auth_answered_with_wrong_error_still_needs_401_and_challen
 
 def test_status_expectation_says_401_for_failed_basic_auth(fails) -> None:
     f = fails(r.check_token_error_response, 400, JSON, {"error": "invalid_request"}, "invalid_client",
-              basic_auth_used=True, code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-status")
+              basic_auth_used=True, code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-invalid_client")
     assert f.expected == 401 and f.actual == 400
 
 

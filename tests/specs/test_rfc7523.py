@@ -29,7 +29,7 @@ def test_client_refused_failures(fails) -> None:
     fails(p.check_client_refused, 200, JSON, {"access_token": "x"}, basic_auth_used=False, requirement=R,
           code="TOKEN_REQUEST_ACCEPTED", req="RFC6749-4.1.3")
     fails(p.check_client_refused, 400, JSON, {"error": "invalid_client"}, basic_auth_used=True, requirement=R,
-          code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-status")
+          code="TOKEN_ERROR_STATUS", req="RFC6749-5.2-invalid_client")
     fails(p.check_client_refused, 401, JSON, {"error": "invalid_client"}, basic_auth_used=True, requirement=R,
           code="TOKEN_ERROR_WWW_AUTHENTICATE")
     fails(p.check_client_refused, 400, JSON, {"error": "invalid_grant"}, basic_auth_used=False, requirement=R,
