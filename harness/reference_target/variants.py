@@ -104,7 +104,10 @@ def load_variant(name: str) -> Variant:
     unknown = set(raw) - {"description", "variations", "server", "client_keys", "profile"}
     if unknown:
         raise _fail(path, f"unknown top-level keys {sorted(unknown)}")
-    variations = tuple(Variation(**v) for v in raw.get("variations") or ())
+    try:
+        variations = tuple(Variation(**v) for v in raw.get("variations") or ())
+    except TypeError as exc:
+        raise _fail(path, f"a variation has exactly 'variation', 'permitted_by' and 'quote' ({exc})") from exc
     if not variations:
         raise _fail(path, "a variant lists at least one variation")
     server = raw.get("server") or {}
