@@ -166,7 +166,9 @@ def token_request(target: Target, client: Client, params: dict[str, str], *, lab
     if auth is not None:
         auth_data, headers, cert = dict(auth[0]), dict(auth[1]), auth[2]
     elif authenticate:
-        auth_data, headers, cert = client_auth(target, client, url, method=method)
+        # FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer identifier value" as assertion aud
+        audience = target.profile.issuer if client.is_fapi2 else url
+        auth_data, headers, cert = client_auth(target, client, audience, method=method)
     else:
         auth_data, headers, cert = {"client_id": client.id}, {}, None
     headers.update(extra_headers or {})
