@@ -225,8 +225,11 @@ def send(target: Target, client: Client, params: Mapping[str, Any], *, signed: b
         data = {k: str(v) for k, v in params.items()}
     data.update(auth)
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
-    return CibaRequest(client=client, response=response, body=try_json_object(response) or {},
-                       received_at=time.monotonic(), params=dict(params))
+    body = try_json_object(response) or {}
+    if isinstance(body.get("auth_req_id"), str) and body["auth_req_id"]:
+        register_secret(body["auth_req_id"])  # a credential of the client (CIBA §7.3): masked in later evidence
+    return CibaRequest(client=client, response=response, body=body, received_at=time.monotonic(),
+                       params=dict(params))
 
 
 def start(target: Target, client: Client, *, user: User | None = None, binding_message: str | None = None,

@@ -13,7 +13,7 @@ from harness.flows.device import DeviceAuthorization
 from harness.http import json_object
 from harness.login.device import Decision, DeviceUserOutcome, complete_user_side
 from harness.profile import Client
-from harness.results import Findings, fail
+from harness.results import Findings, NeedsReview, fail
 from harness.specs import oidc_core, rfc8628
 from harness.target import NotApplicable, Target
 
@@ -44,6 +44,15 @@ def _user_side(target: Target, user_agent: Any, auth: DeviceAuthorization, decis
                    "did not authorize the device", "RFC8628-3.3", expected="the device is authorized",
                    actual=outcome.describe())
     return outcome
+
+
+def _deny_possible(target: Target) -> None:
+    """Skip, before asking, when the profile's login driver has no way to refuse consent."""
+    login = target.profile.login
+    if login.driver == "glewlwyd" and not login.glewlwyd.deny_supported:
+        raise NotApplicable("the login driver has no way to refuse consent (login.glewlwyd.deny_supported is false)")
+    if login.driver == "http_form" and login.http_form.deny is None and login.device.http_form.consent_deny is None:
+        raise NotApplicable("the profile configures no deny button (login.http_form.deny)")
 
 
 def _judge_tokens(target: Target, client: Client, result: Any, findings: Findings) -> None:
@@ -149,11 +158,14 @@ def test_approval_issues_tokens(target: Target, user_agent: Any) -> None:
 def test_denial_gives_access_denied(target: Target, user_agent: Any) -> None:
     """When the user denies, polling is answered ``access_denied``."""
     client = _client(target)
+    _deny_possible(target)
     auth = device.start(target, client)
     outcome = _user_side(target, user_agent, auth, "deny")
     if not outcome.declined:
         if outcome.completed and not outcome.consent_shown:
-            raise NotApplicable("the target showed no consent page, so the user could not deny")
+            raise NeedsReview("the verification pages asked no consent, so the user could not deny (RFC 8628 §3.3: "
+                              "the server \"should ... ask them to approve or deny\", lower-case): judge whether this "
+                              "deployment is meant to ask")
         raise fail("PRECONDITION_DEVICE_USER_FLOW_FAILED", "denying consent on the verification pages did not end "
                    "the request", "RFC8628-3.3", expected="declined", actual=outcome.describe())
     result = device.poll_for_tokens(target, auth).result
@@ -167,16 +179,21 @@ def test_denial_gives_access_denied(target: Target, user_agent: Any) -> None:
 def test_expired_code_refused(target: Target) -> None:
     """Polling after ``expires_in`` has passed is answered ``expired_token``."""
     client = _client(target)
-    auth = device.start(target, client)
     documented = target.profile.documented.device.code_lifetime_s
-    lifetime = min(v for v in (auth.expires_in, documented) if v is not None) if (
-        auth.expires_in is not None or documented is not None) else None
-    if lifetime is None:
-        pytest.skip("neither expires_in nor the documented code lifetime tells when the device code expires")
-    wait = auth.received_at + lifetime + 1 - time.monotonic()
     cap = target.profile.limits.max_expiry_wait_s
+    if documented is not None and documented + 1 > cap:
+        pytest.skip(f"the documented device code lifetime {documented}s exceeds limits.max_expiry_wait_s={cap}")
+    auth = device.start(target, client)
+    known = [v for v in (auth.expires_in, documented) if v is not None]
+    if not known:
+        raise fail("DEVICE_RESPONSE_MEMBER_MISSING", "the device authorization response has no expires_in, so the "
+                   "client cannot know when the device code expires", "RFC8628-3.2-members",
+                   expected="expires_in", actual=sorted(auth.body))
+    lifetime = min(known)
+    wait = auth.received_at + lifetime + 1 - time.monotonic()
     if wait > cap:
-        pytest.skip(f"waiting {wait:.0f}s for the device code to expire exceeds limits.max_expiry_wait_s={cap}")
+        raise NeedsReview(f"the device code lives {lifetime:g}s (expires_in), longer than limits.max_expiry_wait_s="
+                          f"{cap}: document device.code_lifetime_s or raise the limit to judge its expiry")
     evidence.mandated_wait(wait, f"device code lifetime {lifetime:g}s plus 1s")
     result = device.poll_token(target, client, auth.device_code, label="poll after expiry")
     rfc8628.check_expired_token(result.status, result.response.headers, result.judged_body,
@@ -238,7 +255,8 @@ def test_complete_uri_asks_confirmation(target: Target, user_agent: Any) -> None
     client = _client(target)
     auth = device.start(target, client)
     if auth.verification_uri_complete is None:
-        pytest.skip("the target does not offer verification_uri_complete")
+        raise NeedsReview("the target offers no verification_uri_complete (OPTIONAL, RFC 8628 §3.2), so there is no "
+                          "code-less visit whose confirmation could be judged")
     outcome = _user_side(target, user_agent, auth, complete_uri=True)
     findings = Findings()
     findings.check(rfc8628.check_confirmation_shown, outcome.confirmation_shown, outcome.user_code_displayed)

@@ -21,6 +21,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "device_code_not_client_bound": ["device.device_code_bound_to_client"],
     "device_user_code_weak": ["device.user_code_entropy_and_charset"],
     "device_no_confirmation": ["device.complete_uri_asks_confirmation"],
+    "device_verification_redirect_loop": ["device.approval_issues_tokens"],
     # ciba: acknowledgement and polling
     "ciba_response_no_expires_in": ["ciba.authentication_response"],
     "ciba_interval_not_documented": ["ciba.documented_polling_interval"],
