@@ -273,7 +273,7 @@ def test_ping_requires_notification_token(target: Target) -> None:
 
 
 @needs_ciba
-@requirement("CIBA-10.3", "CIBA-10.3.1")
+@requirement("CIBA-7.1-client_notification_token", "CIBA-10.3.1")
 def test_push_mode(target: Target, user_agent: Any) -> None:
     """In push mode the OP delivers the tokens to the notification endpoint with the Bearer token."""
     ciba.require_mode_supported(target, "push")
@@ -289,7 +289,7 @@ def test_push_mode(target: Target, user_agent: Any) -> None:
         note.record(str(client.documented.ciba_notification_endpoint), status=receiver.status)
     if not notifications:
         raise fail("CIBA_PUSH_NOT_RECEIVED", "no push delivery reached the client notification endpoint",
-                   "CIBA-10.3", expected="one POST", actual="none")
+                   "CIBA-10.3.1", expected="one POST", actual="none")
     oidc_ciba.check_push_notification(notifications[0].method, notifications[0].headers, notifications[0].body,
                                       expected_token=str(request.notification_token),
                                       auth_req_id=request.auth_req_id)
