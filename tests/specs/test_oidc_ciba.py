@@ -92,10 +92,10 @@ def test_binding_message_refused(fails) -> None:
 
 
 def test_request_accepted(fails) -> None:
-    assert p.check_request_accepted(200, JSON, GOOD, requirement="CIBA-7.1")["interval"] == 2
-    fails(p.check_request_accepted, 400, JSON, _err("invalid_request"), requirement="CIBA-7.1",
-          code="CIBA_VALID_REQUEST_REFUSED", req="CIBA-7.1", level=Level.MUST)
-    fails(lambda: p.check_request_accepted(400, JSON, _err("invalid_request"), requirement="CIBA-7.1",
+    assert p.check_request_accepted(200, JSON, GOOD, requirement="CIBA-7.1-hint")["interval"] == 2
+    fails(p.check_request_accepted, 400, JSON, _err("invalid_request"), requirement="CIBA-7.1-hint",
+          code="CIBA_VALID_REQUEST_REFUSED", req="CIBA-7.1-hint", level=Level.MUST)
+    fails(lambda: p.check_request_accepted(400, JSON, _err("invalid_request"), requirement="CIBA-7.1-hint",
                                            level=Level.SHOULD), code="CIBA_VALID_REQUEST_REFUSED", level=Level.SHOULD)
 
 
