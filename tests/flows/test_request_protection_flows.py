@@ -132,3 +132,30 @@ def test_open_response_signed_and_nested(tmp_path: Path) -> None:
         with pytest.raises(CheckFailed) as info:
             open_response(bad_client, "query", token, {"response": token})
         assert info.value.findings[0].code == code
+
+
+def _serving(target: Target, body: Any, status: int = 200) -> Target:
+    """Let ``target`` answer every GET with ``body`` (the jwks_uri of these flow tests)."""
+    import httpx
+
+    target._metadata = {**(target._metadata or {}), "jwks_uri": f"{ISSUER}/jwks"}
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    target.http.get = lambda url, **_: httpx.Response(status, content=content)  # type: ignore[method-assign]
+    return target
+
+
+def test_server_encryption_key_judges_the_jwks(tmp_path: Path) -> None:
+    from harness.flows.request_object import server_encryption_key
+    from harness.results import NeedsReview
+
+    enc = {**jose.generate_key("RSA", label="op-enc").as_dict(), "use": "enc", "alg": "RSA-OAEP-256", "kid": "e1"}
+    sig = {**jose.generate_key("RSA", label="op-sig").as_dict(), "use": "sig", "alg": "RS256", "kid": "s1"}
+    client = [_keyed_client(tmp_path, jose.generate_key("EC", label="jar-enc-flow"))]
+    assert server_encryption_key(_serving(_target(client), {"keys": [sig, enc]}), "RSA-OAEP-256").get("kid") == "e1"
+    # advertised encryption but no key to encrypt to: nothing a rule can judge, a human looks (never a skip)
+    with pytest.raises(NeedsReview):
+        server_encryption_key(_serving(_target(client), {"keys": [sig]}), "RSA-OAEP-256")
+    # a JWK Set whose keys is not an array is the target's fault (RFC 7517 §5), not a harness error
+    with pytest.raises(CheckFailed) as info:
+        server_encryption_key(_serving(_target(client), {"keys": {"e1": enc}}), "RSA-OAEP-256")
+    assert info.value.findings[0].code == "JWKS_KEYS_NOT_ARRAY"
