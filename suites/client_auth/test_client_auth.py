@@ -53,7 +53,13 @@ def _probe(target: Target, user_agent: Any, client: Client, auth: ClientAuth, la
 
 
 def _token_url(target: Target, client: Client) -> str:
-    return target.token_endpoint_for(client)
+    """The ``aud`` of a valid assertion: the token endpoint URL, or the issuer for a FAPI 2.0 client.
+
+    FAPI 2.0 Security Profile §5.3.2.1: the authorization server "shall only accept its issuer
+    identifier value (as defined in [RFC8414]) as a string in the aud claim received in client
+    authentication assertions".
+    """
+    return target.profile.issuer if client.is_fapi2 else target.token_endpoint_for(client)
 
 
 def _assertion_probe(target: Target, user_agent: Any, method: AuthMethod, label: str, *,
@@ -341,18 +347,27 @@ def test_assertion_documented_alg_enforced(target: Target, user_agent: Any) -> N
     _refused(result, "DOC-token_endpoint_auth_signing_alg")
 
 
-@requirement("RFC7523-3", "RFC8414-2-issuer")
+@requirement("RFC7523-3-aud", "RFC8414-2-issuer", "FAPI2SP-5.3.2.1-8")
 @method_param
 def test_assertion_issuer_audience_accepted(target: Target, user_agent: Any, method: str) -> None:
     """An assertion whose ``aud`` is the issuer identifier is accepted (accept; warning when refused).
 
-    RFC 7523 §3: the ``aud`` value must identify the authorization server; the issuer identifier
-    (RFC 8414 §2) is its identity. RFC 7523 does not oblige the server to accept it, hence SHOULD.
+    RFC 7523 §3 item 3: the ``aud`` claim must contain "a value that identifies the authorization
+    server as an intended audience"; the issuer identifier (RFC 8414 §2) is its identity. RFC 7523
+    leaves the accepted strings to the server, hence SHOULD — except for a FAPI 2.0 client, whose
+    server "shall only accept its issuer identifier value" (FAPI 2.0 SP §5.3.2.1): a MUST there.
     """
+    client = _client_with(target, AuthMethod(method))
     result = _assertion_probe(target, user_agent, AuthMethod(method), "assertion with aud = issuer",
                               audience=str(target.metadata.get("issuer") or target.profile.issuer))
+    if client.is_fapi2:
+        rfc7523.check_client_accepted(result.ok, result.status, result.error, what="an assertion whose aud is "
+                                      "the issuer identifier (FAPI 2.0 client)", requirement="FAPI2SP-5.3.2.1-8",
+                                      code="ASSERTION_ISSUER_AUD_REFUSED")
+        return
     rfc7523.check_client_accepted(result.ok, result.status, result.error, what="an assertion whose aud is the "
-                                  "issuer identifier", level=Level.SHOULD, code="ASSERTION_ISSUER_AUD_REFUSED")
+                                  "issuer identifier", requirement="RFC7523-3-aud", level=Level.SHOULD,
+                                  code="ASSERTION_ISSUER_AUD_REFUSED")
 
 
 @requirement("RFC7523-3", "RFC7519-4.1.4")
