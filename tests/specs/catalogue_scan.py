@@ -31,8 +31,10 @@ def cited_ids() -> dict[str, list[str]]:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
+    from harness.registry import all_suites
     from harness.specs.catalogue import catalogue
 
+    all_suites()  # suite plugins register their own requirements
     known = catalogue()
     cited = cited_ids()
     show_all = "--all" in sys.argv
