@@ -41,6 +41,7 @@ class SuiteRunner:
         self.last_report_dir: Path | None = None
         self.last_document: dict[str, Any] = {}
         self.clean_document: dict[str, Any] = {}
+        self.clean_report_dir: Path | None = None
 
     def run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
             suites: list[str] | None = None, deviations: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -110,5 +111,6 @@ def _assert_no_secrets_in_reports(runner: SuiteRunner) -> None:
 def clean_run(suite_runner: SuiteRunner) -> dict[str, dict[str, object]]:
     records = suite_runner.run(suites=available_suites(), deviations=DEVIATIONS)
     suite_runner.clean_document = suite_runner.last_document
+    suite_runner.clean_report_dir = suite_runner.last_report_dir
     _assert_no_secrets_in_reports(suite_runner)
     return records

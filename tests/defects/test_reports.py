@@ -65,20 +65,47 @@ def test_defect_run_html_shows_expected_actual_and_exchange(suite_runner: SuiteR
 
 def test_known_deviation_tolerated_and_stale_entry_fails(suite_runner: SuiteRunner, tmp_path: Path) -> None:
     deviations = tmp_path / "deviations.yaml"
-    deviations.write_text("deviations:\n  - check: pkce.wrong_verifier_refused\n    requirement: RFC7636-4.6\n"
-                          "    reason: test entry\n")
-    # the defect makes the check fail: listed, so it is known and not an unexpected failure
+    records = suite_runner.run(defects=("pkce_verifier_unchecked",), checks=["pkce.wrong_verifier_refused"])
+    codes = sorted({f["code"] for f in records["pkce.wrong_verifier_refused"]["findings"]})
+    deviations.write_text("deviations:\n  - check: pkce.wrong_verifier_refused\n"
+                          f"    findings: [{', '.join(codes)}]\n    reason: test entry\n")
+    # the defect makes the check fail with the listed findings: known, not an unexpected failure
     records = suite_runner.run(defects=("pkce_verifier_unchecked",), checks=["pkce.wrong_verifier_refused"],
                                deviations=deviations)
     summary = suite_runner.last_document["summary"]
     assert records["pkce.wrong_verifier_refused"]["deviation"]["status"] == "known"
-    assert summary["failed"] == 1 and summary["known_failures"] == 1 and summary["stale_deviations"] == 0
+    assert summary["failed"] == 0 and summary["known"] == 1 and summary["known_failures"] == 1
+    assert summary["stale_deviations"] == 0
+    assert suite_runner.last_report_dir is not None
+    assert "<failure" not in (suite_runner.last_report_dir / "junit.xml").read_text()
     _validate(suite_runner.last_document)
     # without the defect the listed failure no longer happens: the entry is stale and fails the run
     suite_runner.run(checks=["pkce.wrong_verifier_refused"], deviations=deviations)
     document = suite_runner.last_document
     assert document["summary"]["stale_deviations"] == 1
     assert document["deviations"]["stale"][0]["check"] == "pkce.wrong_verifier_refused"
+    _validate(document)
+
+
+def test_clean_run_findings_carry_catalogued_requirements(
+        suite_runner: SuiteRunner, clean_run: dict[str, dict[str, object]]) -> None:
+    """The demo-run proof: every cited requirement is catalogued, every finding carries requirement and level,
+    and junit.xml has no <failure> when the run has no unexpected failure (exit 0)."""
+    from harness.specs.catalogue import catalogue
+
+    known = catalogue()
+    document = suite_runner.clean_document
+    cited = {r for c in document["checks"] for r in c["requirements"]}
+    cited |= {f["requirement"] for c in document["checks"] for f in c["findings"]}
+    assert sorted(cited - set(known)) == []
+    for check in document["checks"]:
+        if check["outcome"] != "passed":
+            for finding in check["findings"]:
+                assert finding["requirement"] and finding["level"] in ("must", "should", "may"), check["id"]
+                assert finding["requirement_text"] == known[finding["requirement"]].text
+    assert document["summary"]["failed"] == 0 and document["summary"]["stale_deviations"] == 0
+    assert suite_runner.clean_report_dir is not None
+    assert "<failure" not in (suite_runner.clean_report_dir / "junit.xml").read_text()
     _validate(document)
 
 
