@@ -429,24 +429,29 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    """Known deviations are their own category (pytest's footer says ``N known``, the letter is ``K``).
+    """Warnings, reviews and known deviations are their own categories in pytest's footer.
 
-    With progress lines on, pytest's own progress letters are dropped (they would interleave).
+    (``N warning``, ``N review``, ``N known``; letters ``W``, ``R``, ``K``.) With progress lines on,
+    pytest's own progress letters are dropped (they would interleave).
     """
-    known = _is_known(report)
+    shown = _displayed(report)
     progress = config.getoption("harness_progress")
-    if known:
-        return "known", "" if progress else "K", "KNOWN"
+    if shown in _OWN_CATEGORIES:
+        return shown, "" if progress else _OWN_CATEGORIES[shown], shown.upper()
     if progress and report.when == "call":
         return report.outcome, "", ""
     return None
 
 
-def _is_known(report: pytest.TestReport) -> bool:
+_OWN_CATEGORIES = {"known": "K", "warning": "W", "review": "R"}
+
+
+def _displayed(report: pytest.TestReport) -> str | None:
     for key, value in getattr(report, "user_properties", []):
         if key == RECORD_KEY:
-            return bool(json.loads(str(value)).get("deviation"))
-    return False
+            data = json.loads(str(value))
+            return "known" if data.get("deviation") else str(data["outcome"])
+    return None
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
