@@ -431,19 +431,21 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
     """Warnings, reviews and known deviations are their own categories in pytest's footer.
 
-    (``N warning``, ``N review``, ``N known``; letters ``W``, ``R``, ``K``.) With progress lines on,
+    (``N warned``, ``N review``, ``N known``; letters ``W``, ``R``, ``K``.) With progress lines on,
     pytest's own progress letters are dropped (they would interleave).
     """
     shown = _displayed(report)
     progress = config.getoption("harness_progress")
     if shown in _OWN_CATEGORIES:
-        return shown, "" if progress else _OWN_CATEGORIES[shown], shown.upper()
+        category, letter = _OWN_CATEGORIES[shown]
+        return category, "" if progress else letter, shown.upper()
     if progress and report.when == "call":
         return report.outcome, "", ""
     return None
 
 
-_OWN_CATEGORIES = {"known": "K", "warning": "W", "review": "R"}
+_OWN_CATEGORIES = {"known": ("known", "K"), "warning": ("warned", "W"), "review": ("review", "R")}
+"""Outcome -> (footer category, progress letter); 'warned' because pytest's 'warnings' are Python warnings."""
 
 
 def _displayed(report: pytest.TestReport) -> str | None:

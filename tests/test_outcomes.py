@@ -69,7 +69,7 @@ def run_results(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
     data = json.loads((pytester.path / "out" / "results.json").read_text())
     result.assert_outcomes(passed=1, failed=4, skipped=2, errors=1)
     outcomes = result.parseoutcomes()  # warnings and reviews are their own categories in pytest's footer
-    assert outcomes["warning"] == 1 and outcomes["review"] == 1
+    assert outcomes["warned"] == 1 and outcomes["review"] == 1
     return {c["id"].split(".", 1)[1]: c for c in data["checks"]}
 
 
