@@ -33,7 +33,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "dpop_cnf_jkt_wrong": ["dpop.access_token_bound_jwt", "dpop.access_token_bound_introspection",
                            "confirmation.cnf_of_dpop_bound_tokens[jwt]",
                            "confirmation.cnf_of_dpop_bound_tokens[introspection]"],
-    # --- cnf shape (RFC 7800 §3)
+    # --- cnf presence (RFC 9449 §6.1/§6.2, RFC 8705 §3.1/§3.2) and shape (RFC 7800 §3)
+    "cnf_missing": ["dpop.access_token_bound_jwt", "dpop.access_token_bound_introspection",
+                    "mtls.certificate_bound_token_jwt", "mtls.certificate_bound_token_introspection",
+                    "confirmation.cnf_of_dpop_bound_tokens[jwt]",
+                    "confirmation.cnf_of_dpop_bound_tokens[introspection]",
+                    "confirmation.cnf_of_certificate_bound_tokens[jwt]",
+                    "confirmation.cnf_of_certificate_bound_tokens[introspection]"],
     "cnf_malformed": ["confirmation.cnf_of_dpop_bound_tokens[jwt]",
                       "confirmation.cnf_of_dpop_bound_tokens[introspection]"],
     # --- nonces (§8, §9)
@@ -45,6 +51,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "dpop_replay_accepted": ["dpop.replayed_proof_refused_at_token_endpoint",
                              "dpop.replayed_proof_refused_at_resource"],
     "dpop_bound_token_accepted_as_bearer": ["dpop.bound_token_as_bearer_refused"],
+    "dpop_bearer_refused_as_invalid_request": ["dpop.bound_token_as_bearer_refused"],
     "dpop_scheme_without_proof_accepted": ["dpop.dpop_scheme_without_proof_refused"],
     "dpop_challenge_no_algs": ["dpop.challenge_lists_algs"],
     # --- code binding (§10) and refresh tokens (§5)

@@ -78,6 +78,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "introspection_inactive_error": ["introspection.unknown_token_inactive", "introspection.revoked_token_inactive"],
     "introspection_foreign_active": ["introspection.foreign_token_inactive"],
     "introspection_auth_optional": ["introspection.unauthenticated_refused"],
+    "introspection_unauthenticated_inactive": ["introspection.unauthenticated_refused"],  # area auth_refusals
     "introspection_hint_strict": ["introspection.wrong_hint_still_found"],
     "introspection_wrong_client_id": ["introspection.active_token_metadata"],
     "introspection_jwt_ignored": ["introspection.jwt_response_media_type"],
@@ -92,6 +93,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "revocation_unknown_token_error": ["revocation.unknown_token_answered_200"],
     "revocation_cross_client": ["revocation.other_clients_token_not_revoked"],
     "revocation_auth_optional": ["revocation.unauthenticated_refused"],
+    "revocation_unauthenticated_invalid_request": ["revocation.unauthenticated_refused"],  # area auth_refusals
     "revocation_hint_strict": ["revocation.wrong_hint_still_revoked"],
 }
 
