@@ -452,7 +452,8 @@ VARIANTS: tuple[ValidVariant, ...] = (
     ValidVariant("request_query", "RFC9449-4.3-9", "a request with a query the proof's htu leaves out",
                  sites=("resource",)),
     ValidVariant("extra_claims", "RFC9449-4.2", "a proof with extra header parameters and claims"),
-    ValidVariant("htu_case", "RFC9449-4.3-normalization", "a proof whose htu scheme and host are upper case", should=True),
+    ValidVariant("htu_case", "RFC9449-4.3-normalization", "a proof whose htu scheme and host are upper case",
+                 should=True),
     ValidVariant("lowercase_scheme", "RFC9449-7.1", "the scheme written as 'dpop'", sites=("resource",)),
 )
 VARIANT_CASES = [pytest.param(v, site, id=f"{v.name}-{site}") for v in VARIANTS for site in v.sites]
