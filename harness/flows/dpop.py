@@ -25,7 +25,7 @@ import httpx
 from harness import evidence, jose
 from harness.flows.authorization import AuthorizationRequest
 from harness.flows.code_flow import CodeFlow, UserAgentFactory, obtain_code
-from harness.flows.resource import ProtectedResource, ResourceResult, call_resource
+from harness.flows.resource import ProtectedResource, ResourceResult, call_resource, plain_code_flow
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_object
 from harness.profile import Client
@@ -235,7 +235,7 @@ def dpop_client(target: Target, *, public: bool | None = None, grant: str = "aut
     out of the other suites on purpose). ``public`` narrows to public/confidential ones.
     """
     for client in target.profile.clients:
-        if not client.documented.dpop_bound or grant not in client.grant_types:
+        if not client.documented.dpop_bound or grant not in client.grant_types or not plain_code_flow(client):
             continue
         if public is not None and client.is_public != public:
             continue

@@ -42,6 +42,7 @@ __all__ = [
     "introspect",
     "jwt_access_token",
     "pick_resource",
+    "plain_code_flow",
     "throwaway_certificate",
     "token_params_for",
     "transport_failure",
@@ -99,6 +100,17 @@ def pick_resource(target: Target, *, dpop: bool = False, mtls: bool = False,
     url = target.mtls_endpoint("userinfo_endpoint") if mtls else target.endpoint("userinfo_endpoint")
     nonce = target.profile.documented.dpop.nonce_required
     return ProtectedResource(url=url, dpop=dpop, mtls=mtls, userinfo=True, dpop_nonce_required=nonce)
+
+
+def plain_code_flow(client: Client) -> bool:
+    """Whether the plain front-channel code flow serves ``client`` (no documented PAR, JAR or JARM requirement).
+
+    The sender-constraining suites obtain codes with a plain authorization request; a client
+    documented to require PAR, signed requests or JARM is not refused by them but left to those
+    suites (a choice made before any request).
+    """
+    doc = client.documented
+    return not (doc.require_par or doc.require_signed_requests or doc.require_jarm)
 
 
 def jwt_access_token(resource: ProtectedResource, token: str) -> jose.DecodedJWT:

@@ -26,6 +26,7 @@ from harness.flows.resource import (
     introspection_client,
     jwt_access_token,
     pick_resource,
+    plain_code_flow,
     token_params_for,
 )
 from harness.flows.token import token_request
@@ -160,7 +161,7 @@ def test_cnf_of_dpop_bound_tokens(target: Target, user_agent: Any, source: str) 
 def _certificate_client(target: Target) -> Client:
     for client in target.profile.clients:
         if client.documented.certificate_bound and client.cert_file and client.key_file \
-                and "authorization_code" in client.grant_types:
+                and "authorization_code" in client.grant_types and plain_code_flow(client):
             return client
     raise NotApplicable("the profile has no certificate-bound client (documented.certificate_bound, cert_file)")
 

@@ -27,6 +27,7 @@ from harness.flows.resource import (
     introspection_client,
     jwt_access_token,
     pick_resource,
+    plain_code_flow,
     throwaway_certificate,
     token_params_for,
     transport_failure,
@@ -50,6 +51,8 @@ def _client(target: Target, *, method: AuthMethod | None = None, grant: str = "a
         if not client.documented.certificate_bound or client.cert_file is None or client.key_file is None:
             continue
         if grant not in client.grant_types or method is not None and client.auth_method is not method:
+            continue
+        if not plain_code_flow(client):
             continue
         return client
     what = f" authenticating with {method.value}" if method else ""
@@ -255,7 +258,7 @@ def _refresh_refusal_client(target: Target) -> tuple[Client, str]:
     for client in target.profile.clients:
         if not client.documented.certificate_bound or client.cert_file is None or client.key_file is None:
             continue
-        if "refresh_token" not in client.grant_types:
+        if "refresh_token" not in client.grant_types or not plain_code_flow(client):
             continue
         if client.auth_method in MTLS_METHODS:
             return client, "invalid_client"
