@@ -294,6 +294,18 @@ def test_every_variant_has_a_proof() -> None:
     assert set(PROOFS) == set(VARIANTS)
 
 
+def test_cli_runs_against_a_variant_by_name(tmp_path: Path) -> None:
+    """``oauth-harness run --local reference:<variant>`` starts the variant and uses its profile."""
+    argv = ["run", "--local", "reference:no_pkce", "--suite", "discovery", "--report-dir", str(tmp_path)]
+    code = f"import sys; from harness.cli import main; sys.exit(main({argv!r}))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert "starting the local target 'reference:no_pkce'" in done.stdout, done.stdout + done.stderr
+    assert "target reference-no-pkce" in done.stdout
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert document["checks"] and not [c for c in document["checks"] if c["outcome"] in ("failed", "broken")]
+
+
 # ---------------------------------------------------------------------------------------------
 # The proof
 # ---------------------------------------------------------------------------------------------
