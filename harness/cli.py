@@ -419,6 +419,8 @@ def cmd_deviations_update(args: argparse.Namespace) -> int:
     DeviationsFile.model_validate(yaml.safe_load(new_text))  # what we write must load
     for line in result.dropped:
         _err(f"dropped {line}")
+    for line in result.changed:
+        _err(f"changed {line}")
     if args.write:
         path.write_text(new_text, encoding="utf-8")
         _out(f"{path}: {len(result.entries)} entries written, {len(result.dropped)} left out")

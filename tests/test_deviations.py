@@ -160,7 +160,25 @@ def test_update_fills_findings_and_expands_wildcards() -> None:
     assert result.entries == [
         {"check": "pkce.lengths[*]", "findings": ["LEN"], "requirement": "RFC7636-4.1", "expected": "warning",
          "reason": "r1"},
-        {"check": "dpop.replay", "findings": ["WRONG"], "requirement": "RFC9449-11.1", "reason": "r2"},
+        {"check": "dpop.replay", "findings": ["WRONG"], "requirement": "RFC9449-11.1", "expected": "failed",
+         "reason": "r2"},
     ]
     assert result.dropped == ["dpop.fixed: passed — left out"]
     DeviationsFile.model_validate({"deviations": result.entries})
+
+
+def test_update_keeps_parameter_patterns_of_old_entries() -> None:
+    from harness.reporting.deviations_update import update_entries
+
+    document = {"checks": [
+        {"id": "dpop.proof[a-resource]", "outcome": "failed", "findings": [{"code": "R", "requirement": "RFC9449-7.1"}]},
+        {"id": "dpop.proof[b-token]", "outcome": "failed", "findings": [{"code": "T", "requirement": "RFC9449-5"}]},
+    ]}
+    result = update_entries([{"check": "dpop.proof[[]*-resource]", "reason": "r"},
+                             {"check": "dpop.proof[b-token]", "expected": "warning", "reason": "t"}], document)
+    assert [(e["check"], e["findings"]) for e in result.entries] == [("dpop.proof[*-resource]", ["R"]),
+                                                                     ("dpop.proof[b-token]", ["T"])]
+    assert result.changed == ["dpop.proof[b-token]: expected warning -> failed"]
+    listed = DeviationsFile.model_validate({"deviations": result.entries})
+    record = _failed("dpop.proof[a-resource]", "R", requirement="RFC9449-7.1")
+    assert match_record(record, listed).known

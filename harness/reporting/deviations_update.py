@@ -30,10 +30,31 @@ class UpdateResult:
 
     entries: list[dict[str, Any]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
 
 
 def _base_name(check_id: str) -> str:
     return check_id.split("[", 1)[0]
+
+
+def _strict_pattern(raw_pattern: str, check_id: str) -> str:
+    """The strict entry name for ``check_id`` matched by ``raw_pattern`` (old files escape ``[`` as ``[[]``).
+
+    The check name becomes exact; a parameter part the old entry had is kept (``[*-resource]``),
+    and a parametrised check matched by a name wildcard gets ``[*]``.
+    """
+    raw = raw_pattern.replace("[[]", "[", 1)
+    _, bracket, params = raw.partition("[")
+    if bracket:
+        return f"{_base_name(check_id)}[{params}"
+    return f"{_base_name(check_id)}[*]" if "[" in check_id else check_id
+
+
+def _matches(raw_pattern: str, check_id: str) -> bool:
+    if fnmatch.fnmatchcase(check_id, raw_pattern):
+        return True
+    new_style = raw_pattern.replace("[", "[[]", 1) if "[[]" not in raw_pattern else raw_pattern
+    return fnmatch.fnmatchcase(check_id, new_style)
 
 
 def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) -> UpdateResult:
@@ -42,7 +63,7 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
     result = UpdateResult()
     for raw in raw_entries:
         pattern = str(raw.get("check", ""))
-        matched = [c for cid, c in checks.items() if fnmatch.fnmatchcase(cid, pattern)]
+        matched = [c for cid, c in checks.items() if _matches(pattern, cid)]
         judged = [c for c in matched if c["outcome"] in _JUDGED]
         if not judged:
             state = ", ".join(sorted({c["outcome"] for c in matched})) or "not in the run"
@@ -50,9 +71,7 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
             continue
         groups: dict[str, list[dict[str, Any]]] = {}
         for check in judged:
-            cid = str(check["id"])
-            name = f"{_base_name(cid)}[*]" if "[" in cid else cid
-            groups.setdefault(name, []).append(check)
+            groups.setdefault(_strict_pattern(pattern, str(check["id"])), []).append(check)
         for name, members in groups.items():
             findings = [f for c in members for f in c["findings"]]
             codes = list(raw.get("findings") or dict.fromkeys(str(f["code"]) for f in findings))
@@ -64,8 +83,10 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
             elif len(requirements) == 1:
                 entry["requirement"] = next(iter(requirements))
             outcomes = {str(c["outcome"]) for c in members}
-            if raw.get("expected") or outcomes == {"warning"}:
-                entry["expected"] = raw.get("expected") or "warning"
+            if len(outcomes) == 1:
+                entry["expected"] = next(iter(outcomes))
+                if raw.get("expected") and raw["expected"] != entry["expected"]:
+                    result.changed.append(f"{name}: expected {raw['expected']} -> {entry['expected']}")
             entry["reason"] = raw.get("reason", "")
             if raw.get("link"):
                 entry["link"] = raw["link"]
