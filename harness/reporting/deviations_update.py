@@ -77,10 +77,7 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
             codes = list(raw.get("findings") or dict.fromkeys(str(f["code"]) for f in findings))
             entry: dict[str, Any] = {"check": name, "findings": codes}
             requirements = {str(f["requirement"]) for f in findings if f["code"] in codes}
-            requirement = raw.get("requirement")
-            if requirement and requirement in requirements:
-                entry["requirement"] = requirement
-            elif len(requirements) == 1:
+            if len(requirements) == 1:  # an entry's requirement must be cited by every finding it lists
                 entry["requirement"] = next(iter(requirements))
             outcomes = {str(c["outcome"]) for c in members}
             if len(outcomes) == 1:
@@ -95,13 +92,28 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
 
 
 def render(header: str, target: str | None, entries: list[dict[str, Any]]) -> str:
-    """The file text: the original leading comments, then the entries."""
-    body: dict[str, Any] = {}
+    """The file text: the original leading comments, then one compact block per entry."""
+    lines = [header] if header else []
     if target:
-        body["target"] = target
-    body["deviations"] = entries
-    text = yaml.safe_dump(body, sort_keys=False, width=110, allow_unicode=True)
-    return (header + "\n" if header else "") + text
+        lines.append(f"target: {target}")
+    lines.append("deviations:")
+    for entry in entries:
+        first = True
+        for key, value in entry.items():
+            prefix = "  - " if first else "    "
+            first = False
+            if isinstance(value, list):
+                text = "[" + ", ".join(_scalar(v) for v in value) + "]"
+            else:
+                text = _scalar(value, indent=6)
+            lines.append(f"{prefix}{key}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: Any, indent: int = 0) -> str:
+    dumped = yaml.safe_dump(value, width=104, allow_unicode=True, default_flow_style=True).strip()
+    dumped = dumped.removesuffix("...").strip()
+    return dumped.replace("\n", "\n" + " " * indent) if indent else dumped
 
 
 def leading_comments(text: str) -> str:
