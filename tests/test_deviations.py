@@ -171,7 +171,8 @@ def test_update_keeps_parameter_patterns_of_old_entries() -> None:
     from harness.reporting.deviations_update import update_entries
 
     document = {"checks": [
-        {"id": "dpop.proof[a-resource]", "outcome": "failed", "findings": [{"code": "R", "requirement": "RFC9449-7.1"}]},
+        {"id": "dpop.proof[a-resource]", "outcome": "failed",
+         "findings": [{"code": "R", "requirement": "RFC9449-7.1"}]},
         {"id": "dpop.proof[b-token]", "outcome": "failed", "findings": [{"code": "T", "requirement": "RFC9449-5"}]},
     ]}
     result = update_entries([{"check": "dpop.proof[[]*-resource]", "reason": "r"},
