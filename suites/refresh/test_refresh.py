@@ -192,18 +192,34 @@ def test_scope_widening_refused(target: Target, user_agent: Any) -> None:
 
 @requirement("RFC9700-4.14.2", "RFC6749-10.4-rotation")
 def test_parallel_refresh(target: Target, user_agent: Any) -> None:
-    """Two simultaneous refreshes with one rotating refresh token: at most one succeeds."""
-    client, _ = _rotating_client(target)
-    _, rt = _tokens(target, user_agent, client)
+    """Two simultaneous refreshes with one rotating refresh token: at most one succeeds (up to 20 races).
 
-    def go(_: int) -> bool:
-        return refresh(target, client, rt, label="parallel refresh").ok
+    The documented rotation invalidates a refresh token once it is used, so two concurrent uses
+    must not both return tokens (the finding cites the documented setting; RFC 9700 §4.14.2 binds
+    public clients). A race shows only sometimes, so up to 20 races are run, each with a fresh grant
+    (a server with reuse detection rightly revokes the family after the losing use). No race with a
+    success means nothing was judged: *review*.
+    """
+    client, documented = _rotating_client(target)
+    most, attempt = 0, 0
+    for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
+        _, rt = _tokens(target, user_agent, client)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, go, i) for i in range(2)]
-        successes = sum(f.result() for f in futures)
-    evidence.note(f"{successes} of 2 parallel refreshes returned tokens")
-    rfc6749.check_at_most_one_success(successes, what="rotating refresh token", code="REFRESH_PARALLEL_REDEMPTION")
+        def go(_: int, token: str = rt, race: int = attempt) -> bool:
+            return refresh(target, client, token, label=f"parallel refresh (race {race})").ok
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, go, i) for i in range(2)]
+            successes = sum(f.result() for f in futures)
+        evidence.note(f"race {attempt}: {successes} of 2 parallel refreshes returned tokens")
+        most = max(most, successes)
+        if successes > 1:
+            break
+    rfc6749.check_at_most_one_success(most, what="rotating refresh token", code="REFRESH_PARALLEL_REDEMPTION",
+                                      requirement=documented, attempts=attempt)
+
+
+_PARALLEL_ATTEMPTS = 20
 
 
 @requirement("RFC9700-4.14.2")

@@ -98,7 +98,8 @@ CASES: dict[str, tuple[float, dict[str, str], str]] = {
     "wrongtype": (20, {"document_served_as_json": "failed", "required_members": "passed"}, ""),
     "jwks_garbage": (20, {"jwks_document": "failed", "required_members": "passed"}, ""),
     "jwks_dupkid": (20, {"jwks_document": "warning", "required_members": "passed"}, ""),
-    "redirect_loop": (20, {c: "broken" for c in FLOWS}, "no authorization response"),
+    # a redirect loop is the target's fault (issue 14 item 7): a failed finding, not broken
+    "redirect_loop": (20, {c: "failed" for c in FLOWS}, ""),
     "other_hosts": (20, {"jwks_document": "broken", **{c: "broken" for c in FLOWS}}, "refusing to"),
 }
 
@@ -121,4 +122,6 @@ def test_fault(servers: tuple[FaultyServer, _Stray], tmp_path: Path, fault: str)
             assert broken_hint in checks[name]["message"], checks[name]["message"]
         if outcome in ("failed", "broken"):
             assert checks[name]["message"], f"{name} has no message"
+        if fault == "redirect_loop":
+            assert {f["code"] for f in checks[name]["findings"]} == {"AUTHORIZATION_REDIRECT_LOOP"}, name
     assert stray.hits == [], f"the harness contacted a host outside the profile: {stray.hits}"
