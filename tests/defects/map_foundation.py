@@ -48,7 +48,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "idtoken_unknown_kid": ["id_token.signature_verifies"],
     "idtoken_wrong_iss": ["id_token.issuer", "id_token.full_validation"],
     "idtoken_wrong_aud": ["id_token.audience", "id_token.full_validation"],
-    "idtoken_multi_aud_no_azp": ["id_token.azp"],
+    "idtoken_multi_aud_no_azp": ["id_token.audience"],  # an extra, untrusted audience (Core §3.1.3.7 rule 3)
     "idtoken_expired": ["id_token.not_expired", "id_token.full_validation"],
     "idtoken_iat_future": ["id_token.issued_at"],
     "idtoken_nonce_missing": ["id_token.nonce_echoed", "id_token.full_validation"],
@@ -74,6 +74,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "pkce_missing_method_accepted": ["pkce.challenge_without_method_defaults_to_plain"],
     # area metadata_rules: target faults reported as failed findings, never as harness errors
     "jwks_keys_not_array": ["discovery.jwks_document", "id_token.signature_verifies"],
+    "idtoken_azp_other_client": ["id_token.azp"],
     "hs256_id_token_for_rs256_client": ["id_token.signature_verifies", "id_token.alg_is_registered_and_not_none",
                                         "id_token.signing_key_size", "id_token.full_validation"],
 }
