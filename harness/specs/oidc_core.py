@@ -498,8 +498,12 @@ def check_login_required_error(params: Mapping[str, str], *,
     error code will typically be login_required, interaction_required, or another code
     defined in Section 3.1.2.6." §3.1.2.6 defines login_required, interaction_required,
     account_selection_required and consent_required for this. Returns the error.
+
+    An error must come back (MUST); which one is only "typically" named, so another error code
+    is a warning, not a failure.
     """
-    return check_error_response_params(params, accepted, "OIDCC-3.1.2.1-prompt_none")
+    return check_error_response_params(params, accepted, "OIDCC-3.1.2.1-prompt_none",
+                                       unexpected_level=Level.SHOULD)
 
 
 def check_prompt_none_no_ui(status: int, location: str | None, redirect_uri: str) -> None:

@@ -109,12 +109,15 @@ def check_code_in_query_only(query_params: Mapping[str, str],
 
 
 def check_error_response_params(params: Mapping[str, str], expected_errors: str | Collection[str],
-                                requirement: str = "RFC6749-4.1.2.1") -> str:
+                                requirement: str = "RFC6749-4.1.2.1", *,
+                                unexpected_level: Level = Level.MUST) -> str:
     """RFC 6749 §4.1.2.1: an error response names the right error and carries no code.
 
     "error REQUIRED. A single ASCII [USASCII] error code from the following: …" — an error
     response is made of ``error``, ``error_description``, ``error_uri`` and ``state``, so an
     authorization ``code`` or ``access_token`` must not accompany it. Returns the error.
+    ``unexpected_level`` is the level of a wrong error value, for rules that name the error
+    only as the typical one.
     """
     expected = {expected_errors} if isinstance(expected_errors, str) else set(expected_errors)
     findings = Findings()
@@ -129,7 +132,7 @@ def check_error_response_params(params: Mapping[str, str], expected_errors: str 
                              sorted(expected), dict(params)))
     elif error not in expected:
         findings.add(finding("ERROR_UNEXPECTED", f"error is {error!r}", requirement,
-                             sorted(expected), error))
+                             sorted(expected), error, unexpected_level))
     findings.raise_if_any()
     assert error is not None
     return error
