@@ -280,8 +280,10 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
     [RFC7515] signing algorithms (alg values) JWA [RFC7518] supported by the authorization
     endpoint to sign the response"), ``authorization_encryption_alg_values_supported`` and
     ``authorization_encryption_enc_values_supported``. A working mode that is not listed is a
-    failure (the list then misstates what the server supports), and so is a listed mode of
-    ``tried_modes`` that did not work; an unlisted algorithm, a warning (the members are optional).
+    warning (JARM §4: "Authorization servers SHOULD publish the supported response mode values
+    utilizing the parameter response_modes_supported"); a listed mode of ``tried_modes`` that did
+    not work is a failure (the list then claims support that is not there); an unlisted algorithm,
+    a warning (the members are optional).
     """
     findings = Findings()
     modes = metadata.get("response_modes_supported", ["query", "fragment"])
@@ -289,7 +291,8 @@ def check_jarm_advertised(metadata: Mapping[str, Any], *, working_modes: Sequenc
     missing = [m for m in working_modes if m not in modes_list]
     if missing:
         findings.add(finding("JARM_MODES_NOT_ADVERTISED", "JARM response modes work but are not listed in "
-                             "response_modes_supported", "RFC8414-2-supported", list(working_modes), modes))
+                             "response_modes_supported", "JARM-4-response_modes", list(working_modes), modes,
+                             Level.SHOULD))
     broken = [m for m in tried_modes if m in modes_list and m not in working_modes]
     if broken:
         findings.add(finding("JARM_MODES_ADVERTISED_NOT_WORKING", "JARM response modes are listed in "

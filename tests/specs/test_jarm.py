@@ -163,7 +163,7 @@ def test_jarm_advertised(fails) -> None:
                             encryption=("RSA-OAEP-256", "A256GCM"))
     p.check_jarm_advertised({}, working_modes=[])
     fails(p.check_jarm_advertised, {"response_modes_supported": ["query"]}, working_modes=["jwt"],
-          code="JARM_MODES_NOT_ADVERTISED", level=Level.MUST)
+          code="JARM_MODES_NOT_ADVERTISED", level=Level.SHOULD, req="JARM-4-response_modes")
     fails(p.check_jarm_advertised, {}, working_modes=["query.jwt"], code="JARM_MODES_NOT_ADVERTISED")
     fails(p.check_jarm_advertised, metadata, working_modes=["jwt"], signing_alg="PS256",
           code="JARM_ALG_NOT_ADVERTISED", level=Level.SHOULD)
