@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,17 +113,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_USAGE
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{profile.name}"
+        report_dir = Path(args.report_dir) if args.report_dir else Path("reports") / run_id
         target = Target.from_profile(profile)
+        started = time.time()
         try:
             metadata = target.metadata
         except (TargetUnreachable, HarnessError) as exc:
             _err(f"oauth-harness: cannot reach the target {profile.name!r}: {exc}")
+            _write_unreachable_report(report_dir, profile, str(exc), started)
             return EXIT_UNREACHABLE
         finally:
             target.close()
         _out(f"target {profile.name}: issuer {metadata.get('issuer')}")
-        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{profile.name}"
-        report_dir = Path(args.report_dir) if args.report_dir else Path("reports") / run_id
         extra = ["--target", profile_path, "--report-dir", str(report_dir), "--harness-progress",
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
                  "-W", "ignore::pytest.PytestAssertRewriteWarning",
@@ -172,6 +175,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if running is not None:
             running.stop()
+
+
+def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, started: float) -> None:
+    """The target's discovery could not be read: still write the reports, with one broken record saying why.
+
+    CI systems then show a ``junit.xml`` error instead of nothing; the exit code stays 3.
+    """
+    from harness.reporting.writer import RunInfo, harness_version, write_reports
+    from harness.results import CheckRecord, Outcome
+
+    record = CheckRecord(
+        id="run.target_reachable", suite="run", title="The target's discovery document can be read",
+        outcome=Outcome.BROKEN, requirements=[],
+        message=f"TargetUnreachable: no check ran, the discovery document of {profile.name!r} could not be read: "
+                f"{reason}")
+    finished = time.time()
+    info = RunInfo(target=profile.name, issuer=profile.issuer, harness_version=harness_version(),
+                   started=dt.datetime.fromtimestamp(started, tz=dt.UTC).isoformat(timespec="seconds"),
+                   finished=dt.datetime.fromtimestamp(finished, tz=dt.UTC).isoformat(timespec="seconds"),
+                   duration_s=round(finished - started, 3), incomplete=True)
+    try:
+        write_reports(report_dir, [record], info)
+    except OSError as exc:
+        _err(f"oauth-harness: cannot write the reports to {report_dir}: {exc}")
+        return
+    _out(f"reports: {report_dir}")
 
 
 def _write_diff(baseline: str, report_dir: Path, document: dict[str, Any]) -> int:

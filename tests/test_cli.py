@@ -45,8 +45,15 @@ def test_unreachable_target_exits_3(tmp_path: Path, capsys: pytest.CaptureFixtur
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    assert main(["run", "--target", str(_profile(tmp_path, f"http://127.0.0.1:{port}"))]) == EXIT_UNREACHABLE
+    report = tmp_path / "report"
+    assert main(["run", "--target", str(_profile(tmp_path, f"http://127.0.0.1:{port}")),
+                 "--report-dir", str(report)]) == EXIT_UNREACHABLE
     assert "cannot reach the target 'unreachable'" in capsys.readouterr().err
+    # the reports are still written: one broken record that says why, and a junit <error> for CI
+    document = json.loads((report / "results.json").read_text())
+    assert [(c["id"], c["outcome"]) for c in document["checks"]] == [("run.target_reachable", "broken")]
+    assert "could not be read" in document["checks"][0]["message"] and document["run"]["incomplete"]
+    assert "<error" in (report / "junit.xml").read_text() and (report / "index.html").exists()
 
 
 def test_validate_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
