@@ -21,6 +21,8 @@ import pytest
 from harness.results import HarnessError, ProfileError, TargetUnreachable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 5
+"""The run was stopped (SIGINT/SIGTERM) before every check ran; its reports cover what ran."""
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 SUITES_INI = Path(__file__).resolve().parent / "pytest_suites.ini"
 
@@ -155,6 +157,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         document = json.loads(results.read_text())
         summary = document["summary"]
         _out(f"results: {results}")
+        if document["run"].get("incomplete"):
+            _err("oauth-harness: the run was interrupted; the reports cover the checks that ran (exit 5)")
+            return EXIT_INTERRUPTED
         new_failures = None
         if args.baseline:
             new_failures = _write_diff(args.baseline, report_dir, document)

@@ -71,6 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs(*members): discovery metadata members the check needs; "
                             "the check is skipped, naming them, when the target does not publish them")
     config.stash[_STATE] = _State()
+    if config.getoption("harness_report_dir", None):
+        _install_sigterm(config)
     path = config.getoption("harness_deviations", None)
     if path:
         from harness.reporting.deviations import load_deviations
@@ -520,7 +522,35 @@ def _controller_target(config: pytest.Config) -> Target | None:
     return target
 
 
+_PREVIOUS_SIGTERM = pytest.StashKey[Any]()
+
+
+def _install_sigterm(config: pytest.Config) -> None:
+    """SIGTERM ends a conformance run like Ctrl-C: the checks that ran are reported, marked incomplete.
+
+    CI runners stop jobs with SIGTERM. The controller turns it into ``KeyboardInterrupt`` (pytest
+    then ends the session as interrupted and the terminal summary writes the reports); xdist workers
+    ignore it, so the controller can stop them and collect what they finished.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    handler = signal.SIG_IGN if hasattr(config, "workerinput") else interrupt
+    config.stash[_PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, handler)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Forget the config reference."""
+    """Forget the config reference; restore the SIGTERM handler."""
+    previous = config.stash.get(_PREVIOUS_SIGTERM, None)
+    if previous is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
     _CONFIG.pop("config", None)
     os.environ.pop("OAUTH_HARNESS_WORKER", None)
