@@ -559,7 +559,9 @@ class Limits(_Model):
     entropy_samples: int = Field(default=4, ge=2, le=50)
     max_response_bytes: int = Field(default=5_000_000, ge=1024, description="Largest response body read")
     run_deadline_s: float | None = Field(
-        default=None, gt=0, description="Whole-run deadline; checks not started by then end broken")
+        default=None, gt=0, description=(
+            "Whole-run deadline; checks not started by then end broken, and a check still running 5 s later is "
+            "interrupted (the run ends incomplete, with its reports)"))
     max_workers: int | None = Field(
         default=None, ge=1, description=(
             "Most parallel workers the target tolerates (1: one check at a time), for servers that misbehave "

@@ -55,7 +55,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--harness-progress", dest="harness_progress", action="store_true",
                     help="print one progress line per check and a summary table")
     group.addoption("--run-deadline", dest="harness_run_deadline", type=float, default=None,
-                    help="seconds; checks not started by then end broken (oauth-harness run: limits.run_deadline_s)")
+                    help="seconds; checks not started by then end broken, and 5 s later a check still running is "
+                         "interrupted: the run ends incomplete with its reports (oauth-harness run: "
+                         "limits.run_deadline_s)")
     group.addoption("--checks", dest="harness_checks", default=None,
                     help="comma-separated check-id patterns (e.g. 'pkce.*,id_token.issuer'); others are deselected")
     group.addoption("--certification", dest="harness_certification", action="append", default=[],
@@ -73,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = _State()
     if config.getoption("harness_report_dir", None):
         _install_sigterm(config)
+        _arm_run_deadline(config)
     path = config.getoption("harness_deviations", None)
     if path:
         from harness.reporting.deviations import load_deviations
@@ -382,6 +385,10 @@ _CONFIG: dict[str, pytest.Config] = {}
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Apply the deviations file to the whole run; a stale entry fails the session like a failure."""
     config = session.config
+    if config.stash.get(_PREVIOUS_ALARM, None) is not None:
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, 0)  # the checks are over: the reports are written unhurried
     state = config.stash[_STATE]
     if state.deviations is None or hasattr(config, "workerinput") or not state.records:
         return
@@ -545,12 +552,43 @@ def _install_sigterm(config: pytest.Config) -> None:
     config.stash[_PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, handler)
 
 
+RUN_DEADLINE_GRACE_S = 5.0
+"""How long checks already running at the run deadline may take before the run is ended."""
+
+_PREVIOUS_ALARM = pytest.StashKey[Any]()
+
+
+def _arm_run_deadline(config: pytest.Config) -> None:
+    """At the run deadline (plus a short grace), end the run even inside a stuck check.
+
+    Checks not started by the deadline end broken (``_harness_evidence``); a check still running
+    ``RUN_DEADLINE_GRACE_S`` after it is interrupted like Ctrl-C, so the run ends, writes its
+    reports (incomplete) and exits — a target that holds a request open cannot hold the run.
+    """
+    import signal
+    import threading
+
+    deadline = config.getoption("harness_run_deadline", None)
+    if not deadline or hasattr(config, "workerinput") or threading.current_thread() is not threading.main_thread():
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"run deadline of {deadline:.0f}s (+{RUN_DEADLINE_GRACE_S:.0f}s grace) reached")
+
+    config.stash[_PREVIOUS_ALARM] = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(deadline) + RUN_DEADLINE_GRACE_S)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Forget the config reference; restore the SIGTERM handler."""
+    """Forget the config reference; restore the SIGTERM handler and disarm the run deadline."""
+    import signal
+
     previous = config.stash.get(_PREVIOUS_SIGTERM, None)
     if previous is not None:
-        import signal
-
         signal.signal(signal.SIGTERM, previous)
+    alarm = config.stash.get(_PREVIOUS_ALARM, None)
+    if alarm is not None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, alarm)
     _CONFIG.pop("config", None)
     os.environ.pop("OAUTH_HARNESS_WORKER", None)

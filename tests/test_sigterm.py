@@ -48,3 +48,21 @@ def test_sigterm_writes_incomplete_reports(pytester: pytest.Pytester, workers: l
     assert "a_quick" in {c["id"].split(".", 1)[1] for c in document["checks"]}
     assert (out / "junit.xml").exists() and (out / "index.html").exists()
 
+
+
+def test_run_deadline_ends_a_stuck_check(pytester: pytest.Pytester) -> None:
+    """A check stuck mid-exchange cannot hold the run past the run deadline (plus the grace)."""
+    from harness.pytest_plugin import RUN_DEADLINE_GRACE_S
+
+    pytester.makepyfile(test_suite=SUITE)
+    out = pytester.path / "out"
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--report-dir", str(out), "--run-deadline", "2"],
+        cwd=pytester.path, capture_output=True, text=True, timeout=60, check=False)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2 + RUN_DEADLINE_GRACE_S + 10, elapsed
+    assert "Traceback" not in result.stdout, result.stdout
+    document = json.loads((out / "results.json").read_text())
+    assert document["run"]["incomplete"] is True
+    assert "run deadline" in result.stdout
