@@ -9,12 +9,15 @@ redirect to the client (query, fragment or form post) or an error page at the se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.profile import Client
+from harness.results import CheckFailed
 from harness.specs import rfc7636
+from harness.specs._redirect_target import at_redirect_uri, off_redirect_uri_finding
 from harness.target import Target
 
 PkceMode = Literal["S256", "plain", "none", "auto"]
@@ -130,3 +133,39 @@ class AuthorizationOutcome:
             return f"error page HTTP {self.error_page.status} at {self.error_page.url}"
         keys = sorted(self.params)
         return f"{self.via} to {self.redirect_url} with parameters {keys}"
+
+
+class OffRedirectUri(CheckFailed):
+    """The authorization response went somewhere else than the ``redirect_uri`` the client sent.
+
+    Raised by every user-agent driver (a *failed* finding, ``AUTHORIZATION_RESPONSE_OFF_REDIRECT_URI``,
+    RFC 6749 §3.1.2.4) so that no check builds on a response the client never received. ``outcome``
+    keeps what the user agent saw, for the few checks that send a redirect URI the server should
+    refuse: :meth:`outcome_if_registered` gives it back when the server answered at a URI the client
+    registered (a legitimate way to report the error), and re-raises otherwise.
+    """
+
+    def __init__(self, outcome: AuthorizationOutcome, sent_redirect_uri: str) -> None:
+        super().__init__(off_redirect_uri_finding(outcome.redirect_url or "", sent_redirect_uri, via=outcome.via))
+        self.outcome = outcome
+        self.sent_redirect_uri = sent_redirect_uri
+
+    def outcome_if_registered(self, registered: Iterable[str]) -> AuthorizationOutcome:
+        """The outcome when it landed at one of the ``registered`` redirect URIs; otherwise raise ``self``."""
+        landed = self.outcome.redirect_url or ""
+        if any(at_redirect_uri(landed, uri) for uri in registered):
+            return self.outcome
+        raise self
+
+
+def at_sent_redirect_uri(outcome: AuthorizationOutcome, redirect_uri: str) -> AuthorizationOutcome:
+    """``outcome`` when it is an error page or arrived at ``redirect_uri``; raise :class:`OffRedirectUri` otherwise.
+
+    Every driver passes its result through here before returning it: the comparison is exact on
+    scheme, host, port and path, and the response may add query parameters
+    (:func:`harness.specs._redirect_target.at_redirect_uri`).
+    """
+    if outcome.redirect_url is not None and outcome.via in ("redirect", "form_post") \
+            and not at_redirect_uri(outcome.redirect_url, redirect_uri):
+        raise OffRedirectUri(outcome, redirect_uri)
+    return outcome

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from harness import evidence
-from harness.flows.authorization import AuthorizationOutcome, ErrorPage
+from harness.flows.authorization import AuthorizationOutcome, ErrorPage, at_sent_redirect_uri
 from harness.http import OutsideTarget, origin_of
 from harness.login import Consent
 from harness.login.loops import RedirectChain, redirect_loop
@@ -193,12 +193,13 @@ class BrowserUserAgent:
                 raise loops[0]
             if captured:
                 final_url, body = captured[-1]
+                # the authorization response, if it arrives at the request's redirect_uri (RFC 6749 §3.1.2.4)
                 if body:
-                    return AuthorizationOutcome(redirect_url=final_url, form=dict(parse_qsl(body)),
-                                                via="form_post", login_form_shown=login_shown,
-                                                consent_form_shown=consent_shown)
-                return AuthorizationOutcome.from_redirect(final_url, login_form_shown=login_shown,
-                                                          consent_form_shown=consent_shown)
+                    return at_sent_redirect_uri(AuthorizationOutcome(
+                        redirect_url=final_url, form=dict(parse_qsl(body)), via="form_post",
+                        login_form_shown=login_shown, consent_form_shown=consent_shown), redirect_uri)
+                return at_sent_redirect_uri(AuthorizationOutcome.from_redirect(
+                    final_url, login_form_shown=login_shown, consent_form_shown=consent_shown), redirect_uri)
             return AuthorizationOutcome(
                 via="error_page", login_form_shown=login_shown, consent_form_shown=consent_shown,
                 error_page=ErrorPage(url=page.url, status=200, text_excerpt=page.content()[:600]))

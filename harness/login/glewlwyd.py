@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 import httpx
 
 from harness import evidence
-from harness.flows.authorization import AuthorizationOutcome, ErrorPage
+from harness.flows.authorization import AuthorizationOutcome, ErrorPage, at_sent_redirect_uri
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, parse_forms
@@ -126,8 +126,9 @@ class GlewlwydUserAgent:
         visited: list[str] = []
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
-                return AuthorizationOutcome.from_redirect(next_url, login_form_shown=login_shown,
-                                                          consent_form_shown=consent_shown)
+                # the authorization response, if it arrives at the request's redirect_uri (RFC 6749 §3.1.2.4)
+                return at_sent_redirect_uri(AuthorizationOutcome.from_redirect(
+                    next_url, login_form_shown=login_shown, consent_form_shown=consent_shown), redirect_uri)
             if self.is_login_page(next_url):
                 chain.page()  # the login app is a page the user acts on
                 request = LoginRequest.parse(next_url)
@@ -165,9 +166,9 @@ class GlewlwydUserAgent:
             auto_post = self._auto_post_form(response)
             if auto_post is not None:
                 # response_mode=form_post: the page posts the response to the client.
-                return AuthorizationOutcome(redirect_url=urljoin(next_url, auto_post.action),
-                                            form=dict(auto_post.fields), via="form_post",
-                                            login_form_shown=login_shown, consent_form_shown=consent_shown)
+                return at_sent_redirect_uri(AuthorizationOutcome(
+                    redirect_url=urljoin(next_url, auto_post.action), form=dict(auto_post.fields), via="form_post",
+                    login_form_shown=login_shown, consent_form_shown=consent_shown), redirect_uri)
             return error_page_outcome(next_url, response, login_shown, consent_shown)
         raise LoginFailed(f"no authorization response after {self.settings.max_steps} steps")
 

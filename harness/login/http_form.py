@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from harness import evidence
-from harness.flows.authorization import AuthorizationOutcome, ErrorPage
+from harness.flows.authorization import AuthorizationOutcome, ErrorPage, at_sent_redirect_uri
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
 from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
@@ -59,8 +59,10 @@ class HttpFormUserAgent:
         chain = RedirectChain()
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
-                return AuthorizationOutcome.from_redirect(
-                    next_url, login_form_shown=login_shown, consent_form_shown=consent_shown)
+                # the user agent leaves the target: this is the authorization response, if it
+                # arrives at the redirect_uri of the request (RFC 6749 §3.1.2.4)
+                return at_sent_redirect_uri(AuthorizationOutcome.from_redirect(
+                    next_url, login_form_shown=login_shown, consent_form_shown=consent_shown), redirect_uri)
             response = self.session.request(method, next_url, data=data, headers=headers,
                                             label=f"user agent step {step + 1}")
             if response.is_redirect:
@@ -82,7 +84,7 @@ class HttpFormUserAgent:
                 outcome = AuthorizationOutcome(redirect_url=target_url, form=dict(auto_post.fields),
                                                via="form_post", login_form_shown=login_shown,
                                                consent_form_shown=consent_shown)
-                return outcome
+                return at_sent_redirect_uri(outcome, redirect_uri)
             if login_form is not None:
                 login_shown = True
                 if user is None:
