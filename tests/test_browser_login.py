@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from harness import evidence
-from harness.flows.authorization import build_authorization_request
+from harness.flows.authorization import OffRedirectUri, build_authorization_request
 from harness.flows.token import redeem_code
 from harness.login.browser import BrowserSession, BrowserUserAgent
 from harness.profile import load_profile
 from harness.reference_target import RunningTarget
+from harness.specs._redirect_target import OFF_REDIRECT_URI
 from harness.target import Target
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
@@ -49,7 +50,8 @@ def test_browser_login_and_consent(target: Target, browser: BrowserSession, tmp_
     finally:
         agent.close()
     assert tokens.ok, tokens.body
-    assert browser.version() and browser.version().startswith(("1", "2"))
+    version = browser.version()
+    assert version and version.startswith(("1", "2"))
     assert log.screenshots and Path(log.screenshots[0]).stat().st_size > 1000
 
 
@@ -75,3 +77,21 @@ def test_browser_never_leaves_the_profile(target: Target, browser: BrowserSessio
     finally:
         agent.close()
     assert not outcome.redirected  # the server refused the unregistered redirect_uri with an error page
+
+
+def test_browser_refuses_a_response_off_the_sent_redirect_uri(target: Target, browser: BrowserSession) -> None:
+    """A response that lands anywhere but the redirect_uri the client sent is a failed finding, not an outcome.
+
+    The server redirects to the request's redirect_uri; the driver is told another one was sent
+    (an extra path segment), so the landing URL differs in its path only.
+    """
+    client = target.profile.client("conf-basic")
+    request = build_authorization_request(target, client)
+    agent = BrowserUserAgent(target, browser)
+    try:
+        with pytest.raises(OffRedirectUri) as info:
+            agent.authorize(request.url(), user=target.user(0), redirect_uri=request.redirect_uri + "/elsewhere")
+    finally:
+        agent.close()
+    assert info.value.findings[0].code == OFF_REDIRECT_URI
+    assert info.value.outcome.params.get("state") == request.state  # what the user agent saw is kept
