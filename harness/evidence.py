@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.redaction import REDACTED, redact_mapping
+from harness.redaction import REDACTED, redact_mapping, scrub_all, scrub_text
 
 MAX_BODY_CHARS = 20_000
 
@@ -100,18 +100,24 @@ class EvidenceLog:
         return len(self.exchanges) + 1
 
     def note(self, text: str) -> None:
-        """Record a free-text observation (already free of secrets)."""
-        self.notes.append(text)
+        """Record a free-text observation (credentials in it are masked)."""
+        self.notes.append(scrub_text(text))
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form used in ``results.json``."""
-        return {
+        """JSON-ready form used in ``results.json``.
+
+        Every string is scrubbed once more against the credential registry: a value registered
+        after an exchange was recorded (a code read from a page, a verifier created later) is
+        masked in the earlier exchanges too, and the curl lines are built from redacted parts.
+        """
+        document: dict[str, Any] = scrub_all({
             "exchanges": [e.as_dict() for e in self.exchanges],
             "tokens": [t.as_dict() for t in self.tokens],
             "notes": list(self.notes),
             "screenshots": list(self.screenshots),
             "mandated_wait_s": round(self.mandated_wait_s, 3),
-        }
+        })
+        return document
 
 
 _current: contextvars.ContextVar[EvidenceLog | None] = contextvars.ContextVar("evidence", default=None)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 import threading
@@ -27,6 +26,7 @@ from harness import evidence
 from harness.evidence import MAX_BODY_CHARS, Exchange
 from harness.redaction import redact_body, redact_headers, redact_url
 from harness.results import HarnessError, TargetUnreachable
+from harness.specs._http import loads_strict
 
 _SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
@@ -205,7 +205,7 @@ def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     the format itself (e.g. RFC 6749 §5.1 "application/json") inspect the response directly.
     """
     try:
-        value = json.loads(response.content)
+        value = loads_strict(response.content)
     except ValueError as exc:
         snippet = response.content[:120].decode("utf-8", "replace")
         raise TargetUnreachable(
@@ -219,7 +219,7 @@ def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
 def try_json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The body as a JSON object, or ``None`` when it is not one."""
     try:
-        value = json.loads(response.content)
+        value = loads_strict(response.content)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

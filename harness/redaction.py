@@ -4,9 +4,15 @@ Secrets never appear unredacted in reports or logs: client secrets, private keys
 passwords, code verifiers, client assertions, DPoP proofs, cookies. Redaction happens when
 evidence is recorded, so nothing downstream can leak what it never received.
 
-Two mechanisms work together: sensitive *names* (form fields, JSON members, headers) have
-their values masked, and every secret *value* the profile loaded (client secrets, passwords)
-is scrubbed wherever it appears in text.
+Redaction is by value, not only by shape. Sensitive *names* (form fields, JSON members,
+URL parameters, headers, HTML form fields) have their values masked, and every value masked
+that way is also *registered*: the per-process registry holds every credential the harness
+created, sent or received (authorization codes, code verifiers, tokens, device codes,
+auth_req_ids, client assertions, DPoP proofs, passwords, client secrets), and each registered
+value is masked wherever it appears afterwards, whatever the shape of the text around it
+(a ``Location`` header, an HTML page, an error description echoing a request, a text/plain
+token response, a curl line). Values shorter than :data:`MIN_CREDENTIAL_CHARS` are not
+registered from observed traffic: masking every ``"ok"`` would make evidence unreadable.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from harness.specs._http import MAX_JSON_DEPTH, loads_strict
 
 REDACTED = "[REDACTED]"
 
@@ -28,22 +36,77 @@ SENSITIVE_KEYS: frozenset[str] = frozenset({
 # JWTs that are *issued by the target* (ID tokens, JARM responses) are evidence, not secrets:
 # their decoded header and claims are shown, but the compact form that could be replayed is not.
 
+#: Shortest observed credential value that is registered for masking by value.
+MIN_CREDENTIAL_CHARS = 8
+
 _registered: set[str] = set()
+_by_length: list[str] = []  # _registered, longest first (rebuilt lazily)
+_by_length_stale = False
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?")
 # a credential (token68) after an auth scheme; a plain lower-case word or an auth-param is
 # not one, so server messages such as "DPoP iat is not recent" or 'Bearer realm="x"' stay readable
 _BEARER_RE = re.compile(r"\b(Bearer|DPoP|Basic|bearer|dpop|basic)\s+(?![a-z]+(?:[\s=,]|$))[A-Za-z0-9._~+/-]+=*")
 
 
+# URL / form / JSON / XML / HTML spellings of a credential-carrying name in free text: the value
+# is registered and masked even when the text is not a form or JSON (a "Redirecting to ...?code="
+# page, a text/plain token response, an echoed request in an error_description).
+_TEXT_KEYS = ("code", "code_verifier", "access_token", "refresh_token", "id_token", "device_code",
+              "auth_req_id", "client_secret", "client_assertion", "password", "token", "assertion",
+              "subject_token", "actor_token", "logout_token", "login_hint_token", "client_notification_token",
+              "id_token_hint", "request", "response")
+_KEY_ALT = "|".join(sorted(_TEXT_KEYS, key=len, reverse=True))
+_PARAM_RE = re.compile(r"(?<![A-Za-z0-9_.-])(" + _KEY_ALT + r")(=)([^&#\s\"'<>;]+)")
+_JSONISH_RE = re.compile(r"([\"'])(" + _KEY_ALT + r")\1(\s*:\s*)([\"'])((?:(?!\4)[^\\\n]|\\.){1,8192})\4")
+_XML_RE = re.compile(r"<(" + _KEY_ALT + r")>([^<]{1,8192})</\1>")
+_INPUT_RE = re.compile(r"<input\b[^>]{0,2048}>", re.IGNORECASE)
+_INPUT_NAME_RE = re.compile(r"\bname\s*=\s*([\"']?)(" + _KEY_ALT + r")\1(?=[\s/>])", re.IGNORECASE)
+_INPUT_VALUE_RE = re.compile(r"(\bvalue\s*=\s*)([\"'])([^\"']*)\2", re.IGNORECASE)
+_MAX_SCAN_CHARS = 1_000_000  # shape scans of longer texts are skipped (registered values are still masked)
+
+
+def _add(value: str) -> None:
+    global _by_length_stale
+    for form in {value, quote(value, safe=""), quote_plus(value)}:
+        if form not in _registered:
+            _registered.add(form)
+            _by_length_stale = True
+
+
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so it is scrubbed from any text that is redacted later."""
+    """Remember a configured secret (profile client secret, password) so it is scrubbed from any text.
+
+    Configured secrets are masked from 4 characters on: the profile author declared them secret.
+    """
     if value and len(value) >= 4:
-        _registered.add(value)
+        _add(value)
+
+
+def register_credential(value: object) -> None:
+    """Remember a credential the harness created or received; it is masked wherever it appears later.
+
+    Values shorter than :data:`MIN_CREDENTIAL_CHARS` and masks already applied are ignored.
+    """
+    if isinstance(value, str) and len(value) >= MIN_CREDENTIAL_CHARS and not value.startswith(REDACTED):
+        _add(value)
 
 
 def registered_secret_count() -> int:
     """How many secret values are registered (for tests)."""
     return len(_registered)
+
+
+def is_registered(value: str) -> bool:
+    """Whether ``value`` is in the per-process credential registry (for tests)."""
+    return value in _registered
+
+
+def _longest_first() -> list[str]:
+    global _by_length, _by_length_stale
+    if _by_length_stale:
+        _by_length = sorted(_registered, key=len, reverse=True)
+        _by_length_stale = False
+    return _by_length
 
 
 def contains_compact_jwt(text: str) -> bool:
@@ -56,27 +119,135 @@ def mask(value: str) -> str:
     return f"{REDACTED}({len(value)} chars)" if value else value
 
 
-def scrub_text(text: str) -> str:
-    """Remove registered secret values, JWT compact serialisations and credentials in text."""
-    for secret in sorted(_registered, key=len, reverse=True):
+def _mask_param(match: re.Match[str]) -> str:
+    value = match.group(3)
+    if value.startswith(("%5BREDACTED", "[REDACTED")):
+        return match.group(0)
+    register_credential(unquote_plus(value))
+    register_credential(value)
+    return f"{match.group(1)}={mask(value)}"
+
+
+def _mask_jsonish(match: re.Match[str]) -> str:
+    value = match.group(5)
+    if value.startswith(REDACTED):
+        return match.group(0)
+    register_credential(value)
+    quote_char = match.group(4)
+    return f"{match.group(1)}{match.group(2)}{match.group(1)}{match.group(3)}{quote_char}{mask(value)}{quote_char}"
+
+
+def _mask_xml(match: re.Match[str]) -> str:
+    value = match.group(2).strip()
+    if not value or value.startswith(REDACTED):
+        return match.group(0)
+    register_credential(value)
+    return f"<{match.group(1)}>{mask(value)}</{match.group(1)}>"
+
+
+def _mask_input(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    if not _INPUT_NAME_RE.search(tag):
+        return tag
+
+    def masked_value(found: re.Match[str]) -> str:
+        value = found.group(3)
+        if not value or value.startswith(REDACTED):
+            return found.group(0)
+        register_credential(value)
+        return f"{found.group(1)}{found.group(2)}{mask(value)}{found.group(2)}"
+
+    return _INPUT_VALUE_RE.sub(masked_value, tag, count=1)
+
+
+def _mask_by_shape(text: str) -> str:
+    """Mask (and register) values of credential names in free text, whatever its media type."""
+    if len(text) > _MAX_SCAN_CHARS:
+        return text
+    if "=" in text:
+        text = _PARAM_RE.sub(_mask_param, text)
+    if ":" in text:
+        text = _JSONISH_RE.sub(_mask_jsonish, text)
+    if "</" in text:
+        text = _XML_RE.sub(_mask_xml, text)
+    if "<input" in text.lower():
+        text = _INPUT_RE.sub(_mask_input, text)
+    return text
+
+
+def scrub_values(text: str) -> str:
+    """Mask every registered credential value in ``text`` (longest first), keeping its length."""
+    for secret in _longest_first():
         if secret in text:
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, mask(secret))
+    return text
+
+
+def scrub_text(text: str) -> str:
+    """Remove credentials from free text.
+
+    Credential-named values (``code=...``, ``"refresh_token": "..."``, ``<device_code>``, a hidden
+    ``code`` input) are masked and registered; then every registered value, bearer credential and
+    compact JWT is masked wherever it appears.
+    """
+    if not text:
+        return text
+    text = _mask_by_shape(text)
+    text = scrub_values(text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _JWT_RE.sub(lambda m: f"{REDACTED}(jwt)", text)
 
 
-def redact_mapping(data: Any) -> Any:
-    """Recursively mask values of sensitive keys and scrub all strings."""
+def scrub_all(data: Any) -> Any:
+    """A copy of a JSON-ready structure with every registered value and compact JWT masked in its strings.
+
+    Used when evidence is serialised: a credential registered *after* an exchange was recorded
+    (e.g. a code parsed from a page recorded earlier) is masked there too. Iterative, so no depth
+    of nesting can exhaust the recursion limit.
+    """
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return _JWT_RE.sub(lambda m: f"{REDACTED}(jwt)", scrub_values(value))
+        return value
+
+    def shell(value: Any) -> Any:
+        if isinstance(value, dict):
+            return dict(value)
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return clean(value)
+
+    root = shell(data)
+    stack: list[Any] = [root] if isinstance(root, (dict, list)) else []
+    while stack:
+        container = stack.pop()
+        keys = list(container.keys()) if isinstance(container, dict) else range(len(container))
+        for key in keys:
+            copied = shell(container[key])
+            container[key] = copied
+            if isinstance(copied, (dict, list)):
+                stack.append(copied)
+    return root
+
+
+def redact_mapping(data: Any, _depth: int = 0) -> Any:
+    """Recursively mask (and register) values of sensitive keys and scrub all strings.
+
+    Nesting deeper than the strict JSON bound is replaced by a marker instead of recursing.
+    """
+    if _depth > MAX_JSON_DEPTH:
+        return f"{REDACTED}(nested deeper than {MAX_JSON_DEPTH} levels)"
     if isinstance(data, dict):
         out: dict[str, Any] = {}
         for key, value in data.items():
             if str(key).lower() in SENSITIVE_KEYS and isinstance(value, (str, int)) and value != "":
+                register_credential(str(value))
                 out[key] = mask(str(value))
             else:
-                out[key] = redact_mapping(value)
+                out[key] = redact_mapping(value, _depth + 1)
         return out
-    if isinstance(data, list):
-        return [redact_mapping(v) for v in data]
+    if isinstance(data, (list, tuple)):
+        return [redact_mapping(v, _depth + 1) for v in data]
     if isinstance(data, str):
         return scrub_text(data)
     return data
@@ -88,9 +259,14 @@ def redact_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for name, value in headers:
         lower = name.lower()
         if lower in ("authorization", "proxy-authorization"):
-            scheme = value.split(" ", 1)[0] if " " in value else ""
+            scheme, _, credential = value.partition(" ") if " " in value else ("", "", value)
+            register_credential(credential.strip())
             out.append((name, f"{scheme} {REDACTED}".strip()))
         elif lower in ("cookie", "set-cookie", "dpop"):
+            register_credential(value.strip())
+            if lower != "dpop":
+                for pair in value.split(";"):
+                    register_credential(pair.partition("=")[2].strip())
             out.append((name, REDACTED))
         else:
             out.append((name, scrub_text(value)))
@@ -102,15 +278,25 @@ def redact_query_string(query: str) -> str:
     if not query:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
-    masked = [(k, mask(v) if k.lower() in SENSITIVE_KEYS and v else scrub_text(v)) for k, v in pairs]
+    masked: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key.lower() in SENSITIVE_KEYS and value:
+            register_credential(value)
+            masked.append((key, mask(value)))
+        else:
+            masked.append((key, scrub_text(value)))
     return urlencode(masked, safe="[]()")
 
 
 def redact_url(url: str) -> str:
-    """Mask sensitive query and fragment parameters of a URL."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path,
-                       redact_query_string(parts.query), redact_query_string(parts.fragment)))
+    """Mask sensitive query and fragment parameters of a URL (and any registered value in it)."""
+    try:
+        parts = urlsplit(url)
+        redacted = urlunsplit((parts.scheme, parts.netloc, parts.path,
+                               redact_query_string(parts.query), redact_query_string(parts.fragment)))
+    except ValueError:  # not a URL a parser accepts: mask it as text
+        return scrub_text(url)
+    return scrub_text(redacted)
 
 
 def redact_body(body: str, content_type: str) -> str:
@@ -118,9 +304,12 @@ def redact_body(body: str, content_type: str) -> str:
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
         return redact_query_string(body)
-    if media.endswith("json"):
+    stripped = body.lstrip()
+    if media.endswith("json") or stripped[:1] in ("{", "["):
         try:
-            return json.dumps(redact_mapping(json.loads(body)), indent=2, sort_keys=True)
-        except ValueError:
+            return json.dumps(redact_mapping(loads_strict(body)), indent=2, sort_keys=True)
+        except (ValueError, RecursionError):
             return scrub_text(body)
+    if media != "text/html" and "=" in stripped[:200] and "\n" not in stripped.rstrip() and " " not in stripped:
+        return redact_query_string(stripped)  # a form-encoded answer under another (or no) media type
     return scrub_text(body)

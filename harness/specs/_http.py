@@ -51,8 +51,58 @@ def directive_names(value: str | None) -> set[str]:
     return {part.split("=", 1)[0].strip().lower() for part in value.split(",") if part.strip()}
 
 
+#: Deepest nesting of arrays/objects accepted from a target (no protocol message nests more than a few levels).
+MAX_JSON_DEPTH = 64
+
+
+class JSONRejected(ValueError):
+    """A body that is not strict, bounded JSON (RFC 8259); the message says why."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JSONRejected(f"{name} is not a JSON number (RFC 8259 §6)")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of a parsed value, computed without recursion; stops counting past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def loads_strict(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON strictly and within bounds, or raise :class:`JSONRejected` (a ``ValueError``).
+
+    RFC 8259 §6: "Numeric values that cannot be represented in the grammar below (such as
+    Infinity and NaN) are not permitted." Python's ``json`` accepts them, so they are refused
+    here; nesting deeper than ``max_depth`` is refused too (a target's garbage must never
+    exhaust the interpreter's recursion limit).
+    """
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant)
+    except JSONRejected:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JSONRejected(f"{exc.msg} at position {exc.pos}") from exc
+    except RecursionError as exc:
+        raise JSONRejected(f"nested deeper than {max_depth} levels") from exc
+    except (ValueError, TypeError) as exc:  # e.g. bytes that are not UTF-8/16/32
+        raise JSONRejected(str(exc)) from exc
+    if _depth(value, max_depth) > max_depth:
+        raise JSONRejected(f"nested deeper than {max_depth} levels")
+    return value
+
+
 def parse_json(body: Body) -> tuple[Any, str | None]:
-    """Parse a body as JSON: ``(value, None)`` or ``(None, reason)``."""
+    """Parse a body as strict JSON (:func:`loads_strict`): ``(value, None)`` or ``(None, reason)``."""
     if body is None:
         return None, "empty body"
     if isinstance(body, (Mapping, list)):
@@ -61,9 +111,9 @@ def parse_json(body: Body) -> tuple[Any, str | None]:
     if not text.strip():
         return None, "empty body"
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at position {exc.pos})"
+        return loads_strict(text), None
+    except JSONRejected as exc:
+        return None, f"not JSON ({exc})"
 
 
 def is_absolute_url(value: Any) -> bool:

@@ -1,0 +1,208 @@
+"""Redaction by value: a credential seen once is masked wherever it appears afterwards.
+
+One test per leak path found against a hostile server (issue 15): authorization codes in
+``Location`` headers and "Redirecting to ...?code=" pages, code verifiers echoed in response
+headers and error descriptions, token responses that are not JSON; plus garbage JSON (deep
+nesting, NaN) that must end in a clear answer, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from harness import evidence
+from harness.http import TargetHttp, json_object, try_json_object
+from harness.redaction import (
+    REDACTED,
+    is_registered,
+    mask,
+    redact_body,
+    redact_headers,
+    redact_url,
+    register_credential,
+    scrub_text,
+)
+from harness.results import TargetUnreachable
+from harness.specs._http import JSONRejected, loads_strict, parse_json
+
+
+def _fresh(prefix: str) -> str:
+    """A credential-like value no other test has registered."""
+    return f"{prefix}-{secrets.token_urlsafe(16)}"
+
+
+def test_location_header_with_code_is_masked_and_registered() -> None:
+    code = _fresh("code")
+    headers = dict(redact_headers([("Location", f"https://rp.example.test/cb?code={code}&state=st-1")]))
+    assert code not in headers["Location"] and "state=st-1" in headers["Location"]
+    assert mask(code) in headers["Location"]
+    assert is_registered(code)
+    # afterwards the bare value is masked anywhere, whatever surrounds it
+    assert code not in scrub_text(f"the grant {code} is unknown")
+
+
+def test_redirecting_page_with_code_is_masked() -> None:
+    code = _fresh("pagecode")
+    body = f'<p>Redirecting to <a href="https://rp.example.test/cb?code={code}&amp;state=x">here</a></p>'
+    out = redact_body(body, "text/html; charset=utf-8")
+    assert code not in out and "state=x" in out and REDACTED in out
+    plain = redact_body(f"Found. Redirecting to https://rp.example.test/cb?code={code}", "text/plain")
+    assert code not in plain
+
+
+def test_form_post_page_hidden_code_is_masked() -> None:
+    code = _fresh("formcode")
+    token = _fresh("formtoken")
+    body = (f'<form method="post" action="https://rp.example.test/cb"><input type="hidden" name="code" '
+            f'value="{code}"/><input type="hidden" name="state" value="st-2"/>'
+            f"<input value='{token}' name='access_token'></form>")
+    out = redact_body(body, "text/html")
+    assert code not in out and token not in out and 'value="st-2"' in out
+    assert is_registered(code) and is_registered(token)
+
+
+def test_echoed_verifier_in_header_and_error_description(server: str) -> None:
+    verifier = _fresh("verifier") + secrets.token_urlsafe(24)
+    http = TargetHttp(allowed_origins={server})
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log):
+        http.post(server + "/echo", data={"grant_type": "authorization_code", "code_verifier": verifier}, label="t")
+    http.close()
+    document = json.dumps(log.as_dict())
+    assert verifier not in document
+    exchange = log.as_dict()["exchanges"][0]
+    assert any(name.lower() == "x-echo" and REDACTED in value for name, value in exchange["response"]["headers"])
+    assert "invalid_grant" in exchange["response"]["body"]
+
+
+def test_error_description_echo_masked_in_json_body() -> None:
+    verifier = _fresh("verif") + "x" * 30
+    redact_body(f"grant_type=authorization_code&code_verifier={verifier}", "application/x-www-form-urlencoded")
+    out = redact_body(json.dumps({"error": "invalid_grant",
+                                  "error_description": f"PKCE verification failed for {verifier}"}),
+                      "application/json")
+    assert verifier not in out and '"error": "invalid_grant"' in out
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "", "application/octet-stream", "text/html"])
+def test_non_json_token_response_masked(content_type: str) -> None:
+    refresh, device, req_id = _fresh("rt"), _fresh("dc"), _fresh("arid")
+    form = f"access_token=at-{refresh}&refresh_token={refresh}&device_code={device}&auth_req_id={req_id}"
+    jsonish = json.dumps({"refresh_token": refresh, "device_code": device, "auth_req_id": req_id})
+    xml = (f"<response><refresh_token>{refresh}</refresh_token><device_code>{device}</device_code>"
+           f"<auth_req_id>{req_id}</auth_req_id></response>")
+    broken_json = jsonish[:-1]  # not parseable: masked by shape
+    for body in (form, jsonish, xml, broken_json, f"refresh_token: {refresh}\nok=1 {form}"):
+        out = redact_body(body, content_type)
+        assert refresh not in out and device not in out and req_id not in out, (content_type, body, out)
+
+
+def test_short_values_are_not_registered() -> None:
+    out = redact_url("https://rp.example.test/cb?code=abc12&state=s")
+    assert "abc12" not in out
+    assert not is_registered("abc12")
+    register_credential("short")
+    assert not is_registered("short")
+    assert scrub_text("a short answer: abc12") == "a short answer: abc12"
+
+
+def test_value_registered_after_recording_is_masked_in_the_report() -> None:
+    late = _fresh("late-credential")
+    log = evidence.EvidenceLog()
+    log.exchanges.append(evidence.Exchange(seq=1, label="x", method="GET", url="https://as.example.test/",
+                                           request_headers=[], request_body="", status=200,
+                                           response_headers=[("X-Info", late)], response_body=f"see {late}"))
+    register_credential(late)
+    assert late not in json.dumps(log.as_dict())
+
+
+def test_curl_line_masked() -> None:
+    code = _fresh("curlcode")
+    exchange = evidence.Exchange(seq=1, label="x", method="POST", url=redact_url("https://as.example.test/token"),
+                                 request_headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                                 request_body=redact_body(f"code={code}&grant_type=authorization_code",
+                                                          "application/x-www-form-urlencoded"))
+    log = evidence.EvidenceLog(exchanges=[exchange])
+    assert code not in log.as_dict()["exchanges"][0]["curl"]
+
+
+# -- garbage JSON ------------------------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a":' * 5_000 + "1" + "}" * 5_000
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, '{"access_token": NaN}', '{"expires_in": Infinity}'])
+def test_garbage_json_never_crashes_redaction(body: str) -> None:
+    out = redact_body(body, "application/json")
+    assert isinstance(out, str)
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, '{"a": NaN}', '{"a": -Infinity}', '[' * 65 + ']' * 65])
+def test_strict_json_refuses_garbage(body: str) -> None:
+    with pytest.raises(JSONRejected):
+        loads_strict(body)
+    value, reason = parse_json(body)
+    assert value is None and reason is not None and reason.startswith("not JSON")
+
+
+def test_strict_json_accepts_ordinary_documents() -> None:
+    assert loads_strict('{"a": [1, 2.5, {"b": null}]}') == {"a": [1, 2.5, {"b": None}]}
+    assert loads_strict("[" * 64 + "]" * 64) is not None
+
+
+@pytest.mark.parametrize("path", ["/deep", "/nan"])
+def test_garbage_json_from_a_target_is_a_clear_error(server: str, path: str) -> None:
+    http = TargetHttp(allowed_origins={server})
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log):
+        response = http.get(server + path)
+        with pytest.raises(TargetUnreachable, match="expected a JSON object"):
+            json_object(response, "token response")
+        assert try_json_object(response) is None
+    http.close()
+    json.dumps(log.as_dict())  # the evidence of the exchange serialises
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def _answer(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/deep":
+            self._answer(200, DEEP.encode(), "application/json")
+        else:
+            self._answer(200, b'{"access_token": NaN, "token_type": "Bearer"}', "application/json")
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", "0"))
+        sent = self.rfile.read(length).decode()
+        verifier = dict(pair.split("=", 1) for pair in sent.split("&")).get("code_verifier", "")
+        body = json.dumps({"error": "invalid_grant",
+                           "error_description": f"code_verifier {verifier} does not match"}).encode()
+        self._answer(400, body, "application/json", {"X-Echo": verifier})
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
