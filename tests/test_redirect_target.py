@@ -16,8 +16,9 @@ import pytest
 from pydantic import SecretStr
 
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, at_sent_redirect_uri
+from harness.login.glewlwyd import GlewlwydUserAgent
 from harness.login.http_form import HttpFormUserAgent
-from harness.profile import DeviceLogin, HttpFormLogin, User
+from harness.profile import DeviceLogin, GlewlwydLogin, HttpFormLogin, User
 from harness.results import CheckFailed, HarnessError, Level
 from harness.specs._redirect_target import OFF_REDIRECT_URI, at_redirect_uri, check_at_redirect_uri
 
@@ -116,12 +117,15 @@ class _Session:
         return None
 
 
-def _agent(routes: dict[str, httpx.Response]) -> HttpFormUserAgent:
+def _fake_target(routes: dict[str, httpx.Response]) -> Any:
     session = _Session(routes)
-    profile = SimpleNamespace(login=SimpleNamespace(http_form=HttpFormLogin(), device=DeviceLogin()))
-    target: Any = SimpleNamespace(on_target=lambda url: url.startswith(OP), new_session=lambda: session,
-                                  profile=profile)
-    return HttpFormUserAgent(target)
+    profile = SimpleNamespace(issuer=OP, login=SimpleNamespace(http_form=HttpFormLogin(), device=DeviceLogin(),
+                                                               glewlwyd=GlewlwydLogin()))
+    return SimpleNamespace(on_target=lambda url: url.startswith(OP), new_session=lambda: session, profile=profile)
+
+
+def _agent(routes: dict[str, httpx.Response]) -> HttpFormUserAgent:
+    return HttpFormUserAgent(_fake_target(routes))
 
 
 USER = User(username="alice", password=SecretStr("pw"))
@@ -153,3 +157,15 @@ def test_driver_refuses_an_auto_post_form_elsewhere() -> None:
     with pytest.raises(OffRedirectUri) as info:
         agent.authorize(f"{OP}/auth?x=1", user=USER, redirect_uri=SENT)
     assert "evil.test" in info.value.findings[0].message
+
+
+@pytest.mark.parametrize(("location", "refused"), [
+    (f"{SENT}?code=c&state=s", False), ("https://evil.test/cb?code=c", True), ("https://rp.test/cb2?code=c", True),
+])
+def test_glewlwyd_driver_compares_too(location: str, refused: bool) -> None:
+    agent = GlewlwydUserAgent(_fake_target({"/auth": httpx.Response(302, headers={"location": location})}))
+    if refused:
+        with pytest.raises(OffRedirectUri):
+            agent.authorize(f"{OP}/auth?x=1", user=USER, redirect_uri=SENT)
+    else:
+        assert agent.authorize(f"{OP}/auth?x=1", user=USER, redirect_uri=SENT).params["code"] == "c"
