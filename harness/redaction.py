@@ -18,6 +18,7 @@ registered from observed traffic: masking every ``"ok"`` would make evidence unr
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -62,7 +63,13 @@ _XML_RE = re.compile(r"<(" + _KEY_ALT + r")>([^<]{1,8192})</\1>")
 _INPUT_RE = re.compile(r"<input\b[^>]{0,2048}>", re.IGNORECASE)
 _INPUT_NAME_RE = re.compile(r"\bname\s*=\s*([\"']?)(" + _KEY_ALT + r")\1(?=[\s/>])", re.IGNORECASE)
 _INPUT_VALUE_RE = re.compile(r"(\bvalue\s*=\s*)([\"'])([^\"']*)\2", re.IGNORECASE)
+_WORDISH_RE = re.compile(r"[a-z_.:-]+")
 _MAX_SCAN_CHARS = 1_000_000  # shape scans of longer texts are skipped (registered values are still masked)
+
+
+#: Test hook: when set, every registered value is appended (in clear) to this file, so a leak test
+#: can grep the reports for each credential a run saw. Never set it outside such a test.
+DEBUG_DUMP_ENV = "OAUTH_HARNESS_DEBUG_CREDENTIALS_FILE"
 
 
 def _add(value: str) -> None:
@@ -71,6 +78,10 @@ def _add(value: str) -> None:
         if form not in _registered:
             _registered.add(form)
             _by_length_stale = True
+            dump = os.environ.get(DEBUG_DUMP_ENV)
+            if dump:
+                with open(dump, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(form) + "\n")
 
 
 def register_secret(value: str | None) -> None:
@@ -85,10 +96,15 @@ def register_secret(value: str | None) -> None:
 def register_credential(value: object) -> None:
     """Remember a credential the harness created or received; it is masked wherever it appears later.
 
-    Values shorter than :data:`MIN_CREDENTIAL_CHARS` and masks already applied are ignored.
+    Ignored, so that ordinary words never get masked everywhere: values shorter than
+    :data:`MIN_CREDENTIAL_CHARS`, masks already applied, protocol words (``invalid_request``,
+    ``authorization_code``: only lower-case letters and ``_-.:``), text with white space, URLs.
     """
-    if isinstance(value, str) and len(value) >= MIN_CREDENTIAL_CHARS and not value.startswith(REDACTED):
-        _add(value)
+    if not isinstance(value, str) or len(value) < MIN_CREDENTIAL_CHARS or value.startswith(REDACTED):
+        return
+    if _WORDISH_RE.fullmatch(value) or any(c.isspace() for c in value) or "://" in value:
+        return
+    _add(value)
 
 
 def registered_secret_count() -> int:
@@ -264,9 +280,10 @@ def redact_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out.append((name, f"{scheme} {REDACTED}".strip()))
         elif lower in ("cookie", "set-cookie", "dpop"):
             register_credential(value.strip())
-            if lower != "dpop":
-                for pair in value.split(";"):
-                    register_credential(pair.partition("=")[2].strip())
+            # Cookie: every name=value pair; Set-Cookie: only the first (the rest are attributes: Path, ...)
+            pairs = value.split(";") if lower == "cookie" else value.split(";", 1)[:1] if lower == "set-cookie" else []
+            for pair in pairs:
+                register_credential(pair.partition("=")[2].strip())
             out.append((name, REDACTED))
         else:
             out.append((name, scrub_text(value)))

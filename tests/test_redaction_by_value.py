@@ -206,3 +206,16 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+def test_protocol_words_are_not_registered() -> None:
+    out = redact_body('{"code": "invalid_request", "token": "see https://as.example.test/x1"}', "application/json")
+    assert "invalid_request" not in out  # masked where it stood, by name
+    assert not is_registered("invalid_request") and not is_registered("see https://as.example.test/x1")
+    assert scrub_text("error=invalid_request") == "error=invalid_request"
+
+
+def test_cookie_values_registered_but_not_their_attributes() -> None:
+    session = _fresh("sess")
+    redact_headers([("Set-Cookie", f"_session={session}; path=/interaction/Abc123XyZ789; httponly")])
+    assert is_registered(session) and not is_registered("/interaction/Abc123XyZ789")
