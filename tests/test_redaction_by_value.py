@@ -219,3 +219,15 @@ def test_cookie_values_registered_but_not_their_attributes() -> None:
     session = _fresh("sess")
     redact_headers([("Set-Cookie", f"_session={session}; path=/interaction/Abc123XyZ789; httponly")])
     assert is_registered(session) and not is_registered("/interaction/Abc123XyZ789")
+
+
+@pytest.mark.parametrize("header", [DEEP, '{"alg": NaN}'])
+def test_garbage_json_in_a_jwt_is_a_malformed_token(header: str) -> None:
+    import base64
+
+    from harness.jose.decoding import decode_jose_header
+    from harness.jose.errors import MalformedToken
+
+    segment = base64.urlsafe_b64encode(header.encode()).rstrip(b"=").decode()
+    with pytest.raises(MalformedToken, match="not UTF-8 JSON"):
+        decode_jose_header(f"{segment}.e30.c2ln")

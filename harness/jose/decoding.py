@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from harness.jose.encoding import b64url_decode
 from harness.jose.errors import MalformedToken
+from harness.specs._http import JSONRejected, loads_strict
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,11 @@ def is_jwe(token: str) -> bool:
 def _decode_json_object(segment: str, what: str) -> dict[str, Any]:
     raw = b64url_decode(segment)
     try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = loads_strict(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise MalformedToken(f"{what} is not UTF-8 JSON") from exc
+    except JSONRejected as exc:  # also NaN/Infinity and nesting past the bound (RFC 8259 §6)
+        raise MalformedToken(f"{what} is not UTF-8 JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise MalformedToken(f"{what} is JSON but not an object ({type(value).__name__})")
     return value

@@ -10,7 +10,6 @@ returned as a note, never a finding.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from harness import jose
 from harness.results import Findings, Level, fail
 from harness.specs._findings import finding
-from harness.specs._http import is_https_url
+from harness.specs._http import is_https_url, loads_strict
 from harness.specs.rfc8705 import check_x5t_s256_syntax
 from harness.specs.rfc9449 import check_jkt_syntax
 
@@ -218,8 +217,8 @@ def _check_jwe_binding(token: str, bound: BoundKey, findings: Findings) -> list[
                              f"recipient: {exc}", "RFC7800-3.3", "decryptable JWE", exc.code))
         return []
     try:
-        key = json.loads(plaintext)
-    except (ValueError, UnicodeDecodeError):
+        key = loads_strict(plaintext)
+    except ValueError:  # JSONRejected, and UnicodeDecodeError (a ValueError)
         key = None
     if not isinstance(key, Mapping) or "kty" not in key:
         findings.add(finding("CNF_JWE_NOT_JWK", "the decrypted cnf.jwe is not a JWK", "RFC7800-3.3",
