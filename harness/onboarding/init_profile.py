@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from harness.features import DEFAULT_AUTH_METHODS, detect_features
 from harness.http import TargetHttp, origin_of
 from harness.results import HarnessError, TargetUnreachable
+from harness.specs._http import loads_strict
 
 TODO = "TODO"
 OIDC_WELL_KNOWN = "/.well-known/openid-configuration"
@@ -71,7 +72,7 @@ def discover(issuer: str, *, ca_file: Path | None = None, verify: bool = True, t
                 problems.append(f"{url} answered HTTP {response.status_code}")
                 continue
             try:
-                metadata = json.loads(response.content)
+                metadata = loads_strict(response.content)
             except ValueError:
                 problems.append(f"{url} did not answer JSON")
                 continue
