@@ -5,21 +5,31 @@
   harness never walks to a URL the target chose unless its origin is in the profile.
 * Every request is bounded by the profile's timeouts; transport failures become
   :class:`~harness.results.TargetUnreachable` (reported as *broken*, never as the target's fault).
+* Every exchange has one wall-clock deadline (``timeouts.exchange``) covering connect, TLS,
+  status line, headers and body. A watchdog thread shuts the socket down when it passes, so a
+  server trickling its response head one byte at a time cannot hold a request beyond it
+  (per-read timeouts alone never fire while bytes keep arriving).
+* Idempotent metadata GETs (:meth:`TargetHttp.get_idempotent`) are retried a bounded number of
+  times on a transient failure, honouring ``Retry-After`` up to a cap; every attempt is an exchange.
 * mTLS uses an ``ssl.SSLContext`` with ``load_cert_chain`` (httpx's ``cert=`` with a CA path
   silently sends no client certificate).
 """
 
 from __future__ import annotations
 
+import email.utils
+import heapq
+import itertools
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from harness import evidence
@@ -29,6 +39,179 @@ from harness.results import HarnessError, TargetUnreachable
 from harness.specs._http import loads_strict
 
 _SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+#: Idempotent GETs: attempts in all, statuses worth another try, and the longest wait between two.
+RETRY_ATTEMPTS = 3
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_CAP_S = 2.0
+RETRY_BACKOFF_S = 0.25
+
+
+class ExchangeDeadlineExceeded(TargetUnreachable):
+    """One exchange took longer than ``timeouts.exchange`` (wall clock, head and body)."""
+
+
+class _Deadline:
+    """The wall-clock deadline of one exchange and the socket it is currently using.
+
+    ``expire`` (called by the watchdog thread) shuts the socket down, which ends any blocked
+    ``connect``/``recv``/``send``/TLS handshake in the requesting thread with an error.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.started = time.monotonic()
+        self.at = self.started + seconds
+        self.expired = False
+        self._done = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def attach(self, sock: Any) -> None:
+        """Remember the socket the exchange is blocked on (shut it at once when already expired)."""
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self._done:
+                return
+            self._sock = sock
+            if self.expired:
+                _shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            if self._sock is not None:
+                _shutdown(self._sock)
+
+    def finish(self) -> None:
+        """The exchange ended: the (possibly pooled) socket is no longer this deadline's to cut."""
+        with self._lock:
+            self._done = True
+            self._sock = None
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        # the plain socket's shutdown, also for an SSLSocket: it must not touch the TLS state the
+        # requesting thread is using; the blocked recv/send/handshake then fails with an OSError
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Watchdog:
+    """One daemon thread that expires deadlines in time order (no thread per request)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: _Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.at, next(self._counter), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="exchange-watchdog", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                at, _, deadline = self._heap[0]
+                wait = at - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            deadline.expire()
+
+
+_WATCHDOG = _Watchdog()
+_ACTIVE = threading.local()
+
+
+def _active_deadline() -> _Deadline | None:
+    value = getattr(_ACTIVE, "deadline", None)
+    return value if isinstance(value, _Deadline) else None
+
+
+def _capped(timeout: float | None, deadline: _Deadline | None) -> float | None:
+    """A blocking call's timeout, never beyond the exchange deadline."""
+    if deadline is None:
+        return timeout
+    remaining = max(deadline.remaining(), 0.001)
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _GuardedStream(httpcore.NetworkStream):
+    """A network stream that registers its socket with the exchange deadline before blocking on it."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def _guard(self, timeout: float | None) -> float | None:
+        deadline = _active_deadline()
+        if deadline is not None:
+            deadline.attach(self._inner.get_extra_info("socket"))
+            if deadline.expired:
+                raise httpcore.ReadError("exchange deadline passed")
+        return _capped(timeout, deadline)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._guard(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._guard(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _GuardedStream(self._inner.start_tls(ssl_context, server_hostname, self._guard(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """The sync network backend with connects bounded by, and streams watched by, the exchange deadline."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = super().connect_tcp(host, port, _capped(timeout, _active_deadline()), local_address,
+                                     socket_options)
+        return _GuardedStream(stream)
+
+
+def retry_after_s(value: str | None, attempt: int) -> float:
+    """How long to wait before the next attempt: ``Retry-After`` (RFC 9110 §10.2.3) capped, else a backoff.
+
+    "Retry-After = HTTP-date / delay-seconds"
+    """
+    wait = RETRY_BACKOFF_S * (2 ** attempt)
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            wait = float(value)
+        else:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                when = None
+            if when is not None and when.tzinfo is not None:
+                wait = when.timestamp() - time.time()
+    return float(min(max(wait, 0.0), RETRY_AFTER_CAP_S))
 
 
 def origin_of(url: str) -> str:
@@ -102,6 +285,9 @@ class TargetHttp:
                 transport = self._transports.get(cert)
                 if transport is None:
                     transport = httpx.HTTPTransport(verify=self.ssl_context(cert), socket_options=_SOCKET_OPTIONS)
+                    pool = transport._pool
+                    if isinstance(pool, httpcore.ConnectionPool):  # no proxy: always (trust_env proxies aside)
+                        pool._network_backend = _GuardedBackend()
                     self._transports[cert] = transport
                 client = httpx.Client(transport=transport, timeout=self._timeout, follow_redirects=False)
                 self._clients[cert] = client
@@ -143,11 +329,15 @@ class TargetHttp:
             request_body=redact_body(body_text[:MAX_BODY_CHARS], request.headers.get("content-type", "")),
         )
         log.exchanges.append(exchange)
-        started = time.monotonic()
+        what = f"{method} {redact_url(url)}"
+        deadline = _Deadline(self.exchange_deadline_s)
+        started = deadline.started
+        _ACTIVE.deadline = deadline
+        _WATCHDOG.watch(deadline)
         try:
             response = client.send(request, stream=True)
             try:
-                self._read_bounded(response, started, f"{method} {redact_url(url)}")
+                self._read_bounded(response, deadline, what)
             finally:
                 response.close()
             if not self.keep_cookies:
@@ -158,10 +348,17 @@ class TargetHttp:
             raise
         except httpx.TransportError as exc:
             exchange.elapsed_s = time.monotonic() - started
+            if deadline.expired:
+                message = self._deadline_message(what, exchange.elapsed_s)
+                exchange.error = message
+                raise ExchangeDeadlineExceeded(message) from exc
             exchange.error = f"{type(exc).__name__}: {exc}"
             if raise_transport_errors:
                 raise
-            raise TargetUnreachable(f"{method} {redact_url(url)} failed: {type(exc).__name__}: {exc}") from exc
+            raise TargetUnreachable(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            deadline.finish()
+            _ACTIVE.deadline = None
         exchange.elapsed_s = time.monotonic() - started
         exchange.status = response.status_code
         exchange.response_headers = redact_headers(list(response.headers.items()))
@@ -169,11 +366,16 @@ class TargetHttp:
         exchange.response_body = redact_body(text, response.headers.get("content-type", ""))
         return response
 
-    def _read_bounded(self, response: httpx.Response, started: float, what: str) -> None:
+    def _deadline_message(self, what: str, elapsed: float) -> str:
+        return (f"{what}: no complete response within {self.exchange_deadline_s:g}s (timeouts.exchange); "
+                f"the harness gave up after {elapsed:.1f}s")
+
+    def _read_bounded(self, response: httpx.Response, deadline: _Deadline, what: str) -> None:
         """Read the body within the size cap and the whole-exchange deadline.
 
-        A trickling server defeats per-read timeouts; this bound keeps any target from
-        stalling the run or exhausting memory.
+        A trickling server defeats per-read timeouts; this bound (and the watchdog, which also
+        covers the status line and headers) keeps any target from stalling the run or
+        exhausting memory.
         """
         chunks: list[bytes] = []
         size = 0
@@ -182,11 +384,35 @@ class TargetHttp:
             if size > self.max_response_bytes:
                 raise TargetUnreachable(f"{what}: response body exceeds {self.max_response_bytes} bytes; "
                                         "the harness stopped reading (limits.max_response_bytes)")
-            if time.monotonic() - started > self.exchange_deadline_s:
-                raise TargetUnreachable(f"{what}: no complete response within {self.exchange_deadline_s:.0f}s "
-                                        "(timeouts.exchange)")
+            if deadline.remaining() < 0:
+                raise ExchangeDeadlineExceeded(self._deadline_message(what, time.monotonic() - deadline.started))
             chunks.append(chunk)
         response._content = b"".join(chunks)  # what .content/.text/.json() read (httpx 0.28, pinned)
+
+    def get_idempotent(self, url: str, *, label: str = "", attempts: int = RETRY_ATTEMPTS) -> httpx.Response:
+        """``GET`` a resource that is safe to ask again (discovery, JWKS), retrying transient failures.
+
+        A 429/5xx answer or a refused/reset connection is tried again, up to ``attempts`` in all,
+        waiting as ``Retry-After`` says (capped at :data:`RETRY_AFTER_CAP_S`) or a short backoff;
+        each attempt is its own exchange in the evidence. A deadline or timeout is not retried
+        (a hanging server would only multiply the wait). The last answer (or error) is returned.
+        """
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.get(url, label=label if attempt == 0 else f"{label} (retry {attempt})")
+            except ExchangeDeadlineExceeded:
+                raise
+            except TargetUnreachable as exc:
+                if last or isinstance(exc.__cause__, httpx.TimeoutException) or exc.__cause__ is None:
+                    raise
+                time.sleep(retry_after_s(None, attempt))
+                continue
+            if last or response.status_code not in RETRY_STATUSES:
+                response.extensions["harness_attempts"] = attempt + 1
+                return response
+            time.sleep(retry_after_s(response.headers.get("retry-after"), attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """``GET`` through :meth:`request`."""

@@ -7,9 +7,44 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from harness.http import TargetHttp, json_object, origin_of
 from harness.profile import AuthMethod, Client, TargetProfile
 from harness.results import HarnessError, ProfileError, TargetUnreachable
+from harness.specs._http import media_type
+
+
+class UnusableDocument(TargetUnreachable):
+    """Discovery metadata or a JWK Set answered with a non-200 status or a non-JSON type.
+
+    Such an answer is never used as data (OIDC Discovery §4.2 / RFC 8414 §3.2: "A successful
+    response MUST use the 200 OK HTTP status code and return a JSON object using the
+    application/json content type"). The checks that judge the response itself
+    (``discovery.document_served_as_json``, ``discovery.jwks_document``) report it as a *failed*
+    finding with that rule; every other check that merely needs the data ends *broken* with this
+    message, which names the status and type the target sent.
+    """
+
+
+def _is_json_type(value: str | None) -> bool:
+    """``application/json`` or a ``+json`` structured suffix (``application/jwk-set+json``, RFC 7517 §8.5)."""
+    return value == "application/json" or (value is not None and value.startswith("application/")
+                                           and value.endswith("+json"))
+
+
+def usable_json(response: httpx.Response, what: str, url: str) -> dict[str, Any]:
+    """The JSON object of a metadata/JWKS answer, or :class:`UnusableDocument` when it must not be used."""
+    attempts = f" ({response.extensions.get('harness_attempts')} attempts)" \
+        if response.extensions.get("harness_attempts", 1) > 1 else ""
+    if response.status_code != 200:
+        raise UnusableDocument(f"{what} {url} answered HTTP {response.status_code}{attempts}, not 200: "
+                               "the answer is not used as data")
+    mtype = media_type(response.headers)
+    if not _is_json_type(mtype):
+        raise UnusableDocument(f"{what} {url} answered HTTP 200 with content type {mtype or 'none'}, not "
+                               "application/json: the answer is not used as data")
+    return json_object(response, what)
 
 
 class NotApplicable(Exception):
@@ -25,6 +60,7 @@ class Target:
     _metadata: dict[str, Any] | None = None
     _metadata_error: Exception | None = None
     _jwks: dict[str, Any] | None = None
+    _jwks_error: Exception | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -49,37 +85,43 @@ class Target:
     # -- metadata ------------------------------------------------------------------------
     @property
     def metadata(self) -> dict[str, Any]:
-        """The discovery document (fetched on first use; a failure is *broken*)."""
+        """The discovery document (fetched on first use, transient failures retried; a failure is *broken*)."""
         with self._lock:
             if self._metadata is None:
                 if self._metadata_error is not None:
                     # fail fast: a hanging or broken discovery endpoint costs one timeout, not one per check
                     raise TargetUnreachable(f"discovery unavailable (first attempt failed): {self._metadata_error}")
                 try:
-                    response = self.http.get(self.profile.effective_discovery_url, label="discovery")
-                    if response.status_code != 200:
-                        raise TargetUnreachable(
-                            f"discovery document {self.profile.effective_discovery_url} answered "
-                            f"HTTP {response.status_code}")
-                    self._metadata = json_object(response, "discovery document")
+                    self._metadata = self.fetch_metadata_fresh()
                 except HarnessError as exc:
                     self._metadata_error = exc
                     raise
             return self._metadata
 
     def fetch_metadata_fresh(self) -> dict[str, Any]:
-        """Fetch the discovery document again, recording the exchange on the current check."""
-        response = self.http.get(self.profile.effective_discovery_url, label="discovery")
-        return json_object(response, "discovery document")
+        """Fetch the discovery document again, recording the exchange(s) on the current check.
+
+        Transient failures are retried (:meth:`TargetHttp.get_idempotent`); a non-200 or
+        non-JSON answer raises :class:`UnusableDocument`.
+        """
+        url = self.profile.effective_discovery_url
+        return usable_json(self.http.get_idempotent(url, label="discovery"), "discovery document", url)
 
     @property
     def jwks(self) -> dict[str, Any]:
-        """The JWK Set at ``jwks_uri`` (fetched once)."""
+        """The JWK Set at ``jwks_uri`` (fetched once, transient failures retried; a failure is cached)."""
         with self._lock:
-            cached = self._jwks
+            cached, error = self._jwks, self._jwks_error
+        if error is not None:
+            raise TargetUnreachable(f"JWK Set unavailable (first attempt failed): {error}")
         if cached is None:
             uri = self.endpoint("jwks_uri")
-            cached = json_object(self.http.get(uri, label="jwks"), "JWK Set")
+            try:
+                cached = usable_json(self.http.get_idempotent(uri, label="jwks"), "JWK Set", uri)
+            except HarnessError as exc:
+                with self._lock:
+                    self._jwks_error = exc
+                raise
             with self._lock:
                 self._jwks = cached
         return cached

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness import evidence
-from harness.http import OutsideTarget, TargetHttp, json_object, origin_of
+from harness.http import ExchangeDeadlineExceeded, OutsideTarget, TargetHttp, json_object, origin_of, retry_after_s
 from harness.results import TargetUnreachable
 
 
@@ -117,3 +117,123 @@ def test_hanging_endpoint_bounded_by_timeout(silent_server: str) -> None:
         http.get(silent_server + "/")
     assert time.monotonic() - started < 3
     http.close()
+
+
+@pytest.fixture
+def trickle_head_server() -> Iterator[str]:
+    """Answers every request with its status line and headers one byte every 0.1 s (the body never comes)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"p" * 400 + b"\r\n\r\n"
+        try:
+            conn.recv(65536)
+            for byte in head:
+                if stop.is_set():
+                    break
+                conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    stop.set()
+    sock.close()
+
+
+def test_trickled_head_bounded_by_exchange_deadline(trickle_head_server: str) -> None:
+    """Every read succeeds (a byte per 0.1 s, read timeout 1 s): only the wall-clock deadline ends it."""
+    http = TargetHttp(allowed_origins={trickle_head_server}, read_timeout=1, connect_timeout=1,
+                      exchange_deadline_s=1.5)
+    log = evidence.EvidenceLog()
+    started = time.monotonic()
+    with evidence.collecting(log), pytest.raises(ExchangeDeadlineExceeded, match=r"within 1.5s .*gave up after 1\.\d"):
+        http.get(trickle_head_server + "/")
+    elapsed = time.monotonic() - started
+    http.close()
+    assert 1.5 <= elapsed < 2.5, elapsed
+    exchange = log.exchanges[0]
+    assert exchange.error and "timeouts.exchange" in exchange.error
+    assert exchange.elapsed_s is not None and 1.5 <= exchange.elapsed_s < 2.5
+
+
+def test_deadline_does_not_cut_a_pooled_connection_later(server: str) -> None:
+    """A finished exchange's deadline never fires on the keep-alive socket the next exchange reuses."""
+    http = TargetHttp(allowed_origins={server}, exchange_deadline_s=0.3)
+    assert http.get(server + "/").status_code == 200
+    time.sleep(0.4)
+    assert http.get(server + "/").status_code == 200
+    http.close()
+
+
+@pytest.mark.parametrize(("value", "attempt", "expected"), [
+    (None, 0, 0.25), (None, 1, 0.5), ("1", 0, 1.0), ("120", 0, 2.0), ("garbage", 0, 0.25),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0.0),
+])
+def test_retry_after(value: str | None, attempt: int, expected: float) -> None:
+    assert retry_after_s(value, attempt) == expected
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers 503 with Retry-After: 1 to the first ``failures`` requests, then 200."""
+
+    failures = 2
+    hits = 0
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).hits += 1
+        if type(self).hits <= type(self).failures:
+            body, status = b'{"error":"temporarily_unavailable"}', 503
+        else:
+            body, status = b'{"keys": []}', 200
+        self.send_response(status)
+        if status == 503:
+            self.send_header("Retry-After", "0")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("failures", "status", "attempts"), [(0, 200, 1), (2, 200, 3), (5, 503, 3)])
+def test_idempotent_get_retries_transient_failures(failures: int, status: int, attempts: int) -> None:
+    _Flaky.failures, _Flaky.hits = failures, 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    http = TargetHttp(allowed_origins={base})
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log):
+        response = http.get_idempotent(base + "/jwks", label="jwks")
+    http.close()
+    httpd.shutdown()
+    httpd.server_close()
+    assert response.status_code == status
+    assert [e.status for e in log.exchanges] == [503] * (attempts - 1) + [status], "every attempt is evidence"
+    assert [e.label for e in log.exchanges][:2] == ["jwks", "jwks (retry 1)"][:attempts]
+
+
+def test_idempotent_get_does_not_retry_a_hang(silent_server: str) -> None:
+    http = TargetHttp(allowed_origins={silent_server}, read_timeout=0.5, connect_timeout=0.5)
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log), pytest.raises(TargetUnreachable, match="Timeout"):
+        http.get_idempotent(silent_server + "/")
+    http.close()
+    assert len(log.exchanges) == 1

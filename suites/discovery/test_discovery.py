@@ -54,7 +54,7 @@ def _jwks_requirement(target: Target) -> str:
 @requirement("OIDCD-4.2", "RFC8414-3.2")
 def test_document_served_as_json(target: Target) -> None:
     """The discovery document is served with HTTP 200 as a JSON object (``application/json``)."""
-    response = target.http.get(target.profile.effective_discovery_url, label="discovery")
+    response = target.http.get_idempotent(target.profile.effective_discovery_url, label="discovery")
     judge = oidc_discovery.check_metadata_response if _is_oidc(target) else rfc8414.check_metadata_response
     judge(response.status_code, response.headers, response.content)
 
@@ -146,7 +146,7 @@ def test_subject_types(target: Target) -> None:
 
 
 def _jwks_document(target: Target) -> dict[str, Any]:
-    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
     return rfc7517.check_jwks_response(response.status_code, response.content,
                                        requirement=_jwks_requirement(target))
 

@@ -24,6 +24,7 @@ class FaultyServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.fault = "none"
         self.hits: list[str] = []
+        self.flaky_seen: set[str] = set()
         self.elsewhere = "http://127.0.0.2:9"
         server = self
 
@@ -78,6 +79,18 @@ class FaultyServer:
             return
         if fault == "slow":
             time.sleep(0.3)
+        if fault == "trickle_head":
+            self.trickle_head(handler)
+            return
+        if fault == "flaky503" and path not in self.flaky_seen:  # the first answer on each path is a 503
+            self.flaky_seen.add(path)
+            handler.send_response(503)
+            handler.send_header("Retry-After", "1")
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", "24")
+            handler.end_headers()
+            handler.wfile.write(b'{"error":"server_error"}')
+            return
         if fault in ("http500", "http503"):
             self.send(handler, int(fault[4:]), b'{"error":"server_error"}', "application/json")
         elif path == "/authorize" and fault == "offhost_redirect":  # a "response" at a host nobody registered
@@ -128,5 +141,18 @@ class FaultyServer:
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
                 time.sleep(0.5)
+        except OSError:
+            return
+
+    @staticmethod
+    def trickle_head(handler: BaseHTTPRequestHandler) -> None:
+        """The status line and headers one byte every 0.2 s: every read succeeds, the head takes minutes."""
+        handler.close_connection = True
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: " + b"p" * 600 + b"\r\n\r\n{}"
+        try:
+            for byte in head:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.2)
         except OSError:
             return

@@ -92,14 +92,19 @@ CASES: dict[str, tuple[float, dict[str, str], str]] = {
     "reset": (20, {c: "broken" for c in STATIC + FLOWS}, "failed"),
     "http500": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "HTTP 500"),
     "http503": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "HTTP 503"),
-    "html": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "expected a JSON object"),
+    "html": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "content type text/html"),
     "badjson": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "expected a JSON object"),
     "huge": (20, {"document_served_as_json": "broken", "required_members": "broken"}, "exceeds"),
-    "wrongtype": (20, {"document_served_as_json": "failed", "required_members": "passed"}, ""),
+    # a non-JSON type is never used as data (issue 15 item 5): judged by document_served_as_json, broken elsewhere
+    "wrongtype": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "content type text/plain"),
     "jwks_garbage": (20, {"jwks_document": "failed", "required_members": "passed"}, ""),
     "jwks_dupkid": (20, {"jwks_document": "warning", "required_members": "passed"}, ""),
     # a redirect loop is the target's fault (issue 14 item 7): a failed finding, not broken
     "redirect_loop": (20, {c: "failed" for c in FLOWS}, ""),
+    # status line and headers trickled: the wall-clock exchange deadline (3 s) ends every exchange
+    "trickle_head": (20, {c: "broken" for c in STATIC + FLOWS}, "no complete response within 3s"),
+    # the first answer on each path is a 503 with Retry-After: discovery and JWKS GETs are retried
+    "flaky503": (20, {c: "passed" for c in STATIC}, ""),
     "other_hosts": (20, {"jwks_document": "broken", **{c: "broken" for c in FLOWS}}, "refusing to"),
     # a response sent to a host other than the redirect_uri of the request (issue 15 item 5): failed, no pass
     "offhost_redirect": (20, {c: "failed" for c in FLOWS}, ""),
