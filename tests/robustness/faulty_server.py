@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 FAULTS = ("none", "slow", "hang", "trickle", "reset", "http500", "http503", "html", "badjson", "huge", "wrongtype",
           "jwks_garbage", "jwks_dupkid", "redirect_loop", "other_hosts", "offhost_redirect")
+FAULTS += ("deepjson", "nanjson")  # strict bounded JSON (issue 15 item 3)
 
 
 class FaultyServer:
@@ -110,6 +111,10 @@ class FaultyServer:
                 self.send(handler, 200, b"<html><body>Welcome!</body></html>", "text/html")
             elif fault == "badjson":
                 self.send(handler, 200, body[:-7], "application/json")
+            elif fault == "deepjson":  # nesting far past any recursion limit
+                self.send(handler, 200, b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "application/json")
+            elif fault == "nanjson":  # RFC 8259 §6 forbids NaN and Infinity
+                self.send(handler, 200, body[:-1] + b', "x": NaN, "y": -Infinity}', "application/json")
             elif fault == "huge":
                 self.send(handler, 200, b'{"pad": "' + b"x" * 8_000_000 + b'"}', "application/json")
             elif fault == "trickle":

@@ -95,6 +95,9 @@ CASES: dict[str, tuple[float, dict[str, str], str]] = {
     "html": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "content type text/html"),
     "badjson": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "expected a JSON object"),
     "huge": (20, {"document_served_as_json": "broken", "required_members": "broken"}, "exceeds"),
+    # strict bounded JSON (issue 15 item 3): garbage is judged, never a RecursionError
+    "deepjson": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "expected a JSON object"),
+    "nanjson": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "expected a JSON object"),
     # a non-JSON type is never used as data (issue 15 item 5): judged by document_served_as_json, broken elsewhere
     "wrongtype": (20, {"document_served_as_json": "failed", "required_members": "broken"}, "content type text/plain"),
     "jwks_garbage": (20, {"jwks_document": "failed", "required_members": "passed"}, ""),
