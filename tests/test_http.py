@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +240,53 @@ def test_idempotent_get_does_not_retry_a_hang(silent_server: str) -> None:
         http.get_idempotent(silent_server + "/")
     http.close()
     assert len(log.exchanges) == 1
+
+
+def _self_signed(directory: Path) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_trickled_head_over_tls_bounded_by_exchange_deadline(tmp_path: Path) -> None:
+    """The watchdog also cuts a TLS connection (the socket is shut down under the TLS layer)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_self_signed(tmp_path))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 400 + b"\r\n\r\n":
+                    tls.sendall(bytes([byte]))
+                    time.sleep(0.1)
+        except OSError:
+            pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    base = f"https://127.0.0.1:{listener.getsockname()[1]}"
+    http = TargetHttp(allowed_origins={base}, verify=False, read_timeout=1, connect_timeout=1,
+                      exchange_deadline_s=1.5)
+    started = time.monotonic()
+    with pytest.raises(ExchangeDeadlineExceeded, match="timeouts.exchange"):
+        http.get(base + "/")
+    assert time.monotonic() - started < 2.5
+    http.close()
+    listener.close()
