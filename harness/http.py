@@ -88,6 +88,10 @@ class _Deadline:
             if self._sock is not None:
                 _shutdown(self._sock)
 
+    @property
+    def finished(self) -> bool:
+        return self._done
+
     def finish(self) -> None:
         """The exchange ended: the (possibly pooled) socket is no longer this deadline's to cut."""
         with self._lock:
@@ -115,6 +119,8 @@ class _Watchdog:
 
     def watch(self, deadline: _Deadline) -> None:
         with self._cond:
+            while self._heap and self._heap[0][2].finished:  # drop exchanges that ended (keeps the heap small)
+                heapq.heappop(self._heap)
             heapq.heappush(self._heap, (deadline.at, next(self._counter), deadline))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="exchange-watchdog", daemon=True)
