@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 FAULTS = ("none", "slow", "hang", "trickle", "reset", "http500", "http503", "html", "badjson", "huge", "wrongtype",
           "jwks_garbage", "jwks_dupkid", "redirect_loop", "other_hosts", "offhost_redirect")
 FAULTS += ("deepjson", "nanjson")  # strict bounded JSON (issue 15 item 3)
+FAULTS += ("trickle_head", "flaky503")  # wall-clock exchange deadline, retried idempotent GETs (issue 15 items 1, 6)
 
 
 class FaultyServer:
