@@ -7,6 +7,7 @@ a test can prove that the harness never contacted a host it should not have.
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import threading
 import time
@@ -16,7 +17,7 @@ from urllib.parse import parse_qsl
 
 FAULTS = ("none", "slow", "hang", "trickle", "reset", "http500", "http503", "html", "badjson", "huge", "wrongtype",
           "jwks_garbage", "jwks_dupkid", "redirect_loop", "other_hosts", "offhost_redirect")
-FAULTS += ("deepjson", "nanjson")  # strict bounded JSON (issue 15 item 3)
+FAULTS += ("deepjson", "nanjson", "echo", "plaintoken")  # strict JSON, redaction by value (issue 15 items 3, 4)
 FAULTS += ("trickle_head", "flaky503")  # wall-clock exchange deadline, retried idempotent GETs (issue 15 items 1, 6)
 
 
@@ -27,6 +28,7 @@ class FaultyServer:
         self.fault = "none"
         self.hits: list[str] = []
         self.flaky_seen: set[str] = set()
+        self.issued: list[str] = []  # credentials the echo/plaintoken flows issued or received
         self.elsewhere = "http://127.0.0.2:9"
         server = self
 
@@ -101,6 +103,8 @@ class FaultyServer:
             handler.send_header("Location", f"https://attacker.example.test/cb?code=offhost-code&state={state}")
             handler.send_header("Content-Length", "0")
             handler.end_headers()
+        elif fault in ("echo", "plaintoken") and path in ("/authorize", "/token"):
+            self.echo_flow(handler, path, fault)
         elif path == "/authorize":  # an endless redirect loop, whatever the fault
             handler.send_response(302)
             handler.send_header("Location", f"{self.base}/authorize?loop=1")
@@ -127,10 +131,46 @@ class FaultyServer:
         else:
             self.send(handler, 404, b'{"error":"not_found"}', "application/json")
 
+    def echo_flow(self, handler: BaseHTTPRequestHandler, path: str, fault: str) -> None:
+        """A code flow that echoes request values (echo) or answers tokens as text/plain (plaintoken).
+
+        Every credential issued is kept in ``self.issued`` so a leak test can grep reports for it.
+        """
+        if path == "/authorize":
+            query = dict(parse_qsl(handler.path.partition("?")[2]))
+            code = secrets.token_urlsafe(32)
+            self.issued.append(code)
+            location = f"{query.get('redirect_uri', '')}?code={code}&state={query.get('state', '')}"
+            body = f'<p>Redirecting to <a href="{location}">{location}</a></p>'.encode()
+            handler.send_response(302)
+            handler.send_header("Location", location)
+            handler.send_header("X-Echo", f"code={code}")
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        length = int(handler.headers.get("Content-Length") or 0)
+        sent = handler.rfile.read(length).decode("utf-8", "replace")
+        self.issued += [v for _k, v in parse_qsl(sent) if len(v) >= 8 and _k in ("code", "code_verifier")]
+        if fault == "echo":
+            echoed = " ".join(v for _k, v in parse_qsl(sent))
+            self.send(handler, 400, json.dumps({"error": "invalid_grant",
+                                                "error_description": f"cannot use {echoed}"}).encode(),
+                      "application/json", {"X-Echo": echoed})
+            return
+        tokens = [secrets.token_urlsafe(32) for _ in range(3)]
+        self.issued += tokens
+        self.send(handler, 200, (f"access_token={tokens[0]}&refresh_token={tokens[1]}&device_code={tokens[2]}"
+                                 "&token_type=Bearer").encode(), "text/plain")
+
     @staticmethod
-    def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
+    def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str,
+             extra: dict[str, str] | None = None) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
+        for name, value in (extra or {}).items():
+            handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
