@@ -41,8 +41,7 @@ SENSITIVE_KEYS: frozenset[str] = frozenset({
 MIN_CREDENTIAL_CHARS = 8
 
 _registered: set[str] = set()
-_by_length: list[str] = []  # _registered, longest first (rebuilt lazily)
-_by_length_stale = False
+_by_length_stale = False  # the lookup structures below need rebuilding
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?")
 # a credential (token68) after an auth scheme; a plain lower-case word or an auth-param is
 # not one, so server messages such as "DPoP iat is not recent" or 'Bearer realm="x"' stay readable
@@ -117,12 +116,48 @@ def is_registered(value: str) -> bool:
     return value in _registered
 
 
-def _longest_first() -> list[str]:
-    global _by_length, _by_length_stale
-    if _by_length_stale:
-        _by_length = sorted(_registered, key=len, reverse=True)
-        _by_length_stale = False
-    return _by_length
+_PREFIX = 8  # == the shortest value indexed by prefix
+_SIMPLE_RE = re.compile(r"[A-Za-z0-9_-]+")  # base64url / hex: most codes and tokens
+_RUN_RE = re.compile(r"[A-Za-z0-9_-]{8,}")  # runs of at least _PREFIX characters
+_by_prefix: dict[str, list[str]] = {}  # simple values of >= _PREFIX chars, by their first chars, longest first
+_complex: list[str] = []  # every other registered value, longest first
+
+
+def _rebuild() -> None:
+    global _by_length_stale, _by_prefix, _complex
+    if not _by_length_stale:
+        return
+    by_prefix: dict[str, list[str]] = {}
+    complex_values: list[str] = []
+    for value in sorted(_registered, key=len, reverse=True):
+        if len(value) >= _PREFIX and _SIMPLE_RE.fullmatch(value):
+            by_prefix.setdefault(value[:_PREFIX], []).append(value)
+        else:
+            complex_values.append(value)
+    _by_prefix, _complex = by_prefix, complex_values
+    _by_length_stale = False
+
+
+def _scrub_simple(text: str) -> str:
+    """Mask simple registered values: each run of base64url characters is scanned with a prefix index."""
+    pieces: list[str] = []
+    last = 0
+    for run in _RUN_RE.finditer(text):
+        chunk, start = run.group(0), run.start()
+        i, end = 0, len(chunk) - _PREFIX
+        while i <= end:
+            candidates = _by_prefix.get(chunk[i:i + _PREFIX])
+            found = next((v for v in candidates if chunk.startswith(v, i)), None) if candidates else None
+            if found is None:
+                i += 1
+                continue
+            pieces += [text[last:start + i], mask(found)]
+            last = start + i + len(found)
+            i += len(found)
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def contains_compact_jwt(text: str) -> bool:
@@ -193,7 +228,12 @@ def _mask_by_shape(text: str) -> str:
 
 def scrub_values(text: str) -> str:
     """Mask every registered credential value in ``text`` (longest first), keeping its length."""
-    for secret in _longest_first():
+    if len(text) < 4 or not _registered:
+        return text
+    _rebuild()
+    if _by_prefix:
+        text = _scrub_simple(text)
+    for secret in _complex:
         if secret in text:
             text = text.replace(secret, mask(secret))
     return text
