@@ -231,3 +231,16 @@ def test_garbage_json_in_a_jwt_is_a_malformed_token(header: str) -> None:
     segment = base64.urlsafe_b64encode(header.encode()).rstrip(b"=").decode()
     with pytest.raises(MalformedToken, match="not UTF-8 JSON"):
         decode_jose_header(f"{segment}.e30.c2ln")
+
+
+@pytest.mark.parametrize("page", ["<a " * 40_000, "<a" * 60_000, '<a x="' * 20_000, "<!--" * 30_000,
+                                  "<form><input name=a value=b></form>" + "<a " * 40_000])
+def test_hostile_login_page_parses_in_linear_time(page: str) -> None:
+    import time
+
+    from harness.login.html_forms import parse_forms
+
+    started = time.monotonic()
+    forms = parse_forms(page)
+    assert time.monotonic() - started < 2, "html.parser rescans unterminated tags quadratically"
+    assert len(forms) == (1 if page.startswith("<form>") else 0)
