@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+FAULTS: tuple[str, ...]  # extended below, one line per group of faults
 FAULTS = ("none", "slow", "hang", "trickle", "reset", "http500", "http503", "html", "badjson", "huge", "wrongtype",
           "jwks_garbage", "jwks_dupkid", "redirect_loop", "other_hosts", "offhost_redirect")
 FAULTS += ("deepjson", "nanjson", "echo", "plaintoken")  # strict JSON, redaction by value (issue 15 items 3, 4)
