@@ -119,5 +119,5 @@ def issuer_keys(target: Target) -> jose.JWKS:
 
     A ``jwks_uri`` answer that is no JWK Set fails with the rule it breaks (RFC 7517 §5).
     """
-    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
     return rfc7517.published_keys(response.status_code, response.content)

@@ -92,7 +92,7 @@ def server_encryption_key(target: Target, alg: str) -> jose.Key:
     a rule (OIDC Discovery §3 lets the JWK Set hold encryption keys, it does not require
     them: the key may be exchanged out of band), so a human must look (review).
     """
-    response = target.http.get(target.endpoint("jwks_uri"), label="jwks (request object encryption key)")
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks (request object encryption key)")
     keys = rfc7517.published_keys(response.status_code, response.content)
     try:
         return jose.select_key(keys, {"alg": alg}, use="enc")

@@ -61,7 +61,7 @@ def _jwks(target: Target) -> jose.JWKS:
 
     A ``jwks_uri`` answer that is no JWK Set fails the check with RFC 7517 §5 (target fault).
     """
-    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
     return rfc7517.published_keys(response.status_code, response.content)
 
 

@@ -122,7 +122,7 @@ def _obtain(target: Target, user_agent: Any, plan: Plan | None = None) -> JwtAcc
 
 def _issuer_keys(target: Target) -> jose.JWKS:
     """The issuer's keys, fetched fresh; a ``jwks_uri`` answer that is no JWK Set fails (RFC 7517 §5)."""
-    response = target.http.get(target.endpoint("jwks_uri"), label="jwks")
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
     return rfc7517.published_keys(response.status_code, response.content)
 
 
