@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextvars
 from typing import Any
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.race import concurrent_successes
 from harness.flows.token import check_refused, redeem_code
 from harness.profile import Client
 from harness.results import Findings, Level, NeedsReview, fail
@@ -354,15 +353,12 @@ def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
     for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
         flow = obtain_code(target, user_agent, client)
 
-        def redeem(_: int, flow: Any = flow) -> bool:
+        def redeem(flow: Any = flow) -> bool:
             result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                                  code_verifier=flow.request.code_verifier, label="parallel redemption")
             return result.ok
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            # each thread records into this check's evidence log
-            futures = [pool.submit(contextvars.copy_context().run, redeem, i) for i in range(2)]
-            successes = sum(f.result() for f in futures)
+        successes = concurrent_successes(redeem)
         evidence.note(f"code {attempt}: {successes} of 2 parallel redemptions returned tokens")
         most = max(most, successes)
         if successes > 1:

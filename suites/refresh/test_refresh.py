@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextvars
 from typing import Any
 
 import pytest
 
 from harness import evidence
+from harness.flows.race import concurrent_successes
 from harness.flows.revocation import bearer_status
 from harness.flows.token import (
     TokenSet,
@@ -205,12 +204,10 @@ def test_parallel_refresh(target: Target, user_agent: Any) -> None:
     for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
         _, rt = _tokens(target, user_agent, client)
 
-        def go(_: int, token: str = rt, race: int = attempt) -> bool:
+        def go(token: str = rt, race: int = attempt) -> bool:
             return refresh(target, client, token, label=f"parallel refresh (race {race})").ok
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(contextvars.copy_context().run, go, i) for i in range(2)]
-            successes = sum(f.result() for f in futures)
+        successes = concurrent_successes(go)
         evidence.note(f"race {attempt}: {successes} of 2 parallel refreshes returned tokens")
         most = max(most, successes)
         if successes > 1:

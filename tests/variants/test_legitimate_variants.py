@@ -17,8 +17,6 @@ permitted by the sentence quoted in the variant file. For each variant this test
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from interop_cli import run_cli
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 from rt_flows import (
@@ -67,16 +66,7 @@ def test_there_are_variants() -> None:
 def run_all_suites(target: RunningTarget, report_dir: Path, *, timeout_s: float = 420) -> tuple[int, str]:
     """``oauth-harness run --target <variant profile>`` in a child process (its own session)."""
     argv = ["run", "--target", str(target.profile_path()), "--report-dir", str(report_dir)]
-    code = f"import sys; from harness.cli import main; sys.exit(main({argv!r}))"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **target.env},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=timeout_s)
-    finally:
-        if proc.poll() is None:  # pragma: no cover - only on a hang
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return proc.returncode, output
+    return run_cli(argv, env=target.env, timeout_s=timeout_s)
 
 
 def describe_offenders(name: str, document: Mapping[str, Any]) -> tuple[list[str], str]:
