@@ -78,8 +78,9 @@ def _add(value: str) -> None:
             _registered.add(form)
             _by_length_stale = True
             dump = os.environ.get(DEBUG_DUMP_ENV)
-            if dump:
-                with open(dump, "a", encoding="utf-8") as handle:
+            if dump:  # leak tests only: the file holds credentials in clear, so it is private (0600)
+                fd = os.open(dump, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as handle:
                     handle.write(json.dumps(form) + "\n")
 
 
