@@ -193,7 +193,7 @@ def apply_deviations(records: Iterable[CheckRecord], deviations: DeviationsFile,
         if record.deviation:
             result.known.append(record.id)
     suites_run = {r.suite for r in items}
-    for index, entry in enumerate(deviations.deviations):
+    for entry in deviations.deviations:
         named = [r for r in items if entry.covers_check(r.id)]
         executed = [r for r in named if r.outcome not in _NOT_EXECUTED]
         listed = "/".join(entry.findings)
@@ -204,13 +204,11 @@ def apply_deviations(records: Iterable[CheckRecord], deviations: DeviationsFile,
             continue
         if not executed:
             continue  # not executed: neither known nor stale
-        seen = any(entry.covers_finding(f) for r in executed for f in r.findings)
-        if not seen:
+        # a listed finding that happened together with new ones is a new failure, not stale
+        if not any(entry.covers_finding(f) for r in executed for f in r.findings):
             actual = ", ".join(sorted({_describe_outcome(r) for r in executed}))
             result.stale.append(StaleDeviation(check=entry.check, expected=listed, actual=actual,
                                                reason=entry.reason))
-        elif not any(r.deviation and index in r.deviation.get("entries", []) for r in executed):
-            continue  # the listed finding happened, but together with new ones: a new failure, not stale
     return result
 
 
