@@ -187,7 +187,7 @@ def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, start
 
     CI systems then show a ``junit.xml`` error instead of nothing; the exit code stays 3.
     """
-    from harness.reporting.writer import RunInfo, harness_version, write_reports
+    from harness.reporting.writer import RunInfo, harness_version, iso_time, write_reports
     from harness.results import CheckRecord, Outcome
 
     record = CheckRecord(
@@ -197,8 +197,7 @@ def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, start
                 f"{reason}")
     finished = time.time()
     info = RunInfo(target=profile.name, issuer=profile.issuer, harness_version=harness_version(),
-                   started=dt.datetime.fromtimestamp(started, tz=dt.UTC).isoformat(timespec="seconds"),
-                   finished=dt.datetime.fromtimestamp(finished, tz=dt.UTC).isoformat(timespec="seconds"),
+                   started=iso_time(started), finished=iso_time(finished),
                    duration_s=round(finished - started, 3), incomplete=True)
     try:
         write_reports(report_dir, [record], info)

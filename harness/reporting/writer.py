@@ -77,7 +77,7 @@ class RunInfo:
             browser = installed_browser_version(target.profile.login.browser.executable)
         return cls(target=name, issuer=issuer, harness_version=harness_version(), server=server,
                    browser_version=browser, features=features,
-                   started=_iso(started), finished=_iso(finished), duration_s=round(finished - started, 3))
+                   started=iso_time(started), finished=iso_time(finished), duration_s=round(finished - started, 3))
 
 
 def installed_browser_version(executable: str) -> str | None:
@@ -92,7 +92,8 @@ def installed_browser_version(executable: str) -> str | None:
     return f"{version[-1]} (installed, not used in this run)" if version else None
 
 
-def _iso(timestamp: float) -> str:
+def iso_time(timestamp: float) -> str:
+    """A UNIX time as an ISO 8601 UTC timestamp (seconds), as the run header shows it."""
     return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat(timespec="seconds")
 
 
