@@ -1,8 +1,11 @@
 """``oauth-harness``: run suites against a target, list checks, validate profiles.
 
-Exit codes: 0 = no failures (warnings and skips allowed); 1 = at least one failure;
-2 = bad usage or invalid profile; 3 = the target could not be reached (before the run, or
-checks ended *broken* and none failed).
+Exit codes (``harness.reporting.summary.EXIT_CODES``; the first that applies wins, in this order):
+5 = interrupted (SIGINT, SIGTERM, run deadline; reports cover what ran); 4 = a harness bug broke a
+check (traceback in its evidence) or the harness itself crashed; 1 = the target failed a requirement
+(not a known deviation) or a deviations entry is stale; 2 = bad usage or invalid profile; 3 = the
+target could not be reached (before the run, or checks ended *broken* by the network); 0 = clean
+(warnings, reviews, skips and known deviations allowed).
 """
 
 from __future__ import annotations
@@ -18,11 +21,19 @@ from typing import Any
 
 import pytest
 
+from harness.redaction import scrub_text
+from harness.reporting.summary import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_HARNESS_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    exit_code_of_document,
+)
 from harness.results import HarnessError, ProfileError, TargetUnreachable
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-EXIT_INTERRUPTED = 5
-"""The run was stopped (SIGINT/SIGTERM) before every check ran; its reports cover what ran."""
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 SUITES_INI = Path(__file__).resolve().parent / "pytest_suites.ini"
 
@@ -157,9 +168,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         document = json.loads(results.read_text())
         summary = document["summary"]
         _out(f"results: {results}")
-        if document["run"].get("incomplete"):
+        code = exit_code_of_document(document)
+        if code == EXIT_INTERRUPTED:
             _err("oauth-harness: the run was interrupted; the reports cover the checks that ran (exit 5)")
-            return EXIT_INTERRUPTED
+            return code
+        if code == EXIT_HARNESS_ERROR:
+            _err(f"oauth-harness: {summary.get('harness_errors', 0)} check(s) broken by a harness bug; "
+                 "the traceback is in each one's evidence (exit 4)")
+            return code
         new_failures = None
         if args.baseline:
             new_failures = _write_diff(args.baseline, report_dir, document)
@@ -169,11 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             verdict = next(c["verdict"] for c in document["certification"] if c["profile"] == certification.name)
             _out(f"certification summary: {report_dir / 'certification.html'}")
             return {"passed": EXIT_OK, "failed": EXIT_FAILED}.get(verdict, EXIT_UNREACHABLE)
-        if summary["failed"] or summary.get("stale_deviations", 0):  # known deviations are counted apart
-            return EXIT_FAILED
-        if summary["broken"]:
-            return EXIT_UNREACHABLE
-        return EXIT_OK
+        return code
     except HarnessError as exc:
         _err(f"oauth-harness: {exc}")
         return EXIT_UNREACHABLE
@@ -194,7 +206,7 @@ def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, start
         id="run.target_reachable", suite="run", title="The target's discovery document can be read",
         outcome=Outcome.BROKEN, requirements=[],
         message=f"TargetUnreachable: no check ran, the discovery document of {profile.name!r} could not be read: "
-                f"{reason}")
+                f"{reason}", broken_by="network")
     finished = time.time()
     info = RunInfo(target=profile.name, issuer=profile.issuer, harness_version=harness_version(),
                    started=iso_time(started), finished=iso_time(finished),
@@ -501,7 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     parser = argparse.ArgumentParser(prog="oauth-harness", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run suites against a target and write reports")
+    run = sub.add_parser("run", help="run suites against a target and write reports",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="exit codes (the first that applies):\n" + "\n".join(
+                             f"  {code}  {EXIT_CODES[code]}" for code in (5, 4, 1, 2, 3, 0)))
     run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
     run.add_argument("--local", metavar="NAME",
                      help="start this local server and run against it (reference, dot, glewlwyd; "
@@ -590,6 +605,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("oauth-harness: interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a harness bug: one clear line, the traceback in a file, never a crash dump
+        _err(f"oauth-harness: internal error {type(exc).__name__}: {scrub_text(str(exc))[:300]} "
+             f"(a harness bug; traceback in {_write_crash_traceback()}) (exit 4)")
+        return EXIT_HARNESS_ERROR
+
+
+def _write_crash_traceback() -> str:
+    """Write the current exception's traceback (credentials masked) to a file; return its path."""
+    import tempfile
+    import traceback
+
+    text = scrub_text(traceback.format_exc())
+    handle, path = tempfile.mkstemp(prefix="oauth-harness-crash-", suffix=".txt")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    return path
 
 
 if __name__ == "__main__":

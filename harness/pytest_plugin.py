@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from harness import evidence
+from harness.redaction import scrub_text
 from harness.results import (
     CheckFailed,
     CheckRecord,
@@ -36,6 +37,7 @@ from harness.results import (
     NeedsReview,
     Outcome,
     ProfileError,
+    TargetUnreachable,
     outcome_for_findings,
 )
 from harness.specs.registry import UnknownRequirementPrefix, validate_requirement_id
@@ -213,7 +215,8 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
     state = request.config.stash[_STATE]
     deadline = request.config.getoption("harness_run_deadline")
     if deadline and time.time() - state.started > deadline:
-        raise HarnessError(f"run deadline of {deadline:.0f}s exceeded before this check started (--run-deadline)")
+        raise TargetUnreachable(f"run deadline of {deadline:.0f}s exceeded before this check started "
+                                f"(--run-deadline)")
     with evidence.collecting(log):
         needed = [str(m) for marker in request.node.iter_markers("needs") for m in marker.args]
         if needed:
@@ -273,6 +276,31 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outco
     return Outcome.BROKEN, f"harness error {type(exc).__name__}: {exc}", []
 
 
+def broken_cause(exc: BaseException) -> str:
+    """Whose fault a broken check is (a key of :data:`harness.results.BROKEN_CAUSES`), never the target's.
+
+    A transport failure or deadline is ``network``; a profile problem ``profile``; a flow the harness
+    could not drive (:class:`HarnessError` raised on purpose) ``setup``; anything unexpected — a bare
+    ``assert``, a ``KeyError`` — is a ``harness`` bug.
+    """
+    if isinstance(exc, TargetUnreachable):
+        return "network"
+    if isinstance(exc, ProfileError):
+        return "profile"
+    if isinstance(exc, HarnessError):
+        return "setup"
+    return "harness"
+
+
+def _traceback_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """The traceback of a harness bug, for the evidence (credentials are masked when evidence is written)."""
+    import traceback
+
+    lines = traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb)
+    text = "".join(lines)
+    return text if len(text) <= 20_000 else text[:10_000] + "\n[... traceback truncated ...]\n" + text[-10_000:]
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     """Turn each phase result into the harness outcome; attach the record to the report."""
@@ -309,10 +337,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "failed"
             report.longrepr = message
     message = _catalogue_problems(findings) + message
+    evidence_dict = log.as_dict()
+    cause: str | None = None
+    if verdict is Outcome.BROKEN:
+        cause = "harness" if call.excinfo is None else broken_cause(call.excinfo.value)
+        if cause == "harness" and call.excinfo is not None and not message.startswith("harness bug"):
+            evidence_dict["traceback"] = scrub_text(_traceback_text(call.excinfo))
     record = CheckRecord(
         id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
-        requirements=requirements, message=message, findings=findings, evidence=log.as_dict(),
-        duration_s=report.duration if call.when == "call" else 0.0,
+        requirements=requirements, message=message, findings=findings, evidence=evidence_dict,
+        duration_s=report.duration if call.when == "call" else 0.0, broken_by=cause,
     )
     deviations = item.config.stash[_STATE].deviations
     if deviations is not None:
@@ -416,7 +450,8 @@ def _record_from_dict(data: dict[str, Any]) -> CheckRecord:
                 for f in data["findings"]]
     return CheckRecord(id=data["id"], suite=data["suite"], title=data["title"], outcome=Outcome(data["outcome"]),
                        requirements=data["requirements"], message=data["message"], findings=findings,
-                       evidence=data["evidence"], duration_s=data["duration_s"], deviation=data.get("deviation"))
+                       evidence=data["evidence"], duration_s=data["duration_s"], deviation=data.get("deviation"),
+                       broken_by=data.get("broken_by"))
 
 
 _MARK = {Outcome.PASSED: "PASSED ", Outcome.FAILED: "FAILED ", Outcome.WARNING: "WARNING",

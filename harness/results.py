@@ -156,6 +156,15 @@ class Findings:
             raise CheckFailed(*self.items)
 
 
+BROKEN_CAUSES = {
+    "network": "the target could not be reached or did not answer in time (connection, TLS, deadline)",
+    "profile": "the target profile lacks or misstates something the check needs",
+    "setup": "the harness could not drive the flow here (login driver, browser, approval call, local listener)",
+    "harness": "a harness bug: an unexpected exception or a rule the harness broke itself (see the traceback)",
+}
+"""Why a check ended *broken* — never the target's fault. ``harness`` makes the run exit 4."""
+
+
 @dataclass
 class CheckRecord:
     """One record of ``results.json``: a check as executed against the target."""
@@ -170,6 +179,8 @@ class CheckRecord:
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     deviation: dict[str, Any] | None = None  # set when a known-deviations entry matched
+    broken_by: str | None = None
+    """For a broken check, whose fault it is: one of :data:`BROKEN_CAUSES`."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form; field names are part of the stable ``results.json`` shape."""
@@ -185,6 +196,7 @@ class CheckRecord:
             "duration_s": round(self.duration_s, 4),
             "exchange_count": len(self.evidence.get("exchanges", [])),
             "deviation": self.deviation,
+            "broken_by": self.broken_by,
         }
 
 

@@ -82,6 +82,17 @@ def test_outcome_mapping(run_results: dict[str, dict[str, object]]) -> None:
     }
 
 
+def test_broken_checks_name_whose_fault_it_is(run_results: dict[str, dict[str, object]]) -> None:
+    """Broken is never the target's fault: each broken record says whose it is; a bug carries its traceback."""
+    causes = {name: check["broken_by"] for name, check in run_results.items() if check["outcome"] == "broken"}
+    assert causes == {"harness_error": "setup", "unreachable": "network", "plain_bug": "harness",
+                      "setup_broken": "network"}
+    trace = run_results["plain_bug"]["evidence"]["traceback"]  # type: ignore[index]
+    assert "KeyError" in trace and "test_plain_bug" in trace
+    assert "traceback" not in run_results["unreachable"]["evidence"]  # type: ignore[operator]
+    assert all(check["broken_by"] is None for check in run_results.values() if check["outcome"] != "broken")
+
+
 def test_failure_record_carries_requirement_and_values(run_results: dict[str, dict[str, object]]) -> None:
     check = run_results["must_fails"]
     assert check["requirements"] == ["RFC6749-4.1.2"]
@@ -157,6 +168,43 @@ def test_exit_codes() -> None:
     assert exit_code([_record(Outcome.PASSED), _record(Outcome.WARNING), _record(Outcome.SKIPPED)]) == 0
     assert exit_code([_record(Outcome.FAILED), _record(Outcome.BROKEN)]) == 1
     assert exit_code([_record(Outcome.BROKEN), _record(Outcome.PASSED)]) == 3
+
+
+def _broken(cause: str) -> CheckRecord:
+    record = _record(Outcome.BROKEN)
+    record.broken_by = cause
+    return record
+
+
+def test_exit_code_table_precedence() -> None:
+    """5 interrupted > 4 harness bug > 1 target failure > 2 profile > 3 network/setup > 0."""
+    failed = _record(Outcome.FAILED)
+    assert exit_code([failed, _broken("harness")], interrupted=True) == 5
+    assert exit_code([failed, _broken("harness"), _broken("network")]) == 4
+    assert exit_code([failed, _broken("profile")]) == 1
+    assert exit_code([_broken("profile"), _record(Outcome.PASSED)]) == 2
+    assert exit_code([_broken("profile"), _broken("network")]) == 3
+    assert exit_code([_broken("setup")]) == 3
+    assert exit_code([], stale_deviations=1) == 1
+
+
+def test_exit_code_of_a_written_document_follows_the_same_table() -> None:
+    from harness.reporting.summary import exit_code_of_document
+
+    def document(*checks: dict[str, object], incomplete: bool = False, failed: int = 0) -> dict[str, object]:
+        broken = sum(1 for c in checks if c["outcome"] == "broken")
+        return {"run": {"incomplete": incomplete}, "checks": list(checks),
+                "summary": {"failed": failed, "broken": broken, "stale_deviations": 0,
+                            "harness_errors": sum(1 for c in checks if c.get("broken_by") == "harness")}}
+
+    bug = {"outcome": "broken", "broken_by": "harness"}
+    profile = {"outcome": "broken", "broken_by": "profile"}
+    assert exit_code_of_document(document(bug, incomplete=True)) == 5
+    assert exit_code_of_document(document(bug, failed=1)) == 4
+    assert exit_code_of_document(document(profile, failed=1)) == 1
+    assert exit_code_of_document(document(profile)) == 2
+    assert exit_code_of_document(document({"outcome": "broken", "broken_by": "network"}, profile)) == 3
+    assert exit_code_of_document(document({"outcome": "passed"})) == 0
 
 
 def test_run_deadline_makes_late_checks_broken(pytester: pytest.Pytester) -> None:

@@ -42,7 +42,8 @@ def test_results_document_shape() -> None:
     assert set(doc) == {"schema_version", "run", "summary", "suites", "checks", "causes", "deviations",
                         "certification"}
     assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "known": 0, "skipped": 1, "broken": 1,
-                              "review": 0, "total": 5, "known_failures": 0, "stale_deviations": 0, "causes": 2}
+                              "review": 0, "total": 5, "known_failures": 0, "stale_deviations": 0, "causes": 2,
+                              "harness_errors": 0}
     assert doc["suites"]["pkce"]["verdict"] == "failed" and doc["suites"]["discovery"]["verdict"] == "broken"
     check = doc["checks"][-1]
     assert {"id", "suite", "outcome", "requirements", "message", "evidence", "findings"} <= set(check)

@@ -147,6 +147,11 @@ def _check(check: dict[str, Any], seen: dict[str, int] | None = None) -> str:
         parts.append(f"<pre>{escape(check['message'])}</pre>")
     parts += [_finding(f, (seen or {}).get(str(f.get("cause")), 1)) for f in check["findings"]]
     evidence = check["evidence"]
+    if check.get("broken_by"):
+        parts.append(f"<div>broken by: {escape(str(check['broken_by']))} (not the target's fault)</div>")
+    if evidence.get("traceback"):
+        parts.append(f"<details><summary>harness traceback</summary><pre>{escape(evidence['traceback'])}</pre>"
+                     "</details>")
     for note in evidence.get("notes", []):
         parts.append(f"<div>note: {escape(note)}</div>")
     for token in evidence.get("tokens", []):

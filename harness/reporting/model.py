@@ -92,6 +92,7 @@ class EvidenceDoc(_Doc):
     notes: list[str] = Field(default_factory=list)
     screenshots: list[str] = Field(default_factory=list)
     mandated_wait_s: float = 0.0
+    traceback: str | None = Field(default=None, description="For a check broken by a harness bug: the traceback")
 
 
 class DeviationDoc(_Doc):
@@ -117,6 +118,9 @@ class CheckDoc(_Doc):
     duration_s: float = Field(description="Wall time of the check, mandated waits included")
     exchange_count: int = Field(default=0, description="Number of HTTP exchanges the check made")
     deviation: DeviationDoc | None = None
+    broken_by: Literal["network", "profile", "setup", "harness"] | None = Field(
+        default=None, description="For a broken check, whose fault it is (never the target's); "
+                                  "'harness' is a harness bug and makes the run exit 4")
 
 
 class FeatureDoc(_Doc):
@@ -161,6 +165,7 @@ class SummaryDoc(_Doc):
     known_failures: int = Field(default=0, description="Known deviations whose target outcome is failed")
     stale_deviations: int = 0
     causes: int = Field(default=0, description="Distinct causes among the findings not known")
+    harness_errors: int = Field(default=0, description="Broken checks caused by a harness bug (exit code 4)")
 
 
 class SuiteDoc(_Doc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from harness.results import CheckRecord, Outcome
 
@@ -60,17 +61,55 @@ def summary_table(records: list[CheckRecord]) -> list[str]:
     return lines
 
 
-def exit_code(records: Iterable[CheckRecord], *, stale_deviations: int = 0) -> int:
-    """The run's exit code from its records (the same rule ``oauth-harness run`` applies).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_HARNESS_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5
+EXIT_CODES = {
+    EXIT_OK: "every check passed, warned, was skipped, needs review or is a known deviation",
+    EXIT_FAILED: "the target failed a requirement (a failure no known deviation covers), or a known-deviations "
+                 "entry is stale",
+    EXIT_USAGE: "bad usage or an invalid profile (before the run, or checks broken by a profile problem)",
+    EXIT_UNREACHABLE: "the target could not be reached: before the run, or checks broken by the network",
+    EXIT_HARNESS_ERROR: "a harness bug: a check ended broken by an unexpected error (traceback in its evidence)",
+    EXIT_INTERRUPTED: "the run was interrupted (SIGINT, SIGTERM or the run deadline); the reports cover what ran",
+}
+"""The one exit-code table of ``oauth-harness run``; the first that applies wins, in the order 5, 4, 1, 2, 3, 0."""
 
-    0: nothing failed except known deviations (warnings, reviews, skips and known deviations
-    do not fail a run); 1: a failure not covered by a known deviation, or a stale deviation;
-    3: checks could not run (broken) and nothing failed.
+
+def exit_code(records: Iterable[CheckRecord], *, stale_deviations: int = 0, interrupted: bool = False) -> int:
+    """The run's exit code from its records (the rule ``oauth-harness run`` applies; see :data:`EXIT_CODES`).
+
+    Precedence: interrupted (5) > a harness bug (4: the verdicts may be incomplete, so it is not hidden
+    behind target failures — they stay in the report) > a target failure or stale deviation (1) > checks
+    broken by the profile (2) > checks broken by the network or setup (3) > 0.
     """
     items = list(records)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if any(r.outcome is Outcome.BROKEN and r.broken_by == "harness" for r in items):
+        return EXIT_HARNESS_ERROR
     tally = counts(items)
     if tally["failed"] or stale_deviations:
-        return 1
-    if tally["broken"]:
-        return 3
-    return 0
+        return EXIT_FAILED
+    broken = [r for r in items if r.outcome is Outcome.BROKEN and not r.deviation]
+    if broken and all(r.broken_by == "profile" for r in broken):
+        return EXIT_USAGE
+    if broken:
+        return EXIT_UNREACHABLE
+    return EXIT_OK
+
+
+def exit_code_of_document(document: dict[str, Any]) -> int:
+    """:func:`exit_code` applied to a written ``results.json`` document."""
+    summary = document["summary"]
+    checks = document.get("checks", [])
+    if document["run"].get("incomplete"):
+        return EXIT_INTERRUPTED
+    if summary.get("harness_errors") or any(c.get("broken_by") == "harness" for c in checks):
+        return EXIT_HARNESS_ERROR
+    if summary["failed"] or summary.get("stale_deviations", 0):
+        return EXIT_FAILED
+    broken = [c for c in checks if c["outcome"] == "broken" and not c.get("deviation")]
+    if broken and all(c.get("broken_by") == "profile" for c in broken):
+        return EXIT_USAGE
+    if broken or summary["broken"]:
+        return EXIT_UNREACHABLE
+    return EXIT_OK

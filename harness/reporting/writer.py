@@ -119,7 +119,8 @@ def results_document(records: list[CheckRecord], info: RunInfo,
         "run": asdict(info),
         "summary": {**counts(ordered), "total": len(ordered), "known_failures": known_failures,
                     "stale_deviations": len(deviations.stale) if deviations else 0,
-                    "causes": sum(1 for c in causes if not c["known"])},
+                    "causes": sum(1 for c in causes if not c["known"]),
+                    "harness_errors": sum(1 for r in ordered if r.broken_by == "harness")},
         "suites": {suite: {"verdict": suite_verdict(items), "counts": counts(items)}
                    for suite, items in by_suite(ordered).items()},
         "checks": checks,
@@ -162,7 +163,10 @@ def junit_xml(records: list[CheckRecord], info: RunInfo, deviations: DeviationRe
             elif record.outcome is Outcome.FAILED:
                 ET.SubElement(case, "failure", message=record.message[:500], type="failed").text = record.message
             elif record.outcome is Outcome.BROKEN:
-                ET.SubElement(case, "error", message=record.message[:500], type="broken").text = record.message
+                kind = f"broken:{record.broken_by}" if record.broken_by else "broken"
+                trace = record.evidence.get("traceback")
+                ET.SubElement(case, "error", message=record.message[:500], type=kind).text = (
+                    f"{record.message}\n\n{trace}" if trace else record.message)
             elif record.outcome is Outcome.SKIPPED:
                 ET.SubElement(case, "skipped", message=record.message[:500])
             elif record.outcome in (Outcome.WARNING, Outcome.REVIEW):
