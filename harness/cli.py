@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from harness.redaction import scrub_text
+from harness.reporting.history import HISTORY_FILE, TREND_RUNS
 from harness.reporting.summary import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -32,6 +34,8 @@ from harness.reporting.summary import (
     EXIT_USAGE,
     exit_code_of_document,
 )
+from harness.reporting.what_broke import console_lines, what_broke
+from harness.reporting.writer import RERUN_ENV
 from harness.results import HarnessError, ProfileError, TargetUnreachable
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
@@ -109,6 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.suite:
             return _usage("--profile selects its own suites and checks; do not combine it with --suite")
         args.suite = certification.suites()
+    if args.check:
+        if certification is not None:
+            return _usage("--certification selects its own checks; do not combine it with --check")
+        args.suite = args.suite or suites_of_checks(args.check)
     paths = _suite_paths(args.suite)
     running: Any = None
     profile_path: str
@@ -116,10 +124,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.target is None:
             running = _start_local(args.local or "reference")
             profile_path = str(running.profile_path())
+            os.environ[RERUN_ENV] = f"--local {shlex.quote(args.local)}" if args.local else ""
         elif args.local:
             return _usage("--target and --local exclude each other")
         else:
             profile_path = args.target
+            os.environ[RERUN_ENV] = f"--target {shlex.quote(args.target)}"
+            if args.profile is None and Path(profile_path).suffix not in (".yaml", ".yml", ".json"):
+                _err(f"note: --target takes a target profile file; {profile_path!r} does not look like one "
+                     "(a certification profile is --certification NAME)")
         try:
             profile = load_profile(profile_path)
             validate_plugin_settings(profile, args.suite)
@@ -139,7 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         finally:
             target.close()
         _out(f"target {profile.name}: issuer {metadata.get('issuer')}")
-        extra = ["--target", profile_path, "--report-dir", str(report_dir), "--harness-progress",
+        console = [] if args.quiet else ["--harness-progress"] + (["--harness-verbose"] if args.verbose else [])
+        extra = ["--target", profile_path, "--report-dir", str(report_dir), *console,
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
                  "-W", "ignore::pytest.PytestAssertRewriteWarning",
                  "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
@@ -160,13 +174,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += ["-k", args.keyword]
         if certification is not None:
             extra += ["--checks", ",".join(certification.patterns()), "--certification", certification.name]
+        if args.check:
+            extra += ["--checks", ",".join(check_patterns(args.check))]
         pytest.main(_pytest_args(paths, extra))
         results = report_dir / "results.json"
         if not results.exists():
-            _err("oauth-harness: no results were written (no check ran?)")
+            if args.check:
+                _err(f"oauth-harness: no check matches --check {' --check '.join(args.check)} "
+                     "(`oauth-harness list` prints every check id)")
+            else:
+                _err("oauth-harness: no results were written (no check ran?)")
             return EXIT_USAGE
         document = json.loads(results.read_text())
         summary = document["summary"]
+        new_failures = _write_diff(args.baseline, report_dir, document) if args.baseline else None
+        for line in console_lines(what_broke(document)):
+            _out(line)
         _out(f"results: {results}")
         code = exit_code_of_document(document)
         if code == EXIT_INTERRUPTED:
@@ -176,9 +199,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             _err(f"oauth-harness: {summary.get('harness_errors', 0)} check(s) broken by a harness bug; "
                  "the traceback is in each one's evidence (exit 4)")
             return code
-        new_failures = None
-        if args.baseline:
-            new_failures = _write_diff(args.baseline, report_dir, document)
         if args.fail_on == "new" and new_failures is not None:
             return EXIT_FAILED if new_failures else EXIT_OK
         if certification is not None:
@@ -220,15 +240,69 @@ def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, start
 
 
 def _write_diff(baseline: str, report_dir: Path, document: dict[str, Any]) -> int:
-    """Diff this run against a baseline run; print it, write diff.json/diff.html; return new failures."""
-    from harness.reporting.diff import diff_runs, load_results, render_html, render_text
+    """Diff this run against a baseline run; print it, write diff.json/diff.html; return new failures.
 
-    result = diff_runs(load_results(baseline), document, old_name=str(baseline), new_name=str(report_dir))
+    The baseline becomes the report's baseline too: ``document`` (and ``results.json``/``index.html``)
+    then list the diff's new failures first in the what-broke block.
+    """
+    from harness.reporting.diff import diff_runs, load_results, render_html, render_text
+    from harness.reporting.writer import set_baseline
+
+    old = load_results(baseline)
+    result = diff_runs(old, document, old_name=str(baseline), new_name=str(report_dir))
     for line in render_text(result):
         _out(line)
     (report_dir / "diff.json").write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     (report_dir / "diff.html").write_text(render_html(result), encoding="utf-8")
+    set_baseline(report_dir, document, source=f"--baseline {baseline}", started=old.get("run", {}).get("started"),
+                 new_failures=[change.check for change in result.new_failures])
     return len(result.new_failures)
+
+
+def suites_of_checks(patterns: list[str]) -> list[str] | None:
+    """The suites ``--check`` patterns can match (``None`` when a pattern's suite is itself a wildcard)."""
+    suites: list[str] = []
+    for pattern in patterns:
+        suite = pattern.split(".", 1)[0]
+        if any(c in suite for c in "*?[") or "." not in pattern:
+            return None
+        suites.append(suite)
+    return sorted(set(suites))
+
+
+def check_patterns(checks: list[str]) -> list[str]:
+    """``--check`` values as the plugin's patterns: a check without parameters also selects all its cases."""
+    patterns: list[str] = []
+    for check in checks:
+        patterns.append(check)
+        if not check.endswith(("]", "*")):
+            patterns.append(check + "[*]")
+    return patterns
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print the trend of a target's last runs from the history file."""
+    from harness.reporting.history import history_table, read_history, same_series
+
+    entries = read_history(Path(args.file))
+    if not entries:
+        _err(f"oauth-harness: no runs in {args.file} yet (every `oauth-harness run` appends one)")
+        return EXIT_USAGE
+    target = args.target or str(entries[-1]["target"])
+    series = same_series(entries, target, args.selection, args.runs)
+    if not series:
+        names = sorted({str(e["target"]) for e in entries})
+        _err(f"oauth-harness: no complete run of {target!r} (selection {args.selection!r}) in {args.file}; "
+             f"targets there: {', '.join(names)}")
+        return EXIT_USAGE
+    _out(f"{target}: the last {len(series)} run(s), selection {args.selection!r} ({args.file})")
+    for line in history_table(series):
+        _out(line)
+    last = series[-1]
+    if last.get("failing"):
+        _out(f"failing in the last run: {', '.join(last['failing'][:20])}" + (" ..." if len(last["failing"]) > 20
+                                                                             else ""))
+    return EXIT_OK
 
 
 def _start_local(name: str) -> Any:
@@ -401,7 +475,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     origins = {name: suite.origin for name, suite in all_suites().items()}
     current = None
-    for item in collector.items:
+    # the run order puts checks that wait for an expiry first; a listing groups each suite once, in file order
+    items = sorted(collector.items, key=lambda i: (check_id(i).split(".", 1)[0], str(i.location[0]),
+                                                   i.location[1] or 0, i.nodeid))
+    for item in items:
         cid = check_id(item)
         suite = cid.split(".", 1)[0]
         if suite != current:
@@ -511,35 +588,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
-    parser = argparse.ArgumentParser(prog="oauth-harness", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="oauth-harness", description=__doc__.splitlines()[0],
+        epilog="first steps: init (a starter profile from discovery) -> check-profile (probe it) -> "
+               "run --target PROFILE -> report / diff / history")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run suites against a target and write reports",
-                         formatter_class=argparse.RawDescriptionHelpFormatter,
-                         epilog="exit codes (the first that applies):\n" + "\n".join(
-                             f"  {code}  {EXIT_CODES[code]}" for code in (5, 4, 1, 2, 3, 0)))
-    run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
-    run.add_argument("--local", metavar="NAME",
-                     help="start this local server and run against it (reference, dot, glewlwyd; "
-                          "reference:<variant> for a legitimate variant, e.g. reference:no_pkce); "
-                          "default when --target is absent: reference")
-    run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
-    run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
-    run.add_argument("--workers", type=int, default=0,
-                     help="parallel workers (pytest-xdist); default 0 = two per CPU core, at most 4")
-    run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
-    run.add_argument("--profile", help="certification profile: run exactly its checks and judge the run against it")
-    run.add_argument("--deviations", help="known-deviations YAML (default: the profile's deviations_file)")
-    run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")
-    run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
-                     help="exit 1 on any unexpected failure (default) or only on new failures vs. --baseline")
-    run.set_defaults(func=cmd_run)
-    srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
-    srv.add_argument("name")
-    srv.set_defaults(func=cmd_serve)
-    mat = sub.add_parser("matrix", help="render several runs (one per target) side by side")
-    mat.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
-    mat.add_argument("--output", default="reports/matrix", help="directory for matrix.html and matrix.json")
-    mat.set_defaults(func=cmd_matrix)
     ini = sub.add_parser("init", help="write a starter target profile from a server's discovery document")
     ini.add_argument("--issuer", required=True, help="the server's issuer identifier (exactly, with any path)")
     ini.add_argument("--output", "-o", default="profile.yaml", help="where to write it (default: profile.yaml)")
@@ -553,6 +606,40 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--login", action="store_true",
                      help="also sign in as the first user through the login driver and expect a code back")
     chk.set_defaults(func=cmd_check_profile)
+    run = sub.add_parser("run", help="run suites against a target and write reports",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="exit codes (the first that applies):\n" + "\n".join(
+                             f"  {code}  {EXIT_CODES[code]}" for code in (5, 4, 1, 2, 3, 0)))
+    run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
+    run.add_argument("--local", metavar="NAME",
+                     help="start this local server and run against it (reference, dot, glewlwyd; "
+                          "reference:<variant> for a legitimate variant, e.g. reference:no_pkce); "
+                          "default when --target is absent: reference")
+    run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
+    run.add_argument("--check", action="append", metavar="ID",
+                     help="run only this check (repeatable); a check with parameters runs all its cases, "
+                          "wildcards select among them: 'pkce.verifier_length_bounds[*]', 'id_token.*'")
+    noise = run.add_mutually_exclusive_group()
+    noise.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress lines: only the what-broke block, the totals and where the reports are")
+    noise.add_argument("--verbose", "-v", action="store_true",
+                       help="progress lines with every finding (requirement, expected, actual) of each check")
+    run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
+    run.add_argument("--workers", type=int, default=0,
+                     help="parallel workers (pytest-xdist); default 0 = two per CPU core, at most 4")
+    run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")
+    run.add_argument("--certification", "--profile", dest="profile", metavar="NAME",
+                     help="certification profile (see `oauth-harness profiles`; not the target profile, that is "
+                          "--target): run exactly its checks and judge the run against it")
+    run.add_argument("--deviations", help="known-deviations YAML (default: the profile's deviations_file)")
+    run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")
+    run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
+                     help="exit 1 on any unexpected failure (default) or only on new failures vs. --baseline")
+    run.set_defaults(func=cmd_run)
+    rep = sub.add_parser("report", help="re-render a run's HTML report, or its Allure report (--allure)")
+    rep.add_argument("run_dir")
+    rep.add_argument("--allure", action="store_true", help="render allure-results to a single-file HTML")
+    rep.set_defaults(func=cmd_report)
     dif = sub.add_parser("diff", help="compare two runs: new failures, fixed, changed, added, removed")
     dif.add_argument("old")
     dif.add_argument("new")
@@ -561,10 +648,20 @@ def build_parser() -> argparse.ArgumentParser:
     dif.add_argument("--html", help="also write the diff as HTML to this file")
     dif.add_argument("--json", help="also write the diff as JSON to this file")
     dif.set_defaults(func=cmd_diff)
-    rep = sub.add_parser("report", help="re-render a run's HTML report, or its Allure report (--allure)")
-    rep.add_argument("run_dir")
-    rep.add_argument("--allure", action="store_true", help="render allure-results to a single-file HTML")
-    rep.set_defaults(func=cmd_report)
+    his = sub.add_parser("history", help="the trend of the last runs of a target (the report's history table)")
+    his.add_argument("--target", help="target profile name (default: the target of the latest run in the file)")
+    his.add_argument("--file", default=f"reports/{HISTORY_FILE}",
+                     help=f"history file (default: reports/{HISTORY_FILE})")
+    his.add_argument("--runs", type=int, default=TREND_RUNS, help=f"how many runs (default {TREND_RUNS})")
+    his.add_argument("--selection", default="all", help="runs of this selection only (default: full runs, 'all')")
+    his.set_defaults(func=cmd_history)
+    srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
+    srv.add_argument("name")
+    srv.set_defaults(func=cmd_serve)
+    mat = sub.add_parser("matrix", help="render several runs (one per target) side by side")
+    mat.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    mat.add_argument("--output", default="reports/matrix", help="directory for matrix.html and matrix.json")
+    mat.set_defaults(func=cmd_matrix)
     lst = sub.add_parser("list", help="list suites and checks with their requirement IDs")
     lst.add_argument("--suite", action="append")
     lst.set_defaults(func=cmd_list)

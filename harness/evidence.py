@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.curl import Word, render, rescrub, variables
 from harness.redaction import REDACTED, redact_mapping, scrub_all, scrub_text
 
 MAX_BODY_CHARS = 20_000
@@ -35,9 +36,22 @@ class Exchange:
     response_body: str = ""
     elapsed_s: float = 0.0
     error: str | None = None
+    curl_words: list[Word] | None = None
+    """The curl line built from the request when it was sent (:func:`harness.curl.curl_words`)."""
+
+    def curl_variables(self) -> list[str]:
+        """The shell variables the curl line needs (the profile's ``${NAME}`` secrets, the run's credentials)."""
+        return variables(self.curl_words) if self.curl_words is not None else []
 
     def curl(self) -> str:
-        """A "reproduce with curl" command line (credentials stay redacted)."""
+        """A "reproduce with curl" command line that runs as is once its variables are exported.
+
+        Built from the request when it was sent: ``--cacert``/``-E`` from the profile, secrets as
+        ``${NAME}`` variables (never a value), the rest exact. A record made without the request
+        falls back to the redacted parts.
+        """
+        if self.curl_words is not None:
+            return render(rescrub(self.curl_words))
         parts = ["curl", "-i", "-X", self.method]
         for name, value in self.request_headers:
             if name.lower() in ("host", "content-length", "accept-encoding", "connection", "user-agent"):
@@ -61,6 +75,7 @@ class Exchange:
             "elapsed_s": round(self.elapsed_s, 4),
             "error": self.error,
             "curl": self.curl(),
+            "curl_env": self.curl_variables(),
         }
 
 

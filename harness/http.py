@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from harness import evidence
+from harness.curl import curl_words
 from harness.evidence import MAX_BODY_CHARS, Exchange
 from harness.redaction import redact_body, redact_headers, redact_url
 from harness.results import HarnessError, TargetUnreachable
@@ -333,6 +334,7 @@ class TargetHttp:
             seq=log.next_seq(), label=label, method=method, url=redact_url(url),
             request_headers=redact_headers(list(request.headers.items())),
             request_body=redact_body(body_text[:MAX_BODY_CHARS], request.headers.get("content-type", "")),
+            curl_words=curl_words(request, ca_file=self._ca_file, verify=self._verify, cert=cert),
         )
         log.exchanges.append(exchange)
         what = f"{method} {redact_url(url)}"

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from harness.curl import is_secret_key, register_placeholder
 from harness.redaction import register_secret
 from harness.results import ProfileError
 
@@ -665,23 +666,40 @@ def _loc(parts: tuple[int | str, ...] | list[int | str]) -> str:
     return out or "<root>"
 
 
-def _substitute(node: Any, env: Mapping[str, str], path: list[int | str]) -> Any:
+def _substitute(node: Any, env: Mapping[str, str], path: list[int | str],
+               missing: dict[str, list[str]] | None = None) -> Any:
+    """``node`` with its ``${NAME}`` references replaced; unset names are collected in ``missing``.
+
+    A secret read from a reference (``secret: ${NAME}``) is registered as the ``${NAME}`` placeholder
+    of the curl lines, so a reproduce line names the variable and never holds the value.
+    """
+    top = missing is None
+    missing = {} if missing is None else missing
     if isinstance(node, dict):
-        return {k: _substitute(v, env, [*path, str(k)]) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_substitute(v, env, [*path, i]) for i, v in enumerate(node)]
-    if isinstance(node, str):
+        out: Any = {k: _substitute(v, env, [*path, str(k)], missing) for k, v in node.items()}
+    elif isinstance(node, list):
+        out = [_substitute(v, env, [*path, i], missing) for i, v in enumerate(node)]
+    elif isinstance(node, str):
         def repl(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
             name = match.group(1)
             if name not in env:
-                raise ProfileError(
-                    f"{_loc(path)}: environment variable {name} is not set "
-                    f"(hint: export {name}=... or replace the ${{{name}}} reference)")
+                missing.setdefault(name, []).append(_loc(path))
+                return ""
+            if path and is_secret_key(str(path[-1])) and match.group(0) == node:
+                register_placeholder(env[name], name)
             return env[name]
-        return _ENV_REF.sub(repl, node)
-    return node
+        out = _ENV_REF.sub(repl, node)
+    else:
+        out = node
+    if top and missing:
+        lines = [f"  environment variable {name} is not set (used at {', '.join(where)})"
+                 for name, where in missing.items()]
+        exports = "; ".join(f"export {name}=..." for name in missing)
+        raise ProfileError(f"{len(missing)} environment variable(s) the profile references are not set:\n"
+                           + "\n".join(lines) + f"\n(hint: {exports} — or replace the references)")
+    return out
 
 
 def _resolve_files(node: Any, base: Path, path: list[int | str]) -> Any:

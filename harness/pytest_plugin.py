@@ -56,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write results.json, junit.xml and index.html into this directory")
     group.addoption("--harness-progress", dest="harness_progress", action="store_true",
                     help="print one progress line per check and a summary table")
+    group.addoption("--harness-verbose", dest="harness_verbose", action="store_true",
+                    help="progress lines with every finding (requirement, expected, actual)")
     group.addoption("--run-deadline", dest="harness_run_deadline", type=float, default=None,
                     help="seconds; checks not started by then end broken, and 5 s later a check still running is "
                          "interrupted: the run ends incomplete with its reports (oauth-harness run: "
@@ -96,6 +98,7 @@ class _State:
         self.reference: Any = None
         self.browser: Any = None
         self.total = 0
+        self.previous_duration: float | None = None  # the last comparable run's, for the progress estimate
         self.deviations: Any = None
         self.deviation_result: Any = None
 
@@ -440,6 +443,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Remember the config so report hooks can reach the session state."""
     _CONFIG["config"] = session.config
     session.config.stash[_STATE].started = time.time()
+    if session.config.getoption("harness_progress") and not hasattr(session.config, "workerinput"):
+        session.config.stash[_STATE].previous_duration = _previous_duration(session.config)
+
+
+def _selection(config: pytest.Config) -> str:
+    """What this session selected (the history compares a run only with runs of the same selection)."""
+    from harness.reporting.history import run_selection
+
+    return run_selection(config.getoption("harness_checks"), config.getoption("keyword"), config.args)
+
+
+def _previous_duration(config: pytest.Config) -> float | None:
+    """The duration of the last comparable run in the history, if any (the progress line's estimate)."""
+    report_dir, profile_path = config.getoption("harness_report_dir"), config.getoption("harness_target")
+    if not report_dir or not profile_path:
+        return None
+    import yaml
+
+    from harness.reporting.history import previous_duration
+
+    try:
+        name = (yaml.safe_load(Path(profile_path).read_text(encoding="utf-8")) or {}).get("name")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+    return previous_duration(Path(report_dir), str(name), _selection(config)) if name else None
 
 
 def _record_from_dict(data: dict[str, Any]) -> CheckRecord:
@@ -454,22 +482,17 @@ def _record_from_dict(data: dict[str, Any]) -> CheckRecord:
                        broken_by=data.get("broken_by"))
 
 
-_MARK = {Outcome.PASSED: "PASSED ", Outcome.FAILED: "FAILED ", Outcome.WARNING: "WARNING",
-         Outcome.SKIPPED: "SKIPPED", Outcome.BROKEN: "BROKEN ", Outcome.REVIEW: "REVIEW "}
-
-
 def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> None:
+    from harness.reporting.console import estimate_left, progress_line
+
     writer = config.pluginmanager.get_plugin("terminalreporter")
     if writer is None:
         return
     done = len(state.records)
-    mark = "KNOWN  " if data.get("deviation") else _MARK[Outcome(data["outcome"])]
-    line = f"[{done:>3}/{state.total}] {mark} {data['id']} ({data['duration_s']:.2f}s)"
-    if data.get("deviation"):
-        line += f"\n           known deviation ({data['outcome']}): {data['deviation']['reason'][:240]}"
-    elif data["outcome"] in ("failed", "broken", "warning", "skipped", "review") and data["message"]:
-        line += f"\n           {data['message'][:300]}"
-    writer.write_line(line)
+    elapsed = time.time() - state.started
+    left = estimate_left(elapsed, done, state.total, state.previous_duration)
+    writer.write_line(progress_line(data, done=done, total=state.total, elapsed=elapsed, left=left,
+                                    verbose=bool(config.getoption("harness_verbose"))))
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
@@ -530,6 +553,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             if controller_target is not None:
                 controller_target.close()
         info.incomplete = exitstatus == pytest.ExitCode.INTERRUPTED
+        info.selection = _selection(config)
         if info.incomplete:
             terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
         from harness.certification import all_profiles, evaluate

@@ -40,7 +40,7 @@ def _info() -> RunInfo:
 def test_results_document_shape() -> None:
     doc = results_document(_records(), _info())
     assert set(doc) == {"schema_version", "run", "summary", "suites", "checks", "causes", "deviations",
-                        "certification"}
+                        "certification", "baseline", "history"}
     assert doc["summary"] == {"passed": 1, "failed": 1, "warning": 1, "known": 0, "skipped": 1, "broken": 1,
                               "review": 0, "total": 5, "known_failures": 0, "stale_deviations": 0, "causes": 2,
                               "harness_errors": 0}

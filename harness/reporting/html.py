@@ -16,6 +16,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from harness.reporting.first_screen import anchor, render_what_broke
+from harness.reporting.trend import render_trend
+from harness.reporting.what_broke import rerun_command, what_broke
 from harness.specs.registry import UnknownRequirementPrefix, requirement_url, spec_title
 
 ORDER = {"failed": 0, "broken": 1, "warning": 2, "review": 3, "known": 4, "passed": 5, "skipped": 6}
@@ -36,6 +39,21 @@ max-height:24rem;font-size:12px;white-space:pre-wrap;word-break:break-all} .meta
 padding:.5rem;border-radius:4px} .filters{position:sticky;top:0;background:#fff;padding:.4rem 0;
 border-bottom:1px solid #d0d7de;z-index:1} .filters label{margin-right:.6rem} .matrix a{text-decoration:none}
 img.shot{max-width:100%;border:1px solid #d0d7de}
+.b-passed{background:#1a7f37}.b-failed,.b-new{background:#cf222e}.b-warning{background:#9a6700}
+.b-skipped{background:#6e7781}.b-broken{background:#8250df}.b-review{background:#0969da}.b-known{background:#57606a}
+#what-broke{border:2px solid #d0d7de;border-radius:6px;padding:.4rem 1rem;margin:.6rem 0}
+#what-broke h2{margin-top:.3rem} .wb-headline{font-size:1.05rem;font-weight:600} .wb-clean{font-size:1.05rem;
+font-weight:600;color:#1a7f37} .wb-list{margin:.2rem 0 .6rem;padding-left:1.4rem} .wb-item{margin:.35rem 0}
+.wb-group{font-size:1rem;margin:.6rem 0 .2rem} .wb-req q{color:#57606a} .wb-cause{color:#57606a;font-size:.85rem}
+.wb-known{color:#57606a} .wb-new .wb-link{color:#cf222e} code.copy{user-select:all;background:#f6f8fa;padding:0 .3rem}
+.spec-group>summary{font-weight:600} .spec-group table{margin:.3rem 0} .rerun{margin:.3rem 0}
+@media print{
+ body{margin:0;max-width:none;font-size:11px} .filters,#f-count,script{display:none!important}
+ details{border:none;padding:0} details>summary{list-style:none} details:not([open])>*:not(summary){display:none}
+ details.check,details.spec-group,#what-broke{break-inside:avoid-page} pre{max-height:none;overflow:visible}
+ a{color:inherit;text-decoration:none} .badge{border:1px solid #000;color:#000!important;background:none!important}
+ h2{break-after:avoid} img.shot{display:none}
+}
 """
 
 _SCRIPT = """
@@ -54,6 +72,16 @@ document.addEventListener('DOMContentLoaded',function(){
   document.querySelectorAll('.filters input,.filters select').forEach(function(e){
     e.addEventListener('input',applyFilters);e.addEventListener('change',applyFilters);});
   applyFilters();
+  openFromHash();
+});
+function openFromHash(){
+  var id=decodeURIComponent(location.hash.slice(1));var d=id&&document.getElementById(id);
+  if(d&&d.tagName==='DETAILS'){d.open=true;d.style.display='';d.scrollIntoView();}
+}
+window.addEventListener('hashchange',openFromHash);
+window.addEventListener('beforeprint',function(){
+  document.querySelectorAll('details.check').forEach(function(d){
+    if(['failed','broken','warning','known'].indexOf(d.dataset.outcome)>=0){d.open=true;}});
 });
 """
 
@@ -61,6 +89,10 @@ document.addEventListener('DOMContentLoaded',function(){
 def _badge(outcome: str, label: str | None = None) -> str:
     return (f'<span class="badge" style="background:{COLOURS.get(outcome, "#333")}">'
             f"{escape(label or outcome)}</span>")
+
+
+def _anchor(check_id: str) -> str:
+    return anchor(check_id)
 
 
 def _requirement_link(requirement: str) -> str:
@@ -71,10 +103,6 @@ def _requirement_link(requirement: str) -> str:
     if url:
         return f'<a href="{escape(url)}">{escape(requirement)}</a>'
     return escape(requirement)
-
-
-def _anchor(check_id: str) -> str:
-    return "check-" + "".join(c if c.isalnum() else "-" for c in check_id)
 
 
 def _exchange(exchange: dict[str, Any]) -> str:
@@ -96,7 +124,16 @@ def _exchange(exchange: dict[str, Any]) -> str:
     return (f"<details><summary>#{exchange['seq']} {label}: {escape(request['method'])} "
             f"{escape(request['url'][:140])} → {escape(status)}</summary>"
             f"<pre>{escape(chr(10).join(lines))}</pre>"
-            f"<div>Reproduce with:</div><pre>{escape(exchange['curl'])}</pre></details>")
+            f"<div>Reproduce with{_curl_needs(exchange)}:</div><pre class=\"curl\">{escape(exchange['curl'])}</pre>"
+            "</details>")
+
+
+def _curl_needs(exchange: dict[str, Any]) -> str:
+    names = exchange.get("curl_env") or []
+    if not names:
+        return ""
+    return (" (export first: " + ", ".join(f"<code>{escape(n)}</code>" for n in names)
+            + " — the profile's secret variables and this run's own credentials, never recorded)")
 
 
 def _screenshot(path: str) -> str:
@@ -129,17 +166,18 @@ def _shown(check: dict[str, Any]) -> str:
     return "known" if check.get("deviation") else str(check["outcome"])
 
 
-def _check(check: dict[str, Any], seen: dict[str, int] | None = None) -> str:
+def _check(check: dict[str, Any], seen: dict[str, int] | None = None, rerun: str = "") -> str:
     outcome = check["outcome"]
     deviation = check.get("deviation")
     shown = _shown(check)
     badges = _badge(shown, f"known deviation ({outcome})" if deviation else None)
-    opened = "open" if shown in ("failed", "broken") else ""
     parts = [f'<details class="check" id="{_anchor(check["id"])}" data-outcome="{escape(shown)}" '
-             f'data-suite="{escape(check["suite"])}" {opened}>',
+             f'data-suite="{escape(check["suite"])}">',
              f"<summary>{badges} <b>{escape(check['id'])}</b> — {escape(check['title'])} "
              f"[{', '.join(_requirement_link(r) for r in check['requirements'])}]"
              f" <small>{check.get('duration_s', 0):.2f}s</small></summary>"]
+    if rerun:
+        parts.append(f'<div class="rerun">rerun this check: <code class="copy">{escape(rerun)}</code></div>')
     if deviation:
         link = f' (<a href="{escape(deviation["link"])}">link</a>)' if deviation.get("link") else ""
         parts.append(f"<div>Known deviation: {escape(deviation['reason'])}{link}</div>")
@@ -189,16 +227,25 @@ def _matrix(checks: list[dict[str, Any]]) -> str:
         except UnknownRequirementPrefix:
             title = "Other"
         groups.setdefault(title, []).append(requirement)
-    rows = []
+    folds = []
     for title in sorted(groups):
-        rows.append(f'<tr><th colspan="2">{escape(title)}</th></tr>')
+        rows = []
+        worst: dict[str, int] = {}
         for requirement in sorted(groups[title], key=_section_key):
             states = [(c, *_requirement_state(c, requirement)) for c in by_requirement[requirement]]
-            cells = " ".join(
-                f'<a href="#{_anchor(c["id"])}" title="{escape(why)}">{_badge(state, c["id"])}</a>'
-                for c, state, why in sorted(states, key=lambda s: (ORDER.get(s[1], 9), s[0]["id"])))
-            rows.append(f"<tr><td>{_requirement_link(requirement)}</td><td>{cells}</td></tr>")
-    return f'<table class="matrix">{"".join(rows)}</table>'
+            ordered = sorted(states, key=lambda s: (ORDER.get(s[1], 9), s[0]["id"]))
+            state_of_requirement = ordered[0][1] if ordered else "skipped"
+            worst[state_of_requirement] = worst.get(state_of_requirement, 0) + 1
+            cells = " ".join(f'<a href="#{_anchor(c["id"])}" title="{escape(why)}">{_badge(state, c["id"])}</a>'
+                             for c, state, why in ordered)
+            rows.append(f'<tr data-state="{escape(state_of_requirement)}"><td>{_requirement_link(requirement)}</td>'
+                        f"<td>{cells}</td></tr>")
+        tally = " ".join(f"{_badge(k)} {worst[k]}" for k in sorted(worst, key=lambda k: ORDER.get(k, 9)))
+        opened = " open" if worst.get("failed") or worst.get("warning") else ""
+        folds.append(f'<details class="spec-group" data-spec="{escape(title)}"{opened}><summary>{escape(title)} — '
+                     f"{len(rows)} requirement(s): {tally}</summary>"
+                     f'<table class="matrix">{"".join(rows)}</table></details>')
+    return "".join(folds)
 
 
 def _causes(causes: list[dict[str, Any]]) -> str:
@@ -267,14 +314,19 @@ def render_html(document: dict[str, Any]) -> str:
         f"<title>oauth-harness: {escape(run['target'])}</title><style>{_CSS}</style>"
         f"<script>{_SCRIPT}</script></head><body>"
         f"<h1>OAuth/OIDC conformance report: {escape(run['target'])}</h1>"
-        "<table class=\"meta\">" + "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>"
-                                         for k, v in meta_rows) + "</table>"
+        f"<p><small>{escape(run['started'])}, {escape(str(run['duration_s']))} s, harness "
+        f"{escape(run['harness_version'])}</small></p>"
         + ('<div class="stale"><b>Incomplete run</b>: interrupted before every check ran.</div>'
            if run.get("incomplete") else "")
-        + f"<p>{counts} (total {summary['total']})</p>{stale}"
+        + f"{stale}{render_what_broke(what_broke(document))}"
+        + f'<h2>Trend</h2><div id="trend">{render_trend(document.get("history") or [])}</div>'
+        + "<h2>Run</h2><table class=\"meta\">" + "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>"
+                                                       for k, v in meta_rows) + "</table>"
+        + f"<p>{counts} (total {summary['total']})</p>"
         f"<h2>Suites</h2><table><tr><th>suite</th><th>verdict</th><th>counts</th></tr>{suites}</table>"
         f"<h2>Findings by cause</h2>{_causes(causes)}"
         f"<h2>Requirement matrix</h2>{_matrix(checks)}"
         f"<h2>Slowest checks</h2>{_slowest(checks)}"
-        f"<h2>Checks</h2>{filters}" + "".join(_check(c, seen) for c in checks) + "</body></html>"
+        f"<h2>Checks</h2>{filters}"
+        + "".join(_check(c, seen, rerun_command(document, c["id"])) for c in checks) + "</body></html>"
     )

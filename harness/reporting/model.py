@@ -74,6 +74,8 @@ class ExchangeDoc(_Doc):
     elapsed_s: float
     error: str | None
     curl: str
+    curl_env: list[str] = Field(default_factory=list, description="Shell variables the curl line needs: the "
+                                "profile's ${NAME} secrets and the run's own credentials (never their values)")
 
 
 class TokenDoc(_Doc):
@@ -148,6 +150,8 @@ class RunDoc(_Doc):
     incomplete: bool = Field(default=False, description="The run was interrupted; not every check ran")
     features: list[FeatureDoc] = Field(default_factory=list,
                                        description="What the discovery metadata advertises (empty if unknown)")
+    rerun: str = Field(default="", description="How to rerun one check of this run (append --check ID)")
+    selection: str = Field(default="all", description="What the run selected; history compares like with like")
 
 
 class SummaryDoc(_Doc):
@@ -214,6 +218,25 @@ class CertificationDoc(_Doc):
     selected: bool = Field(description="The run was made for this profile (run --profile)")
 
 
+class BaselineDoc(_Doc):
+    """The run this one is compared with: the previous run in the history, or ``run --baseline``."""
+
+    source: str
+    started: str | None = None
+    new_failures: list[str] = Field(description="Checks failing now that did not fail in the baseline")
+
+
+class HistoryPointDoc(_Doc):
+    """One run of the trend (a line of ``history.jsonl``, without its failing ids)."""
+
+    started: str
+    harness_version: str
+    counts: dict[str, int]
+    suites: dict[str, dict[str, int]]
+    failing: int = Field(description="Number of failing checks (not known deviations)")
+    href: str | None = Field(default=None, description="That run's index.html relative to this report, if on disk")
+
+
 class ResultsDoc(_Doc):
     """The whole ``results.json``."""
 
@@ -225,6 +248,10 @@ class ResultsDoc(_Doc):
     causes: list[CauseDoc] = Field(default_factory=list)
     deviations: DeviationsDoc | None = None
     certification: list[CertificationDoc] = Field(default_factory=list)
+    baseline: BaselineDoc | None = Field(default=None, description="What 'new failures' are judged against")
+    history: list[HistoryPointDoc] = Field(default_factory=list,
+                                           description="The last runs of this target and selection, oldest first, "
+                                                       "this run last (the report's trend)")
 
 
 def results_json_schema() -> dict[str, Any]:

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -23,6 +24,15 @@ from typing import Any
 from harness.features import detect_features
 from harness.reporting.causes import cause_key, enrich_finding, group_causes
 from harness.reporting.deviations import DeviationResult
+from harness.reporting.history import (
+    append_entry,
+    entry_of,
+    history_path,
+    new_failures,
+    read_history,
+    same_series,
+    with_report_links,
+)
 from harness.reporting.html import render_html
 from harness.reporting.summary import by_suite, counts, display_outcome, suite_verdict
 from harness.results import CheckRecord, Outcome
@@ -54,6 +64,10 @@ class RunInfo:
     duration_s: float = 0.0
     incomplete: bool = False
     features: list[dict[str, Any]] = field(default_factory=list)
+    rerun: str = ""
+    """The command that reruns a check of this run, without ``--check`` (``oauth-harness run --target p.yaml``)."""
+    selection: str = "all"
+    """What the run selected (``all``, or its check patterns and suites): the history compares like with like."""
 
     @classmethod
     def collect(cls, state: Any, *, started: float, finished: float) -> RunInfo:
@@ -76,8 +90,27 @@ class RunInfo:
         if browser is None and target is not None:
             browser = installed_browser_version(target.profile.login.browser.executable)
         return cls(target=name, issuer=issuer, harness_version=harness_version(), server=server,
-                   browser_version=browser, features=features,
+                   browser_version=browser, features=features, rerun=rerun_prefix(target),
                    started=iso_time(started), finished=iso_time(finished), duration_s=round(finished - started, 3))
+
+
+RERUN_ENV = "OAUTH_HARNESS_RERUN"
+"""Set by ``oauth-harness run`` to how it was pointed at the target (``--local dot``, ``--target p.yaml``)."""
+
+
+def rerun_prefix(target: Any) -> str:
+    """``oauth-harness run --target <profile>`` (or ``--local NAME``): how to rerun a check of this run."""
+    how = os.environ.get(RERUN_ENV)
+    if how is not None:
+        return f"oauth-harness run {how}".rstrip()
+    path = getattr(getattr(target, "profile", None), "path", None)
+    if path is None:
+        return "oauth-harness run"
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:
+        shown = str(path)
+    return f"oauth-harness run --target {shlex.quote(shown if not shown.startswith('../..') else str(path))}"
 
 
 def installed_browser_version(executable: str) -> str | None:
@@ -127,6 +160,8 @@ def results_document(records: list[CheckRecord], info: RunInfo,
         "causes": causes,
         "deviations": None,
         "certification": certification or [],
+        "baseline": None,
+        "history": [],
     }
     if deviations is not None:
         document["deviations"] = {"file": deviations.file, "known": deviations.known,
@@ -190,6 +225,7 @@ def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
     """Write the reports into ``report_dir`` and refresh ``latest`` beside it."""
     report_dir.mkdir(parents=True, exist_ok=True)
     document = results_document(records, info, deviations, certification)
+    add_history(document, report_dir, selection=info.selection)
     if any(c["selected"] for c in document["certification"]):
         from harness.reporting.certification import render_certification
 
@@ -205,3 +241,44 @@ def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
             shutil.rmtree(latest)
         shutil.copytree(report_dir, latest)
     return report_dir / "results.json"
+
+
+def add_history(document: dict[str, Any], report_dir: Path, *, selection: str = "all") -> None:
+    """Append this run to the history file beside ``report_dir`` and put the trend and baseline into ``document``.
+
+    The baseline of "new failures" is the previous complete run of the same target and selection.
+    An unwritable history file costs the trend, never the reports.
+    """
+    path = history_path(report_dir)
+    series = same_series(read_history(path), document["run"]["target"], selection)
+    entry = entry_of(document, report_dir, selection=selection)
+    previous = series[-1] if series else None
+    if previous is not None:
+        document["baseline"] = {"source": "previous run in the history", "started": previous["started"],
+                                "new_failures": new_failures(entry, previous)}
+    points = []
+    for point in with_report_links([*series, entry]):
+        href = None
+        if point.get("report_exists") or point["report"] == entry["report"]:  # this run's is written next
+            href = os.path.relpath(point["report"], report_dir.resolve())
+        points.append({key: point[key] for key in ("started", "harness_version", "counts", "suites")}
+                      | {"failing": len(point.get("failing", [])), "href": href})
+    document["history"] = points
+    if document["run"].get("incomplete"):
+        return
+    try:
+        append_entry(path, entry)
+    except OSError:
+        document["history"] = points[:-1]
+
+
+def set_baseline(report_dir: Path, document: dict[str, Any], *, source: str, started: str | None,
+                 new_failures: list[str]) -> None:
+    """Judge "new failures" against an explicit baseline (``run --baseline``): rewrite results.json and index.html."""
+    document["baseline"] = {"source": source, "started": started, "new_failures": sorted(new_failures)}
+    (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
+    (report_dir / "index.html").write_text(render_html(document), encoding="utf-8")
+    latest = report_dir.parent / "latest"
+    if report_dir.name != "latest" and report_dir.parent.name == "reports" and latest.is_dir():
+        for name in ("results.json", "index.html"):
+            shutil.copyfile(report_dir / name, latest / name)
