@@ -47,6 +47,7 @@ class ClientSpec:
 CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("conf-basic", "client_secret_basic", secret=True),
     ClientSpec("conf-post", "client_secret_post", secret=True),
+    ClientSpec("userinfo-jwt", "client_secret_basic", secret=True),
     ClientSpec("conf-secret-jwt", "client_secret_jwt", secret=True),
     ClientSpec("conf-pkjwt", "private_key_jwt", keys=("sig-rsa", "sig-ec")),
     ClientSpec("conf-hs256", "client_secret_basic", secret=True),
