@@ -91,6 +91,9 @@ class ClientDocumented(_Model):
         "(authorization_encrypted_response_alg/_enc)"))
     id_token_signing_alg: str = "RS256"
     id_token_encryption: EncryptionSetting | None = None
+    userinfo_signing_alg: str | None = Field(default=None, description=(
+        "userinfo_signed_response_alg the client is registered with (OIDC Registration §2): its UserInfo "
+        "responses are JWTs (application/jwt) signed with this alg"))
     refresh_token_rolling: bool | None = None
     assertion_replay_prevention: bool = Field(
         default=False, description="A client assertion (jti) is accepted only once (PingFederate private_key_jwt "
@@ -169,7 +172,9 @@ class User(_Model):
 
     username: str
     password: SecretStr
-    claims: dict[str, Any] = Field(default_factory=dict, description="Claims the user is documented to have")
+    claims: dict[str, Any] = Field(default_factory=dict, description=(
+        "Claims the user is documented to have (OIDC Core §5.1 standard claims), released with these values "
+        "when a scope value (§5.4) or the claims parameter (§5.5) requests them and the user approves"))
 
 
 class FormButton(_Model):
