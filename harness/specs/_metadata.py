@@ -81,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
     "response_modes_supported": ["query", "fragment"],
     "grant_types_supported": ["authorization_code", "implicit"],
     "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+    "revocation_endpoint_auth_methods_supported": ["client_secret_basic"],
     "claims_parameter_supported": False,
     "request_parameter_supported": False,
     "request_uri_parameter_supported": True,

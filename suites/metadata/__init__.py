@@ -1,0 +1,1 @@
+"""Metadata suite: discovery metadata held against observed behaviour, both ways (advertised versus actual)."""
