@@ -67,7 +67,7 @@ def discover(issuer: str, *, ca_file: Path | None = None, verify: bool = True, t
             try:
                 response = http.get(url, label="discovery")
             except TargetUnreachable as exc:
-                raise DiscoveryFailed(f"cannot reach {url}: {exc}") from exc
+                raise DiscoveryFailed(f"cannot reach {url}: {exc}{tls_hint(str(exc), ca_file)}") from exc
             if response.status_code != 200:
                 problems.append(f"{url} answered HTTP {response.status_code}")
                 continue
@@ -84,6 +84,21 @@ def discover(issuer: str, *, ca_file: Path | None = None, verify: bool = True, t
         http.close()
     raise DiscoveryFailed("no discovery document: " + "; ".join(problems) +
                           " (is the issuer URL exactly what the server calls itself, including any path?)")
+
+
+_TLS_TRUST_WORDS = ("CERTIFICATE_VERIFY_FAILED", "self-signed certificate", "self signed certificate",
+                    "unable to get local issuer certificate", "certificate verify failed")
+
+
+def tls_hint(error: str, ca_file: Path | None) -> str:
+    """The next step when the server's TLS certificate is not trusted: name the CA with ``--ca-file``."""
+    if not any(word.lower() in error.lower() for word in _TLS_TRUST_WORDS):
+        return ""
+    if ca_file is not None:
+        return (f" (hint: the server's certificate does not chain to {ca_file}; give the CA bundle that issued it "
+                "with --ca-file)")
+    return (" (hint: the server's certificate is issued by a CA this machine does not trust; give that CA's PEM "
+            "bundle with --ca-file CA.pem — the profile then names it as tls.ca_file)")
 
 
 def _name_for(issuer: str) -> str:

@@ -17,6 +17,27 @@ def anchor(check_id: str) -> str:
     return "check-" + "".join(c if c.isalnum() else "-" for c in check_id)
 
 
+def _same_cause(item: Item) -> str:
+    """A further check of a cause already shown in full just above: one short line."""
+    return (f'<li class="wb-item wb-same-cause wb-{escape(item.group)}" data-check="{escape(item.check)}" '
+            f'data-group="{escape(item.group)}"><span class="badge b-{escape(item.outcome)}">{escape(item.outcome)}'
+            f'</span> <a class="wb-link" href="#{anchor(item.check)}"><b>{escape(item.title or item.check)}</b></a> '
+            f"<small>{escape(item.check)}</small> — same cause as above</li>")
+
+
+def _items(items: list[Item]) -> str:
+    """The items of one group; a cause seen in several checks is shown in full once, then one line per check."""
+    shown: set[str] = set()
+    parts = []
+    for item in items:
+        if item.cause and item.seen_in > 1 and item.cause in shown:
+            parts.append(_same_cause(item))
+        else:
+            parts.append(_item(item))
+            shown.add(item.cause)
+    return "".join(parts)
+
+
 def _item(item: Item) -> str:
     known = item.group == "known"
     label = "known" if known else item.outcome
@@ -61,9 +82,9 @@ def render_what_broke(block: WhatBroke) -> str:
                 continue
             title = GROUP_TITLES[name]
             if name == "new" and block.baseline:
-                title += f" ({escape(block.baseline)})"
+                title += f" — {block.baseline}"
             body += (f'<h3 class="wb-group" data-group="{name}">{escape(title)} ({len(items)})</h3>'
-                     f'<ol class="wb-list">{"".join(_item(i) for i in items)}</ol>')
+                     f'<ol class="wb-list">{_items(items)}</ol>')
     if block.known:
         body += (f'<details class="wb-known-list"><summary>{escape(GROUP_TITLES["known"])}: {len(block.known)}'
                  f'</summary><ol class="wb-list">{"".join(_item(i) for i in block.known)}</ol></details>')

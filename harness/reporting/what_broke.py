@@ -118,12 +118,12 @@ def what_broke(document: dict[str, Any]) -> WhatBroke:
             items.append(_item("new" if check["id"] in new_ids else "failed", check, document, seen))
         elif outcome in ("broken", "warning"):
             items.append(_item(outcome, check, document, seen))
-    items.sort(key=lambda i: (GROUPS.index(i.group), -i.seen_in, i.check))
+    items.sort(key=lambda i: (GROUPS.index(i.group), -i.seen_in, i.cause, i.check))
     source = None
     if baseline:
         source = str(baseline.get("source") or "")
         if baseline.get("started"):
-            source += f" ({baseline['started']})"
+            source += f", {baseline['started']}"
     return WhatBroke(items=items, known=known, baseline=source, total=len(checks))
 
 
@@ -150,8 +150,9 @@ def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> lis
             continue
         title = GROUP_TITLES[name]
         if name == "new" and block.baseline:
-            title += f" {block.baseline}"
+            title += f" — {block.baseline}"
         lines.append(f"  {title}:")
+        causes: set[str] = set()
         for item in items:
             if shown >= limit:
                 lines.append(f"    ... {len(block.items) + len(block.known) - shown} more in the HTML report")
@@ -159,6 +160,10 @@ def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> lis
             shown += 1
             mark = "KNOWN" if name == "known" else item.outcome.upper()
             lines.append(f"    {mark:<8}{item.check} — {item.title}"[:width])
+            if item.cause and item.seen_in > 1 and item.cause in causes and name != "known":
+                lines.append(f"            same cause as above; rerun: {item.rerun}"[:width + 60])
+                continue
+            causes.add(item.cause)
             if item.requirement:
                 cause = f"; seen in {item.seen_in} checks" if item.seen_in > 1 else ""
                 lines.append(f"            [{item.requirement}] {item.message}{cause}"[:width])

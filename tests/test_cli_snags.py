@@ -1,0 +1,42 @@
+"""Smaller snags a new user meets: help order, `list` once per suite, the --ca-file hint of init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.cli import EXIT_OK, EXIT_UNREACHABLE, build_parser, main
+from harness.onboarding.init_profile import tls_hint
+from harness.reference_target import RunningTarget
+
+
+def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
+    text = build_parser().format_help()
+    positions = [text.index(f"    {name} ") for name in ("init", "check-profile", "run", "report", "diff", "history")]
+    assert positions == sorted(positions)
+    assert "first steps: init" in text
+
+
+def test_certification_and_target_profiles_are_told_apart() -> None:
+    run_help = build_parser()._subparsers._group_actions[0].choices["run"].format_help()  # type: ignore[union-attr]
+    assert "--certification NAME, --profile NAME" in run_help and "not the target profile" in run_help
+
+
+def test_list_prints_each_suite_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--suite", "authorization_code", "--suite", "pkce"]) == EXIT_OK
+    headers = [line.split()[0] for line in capsys.readouterr().out.splitlines()
+               if line and not line.startswith(" ") and "[" in line]
+    assert headers == ["authorization_code", "pkce"]
+
+
+def test_init_against_a_private_ca_hints_at_ca_file(reference: RunningTarget, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--issuer", reference.issuer, "-o", str(tmp_path / "p.yaml")]) == EXIT_UNREACHABLE
+    err = capsys.readouterr().err
+    assert "--ca-file CA.pem" in err and not (tmp_path / "p.yaml").exists()
+
+
+def test_tls_hint_only_for_trust_errors() -> None:
+    assert tls_hint("ConnectError: connection refused", None) == ""
+    assert "--ca-file" in tls_hint("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", Path("/x.pem"))
