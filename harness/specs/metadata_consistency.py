@@ -406,10 +406,10 @@ def check_member_coherence(metadata: Mapping[str, Any]) -> None:
                              "CIBA-4-backchannel_token_delivery_modes_supported",
                              expected="backchannel_token_delivery_modes_supported", actual=None))
     for endpoint, grant in ((v, k) for k, v in _GRANT_ENDPOINTS.items()):
-        if metadata.get(endpoint) and isinstance(grants, list) and grant not in grants:
+        if metadata.get(endpoint) and grant not in grant_list:
             findings.add(finding("ENDPOINT_WITHOUT_GRANT", f"{endpoint} is advertised but grant_types_supported "
-                                 f"does not list {grant}", "RFC8414-2-grant_types_supported", expected=grant,
-                                 actual=grants, level=Level.SHOULD))
+                                 f"(or its default) does not list {grant}", "RFC8414-2-grant_types_supported",
+                                 expected=grant, actual=grants, level=Level.SHOULD))
     response_types = metadata.get("response_types_supported")
     if isinstance(grants, list) and isinstance(response_types, list):
         parts = {p for rt in response_types if isinstance(rt, str) for p in rt.split()}

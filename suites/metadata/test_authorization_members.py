@@ -78,19 +78,14 @@ def _response_type_probe(target: Target, user_agent: Any, response_type: str,
 def test_response_type_matches_behaviour(target: Target, user_agent: Any, response_type: str) -> None:
     """``response_types_supported`` ∋ response type exactly when an authorization request with it is answered.
 
-    Clients registered for the response type are tried in turn; when none is and the metadata lists
-    it, the first plain code-flow client asks (``unsupported_response_type`` then still shows the server
-    lacks it; RFC 6749 §4.1.2.1). Not listed and no client registered: nothing to compare (skipped).
+    Clients registered for the response type are tried in turn; when none is, the first plain code-flow
+    client asks (``unsupported_response_type`` then still shows the server lacks it, RFC 6749 §4.1.2.1;
+    ``unauthorized_client`` shows nothing either way).
     """
     listed = _rt_listed(target.metadata, response_type)
-    clients = _registered_for(target, response_type)
+    clients = _registered_for(target, response_type) or _plain_clients(target)[:1]
     if not clients:
-        if not listed:
-            raise NotApplicable(f"no profile client is registered for response_type={response_type!r} and the "
-                                "metadata does not list it: nothing to compare")
-        clients = _plain_clients(target)[:1]
-        if not clients:
-            raise NotApplicable("the profile has no plain code-flow client to send an authorization request")
+        raise NotApplicable("the profile has no plain code-flow client to send an authorization request")
     probe = _response_type_probe(target, user_agent, response_type, clients)
     metadata = dict(target.metadata)
     shown = response_type
