@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.results import Findings, Level, fail
-from harness.specs import _metadata
+from harness.specs import _metadata, catalogue
 from harness.specs._http import Body, Headers
 
 __all__ = [
@@ -175,15 +175,30 @@ def check_advertised_supports(metadata: Mapping[str, Any], member: str, value: s
     advertised = is_advertised(metadata, member, value)
     shown = member if value is None else f"{member} ∋ {value}"
     if advertised and not works:
-        level = Level.MUST if member in metadata else Level.SHOULD
+        level = _capped(Level.MUST if member in metadata else Level.SHOULD, promise.requirement)
         raise fail("ADVERTISED_NOT_WORKING", f"metadata advertises {shown} but it does not "
                    "work", promise.requirement, expected="works", actual="does not work",
                    level=level)
     if works and not advertised:
+        requirement = promise.unadvertised_requirement or promise.requirement
         raise fail("WORKS_NOT_ADVERTISED", f"{shown} works but the metadata does not "
-                   "advertise it", promise.unadvertised_requirement or promise.requirement,
-                   expected="advertised", actual=metadata.get(member),
-                   level=promise.unadvertised_level)
+                   "advertise it", requirement, expected="advertised", actual=metadata.get(member),
+                   level=_capped(promise.unadvertised_level, requirement))
+
+
+_RANK = {Level.MAY: 0, Level.SHOULD: 1, Level.MUST: 2}
+
+
+def _capped(level: Level, requirement: str) -> Level:
+    """``level``, lowered to the strength of ``requirement``'s catalogued keyword.
+
+    A member defined as OPTIONAL (``request_parameter_supported``, ``claims_parameter_supported``
+    ...) can never give a MUST (or SHOULD) finding: a finding is never stronger than its sentence.
+    """
+    entry = catalogue.find(requirement)
+    if entry is None or _RANK[entry.strength] >= _RANK[level]:
+        return level
+    return entry.strength
 
 
 def check_pkce_advertised(metadata: Mapping[str, Any], *, s256_works: bool,

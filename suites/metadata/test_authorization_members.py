@@ -293,7 +293,8 @@ def test_userinfo_claims_listed(target: Target, user_agent: Any) -> None:
     if not isinstance(target.metadata.get("claims_supported"), list):
         raise NotApplicable("the metadata publishes no claims_supported (discovery.recommended_members judges that)")
     target.endpoint("userinfo_endpoint")
-    client = max((c for c in _plain_clients(target) if "openid" in c.scope.split() and not c.is_public),
+    client = max((c for c in _plain_clients(target) if "openid" in c.scope.split() and not c.is_public
+                  and c.documented.userinfo_signing_alg is None),  # a signed UserInfo is not a JSON object
                  key=lambda c: len(c.scope.split()), default=None)
     if client is None:
         raise NotApplicable("the profile has no confidential OpenID code-flow client")

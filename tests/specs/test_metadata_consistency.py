@@ -120,3 +120,17 @@ def test_unlisted_claims_are_information() -> None:
     with pytest.raises(CheckFailed) as exc:
         mc.check_returned_claims_listed({"claims_supported": ["sub"]}, ["sub", "email"])
     assert _codes(exc.value) == [("CLAIMS_RETURNED_NOT_LISTED", Level.MAY)]
+
+
+def test_rfc8414_promises_never_exceed_their_sentence() -> None:
+    """The latent problem of _PROMISES: an OPTIONAL member gave a MUST finding; now capped at the catalogue's level."""
+    from harness.specs import rfc8414
+    from harness.specs.catalogue import level_too_strong
+
+    for member in ("request_parameter_supported", "claims_parameter_supported", "request_uri_parameter_supported",
+                   "backchannel_user_code_parameter_supported", "subject_types_supported"):
+        for metadata, works in (({member: True}, False), ({member: False}, True)):
+            with pytest.raises(CheckFailed) as exc:
+                rfc8414.check_advertised_supports(metadata, member, None, works)
+            for f in exc.value.findings:
+                assert not level_too_strong(f.level, f.requirement), (member, f)
