@@ -282,21 +282,26 @@ def check_patterns(checks: list[str]) -> list[str]:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Print the trend of a target's last runs from the history file."""
-    from harness.reporting.history import history_table, read_history, same_series
+    from harness.reporting.history import history_table, read_history, same_series, suite_table
 
     entries = read_history(Path(args.file))
     if not entries:
         _err(f"oauth-harness: no runs in {args.file} yet (every `oauth-harness run` appends one)")
         return EXIT_USAGE
     target = args.target or str(entries[-1]["target"])
-    series = same_series(entries, target, args.selection, args.runs)
+    of_target = [e for e in entries if e.get("target") == target]
+    selection = args.selection or (str(of_target[-1].get("selection", "all")) if of_target else "all")
+    series = same_series(entries, target, selection, args.runs)
     if not series:
         names = sorted({str(e["target"]) for e in entries})
-        _err(f"oauth-harness: no complete run of {target!r} (selection {args.selection!r}) in {args.file}; "
+        _err(f"oauth-harness: no complete run of {target!r} (selection {selection!r}) in {args.file}; "
              f"targets there: {', '.join(names)}")
         return EXIT_USAGE
-    _out(f"{target}: the last {len(series)} run(s), selection {args.selection!r} ({args.file})")
+    _out(f"{target}: the last {len(series)} run(s), selection {selection!r} ({args.file})")
     for line in history_table(series):
+        _out(line)
+    _out("")
+    for line in suite_table(series):
         _out(line)
     last = series[-1]
     if last.get("failing"):
@@ -653,7 +658,8 @@ def build_parser() -> argparse.ArgumentParser:
     his.add_argument("--file", default=f"reports/{HISTORY_FILE}",
                      help=f"history file (default: reports/{HISTORY_FILE})")
     his.add_argument("--runs", type=int, default=TREND_RUNS, help=f"how many runs (default {TREND_RUNS})")
-    his.add_argument("--selection", default="all", help="runs of this selection only (default: full runs, 'all')")
+    his.add_argument("--selection", help="runs of this selection only ('all' = full runs; default: the selection "
+                                         "of the target's latest run)")
     his.set_defaults(func=cmd_history)
     srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
     srv.add_argument("name")

@@ -490,7 +490,9 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
         return
     done = len(state.records)
     elapsed = time.time() - state.started
-    left = estimate_left(elapsed, done, state.total, state.previous_duration)
+    workers = config.getoption("numprocesses", None) if config.pluginmanager.hasplugin("xdist") else None
+    left = estimate_left(elapsed, done, state.total, state.previous_duration,
+                         [r.duration_s for r in state.records], workers if isinstance(workers, int) else 1)
     writer.write_line(progress_line(data, done=done, total=state.total, elapsed=elapsed, left=left,
                                     verbose=bool(config.getoption("harness_verbose"))))
 

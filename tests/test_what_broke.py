@@ -52,7 +52,8 @@ def test_console_block_matches_the_html_order() -> None:
     lines = console_lines(what_broke(_document(failing_records())))
     text = "\n".join(lines)
     assert text.index("Failures:") < text.index("Warnings:") < text.index("Known deviations")
-    assert "seen in 3 checks" in text and "KNOWN   discovery.jwks_uri_https" in text
+    assert "same cause in 2 more: token_endpoint.success_code, token_endpoint.success_refresh" in text
+    assert "KNOWN   discovery.jwks_uri_https" in text
     assert "rerun: oauth-harness run --target t.yaml --check pkce.wrong_verifier_refused" in text
     assert "known: staging uses plain http behind the gateway" in text
 

@@ -20,15 +20,21 @@ def clock(seconds: float) -> str:
     return f"{whole}s" if whole < 60 else f"{whole // 60}m{whole % 60:02d}s"
 
 
-def estimate_left(elapsed: float, done: int, total: int, previous: float | None = None) -> float | None:
-    """Seconds left: the previous run's duration minus the time elapsed, else the pace so far."""
+def estimate_left(elapsed: float, done: int, total: int, previous: float | None = None,
+                  durations: list[float] | None = None, workers: int = 1) -> float | None:
+    """Seconds left: the previous comparable run's duration minus the time elapsed.
+
+    Without one: the median check duration times the checks left, shared by the workers (the checks
+    that wait for an expiry start first, so a mean over them would overestimate the rest many times).
+    """
     if total <= 0 or done >= total:
         return 0.0
     if previous is not None and previous > elapsed:
         return previous - elapsed
-    if done <= 0:
+    if not durations:
         return None
-    return elapsed / done * (total - done)
+    ordered = sorted(durations)
+    return ordered[len(ordered) // 2] * (total - done) / max(1, workers)
 
 
 def progress_line(data: dict[str, Any], *, done: int, total: int, elapsed: float, left: float | None,

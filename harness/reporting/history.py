@@ -127,8 +127,9 @@ def run_selection(checks: str | None, keyword: str | None, paths: Iterable[str])
     """The selection key of a pytest session: its ``--checks`` patterns, ``-k`` and suites (``all`` for every suite)."""
     from harness.registry import all_suites
 
-    names = {Path(p).name for p in paths}
-    every = set(all_suites())
+    suites_by_path = {Path(s.path).resolve(): name for name, s in all_suites().items()}
+    names = {suites_by_path.get(Path(p).resolve(), Path(p).name) for p in paths}
+    every = set(suites_by_path.values())
     suites = [] if not names or every <= names else sorted(names & every) or sorted(names)
     patterns = [p.strip() for p in (checks or "").split(",") if p.strip()]
     key = selection_of(patterns, suites)
@@ -141,3 +142,16 @@ def previous_duration(report_dir: Path, target: str, selection: str) -> float | 
     """How long the last complete run of ``target`` with ``selection`` took (the progress line's estimate)."""
     series = same_series(read_history(history_path(report_dir)), target, selection)
     return float(series[-1].get("duration_s") or 0) or None if series else None
+
+
+def suite_table(series: list[dict[str, Any]]) -> list[str]:
+    """Per suite: failed/warning of each run, oldest first (the report's per-suite trend)."""
+    suites = sorted({name for entry in series for name in entry.get("suites", {})})
+    lines = [f"{'suite':<22}failed/warning per run, oldest first"]
+    for suite in suites:
+        cells = []
+        for entry in series:
+            counts = entry.get("suites", {}).get(suite)
+            cells.append(f"{counts.get('failed', 0)}/{counts.get('warning', 0)}" if counts else "-")
+        lines.append(f"{suite:<22}" + " ".join(f"{c:>5}" for c in cells))
+    return lines

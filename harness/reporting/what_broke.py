@@ -152,21 +152,23 @@ def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> lis
         if name == "new" and block.baseline:
             title += f" — {block.baseline}"
         lines.append(f"  {title}:")
-        causes: set[str] = set()
+        further: dict[str, list[str]] = {}
+        firsts: list[Item] = []
         for item in items:
+            if item.cause and item.seen_in > 1 and item.cause in further and name != "known":
+                further[item.cause].append(item.check)
+            else:
+                further.setdefault(item.cause, [])
+                firsts.append(item)
+        for item in firsts:
             if shown >= limit:
-                lines.append(f"    ... {len(block.items) + len(block.known) - shown} more in the HTML report")
+                lines.append(f"    ... more in the HTML report ({len(block.items) + len(block.known)} checks listed)")
                 return lines
             shown += 1
             mark = "KNOWN" if name == "known" else item.outcome.upper()
             lines.append(f"    {mark:<8}{item.check} — {item.title}"[:width])
-            if item.cause and item.seen_in > 1 and item.cause in causes and name != "known":
-                lines.append(f"            same cause as above; rerun: {item.rerun}"[:width + 60])
-                continue
-            causes.add(item.cause)
             if item.requirement:
-                cause = f"; seen in {item.seen_in} checks" if item.seen_in > 1 else ""
-                lines.append(f"            [{item.requirement}] {item.message}{cause}"[:width])
+                lines.append(f"            [{item.requirement}] {item.message}"[:width])
             elif item.message:
                 lines.append(f"            {item.message}"[:width])
             if name == "known":
@@ -175,4 +177,7 @@ def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> lis
                 lines.append(f"            expected {item.expected}, got {item.actual}"[:width])
             if name != "known":
                 lines.append(f"            rerun: {item.rerun}")
+            also = further.get(item.cause) or []
+            if also and name != "known":
+                lines.append(f"            same cause in {len(also)} more: {', '.join(also)}")
     return lines
