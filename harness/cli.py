@@ -152,7 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         finally:
             target.close()
         _out(f"target {profile.name}: issuer {metadata.get('issuer')}")
-        console = [] if args.quiet else ["--harness-progress"] + (["--harness-verbose"] if args.verbose else [])
+        console = ["--harness-progress", *(["--harness-quiet"] if args.quiet else []),
+                   *(["--harness-verbose"] if args.verbose else [])]
         extra = ["--target", profile_path, "--report-dir", str(report_dir), *console,
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
                  "-W", "ignore::pytest.PytestAssertRewriteWarning",

@@ -58,6 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print one progress line per check and a summary table")
     group.addoption("--harness-verbose", dest="harness_verbose", action="store_true",
                     help="progress lines with every finding (requirement, expected, actual)")
+    group.addoption("--harness-quiet", dest="harness_quiet", action="store_true",
+                    help="with --harness-progress: no line per check (the summary table and reports stay)")
     group.addoption("--run-deadline", dest="harness_run_deadline", type=float, default=None,
                     help="seconds; checks not started by then end broken, and 5 s later a check still running is "
                          "interrupted: the run ends incomplete with its reports (oauth-harness run: "
@@ -486,7 +488,7 @@ def _progress(config: pytest.Config, state: _State, data: dict[str, Any]) -> Non
     from harness.reporting.console import estimate_left, progress_line
 
     writer = config.pluginmanager.get_plugin("terminalreporter")
-    if writer is None:
+    if writer is None or config.getoption("harness_quiet"):
         return
     done = len(state.records)
     elapsed = time.time() - state.started
