@@ -8,6 +8,7 @@ UserInfo request with the token in the ``Authorization`` header (RFC 6750 §2.1)
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +18,7 @@ import httpx
 from harness import evidence, jose
 from harness.flows.code_flow import CodeFlow, UserAgentFactory, complete_code_flow
 from harness.flows.resource import plain_code_flow
+from harness.http import try_json_object
 from harness.profile import Client, User
 from harness.results import fail
 from harness.target import NotApplicable, Target
@@ -27,6 +29,7 @@ __all__ = [
     "call_userinfo",
     "obtain_grant",
     "openid_client",
+    "userinfo_claims",
 ]
 
 Placement = Literal["header", "body", "query", "none"]
@@ -50,12 +53,13 @@ class UserInfoGrant:
 
 
 def openid_client(target: Target, *, signed_userinfo: bool | None = False, confidential: bool | None = None,
-                  purpose: str = "UserInfo checks") -> Client:
+                  scopes: Collection[str] = (), purpose: str = "UserInfo checks") -> Client:
     """The first OpenID client that gets bearer tokens from a plain code flow and unencrypted ID Tokens.
 
     ``signed_userinfo``: ``True`` asks for a client documented with ``userinfo_signing_alg``,
     ``False`` for one without (plain JSON UserInfo), ``None`` for either. Chosen from the profile
-    before any request; none fits → not applicable.
+    before any request; none fits → not applicable. ``scopes``: scope values the client's
+    profile ``scope`` must list (the scopes it may request).
     """
     for client in target.profile.clients:
         doc = client.documented
@@ -68,8 +72,12 @@ def openid_client(target: Target, *, signed_userinfo: bool | None = False, confi
             continue
         if confidential is not None and client.is_public == confidential:
             continue
+        if not set(scopes) <= set(client.scope.split()):
+            continue
         return client
     kind = "documented signed UserInfo" if signed_userinfo else "bearer tokens and unencrypted ID Tokens"
+    if scopes:
+        kind += f" whose scope lists {' '.join(scopes)}"
     raise NotApplicable(f"the profile has no OpenID code-flow client with {kind} for {purpose}")
 
 
@@ -113,3 +121,30 @@ def call_userinfo(target: Target, token: str | None, *, method: str = "GET", pla
         separator = "&" if urlsplit(url).query else "?"
         url = f"{url}{separator}{urlencode({'access_token': token})}"
     return target.http.request(method, url, label=label, headers=headers, data=data)
+
+
+def userinfo_claims(target: Target, grant: UserInfoGrant) -> dict[str, Any]:
+    """The UserInfo claims for ``grant`` (a JSON object, or the payload of a signed response).
+
+    A fresh token that UserInfo refuses, or an answer that is no claims object, is a
+    ``PRECONDITION_*`` failure (OIDC Core §5.3: "The UserInfo Endpoint MUST accept Access Tokens";
+    §5.3.2 the response format); the ``userinfo`` suite judges the response itself.
+    """
+    response = call_userinfo(target, grant.access_token, label="userinfo request")
+    if response.status_code != 200:
+        raise fail("PRECONDITION_USERINFO_REFUSED", "the UserInfo endpoint refused a fresh access token",
+                   "OIDCC-5.3-bearer", expected=200, actual=response.status_code)
+    if grant.client.documented.userinfo_signing_alg is not None:
+        try:
+            claims = dict(jose.decode_unverified(response.text.strip()).claims)
+        except jose.JoseError as exc:
+            raise fail("PRECONDITION_USERINFO_NOT_JWT", f"the signed UserInfo response is not a JWS: {exc}",
+                       "OIDCR-2-userinfo_signed_response_alg", expected="JWS", actual=exc.code) from exc
+    else:
+        body = try_json_object(response)
+        if body is None:
+            raise fail("PRECONDITION_USERINFO_NOT_JSON", "the UserInfo response is not a JSON object",
+                       "OIDCC-5.3.2-json", expected="JSON object", actual=response.headers.get("content-type"))
+        claims = body
+    evidence.record_token("userinfo claims", {}, claims)
+    return claims

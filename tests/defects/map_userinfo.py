@@ -1,4 +1,4 @@
-"""Defect map of the userinfo and oidc_request suites (area ``userinfo``, issue 17)."""
+"""Defect map of the userinfo and oidc_request suites (areas ``userinfo`` and ``oidc_request``, issue 17)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,31 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "userinfo_scheme_case_sensitive": ["userinfo.lowercase_scheme_accepted"],
     "userinfo_jwt_as_json": ["userinfo.signed_response"],
     "revocation_noop": ["userinfo.revoked_token_refused"],  # a token-lifecycle defect
+    "idtoken_sub_mismatch": ["userinfo.authorization_header[GET]"],  # a core ID token defect
+    # area oidc_request (src/areas/oidc_request.mjs)
+    "userinfo_drops_scope_claims": ["oidc_request.scope_claims[email]", "oidc_request.scope_claims[address]",
+                                    "oidc_request.scope_claims[phone]", "oidc_request.scope_claims[all]"],
+    "userinfo_claim_value_altered": ["oidc_request.scope_claims[profile]", "oidc_request.claims_parameter[userinfo]"],
+    "userinfo_releases_all_claims": ["oidc_request.no_claims_beyond_scope"],
+    "claims_parameter_ignored": ["oidc_request.claims_parameter[userinfo]", "oidc_request.claims_parameter[id_token]",
+                                 "oidc_request.sub_value_for_other_user_refused"],
+    "essential_claim_unavailable_error": ["oidc_request.unavailable_essential_claim_no_error"],
+    "nonce_required_for_code_flow": ["oidc_request.code_flow_without_nonce"],
+    "scope_order_sensitive": ["oidc_request.scope_order"],
+    "authorization_post_refused": ["oidc_request.post_authorization_request"],
+    "display_refused": ["oidc_request.display[page]", "oidc_request.display[popup]"],
+    "unsupported_locales_error": ["oidc_request.ui_locales", "oidc_request.claims_locales"],
+    "login_hint_refused": ["oidc_request.login_hint"],
+    "acr_values_refused": ["oidc_request.acr_values"],
+    "prompt_none_treated_as_login": ["oidc_request.prompt_none_with_session", "oidc_request.id_token_hint_current_user",
+                                     "authorization_code.prompt_none_without_session"],
+    "prompt_none_combined_accepted": ["oidc_request.prompt_none_with_other_value_refused"],
+    "prompt_login_ignored": ["oidc_request.prompt_login_reauthenticates"],
+    "prompt_consent_ignored": ["oidc_request.prompt_consent_shows_consent"],
+    "max_age_ignored": ["oidc_request.max_age_1_reauthenticates"],
+    "idtoken_no_auth_time": ["oidc_request.max_age_1_reauthenticates", "oidc_request.max_age_10000_keeps_session"],
+    "id_token_hint_ignored": ["oidc_request.id_token_hint_other_user_refused"],
+    "id_token_hint_rejected": ["oidc_request.id_token_hint_current_user"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}
