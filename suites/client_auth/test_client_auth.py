@@ -307,24 +307,38 @@ def test_assertion_wrong_key_refused(target: Target, user_agent: Any, method: st
     _refused(result, "RFC7523-3-signature")
 
 
-@requirement("DOC-assertion_replay_prevention", "RFC7523-3-jti")
+def _is_openid_provider(target: Target) -> bool:
+    """The profile's discovery document is an OpenID Provider Configuration (known before asking)."""
+    return target.profile.effective_discovery_url.rstrip("/").endswith("/.well-known/openid-configuration")
+
+
+@requirement("OIDCC-9-jti", "DOC-assertion_replay_prevention", "RFC7523-3-jti")
 def test_assertion_replay_refused(target: Target, user_agent: Any) -> None:
-    """Where replay prevention is documented, a second use of one assertion (same ``jti``) is refused."""
-    client = None
-    for candidate in target.profile.clients:
-        if (candidate.auth_method in JWT_METHODS and candidate.documented.assertion_replay_prevention
-                and _plain(candidate)):
-            client = candidate
-            break
+    """A second use of one client assertion (same ``jti``) is refused.
+
+    Unconditional for an OpenID Provider (OIDC Core §9: "These tokens MUST only be used once, unless
+    conditions for reuse were negotiated between the parties"); for a plain OAuth server (RFC 7523 §3:
+    the server "MAY ensure that JWTs are not replayed") only where the profile documents replay
+    prevention. A client documenting it is preferred; else, for an OP, any JWT-authenticating client.
+    """
+    candidates = [c for c in target.profile.clients if c.auth_method in JWT_METHODS and _plain(c)]
+    documented = [c for c in candidates if c.documented.assertion_replay_prevention]
+    oidc = _is_openid_provider(target)
+    client = (documented or (candidates if oidc else []) or [None])[0]
     if client is None:
-        pytest.skip("no client documents assertion replay prevention (documented.assertion_replay_prevention)")
+        pytest.skip("the profile has no plain client authenticating with a JWT assertion" if not candidates else
+                    "no client documents assertion replay prevention (documented.assertion_replay_prevention) and "
+                    "the target is not an OpenID Provider (RFC 7523 §3 makes replay prevention a MAY)")
+    requirement_id = "DOC-assertion_replay_prevention" if client.documented.assertion_replay_prevention \
+        else "OIDCC-9-jti"
+    evidence.note(f"client {client.id} ({client.auth_method.value}); single use required by {requirement_id}")
     assertion = build_assertion(client, _token_url(target, client))
     first = _probe(target, user_agent, client, assertion_auth(client, assertion), "first use of the assertion")
     if not first.ok:
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "a fresh, valid client assertion was refused", "RFC7523-3",
                    expected="HTTP 200 with tokens", actual=f"HTTP {first.status} error={first.error}")
     second = _probe(target, user_agent, client, assertion_auth(client, assertion), "second use of the assertion")
-    _refused(second, "DOC-assertion_replay_prevention")
+    _refused(second, requirement_id)
 
 
 _OTHER_ALG = {"HS256": "HS512", "HS384": "HS256", "HS512": "HS256", "RS256": "PS256", "PS256": "RS256",

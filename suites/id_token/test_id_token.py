@@ -65,15 +65,24 @@ def _jwks(target: Target) -> jose.JWKS:
     return rfc7517.published_keys(response.status_code, response.content)
 
 
-def _code_client(target: Target) -> Client:
+def _code_clients(target: Target) -> list[Client]:
+    """Every confidential OpenID code-flow client with asymmetric, unencrypted ID tokens, in profile order."""
+    found = []
     for client in target.profile.clients:
         doc = client.documented
         if (client.use_in_suites and not client.is_public and "authorization_code" in client.grant_types
                 and "openid" in client.scope.split() and doc.id_token_encryption is None
                 and doc.id_token_signing_alg not in jose.HS_ALGS
                 and not (doc.require_par or doc.require_signed_requests or doc.require_jarm)):
-            return client
-    raise NotApplicable("the profile has no confidential OpenID client with asymmetric, unencrypted ID tokens")
+            found.append(client)
+    return found
+
+
+def _code_client(target: Target) -> Client:
+    clients = _code_clients(target)
+    if not clients:
+        raise NotApplicable("the profile has no confidential OpenID client with asymmetric, unencrypted ID tokens")
+    return clients[0]
 
 
 def _protected_flow(target: Target, user_agent: Any, client: Client, **build: Any) -> CodeFlow:
@@ -269,10 +278,14 @@ def test_userinfo_sub_matches(target: Target, user_agent: Any) -> None:
 
 def _front_channel_id_token(target: Target, user_agent: Any,
                             response_type: str) -> tuple[IdTokenSample, dict[str, str]]:
-    client = _code_client(target)
     wanted = set(response_type.split())  # the order of the values does not matter (RFC 6749 §3.1.1)
-    if not any(set(str(value).split()) == wanted for value in client.response_types):
-        raise NotApplicable(f"client {client.id} is not registered for response_type={response_type!r}")
+    # every suitable client is tried (not only the first), and the evidence names the one used
+    registered = [c for c in _code_clients(target) if any(set(str(v).split()) == wanted for v in c.response_types)]
+    if not registered:
+        raise NotApplicable(f"no confidential OpenID client with asymmetric, unencrypted ID tokens is registered "
+                            f"for response_type={response_type!r}")
+    client = registered[0]
+    evidence.note(f"client {client.id} is the first registered for response_type={response_type!r}")
     if not any(set(str(value).split()) == wanted for value in target.metadata.get("response_types_supported") or []):
         raise NotApplicable(f"the target does not support response_type={response_type!r}")
     if "code" in response_type.split():

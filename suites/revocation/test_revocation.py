@@ -157,14 +157,23 @@ def test_wrong_hint_still_revoked(target: Target, user_agent: Any) -> None:
 
 @requirement("RFC7009-2.2.1-unsupported_token_type", "RFC7009-2.2")
 def test_jwt_access_token_revocation(target: Target, user_agent: Any) -> None:
-    """Revoking a JWT access token succeeds or is refused with ``unsupported_token_type`` (accept)."""
-    resource = next((r for r in target.profile.documented.resources
-                     if r.access_token_format == "jwt" and r.audience), None)
-    if resource is None or resource.audience is None:
-        pytest.skip("the profile documents no resource with JWT access tokens")
+    """Revoking a JWT access token succeeds or is refused with ``unsupported_token_type`` (accept).
+
+    JWT access tokens are found where the JWT suite finds them: ``documented.access_token.format: jwt``
+    (the default tokens are JWTs), else a resource with ``access_token_format: jwt`` and an audience
+    (requested with an RFC 8707 resource indicator).
+    """
     client = _client(target)
-    scope = " ".join([client.scope, resource.scope or ""]).strip()
-    tokens = obtain_tokens(target, user_agent, client, scope=scope, resource=resource.audience)
+    if target.profile.documented.access_token.format == "jwt":
+        tokens = obtain_tokens(target, user_agent, client)
+    else:
+        resource = next((r for r in target.profile.documented.resources
+                         if r.access_token_format == "jwt" and r.audience), None)
+        if resource is None or resource.audience is None:
+            raise NotApplicable("the profile documents no JWT access tokens (documented.access_token.format: jwt, "
+                                "or a resource with access_token_format: jwt and an audience)")
+        scope = " ".join([client.scope, resource.scope or ""]).strip()
+        tokens = obtain_tokens(target, user_agent, client, scope=scope, resource=resource.audience)
     result = revoke(target, client, tokens.access_token, hint="access_token", label="revoke a JWT access token")
     evidence.note(f"revocation of a JWT access token: HTTP {result.status} error={(result.body or {}).get('error')}")
     rfc7009.check_unsupported_token_type(result.status, result.response.headers, result.judged_body,
