@@ -142,15 +142,29 @@ def test_slow_down_when_polling_too_fast(target: Target, user_agent: Any) -> Non
 
 @needs_device
 @requirement("RFC8628-3.5", "RFC6749-5.1")
-def test_approval_issues_tokens(target: Target, user_agent: Any) -> None:
-    """After the user approves, polling returns a token response (each device client; ID Token valid)."""
+@pytest.mark.parametrize("kind", ["public", "confidential"])
+def test_approval_issues_tokens(target: Target, user_agent: Any, kind: str) -> None:
+    """After the user approves, polling returns a token response (ID Token valid), judged per kind of client.
+
+    Public and confidential device clients are separate checks, so a known deviation of one kind (a
+    confidential client's authentication refused) cannot mask the other's approval. Every device client
+    of the kind is judged, each one's problems collected (one failing client does not hide the next).
+    """
+    clients = [c for c in _clients(target) if c.is_public == (kind == "public")]
+    if not clients:
+        raise NotApplicable(f"the profile has no {kind} client with the device_code grant")
     findings = Findings()
-    for client in _clients(target):
-        auth = device.start(target, client)
-        _user_side(target, user_agent, auth)
-        outcome = device.poll_for_tokens(target, auth)
-        _judge_tokens(target, client, outcome.result, findings)
+    for client in clients:
+        evidence.note(f"device client {client.id} ({kind})")
+        findings.check(_approve_and_judge, target, user_agent, client, findings)
     findings.raise_if_any()
+
+
+def _approve_and_judge(target: Target, user_agent: Any, client: Client, findings: Findings) -> None:
+    auth = device.start(target, client)
+    _user_side(target, user_agent, auth)
+    outcome = device.poll_for_tokens(target, auth)
+    _judge_tokens(target, client, outcome.result, findings)
 
 
 @needs_device
