@@ -37,7 +37,7 @@ from harness.curl import curl_words
 from harness.evidence import MAX_BODY_CHARS, Exchange
 from harness.redaction import redact_body, redact_headers, redact_url
 from harness.results import HarnessError, TargetUnreachable
-from harness.specs._http import loads_strict
+from harness.specs._http import loads_strict, media_type
 
 _SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
@@ -457,3 +457,17 @@ def try_json_object(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def try_json_document(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object when the answer is labelled JSON (``application/json`` or ``+json``), else ``None``.
+
+    For endpoints whose specification fixes the media type of their answers (RFC 6749 §5.1 token,
+    RFC 9126 §2.2 PAR, RFC 8628 §3.2 device, CIBA §7.3, RFC 7662 §2.2 introspection: "using the
+    application/json media type"): an answer under another type is not used as data — the checks
+    judge the raw body and its type instead (``EndpointResult.judged_body``).
+    """
+    kind = media_type(response.headers)
+    if kind is None or not (kind == "application/json" or kind.endswith("+json")):
+        return None
+    return try_json_object(response)

@@ -23,7 +23,7 @@ from harness.ciba_receiver import NotificationReceiver
 from harness.flows.ciba_approval import PendingRequest
 from harness.flows.polling import Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
-from harness.http import try_json_object
+from harness.http import try_json_document
 from harness.profile import Client, User
 from harness.redaction import register_secret
 from harness.results import ProfileError, fail
@@ -225,7 +225,7 @@ def send(target: Target, client: Client, params: Mapping[str, Any], *, signed: b
         data = {k: str(v) for k, v in params.items()}
     data.update(auth)
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
-    body = try_json_object(response) or {}
+    body = try_json_document(response) or {}
     if isinstance(body.get("auth_req_id"), str) and body["auth_req_id"]:
         register_secret(body["auth_req_id"])  # a credential of the client (CIBA §7.3): masked in later evidence
     return CibaRequest(client=client, response=response, body=body, received_at=time.monotonic(),

@@ -71,5 +71,5 @@ def complete_code_flow(target: Target, user_agent: UserAgentFactory, client: Cli
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
                    f"redeeming a fresh code for client {client.id} did not return tokens",
                    "RFC6749-4.1.4", expected="HTTP 200 with access_token",
-                   actual=f"HTTP {flow.token.response.status_code} error={flow.token.error}")
+                   actual=flow.token.describe())
     return flow

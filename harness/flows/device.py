@@ -16,7 +16,7 @@ import httpx
 
 from harness.flows.polling import Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
-from harness.http import try_json_object
+from harness.http import try_json_document
 from harness.profile import Client
 from harness.results import fail
 from harness.specs import rfc8628
@@ -91,7 +91,7 @@ def request_authorization(target: Target, client: Client, *, scope: str | None =
     data, headers, cert = client_auth(target, client, url)
     params = {"scope": scope or client.scope, **data, **(extra or {})}
     response = target.http.post(url, label=label, data=params, headers=headers, cert=cert)
-    body = try_json_object(response) or {}
+    body = try_json_document(response) or {}
     return DeviceAuthorization(client=client, response=response, body=body, received_at=time.monotonic())
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from harness.flows.result import EndpointResult
 from harness.flows.token import ClientAuth, client_auth
-from harness.http import try_json_object
+from harness.http import try_json_document
 from harness.profile import Client
 from harness.target import NotApplicable, Target
 
@@ -62,4 +62,4 @@ def introspect(target: Target, caller: Client, token: str, *, hint: str | None =
     headers["Accept"] = JWT_MEDIA_TYPE if accept_jwt else "application/json"
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
     used_basic = headers.get("Authorization", "").startswith("Basic ")
-    return IntrospectionResult(response=response, body=try_json_object(response), used_basic=used_basic)
+    return IntrospectionResult(response=response, body=try_json_document(response), used_basic=used_basic)

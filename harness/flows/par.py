@@ -18,7 +18,7 @@ import httpx
 from harness.flows.authorization import AuthorizationRequest, build_authorization_request
 from harness.flows.result import EndpointResult
 from harness.flows.token import client_auth
-from harness.http import try_json_object
+from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
 from harness.results import fail
 from harness.target import Target
@@ -94,7 +94,7 @@ def push(target: Target, client: Client, params: dict[str, str], *, label: str =
         response = target.http.request(http_method, f"{url}{separator}{query}", label=label, headers=headers,
                                        cert=cert)
     used_basic = headers.get("Authorization", "").startswith("Basic ")
-    return ParResult(response=response, body=try_json_object(response), request=request, used_basic=used_basic)
+    return ParResult(response=response, body=try_json_document(response), request=request, used_basic=used_basic)
 
 
 def push_request(target: Target, client: Client, *, label: str = "pushed authorization request",

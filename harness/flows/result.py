@@ -25,3 +25,9 @@ class EndpointResult:
     def judged_body(self) -> dict[str, Any] | bytes:
         """The JSON body, or the raw bytes when it is not JSON (for format checks)."""
         return self.body if self.body is not None else self.response.content
+
+    def describe(self) -> str:
+        """Status, media type and ``error`` member, for a finding's *actual* (``HTTP 200 text/plain``)."""
+        kind = self.response.headers.get("content-type", "no Content-Type").split(";", 1)[0].strip()
+        error = self.body.get("error") if self.body else None
+        return f"HTTP {self.status} {kind}" + (f" error={error}" if error else "")

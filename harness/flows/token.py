@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from harness import jose
 from harness.flows.result import EndpointResult
-from harness.http import try_json_object
+from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError, fail
 from harness.specs import rfc6749
@@ -174,7 +174,7 @@ def token_request(target: Target, client: Client, params: dict[str, str], *, lab
     headers.update(extra_headers or {})
     data = {**params, **auth_data}
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
-    return TokenResult(response=response, body=try_json_object(response),
+    return TokenResult(response=response, body=try_json_document(response),
                        used_basic="Authorization" in headers and headers["Authorization"].startswith("Basic "))
 
 
@@ -300,7 +300,7 @@ def obtain_tokens(target: Target, user_agent: Any, client: Client, *, scope: str
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
                    f"redeeming a fresh code for client {client.id} did not return tokens",
                    "RFC6749-4.1.4", expected="HTTP 200 with access_token",
-                   actual=f"HTTP {result.status} error={result.error}")
+                   actual=result.describe())
     return TokenSet(client=client, result=result, requested_scope=wanted, resource=resource)
 
 

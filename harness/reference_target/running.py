@@ -6,7 +6,7 @@ import shutil
 import ssl
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -132,6 +132,25 @@ class RunningTarget:
         """Defect name -> description, as the server reports them."""
         descriptions: dict[str, str] = self._call("GET", "/__test/defects")["descriptions"]
         return descriptions
+
+    def set_faults(self, faults: Mapping[str, str]) -> dict[str, str]:
+        """Make one or more paths misbehave (``{"/token": "trickle_head"}``; ``{}`` heals them).
+
+        Transport and garbage faults for the robustness proof (``src/areas/transport_faults.mjs``):
+        every other path stays healthy, so a full run shows one endpoint failing mid-run.
+        """
+        result: dict[str, str] = self._call("PUT", "/__test/faults", {"faults": dict(faults)})["faults"]
+        return result
+
+    def faulted(self) -> dict[str, int]:
+        """How many answers each faulted path has had faulted so far."""
+        result: dict[str, int] = self._call("GET", "/__test/faults")["faulted"]
+        return result
+
+    def fault_modes(self) -> dict[str, str]:
+        """Fault mode -> what it does, as the server describes it."""
+        result: dict[str, str] = self._call("GET", "/__test/faults")["modes"]
+        return result
 
     def reset(self) -> None:
         """Clear all defects and restore the default settings."""
