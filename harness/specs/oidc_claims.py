@@ -55,12 +55,20 @@ def check_claims_released(returned: Mapping[str, Any], expected: Mapping[str, An
     response_type value is used that results in an Access Token being issued." §5.5: the claims
     parameter "requests that specific Claims be returned from the UserInfo Endpoint and/or in the
     ID Token". ``where``: "UserInfo" or "ID Token"; ``asked_by``: what requested them (for messages).
+
+    Levels: a returned claim whose value differs from the documented one is a failure (the
+    profile states the value). A requested claim that is missing is a warning only: §5.4 "Claims
+    requested by the following scopes are treated by Authorization Servers as Voluntary Claims"
+    and §5.5.1 "even if the Claims are not available because the End-User did not authorize their
+    release or they are not present, the Authorization Server MUST NOT generate an error when
+    Claims are not returned" — the OP may withhold a claim (e.g. one it releases only for a scope),
+    so the documented claim's absence is reported, not failed.
     """
     findings = Findings()
     missing = sorted(name for name in expected if name not in returned)
     if missing:
         findings.add(finding("CLAIMS_NOT_RELEASED", f"the {where} lacks documented claims requested by {asked_by}",
-                             "DOC-users.claims", sorted(expected), missing))
+                             "DOC-users.claims", sorted(expected), missing, Level.SHOULD))
     differing = sorted(name for name, value in expected.items() if name in returned and not _same(value,
                                                                                                    returned[name]))
     for name in differing:

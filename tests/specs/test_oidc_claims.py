@@ -21,9 +21,9 @@ def test_released(fails) -> None:
     p.check_claims_released({"address": {"country": "DE", "formatted": "x"}}, {"address": {"country": "DE"}},
                             where="UserInfo", asked_by="scope")
     fails(p.check_claims_released, {"sub": "1"}, {"email": "a"}, where="UserInfo", asked_by="scope",
-          code="CLAIMS_NOT_RELEASED", req="DOC-users.claims", level=Level.MUST)
+          code="CLAIMS_NOT_RELEASED", req="DOC-users.claims", level=Level.SHOULD)
     fails(p.check_claims_released, {"email": "b"}, {"email": "a"}, where="UserInfo", asked_by="scope",
-          code="CLAIM_VALUE_DIFFERS")
+          code="CLAIM_VALUE_DIFFERS", level=Level.MUST)
 
 
 def test_no_unrequested(fails) -> None:
