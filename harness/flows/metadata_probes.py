@@ -12,10 +12,12 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from harness import evidence
+from harness import evidence, jose
+from harness.flows.dpop import DpopSession, new_key
 from harness.flows.introspection import introspect
+from harness.flows.resource import plain_code_flow
 from harness.flows.revocation import revoke
-from harness.flows.token import token_request
+from harness.flows.token import assertion_auth, build_assertion, token_request
 from harness.profile import AuthMethod, Client
 from harness.specs import metadata_consistency as mc
 from harness.target import Target
@@ -106,3 +108,79 @@ def endpoint_auth_probe(target: Target, clients: Iterable[Client], member: str) 
         if probe.support is mc.Support.YES:
             break  # one client shows the method works; the others are tried only while none has
     return _combine(results)
+
+
+def assertion_key(client: Client, alg: str) -> object | None:
+    """A key of ``client`` that can sign a client assertion with ``alg`` (``None``: it has none).
+
+    ``client_secret_jwt`` clients sign every HS algorithm with their secret (RFC 7523 §2.2, OIDC Core
+    §9); ``private_key_jwt`` clients need a key of their private JWKS for the algorithm. A client whose
+    registered (documented) algorithm is another one is not used: refusing it is legitimate.
+    """
+    documented = client.documented.token_endpoint_auth_signing_alg
+    if documented is not None and documented != alg:
+        return None
+    if client.auth_method is AuthMethod.CLIENT_SECRET_JWT:
+        if not alg.startswith("HS") or client.secret is None:
+            return None
+        return jose.secret_key(client.secret.get_secret_value())
+    if client.auth_method is not AuthMethod.PRIVATE_KEY_JWT or client.jwks_file is None or alg.startswith("HS"):
+        return None
+    keyset = jose.load_private_jwks(client.jwks_file)
+    for key, member in zip(keyset.keys, keyset.members, strict=True):
+        if member.get("use") not in (None, "sig") or member.get("alg") not in (None, alg):
+            continue
+        try:
+            jose.select_key(jose.JWKS.from_keys([key]), {"alg": alg}, use="sig")
+        except jose.JoseError:
+            continue
+        return key
+    return None
+
+
+def assertion_alg_probe(target: Target, alg: str) -> mc.Probe | None:
+    """Token requests authenticated by assertions signed with ``alg``, one per capable client, until one works.
+
+    ``None`` when no profile client can sign with ``alg`` (nothing was sent).
+    """
+    capable = [(c, k) for c in target.profile.clients if c.use_in_suites and plain_code_flow(c)
+               for k in [assertion_key(c, alg)] if k is not None]
+    if not capable:
+        return None
+    results: list[ClientProbe] = []
+    for client, key in capable:
+        url = target.token_endpoint_for(client)
+        audience = target.profile.issuer if client.is_fapi2 else url
+        assertion = build_assertion(client, audience, key=key, alg=alg)
+        grant = "authorization_code" if "authorization_code" in client.grant_types else client.grant_types[0]
+        result = token_request(target, client, grant_params(grant, client), auth=assertion_auth(client, assertion),
+                               label=f"token request with a {alg} client assertion")
+        probe = mc.auth_method_support(result.status, result.body)
+        evidence.note(f"client {client.id}: {alg} assertion: {probe.observed} → {probe.support.value}")
+        results.append(ClientProbe(client, probe))
+        if probe.support is mc.Support.YES:
+            break
+    return _combine(results)
+
+
+def dpop_alg_probe(target: Target, alg: str) -> mc.Probe | None:
+    """A client_credentials token request with a DPoP proof signed with ``alg`` (``None``: no such client).
+
+    RFC 9449 §5: an unacceptable proof is answered ``invalid_dpop_proof``; a token response shows the
+    algorithm was accepted. Server nonces (§8) are followed.
+    """
+    client = next((c for c in confidential_clients(target) if "client_credentials" in c.grant_types), None)
+    if client is None:
+        return None
+    session = DpopSession(target, alg=alg, key=new_key(alg))
+    result, _ = session.token_request(client, {"grant_type": "client_credentials"},
+                                      label=f"client_credentials with a {alg} DPoP proof")
+    error = (result.body or {}).get("error")
+    if result.status == 200 and not error:
+        probe = mc.Probe(mc.Support.YES, f"client {client.id}: HTTP 200 (a {alg} proof was accepted)")
+    elif error == "invalid_dpop_proof":
+        probe = mc.Probe(mc.Support.NO, f"client {client.id}: HTTP {result.status} error=invalid_dpop_proof")
+    else:
+        probe = mc.Probe(mc.Support.UNKNOWN, f"client {client.id}: HTTP {result.status} error={error}")
+    evidence.note(f"DPoP proof {alg}: {probe.observed} → {probe.support.value}")
+    return probe

@@ -90,6 +90,11 @@ RULES: dict[str, MemberRule] = {
     "scopes_supported": MemberRule("RFC8414-2-scopes_supported"),
     "claims_parameter_supported": MemberRule("OIDCD-3-claims_parameter_supported", Level.MAY, Level.MAY),
     "request_uri_parameter_supported": MemberRule("OIDCD-3-request_uri_parameter_supported", Level.MAY, Level.MAY),
+    "token_endpoint_auth_signing_alg_values_supported": MemberRule(
+        "RFC8414-2-token_endpoint_auth_signing_alg_values_supported"),
+    "dpop_signing_alg_values_supported": MemberRule("RFC9449-5.1"),
+    "id_token_signing_alg_values_supported": MemberRule("OIDCD-3-id_token_signing_alg_values_supported",
+                                                        Level.SHOULD, Level.SHOULD),
 }
 
 #: Grant types the metadata suite probes at the token endpoint, with the parameters a real

@@ -34,6 +34,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "md_oauth_metadata_lacks_introspection": ["metadata.documents_agree"],
     # revocation_endpoint_auth_methods_supported (default client_secret_basic)
     "md_revocation_basic_refused": ["metadata.revocation_auth_method_matches_behaviour[client_secret_basic]"],
+    # algorithm members
+    "md_dpop_es384_advertised": ["metadata.dpop_signing_alg_matches_behaviour[ES384]"],
+    "md_assertion_ps256_unlisted": ["metadata.assertion_signing_alg_matches_behaviour[PS256]"],
+    "md_id_token_hs256_unlisted": ["metadata.id_token_signing_algs_match_behaviour"],
 }
 
 _SAME_PROBE = ("proven by the defects of the same check with another value (the probe and the judgement are the "
@@ -67,6 +71,10 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
         "the advertised direction is proven by md_revocation_basic_refused") for m in (
         "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth",
         "self_signed_tls_client_auth")},
+    **{f"metadata.assertion_signing_alg_matches_behaviour[{a}]": _SAME_PROBE for a in (
+        "HS256", "HS384", "HS512", "RS256", "RS384", "ES256", "ES384", "EdDSA")},
+    **{f"metadata.dpop_signing_alg_matches_behaviour[{a}]": _SAME_PROBE for a in (
+        "ES256", "PS256", "RS256", "EdDSA", "Ed25519")},
     "metadata.profile_supplied_endpoints_reported": (
         "the reference profile supplies no endpoints: (skipped); proven by tests/specs/test_metadata_consistency.py "
         "and on DOT, whose profile supplies three"),

@@ -1,0 +1,123 @@
+"""Algorithm members held against behaviour: client-assertion, DPoP-proof and ID-token signing algorithms.
+
+The harness signs client assertions with every algorithm a profile client has a key (or secret) for, and
+DPoP proofs with keys it generates for each algorithm, whether or not the metadata lists it. ID-token
+algorithms are observed on tokens issued to clients registered (documented) for each algorithm. Request-
+object and JARM algorithms are judged by ``jar.request_object_support_advertised`` and ``jarm.jarm_advertised``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import evidence, jose
+from harness.flows import metadata_probes as probes
+from harness.flows.resource import plain_code_flow
+from harness.flows.token import obtain_tokens
+from harness.profile import Client
+from harness.results import Findings, NeedsReview
+from harness.specs import metadata_consistency as mc
+from harness.target import NotApplicable, Target
+
+requirement = pytest.mark.requirement
+
+ASSERTION_ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "PS256", "ES256", "ES384", "EdDSA"]
+DPOP_ALGS = ["ES256", "ES384", "PS256", "RS256", "EdDSA", "Ed25519"]
+
+
+def _no_probe(target: Target, member: str, alg: str, why: str) -> None:
+    listed, _ = mc.advertised(target.metadata, member, alg)
+    if listed:
+        raise NeedsReview(f"{member} lists {alg} but {why}, so the harness cannot exercise it")
+    raise NotApplicable(f"{why} and {member} does not list {alg}: nothing to compare")
+
+
+@requirement("RFC8414-2-token_endpoint_auth_signing_alg_values_supported")
+@pytest.mark.parametrize("alg", ASSERTION_ALGS)
+def test_assertion_signing_alg_matches_behaviour(target: Target, alg: str) -> None:
+    """``token_endpoint_auth_signing_alg_values_supported`` ∋ alg exactly when assertions signed with it work.
+
+    Every ``client_secret_jwt`` (HS*) or ``private_key_jwt`` client with a key for the algorithm, and no
+    other registered algorithm, sends a token request for a made-up code authenticated by such an
+    assertion: ``invalid_grant`` (the client authenticated) vs ``invalid_client`` (RFC 6749 §5.2).
+    """
+    member = "token_endpoint_auth_signing_alg_values_supported"
+    target.endpoint("token_endpoint")
+    capable = [c for c in target.profile.clients if c.use_in_suites and plain_code_flow(c)
+               and probes.assertion_key(c, alg) is not None]
+    if not capable:
+        _no_probe(target, member, alg, f"no profile client can sign a client assertion with {alg}")
+    probe = probes.assertion_alg_probe(target, alg)
+    assert probe is not None  # capable clients exist (decided above)
+    mc.check_value(target.metadata, member, alg, probe,
+                   why_unknown="the token endpoint answered with neither invalid_grant nor invalid_client")
+
+
+@requirement("RFC9449-5.1")
+@pytest.mark.parametrize("alg", DPOP_ALGS)
+def test_dpop_signing_alg_matches_behaviour(target: Target, alg: str) -> None:
+    """``dpop_signing_alg_values_supported`` ∋ alg exactly when a DPoP proof signed with it is accepted.
+
+    A client_credentials token request carries a proof signed with a fresh key for the algorithm
+    (RFC 9449 §5); ``invalid_dpop_proof`` refuses it. Skipped when the member is absent (RFC 9449 gives
+    no default: DPoP support is not advertised at all, the dpop suite is skipped too).
+    """
+    member = "dpop_signing_alg_values_supported"
+    if not isinstance(target.metadata.get(member), list):
+        raise NotApplicable(f"the metadata publishes no {member} (DPoP not advertised; no default)")
+    if not any("client_credentials" in c.grant_types for c in probes.confidential_clients(target)):
+        _no_probe(target, member, alg, "no confidential profile client has the client_credentials grant")
+    probe = probes.dpop_alg_probe(target, alg)
+    assert probe is not None
+    mc.check_value(target.metadata, member, alg, probe,
+                   why_unknown="the token endpoint answered with neither tokens nor invalid_dpop_proof")
+
+
+def _by_documented_alg(target: Target) -> dict[str, Client]:
+    found: dict[str, Client] = {}
+    for client in target.profile.clients:
+        doc = client.documented
+        if (client.use_in_suites and plain_code_flow(client) and not client.is_public and client.redirect_uris
+                and "openid" in client.scope.split() and "authorization_code" in client.grant_types
+                and doc.id_token_encryption is None):
+            found.setdefault(doc.id_token_signing_alg, client)
+    return found
+
+
+@requirement("OIDCD-3-id_token_signing_alg_values_supported")
+def test_id_token_signing_algs_match_behaviour(target: Target, user_agent: Any) -> None:
+    """Every algorithm ID tokens are signed with is listed, and each listed one a client is registered for is used.
+
+    For each distinct documented ``id_token_signing_alg`` of the profile's OpenID clients, one client runs the
+    code flow: the ID token's ``alg`` must be in ``id_token_signing_alg_values_supported`` (OIDC Discovery §3:
+    "the JWS signing algorithms (alg values) supported by the OP for the ID Token"), and a listed algorithm a
+    client is registered for must be the one its tokens carry. Listed algorithms no client is registered for
+    are named in the evidence.
+    """
+    member = "id_token_signing_alg_values_supported"
+    if not isinstance(target.metadata.get(member), list):
+        raise NotApplicable(f"the metadata publishes no {member} (discovery.required_members judges that)")
+    plan = _by_documented_alg(target)
+    if not plan:
+        raise NotApplicable("the profile has no confidential OpenID code-flow client with unencrypted ID tokens")
+    listed = target.metadata[member]
+    evidence.note(f"listed algorithms no profile client is registered for: "
+                  f"{sorted(set(listed) - set(plan)) or 'none'}")
+    findings = Findings()
+    for alg, client in sorted(plan.items()):
+        tokens = obtain_tokens(target, user_agent, client)
+        raw = tokens.result.body.get("id_token") if tokens.result.body else None
+        if not isinstance(raw, str) or jose.is_jwe(raw):
+            evidence.note(f"client {client.id}: no readable ID token")
+            continue
+        used = str(jose.decode_jose_header(raw).get("alg"))
+        evidence.note(f"client {client.id} (documented {alg}): ID token signed {used}")
+        findings.check(mc.check_value, target.metadata, member, used,
+                       mc.Probe(mc.Support.YES, f"client {client.id}'s ID token is signed {used}"))
+        if used != alg:
+            findings.check(mc.check_value, target.metadata, member, alg,
+                           mc.Probe(mc.Support.NO, f"client {client.id} is registered for {alg} but its ID "
+                                    f"token is signed {used}"))
+    findings.raise_if_any()
