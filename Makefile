@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema allure bench dot-install dot glewlwyd-install glewlwyd interop interop-install
+.PHONY: demo test install chromium node lint typecheck check clean schema allure bench bench-faults dot-install dot glewlwyd-install glewlwyd interop interop-install
 
 $(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,9 @@ interop: interop-install
 
 bench: install
 	$(PY) bench/run_benchmark.py
+
+bench-faults: install
+	$(PY) bench/fault_matrix.py
 
 lint:
 	$(VENV)/bin/ruff check harness suites tests bench examples

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -60,6 +59,9 @@ is still a successful revocation."""
 RETRIED_GET_PATHS = {"/.well-known/openid-configuration", "/jwks"}
 """Idempotent GETs the harness retries: a check may pass after a flaky 503 there."""
 
+PEAK_MARK = "FAULT_RUN_PEAK_RSS_KIB "
+"""The child prints its peak resident set (itself and its xdist workers, in KiB) after this mark."""
+
 DEADLINE_S = 60.0
 EXCHANGE_S = 2.0
 
@@ -78,11 +80,14 @@ class FaultRun:
     problems: list[str] = field(default_factory=list)
 
 
-def fault_profile(running: RunningTarget, directory: Path, *, deadline_s: float = DEADLINE_S) -> Path:
+def fault_profile(running: RunningTarget, directory: Path, *, deadline_s: float = DEADLINE_S,
+                  max_response_bytes: int | None = None) -> Path:
     """The reference profile with short timeouts and a run deadline, and no deviations file."""
     document: dict[str, Any] = yaml.safe_load(running.profile_path().read_text())
     document["timeouts"] = {"connect": 2, "read": EXCHANGE_S, "exchange": EXCHANGE_S}
     document.setdefault("limits", {})["run_deadline_s"] = deadline_s
+    if max_response_bytes:
+        document["limits"]["max_response_bytes"] = max_response_bytes
     document.pop("deviations_file", None)
     path = directory / "faulted-profile.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -90,11 +95,12 @@ def fault_profile(running: RunningTarget, directory: Path, *, deadline_s: float 
 
 
 def run_with_fault(running: RunningTarget, endpoint: str, mode: str, directory: Path, *,
-                   workers: int = 2, keyword: str | None = None, deadline_s: float = DEADLINE_S) -> FaultRun:
+                   workers: int = 2, keyword: str | None = None, deadline_s: float = DEADLINE_S,
+                   max_response_bytes: int | None = None) -> FaultRun:
     """Fault ``endpoint`` with ``mode``, run its suites through the CLI in a child process, judge the result."""
     path, suites = ENDPOINTS[endpoint]
     directory.mkdir(parents=True, exist_ok=True)
-    profile = fault_profile(running, directory, deadline_s=deadline_s)
+    profile = fault_profile(running, directory, deadline_s=deadline_s, max_response_bytes=max_response_bytes)
     report = directory / "report"
     dump = directory / "credentials.txt"
     argv = ["run", "--target", str(profile), "--report-dir", str(report), "--workers", str(workers)]
@@ -102,11 +108,13 @@ def run_with_fault(running: RunningTarget, endpoint: str, mode: str, directory: 
         argv += ["--suite", suite]
     if keyword:
         argv += ["-k", keyword]
-    code = f"import sys; from harness.cli import main; sys.exit(main({argv!r}))"
+    code = ("import resource, sys\nfrom harness.cli import main\n"
+            f"code = main({argv!r})\n"
+            "usage = [resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
+            f"print({PEAK_MARK!r} + str(max(usage)))\nsys.exit(code)\n")
     env = {**os.environ, **running.env, "OAUTH_HARNESS_DEBUG_CREDENTIALS_FILE": str(dump)}
     running.set_faults({path: mode})
     started = time.monotonic()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
@@ -118,7 +126,9 @@ def run_with_fault(running: RunningTarget, endpoint: str, mode: str, directory: 
         faulted = running.faulted()
         running.set_faults({})
     elapsed = time.monotonic() - started
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    peak_kib = [int(line.removeprefix(PEAK_MARK)) for line in console.splitlines() if line.startswith(PEAK_MARK)]
+    console = "\n".join(line for line in console.splitlines() if not line.startswith(PEAK_MARK))
+    peak = (peak_kib[0] if peak_kib else 0) / 1024
     result = FaultRun(endpoint=endpoint, mode=mode, exit_code=proc.returncode, elapsed_s=round(elapsed, 1),
                       peak_rss_mib=round(peak, 1), outcomes={}, faulted_answers=sum(faulted.values()))
     _judge(result, path, report, console, dump, deadline_s)
