@@ -121,3 +121,37 @@ def test_id_token_signing_algs_match_behaviour(target: Target, user_agent: Any) 
                            mc.Probe(mc.Support.NO, f"client {client.id} is registered for {alg} but its ID "
                                     f"token is signed {used}"))
     findings.raise_if_any()
+
+
+@requirement("CIBA-4-backchannel_token_delivery_modes_supported")
+@pytest.mark.parametrize("mode", ["poll", "ping", "push"])
+def test_ciba_delivery_mode_matches_behaviour(target: Target, mode: str) -> None:
+    """``backchannel_token_delivery_modes_supported`` lists every mode a profile client registered for it uses.
+
+    Each CIBA client documented for the mode (``documented.ciba_delivery_mode``) sends a valid backchannel
+    authentication request (CIBA §7.1); an acknowledgement with ``auth_req_id`` (§7.3) shows the mode is in
+    use. A listed mode no profile client is registered for is review; an unacknowledged request is review.
+    """
+    from harness.flows import ciba
+
+    member = "backchannel_token_delivery_modes_supported"
+    target.endpoint("backchannel_authentication_endpoint")
+    clients = [c for c in target.profile.clients if c.use_in_suites and ciba.GRANT_TYPE in c.grant_types
+               and ciba.delivery_mode(c) == mode]
+    if not clients:
+        _no_probe(target, member, mode, f"no profile CIBA client is registered for {mode} mode")
+    seen: list[str] = []
+    probe = mc.Probe(mc.Support.UNKNOWN, "")
+    for client in clients:
+        request = ciba.send(target, client, ciba.request_params(target, client),
+                            label=f"backchannel authentication request ({mode} mode)")
+        acknowledged = request.status == 200 and isinstance(request.body.get("auth_req_id"), str)
+        seen.append(f"client {client.id}: HTTP {request.status} error={request.body.get('error')}")
+        if acknowledged:
+            probe = mc.Probe(mc.Support.YES, f"client {client.id}'s {mode}-mode request was acknowledged")
+            break
+    if probe.support is mc.Support.UNKNOWN:
+        probe = mc.Probe(mc.Support.UNKNOWN, "; ".join(seen))
+    evidence.note(f"{mode} mode: {probe.observed} → {probe.support.value}")
+    mc.check_value(target.metadata, member, mode, probe,
+                   why_unknown="no request of a client registered for the mode was acknowledged")

@@ -38,6 +38,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "md_dpop_es384_advertised": ["metadata.dpop_signing_alg_matches_behaviour[ES384]"],
     "md_assertion_ps256_unlisted": ["metadata.assertion_signing_alg_matches_behaviour[PS256]"],
     "md_id_token_hs256_unlisted": ["metadata.id_token_signing_algs_match_behaviour"],
+    "md_ciba_ping_unlisted": ["metadata.ciba_delivery_mode_matches_behaviour[ping]"],
 }
 
 _SAME_PROBE = ("proven by the defects of the same check with another value (the probe and the judgement are the "
@@ -75,6 +76,9 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
         "HS256", "HS384", "HS512", "RS256", "RS384", "ES256", "ES384", "EdDSA")},
     **{f"metadata.dpop_signing_alg_matches_behaviour[{a}]": _SAME_PROBE for a in (
         "ES256", "PS256", "RS256", "EdDSA", "Ed25519")},
+    "metadata.ciba_delivery_mode_matches_behaviour[poll]": _SAME_PROBE,
+    "metadata.ciba_delivery_mode_matches_behaviour[push]": (
+        "skipped on the reference target (no push client, push not listed); the probe is the ping/poll one's"),
     "metadata.profile_supplied_endpoints_reported": (
         "the reference profile supplies no endpoints: (skipped); proven by tests/specs/test_metadata_consistency.py "
         "and on DOT, whose profile supplies three"),
