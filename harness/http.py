@@ -191,12 +191,67 @@ class _GuardedStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
+DNS_CACHE_S = 300.0
+"""How long a name resolved within its deadline is reused (the resolver is not asked again meanwhile)."""
+_RESOLVED: dict[tuple[str, int], tuple[float, str]] = {}
+_RESOLVED_LOCK = threading.Lock()
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
+
+
+def resolve_within(host: str, port: int, timeout: float | None) -> str:
+    """The address to connect to for ``host``, resolved within ``timeout`` seconds.
+
+    ``getaddrinfo`` blocks in C and no socket exists yet for the watchdog to cut, so a resolver
+    that never answers would hold the exchange past its deadline; the lookup runs in a daemon
+    thread instead, and a lookup still pending at the deadline is abandoned with a timeout.
+    """
+    if _is_ip_literal(host) or host == "localhost":
+        return host
+    now = time.monotonic()
+    with _RESOLVED_LOCK:
+        cached = _RESOLVED.get((host, port))
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    result: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            result.append(exc)
+
+    worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not result:
+        raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout or 0:.1f}s")
+    if isinstance(result[0], OSError):
+        raise httpcore.ConnectError(f"cannot resolve {host}: {result[0]}")
+    address = str(result[0][0][4][0])
+    with _RESOLVED_LOCK:
+        _RESOLVED[(host, port)] = (now + DNS_CACHE_S, address)
+    return address
+
+
 class _GuardedBackend(httpcore.SyncBackend):
-    """The sync network backend with connects bounded by, and streams watched by, the exchange deadline."""
+    """The sync network backend with connects bounded by, and streams watched by, the exchange deadline.
+
+    Name resolution is bounded too (:func:`resolve_within`); TLS still verifies the certificate
+    against the host name (httpcore passes it to the handshake separately).
+    """
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        stream = super().connect_tcp(host, port, _capped(timeout, _active_deadline()), local_address,
+        bounded = _capped(timeout, _active_deadline())
+        address = resolve_within(host, port, bounded)
+        stream = super().connect_tcp(address, port, _capped(timeout, _active_deadline()), local_address,
                                      socket_options)
         return _GuardedStream(stream)
 

@@ -290,3 +290,52 @@ def test_trickled_head_over_tls_bounded_by_exchange_deadline(tmp_path: Path) -> 
     assert time.monotonic() - started < 2.5
     http.close()
     listener.close()
+
+
+def test_a_resolver_that_never_answers_is_bounded_by_the_exchange_deadline(
+        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo blocks in C; the lookup is abandoned at the exchange deadline (issue 15: DNS bounded)."""
+    real = socket.getaddrinfo
+    release = threading.Event()
+
+    def stuck(host: str, *args: object, **kwargs: object) -> object:
+        if host == "stuck-dns.example.test":
+            release.wait(30)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    port = server.rsplit(":", 1)[1]
+    url = f"http://stuck-dns.example.test:{port}"
+    http = TargetHttp(allowed_origins={origin_of(url)}, read_timeout=5, connect_timeout=5, exchange_deadline_s=1)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TargetUnreachable):
+            http.get(url + "/")
+        assert time.monotonic() - started < 2.5
+    finally:
+        release.set()
+        http.close()
+
+
+def test_names_resolve_once_then_come_from_the_cache(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def counting(host: str, *args: object, **kwargs: object) -> object:
+        if host == "cached-dns.example.test":
+            asked.append(host)
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+    port = server.rsplit(":", 1)[1]
+    url = f"http://cached-dns.example.test:{port}"
+    http = TargetHttp(allowed_origins={origin_of(url)}, read_timeout=5, connect_timeout=5)
+    try:
+        for _ in range(3):
+            assert http.get(url + "/json").status_code in (200, 404)
+            http.close()
+            http = TargetHttp(allowed_origins={origin_of(url)}, read_timeout=5, connect_timeout=5)
+    finally:
+        http.close()
+    assert asked == ["cached-dns.example.test"]
