@@ -93,6 +93,7 @@ RULES: dict[str, MemberRule] = {
     "token_endpoint_auth_signing_alg_values_supported": MemberRule(
         "RFC8414-2-token_endpoint_auth_signing_alg_values_supported"),
     "dpop_signing_alg_values_supported": MemberRule("RFC9449-5.1"),
+    "tls_client_certificate_bound_access_tokens": MemberRule("RFC8705-3.3"),
     "backchannel_token_delivery_modes_supported": MemberRule("CIBA-4-backchannel_token_delivery_modes_supported",
                                                              Level.SHOULD, Level.SHOULD),
     "id_token_signing_alg_values_supported": MemberRule("OIDCD-3-id_token_signing_alg_values_supported",

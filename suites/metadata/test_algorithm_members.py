@@ -155,3 +155,38 @@ def test_ciba_delivery_mode_matches_behaviour(target: Target, mode: str) -> None
     evidence.note(f"{mode} mode: {probe.observed} → {probe.support.value}")
     mc.check_value(target.metadata, member, mode, probe,
                    why_unknown="no request of a client registered for the mode was acknowledged")
+
+
+@requirement("RFC8705-3.3")
+def test_certificate_bound_tokens_match_behaviour(target: Target, user_agent: Any) -> None:
+    """``tls_client_certificate_bound_access_tokens`` (default false) is true exactly when issued tokens are bound.
+
+    A certificate-bound client (``documented.certificate_bound`` with its certificate) redeems a code over
+    mutual TLS; introspection of its access token shows ``cnf`` ``x5t#S256`` of the certificate (RFC 8705
+    §3.1/§3.2) when the server binds tokens. The binding's exact value is ``mtls.certificate_bound_token_*``'s.
+    """
+    from pathlib import Path
+
+    from harness.flows.introspection import introspect, introspection_caller
+
+    member = "tls_client_certificate_bound_access_tokens"
+    client = next((c for c in target.profile.clients if c.use_in_suites and c.documented.certificate_bound
+                   and c.cert_file is not None and c.key_file is not None and plain_code_flow(c)
+                   and "authorization_code" in c.grant_types and c.redirect_uris), None)
+    if client is None:
+        _no_probe(target, member, "true", "the profile has no certificate-bound code-flow client")
+    assert client is not None and client.cert_file is not None
+    target.endpoint("introspection_endpoint")
+    tokens = obtain_tokens(target, user_agent, client)
+    answer = introspect(target, introspection_caller(target), tokens.access_token,
+                        label="introspect the token issued over mutual TLS")
+    cnf = (answer.body or {}).get("cnf")
+    bound = isinstance(cnf, dict) and cnf.get("x5t#S256") == jose.x5t_s256(Path(client.cert_file).read_bytes())
+    if answer.status != 200 or (answer.body or {}).get("active") is not True:
+        probe = mc.Probe(mc.Support.UNKNOWN, f"introspection answered HTTP {answer.status} without active: true")
+    else:
+        probe = mc.Probe(mc.Support.YES if bound else mc.Support.NO,
+                         f"client {client.id}'s token is {'bound to its certificate' if bound else 'not bound'} "
+                         f"(introspection cnf: {cnf!r})")
+    evidence.note(probe.observed)
+    mc.check_value(target.metadata, member, None, probe, why_unknown="the token could not be introspected")

@@ -39,6 +39,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "md_assertion_ps256_unlisted": ["metadata.assertion_signing_alg_matches_behaviour[PS256]"],
     "md_id_token_hs256_unlisted": ["metadata.id_token_signing_algs_match_behaviour"],
     "md_ciba_ping_unlisted": ["metadata.ciba_delivery_mode_matches_behaviour[ping]"],
+    "md_certificate_binding_unadvertised": ["metadata.certificate_bound_tokens_match_behaviour"],
 }
 
 _SAME_PROBE = ("proven by the defects of the same check with another value (the probe and the judgement are the "
