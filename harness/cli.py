@@ -100,7 +100,7 @@ def _pytest_args(paths: list[str], extra: list[str]) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected suites and write reports."""
     from harness.profile import load_profile
-    from harness.target import Target
+    from harness.target import Target, UnusableDocument
 
     certification = None
     if args.profile:
@@ -145,13 +145,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         started = time.time()
         try:
             metadata = target.metadata
+        except UnusableDocument as exc:
+            # the target answered, with an error or a non-JSON document: the checks that judge the
+            # document fail with the rule it breaks; the rest end broken, saying why
+            _err(f"oauth-harness: the discovery document of {profile.name!r} cannot be used: {exc}; "
+                 "running the checks anyway (the discovery checks judge it)")
+            metadata = {}
         except (TargetUnreachable, HarnessError) as exc:
             _err(f"oauth-harness: cannot reach the target {profile.name!r}: {exc}")
             _write_unreachable_report(report_dir, profile, str(exc), started)
             return EXIT_UNREACHABLE
         finally:
             target.close()
-        _out(f"target {profile.name}: issuer {metadata.get('issuer')}")
+        _out(f"target {profile.name}: issuer {metadata.get('issuer', profile.issuer)}")
         console = ["--harness-progress", *(["--harness-quiet"] if args.quiet else []),
                    *(["--harness-verbose"] if args.verbose else [])]
         extra = ["--target", profile_path, "--report-dir", str(report_dir), *console,
@@ -205,7 +211,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if certification is not None:
             verdict = next(c["verdict"] for c in document["certification"] if c["profile"] == certification.name)
             _out(f"certification summary: {report_dir / 'certification.html'}")
-            return {"passed": EXIT_OK, "failed": EXIT_FAILED}.get(verdict, EXIT_UNREACHABLE)
+            # incomplete: the checks passed but the profile names OIDF modules no check covers
+            return {"passed": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_FAILED}.get(verdict, EXIT_UNREACHABLE)
         return code
     except HarnessError as exc:
         _err(f"oauth-harness: {exc}")
@@ -558,9 +565,11 @@ def cmd_deviations_update(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    """List the certification profiles and what each requires."""
+    """List the certification profiles and what each requires (``--coverage NAME``: its OIDF module table)."""
     from harness.certification import all_profiles
 
+    if args.coverage:
+        return _profile_coverage(args.coverage)
     for profile in all_profiles().values():
         _out(f"\n{profile.name} {profile.version} — {profile.title}")
         for requirement in profile.requirements:
@@ -568,6 +577,36 @@ def cmd_profiles(args: argparse.Namespace) -> int:
             _out(f"  {requirement.level.upper():<6} {requirement.id:<22} {requirement.title}{mode}")
             if args.verbose:
                 _out(f"         checks: {', '.join(requirement.checks)}")
+    return EXIT_OK
+
+
+def _profile_coverage(name: str) -> int:
+    """Print which OIDF conformance-suite modules a certification profile covers, and with which checks."""
+    from harness.certification import coverage_summary, get_profile, module_rows
+
+    try:
+        profile = get_profile(name)
+    except ProfileError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if not profile.oidf_modules:
+        _out(f"{profile.name}: the profile names no OIDF conformance-suite modules")
+        return EXIT_OK
+    rows = module_rows(profile)
+    for plan, counts in coverage_summary(profile).items():
+        total = sum(counts.values())
+        _out(f"\n{plan}: {total} modules — {counts['covered']} covered, {counts['partial']} partial, "
+             f"{counts['not covered']} not covered")
+        width = max(len(r["module"]) for r in rows if r["plan"] == plan)
+        for row in (r for r in rows if r["plan"] == plan):
+            optional = "" if row["required"] else " (optional)"
+            checks = ", ".join(row["patterns"]) or "—"
+            _out(f"  {row['module']:<{width}}  {row['coverage'] + optional:<21}  {checks}")
+            if row["note"]:
+                _out(f"  {'':<{width}}  {'':<21}  note: {row['note']}")
+    uncovered = profile.uncovered()
+    _out(f"\nverdict when every MUST requirement passes: {'incomplete' if uncovered else 'passed'}"
+         + (f" ({len(uncovered)} required module(s) not covered)" if uncovered else ""))
     return EXIT_OK
 
 
@@ -686,6 +725,8 @@ def build_parser() -> argparse.ArgumentParser:
     upd.set_defaults(func=cmd_deviations_update)
     prof = sub.add_parser("profiles", help="list the certification profiles and their requirements")
     prof.add_argument("-v", "--verbose", action="store_true", help="show the check patterns of each requirement")
+    prof.add_argument("--coverage", metavar="NAME", help="the OIDF conformance-suite modules profile NAME "
+                      "corresponds to, each with the checks that cover it or 'not covered'")
     prof.set_defaults(func=cmd_profiles)
     val = sub.add_parser("validate", help="validate a target profile")
     val.add_argument("profile")
