@@ -1,8 +1,9 @@
 """The HTML report in a real browser (Playwright + Debian's Chromium): what a person opening it sees.
 
-Three reports written by the real writer: a run with failures (its second night, so one failure
-is new and the trend has two points), and a clean run. One browser serves every test; each page
-records every request it makes and every console error. Screenshots are kept in
+Reports written by the real writer: a run with failures (its second night, so one failure is new
+and the trend has two points), a clean run, and two real runs against the bundled reference target
+(the second with a defect injected, so its failure is new and its exchanges are real). One browser
+serves every test; each page records every request it makes and every console error. Screenshots are kept in
 ``reports/test-artefacts/report-browser/`` (not committed), named in each test's junit properties.
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 from report_samples import clean_records, failing_records, write_run
+
+from harness.reference_target import RunningTarget
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "test-artefacts" / "report-browser"
@@ -182,3 +185,37 @@ def test_clean_run_says_so_in_one_line(open_report: Any, reports: Reports) -> No
         "Nothing broke: all 3 checks passed, were skipped or await review.")
     assert block.locator(".wb-item").count() == 0
     assert "the trend starts with the next run" in page.locator("#trend").inner_text()
+
+
+def test_real_run_with_a_new_failure(open_report: Any, reference: RunningTarget, tmp_path: Path) -> None:
+    """Two runs of two checks against the reference target, the second with a defect: the report a person gets."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
+    from interop_cli import run_cli
+
+    argv = ["run", "--target", str(reference.profile_path()), "--check", "pkce.wrong_verifier_refused",
+            "--check", "discovery.issuer_matches"]
+    code, output = run_cli([*argv, "--report-dir", str(tmp_path / "reports" / "clean")], env=reference.env)
+    assert code == 0, output
+    reference.set_defects(["pkce_verifier_unchecked"])
+    try:
+        code, output = run_cli([*argv, "--report-dir", str(tmp_path / "reports" / "defect")], env=reference.env)
+    finally:
+        reference.set_defects([])
+    assert code == 1, output
+    assert "New failures since the baseline — previous run in the history" in output
+    page = open_report(tmp_path / "reports" / "defect" / "index.html").page
+    page.screenshot(path=str(SCREENSHOTS / "first-screen-real-run.png"))
+    item = page.locator('#what-broke li.wb-new[data-check="pkce.wrong_verifier_refused"]')
+    assert item.count() == 1 and "RFC7636-4.6" in item.inner_text()
+    assert f"--target {reference.profile_path()} --check pkce.wrong_verifier_refused" in item.inner_text()
+    assert page.locator("#trend-chart circle.run-point").count() == 2
+    item.locator("a.wb-link").click()
+    details = page.locator("#check-pkce-wrong-verifier-refused")
+    assert details.get_attribute("open") == ""
+    token = details.locator("details", has_text="POST").last
+    token.locator("summary").click()
+    line = token.locator("pre.curl").inner_text()
+    assert f"--cacert {reference.ca_file}" in line and "${CODE_VERIFIER}" in line
+    assert "REDACTED" not in line
