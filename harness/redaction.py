@@ -17,6 +17,7 @@ registered from observed traffic: masking every ``"ok"`` would make evidence unr
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -41,7 +42,6 @@ SENSITIVE_KEYS: frozenset[str] = frozenset({
 MIN_CREDENTIAL_CHARS = 8
 
 _registered: set[str] = set()
-_by_length_stale = False  # the lookup structures below need rebuilding
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?")
 # a credential (token68) after an auth scheme; a plain lower-case word or an auth-param is
 # not one, so server messages such as "DPoP iat is not recent" or 'Bearer realm="x"' stay readable
@@ -72,11 +72,10 @@ DEBUG_DUMP_ENV = "OAUTH_HARNESS_DEBUG_CREDENTIALS_FILE"
 
 
 def _add(value: str) -> None:
-    global _by_length_stale
     for form in {value, quote(value, safe=""), quote_plus(value)}:
         if form not in _registered:
             _registered.add(form)
-            _by_length_stale = True
+            _index(form)
             dump = os.environ.get(DEBUG_DUMP_ENV)
             if dump:  # leak tests only: the file holds credentials in clear, so it is private (0600)
                 fd = os.open(dump, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -117,44 +116,52 @@ def is_registered(value: str) -> bool:
     return value in _registered
 
 
-_PREFIX = 8  # == the shortest value indexed by prefix
+_WINDOW = 8
+_INDEXED_MIN = 2 * _WINDOW - 1
+"""Simple values at least this long are found through the window index (see :func:`_scrub_simple`)."""
 _SIMPLE_RE = re.compile(r"[A-Za-z0-9_-]+")  # base64url / hex: most codes and tokens
-_RUN_RE = re.compile(r"[A-Za-z0-9_-]{8,}")  # runs of at least _PREFIX characters
-_by_prefix: dict[str, list[str]] = {}  # simple values of >= _PREFIX chars, by their first chars, longest first
-_complex: list[str] = []  # every other registered value, longest first
+_RUN_RE = re.compile(r"[A-Za-z0-9_-]{15,}")  # runs that can hold an indexed value
+_windows: dict[str, list[tuple[str, int]]] = {}  # 8-char window -> (value, offset of the window in it)
+_complex: list[str] = []  # every other registered value (short or not base64url), longest first
 
 
-def _rebuild() -> None:
-    global _by_length_stale, _by_prefix, _complex
-    if not _by_length_stale:
-        return
-    by_prefix: dict[str, list[str]] = {}
-    complex_values: list[str] = []
-    for value in sorted(_registered, key=len, reverse=True):
-        if len(value) >= _PREFIX and _SIMPLE_RE.fullmatch(value):
-            by_prefix.setdefault(value[:_PREFIX], []).append(value)
-        else:
-            complex_values.append(value)
-    _by_prefix, _complex = by_prefix, complex_values
-    _by_length_stale = False
+def _index(value: str) -> None:
+    """Add a registered value to the lookup structures (incrementally: no rebuild per registration)."""
+    if len(value) >= _INDEXED_MIN and _SIMPLE_RE.fullmatch(value):
+        for offset in range(_WINDOW):
+            _windows.setdefault(value[offset:offset + _WINDOW], []).append((value, offset))
+    else:
+        bisect.insort(_complex, value, key=lambda v: -len(v))
 
 
 def _scrub_simple(text: str) -> str:
-    """Mask simple registered values: each run of base64url characters is scanned with a prefix index."""
+    """Mask the indexed values (base64url, 15 characters or more) wherever they occur in ``text``.
+
+    A value of length L >= 15 inside a run covers a whole 8-character window starting at a
+    multiple of 8 of the run, at an offset of 0..7 within the value; so only every 8th window of
+    a run is looked up, among the windows at offsets 0..7 of every value, and each candidate is
+    confirmed in place. Overlapping matches keep the leftmost, then the longest.
+    """
     pieces: list[str] = []
     last = 0
     for run in _RUN_RE.finditer(text):
         chunk, start = run.group(0), run.start()
-        i, end = 0, len(chunk) - _PREFIX
-        while i <= end:
-            candidates = _by_prefix.get(chunk[i:i + _PREFIX])
-            found = next((v for v in candidates if chunk.startswith(v, i)), None) if candidates else None
-            if found is None:
-                i += 1
+        matches: list[tuple[int, int]] = []
+        for q in range(0, len(chunk) - _WINDOW + 1, _WINDOW):
+            for value, offset in _windows.get(chunk[q:q + _WINDOW], ()):
+                at = q - offset
+                if at >= 0 and chunk.startswith(value, at):
+                    matches.append((at, len(value)))
+        if not matches:
+            continue
+        matches.sort(key=lambda m: (m[0], -m[1]))
+        covered = 0
+        for at, length in matches:
+            if at < covered:
                 continue
-            pieces += [text[last:start + i], mask(found)]
-            last = start + i + len(found)
-            i += len(found)
+            pieces += [text[last:start + at], mask(chunk[at:at + length])]
+            last = start + at + length
+            covered = at + length
     if not pieces:
         return text
     pieces.append(text[last:])
@@ -231,8 +238,7 @@ def scrub_values(text: str) -> str:
     """Mask every registered credential value in ``text`` (longest first), keeping its length."""
     if len(text) < 4 or not _registered:
         return text
-    _rebuild()
-    if _by_prefix:
+    if _windows:
         text = _scrub_simple(text)
     for secret in _complex:
         if secret in text:

@@ -244,3 +244,27 @@ def test_hostile_login_page_parses_in_linear_time(page: str) -> None:
     forms = parse_forms(page)
     assert time.monotonic() - started < 2, "html.parser rescans unterminated tags quadratically"
     assert len(forms) == (1 if page.startswith("<form>") else 0)
+
+
+def test_window_index_finds_every_registered_value_anywhere_in_a_run() -> None:
+    """The stride-8 window screen misses nothing: values at every offset, adjacent, inside longer runs."""
+    import random
+
+    from harness import redaction
+
+    rng = random.Random(15)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(15, 90))) for _ in range(40)]
+    for value in values:
+        redaction.register_credential(value)
+    for _ in range(300):
+        parts, planted = [], []
+        for _ in range(rng.randint(1, 4)):
+            parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))))
+            value = rng.choice(values)
+            planted.append(value)
+            parts.append(value)
+        text = "".join(parts) + rng.choice(["", " tail", "&x=1"])
+        scrubbed = redaction.scrub_values(text)
+        assert not any(value in scrubbed for value in planted), (text, scrubbed)
+        assert redaction.REDACTED in scrubbed
