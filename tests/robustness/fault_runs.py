@@ -128,6 +128,7 @@ def run_with_fault(running: RunningTarget, endpoint: str, mode: str, directory: 
     elapsed = time.monotonic() - started
     peak_kib = [int(line.removeprefix(PEAK_MARK)) for line in console.splitlines() if line.startswith(PEAK_MARK)]
     console = "\n".join(line for line in console.splitlines() if not line.startswith(PEAK_MARK))
+    (directory / "console.txt").write_text(console)
     peak = (peak_kib[0] if peak_kib else 0) / 1024
     result = FaultRun(endpoint=endpoint, mode=mode, exit_code=proc.returncode, elapsed_s=round(elapsed, 1),
                       peak_rss_mib=round(peak, 1), outcomes={}, faulted_answers=sum(faulted.values()))
