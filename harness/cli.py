@@ -600,7 +600,7 @@ def _profile_coverage(name: str) -> int:
         width = max(len(r["module"]) for r in rows if r["plan"] == plan)
         for row in (r for r in rows if r["plan"] == plan):
             optional = "" if row["required"] else " (optional)"
-            checks = ", ".join(row["patterns"]) or "—"
+            checks = ", ".join(pattern.replace("[[]", "[") for pattern in row["patterns"]) or "—"
             _out(f"  {row['module']:<{width}}  {row['coverage'] + optional:<21}  {checks}")
             if row["note"]:
                 _out(f"  {'':<{width}}  {'':<21}  note: {row['note']}")

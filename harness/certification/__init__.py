@@ -8,7 +8,17 @@ MUST in a stricter profile). The verdict of a run against a profile:
 * ``failed``  — a MUST requirement's check failed (or warned, where the profile escalates the
   SHOULD to a MUST), or was skipped because the target
   does not support the feature ("not supported"), or no check of a MUST requirement ran;
-* ``broken``  — no MUST failed, but some could not be judged (harness, profile or network problem).
+* ``broken``  — no MUST failed, but some could not be judged (harness, profile or network problem);
+* ``incomplete`` — every MUST requirement passed, but the profile names an OpenID Foundation
+  conformance-suite module it corresponds to that no project check covers (``oidf_modules``,
+  coverage ``not covered``): passing the project's checks is then not the same as passing the
+  certification plan, and the verdict says so.
+
+``oidf_modules`` lists, as data, the OIDF test modules (plan and module name, as the OIDF
+conformance suite publishes them) the profile corresponds to, with the project checks that cover
+each one (``covered``: the same kind of request and expected outcome; ``partial``: a subset, the
+note says what is missing) or ``not covered``. ``oauth-harness profiles --coverage NAME`` prints
+that table; ``certification.html`` shows it with the run's outcomes.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.results import CheckRecord, Outcome, ProfileError
 
@@ -41,6 +51,32 @@ class Requirement(BaseModel):
         default=False, description="SHOULD-level findings (check warnings) count as failures in this profile")
 
 
+Coverage = Literal["covered", "partial", "not covered"]
+
+
+class OidfModule(BaseModel):
+    """One OIDF conformance-suite test module the profile corresponds to, and the project checks covering it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plan: str = Field(description="OIDF test plan name, e.g. oidcc-basic-certification-test-plan")
+    module: str = Field(description="OIDF test module name (its testName), e.g. oidcc-userinfo-get")
+    coverage: Coverage
+    checks: list[str] = Field(default_factory=list, description="Covering check id patterns (shell-style wildcards)")
+    note: str = Field(default="", description="What a partial coverage misses, or why a module is not covered")
+    required: bool = Field(default=True, description="False for modules the plan runs only when a feature exists")
+
+    @model_validator(mode="after")
+    def _checks_match_coverage(self) -> OidfModule:
+        if self.coverage == "not covered" and self.checks:
+            raise ValueError(f"{self.module}: a module that is not covered names no checks")
+        if self.coverage != "not covered" and not self.checks:
+            raise ValueError(f"{self.module}: a {self.coverage} module names the checks that cover it")
+        if self.coverage == "partial" and not self.note:
+            raise ValueError(f"{self.module}: a partial coverage says what is missing (note)")
+        return self
+
+
 class CertificationProfile(BaseModel):
     """A named certification profile."""
 
@@ -51,6 +87,12 @@ class CertificationProfile(BaseModel):
     title: str
     description: str = ""
     requirements: list[Requirement] = Field(min_length=1)
+    oidf_modules: list[OidfModule] = Field(
+        default_factory=list, description="The OIDF conformance-suite modules this profile corresponds to")
+
+    def uncovered(self) -> list[OidfModule]:
+        """Required OIDF modules no project check covers."""
+        return [m for m in self.oidf_modules if m.required and m.coverage == "not covered"]
 
     def patterns(self) -> list[str]:
         """Every check pattern the profile needs (what ``run --profile`` selects)."""
@@ -108,9 +150,10 @@ class ProfileVerdict:
     profile: str
     version: str
     title: str
-    verdict: str  # passed | failed | broken
+    verdict: str  # passed | failed | broken | incomplete
     requirements: list[RequirementVerdict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    modules: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (``results.json`` ``certification``)."""
@@ -155,4 +198,37 @@ def evaluate(profile: CertificationProfile, records: list[CheckRecord]) -> Profi
         result.verdict = "failed"
     elif any(r.verdict == "broken" for r in must):
         result.verdict = "broken"
+    result.modules = module_rows(profile, records)
+    uncovered = profile.uncovered()
+    if uncovered and result.verdict == "passed":
+        result.verdict = "incomplete"
+    if uncovered:
+        result.warnings.append(f"{len(uncovered)} OIDF module(s) not covered by any check: "
+                               + ", ".join(m.module for m in uncovered))
+    partial = [m.module for m in profile.oidf_modules if m.coverage == "partial"]
+    if partial:
+        result.warnings.append(f"{len(partial)} OIDF module(s) only partly covered: {', '.join(partial)}")
     return result
+
+
+def module_rows(profile: CertificationProfile, records: list[CheckRecord] | None = None) -> list[dict[str, Any]]:
+    """The OIDF module table: plan, module, coverage, note, and the covering checks (with outcomes when run)."""
+    rows = []
+    for module in profile.oidf_modules:
+        checks: list[dict[str, str]] = []
+        if records is not None:
+            checks = [{"check": r.id, "outcome": r.outcome.value} for r in records
+                      if any(fnmatch.fnmatchcase(r.id, p) for p in module.checks)]
+        rows.append({"plan": module.plan, "module": module.module, "coverage": module.coverage,
+                     "required": module.required, "patterns": list(module.checks), "note": module.note,
+                     "checks": checks})
+    return rows
+
+
+def coverage_summary(profile: CertificationProfile) -> dict[str, dict[str, int]]:
+    """Per plan: how many modules are covered, partial and not covered."""
+    summary: dict[str, dict[str, int]] = {}
+    for module in profile.oidf_modules:
+        counts = summary.setdefault(module.plan, {"covered": 0, "partial": 0, "not covered": 0})
+        counts[module.coverage] += 1
+    return summary

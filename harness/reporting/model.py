@@ -206,15 +206,31 @@ class RequirementVerdictDoc(_Doc):
     checks: list[dict[str, str]]
 
 
+class OidfModuleDoc(_Doc):
+    """One OIDF conformance-suite module of a certification profile and the checks that cover it."""
+
+    plan: str
+    module: str
+    coverage: Literal["covered", "partial", "not covered"]
+    required: bool
+    patterns: list[str]
+    note: str
+    checks: list[dict[str, str]] = Field(description="The covering checks this run executed, with their outcomes")
+
+
 class CertificationDoc(_Doc):
     """The run judged against one certification profile."""
 
     profile: str
     version: str
     title: str
-    verdict: Literal["passed", "failed", "broken"]
+    verdict: Literal["passed", "failed", "broken", "incomplete"] = Field(
+        description="incomplete: every MUST requirement passed, but an OIDF module the profile corresponds to is "
+                    "not covered by any check")
     requirements: list[RequirementVerdictDoc]
     warnings: list[str]
+    modules: list[OidfModuleDoc] = Field(default_factory=list,
+                                         description="The OIDF conformance-suite modules the profile corresponds to")
     selected: bool = Field(description="The run was made for this profile (run --profile)")
 
 

@@ -71,6 +71,8 @@ _OPENID: dict[str, SpecSource] = {
     "OAUTHMR": SpecSource("OAUTHMR", "OAuth 2.0 Multiple Response Type Encoding Practices",
                           "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
                           "#section-"),
+    "OAUTHFP": SpecSource("OAUTHFP", "OAuth 2.0 Form Post Response Mode",
+                          "https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html", "#section-"),
 }
 
 _ID_PATTERN = re.compile(r"^(?P<prefix>RFC\d{4}|[A-Z][A-Z0-9]*)-(?P<section>[A-Za-z0-9_.\-]+)$")
