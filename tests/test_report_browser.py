@@ -175,6 +175,11 @@ def test_print_hides_the_controls(open_report: Any, reports: Reports) -> None:
     page.emulate_media(media="print")
     assert not page.locator(".filters").is_visible()
     assert page.locator("#what-broke").is_visible()
+    pdf = SCREENSHOTS / "report-for-an-auditor.pdf"  # what "print to PDF" gives (beforeprint opens the findings)
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+    assert page.locator('details.check[data-outcome="failed"][open]').count() == 2
+    assert page.locator('details.check[data-outcome="passed"][open]').count() == 0
 
 
 def test_clean_run_says_so_in_one_line(open_report: Any, reports: Reports) -> None:
