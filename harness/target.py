@@ -44,7 +44,10 @@ def usable_json(response: httpx.Response, what: str, url: str) -> dict[str, Any]
     if not _is_json_type(mtype):
         raise UnusableDocument(f"{what} {url} answered HTTP 200 with content type {mtype or 'none'}, not "
                                "application/json: the answer is not used as data")
-    return json_object(response, what)
+    try:
+        return json_object(response, what)
+    except TargetUnreachable as exc:  # answered, but not a JSON object (truncated, NaN, nested too deep)
+        raise UnusableDocument(f"{exc}: the answer is not used as data") from exc
 
 
 class NotApplicable(Exception):
