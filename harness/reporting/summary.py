@@ -51,7 +51,7 @@ def summary_table(records: list[CheckRecord]) -> list[str]:
     """A plain-text table: one row per suite, one column per displayed outcome."""
     header = f"{'suite':<22}" + "".join(f"{c:>9}" for c in COLUMNS) + "  verdict"
     lines = [header, "-" * len(header)]
-    for suite, items in by_suite(records).items():
+    for suite, items in sorted(by_suite(records).items()):
         tally = counts(items)
         lines.append(f"{suite:<22}" + "".join(f"{tally[c]:>9}" for c in COLUMNS)
                      + f"  {suite_verdict(items)}")

@@ -140,7 +140,7 @@ def headline(block: WhatBroke) -> str:
     return ", ".join(parts) + f" (of {block.total} checks)"
 
 
-def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> list[str]:
+def console_lines(block: WhatBroke, *, width: int = 150, limit: int = 40) -> list[str]:
     """The block for the terminal: the same groups and order as the HTML report."""
     lines = ["", "what broke: " + headline(block)]
     shown = 0
@@ -168,11 +168,11 @@ def console_lines(block: WhatBroke, *, width: int = 110, limit: int = 40) -> lis
             mark = "KNOWN" if name == "known" else item.outcome.upper()
             lines.append(f"    {mark:<8}{item.check} — {item.title}"[:width])
             if item.requirement:
-                lines.append(f"            [{item.requirement}] {item.message}"[:width])
+                lines.append(f"            [{item.requirement}] {shown_value(item.message, 300)}")
             elif item.message:
-                lines.append(f"            {item.message}"[:width])
+                lines.append(f"            {shown_value(item.message, 300)}")
             if name == "known":
-                lines.append(f"            known: {item.reason}"[:width])
+                lines.append(f"            known: {shown_value(item.reason, 300)}")
             elif item.expected or item.actual:
                 lines.append(f"            expected {item.expected}, got {item.actual}"[:width])
             if name != "known":
