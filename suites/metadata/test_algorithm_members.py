@@ -190,3 +190,66 @@ def test_certificate_bound_tokens_match_behaviour(target: Target, user_agent: An
                          f"(introspection cnf: {cnf!r})")
     evidence.note(probe.observed)
     mc.check_value(target.metadata, member, None, probe, why_unknown="the token could not be introspected")
+
+
+def _openid_clients(target: Target) -> list[Client]:
+    return [c for c in target.profile.clients if c.use_in_suites and plain_code_flow(c) and not c.is_public
+            and c.redirect_uris and "openid" in c.scope.split() and "authorization_code" in c.grant_types]
+
+
+@requirement("OIDCD-3-id_token_encryption_values_supported")
+def test_id_token_encryption_matches_behaviour(target: Target, user_agent: Any) -> None:
+    """ID tokens of clients registered for encryption use an ``alg``/``enc`` the metadata lists.
+
+    OIDC Discovery §3: ``id_token_encryption_alg_values_supported`` / ``_enc_values_supported`` list "the JWE
+    encryption algorithms (alg values) / (enc values) supported by the OP for the ID Token". A client
+    documented with ``id_token_encryption`` redeems a code; the JWE header's ``alg`` and ``enc`` must be listed
+    (the decryption itself is ``id_token.encrypted_id_token``'s).
+    """
+    clients = [c for c in _openid_clients(target) if c.documented.id_token_encryption is not None]
+    if not clients:
+        raise NotApplicable("the profile has no client with documented ID token encryption (documented."
+                            "id_token_encryption)")
+    findings = Findings()
+    for client in clients:
+        tokens = obtain_tokens(target, user_agent, client)
+        raw = tokens.result.body.get("id_token") if tokens.result.body else None
+        if not isinstance(raw, str) or not jose.is_jwe(raw):
+            raise NeedsReview(f"client {client.id} is documented for ID token encryption but its ID token is not a "
+                              "JWE (id_token.encrypted_id_token judges that): no algorithm to compare")
+        header = jose.decode_jose_header(raw)
+        evidence.note(f"client {client.id}: ID token JWE alg={header.get('alg')} enc={header.get('enc')}")
+        for member, value in (("id_token_encryption_alg_values_supported", header.get("alg")),
+                              ("id_token_encryption_enc_values_supported", header.get("enc"))):
+            findings.check(mc.check_value, target.metadata, member, str(value),
+                           mc.Probe(mc.Support.YES, f"client {client.id}'s ID token uses {value}"))
+    findings.raise_if_any()
+
+
+@requirement("OIDCD-3-userinfo_signing_alg_values_supported")
+def test_userinfo_signing_matches_behaviour(target: Target, user_agent: Any) -> None:
+    """Signed UserInfo responses use an ``alg`` ``userinfo_signing_alg_values_supported`` lists.
+
+    OIDC Discovery §3: the member lists "the JWS signing algorithms (alg values) supported by the UserInfo
+    Endpoint to encode the Claims in a JWT". A client documented with ``userinfo_signing_alg`` calls UserInfo;
+    the JWT's ``alg`` must be listed.
+    """
+    clients = [c for c in _openid_clients(target) if c.documented.userinfo_signing_alg is not None]
+    if not clients:
+        raise NotApplicable("the profile has no client with documented signed UserInfo (documented."
+                            "userinfo_signing_alg)")
+    userinfo = target.endpoint("userinfo_endpoint")
+    findings = Findings()
+    for client in clients:
+        tokens = obtain_tokens(target, user_agent, client)
+        response = target.http.get(userinfo, label="userinfo (signed response expected)",
+                                   headers={"Authorization": f"Bearer {tokens.access_token}"})
+        text = response.text.strip()
+        if response.status_code != 200 or text.count(".") not in (2, 4):
+            raise NeedsReview(f"UserInfo answered client {client.id} with HTTP {response.status_code} and no JWT "
+                              "(the userinfo checks judge that): no algorithm to compare")
+        alg = str(jose.decode_jose_header(text).get("alg"))
+        evidence.note(f"client {client.id}: UserInfo JWT alg={alg}")
+        findings.check(mc.check_value, target.metadata, "userinfo_signing_alg_values_supported", alg,
+                       mc.Probe(mc.Support.YES, f"client {client.id}'s UserInfo JWT is signed {alg}"))
+    findings.raise_if_any()

@@ -40,6 +40,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "md_id_token_hs256_unlisted": ["metadata.id_token_signing_algs_match_behaviour"],
     "md_ciba_ping_unlisted": ["metadata.ciba_delivery_mode_matches_behaviour[ping]"],
     "md_certificate_binding_unadvertised": ["metadata.certificate_bound_tokens_match_behaviour"],
+    "md_id_token_enc_unlisted": ["metadata.id_token_encryption_matches_behaviour"],
+    "md_userinfo_rs256_unlisted": ["metadata.userinfo_signing_matches_behaviour"],
 }
 
 _SAME_PROBE = ("proven by the defects of the same check with another value (the probe and the judgement are the "
