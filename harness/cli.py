@@ -634,7 +634,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     parser = argparse.ArgumentParser(
-        prog="oauth-harness", description=__doc__.splitlines()[0],
+        prog="oauth-harness", description=__doc__.splitlines()[0].replace("``", ""),
         epilog="first steps: init (a starter profile from discovery) -> check-profile (probe it) -> "
                "run --target PROFILE -> report / diff / history")
     sub = parser.add_subparsers(dest="command", required=True)

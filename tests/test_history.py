@@ -56,3 +56,19 @@ def test_history_holds_no_evidence(tmp_path: Path) -> None:
     write_run(tmp_path, "r1", failing_records(), "2026-01-01T00:00:00+00:00")
     text = (tmp_path / "history.jsonl").read_text()
     assert "REDACTED" not in text and "curl" not in text and "exchanges" not in text
+
+
+def test_an_explicit_baseline_replaces_the_history_one(tmp_path: Path) -> None:
+    from harness.reporting.what_broke import what_broke
+    from harness.reporting.writer import set_baseline
+
+    write_run(tmp_path, "r1", failing_records(), "2026-01-01T00:00:00+00:00")
+    write_run(tmp_path, "r2", failing_records(extra_failure=True), "2026-01-02T00:00:00+00:00")
+    document = load_results(tmp_path / "r2")
+    set_baseline(tmp_path / "r2", document, source="--baseline reports/last-night", started="2025-12-31",
+                 new_failures=["pkce.wrong_verifier_refused", "pkce.plain_refused"])
+    again = load_results(tmp_path / "r2")
+    block = what_broke(again)
+    assert [i.check for i in block.group("new")] == ["pkce.plain_refused", "pkce.wrong_verifier_refused"]
+    assert block.baseline == "--baseline reports/last-night, 2025-12-31"
+    assert "--baseline reports/last-night" in (tmp_path / "r2" / "index.html").read_text()
