@@ -218,6 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"oauth-harness: {exc}")
         return EXIT_UNREACHABLE
     finally:
+        os.environ.pop(RERUN_ENV, None)  # read by this run's report writer only
         if running is not None:
             running.stop()
 
