@@ -109,6 +109,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             certification = get_profile(args.profile)
         except ProfileError as exc:
+            if Path(args.profile).suffix in (".yaml", ".yml") or Path(args.profile).is_file():
+                return _usage(f"{exc}\n(hint: --certification/--profile names a certification profile, see "
+                              f"`oauth-harness profiles`; a target profile file goes to --target {args.profile})")
             return _usage(str(exc))
         if args.suite:
             return _usage("--profile selects its own suites and checks; do not combine it with --suite")

@@ -40,3 +40,10 @@ def test_init_against_a_private_ca_hints_at_ca_file(reference: RunningTarget, tm
 def test_tls_hint_only_for_trust_errors() -> None:
     assert tls_hint("ConnectError: connection refused", None) == ""
     assert "--ca-file" in tls_hint("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", Path("/x.pem"))
+
+
+def test_a_target_profile_given_as_certification_profile_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import EXIT_USAGE
+
+    assert main(["run", "--profile", "my-idp.yaml"]) == EXIT_USAGE
+    assert "a target profile file goes to --target my-idp.yaml" in capsys.readouterr().err
