@@ -62,3 +62,15 @@ def test_rerun_quotes_parametrised_ids() -> None:
     document = {"run": {"rerun": "oauth-harness run --local dot"}}
     assert rerun_command(document, "pkce.verifier_length_bounds[42]") == (
         "oauth-harness run --local dot --check 'pkce.verifier_length_bounds[42]'")
+
+
+def test_checks_awaiting_review_are_listed_apart() -> None:
+    from harness.results import CheckRecord, Outcome
+
+    records = [*clean_records(), CheckRecord(id="discovery.op_policy", suite="discovery", title="Policy page",
+                                             outcome=Outcome.REVIEW, requirements=["RFC8414-2"],
+                                             message="a person must read the policy page")]
+    block = what_broke(_document(records))
+    assert block.all_passed and [i.check for i in block.review] == ["discovery.op_policy"]
+    assert headline(block).endswith("; 1 awaiting review.")
+    assert console_lines(block)[-1].endswith(": discovery.op_policy")

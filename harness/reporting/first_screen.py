@@ -41,6 +41,7 @@ def _items(items: list[Item]) -> str:
 def _item(item: Item) -> str:
     known = item.group == "known"
     label = "known" if known else item.outcome
+    review = item.group == "review"
     requirement = ""
     if item.requirement:
         link = (f'<a href="{escape(item.requirement_url)}">{escape(item.requirement)}</a>'
@@ -58,7 +59,7 @@ def _item(item: Item) -> str:
         cause = f' <span class="wb-cause">cause <code>{escape(item.cause)}</code>, seen in 1 check</span>'
     more = f" (+{item.more_findings} more finding(s))" if item.more_findings > 0 else ""
     reason = f'<div class="wb-known">known deviation: {escape(item.reason)}</div>' if known else ""
-    rerun = ("" if known else
+    rerun = ("" if known or review else
              f'<div class="wb-rerun">rerun: <code class="copy">{escape(item.rerun)}</code></div>')
     return (f'<li class="wb-item wb-{escape(item.group)}" data-check="{escape(item.check)}" '
             f'data-group="{escape(item.group)}"><span class="badge b-{escape(label)}">{escape(label)}</span> '
@@ -88,4 +89,7 @@ def render_what_broke(block: WhatBroke) -> str:
     if block.known:
         body += (f'<details class="wb-known-list"><summary>{escape(GROUP_TITLES["known"])}: {len(block.known)}'
                  f'</summary><ol class="wb-list">{"".join(_item(i) for i in block.known)}</ol></details>')
+    if block.review:
+        body += (f'<details class="wb-review-list"><summary>{escape(GROUP_TITLES["review"])}: {len(block.review)}'
+                 f'</summary><ol class="wb-list">{"".join(_item(i) for i in block.review)}</ol></details>')
     return f'<section id="what-broke"><h2>What broke</h2>{body}</section>'

@@ -16,7 +16,8 @@ from typing import Any
 
 GROUPS = ("new", "failed", "broken", "warning")
 GROUP_TITLES = {"new": "New failures since the baseline", "failed": "Failures", "broken": "Could not run (broken)",
-                "warning": "Warnings", "known": "Known deviations (accepted, not failing the run)"}
+                "warning": "Warnings", "known": "Known deviations (accepted, not failing the run)",
+                "review": "Awaiting a person's review (the evidence is in the check's details)"}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class WhatBroke:
     known: list[Item]
     baseline: str | None
     total: int
+    review: list[Item] = field(default_factory=list)
 
     def group(self, name: str) -> list[Item]:
         """The items of one group, in report order."""
@@ -109,6 +111,7 @@ def what_broke(document: dict[str, Any]) -> WhatBroke:
     new_ids = set(baseline.get("new_failures", [])) if baseline else set()
     items: list[Item] = []
     known: list[Item] = []
+    review: list[Item] = []
     for check in sorted(checks, key=lambda c: (c["suite"], c["id"])):
         if check.get("deviation"):
             known.append(_item("known", check, document, seen))
@@ -118,25 +121,30 @@ def what_broke(document: dict[str, Any]) -> WhatBroke:
             items.append(_item("new" if check["id"] in new_ids else "failed", check, document, seen))
         elif outcome in ("broken", "warning"):
             items.append(_item(outcome, check, document, seen))
+        elif outcome == "review":
+            review.append(_item("review", check, document, seen))
     items.sort(key=lambda i: (GROUPS.index(i.group), -i.seen_in, i.cause, i.check))
     source = None
     if baseline:
         source = str(baseline.get("source") or "")
         if baseline.get("started"):
             source += f", {baseline['started']}"
-    return WhatBroke(items=items, known=known, baseline=source, total=len(checks))
+    return WhatBroke(items=items, known=known, baseline=source, total=len(checks), review=review)
 
 
 def headline(block: WhatBroke) -> str:
     """One sentence: "3 new failures, 2 other failures, 1 warning (of 327 checks)" or "all N checks passed"."""
     if block.all_passed:
         extra = f"; {len(block.known)} known deviation(s)" if block.known else ""
+        extra += f"; {len(block.review)} awaiting review" if block.review else ""
         return f"Nothing broke: all {block.total} checks passed, were skipped or await review{extra}."
     names = {"new": "new failure(s)", "failed": "failure(s)" if not block.group("new") else "other failure(s)",
              "broken": "broken", "warning": "warning(s)"}
     parts = [f"{len(block.group(g))} {names[g]}" for g in GROUPS if block.group(g)]
     if block.known:
         parts.append(f"{len(block.known)} known deviation(s)")
+    if block.review:
+        parts.append(f"{len(block.review)} awaiting review")
     return ", ".join(parts) + f" (of {block.total} checks)"
 
 
@@ -180,4 +188,6 @@ def console_lines(block: WhatBroke, *, width: int = 150, limit: int = 40) -> lis
             also = further.get(item.cause) or []
             if also and name != "known":
                 lines.append(f"            same cause in {len(also)} more: {', '.join(also)}")
+    if block.review:
+        lines.append(f"  {GROUP_TITLES['review']}: {', '.join(i.check for i in block.review)}")
     return lines
