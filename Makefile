@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install chromium node lint typecheck check clean schema allure bench bench-faults dot-install dot glewlwyd-install glewlwyd interop interop-install
+.PHONY: demo test unit install chromium node lint typecheck check clean schema allure bench bench-faults dot-install dot glewlwyd-install glewlwyd interop interop-install
 
 $(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ chromium:
 
 demo: install
 	$(VENV)/bin/oauth-harness run
+
+# The fast lane: every test that needs no server (spec functions, profile, reporting, redaction,
+# registry, CLI usage, report rendering in Chromium). `make test` stays the full proof.
+unit: $(STAMP) chromium
+	$(PY) -m pytest -n 2 -p xdist -m "not server" tests
 
 test: install interop-install allure
 	$(VENV)/bin/ruff check harness suites tests bench examples
