@@ -177,6 +177,11 @@ def curl_words(request: RequestLike, *, ca_file: str | Path | None = None, verif
         else:
             words += [[(False, "-H")], [(False, f"{name}: "), *_with_secrets(value)]]
     body = request.content.decode("utf-8", "replace") if request.content else ""
+    if len(body) > MAX_BODY_CHARS:
+        words.append(literal(redact_url(str(request.url))))
+        words.append([(False, f"{_COMMENT}# the {len(body)}-character request body is not reproduced (over the "
+                               f"{MAX_BODY_CHARS}-character evidence cap)")])
+        return words
     if body:
         media = str(request.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
         if media == "application/x-www-form-urlencoded":
@@ -189,6 +194,9 @@ def curl_words(request: RequestLike, *, ca_file: str | Path | None = None, verif
 
 
 _SENTINEL = "OAUTHHARNESSVAR"
+_COMMENT = "\x00comment:"  # a word rendered as a shell comment, unquoted (always the last word)
+MAX_BODY_CHARS = 20_000
+"""A longer request body is not put into the line (the evidence keeps the first 20,000 characters)."""
 
 
 def _replace_secrets_for_body(body: str) -> str:
@@ -220,6 +228,8 @@ def rescrub(words: Iterable[Word]) -> list[Word]:
 
 
 def _quote_word(word: Word) -> str:
+    if len(word) == 1 and not word[0][0] and word[0][1].startswith(_COMMENT):
+        return word[0][1][len(_COMMENT):].replace("\n", " ")
     if not any(is_variable for is_variable, _ in word):
         return shlex.quote("".join(text for _, text in word))
     out = ['"']

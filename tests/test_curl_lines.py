@@ -113,3 +113,10 @@ def test_missing_variables_are_reported_together(tmp_path: Path) -> None:
     assert "environment variable A_ISSUER is not set (used at issuer)" in message
     assert "A_SECRET is not set (used at clients[0].secret, clients[1].secret)" in message
     assert "export A_ISSUER=...; export A_SECRET=..." in message
+
+
+def test_a_body_over_the_evidence_cap_is_named_not_copied() -> None:
+    line, _ = _line(_request(content=b"x" * 30_000, headers={"content-type": "text/plain"}))
+    assert line.endswith("https://as.example/token # the 30000-character request body is not reproduced "
+                         "(over the 20000-character evidence cap)")
+    assert "xxxx" not in line
