@@ -601,11 +601,12 @@ def _profile_coverage(name: str) -> int:
         total = sum(counts.values())
         _out(f"\n{plan}: {total} modules — {counts['covered']} covered, {counts['partial']} partial, "
              f"{counts['not covered']} not covered")
-        width = max(len(r["module"]) for r in rows if r["plan"] == plan)
+        names = {id(r): r["module"] + (f" [{r['variant']}]" if r["variant"] else "") for r in rows}
+        width = max(len(names[id(r)]) for r in rows if r["plan"] == plan)
         for row in (r for r in rows if r["plan"] == plan):
             optional = "" if row["required"] else " (optional)"
             checks = ", ".join(pattern.replace("[[]", "[") for pattern in row["patterns"]) or "—"
-            _out(f"  {row['module']:<{width}}  {row['coverage'] + optional:<21}  {checks}")
+            _out(f"  {names[id(row)]:<{width}}  {row['coverage'] + optional:<21}  {checks}")
             if row["note"]:
                 _out(f"  {'':<{width}}  {'':<21}  note: {row['note']}")
     uncovered = profile.uncovered()

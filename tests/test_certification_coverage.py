@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 
 import pytest
 
@@ -61,7 +62,8 @@ def test_every_module_pattern_names_existing_checks(capsys: pytest.CaptureFixtur
 
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    checks = {line.split()[0] for line in lines if line.startswith("  ") and "." in line.split()[0]}
+    ids = (re.match(r"^  ([a-z0-9_]+\.[a-z0-9_]+(?:\[[^\]]*\])?)", line) for line in lines)
+    checks = {match.group(1) for match in ids if match}
     for profile in all_profiles().values():
         for module in profile.oidf_modules:
             for pattern in module.checks:

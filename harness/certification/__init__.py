@@ -61,6 +61,7 @@ class OidfModule(BaseModel):
 
     plan: str = Field(description="OIDF test plan name, e.g. oidcc-basic-certification-test-plan")
     module: str = Field(description="OIDF test module name (its testName), e.g. oidcc-userinfo-get")
+    variant: str = Field(default="", description="The plan variant the module runs under (response_type=id_token)")
     coverage: Coverage
     checks: list[str] = Field(default_factory=list, description="Covering check id patterns (shell-style wildcards)")
     note: str = Field(default="", description="What a partial coverage misses, or why a module is not covered")
@@ -219,7 +220,8 @@ def module_rows(profile: CertificationProfile, records: list[CheckRecord] | None
         if records is not None:
             checks = [{"check": r.id, "outcome": r.outcome.value} for r in records
                       if any(fnmatch.fnmatchcase(r.id, p) for p in module.checks)]
-        rows.append({"plan": module.plan, "module": module.module, "coverage": module.coverage,
+        rows.append({"plan": module.plan, "module": module.module, "variant": module.variant,
+                     "coverage": module.coverage,
                      "required": module.required, "patterns": list(module.checks), "note": module.note,
                      "checks": checks})
     return rows

@@ -23,7 +23,8 @@ def _module_table(cert: dict[str, Any]) -> str:
                        for c in module["checks"])
         listed = escape(", ".join(p.replace("[[]", "[") for p in module["patterns"])) or "—"
         optional = "" if module["required"] else " (optional)"
-        rows.append(f"<tr><td>{escape(module['plan'])}</td><td>{escape(module['module'])}</td>"
+        variant = f" <small>[{escape(module['variant'])}]</small>" if module.get("variant") else ""
+        rows.append(f"<tr><td>{escape(module['plan'])}</td><td>{escape(module['module'])}{variant}</td>"
                     f"<td>{_badge(_COVERAGE_COLOUR[module['coverage']], module['coverage'])}{optional}</td>"
                     f"<td>{ran or listed}</td><td>{escape(module['note'])}</td></tr>")
     counts = {k: sum(1 for m in modules if m["coverage"] == k) for k in _COVERAGE_COLOUR}

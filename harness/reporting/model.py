@@ -211,6 +211,7 @@ class OidfModuleDoc(_Doc):
 
     plan: str
     module: str
+    variant: str = Field(default="", description="The plan's variant the module runs under (e.g. response_type)")
     coverage: Literal["covered", "partial", "not covered"]
     required: bool
     patterns: list[str]

@@ -16,7 +16,10 @@ FLIPS: dict[str, set[str]] = {
     "pkce_verifier_unchecked": {"oauth2-baseline", "fapi2-security-profile"},
     "authz_state_mismatch": {"oauth2-baseline", "oidc-basic-op"},
     "idtoken_wrong_iss": {"oidc-basic-op"},
-    "discovery_no_rs256": {"oidc-basic-op"},
+    "discovery_no_rs256": {"oidc-basic-op", "oidc-config-op", "oidc-implicit-op", "oidc-hybrid-op", "oidc-formpost-op"},
+    "userinfo_no_challenge": {"oidc-basic-op"},
+    "front_channel_in_query": {"oidc-implicit-op", "oidc-hybrid-op"},
+    "form_post_ignored": {"oidc-formpost-op"},
     "device_code_reusable": {"device"},
     "ciba_auth_req_id_reusable": {"ciba-poll"},
     "ciba_ping_no_bearer": set(),  # ping mode is not part of ciba-poll
