@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from harness.reference_target import ReferenceTarget  # noqa: E402
-from tests.robustness.fault_runs import ENDPOINTS, REDIRECT_MODES, FaultRun, run_with_fault  # noqa: E402
+from tests.robustness.fault_runs import ENDPOINTS, FaultRun, applies, run_with_fault  # noqa: E402
 
 RSS_BUDGET_MIB = 150.0
 """The issue's bound: peak resident memory for a 50 MiB body."""
@@ -53,8 +53,7 @@ def main() -> int:
     with ReferenceTarget.start() as running, tempfile.TemporaryDirectory(prefix="fault-matrix-") as scratch:
         modes = sorted(running.fault_modes())
         print(f"{'endpoint':<27} {'mode':<22} {'exit':>4} {'wall s':>7} {'peak MiB':>8}  {'proof':<13} outcomes")
-        plan = [(e, m) for e in ENDPOINTS for m in modes
-                if (m not in REDIRECT_MODES or e == "authorization")
+        plan = [(e, m) for e in ENDPOINTS for m in modes if applies(e, m)
                 and (not args.endpoint or e in args.endpoint) and (not args.mode or m in args.mode)]
         for index, (endpoint, mode) in enumerate(plan):
             result = run_with_fault(running, endpoint, mode, Path(scratch) / str(index), workers=args.workers)

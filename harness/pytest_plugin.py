@@ -420,6 +420,33 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 _CONFIG: dict[str, pytest.Config] = {}
 
 
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker ended: adopt the credentials it registered (the controller scrubs the shared files)."""
+    from harness.redaction import adopt_registered
+
+    adopt_registered(list(getattr(node, "workeroutput", {}).get(_CREDENTIALS_KEY, [])))
+
+
+_CREDENTIALS_KEY = "oauth_harness_credentials"
+
+
+def _scrub_allure_results(config: pytest.Config) -> None:
+    """Mask every registered credential in allure-pytest's own files (its status messages and traces).
+
+    allure-pytest writes a test's status details from the exception as raised, outside the
+    harness's redacted records; in a worker run the values are known only after every worker has
+    handed its registry to the controller, so the directory is scrubbed once at the end.
+    """
+    from harness.redaction import scrub_file
+
+    directory = config.getoption("allure_report_dir", None)
+    if not directory or not Path(str(directory)).is_dir():
+        return
+    for path in Path(str(directory)).iterdir():
+        if path.suffix in (".json", ".txt") and path.is_file():
+            scrub_file(path)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Apply the deviations file to the whole run; a stale entry fails the session like a failure."""
@@ -428,6 +455,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         import signal
 
         signal.setitimer(signal.ITIMER_REAL, 0)  # the checks are over: the reports are written unhurried
+    if hasattr(config, "workeroutput"):
+        from harness.redaction import registered_values
+
+        config.workeroutput[_CREDENTIALS_KEY] = registered_values()
+    else:
+        _scrub_allure_results(config)
     state = config.stash[_STATE]
     if state.deviations is None or hasattr(config, "workerinput") or not state.records:
         return

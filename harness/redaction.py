@@ -21,6 +21,7 @@ import bisect
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -109,6 +110,35 @@ def register_credential(value: object) -> None:
 def registered_secret_count() -> int:
     """How many secret values are registered (for tests)."""
     return len(_registered)
+
+
+def registered_values() -> list[str]:
+    """Every registered value (to hand from an xdist worker to the controller, which scrubs shared files)."""
+    return sorted(_registered)
+
+
+def adopt_registered(values: list[str]) -> None:
+    """Register values another process registered (each exactly as it was, all forms included)."""
+    for value in values:
+        if isinstance(value, str) and value and value not in _registered:
+            _registered.add(value)
+            _index(value)
+
+
+def scrub_file(path: Path) -> bool:
+    """Mask every registered value and compact JWT in a file another component wrote; return whether it changed.
+
+    Used for allure-pytest's result files, which hold exception text the harness did not write.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    cleaned = _JWT_RE.sub(lambda m: f"{REDACTED}(jwt)", scrub_values(text))
+    if cleaned == text:
+        return False
+    path.write_text(cleaned, encoding="utf-8")
+    return True
 
 
 def is_registered(value: str) -> bool:

@@ -86,9 +86,20 @@ class CheckFailed(AssertionError):
         self.findings: tuple[Finding, ...] = findings
         super().__init__("; ".join(f.describe() for f in findings))
 
+    def __str__(self) -> str:
+        """The findings with credentials masked, also those registered after the raise.
+
+        pytest, Allure and tracebacks print this text.
+        """
+        return scrub_text(super().__str__())
+
 
 class HarnessError(Exception):
     """The harness itself could not carry out a step (reported as ``broken``)."""
+
+    def __str__(self) -> str:
+        """Credentials masked, as for :class:`CheckFailed`."""
+        return scrub_text(super().__str__())
 
 
 class ProfileError(HarnessError):
@@ -101,6 +112,10 @@ class TargetUnreachable(HarnessError):
 
 class NeedsReview(Exception):
     """A human must judge the evidence (reported as ``review``)."""
+
+    def __str__(self) -> str:
+        """Credentials masked, as for :class:`CheckFailed`."""
+        return scrub_text(super().__str__())
 
 
 def fail(

@@ -93,6 +93,11 @@ def _assert_not_redirected_to(outcome: AuthorizationOutcome, forbidden: str, req
     elif outcome.error_page is not None:
         rfc6749.check_redirect_not_followed_to(outcome.error_page.status, None, forbidden,
                                                body=outcome.error_page.text_excerpt, requirement=requirement_id)
+        if outcome.error_page.status >= 500:
+            # it did not redirect (the MUST NOT holds), but a server error is no sign that the URI was validated
+            raise NeedsReview(f"the authorization endpoint answered HTTP {outcome.error_page.status} (a server error, "
+                              f"not a refusal): it did not redirect to {forbidden}, but whether it validates the "
+                              "redirect_uri cannot be told from this answer")
 
 
 @requirement("RFC6749-3.1.2.4", "OIDCC-3.1.2.6-invalid_redirect_uri")

@@ -48,6 +48,17 @@ ENDPOINTS: dict[str, tuple[str, list[str]]] = {
 REDIRECT_MODES = ("offhost_http", "offhost_https", "offhost_chained", "redirect_loop")
 """Faults of the authorization response itself: meaningful at the authorization endpoint only."""
 
+JSON_BODY_MODES = ("badjson", "nanjson", "wrongtype", "plaintext")
+"""Faults that rewrite a JSON answer: meaningless where the answers are redirects (the authorization endpoint)."""
+
+
+def applies(endpoint: str, mode: str) -> bool:
+    """Whether ``mode`` means something at ``endpoint`` (the matrix leaves the other pairs out)."""
+    if mode in REDIRECT_MODES:
+        return endpoint == "authorization"
+    return not (mode in JSON_BODY_MODES and endpoint == "authorization")
+
+
 HARMLESS = {"echo"}
 """Faults that break no rule by themselves: checks may pass through them (they prove the redaction)."""
 
@@ -55,6 +66,18 @@ BODY_IGNORED = {"revocation": {"html", "badjson", "deepjson", "nanjson", "wrongt
 """Where the answer's body carries nothing: RFC 7009 §2.2 "The content of the response body is ignored by
 the client as all necessary information is conveyed in the response code" — a 200 with a garbage body
 is still a successful revocation."""
+
+PAGE_MODES = ("html", "deepjson")
+"""Faults that answer the authorization endpoint with a 200 page instead of redirecting."""
+
+PASS_ON_A_PAGE = frozenset({
+    "authorization_code.unregistered_redirect_uri_refused",
+    "authorization_code.redirect_uri_with_added_query_refused",
+    "authorization_code.redirect_uri_with_changed_path_refused",
+})
+"""Checks that a page answering the request honours: RFC 6749 §4.1.2.1, the server "SHOULD inform the
+resource owner of the error and MUST NOT automatically redirect the user-agent to the invalid
+redirection URI" — a 200 page that does not send the user agent there meets the MUST."""
 
 RETRIED_GET_PATHS = {"/.well-known/openid-configuration", "/jwks"}
 """Idempotent GETs the harness retries: a check may pass after a flaky 503 there."""
@@ -160,7 +183,8 @@ def _judge(result: FaultRun, path: str, report: Path, console: str, dump: Path, 
         if check["outcome"] == "broken" and check.get("broken_by") != "network":
             problems.append(f"{check['id']}: broken by {check.get('broken_by')}, not the network: "
                             f"{check['message'][:160]}")
-        if check["outcome"] == "passed" and not harmless and _received_fault(check, path):
+        legitimate = result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE
+        if check["outcome"] == "passed" and not harmless and not legitimate and _received_fault(check, path):
             problems.append(f"{check['id']} passed although it received the faulted answer")
     problems += _leaks(report, console, dump)
 
