@@ -420,6 +420,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 _CONFIG: dict[str, pytest.Config] = {}
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when xdist is not loaded
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """An xdist worker ended: adopt the credentials it registered (the controller scrubs the shared files)."""
     from harness.redaction import adopt_registered
