@@ -94,6 +94,9 @@ class ClientDocumented(_Model):
     userinfo_signing_alg: str | None = Field(default=None, description=(
         "userinfo_signed_response_alg the client is registered with (OIDC Registration §2): its UserInfo "
         "responses are JWTs (application/jwt) signed with this alg"))
+    userinfo_encryption: EncryptionSetting | None = Field(default=None, description=(
+        "userinfo_encrypted_response_alg/_enc the client is registered with (OIDC Registration §2): its UserInfo "
+        "responses are JWEs (signed then encrypted when userinfo_signing_alg is set too); needs jwks_file"))
     refresh_token_rolling: bool | None = None
     assertion_replay_prevention: bool = Field(
         default=False, description="A client assertion (jti) is accepted only once (PingFederate private_key_jwt "

@@ -48,6 +48,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("conf-basic", "client_secret_basic", secret=True),
     ClientSpec("conf-post", "client_secret_post", secret=True),
     ClientSpec("userinfo-jwt", "client_secret_basic", secret=True),
+    ClientSpec("userinfo-enc", "client_secret_basic", secret=True, keys=("enc-rsa",)),
     ClientSpec("conf-secret-jwt", "client_secret_jwt", secret=True),
     ClientSpec("conf-pkjwt", "private_key_jwt", keys=("sig-rsa", "sig-ec")),
     ClientSpec("conf-hs256", "client_secret_basic", secret=True),

@@ -19,6 +19,7 @@ from harness.specs._http import Body, Headers, media_type, parse_json
 
 __all__ = [
     "check_userinfo_json",
+    "check_userinfo_jwe",
     "check_userinfo_jwt",
 ]
 
@@ -86,17 +87,87 @@ def check_userinfo_jwt(status: int, headers: Headers, body: bytes | str, *, issu
     """
     _accepted(status, "OIDCC-5.3-bearer", "a fresh access token of a client registered for signed UserInfo")
     findings = Findings()
+    _check_jwt_type(headers, findings)
+    decoded = _signed(_text(body), issuer=issuer, client_id=client_id, keys=keys, expected_alg=expected_alg,
+                      findings=findings)
+    findings.raise_if_any()
+    return decoded
+
+
+def check_userinfo_jwe(status: int, headers: Headers, body: bytes | str, *, issuer: str, client_id: str,
+                       keys: JWKS, signing_alg: str | None, decryption_keys: JWKS, encryption_alg: str,
+                       encryption_enc: str) -> dict[str, Any]:
+    """§5.3.2 with Registration §2 ``userinfo_encrypted_response_alg``/``_enc``: an encrypted UserInfo response.
+
+    Registration §2: "userinfo_encrypted_response_alg ... JWE [JWE] alg algorithm [JWA] REQUIRED
+    for encrypting UserInfo Responses. If both signing and encryption are requested, the response
+    will be signed then encrypted, with the result being a Nested JWT". §5.3.2: "the content-type
+    MUST be application/jwt" and "If both signing and encryption are requested, the response MUST
+    be signed then encrypted, with the result being a Nested JWT, as defined in [JWT]." The
+    documented alg/enc (``DOC-userinfo_encryption``) must be the ones used; the JWE must decrypt
+    with the client's key; with a documented ``signing_alg`` the plaintext is judged as a signed
+    response (:func:`check_userinfo_jwt`), otherwise it is the claims as JSON. Returns the claims.
+    """
+    _accepted(status, "OIDCC-5.3-bearer", "a fresh access token of a client registered for encrypted UserInfo")
+    findings = Findings()
+    _check_jwt_type(headers, findings)
+    text = _text(body)
+    if not jose.is_jwe(text):
+        raise fail("USERINFO_NOT_ENCRYPTED", "the UserInfo response of a client registered for encrypted responses "
+                   "is not a JWE", "DOC-userinfo_encryption", expected=f"JWE {encryption_alg}/{encryption_enc}",
+                   actual="JWS" if text.count(".") == 2 else media_type(headers))
+    header = jose.decode_jose_header(text)
+    if header.get("alg") != encryption_alg or header.get("enc") != encryption_enc:
+        findings.add(finding("USERINFO_ENCRYPTION_ALG", "the UserInfo JWE does not use the registered alg/enc",
+                             "DOC-userinfo_encryption", f"{encryption_alg}/{encryption_enc}",
+                             f"{header.get('alg')}/{header.get('enc')}"))
+    allowed = [a for a in (encryption_alg, encryption_enc, header.get("alg"), header.get("enc")) if isinstance(a, str)]
+    try:
+        _, plaintext = jose.decrypt_jwe(text, decryption_keys, allowed)
+    except jose.JoseError as exc:
+        findings.add(finding("USERINFO_DECRYPTION_FAILED", f"the UserInfo JWE does not decrypt with the client's key: "
+                             f"{exc}", "OIDCR-2-userinfo_encrypted_response_alg", "decryptable JWE", exc.code))
+        raise CheckFailed(*findings.items) from exc
+    inner = plaintext.decode("utf-8", "replace").strip()
+    if signing_alg is not None:
+        if inner.count(".") != 2:
+            findings.add(finding("USERINFO_NOT_NESTED", "signing and encryption are registered but the JWE does not "
+                                 "contain a signed JWT", "OIDCC-5.3.2-nested", "Nested JWT (signed then encrypted)",
+                                 "plain claims"))
+            raise CheckFailed(*findings.items)
+        decoded = _signed(inner, issuer=issuer, client_id=client_id, keys=keys, expected_alg=signing_alg,
+                          findings=findings)
+        findings.raise_if_any()
+        return dict(decoded.claims)
+    value, problem = parse_json(inner)
+    if not isinstance(value, dict):
+        findings.add(finding("USERINFO_NOT_JSON_OBJECT", f"the decrypted UserInfo response is not a JSON object "
+                             f"({problem or 'not an object'})", "OIDCC-5.3.2-json", "JSON object", None))
+        raise CheckFailed(*findings.items)
+    findings.raise_if_any()
+    return value
+
+
+def _text(body: bytes | str) -> str:
+    return (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip()
+
+
+def _check_jwt_type(headers: Headers, findings: Findings) -> None:
     kind = media_type(headers)
     if kind != "application/jwt":
         findings.add(finding("USERINFO_JWT_CONTENT_TYPE", "the UserInfo response of a client registered for signed "
-                             "responses is not served as application/jwt", "OIDCC-5.3.2-jwt", "application/jwt",
-                             kind))
-    text = (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip()
+                             "or encrypted responses is not served as application/jwt", "OIDCC-5.3.2-jwt",
+                             "application/jwt", kind))
+
+
+def _signed(text: str, *, issuer: str, client_id: str, keys: JWKS, expected_alg: str,
+            findings: Findings) -> DecodedJWT:
+    """Judge a signed UserInfo JWT (alg, signature, iss/aud/sub) into ``findings``; not a JWS raises them."""
     try:
         decoded = jose.decode_unverified(text)
     except jose.JoseError as exc:
         findings.add(finding("USERINFO_NOT_SIGNED", f"the UserInfo response is not a JWS: {exc}",
-                             "OIDCR-2-userinfo_signed_response_alg", f"JWS signed with {expected_alg}", kind))
+                             "OIDCR-2-userinfo_signed_response_alg", f"JWS signed with {expected_alg}", exc.code))
         raise CheckFailed(*findings.items) from exc
     if decoded.alg != expected_alg:
         findings.add(finding("USERINFO_ALG_UNEXPECTED", "the UserInfo JWT is not signed with the registered "
@@ -109,7 +180,6 @@ def check_userinfo_jwt(status: int, headers: Headers, body: bytes | str, *, issu
                                  f"keys: {exc}", "OIDCR-2-userinfo_signed_response_alg", "a valid signature",
                                  exc.code))
     _check_signed_claims(decoded.claims, issuer, client_id, findings)
-    findings.raise_if_any()
     return decoded
 
 

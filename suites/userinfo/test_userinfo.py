@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from harness import evidence
+from harness import evidence, jose
 from harness.flows.revocation import revoke
 from harness.flows.userinfo import call_userinfo, obtain_grant, openid_client
 from harness.results import Level, fail
 from harness.specs import oidc_core, oidc_userinfo, rfc6750, rfc7517
-from harness.target import Target
+from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
 
@@ -176,6 +176,36 @@ def test_signed_response(target: Target, user_agent: Any) -> None:
                                                keys=keys, expected_alg=alg)
     evidence.record_token("userinfo JWT", decoded.header, decoded.claims)
     oidc_core.check_userinfo_sub(decoded.claims, grant.id_token_claims)
+
+
+@requirement("DOC-userinfo_encryption", "OIDCR-2-userinfo_encrypted_response_alg", "OIDCC-5.3.2-nested",
+             "OIDCC-5.3.2-jwt", "OIDCC-5.3.2-sub_match")
+def test_encrypted_response(target: Target, user_agent: Any) -> None:
+    """A client registered with ``userinfo_encrypted_response_alg``/``_enc`` gets an application/jwt JWE.
+
+    It decrypts with the client's key and the documented alg/enc; when signing is registered too,
+    its plaintext is a signed JWT judged as in ``signed_response`` (signed then encrypted); its
+    ``sub`` is the ID Token's. The client is chosen among all profile clients, also those not used
+    automatically (``use_in_suites: false``), before any request.
+    """
+    target.endpoint("userinfo_endpoint")
+    client = next((c for c in target.profile.clients if c.documented.userinfo_encryption is not None
+                   and c.jwks_file is not None and "authorization_code" in c.grant_types and c.redirect_uris
+                   and "openid" in c.scope.split()), None)
+    if client is None:
+        raise NotApplicable("the profile documents no client with userinfo_encryption and a jwks_file")
+    settings = client.documented.userinfo_encryption
+    assert settings is not None and client.jwks_file is not None
+    grant = obtain_grant(target, user_agent, client)
+    response = call_userinfo(target, grant.access_token, label="userinfo (encrypted response)")
+    jwks = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
+    claims = oidc_userinfo.check_userinfo_jwe(
+        response.status_code, response.headers, response.content, issuer=str(target.metadata.get("issuer")),
+        client_id=client.id, keys=rfc7517.published_keys(jwks.status_code, jwks.content),
+        signing_alg=client.documented.userinfo_signing_alg, decryption_keys=jose.load_private_jwks(client.jwks_file),
+        encryption_alg=settings.alg, encryption_enc=settings.enc)
+    evidence.record_token("userinfo (decrypted)", {}, claims)
+    oidc_core.check_userinfo_sub(claims, grant.id_token_claims)
 
 
 @requirement("RFC6750-2.1", "OIDCC-5.3-bearer")

@@ -21,6 +21,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "userinfo_query_token_cacheable": ["userinfo.query_token"],
     "userinfo_scheme_case_sensitive": ["userinfo.lowercase_scheme_accepted"],
     "userinfo_jwt_as_json": ["userinfo.signed_response"],
+    "userinfo_jwe_mislabelled": ["userinfo.encrypted_response"],
     "revocation_noop": ["userinfo.revoked_token_refused"],  # a token-lifecycle defect
     "idtoken_sub_mismatch": ["userinfo.authorization_header[GET]"],  # a core ID token defect
     # area oidc_request (src/areas/oidc_request.mjs)

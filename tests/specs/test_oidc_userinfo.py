@@ -66,3 +66,32 @@ def test_jwt_response(fails, rsa: jose.Key, jwks: jose.JWKS) -> None:
           req="OIDCC-5.3.2-signed_claims")
     fails(p.check_userinfo_jwt, 200, JWT, _signed(rsa, aud="other"), **kw, code="USERINFO_JWT_AUD")
     fails(p.check_userinfo_jwt, 401, JWT, b"", **kw, code="USERINFO_REFUSED")
+
+
+@pytest.fixture(scope="module")
+def enc_key() -> jose.Key:
+    return jose.generate_key("RSA", label="userinfo-enc", use="enc")
+
+
+def test_jwe_response(fails, rsa: jose.Key, jwks: jose.JWKS, enc_key: jose.Key) -> None:
+    client_keys = jose.JWKS.from_keys([enc_key])
+    kw: dict[str, Any] = {"issuer": ISSUER, "client_id": CLIENT, "keys": jwks, "signing_alg": "RS256",
+                          "decryption_keys": client_keys, "encryption_alg": "RSA-OAEP-256",
+                          "encryption_enc": "A256GCM"}
+    nested = jose.encrypt_jwe(_signed(rsa), enc_key, "RSA-OAEP-256", "A256GCM").encode()
+    assert p.check_userinfo_jwe(200, JWT, nested, **kw)["sub"] == "user-1"
+    # encrypted without signing (the client registered no signing alg): the plaintext is the JSON claims
+    plain = jose.encrypt_jwe(body(), enc_key, "RSA-OAEP-256", "A256GCM").encode()
+    assert p.check_userinfo_jwe(200, JWT, plain, **{**kw, "signing_alg": None})["sub"] == "user-1"
+    fails(p.check_userinfo_jwe, 200, JSON, nested, **kw, code="USERINFO_JWT_CONTENT_TYPE", req="OIDCC-5.3.2-jwt")
+    fails(p.check_userinfo_jwe, 200, JWT, _signed(rsa), **kw, code="USERINFO_NOT_ENCRYPTED",
+          req="DOC-userinfo_encryption")
+    fails(p.check_userinfo_jwe, 200, JWT, plain, **kw, code="USERINFO_NOT_NESTED", req="OIDCC-5.3.2-nested")
+    other_enc = jose.encrypt_jwe(_signed(rsa), enc_key, "RSA-OAEP", "A256GCM").encode()
+    fails(p.check_userinfo_jwe, 200, JWT, other_enc, **kw, code="USERINFO_ENCRYPTION_ALG")
+    stranger = jose.generate_key("RSA", label="stranger", use="enc")
+    foreign = jose.encrypt_jwe(_signed(rsa), stranger, "RSA-OAEP-256", "A256GCM").encode()
+    fails(p.check_userinfo_jwe, 200, JWT, foreign, **kw, code="USERINFO_DECRYPTION_FAILED",
+          req="OIDCR-2-userinfo_encrypted_response_alg")
+    bad_inner = jose.encrypt_jwe(_signed(rsa, iss="https://evil.example"), enc_key, "RSA-OAEP-256", "A256GCM")
+    fails(p.check_userinfo_jwe, 200, JWT, bad_inner.encode(), **kw, code="USERINFO_JWT_ISS")
