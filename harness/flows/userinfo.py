@@ -53,13 +53,14 @@ class UserInfoGrant:
 
 
 def openid_client(target: Target, *, signed_userinfo: bool | None = False, confidential: bool | None = None,
-                  scopes: Collection[str] = (), purpose: str = "UserInfo checks") -> Client:
+                  scopes: Collection[str] = (), exclude: Collection[str] = (),
+                  purpose: str = "UserInfo checks") -> Client:
     """The first OpenID client that gets bearer tokens from a plain code flow and unencrypted ID Tokens.
 
     ``signed_userinfo``: ``True`` asks for a client documented with ``userinfo_signing_alg``,
     ``False`` for one without (plain JSON UserInfo), ``None`` for either. Chosen from the profile
     before any request; none fits → not applicable. ``scopes``: scope values the client's
-    profile ``scope`` must list (the scopes it may request).
+    profile ``scope`` must list (the scopes it may request); ``exclude``: client ids to pass over.
     """
     for client in target.profile.clients:
         doc = client.documented
@@ -73,6 +74,8 @@ def openid_client(target: Target, *, signed_userinfo: bool | None = False, confi
         if confidential is not None and client.is_public == confidential:
             continue
         if not set(scopes) <= set(client.scope.split()):
+            continue
+        if client.id in exclude:
             continue
         return client
     kind = "documented signed UserInfo" if signed_userinfo else "bearer tokens and unencrypted ID Tokens"

@@ -14,12 +14,18 @@ from harness.results import Findings, Level, fail
 from harness.specs._findings import finding
 
 __all__ = [
+    "CONSENT_ERRORS",
     "check_auth_time_kept",
+    "check_consent_required",
     "check_error_returned",
     "check_reauthenticated",
     "check_request_served",
     "check_silent_response",
 ]
+
+
+#: §3.1.2.6: the errors for a prompt=none request that would need a consent page.
+CONSENT_ERRORS = ("consent_required", "interaction_required")
 
 
 def _error_text(params: Mapping[str, str]) -> str:
@@ -125,3 +131,35 @@ def check_auth_time_kept(*, login_shown: bool, first: Mapping[str, Any], later: 
     if not login_shown and first_time is not None and abs(later_time - first_time) > 1:
         raise fail("ID_TOKEN_AUTH_TIME_CHANGED", "auth_time changed although the End-User did not log in again",
                    "OIDCC-2-auth_time", expected=int(first_time), actual=int(later_time))
+
+
+def check_consent_required(*, redirected: bool, login_shown: bool, consent_shown: bool, code_returned: bool,
+                           params: Mapping[str, str]) -> str:
+    """``prompt=none`` by a logged-in End-User for a client they have not consented to: an error, no page.
+
+    §3.1.2.1: "none The Authorization Server MUST NOT display any authentication or consent user
+    interface pages. An error is returned if an End-User is not already authenticated or the
+    Client does not have pre-configured consent for the requested Claims". A page or a code is a
+    MUST finding; an error page instead of an error redirect too (§3.1.2.6: the error is returned
+    to the client). §3.1.2.6 names ``consent_required`` ("This error MAY be returned when the
+    prompt parameter value in the Authentication Request is none, but the Authentication Request
+    cannot be completed without displaying a user interface for End-User consent") and
+    ``interaction_required``; another code is a SHOULD finding. Returns the error.
+    """
+    if login_shown or consent_shown:
+        raise fail("PROMPT_NONE_SHOWED_UI", "prompt=none displayed a login or consent page",
+                   "OIDCC-3.1.2.1-prompt_none", expected="an error, no user interface",
+                   actual={"login_page": login_shown, "consent_page": consent_shown})
+    if code_returned:
+        raise fail("PROMPT_NONE_WITHOUT_CONSENT_SERVED", "prompt=none returned a code for a client the End-User has "
+                   "not consented to", "OIDCC-3.1.2.1-prompt_none", expected="error=consent_required",
+                   actual=sorted(params))
+    if not redirected or not params.get("error"):
+        raise fail("AUTHZ_ERROR_NOT_REDIRECTED", "prompt=none without consent did not return an error to the client",
+                   "OIDCC-3.1.2.1-prompt_none", expected="redirect with error=consent_required",
+                   actual=_error_text(params) if redirected else "no redirect to the client")
+    error = params["error"]
+    if error not in CONSENT_ERRORS:
+        raise fail("PROMPT_NONE_CONSENT_ERROR_CODE", f"prompt=none without consent returned error={error!r}",
+                   "OIDCC-3.1.2.1-prompt_none", level=Level.SHOULD, expected=list(CONSENT_ERRORS), actual=error)
+    return error

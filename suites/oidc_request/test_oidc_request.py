@@ -297,6 +297,44 @@ def test_prompt_none_with_session(target: Target, user_agent: Any) -> None:
                                       params=result.params)
 
 
+def _consent_page_observable(target: Target) -> None:
+    """The login driver reports consent pages (decided before any request)."""
+    login = target.profile.login
+    if login.driver == "http_form" and login.http_form.consent_form_id is None:
+        raise NotApplicable("the profile names no consent form (login.http_form.consent_form_id)")
+    if login.driver == "browser" and login.browser.consent_page_selector is None:
+        raise NotApplicable("the profile names no consent page (login.browser.consent_page_selector)")
+    if login.driver not in ("http_form", "browser"):
+        raise NotApplicable(f"the {login.driver} driver does not report whether a consent page was shown")
+
+
+@requirement("OIDCC-3.1.2.1-prompt_none", "OIDCC-3.1.2.6")
+def test_prompt_none_without_consent(target: Target, user_agent: Any) -> None:
+    """``prompt=none`` by a logged-in user for a client they never consented to: ``consent_required``, no page.
+
+    Two OpenID clients (chosen before any request). A fresh user agent first shows whether the
+    second client asks for consent at all; one that does not has pre-configured consent, and then
+    a code is the right answer (recorded, nothing to judge). Otherwise the user logs in with the
+    first client and the second client's ``prompt=none`` request must end in an error redirect.
+    """
+    _consent_page_observable(target)
+    first_client = openid_client(target, signed_userinfo=None)
+    second_client = openid_client(target, signed_userinfo=None, exclude=(first_client.id,),
+                                  purpose="a second client for prompt=none without consent")
+    probe = obtain_grant(target, user_agent, second_client)
+    if not probe.flow.outcome.consent_form_shown:
+        evidence.note(f"client {second_client.id} shows no consent page (pre-configured consent): a code is the "
+                      "right answer to prompt=none, nothing to judge")
+        return
+    agent = user_agent()
+    obtain_grant(target, user_agent, first_client, agent=agent)
+    result = reauthorize(target, second_client, agent, user=None, extra={"prompt": "none"})
+    oidc_prompt.check_consent_required(redirected=result.outcome.redirected,
+                                       login_shown=result.outcome.login_form_shown,
+                                       consent_shown=result.outcome.consent_form_shown, code_returned=result.code,
+                                       params=result.params)
+
+
 @requirement("OIDCC-3.1.2.1-prompt_none_alone")
 def test_prompt_none_with_other_value_refused(target: Target, user_agent: Any) -> None:
     """``prompt=none login`` is answered with an error.
@@ -324,13 +362,7 @@ def test_prompt_login_reauthenticates(target: Target, user_agent: Any) -> None:
 @requirement("OIDCC-3.1.2.1-prompt_consent")
 def test_prompt_consent_shows_consent(target: Target, user_agent: Any) -> None:
     """``prompt=consent`` after a consented login shows the consent page again (SHOULD), or returns an error."""
-    login = target.profile.login
-    if login.driver == "http_form" and login.http_form.consent_form_id is None:
-        raise NotApplicable("the profile names no consent form (login.http_form.consent_form_id)")
-    if login.driver == "browser" and login.browser.consent_page_selector is None:
-        raise NotApplicable("the profile names no consent page (login.browser.consent_page_selector)")
-    if login.driver not in ("http_form", "browser"):
-        raise NotApplicable(f"the {login.driver} driver does not report whether a consent page was shown")
+    _consent_page_observable(target)
     agent, first = _logged_in(target, user_agent)
     if not first.flow.outcome.consent_form_shown:
         raise fail("PROMPT_CONSENT_NOT_OBSERVABLE", "the first login showed no consent page, so a consent prompt "

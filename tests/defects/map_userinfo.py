@@ -41,6 +41,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "acr_values_refused": ["oidc_request.acr_values"],
     "prompt_none_treated_as_login": ["oidc_request.prompt_none_with_session", "oidc_request.id_token_hint_current_user",
                                      "authorization_code.prompt_none_without_session"],
+    "prompt_none_ignored": ["oidc_request.prompt_none_without_consent",
+                            "authorization_code.prompt_none_without_session"],
     "prompt_none_combined_accepted": ["oidc_request.prompt_none_with_other_value_refused"],
     "prompt_login_ignored": ["oidc_request.prompt_login_reauthenticates"],
     "prompt_consent_ignored": ["oidc_request.prompt_consent_shows_consent"],

@@ -62,3 +62,18 @@ def test_auth_time_kept(fails) -> None:
           code="ID_TOKEN_AUTH_TIME_CHANGED", req="OIDCC-2-auth_time")
     fails(p.check_auth_time_kept, login_shown=False, first={"auth_time": 100}, later={},
           code="ID_TOKEN_AUTH_TIME_MISSING")
+
+
+def test_consent_required(fails) -> None:
+    kw = {"redirected": True, "login_shown": False, "consent_shown": False}
+    assert p.check_consent_required(**kw, code_returned=False, params={"error": "consent_required"}) == \
+        "consent_required"
+    p.check_consent_required(**kw, code_returned=False, params={"error": "interaction_required"})
+    fails(p.check_consent_required, redirected=True, login_shown=False, consent_shown=True, code_returned=True,
+          params=CODE, code="PROMPT_NONE_SHOWED_UI", level=Level.MUST)
+    fails(p.check_consent_required, **kw, code_returned=True, params=CODE, code="PROMPT_NONE_WITHOUT_CONSENT_SERVED",
+          req="OIDCC-3.1.2.1-prompt_none")
+    fails(p.check_consent_required, redirected=False, login_shown=False, consent_shown=False, code_returned=False,
+          params={}, code="AUTHZ_ERROR_NOT_REDIRECTED")
+    fails(p.check_consent_required, **kw, code_returned=False, params={"error": "login_required"},
+          code="PROMPT_NONE_CONSENT_ERROR_CODE", level=Level.SHOULD)
