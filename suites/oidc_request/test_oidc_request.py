@@ -313,22 +313,26 @@ def test_prompt_none_without_consent(target: Target, user_agent: Any) -> None:
     """``prompt=none`` by a logged-in user for a client they never consented to: ``consent_required``, no page.
 
     Two OpenID clients (chosen before any request). A fresh user agent first shows whether the
-    second client asks for consent at all; one that does not has pre-configured consent, and then
-    a code is the right answer (recorded, nothing to judge). Otherwise the user logs in with the
-    first client and the second client's ``prompt=none`` request must end in an error redirect.
+    second client asks for consent at all; the user then logs in with the first client and sends
+    the second client's ``prompt=none`` request. Where the second client asked for consent, that
+    request must end in an error redirect; a client without a consent page has pre-configured
+    consent, and its request is judged like ``prompt_none_with_session`` (no page; a code).
     """
     _consent_page_observable(target)
     first_client = openid_client(target, signed_userinfo=None)
     second_client = openid_client(target, signed_userinfo=None, exclude=(first_client.id,),
                                   purpose="a second client for prompt=none without consent")
     probe = obtain_grant(target, user_agent, second_client)
-    if not probe.flow.outcome.consent_form_shown:
-        evidence.note(f"client {second_client.id} shows no consent page (pre-configured consent): a code is the "
-                      "right answer to prompt=none, nothing to judge")
-        return
     agent = user_agent()
     obtain_grant(target, user_agent, first_client, agent=agent)
     result = reauthorize(target, second_client, agent, user=None, extra={"prompt": "none"})
+    if not probe.flow.outcome.consent_form_shown:
+        evidence.note(f"client {second_client.id} shows no consent page (pre-configured consent): prompt=none is "
+                      "judged as with a consented session")
+        oidc_prompt.check_silent_response(login_shown=result.outcome.login_form_shown,
+                                          consent_shown=result.outcome.consent_form_shown,
+                                          code_returned=result.code, params=result.params)
+        return
     oidc_prompt.check_consent_required(redirected=result.outcome.redirected,
                                        login_shown=result.outcome.login_form_shown,
                                        consent_shown=result.outcome.consent_form_shown, code_returned=result.code,
