@@ -566,6 +566,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash[_STATE]
     if not state.records or hasattr(config, "workerinput"):
         return
+    _shield_report_writing(config)
     from harness.reporting.summary import summary_table
 
     deviations = state.deviation_result
@@ -647,6 +648,23 @@ def _install_sigterm(config: pytest.Config) -> None:
 
     handler = signal.SIG_IGN if hasattr(config, "workerinput") else interrupt
     config.stash[_PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, handler)
+
+
+def _shield_report_writing(config: pytest.Config) -> None:
+    """From here on the reports are written: a SIGTERM (or the run deadline) no longer interrupts that.
+
+    A CI runner that stops a job sends SIGTERM and, after its grace period, SIGKILL; a SIGTERM that
+    arrives while the reports are being written would otherwise leave none at all.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if config.stash.get(_PREVIOUS_SIGTERM, None) is not None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if config.stash.get(_PREVIOUS_ALARM, None) is not None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 RUN_DEADLINE_GRACE_S = 5.0

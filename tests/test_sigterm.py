@@ -22,6 +22,7 @@ def test_a_quick():
 @pytest.mark.requirement("RFC6749-4.1.2")
 def test_b_stuck():
     """Still running when the job is stopped."""
+    open("stuck-started", "w").close()
     time.sleep(60)
 '''
 
@@ -31,10 +32,16 @@ def test_sigterm_writes_incomplete_reports(pytester: pytest.Pytester, workers: l
     pytester.makepyfile(test_suite=SUITE)
     out = pytester.path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--report-dir", str(out), *workers],
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--report-dir", str(out), *workers],
         cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    time.sleep(4)  # start-up (and xdist workers) done, the quick check recorded, the stuck one running
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})  # lines as they happen
+    # wait until the stuck check runs (start-up and xdist workers may be slow on a loaded machine); the
+    # quick one ran before it (serially) or is held by its xdist worker until the shutdown, then reported
+    started = pytester.path / "stuck-started"
+    deadline = time.monotonic() + 90
+    while not started.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    time.sleep(0.3)
     assert process.poll() is None, "the run ended before it could be stopped"
     process.send_signal(signal.SIGTERM)
     try:
