@@ -120,6 +120,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if certification is not None:
             return _usage("--certification selects its own checks; do not combine it with --check")
         args.suite = args.suite or suites_of_checks(args.check)
+    if args.shard:
+        from harness.sharding import ShardError, parse_shard
+
+        try:
+            parse_shard(args.shard)
+        except ShardError as exc:
+            return _usage(str(exc))
+    elif args.durations:
+        return _usage("--durations balances the shards of --shard K/N; it needs --shard")
     paths = _suite_paths(args.suite)
     running: Any = None
     profile_path: str
@@ -186,10 +195,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += ["--checks", ",".join(certification.patterns()), "--certification", certification.name]
         if args.check:
             extra += ["--checks", ",".join(check_patterns(args.check))]
+        if args.shard:
+            extra += ["--shard", args.shard, *(["--shard-durations", args.durations] if args.durations else [])]
         pytest.main(_pytest_args(paths, extra))
         results = report_dir / "results.json"
         if not results.exists():
-            if args.check:
+            if args.shard:
+                _err(f"oauth-harness: shard {args.shard} got no check (more shards than selected checks?)")
+            elif args.check:
                 _err(f"oauth-harness: no check matches --check {' --check '.join(args.check)} "
                      "(`oauth-harness list` prints every check id)")
             else:
@@ -290,6 +303,27 @@ def check_patterns(checks: list[str]) -> list[str]:
         if not check.endswith(("]", "*")):
             patterns.append(check + "[*]")
     return patterns
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge shard reports into one run's results.json, junit.xml, index.html and Allure results."""
+    from harness.reporting.merge import MergeError, merge
+
+    report_dir = Path(args.report_dir) if args.report_dir else None
+    try:
+        if report_dir is None:
+            from harness.reporting.merge import load_shard
+
+            target = load_shard(Path(args.run_dirs[0])).document["run"]["target"]
+            report_dir = Path("reports") / (dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{target}")
+        document = merge([Path(p) for p in args.run_dirs], report_dir, deviations=args.deviations)
+    except MergeError as exc:
+        return _usage(f"merge: {exc}")
+    for line in console_lines(what_broke(document)):
+        _out(line)
+    _out(f"merged {document['run']['merged_from']} shards: {document['summary']['total']} checks")
+    _out(f"results: {report_dir / 'results.json'}")
+    return exit_code_of_document(document)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -685,7 +719,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", help="a previous run (directory or results.json) to diff against")
     run.add_argument("--fail-on", choices=["failures", "new"], default="failures",
                      help="exit 1 on any unexpected failure (default) or only on new failures vs. --baseline")
+    run.add_argument("--shard", metavar="K/N", help="run shard K of N: a deterministic share of the selected "
+                     "checks, balanced by recorded durations (merge the N reports with `oauth-harness merge`)")
+    run.add_argument("--durations", metavar="FILE", help="with --shard: balance by the check durations of this "
+                     "results.json (default: the reports named in the history beside --report-dir)")
     run.set_defaults(func=cmd_run)
+    mrg = sub.add_parser("merge", help="combine the reports of the shards of one run (run --shard K/N) into one")
+    mrg.add_argument("run_dirs", nargs="+", metavar="DIR", help="the shards' report directories (or results.json)")
+    mrg.add_argument("--report-dir", help="where to write the merged reports (default: reports/<run id>/)")
+    mrg.add_argument("--deviations", help="known-deviations YAML to judge staleness over the merged run "
+                                          "(default: the file the shards applied)")
+    mrg.set_defaults(func=cmd_merge)
     rep = sub.add_parser("report", help="re-render a run's HTML report, or its Allure report (--allure)")
     rep.add_argument("run_dir")
     rep.add_argument("--allure", action="store_true", help="render allure-results to a single-file HTML")

@@ -70,6 +70,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="certification profile to judge the run against (repeatable); its verdict sets the exit")
     group.addoption("--deviations", dest="harness_deviations", default=None,
                     help="known-deviations YAML of the target: listed failures are 'known', stale entries fail")
+    group.addoption("--shard", dest="harness_shard", default=None, metavar="K/N",
+                    help="run shard K of N: a deterministic share of the selected checks (harness.sharding)")
+    group.addoption("--shard-durations", dest="harness_shard_durations", default=None, metavar="FILE",
+                    help="with --shard: balance by the durations of this results.json (default: the reports "
+                         "named in the history file beside --report-dir)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -82,6 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("harness_report_dir", None):
         _install_sigterm(config)
         _arm_run_deadline(config)
+    if config.getoption("harness_shard", None):
+        from harness.sharding import ShardError, parse_shard
+
+        try:
+            config.option.harness_shard = str(parse_shard(str(config.getoption("harness_shard"))))
+        except ShardError as exc:
+            raise pytest.UsageError(str(exc)) from None
     path = config.getoption("harness_deviations", None)
     if path:
         from harness.reporting.deviations import load_deviations
@@ -103,6 +115,7 @@ class _State:
         self.previous_duration: float | None = None  # the last comparable run's, for the progress estimate
         self.deviations: Any = None
         self.deviation_result: Any = None
+        self.shard_plan = ""  # with --shard: the plan's digest (the same in every shard of one run)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -133,9 +146,49 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    if config.getoption("harness_shard"):
+        _select_shard(config, items)
     # checks that wait for a protocol-mandated expiry start first, so other checks run meanwhile
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow_wait") else 1)
     config.stash[_STATE].total = len(items)
+
+
+def _select_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep this shard's share of the checks (``--shard K/N``); the others are deselected."""
+    from harness.sharding import ShardError, assign, durations_from_file, parse_shard, plan_digest
+
+    try:
+        shard = parse_shard(str(config.getoption("harness_shard")))
+        durations_file = config.getoption("harness_shard_durations")
+        durations = durations_from_file(Path(durations_file)) if durations_file else _history_durations(config)
+    except ShardError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    ids = {check_id(i) if _is_check(i) else i.nodeid: i for i in items}
+    waiting = [name for name, i in ids.items() if i.get_closest_marker("slow_wait")]
+    plan = assign(ids, shard.total, durations=durations, waiting=waiting)
+    config.stash[_STATE].shard_plan = plan_digest(plan)
+    keep = [i for name, i in ids.items() if plan[name] == shard.index]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+def _history_durations(config: pytest.Config) -> dict[str, float]:
+    """Recorded durations of the target's last runs (the history beside ``--report-dir``), or none."""
+    report_dir, profile_path = config.getoption("harness_report_dir"), config.getoption("harness_target")
+    if not report_dir or not profile_path:
+        return {}
+    import yaml
+
+    from harness.reporting.history import history_path, read_history
+    from harness.sharding import durations_from_history
+
+    try:
+        name = (yaml.safe_load(Path(profile_path).read_text(encoding="utf-8")) or {}).get("name")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return {}
+    return durations_from_history(read_history(history_path(Path(report_dir))), str(name)) if name else {}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -426,9 +479,14 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     from harness.redaction import adopt_registered
 
     adopt_registered(list(getattr(node, "workeroutput", {}).get(_CREDENTIALS_KEY, [])))
+    config = _CONFIG.get("config")
+    plan = getattr(node, "workeroutput", {}).get(_SHARD_PLAN_KEY)
+    if config is not None and plan:
+        config.stash[_STATE].shard_plan = str(plan)
 
 
 _CREDENTIALS_KEY = "oauth_harness_credentials"
+_SHARD_PLAN_KEY = "oauth_harness_shard_plan"
 
 
 def _scrub_allure_results(config: pytest.Config) -> None:
@@ -460,6 +518,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from harness.redaction import registered_values
 
         config.workeroutput[_CREDENTIALS_KEY] = registered_values()
+        config.workeroutput[_SHARD_PLAN_KEY] = config.stash[_STATE].shard_plan
     else:
         _scrub_allure_results(config)
     state = config.stash[_STATE]
@@ -467,7 +526,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from harness.reporting.deviations import apply_deviations
 
-    full_run = not config.getoption("harness_checks") and not config.getoption("keyword")
+    # a shard holds a share of the checks: entries for the others' checks are judged by `merge`
+    full_run = not config.getoption("harness_checks") and not config.getoption("keyword") \
+        and not config.getoption("harness_shard")
     state.deviation_result = apply_deviations(state.records, state.deviations,
                                               str(config.getoption("harness_deviations")), full_run=full_run)
     if state.deviation_result.stale and session.exitstatus == pytest.ExitCode.OK:
@@ -487,7 +548,9 @@ def _selection(config: pytest.Config) -> str:
     """What this session selected (the history compares a run only with runs of the same selection)."""
     from harness.reporting.history import run_selection
 
-    return run_selection(config.getoption("harness_checks"), config.getoption("keyword"), config.args)
+    selection = run_selection(config.getoption("harness_checks"), config.getoption("keyword"), config.args)
+    shard = config.getoption("harness_shard")
+    return f"{selection} shard={shard}" if shard else selection
 
 
 def _previous_duration(config: pytest.Config) -> float | None:
@@ -593,6 +656,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 controller_target.close()
         info.incomplete = exitstatus == pytest.ExitCode.INTERRUPTED
         info.selection = _selection(config)
+        if config.getoption("harness_shard"):
+            info.shard, info.shard_plan = str(config.getoption("harness_shard")), state.shard_plan
         if info.incomplete:
             terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
         from harness.certification import all_profiles, evaluate

@@ -152,6 +152,11 @@ class RunDoc(_Doc):
                                        description="What the discovery metadata advertises (empty if unknown)")
     rerun: str = Field(default="", description="How to rerun one check of this run (append --check ID)")
     selection: str = Field(default="all", description="What the run selected; history compares like with like")
+    shard: str = Field(default="", description="K/N for a run of one shard (run --shard K/N), empty otherwise")
+    shard_plan: str = Field(default="", description="Digest of the shard plan: the same in every shard of one "
+                                                    "run (merge refuses shards of different plans)")
+    merged_from: int = Field(default=0, description="How many shard reports `oauth-harness merge` combined into "
+                                                    "this one (0: a single run)")
 
 
 class SummaryDoc(_Doc):

@@ -68,6 +68,12 @@ class RunInfo:
     """The command that reruns a check of this run, without ``--check`` (``oauth-harness run --target p.yaml``)."""
     selection: str = "all"
     """What the run selected (``all``, or its check patterns and suites): the history compares like with like."""
+    shard: str = ""
+    """``K/N`` for a run of one shard (``run --shard``), empty otherwise."""
+    shard_plan: str = ""
+    """The digest of the shard plan (every shard of one run has the same); ``merge`` refuses a mix."""
+    merged_from: int = 0
+    """The number of shard reports ``oauth-harness merge`` combined into this one (0: a single run)."""
 
     @classmethod
     def collect(cls, state: Any, *, started: float, finished: float) -> RunInfo:
