@@ -168,7 +168,8 @@ def _select_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
     plan = assign(ids, shard.total, durations=durations, waiting=waiting)
     config.stash[_STATE].shard_plan = plan_digest(plan)
     keep = [i for name, i in ids.items() if plan[name] == shard.index]
-    dropped = [i for i in items if i not in keep]
+    kept = {id(i) for i in keep}
+    dropped = [i for i in items if id(i) not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
