@@ -324,7 +324,7 @@ def test_assertion_replay_refused(target: Target, user_agent: Any) -> None:
     candidates = [c for c in target.profile.clients if c.auth_method in JWT_METHODS and _plain(c)]
     documented = [c for c in candidates if c.documented.assertion_replay_prevention]
     oidc = _is_openid_provider(target)
-    client = (documented or (candidates if oidc else []) or [None])[0]
+    client = next(iter(documented or (candidates if oidc else [])), None)
     if client is None:
         pytest.skip("the profile has no plain client authenticating with a JWT assertion" if not candidates else
                     "no client documents assertion replay prevention (documented.assertion_replay_prevention) and "
