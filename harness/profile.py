@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from harness.curl import is_secret_key, register_placeholder
+from harness.documented_settings import removed_settings_in, unverified_stated
 from harness.redaction import register_secret
 from harness.results import ProfileError
 
@@ -460,9 +461,12 @@ class IntrospectionSettings(_Model):
 
 
 class RevocationSettings(_Model):
-    """Documented revocation behaviour (RFC 7009)."""
+    """Documented revocation behaviour (RFC 7009).
 
-    client: str | None = Field(default=None, description="Client id used to call revocation")
+    ``client`` (a revocation caller) was removed: RFC 7009 §2.1 binds revocation to the client the
+    token was issued to, so no check could verify it (``harness.documented_settings.REMOVED``).
+    """
+
     refresh_revokes_access_tokens: bool | None = Field(
         default=None, description="Revoking a refresh token also invalidates the access tokens of the same grant "
         "(RFC 7009 §2.1 SHOULD)")
@@ -772,6 +776,9 @@ def parse_profile(data: Any, *, base_dir: Path, env: Mapping[str, str] | None = 
     environment = dict(os.environ if env is None else env)
     data = _substitute(data, environment, [])
     data = _resolve_files(data, base_dir, [])
+    removed = removed_settings_in(data)
+    if removed:
+        raise ProfileError(f"{source}: invalid target profile:\n" + "\n".join(f"  {line}" for line in removed))
     try:
         profile = TargetProfile.model_validate(data)
     except ValidationError as exc:
@@ -780,6 +787,11 @@ def parse_profile(data: Any, *, base_dir: Path, env: Mapping[str, str] | None = 
             loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
             lines.append(f"  {_loc(loc)}: {_hint_for(error)}")
         raise ProfileError("\n".join(lines)) from None
+    unread = unverified_stated(profile)
+    if unread:
+        raise ProfileError(f"{source}: invalid target profile:\n" + "\n".join(
+            f"  {key}: no check verifies this documented setting, so stating it would suggest a verification "
+            "that never happens (see oauth-harness documented)" for key in unread))
     for client in profile.clients:
         if client.secret is not None:
             register_secret(client.secret.get_secret_value())

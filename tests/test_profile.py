@@ -137,7 +137,8 @@ def test_shipped_schema_is_current() -> None:
 
 def test_reference_profile_is_valid(tmp_path: Path) -> None:
     """The bundled profile validates once its launcher variables exist."""
-    for name in ("conf-pkjwt", "conf-enc", "par-required", "jar-required", "jarm-enc", "ciba-poll", "ciba-ping"):
+    for name in ("conf-pkjwt", "conf-enc", "par-required", "jar-required", "jarm-enc", "ciba-poll", "ciba-ping",
+                 "userinfo-enc"):
         (tmp_path / f"{name}.jwks.json").write_text('{"keys": []}')
     for name in ("mtls", "mtls-self"):
         (tmp_path / f"{name}.crt").write_text("-----BEGIN CERTIFICATE-----\n")

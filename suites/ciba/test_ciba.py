@@ -16,6 +16,7 @@ from harness.flows.token import TokenResult
 from harness.http import json_object
 from harness.profile import Client
 from harness.results import Findings, Level, NeedsReview, fail
+from harness.specs import documented as documented_spec
 from harness.specs import oidc_ciba, oidc_core
 from harness.target import NotApplicable, Target
 
@@ -478,3 +479,16 @@ def test_signed_request_rules(target: Target, rule: str) -> None:
     request = ciba.send(target, client, ciba.request_params(target, client), signed=True,
                         claim_overrides=overrides, label=f"signed request: {rule.replace('_', ' ')}", **options)
     oidc_ciba.check_request_object_refused(request.status, request.response.headers, request.response.content)
+
+
+@needs_ciba
+@requirement("DOC-ciba.user_code", "CIBA-4-backchannel_user_code_parameter_supported")
+def test_documented_user_code(target: Target) -> None:
+    """Documented "User Code Support": discovery advertises it and a request with ``user_code`` is acknowledged."""
+    if not target.profile.documented.ciba.user_code:
+        pytest.skip("the profile does not document CIBA user-code support (documented.ciba.user_code)")
+    client = _poll_client(target)
+    advertised = target.metadata.get("backchannel_user_code_parameter_supported")
+    request = ciba.send(target, client, ciba.request_params(target, client, extra={"user_code": "harness-1234"}),
+                        label="backchannel authentication request with user_code")
+    documented_spec.check_user_code_support(advertised, request.status, request.body)

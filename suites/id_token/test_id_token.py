@@ -19,6 +19,7 @@ from harness.flows.token import redeem_code
 from harness.http import json_object
 from harness.profile import Client
 from harness.results import Findings, fail
+from harness.specs import documented as documented_spec
 from harness.specs import oidc_core, rfc7517
 from harness.target import NotApplicable, Target
 
@@ -397,3 +398,16 @@ def test_sub_stable(target: Target, user_agent: Any) -> None:
     second_sub = findings.check(oidc_core.check_id_token_sub, second.decoded.claims)
     findings.raise_if_any()
     oidc_core.check_sub_stable(str(first_sub), str(second_sub))
+
+
+@requirement("DOC-id_token_lifetime_s")
+def test_documented_lifetime(target: Target, user_agent: Any) -> None:
+    """``exp - iat`` of an ID Token equals the documented ID token lifetime (``documented.id_token_lifetime_s``)."""
+    documented = target.profile.documented.id_token_lifetime_s
+    if documented is None:
+        pytest.skip("the profile does not document the ID token lifetime (documented.id_token_lifetime_s)")
+    sample = _from_token_endpoint(target, user_agent)
+    lifetime = documented_spec.check_documented_lifetime(
+        sample.decoded.claims, documented, requirement="DOC-id_token_lifetime_s", what="ID Token",
+        code_prefix="ID_TOKEN")
+    evidence.note(f"ID Token lifetime {lifetime}s (documented {documented}s)")

@@ -1,0 +1,63 @@
+"""Documented settings of the target profile held against what the deployment does.
+
+Each function judges one statement of the profile's ``documented:`` section (``DOC-<key>``,
+see ``harness/specs/requirements/doc.yaml``): the vendor documents the behaviour, so a
+deployment that behaves otherwise fails. A documented value never waives a specification rule;
+the spec checks run next to these (issue 21: documented settings only make checks stricter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.results import Finding, Findings, fail
+
+__all__ = ["check_documented_lifetime", "check_user_code_support"]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_documented_lifetime(claims: Mapping[str, Any], documented_s: int, *, requirement: str, what: str,
+                              code_prefix: str, tolerance_s: int = 2) -> int:
+    """``exp - iat`` of a token (its claims, or its introspection answer) equals the documented lifetime.
+
+    ``code_prefix`` prefixes the finding codes (``<prefix>_LIFETIME_UNKNOWN`` / ``_MISMATCH``);
+    ``tolerance_s`` absorbs the rounding of ``iat`` and ``exp`` to whole seconds. Returns the lifetime.
+    """
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not (isinstance(exp, (int, float)) and isinstance(iat, (int, float)) and _is_number(exp)
+            and _is_number(iat)):
+        raise fail(f"{code_prefix}_LIFETIME_UNKNOWN", f"the {what} carries no numeric exp and iat, so its "
+                   "lifetime cannot be compared with the documented one", requirement, expected=documented_s,
+                   actual={"exp": exp, "iat": iat})
+    lifetime = int(exp - iat)
+    if abs(lifetime - documented_s) > tolerance_s:
+        raise fail(f"{code_prefix}_LIFETIME_MISMATCH", f"the {what} lifetime (exp - iat) differs from the "
+                   "documented one", requirement, expected=documented_s, actual=lifetime)
+    return lifetime
+
+
+def check_user_code_support(advertised: Any, status: int, body: Mapping[str, Any]) -> None:
+    """Documented CIBA "User Code Support": advertised in discovery and a request with ``user_code`` accepted.
+
+    CIBA Core §4: "backchannel_user_code_parameter_supported OPTIONAL. Boolean value specifying
+    whether the OP supports the use of the user_code parameter, with true indicating support. If
+    omitted, the default value is false." A deployment documented to support user codes therefore
+    advertises ``true`` and acknowledges (§7.3, HTTP 200 with ``auth_req_id``) a valid request that
+    carries one.
+    """
+    findings = Findings()
+    if advertised is not True:
+        findings.add(Finding(code="CIBA_USER_CODE_UNADVERTISED", message="user_code support is documented but "
+                             "discovery does not advertise backchannel_user_code_parameter_supported true",
+                             requirement="DOC-ciba.user_code", expected=True, actual=advertised))
+    auth_req_id = body.get("auth_req_id")
+    if status != 200 or not isinstance(auth_req_id, str) or not auth_req_id:
+        findings.add(Finding(code="CIBA_USER_CODE_REFUSED", message="a valid backchannel request carrying user_code "
+                             "was not acknowledged although user_code support is documented",
+                             requirement="DOC-ciba.user_code", expected="HTTP 200 with auth_req_id",
+                             actual=f"HTTP {status} error={body.get('error')}"))
+    findings.raise_if_any()

@@ -1,0 +1,27 @@
+"""harness.specs.documented: documented lifetimes and CIBA user-code support, good and bad inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.specs import documented as d
+
+ID_TOKEN = {"requirement": "DOC-id_token_lifetime_s", "what": "ID Token", "code_prefix": "ID_TOKEN"}
+REFRESH = {"requirement": "DOC-refresh.lifetime_s", "what": "refresh token", "code_prefix": "REFRESH"}
+
+
+def test_documented_lifetime(fails: Any) -> None:
+    assert d.check_documented_lifetime({"iat": 100, "exp": 400}, 300, **ID_TOKEN) == 300
+    assert d.check_documented_lifetime({"iat": 100, "exp": 401}, 300, **ID_TOKEN) == 301  # whole-second rounding
+    fails(d.check_documented_lifetime, {"iat": 100, "exp": 700}, 300, **ID_TOKEN, code="ID_TOKEN_LIFETIME_MISMATCH",
+          req="DOC-id_token_lifetime_s")
+    fails(d.check_documented_lifetime, {"iat": 0, "exp": 7200}, 3600, **REFRESH, code="REFRESH_LIFETIME_MISMATCH")
+    fails(d.check_documented_lifetime, {"exp": 3600}, 3600, **REFRESH, code="REFRESH_LIFETIME_UNKNOWN")
+    fails(d.check_documented_lifetime, {"iat": True, "exp": 3600}, 3600, **REFRESH, code="REFRESH_LIFETIME_UNKNOWN")
+
+
+def test_user_code_support(codes: Any) -> None:
+    d.check_user_code_support(True, 200, {"auth_req_id": "x"})
+    assert codes(d.check_user_code_support, None, 200, {"auth_req_id": "x"}) == ["CIBA_USER_CODE_UNADVERTISED"]
+    assert codes(d.check_user_code_support, False, 400, {"error": "invalid_request"}) == [
+        "CIBA_USER_CODE_UNADVERTISED", "CIBA_USER_CODE_REFUSED"]
