@@ -541,6 +541,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_documented(args: argparse.Namespace) -> int:
+    """Print every documented setting of the profile model with the ids of the checks that verify it."""
+    from harness.documented_settings import documented_settings, render_text
+
+    settings = documented_settings()
+    _out(json.dumps([s.as_dict() for s in settings], indent=2) if args.json else render_text(settings))
+    return EXIT_OK
+
+
 def cmd_requirements(args: argparse.Namespace) -> int:
     """Print the requirement catalogue: every requirement ID the harness cites, its level and sentence."""
     from harness.registry import all_suites
@@ -764,6 +773,10 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--json", action="store_true", help="a JSON list of {id, spec, section, level, text, url}")
     req.add_argument("--spec", action="append", metavar="PREFIX", help="only this ID prefix (RFC6749, OIDCC, ...)")
     req.set_defaults(func=cmd_requirements)
+    doc = sub.add_parser("documented", help="list the documented settings a profile can state, with the checks "
+                                            "that verify each")
+    doc.add_argument("--json", action="store_true", help="a JSON list of {key, checks, description}")
+    doc.set_defaults(func=cmd_documented)
     dev = sub.add_parser("deviations", help="maintain a known-deviations file")
     dev_sub = dev.add_subparsers(dest="deviations_command", required=True)
     upd = dev_sub.add_parser("update", help="rewrite FILE in the strict form (each entry: check + finding codes) "
