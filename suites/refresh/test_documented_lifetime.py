@@ -32,7 +32,7 @@ def test_documented_lifetime(target: Target, user_agent: Any) -> None:
     documented = target.profile.documented.refresh.lifetime_s
     if documented is None:
         pytest.skip("the profile does not document the refresh-token lifetime (documented.refresh.lifetime_s)")
-    by_introspection = bool(target.metadata.get("introspection_endpoint"))
+    by_introspection = target.offers("introspection_endpoint")
     too_long = cap_exceeded(target, documented + MARGIN_S, "the documented refresh-token lifetime")
     if not by_introspection and too_long:
         pytest.skip(f"no introspection endpoint to read the refresh token's exp, and {too_long}")
