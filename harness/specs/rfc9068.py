@@ -49,25 +49,21 @@ def check_typ(header: Mapping[str, Any], documented: str = "at+jwt") -> None:
 
     ``application/at+jwt`` carries the media type (the MUST holds) but breaks the SHOULD
     (a warning). With another documented value (PingFederate "Type Header Value") the header
-    must equal it (``DOC-access_token.typ``), and the deployment's deviation from RFC 9068 is
-    a warning.
+    must equal it as well (``DOC-access_token.typ``): a documented value never waives the RFC's
+    MUST, so a deployment that behaves as documented with a typ other than at+jwt still fails
+    RFC 9068 §2.1, and one that differs from both gets both findings.
     """
     typ = header.get("typ")
-    if documented.lower() in _RFC_TYPES:
-        if not isinstance(typ, str) or typ.lower() not in _RFC_TYPES:
-            raise fail("AT_TYP_NOT_AT_JWT", "the JWT access token typ header is not at+jwt", "RFC9068-2.1",
-                       expected="at+jwt", actual=typ)
-        if typ.lower() != "at+jwt":
-            raise fail("AT_TYP_APPLICATION_PREFIX", "the typ header keeps the application/ prefix; the value "
-                       "used SHOULD be at+jwt", "RFC9068-2.1-typ_short", expected="at+jwt", actual=typ,
-                       level=Level.SHOULD)
-        return
     findings = Findings()
-    if typ != documented:
+    if not isinstance(typ, str) or typ.lower() not in _RFC_TYPES:
+        findings.add(finding("AT_TYP_NOT_AT_JWT", "the JWT access token typ header is not at+jwt", "RFC9068-2.1",
+                             "at+jwt", typ))
+    elif typ.lower() != "at+jwt":
+        findings.add(finding("AT_TYP_APPLICATION_PREFIX", "the typ header keeps the application/ prefix; the value "
+                             "used SHOULD be at+jwt", "RFC9068-2.1-typ_short", "at+jwt", typ, Level.SHOULD))
+    if documented.lower() not in _RFC_TYPES and typ != documented:
         findings.add(finding("AT_TYP_NOT_DOCUMENTED", "typ differs from the documented Type Header Value",
                              "DOC-access_token.typ", documented, typ))
-    findings.add(finding("AT_TYP_DOCUMENTED_NOT_RFC9068", "the documented typ is not at+jwt, so the tokens do "
-                         "not follow RFC 9068", "RFC9068-2.1", "at+jwt", documented, Level.SHOULD))
     findings.raise_if_any()
 
 
@@ -121,20 +117,20 @@ def check_signature(token: str, jwks: jose.JWKS, *, expected_alg: str | None) ->
                    actual=exc.code) from exc
 
 
-def check_required_claims(claims: Mapping[str, Any], *, client_id_claim: str = "client_id",
-                          jti_expected: bool = True) -> None:
+def check_required_claims(claims: Mapping[str, Any], *, client_id_claim: str = "client_id") -> None:
     """RFC 9068 §2.2: the REQUIRED claims are present and well typed.
 
     "iss REQUIRED", "exp REQUIRED", "aud REQUIRED", "sub REQUIRED", "client_id REQUIRED",
     "iat REQUIRED", "jti REQUIRED" (as defined in RFC 7519 §4.1 and RFC 8693 §4.3). A
-    documented client-id claim name replaces ``client_id``; a documented jti length of 0
-    (PingFederate "no claim is included") drops ``jti``.
+    documented setting never waives one of them: a documented client-id claim name other than
+    ``client_id`` is required *as well* (``DOC-access_token.client_id_claim``), and a documented
+    jti length of 0 (PingFederate "no claim is included") still leaves the RFC's ``jti``
+    finding (the documented absence itself is judged by :func:`check_jti`).
     """
     findings = Findings()
-    for name in REQUIRED_CLAIMS:
-        claim = client_id_claim if name == "client_id" else name
-        if name == "jti" and not jti_expected:
-            continue
+    names = [*REQUIRED_CLAIMS, *([client_id_claim] if client_id_claim != "client_id" else [])]
+    for claim in names:
+        name = "client_id" if claim == client_id_claim else claim
         value = claims.get(claim)
         requirement = "DOC-access_token.client_id_claim" if claim != name else "RFC9068-2.2"
         if value is None:
@@ -186,20 +182,27 @@ def check_audience(claims: Mapping[str, Any], expected: str, *, documented: bool
 
 
 def check_client_id(claims: Mapping[str, Any], client_id: str, claim_name: str = "client_id") -> None:
-    """RFC 9068 §2.2: ``client_id`` (or the documented claim) names the client that requested the token.
+    """RFC 9068 §2.2: ``client_id`` names the client that requested the token; so does a documented claim.
 
     "client_id REQUIRED - as defined in Section 4.3 of [RFC8693]." (the client identifier of
-    the OAuth 2.0 client that requested the token).
+    the OAuth 2.0 client that requested the token). A documented "Client ID Claim Name" other
+    than ``client_id`` only adds a check (``DOC-access_token.client_id_claim``): the RFC's
+    ``client_id`` claim is still required, so a deployment that renames it gets both findings.
     """
-    requirement = "RFC9068-2.2" if claim_name == "client_id" else "DOC-access_token.client_id_claim"
-    if claims.get(claim_name) != client_id:
-        raise fail("AT_CLIENT_ID_MISMATCH", f"{claim_name} is not the requesting client", requirement,
-                   expected=client_id, actual=claims.get(claim_name))
+    findings = Findings()
+    if claims.get("client_id") != client_id:
+        findings.add(finding("AT_CLIENT_ID_MISMATCH", "client_id is not the requesting client", "RFC9068-2.2",
+                             client_id, claims.get("client_id")))
+    if claim_name != "client_id" and claims.get(claim_name) != client_id:
+        findings.add(finding("AT_DOCUMENTED_CLIENT_ID_MISMATCH", f"the documented client-id claim {claim_name} is "
+                             "not the requesting client", "DOC-access_token.client_id_claim", client_id,
+                             claims.get(claim_name)))
+    findings.raise_if_any()
 
 
 def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_name: str = "scope",
                 fmt: str = "string", granted: Sequence[str] | None = None) -> list[str]:
-    """RFC 9068 §2.2.3: the ``scope`` claim, space-delimited (or as documented); return its values.
+    """RFC 9068 §2.2.3: the ``scope`` claim, space-delimited (and the documented claim/format); return its values.
 
     "If an authorization request includes a scope parameter, the corresponding issued JWT
     access token SHOULD include a "scope" claim as defined in Section 4.2 of [RFC8693]."
@@ -216,30 +219,41 @@ def check_scope(claims: Mapping[str, Any], requested: Sequence[str], *, claim_na
     granted scope: ``granted`` (the token response's ``scope``) or, when the response names
     none, the requested one. Fewer values than granted is not judged here.
     """
-    value = claims.get(claim_name)
-    if value is None:
+    findings = Findings()
+    documented = fmt != "string" or claim_name != "scope"
+    rfc_value = claims.get("scope")
+    # RFC 9068 §2.2.3 / RFC 8693 §4.2 (a SHOULD sentence): a "scope" claim, space-delimited. A documented
+    # claim name or format never waives it (issue 21): a deployment documented otherwise gets both findings.
+    if rfc_value is None:
         if requested:
-            raise fail("AT_SCOPE_MISSING", f"the {claim_name!r} claim is missing although scope was requested",
-                       "RFC9068-2.2.3", expected=" ".join(requested), actual=None, level=Level.SHOULD)
-        return []
-    requirement = "RFC9068-2.2.3" if fmt == "string" and claim_name == "scope" else "DOC-access_token.scope_format"
-    # the RFC's claim "as defined in Section 4.2 of [RFC8693]" sits in a SHOULD sentence; a documented format binds
-    level = Level.SHOULD if requirement == "RFC9068-2.2.3" else Level.MUST
-    if fmt == "string":
-        if not isinstance(value, str):
-            raise fail("AT_SCOPE_FORMAT", f"{claim_name} is not a space-delimited string", requirement,
-                       expected="string", actual=value, level=level)
+            findings.add(finding("AT_SCOPE_MISSING", "the 'scope' claim is missing although scope was requested",
+                                 "RFC9068-2.2.3", " ".join(requested), None, Level.SHOULD))
+    elif not isinstance(rfc_value, str):
+        findings.add(finding("AT_SCOPE_FORMAT", "scope is not a space-delimited string", "RFC9068-2.2.3",
+                             "string", rfc_value, Level.SHOULD))
+    value = claims.get(claim_name)
+    values: list[str] = []
+    if documented and value is None:
+        if requested:
+            findings.add(finding("AT_DOCUMENTED_SCOPE_MISSING", f"the documented scope claim {claim_name!r} is "
+                                 "missing although scope was requested", "DOC-access_token.scope_format",
+                                 " ".join(requested), None))
+    elif documented and fmt == "string" and not isinstance(value, str):
+        findings.add(finding("AT_SCOPE_FORMAT", f"{claim_name} is not a space-delimited string",
+                             "DOC-access_token.scope_format", "string", value))
+    elif documented and fmt != "string" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        findings.add(finding("AT_SCOPE_FORMAT", f"{claim_name} is not a JSON array of strings",
+                             "DOC-access_token.scope_format", "array", value))
+    elif isinstance(value, str):
         values = value.split()
-    else:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail("AT_SCOPE_FORMAT", f"{claim_name} is not a JSON array of strings", requirement,
-                       expected="array", actual=value)
-        values = list(value)
+    elif isinstance(value, list):
+        values = [v for v in value if isinstance(v, str)]
     allowed = list(granted) if granted is not None else list(requested)
     extra = sorted(set(values) - set(allowed))
     if allowed and extra:
-        raise fail("AT_SCOPE_NOT_GRANTED", "the token carries scopes that were neither requested nor stated as "
-                   "granted in the token response", "RFC6749-3.3", expected=sorted(allowed), actual=values)
+        findings.add(finding("AT_SCOPE_NOT_GRANTED", "the token carries scopes that were neither requested nor "
+                             "stated as granted in the token response", "RFC6749-3.3", sorted(allowed), values))
+    findings.raise_if_any()
     return values
 
 

@@ -22,7 +22,8 @@ def test_typ_failures(fails) -> None:
     # the media type with its prefix keeps the MUST but breaks "the "typ" value used SHOULD be "at+jwt""
     fails(p.check_typ, {"typ": "application/at+JWT"}, code="AT_TYP_APPLICATION_PREFIX", req="RFC9068-2.1-typ_short",
           level=Level.SHOULD)
-    fails(p.check_typ, {"typ": "JWT"}, "JWT", code="AT_TYP_DOCUMENTED_NOT_RFC9068", level=Level.SHOULD)
+    # a documented typ never waives RFC 9068 §2.1's MUST (issue 21): behaving as documented still fails the RFC
+    fails(p.check_typ, {"typ": "JWT"}, "JWT", code="AT_TYP_NOT_AT_JWT", req="RFC9068-2.1", level=Level.MUST)
     fails(p.check_typ, {"typ": "at+jwt"}, "JWT", code="AT_TYP_NOT_DOCUMENTED", req="DOC-access_token.typ")
 
 
@@ -65,9 +66,12 @@ def test_signature(fails, signed) -> None:
 
 def test_required_claims(fails) -> None:
     p.check_required_claims(CLAIMS)
-    p.check_required_claims({k: v for k, v in CLAIMS.items() if k != "jti"}, jti_expected=False)
+    # documented settings never waive a REQUIRED claim (issue 21): no jti, or client_id renamed, keeps the RFC finding
+    fails(p.check_required_claims, {k: v for k, v in CLAIMS.items() if k != "jti"}, code="AT_CLAIM_MISSING",
+          req="RFC9068-2.2")
     renamed = {**{k: v for k, v in CLAIMS.items() if k != "client_id"}, "cid": "c1"}
-    p.check_required_claims(renamed, client_id_claim="cid")
+    fails(p.check_required_claims, renamed, client_id_claim="cid", code="AT_CLAIM_MISSING", req="RFC9068-2.2")
+    p.check_required_claims({**CLAIMS, "cid": "c1"}, client_id_claim="cid")
     fails(p.check_required_claims, {k: v for k, v in CLAIMS.items() if k != "sub"}, code="AT_CLAIM_MISSING",
           req="RFC9068-2.2")
     fails(p.check_required_claims, CLAIMS, client_id_claim="cid", code="AT_CLAIM_MISSING",
@@ -82,7 +86,12 @@ def test_issuer_and_client_id(fails) -> None:
     fails(p.check_issuer, CLAIMS, "https://other.example", code="AT_ISS_MISMATCH", req="RFC9068-4")
     p.check_client_id(CLAIMS, "c1")
     fails(p.check_client_id, CLAIMS, "c2", code="AT_CLIENT_ID_MISMATCH", req="RFC9068-2.2")
-    fails(p.check_client_id, CLAIMS, "c1", "cid", code="AT_CLIENT_ID_MISMATCH", req="DOC-access_token.client_id_claim")
+    fails(p.check_client_id, CLAIMS, "c1", "cid", code="AT_DOCUMENTED_CLIENT_ID_MISMATCH",
+          req="DOC-access_token.client_id_claim")
+    p.check_client_id({**CLAIMS, "cid": "c1"}, "c1", "cid")
+    # the documented name does not replace RFC 9068 §2.2's client_id: renaming it keeps the RFC finding
+    renamed = {**{k: v for k, v in CLAIMS.items() if k != "client_id"}, "cid": "c1"}
+    fails(p.check_client_id, renamed, "c1", "cid", code="AT_CLIENT_ID_MISMATCH", req="RFC9068-2.2")
 
 
 def test_audience(fails) -> None:
@@ -96,7 +105,10 @@ def test_audience(fails) -> None:
 
 def test_scope(fails) -> None:
     assert p.check_scope(CLAIMS, ["api:read", "api:write", "openid"]) == ["api:read", "api:write"]
-    assert p.check_scope({**CLAIMS, "scope": ["a"]}, ["a"], fmt="array") == ["a"]
+    # a documented array format never waives RFC 9068 §2.2.3's SHOULD (a warning next to the documented check)
+    fails(p.check_scope, {**CLAIMS, "scope": ["a"]}, ["a"], fmt="array", code="AT_SCOPE_FORMAT", req="RFC9068-2.2.3",
+          level=Level.SHOULD)
+    assert p.check_scope({**CLAIMS, "scope": "a", "scp": ["a"]}, ["a"], claim_name="scp", fmt="array") == ["a"]
     assert p.check_scope({k: v for k, v in CLAIMS.items() if k != "scope"}, []) == []
     fails(p.check_scope, {**CLAIMS, "scope": ["api:read"]}, ["api:read"], code="AT_SCOPE_FORMAT",
           req="RFC9068-2.2.3", level=Level.SHOULD)
