@@ -581,6 +581,37 @@ class Limits(_Model):
             "under concurrent requests, e.g. Glewlwyd on SQLite"))
 
 
+class RequestObjectHost(_Model):
+    """The HTTPS endpoint the harness hosts request objects on, for ``request_uri`` by reference.
+
+    OIDC Core §6.2: "The request_uri value is a URL using the https scheme referencing a
+    resource containing a Request Object value"; the target must be able to reach it (RFC 9101
+    §5.2). The harness listens on loopback with this certificate (which the target must trust)
+    at ``listen_port`` (0: a free port per check) and serves each object once under a random path.
+    """
+
+    cert_file: Path
+    key_file: Path
+    listen_host: str = Field(default="127.0.0.1", description="Loopback address to listen on")
+    listen_port: int = Field(default=0, ge=0, le=65535, description="0: any free port (no pre-registration)")
+    public_base_url: str | None = Field(default=None, description=(
+        "https base URL the target uses to reach the listener when it differs from https://<listen_host>:<port> "
+        "(e.g. a tunnel); needed when request_uris must be pre-registered"))
+
+
+class KeyRotationHook(_Model):
+    """How the harness asks the target to rotate its signing keys mid-run (OIDC Core §10.1.1).
+
+    An HTTP POST of ``{"client_id": "<client>"}`` to ``url`` with ``Authorization: Bearer <token>``;
+    after it answers 2xx, tokens issued to ``client`` are signed with a new key published at
+    ``jwks_uri``. Without this section the rotation check is skipped.
+    """
+
+    url: str
+    token: SecretStr | None = None
+    client: str = Field(description="Client whose ID Tokens the check requests before and after the rotation")
+
+
 class TargetProfile(_Model):
     """A deployment under test."""
 
@@ -606,6 +637,10 @@ class TargetProfile(_Model):
         "Endpoints the deployment serves but does not advertise in its discovery document, by metadata "
         "member name (e.g. device_authorization_endpoint: https://as.example/device-authorization/); "
         "an advertised value always wins"))
+    request_object_host: RequestObjectHost | None = Field(default=None, description=(
+        "Where the harness hosts request objects for request_uri by reference (request_by_reference suite)"))
+    key_rotation: KeyRotationHook | None = Field(default=None, description=(
+        "Hook that rotates the target's signing keys mid-run (keys suite); without it the rotation check skips"))
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
@@ -797,6 +832,8 @@ def parse_profile(data: Any, *, base_dir: Path, env: Mapping[str, str] | None = 
             register_secret(client.secret.get_secret_value())
     for user in profile.users:
         register_secret(user.password.get_secret_value())
+    if profile.key_rotation is not None and profile.key_rotation.token is not None:
+        register_secret(profile.key_rotation.token.get_secret_value())
     return profile
 
 

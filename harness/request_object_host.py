@@ -1,0 +1,186 @@
+"""The HTTPS endpoint the harness hosts request objects on, for ``request_uri`` by reference.
+
+OIDC Core §6.2: "The request_uri value is a URL using the https scheme referencing a resource
+containing a Request Object value, which is a JWT containing the request parameters. This URL
+MUST be reachable by the Authorization Server"; §6.2.3: "the Authorization Server MUST send an
+HTTP GET request to the request_uri to retrieve the referenced Request Object". RFC 9101 §10.2
+registers the media type ``application/oauth-authz-req+jwt``, which the host answers with.
+
+The host listens on loopback (like the CIBA notification receiver, :mod:`harness.ciba_receiver`,
+with the profile's server certificate: ``request_object_host``) on a free port unless the profile
+names one, serves each published object under a random, unguessable path, and records every
+fetch as evidence of the check. A path it does not serve gets 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness import evidence
+from harness.ciba_receiver import loopback_bind_host
+from harness.evidence import Exchange
+from harness.profile import RequestObjectHost as HostSettings
+from harness.redaction import redact_headers
+from harness.results import HarnessError, ProfileError
+
+MEDIA_TYPE = "application/oauth-authz-req+jwt"
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One request that reached the host."""
+
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    status: int
+    received_at: float  # time.monotonic()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], host: RequestObjectHost) -> None:
+        super().__init__(address, _Handler)
+        self.host = host
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        """Serve a published object, else 404."""
+        path = urlsplit(self.path).path
+        body = self.server.host._lookup(path)
+        status = 200 if body is not None else 404
+        self.server.host._add(Fetch(method="GET", path=path, headers=list(self.headers.items()), status=status,
+                                    received_at=time.monotonic()))
+        payload = body.encode("ascii") if body is not None else b""
+        self.close_connection = True
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", MEDIA_TYPE)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+        """Silence the default stderr logging."""
+
+
+class RequestObjectHost:
+    """An HTTPS listener that serves request objects at ``https://<loopback>:<port>/ro/<random>``."""
+
+    def __init__(self, settings: HostSettings, *, bind_timeout_s: float = 30.0) -> None:
+        self.settings = settings
+        self.host = loopback_bind_host(settings.listen_host)
+        self.bind_timeout_s = bind_timeout_s
+        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            self._ssl.load_cert_chain(str(settings.cert_file), str(settings.key_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise ProfileError(f"cannot load the request object host's certificate {settings.cert_file}: "
+                               f"{exc}") from exc
+        self._lock = threading.Lock()
+        self._objects: dict[str, str] = {}
+        self._fetches: list[Fetch] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> RequestObjectHost:
+        """Bind and serve in a background thread (waits, bounded, while a fixed port is taken)."""
+        deadline = time.monotonic() + self.bind_timeout_s
+        while True:
+            try:
+                server = _Server((self.host, self.settings.listen_port), self)
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"cannot listen on {self.host}:{self.settings.listen_port} for the request "
+                                       f"object host: {exc}") from exc
+                time.sleep(0.1)
+        server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="request-object-host", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> RequestObjectHost:
+        """Start the host."""
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop the host."""
+        self.stop()
+
+    # -- objects ----------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The https origin the target reaches the host at."""
+        if self.settings.public_base_url:
+            return self.settings.public_base_url.rstrip("/")
+        if self._server is None:
+            raise HarnessError("the request object host is not started")
+        port = self._server.server_address[1]
+        return f"https://{self.host}:{port}"
+
+    def publish(self, request_object: str) -> str:
+        """Serve ``request_object`` under a fresh random path; return its https URL."""
+        path = f"/ro/{secrets.token_urlsafe(24)}"
+        with self._lock:
+            self._objects[path] = request_object
+        return self.base_url + path
+
+    def unserved_url(self) -> str:
+        """A URL on this host that serves nothing (answers 404)."""
+        return f"{self.base_url}/ro/missing-{secrets.token_urlsafe(12)}"
+
+    def _lookup(self, path: str) -> str | None:
+        with self._lock:
+            return self._objects.get(path)
+
+    def _add(self, fetch: Fetch) -> None:
+        with self._lock:
+            self._fetches.append(fetch)
+
+    def record_fetches(self) -> list[Fetch]:
+        """Add every fetch so far to the current check's evidence (call from the check's thread)."""
+        fetches = self.fetches
+        log = evidence.current()
+        for fetch in fetches:
+            log.exchanges.append(Exchange(
+                seq=log.next_seq(), label="request object fetched from the harness", method=fetch.method,
+                url=self.base_url + fetch.path, request_headers=redact_headers(fetch.headers), request_body="",
+                status=fetch.status))
+        return fetches
+
+    @property
+    def fetches(self) -> list[Fetch]:
+        """Every request received so far."""
+        with self._lock:
+            return list(self._fetches)

@@ -1,0 +1,1 @@
+"""Signing keys across a rotation (OIDC Core §10.1, §10.1.1)."""

@@ -1,0 +1,59 @@
+"""The request object host: HTTPS on loopback, a fresh random path per object, 404 elsewhere, fetches recorded."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import trustme
+
+from harness import evidence
+from harness.profile import RequestObjectHost as HostSettings
+from harness.request_object_host import MEDIA_TYPE, RequestObjectHost
+from harness.results import HarnessError, ProfileError
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[trustme.CA, Path, Path]]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    base = tmp_path_factory.mktemp("pki")
+    cert_file, key_file = base / "rp.crt", base / "rp.key"
+    cert.cert_chain_pems[0].write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    yield ca, cert_file, key_file
+
+
+def test_serves_published_objects_once_per_path(pki: tuple[trustme.CA, Path, Path], tmp_path: Path) -> None:
+    ca, cert_file, key_file = pki
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    host = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file))
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log), host:
+        first, second = host.publish("a.b.c"), host.publish("d.e.f")
+        assert first != second and first.startswith("https://127.0.0.1:")
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file))) as client:
+            answer = client.get(first)
+            missing = client.get(host.unserved_url())
+        assert answer.status_code == 200 and answer.text == "a.b.c"
+        assert answer.headers["content-type"] == MEDIA_TYPE
+        assert missing.status_code == 404
+        fetches = host.record_fetches()
+    assert [f.status for f in fetches] == [200, 404]
+    assert [e.label for e in log.exchanges] == ["request object fetched from the harness"] * 2
+
+
+def test_refuses_non_loopback_and_bad_certificates(pki: tuple[trustme.CA, Path, Path], tmp_path: Path) -> None:
+    _, cert_file, key_file = pki
+    with pytest.raises(ProfileError):
+        RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file, listen_host="192.0.2.1"))
+    bogus = tmp_path / "bogus.pem"
+    bogus.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    with pytest.raises(ProfileError):
+        RequestObjectHost(HostSettings(cert_file=bogus, key_file=key_file))
+    with pytest.raises(HarnessError):
+        _ = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file)).base_url
