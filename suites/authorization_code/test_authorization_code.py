@@ -9,6 +9,7 @@ import pytest
 from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.expiry import require_wait_within_cap
 from harness.flows.race import concurrent_successes
 from harness.flows.token import check_refused, redeem_code
 from harness.profile import Client
@@ -307,9 +308,7 @@ def test_expired_code_refused(target: Target, user_agent: Any) -> None:
     if lifetime is None:
         pytest.skip("the profile does not document the authorization code lifetime "
                     "(documented.authorization_code_lifetime_s)")
-    cap = target.profile.limits.max_expiry_wait_s
-    if lifetime + 1 > cap:
-        pytest.skip(f"waiting {lifetime + 1}s exceeds limits.max_expiry_wait_s={cap}")
+    require_wait_within_cap(target, lifetime + 1, f"the documented code lifetime {lifetime}s")
     client = _code_client(target)
     flow = obtain_code(target, user_agent, client)
     evidence.mandated_wait(lifetime + 1, f"documented code lifetime {lifetime}s plus 1s")
