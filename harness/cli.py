@@ -224,7 +224,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             return code
         if args.fail_on == "new" and new_failures is not None:
             return EXIT_FAILED if new_failures else EXIT_OK
-        if certification is not None:
+        if certification is not None and args.shard:
+            _out(f"certification {certification.name}: judged over every shard by `oauth-harness merge`")
+        elif certification is not None:
             verdict = next(c["verdict"] for c in document["certification"] if c["profile"] == certification.name)
             _out(f"certification summary: {report_dir / 'certification.html'}")
             # incomplete: the checks passed but the profile names OIDF modules no check covers
@@ -323,7 +325,14 @@ def cmd_merge(args: argparse.Namespace) -> int:
         _out(line)
     _out(f"merged {document['run']['merged_from']} shards: {document['summary']['total']} checks")
     _out(f"results: {report_dir / 'results.json'}")
-    return exit_code_of_document(document)
+    code = exit_code_of_document(document)
+    selected = [c for c in document["certification"] if c["selected"]]
+    if selected and code not in (EXIT_INTERRUPTED, EXIT_HARNESS_ERROR):
+        _out(f"certification {selected[0]['profile']}: {selected[0]['verdict'].upper()}")
+        # as `run --certification`: incomplete (an OIDF module no check covers) fails too
+        return {"passed": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_FAILED}.get(selected[0]["verdict"],
+                                                                                        EXIT_UNREACHABLE)
+    return code
 
 
 def cmd_history(args: argparse.Namespace) -> int:
