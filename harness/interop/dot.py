@@ -58,7 +58,8 @@ _STOP_TIMEOUT_S = 10.0
 _WORKERS = 2
 _THREADS = 4
 
-CONFIDENTIAL_CLIENTS = ("conf-basic", "conf-post", "conf-hs256", "conf-pkce", "device-conf", "introspector")
+CONFIDENTIAL_CLIENTS = ("conf-basic", "conf-post", "conf-hs256", "conf-pkce", "device-conf", "introspector",
+                        "redirect-query")
 """Clients with a secret (registered by ``dotsite/management/commands/seed_harness.py``)."""
 
 USERS = ("alice", "bob")

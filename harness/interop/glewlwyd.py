@@ -119,6 +119,9 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("dpop", "none", _CODE, extra={"dpop_bound_access_tokens": "true"}),
     ClientSpec("dpop-conf", "client_secret_basic", _CODE, extra={"dpop_bound_access_tokens": "true"}),
     ClientSpec("introspector", "client_secret_basic", ("client_credentials",), redirect=False),
+    # a redirect URI registered with a query (request_by_reference suite; RFC 6749 §3.1.2)
+    ClientSpec("redirect-query", "client_secret_basic", _CODE,
+               extra={"redirect_uri": ["https://rp.example.test/cb?tenant=a"]}),
 )
 """The clients the profile uses."""
 
@@ -219,7 +222,9 @@ def _plugin_parameters(issuer: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
         "op-policy-uri": "",
         "op-tos-uri": "",
         "request-parameter-allow": True,
-        "request-uri-allow-https-non-secure": False,
+        # request_uri by reference is fetched from the harness's loopback host, whose certificate comes
+        # from the per-start test CA; libcurl trusts only the system CAs, so verification is off here
+        "request-uri-allow-https-non-secure": True,
         "request-parameter-allow-encrypted": False,
         "request-parameter-ietf-strict": True,
         "request-maximum-exp": 3600,
@@ -477,6 +482,9 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
         "GLEWLWYD_ISSUER": server.issuer,
         "GLEWLWYD_BASE_URL": server.base_url,
         "GLEWLWYD_CA_FILE": str(server.ca_file),
+        # the 127.0.0.1 leaf also serves the harness's request objects (request_object_host)
+        "GLEWLWYD_SERVER_CERT_FILE": str(directory / "server.crt"),
+        "GLEWLWYD_SERVER_KEY_FILE": str(directory / "server.key"),
         "GLEWLWYD_STATE_DIR": str(directory),
         "GLEWLWYD_PYTHON": sys.executable,  # runs the CIBA approval command (login.ciba.command)
     }
