@@ -90,6 +90,9 @@ class ClientDocumented(_Model):
     jarm_encryption: EncryptionSetting | None = Field(default=None, description=(
         'PingFederate "JARM Key Management Encryption Algorithm" / "JARM Content Encryption Algorithm" '
         "(authorization_encrypted_response_alg/_enc)"))
+    restrict_response_types: bool = Field(default=False, description=(
+        'PingFederate "Restrict Response Types": the server refuses a response_type not in this client\'s '
+        "response_types (OIDC Registration response_types)"))
     id_token_signing_alg: str = "RS256"
     id_token_encryption: EncryptionSetting | None = None
     userinfo_signing_alg: str | None = Field(default=None, description=(

@@ -13,7 +13,8 @@ from typing import Any
 
 from harness.results import Finding, Findings, fail
 
-__all__ = ["check_documented_lifetime", "check_user_code_support"]
+__all__ = ["check_confirmation_bypassed", "check_documented_lifetime", "check_response_type_restricted",
+           "check_user_code_support"]
 
 
 def _is_number(value: Any) -> bool:
@@ -61,3 +62,37 @@ def check_user_code_support(advertised: Any, status: int, body: Mapping[str, Any
                              requirement="DOC-ciba.user_code", expected="HTTP 200 with auth_req_id",
                              actual=f"HTTP {status} error={body.get('error')}"))
     findings.raise_if_any()
+
+
+#: Authorization response members that carry a credential (a code or a token).
+CREDENTIAL_MEMBERS = ("code", "access_token", "id_token")
+
+
+def check_response_type_restricted(response_type: str, allowed: list[str], delivered: Mapping[str, str]) -> None:
+    """Documented "Restrict Response Types": a ``response_type`` the client is not allowed is refused.
+
+    PingFederate's client setting restricts the client to the selected response types (the
+    profile's ``clients[].response_types``); OIDC Registration §2 ``response_types`` is the list the
+    client "will restrict itself to using". A request for another type must end without a code or
+    token in the authorization response (RFC 6749 §4.1.2.1: an error such as ``unauthorized_client``
+    or ``unsupported_response_type``, or an error page).
+    """
+    issued = sorted(m for m in CREDENTIAL_MEMBERS if delivered.get(m))
+    if issued:
+        raise fail("RESPONSE_TYPE_NOT_RESTRICTED", f"response_type {response_type!r} is not among the client's "
+                   "allowed response types but the authorization response carries credentials",
+                   "DOC-restrict_response_types", expected=f"refused (allowed: {' | '.join(allowed)})",
+                   actual=f"delivered {', '.join(issued)}")
+
+
+def check_confirmation_bypassed(bypass_documented: bool, confirmation_shown: bool) -> None:
+    """Documented "Bypass Activation Code Confirmation": ``verification_uri_complete`` shows no confirmation page.
+
+    PingFederate's device setting skips the user-code confirmation when the user arrives through
+    ``verification_uri_complete``. The RFC 8628 §3.3.1 recommendation to confirm still applies and is
+    judged separately (:func:`harness.specs.rfc8628.check_confirmation_shown`).
+    """
+    if bypass_documented and confirmation_shown:
+        raise fail("DEVICE_CONFIRMATION_DESPITE_BYPASS", "a confirmation page appeared although Bypass Activation "
+                   "Code Confirmation is documented", "DOC-device_bypass_activation_code_confirmation",
+                   expected="no confirmation page", actual="confirmation page")

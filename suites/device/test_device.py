@@ -15,6 +15,7 @@ from harness.http import json_object
 from harness.login.device import Decision, DeviceUserOutcome, complete_user_side
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
+from harness.specs import documented as documented_spec
 from harness.specs import oidc_core, rfc8628
 from harness.target import NotApplicable, Target
 
@@ -262,11 +263,15 @@ def test_user_code_entropy_and_charset(target: Target) -> None:
 
 
 @needs_device
-@requirement("RFC8628-5.4", "RFC8628-3.3.1")
+@requirement("RFC8628-5.4", "RFC8628-3.3.1", "DOC-device_bypass_activation_code_confirmation")
 def test_complete_uri_asks_confirmation(target: Target, user_agent: Any) -> None:
-    """Opening ``verification_uri_complete`` still shows the code for confirmation, then authorizes the device."""
-    if target.profile.documented.device.bypass_activation_code_confirmation:
-        pytest.skip("the profile documents Bypass Activation Code Confirmation")
+    """Opening ``verification_uri_complete`` still shows the code for confirmation, then authorizes the device.
+
+    A documented "Bypass Activation Code Confirmation" does not waive RFC 8628 §3.3.1's SHOULD (a
+    deployment that bypasses as documented still gets the warning); it adds its own check: with
+    the bypass documented, no confirmation page may appear.
+    """
+    bypass = target.profile.documented.device.bypass_activation_code_confirmation
     client = _client(target)
     auth = device.start(target, client)
     if auth.verification_uri_complete is None:
@@ -275,5 +280,6 @@ def test_complete_uri_asks_confirmation(target: Target, user_agent: Any) -> None
     outcome = _user_side(target, user_agent, auth, complete_uri=True)
     findings = Findings()
     findings.check(rfc8628.check_confirmation_shown, outcome.confirmation_shown, outcome.user_code_displayed)
+    findings.check(documented_spec.check_confirmation_bypassed, bypass, outcome.confirmation_shown)
     _judge_tokens(target, client, device.poll_for_tokens(target, auth).result, findings)
     findings.raise_if_any()

@@ -17,6 +17,7 @@ from harness import evidence, jose
 from harness.flows.code_flow import CodeFlow, authorize, complete_code_flow
 from harness.profile import Client
 from harness.results import fail
+from harness.specs import documented as documented_spec
 from harness.specs import oidc_core, oidc_response_types
 from harness.target import NotApplicable, Target
 
@@ -162,3 +163,28 @@ def test_unsigned_id_token(target: Target, user_agent: Any) -> None:
     oidc_core.check_id_token_issuer(claims, str(target.metadata.get("issuer")))
     oidc_core.check_id_token_audience(claims, client.id)
     oidc_core.check_id_token_nonce(claims, flow.request.nonce)
+
+
+#: Response types tried against a restricted client, most common first (OAuth 2.0 Multiple Response Types).
+_OTHER_RESPONSE_TYPES = ("code id_token", "id_token", "code token", "token", "id_token token", "code id_token token")
+
+
+@requirement("DOC-restrict_response_types")
+def test_documented_restriction_enforced(target: Target, user_agent: Any) -> None:
+    """A client documented as restricted to its response types is refused another one the server supports."""
+    supported = [str(v) for v in target.metadata.get("response_types_supported") or []]
+    for client in target.profile.clients:
+        if not (client.use_in_suites and client.documented.restrict_response_types):
+            continue
+        others = [t for t in _OTHER_RESPONSE_TYPES if any(_same(t, s) for s in supported)
+                  and not any(_same(t, a) for a in client.response_types)]
+        if others:
+            break
+    else:
+        pytest.skip("no client is documented with restrict_response_types and lacks a response type the server "
+                    "advertises (clients[].documented.restrict_response_types)")
+    response_type = others[0]
+    _, outcome = authorize(target, user_agent, client, response_type=response_type)
+    evidence.note(f"{response_type!r} for client {client.id} (allowed {client.response_types}): {outcome.describe()}")
+    documented_spec.check_response_type_restricted(response_type, client.response_types,
+                                                   {**outcome.fragment, **outcome.query, **outcome.form})

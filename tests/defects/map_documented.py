@@ -11,6 +11,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_id_token_lifetime_differs": ["id_token.documented_lifetime"],
     "doc_refresh_lifetime_differs": ["refresh.documented_lifetime"],
     "doc_ciba_user_code_unsupported": ["ciba.documented_user_code"],
+    "doc_response_types_unrestricted": ["response_types.documented_restriction_enforced"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

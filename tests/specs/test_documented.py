@@ -25,3 +25,16 @@ def test_user_code_support(codes: Any) -> None:
     assert codes(d.check_user_code_support, None, 200, {"auth_req_id": "x"}) == ["CIBA_USER_CODE_UNADVERTISED"]
     assert codes(d.check_user_code_support, False, 400, {"error": "invalid_request"}) == [
         "CIBA_USER_CODE_UNADVERTISED", "CIBA_USER_CODE_REFUSED"]
+
+
+def test_confirmation_bypassed(fails: Any) -> None:
+    d.check_confirmation_bypassed(True, False)
+    d.check_confirmation_bypassed(False, True)
+    fails(d.check_confirmation_bypassed, True, True, code="DEVICE_CONFIRMATION_DESPITE_BYPASS",
+          req="DOC-device_bypass_activation_code_confirmation")
+
+
+def test_response_type_restricted(fails: Any) -> None:
+    d.check_response_type_restricted("code id_token", ["code"], {"error": "invalid_request", "state": "s"})
+    fails(d.check_response_type_restricted, "code id_token", ["code"], {"code": "c", "id_token": "t"},
+          code="RESPONSE_TYPE_NOT_RESTRICTED", req="DOC-restrict_response_types")
