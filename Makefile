@@ -1,6 +1,9 @@
 # Two commands: `make demo` (full conformance run against the bundled reference target)
 # and `make test` (the harness's own tests). Both install what they need first.
 PYTHON ?= python3
+# every run starts processes (xdist workers, child runs in the tests): without cached bytecode each one
+# compiles the harness and the suites again (~0.3 s CPU a process), so do not inherit the switch-off
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

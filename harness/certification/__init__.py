@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.results import CheckRecord, Outcome, ProfileError
+from harness.specs.catalogue import SAFE_LOADER
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -107,7 +108,7 @@ class CertificationProfile(BaseModel):
 def load_profile_file(path: Path) -> CertificationProfile:
     """Read and validate one certification profile."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         return CertificationProfile.model_validate(data)
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"cannot read certification profile {path}: {exc}") from exc

@@ -104,9 +104,14 @@ def _build(entry: Mapping[str, Any], origin: str) -> Requirement:
                        url=requirement_url(rid), note=note)
 
 
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it (the same documents, ten times faster: every xdist worker loads
+the whole catalogue at collection), else the pure-Python one."""
+
+
 def load_file(path: Path) -> list[Requirement]:
     """The entries of one catalogue file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
         raise CatalogueError(f"{path.name}: expected a mapping with a 'requirements' list")
     entries = [_build(entry, path.name) for entry in data["requirements"]]
