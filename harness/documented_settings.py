@@ -57,6 +57,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.refresh.rotation": ("refresh.rolling_policy", "refresh.rotated_token_refused"),
     "documented.refresh.reuse_revokes_family": ("refresh.reuse_revokes_family",),
     "documented.refresh.lifetime_s": ("refresh.documented_lifetime",),
+    "documented.refresh.rolling_interval_s": ("refresh.rolling_policy",),
+    "documented.refresh.grace_period_s": ("refresh.rotated_token_refused", "refresh.reuse_revokes_family"),
     "documented.introspection.client": ("introspection.active_token_metadata", "introspection.foreign_token_inactive"),
     "documented.introspection.jwt_response": ("introspection.jwt_response_media_type",),
     "documented.introspection.jwt_signing_alg": ("introspection.jwt_response_signature",),

@@ -447,6 +447,12 @@ class RefreshSettings(_Model):
         "§4.14.2 refresh token reuse detection)")
     lifetime_s: int | None = Field(default=None, gt=0, description="Refresh token lifetime (PingFederate "
                                    "\"Persistent Grants Max Lifetime\")")
+    rolling_interval_s: int | None = Field(default=None, ge=0, description=(
+        'Minimum time between two rolls (PingFederate "Minimum Interval to Roll Refresh Tokens" / client "Refresh '
+        'Token Rolling Interval", in hours there: give seconds); a refresh sooner keeps the refresh token'))
+    grace_period_s: int | None = Field(default=None, ge=0, description=(
+        'How long a rolled-out refresh token stays valid (PingFederate "Refresh Token Rolling Grace Period", '
+        "seconds); the rotation checks reuse it only after this time"))
 
 
 class IntrospectionSettings(_Model):

@@ -529,16 +529,17 @@ def check_refresh_rotated(old_refresh_token: str, body: Mapping[str, Any], *,
 
 
 def check_refresh_not_rotated(old_refresh_token: str, body: Mapping[str, Any], *,
-                              requirement: str = "DOC-refresh_token_rolling") -> None:
-    """Documented "Don't Roll": the refresh response returns no refresh token or the same one.
+                              requirement: str = "DOC-refresh_token_rolling",
+                              why: str = "rolling is documented off") -> None:
+    """Documented "Don't Roll" (or a roll not yet due): the refresh response returns no refresh token or the same one.
 
     RFC 6749 §5.1 / §6: the new refresh token is OPTIONAL; a deployment documented not to
     roll refresh tokens keeps the old one valid, so it must not hand out another.
     """
     new = body.get("refresh_token")
     if isinstance(new, str) and new and new != old_refresh_token:
-        raise fail("REFRESH_ROTATED_UNEXPECTEDLY", "a new refresh token was issued although rolling is "
-                   "documented off", requirement, expected="no new refresh_token", actual="a new value")
+        raise fail("REFRESH_ROTATED_UNEXPECTEDLY", f"a new refresh token was issued although {why}", requirement,
+                   expected="no new refresh_token", actual="a new value")
 
 
 def check_refresh_scope_narrowed(requested: str, body: Mapping[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from harness import evidence
+from harness.flows.expiry import require_wait_within_cap
 from harness.flows.race import concurrent_successes
 from harness.flows.revocation import bearer_status
 from harness.flows.token import (
@@ -33,12 +34,40 @@ def _rotation(target: Target, client: Client) -> tuple[bool | None, str]:
 
 
 def _rotating_client(target: Target) -> tuple[Client, str]:
+    """The client whose refresh tokens roll; a documented rolling interval must fit the wait cap (before asking).
+
+    With a documented minimum interval between rolls (``documented.refresh.rolling_interval_s``)
+    the first refresh rolls only once the interval has passed: :func:`_roll_after_interval` waits it.
+    """
     client = refresh_client(target)
     rotation, req = _rotation(target, client)
     if rotation is not True:
         pytest.skip(f"refresh-token rotation is not documented for client {client.id} "
                     "(documented.refresh.rotation / refresh_token_rolling)")
+    interval = target.profile.documented.refresh.rolling_interval_s
+    if interval:
+        require_wait_within_cap(target, interval + 1, f"the documented rolling interval {interval}s")
     return client, req
+
+
+def _roll_after_interval(target: Target) -> None:
+    """Wait out the documented minimum interval between rolls (checked against the cap by :func:`_rotating_client`)."""
+    interval = target.profile.documented.refresh.rolling_interval_s
+    if interval:
+        evidence.mandated_wait(interval + 1, f"documented rolling interval {interval}s plus 1s")
+
+
+def _grace_period_within_cap(target: Target) -> int:
+    """The documented grace period of rolled-out refresh tokens (0: none); skip, before asking, when over the cap."""
+    grace = target.profile.documented.refresh.grace_period_s or 0
+    if grace:
+        require_wait_within_cap(target, grace + 2, f"the documented refresh-token grace period {grace}s")
+    return grace
+
+
+def _wait_out_grace(grace: int) -> None:
+    if grace:
+        evidence.mandated_wait(grace + 2, f"documented grace period {grace}s of the rolled-out token plus 2s")
 
 
 def _tokens(target: Target, user_agent: Any, client: Client, scope: str | None = None) -> tuple[TokenSet, str]:
@@ -69,29 +98,46 @@ def test_refresh_works(target: Target, user_agent: Any) -> None:
                        "RFC6749-6-issue", expected=200, actual=status)
 
 
-@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC6749-6-rotation")
+@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC6749-6-rotation",
+             "DOC-refresh.rolling_interval_s")
 def test_rolling_policy(target: Target, user_agent: Any) -> None:
     """The documented rolling policy holds: a new refresh token on every use (or, if documented off, none)."""
     client = refresh_client(target)
     rotation, req = _rotation(target, client)
     if rotation is None:
         pytest.skip("the profile documents no refresh-token rolling policy")
+    interval = target.profile.documented.refresh.rolling_interval_s if rotation else None
     _, rt = _tokens(target, user_agent, client)
     body = _refreshed(target, client, rt)
-    if rotation:
+    if rotation and interval:
+        # the documented minimum interval between rolls: a refresh right after issuance keeps the token
+        rfc6749.check_refresh_not_rotated(rt, body, requirement="DOC-refresh.rolling_interval_s",
+                                          why=f"the documented minimum interval between rolls ({interval}s) has "
+                                              "not passed")
+        evidence.note(f"no roll within the documented rolling interval {interval}s; the roll after it is judged by "
+                      "refresh.rotated_token_refused")
+    elif rotation:
         rfc6749.check_refresh_rotated(rt, body, requirement=req)
     else:
         rfc6749.check_refresh_not_rotated(rt, body, requirement=req)
 
 
-@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC9700-4.14.2")
+@requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC9700-4.14.2", "DOC-refresh.grace_period_s")
 def test_rotated_token_refused(target: Target, user_agent: Any) -> None:
-    """With rotation, the rotated-out refresh token is refused with ``invalid_grant``."""
+    """With rotation, the rotated-out refresh token is refused with ``invalid_grant``.
+
+    A documented rolling interval is waited out before the roll, a documented grace period
+    (``documented.refresh.grace_period_s``) after it: the rolled-out token is then refused.
+    """
     client, req = _rotating_client(target)
+    grace = _grace_period_within_cap(target)
     _, rt = _tokens(target, user_agent, client)
+    _roll_after_interval(target)
     _refreshed(target, client, rt)
+    _wait_out_grace(grace)
     again = refresh(target, client, rt, label="refresh with the rotated-out token")
-    check_refused(again, "invalid_grant", req, error_requirement="RFC6749-5.2")
+    check_refused(again, "invalid_grant", "DOC-refresh.grace_period_s" if grace else req,
+                  error_requirement="RFC6749-5.2")
 
 
 @requirement("DOC-refresh.reuse_revokes_family", "RFC9700-4.14.2")
@@ -100,10 +146,13 @@ def test_reuse_revokes_family(target: Target, user_agent: Any) -> None:
     if target.profile.documented.refresh.reuse_revokes_family is not True:
         pytest.skip("the profile does not document reuse detection (documented.refresh.reuse_revokes_family)")
     client, req = _rotating_client(target)
+    grace = _grace_period_within_cap(target)
     tokens, rt = _tokens(target, user_agent, client)
+    _roll_after_interval(target)
     body = _refreshed(target, client, rt)
     newest_rt = rfc6749.check_refresh_rotated(rt, body, requirement=req)
     newest_at = str(body["access_token"])
+    _wait_out_grace(grace)  # within the documented grace period the old token is legitimately still valid
     refresh(target, client, rt, label="reuse the rotated-out token")
     after = refresh(target, client, newest_rt, label="refresh with the newest token after the reuse")
     check_refused(after, "invalid_grant", "DOC-refresh.reuse_revokes_family", error_requirement="RFC6749-5.2")
@@ -200,6 +249,14 @@ def test_parallel_refresh(target: Target, user_agent: Any) -> None:
     success means nothing was judged: *review*.
     """
     client, documented = _rotating_client(target)
+    grace = target.profile.documented.refresh.grace_period_s
+    if grace:
+        pytest.skip(f"the documented grace period {grace}s keeps a rolled-out refresh token valid, so two parallel "
+                    "refreshes may both succeed (documented.refresh.grace_period_s); RFC 9700 §4.14.2 binds public "
+                    "clients, judged by refresh.public_client_rotation")
+    if target.profile.documented.refresh.rolling_interval_s:
+        pytest.skip("the documented rolling interval means the parallel refreshes do not roll the token "
+                    "(documented.refresh.rolling_interval_s)")
     most, attempt = 0, 0
     for attempt in range(1, _PARALLEL_ATTEMPTS + 1):
         _, rt = _tokens(target, user_agent, client)
