@@ -16,7 +16,7 @@ from harness.specs._http import media_type
 
 
 class UnusableDocument(TargetUnreachable):
-    """Discovery metadata or a JWK Set answered with a non-200 status or a non-JSON type.
+    """Discovery metadata answered with a non-200 status or a non-JSON type, or a JWK Set with a non-200 status.
 
     Such an answer is never used as data (OIDC Discovery §4.2 / RFC 8414 §3.2: "A successful
     response MUST use the 200 OK HTTP status code and return a JSON object using the
@@ -33,15 +33,20 @@ def _is_json_type(value: str | None) -> bool:
                                            and value.endswith("+json"))
 
 
-def usable_json(response: httpx.Response, what: str, url: str) -> dict[str, Any]:
-    """The JSON object of a metadata/JWKS answer, or :class:`UnusableDocument` when it must not be used."""
+def usable_json(response: httpx.Response, what: str, url: str, *, json_type_required: bool = True) -> dict[str, Any]:
+    """The JSON object of a metadata/JWKS answer, or :class:`UnusableDocument` when it must not be used.
+
+    ``json_type_required=False`` for the JWK Set: no sentence fixes its media type (RFC 7517 §8.5
+    only registers ``application/jwk-set+json``), so a JWK Set served as ``text/plain`` is used
+    when its body is one; discovery must be ``application/json`` (OIDC Discovery §4.2, RFC 8414 §3.2).
+    """
     attempts = f" ({response.extensions.get('harness_attempts')} attempts)" \
         if response.extensions.get("harness_attempts", 1) > 1 else ""
     if response.status_code != 200:
         raise UnusableDocument(f"{what} {url} answered HTTP {response.status_code}{attempts}, not 200: "
                                "the answer is not used as data")
     mtype = media_type(response.headers)
-    if not _is_json_type(mtype):
+    if json_type_required and not _is_json_type(mtype):
         raise UnusableDocument(f"{what} {url} answered HTTP 200 with content type {mtype or 'none'}, not "
                                "application/json: the answer is not used as data")
     try:
@@ -120,7 +125,8 @@ class Target:
         if cached is None:
             uri = self.endpoint("jwks_uri")
             try:
-                cached = usable_json(self.http.get_idempotent(uri, label="jwks"), "JWK Set", uri)
+                cached = usable_json(self.http.get_idempotent(uri, label="jwks"), "JWK Set", uri,
+                                     json_type_required=False)
             except HarnessError as exc:
                 with self._lock:
                     self._jwks_error = exc

@@ -62,10 +62,12 @@ def applies(endpoint: str, mode: str) -> bool:
 HARMLESS = {"echo"}
 """Faults that break no rule by themselves: checks may pass through them (they prove the redaction)."""
 
-BODY_IGNORED = {"revocation": {"html", "badjson", "deepjson", "nanjson", "wrongtype", "plaintext"}}
+BODY_IGNORED = {"revocation": {"html", "badjson", "deepjson", "nanjson", "wrongtype", "plaintext"},
+                "jwks": {"wrongtype"}}
 """Where the answer's body carries nothing: RFC 7009 §2.2 "The content of the response body is ignored by
 the client as all necessary information is conveyed in the response code" — a 200 with a garbage body
-is still a successful revocation."""
+is still a successful revocation. And no sentence fixes the JWK Set's media type (RFC 7517 §8.5 only
+registers application/jwk-set+json): a JWK Set labelled text/plain is still a JWK Set."""
 
 PAGE_MODES = ("html", "deepjson")
 """Faults that answer the authorization endpoint with a 200 page instead of redirecting."""
