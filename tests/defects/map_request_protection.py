@@ -39,7 +39,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "jar_client_id_mismatch_accepted": ["jar.client_id_mismatch_refused"],
     "jar_outside_params_win": ["jar.inside_parameters_win"],
     "jar_not_required": ["jar.documented_require_signed_requests", "jar.documented_require_signed_requests_at_par"],
-    "jar_request_uri_wrong_error": ["jar.request_uri_by_reference"],
+    # jar_request_uri_wrong_error (jar.request_uri_by_reference) is no longer provable here: the reference
+    # target supports request_uri by reference since issue 17 item 5, so that check skips (map_request_by_reference)
     "jar_encrypted_request_refused": ["jar.nested_signed_then_encrypted"],
     "jar_discovery_request_parameter_unadvertised": ["jar.request_object_support_advertised"],
     # --- JARM ------------------------------------------------------------------------------
