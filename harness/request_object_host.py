@@ -53,6 +53,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.host = host
 
+    def get_request(self) -> tuple[Any, Any]:
+        """Accept one connection; a failed TLS handshake is remembered (the target does not trust the host)."""
+        try:
+            return super().get_request()
+        except ssl.SSLError as exc:
+            self.host._tls_failure(f"{type(exc).__name__}: {exc.reason or exc}")
+            raise
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -96,6 +104,7 @@ class RequestObjectHost:
         self._lock = threading.Lock()
         self._objects: dict[str, str] = {}
         self._fetches: list[Fetch] = []
+        self._tls_failures: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -178,6 +187,23 @@ class RequestObjectHost:
                 url=self.base_url + fetch.path, request_headers=redact_headers(fetch.headers), request_body="",
                 status=fetch.status))
         return fetches
+
+    def _tls_failure(self, reason: str) -> None:
+        with self._lock:
+            self._tls_failures.append(reason)
+
+    def require_trusted(self) -> None:
+        """Raise :class:`ProfileError` when the target connected but never completed a TLS handshake.
+
+        The target then does not trust ``request_object_host``'s certificate: a profile problem,
+        not evidence that the target ignores ``request_uri``.
+        """
+        with self._lock:
+            failures, fetched = list(self._tls_failures), bool(self._fetches)
+        if failures and not fetched:
+            raise ProfileError(f"the target connected to the request object host but the TLS handshake failed "
+                               f"({failures[0]}): it does not trust request_object_host.cert_file (use a "
+                               "certificate the target trusts)")
 
     @property
     def fetches(self) -> list[Fetch]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,18 @@ def test_refuses_non_loopback_and_bad_certificates(pki: tuple[trustme.CA, Path, 
         RequestObjectHost(HostSettings(cert_file=bogus, key_file=key_file))
     with pytest.raises(HarnessError):
         _ = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file)).base_url
+
+
+def test_untrusted_handshake_is_a_profile_problem(pki: tuple[trustme.CA, Path, Path]) -> None:
+    _, cert_file, key_file = pki
+    host = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file))
+    with host:
+        url = host.publish("a.b.c")
+        with httpx.Client(verify=ssl.create_default_context()) as client, pytest.raises(httpx.ConnectError):
+            client.get(url)  # the system CAs do not know the test CA
+        for _ in range(50):
+            if host._tls_failures:
+                break
+            time.sleep(0.02)
+        with pytest.raises(ProfileError, match="TLS handshake failed"):
+            host.require_trusted()

@@ -95,6 +95,7 @@ def test_signed_by_reference(target: Target, user_agent: Any) -> None:
     with host:
         outcome = _send(target, user_agent, _reference(target, request, host.publish(token)))
         fetches = host.record_fetches()
+        host.require_trusted()
     oidc_request_uri.check_by_reference_accepted(_params(outcome), state=request.state, fetches=len(fetches))
 
 
@@ -108,6 +109,7 @@ def test_unsigned_by_reference(target: Target, user_agent: Any) -> None:
     with host:
         outcome = _send(target, user_agent, _reference(target, request, host.publish(token)))
         fetches = host.record_fetches()
+        host.require_trusted()
     oidc_request_uri.check_by_reference_accepted(_params(outcome), state=request.state, fetches=len(fetches))
 
 
@@ -158,6 +160,7 @@ def test_unfetchable_request_uri_refused(target: Target, user_agent: Any) -> Non
         front.params.update({"redirect_uri": request.redirect_uri, "state": request.state or ""})
         outcome = _send(target, user_agent, front)
         host.record_fetches()
+        host.require_trusted()
     oidc_request_uri.check_unfetchable_refused(_params(outcome), redirected=outcome.redirected)
 
 
