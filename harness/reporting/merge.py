@@ -56,8 +56,14 @@ def load_shard(path: Path) -> ShardReport:
         raise MergeError(f"{file}: not a results.json of oauth-harness")
     shard = str(run.get("shard") or "")
     if "/" not in shard:
-        raise MergeError(f"{file}: not a shard report (no run.shard; it was not made by `run --shard K/N`)")
-    index, total = (int(part) for part in shard.split("/", 1))
+        raise MergeError(f"{file}: not a shard report (no run.shard: made without --shard K/N, or a run that "
+                         "could not reach the target)")
+    try:
+        index, total = (int(part) for part in shard.split("/", 1))
+        for moment in ("started", "finished"):
+            dt.datetime.fromisoformat(str(run.get(moment)))
+    except ValueError:
+        raise MergeError(f"{file}: run.shard {shard!r} or its start/finish times are not readable") from None
     return ShardReport(directory=file.parent, document=document, index=index, total=total,
                        checks=list(document["checks"]))
 
