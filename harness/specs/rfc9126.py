@@ -8,7 +8,7 @@ the server showed an error page instead of redirecting).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,7 +244,7 @@ def check_request_uri_entropy(samples: Sequence[str]) -> float:
 
 
 def check_assertion_audiences_accepted(issuer: tuple[str, int], others: Mapping[str, int], *,
-                                       fapi2: bool = False) -> None:
+                                       fapi2: bool = False, without_request_uri: Iterable[str] = ()) -> None:
     """§2 (or FAPI 2.0 §5.3.2.1 for FAPI 2.0 clients): which client assertion audiences the PAR endpoint takes.
 
     RFC 9126 §2: "In order to facilitate interoperability, the authorization server MUST
@@ -257,7 +257,16 @@ def check_assertion_audiences_accepted(issuer: tuple[str, int], others: Mapping[
 
     ``issuer`` is (label, HTTP status) of the push whose assertion named the issuer;
     ``others`` maps the other audiences tried (token endpoint, PAR endpoint) to their status.
+    ``without_request_uri`` names the pushes answered 2xx without a ``request_uri``: that is no
+    acceptance — §2.2: "If the verification is successful, the server MUST generate a request URI
+    and provide it in the response with a "201" HTTP status code" — and fails that rule.
     """
+    hollow = {label: status for label, status in (issuer, *others.items())
+              if label in set(without_request_uri) and 200 <= status < 300}
+    if hollow:
+        raise fail("PAR_SUCCESS_WITHOUT_REQUEST_URI", "a push answered with a success status carried no "
+                   "request_uri, so whether its client assertion was accepted cannot be told", "RFC9126-2.2",
+                   expected="201 with request_uri", actual=hollow)
     accepted = {label: 200 <= status < 300 for label, status in (issuer, *others.items())}
     if fapi2:
         findings = Findings()

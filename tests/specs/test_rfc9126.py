@@ -107,6 +107,13 @@ def test_require_par_advertised(fails) -> None:
 
 def test_assertion_audiences(fails) -> None:
     p.check_assertion_audiences_accepted(("issuer", 201), {"token": 201, "par": 201})
+    # a success status without a request_uri (an HTML page, garbage) is no acceptance: §2.2 is broken
+    f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 200, "par": 201},
+              without_request_uri=["token"], code="PAR_SUCCESS_WITHOUT_REQUEST_URI", req="RFC9126-2.2")
+    assert f.actual == {"token": 200}
+    # a refusal (no request_uri either) is judged as a refusal, not as a hollow success
+    fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 401, "par": 201},
+          without_request_uri=["token"], code="PAR_ASSERTION_AUDIENCE_REFUSED")
     f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 201, "par": 401},
               code="PAR_ASSERTION_AUDIENCE_REFUSED", req="RFC9126-2")
     assert f.actual == {"par": 401}
