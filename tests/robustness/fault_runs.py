@@ -81,6 +81,10 @@ PASS_ON_A_PAGE = frozenset({
 resource owner of the error and MUST NOT automatically redirect the user-agent to the invalid
 redirection URI" — a 200 page that does not send the user agent there meets the MUST."""
 
+STATUS_JUDGED = {"par.non_post_refused": ("badjson", "nanjson", "wrongtype", "plaintext", "echo")}
+"""Checks whose rule shows in the status alone, which these body faults keep: RFC 9126 §2.1 makes the
+PAR endpoint accept only POST — a GET answered 4xx is refused whatever the body says."""
+
 RETRIED_GET_PATHS = {"/.well-known/openid-configuration", "/jwks"}
 """Idempotent GETs the harness retries: a check may pass after a flaky 503 there."""
 
@@ -185,7 +189,8 @@ def _judge(result: FaultRun, path: str, report: Path, console: str, dump: Path, 
         if check["outcome"] == "broken" and check.get("broken_by") != "network":
             problems.append(f"{check['id']}: broken by {check.get('broken_by')}, not the network: "
                             f"{check['message'][:160]}")
-        legitimate = result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE
+        legitimate = ((result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE)
+                      or result.mode in STATUS_JUDGED.get(check["id"], ()))
         if check["outcome"] == "passed" and not harmless and not legitimate and _received_fault(check, path):
             problems.append(f"{check['id']} passed although it received the faulted answer")
     problems += _leaks(report, console, dump)
