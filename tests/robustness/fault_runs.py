@@ -189,8 +189,8 @@ def _judge(result: FaultRun, path: str, report: Path, console: str, dump: Path, 
         if check["outcome"] == "broken" and check.get("broken_by") != "network":
             problems.append(f"{check['id']}: broken by {check.get('broken_by')}, not the network: "
                             f"{check['message'][:160]}")
-        legitimate = ((result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE)
-                      or result.mode in STATUS_JUDGED.get(check["id"], ()))
+        on_a_page = result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE
+        legitimate = on_a_page or result.mode in STATUS_JUDGED.get(check["id"], ())
         if check["outcome"] == "passed" and not harmless and not legitimate and _received_fault(check, path):
             problems.append(f"{check['id']} passed although it received the faulted answer")
     problems += _leaks(report, console, dump)
