@@ -104,6 +104,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.request_object_max_lifetime_s": ("jar.lifetime_window_refused",),
     "clients[].documented.require_jarm": ("jarm.documented_require_jarm",),
     "clients[].documented.restrict_response_types": ("response_types.documented_restriction_enforced",),
+    "clients[].documented.restrict_scopes": ("authorization_code.documented_scope_restriction",),
     "clients[].documented.jarm_signing_alg": ("jarm.signature",),
     "clients[].documented.jarm_encryption": ("jarm.encrypted_response",),
     "clients[].documented.id_token_signing_alg": ("id_token.alg_is_registered_and_not_none", "id_token.hs256_id_token"),

@@ -93,6 +93,9 @@ class ClientDocumented(_Model):
     restrict_response_types: bool = Field(default=False, description=(
         'PingFederate "Restrict Response Types": the server refuses a response_type not in this client\'s '
         "response_types (OIDC Registration response_types)"))
+    restrict_scopes: bool = Field(default=False, description=(
+        'PingFederate "Restrict Common Scopes": a known scope not in this client\'s scope is refused with '
+        "invalid_scope"))
     id_token_signing_alg: str = "RS256"
     id_token_encryption: EncryptionSetting | None = None
     userinfo_signing_alg: str | None = Field(default=None, description=(

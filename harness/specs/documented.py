@@ -14,7 +14,7 @@ from typing import Any
 from harness.results import Finding, Findings, fail
 
 __all__ = ["check_confirmation_bypassed", "check_documented_lifetime", "check_response_type_restricted",
-           "check_user_code_support"]
+           "check_scope_restricted", "check_user_code_support"]
 
 
 def _is_number(value: Any) -> bool:
@@ -96,3 +96,24 @@ def check_confirmation_bypassed(bypass_documented: bool, confirmation_shown: boo
         raise fail("DEVICE_CONFIRMATION_DESPITE_BYPASS", "a confirmation page appeared although Bypass Activation "
                    "Code Confirmation is documented", "DOC-device_bypass_activation_code_confirmation",
                    expected="no confirmation page", actual="confirmation page")
+
+
+def check_scope_restricted(extra_scope: str, allowed: list[str], redirected: bool, params: Mapping[str, str]) -> None:
+    """Documented "Restrict Common Scopes": a known scope the client was not given is refused with ``invalid_scope``.
+
+    PingFederate's client setting: with common scopes restricted, a request for a common scope not
+    selected for the client gets ``invalid_scope`` (RFC 6749 §4.1.2.1: "invalid_scope The requested
+    scope is invalid, unknown, or malformed."). The profile's ``clients[].scope`` is the selection.
+    A success, or any other answer, differs from the documented behaviour.
+    """
+    error = params.get("error") if redirected else None
+    if error != "invalid_scope":
+        if error:
+            actual = f"error={error}"
+        elif not redirected:
+            actual = "no redirect to the client"
+        else:
+            actual = f"success (scope={params.get('scope')!r})"
+        raise fail("SCOPE_NOT_RESTRICTED", f"the scope {extra_scope!r} is not among the client's scopes but the "
+                   "request was not refused with invalid_scope", "DOC-restrict_scopes",
+                   expected=f"error=invalid_scope (allowed: {' '.join(allowed)})", actual=actual)

@@ -14,6 +14,7 @@ from harness.flows.race import concurrent_successes
 from harness.flows.token import check_refused, redeem_code
 from harness.profile import Client
 from harness.results import Findings, Level, NeedsReview, fail
+from harness.specs import documented as documented_spec
 from harness.specs import oidc_core, rfc6749, rfc9207
 from harness.target import Target
 
@@ -372,3 +373,21 @@ def test_parallel_code_redemption(target: Target, user_agent: Any) -> None:
 
 
 _PARALLEL_ATTEMPTS = 5
+
+
+@requirement("DOC-restrict_scopes", "RFC6749-4.1.2.1")
+def test_documented_scope_restriction(target: Target, user_agent: Any) -> None:
+    """A client documented with restricted scopes asking for an advertised scope it lacks gets ``invalid_scope``."""
+    supported = [str(v) for v in target.metadata.get("scopes_supported") or []]
+    for client in target.profile.clients:
+        allowed = client.scope.split()
+        extra = [s for s in supported if s not in allowed and s not in ("openid", "offline_access")]
+        if client.use_in_suites and client.documented.restrict_scopes and extra and client.redirect_uris:
+            break
+    else:
+        pytest.skip("no client is documented with restrict_scopes and lacks a scope the server advertises "
+                    "(clients[].documented.restrict_scopes)")
+    scope = " ".join([*allowed, extra[0]])
+    _, outcome = authorize(target, user_agent, client, scope=scope)
+    evidence.note(f"scope {scope!r} for client {client.id} (allowed {client.scope!r}): {outcome.describe()}")
+    documented_spec.check_scope_restricted(extra[0], allowed, outcome.redirected, outcome.params)

@@ -12,6 +12,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_refresh_lifetime_differs": ["refresh.documented_lifetime"],
     "doc_ciba_user_code_unsupported": ["ciba.documented_user_code"],
     "doc_response_types_unrestricted": ["response_types.documented_restriction_enforced"],
+    "doc_scopes_unrestricted": ["authorization_code.documented_scope_restriction"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

@@ -38,3 +38,12 @@ def test_response_type_restricted(fails: Any) -> None:
     d.check_response_type_restricted("code id_token", ["code"], {"error": "invalid_request", "state": "s"})
     fails(d.check_response_type_restricted, "code id_token", ["code"], {"code": "c", "id_token": "t"},
           code="RESPONSE_TYPE_NOT_RESTRICTED", req="DOC-restrict_response_types")
+
+
+def test_scope_restricted(fails: Any) -> None:
+    d.check_scope_restricted("email", ["openid"], True, {"error": "invalid_scope"})
+    fails(d.check_scope_restricted, "email", ["openid"], True, {"code": "c"}, code="SCOPE_NOT_RESTRICTED",
+          req="DOC-restrict_scopes")
+    fails(d.check_scope_restricted, "email", ["openid"], True, {"error": "invalid_request"},
+          code="SCOPE_NOT_RESTRICTED")
+    fails(d.check_scope_restricted, "email", ["openid"], False, {}, code="SCOPE_NOT_RESTRICTED")
