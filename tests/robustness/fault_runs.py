@@ -14,6 +14,7 @@ every endpoint, with wall time and peak memory). The judgement is the issue's pr
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import signal
@@ -81,9 +82,12 @@ PASS_ON_A_PAGE = frozenset({
 resource owner of the error and MUST NOT automatically redirect the user-agent to the invalid
 redirection URI" — a 200 page that does not send the user agent there meets the MUST."""
 
-STATUS_JUDGED = {"par.non_post_refused": ("badjson", "nanjson", "wrongtype", "plaintext", "echo")}
-"""Checks whose rule shows in the status alone, which these body faults keep: RFC 9126 §2.1 makes the
-PAR endpoint accept only POST — a GET answered 4xx is refused whatever the body says."""
+BODY_MODES = ("badjson", "nanjson", "wrongtype", "plaintext", "echo")
+STATUS_JUDGED = {"par.non_post_refused": BODY_MODES, "userinfo.*_refused*": BODY_MODES,
+                 "userinfo.query_token": BODY_MODES}
+"""Checks (fnmatch patterns) whose rule shows in the status and headers alone, which these body faults
+keep: RFC 9126 §2.1 makes the PAR endpoint accept only POST — a GET answered 4xx is refused whatever
+the body says; RFC 6750 §3 puts a refusal in the status and the ``WWW-Authenticate`` header."""
 
 RETRIED_GET_PATHS = {"/.well-known/openid-configuration", "/jwks"}
 """Idempotent GETs the harness retries: a check may pass after a flaky 503 there."""
@@ -190,7 +194,8 @@ def _judge(result: FaultRun, path: str, report: Path, console: str, dump: Path, 
             problems.append(f"{check['id']}: broken by {check.get('broken_by')}, not the network: "
                             f"{check['message'][:160]}")
         on_a_page = result.endpoint == "authorization" and result.mode in PAGE_MODES and check["id"] in PASS_ON_A_PAGE
-        legitimate = on_a_page or result.mode in STATUS_JUDGED.get(check["id"], ())
+        legitimate = on_a_page or any(fnmatch.fnmatchcase(check["id"], pattern) and result.mode in modes
+                                      for pattern, modes in STATUS_JUDGED.items())
         if check["outcome"] == "passed" and not harmless and not legitimate and _received_fault(check, path):
             problems.append(f"{check['id']} passed although it received the faulted answer")
     problems += _leaks(report, console, dump)
