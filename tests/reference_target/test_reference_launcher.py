@@ -506,7 +506,9 @@ def test_ciba_ping_is_delivered_over_https(tmp_path: Path) -> None:
 @pytest.mark.parametrize("client_id", ["conf-post", "conf-secret-jwt", "conf-pkjwt", "public"])
 def test_client_authentication_methods(target: RunningTarget, client_id: str) -> None:
     verifier, challenge = pkce_pair()
-    params = authz_params(client_id, code_challenge=challenge, code_challenge_method="S256")
+    # conf-secret-jwt is registered for "openid offline_access" only (its documented scope restriction)
+    scope = {"scope": "openid"} if client_id == "conf-secret-jwt" else {}
+    params = authz_params(client_id, code_challenge=challenge, code_challenge_method="S256", **scope)
     data = {"grant_type": "authorization_code", "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
     with http_client(target) as http:
         data["code"] = drive(http, target, params).code
