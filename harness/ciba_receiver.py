@@ -20,14 +20,14 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness import evidence
 from harness.evidence import Exchange
+from harness.loopback_tls import LoopbackTlsService
 from harness.redaction import redact_body, redact_headers
-from harness.results import HarnessError, ProfileError
+from harness.results import ProfileError
 
 MAX_BODY = 64 * 1024
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default stderr logging."""
 
 
-class NotificationReceiver:
+class NotificationReceiver(LoopbackTlsService):
     """An HTTPS listener for ``endpoint`` (``https://<loopback>:<port>/<path>``)."""
 
     def __init__(self, endpoint: str, *, cert_file: Path, key_file: Path, listen_host: str | None = None,
@@ -132,44 +132,15 @@ class NotificationReceiver:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle --------------------------------------------------------------------
-    def start(self) -> NotificationReceiver:
-        """Bind and serve in a background thread (waits, bounded, while the port is taken)."""
-        deadline = time.monotonic() + self.bind_timeout_s
-        while True:
-            try:
-                server = _Server((self.host, self.port), self)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise HarnessError(f"cannot listen on {self.host}:{self.port} for the notification endpoint: "
-                                       f"{exc}") from exc
-                time.sleep(0.1)
-        server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="ciba-notification-receiver", daemon=True)
-        self._thread.start()
-        return self
+    # -- lifecycle (LoopbackTlsService) ------------------------------------------------
+    service_name = "the notification endpoint"
+    thread_name = "ciba-notification-receiver"
 
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def _listen_port(self) -> int:
+        return self.port
 
-    def __enter__(self) -> NotificationReceiver:
-        """Start the receiver."""
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the receiver."""
-        self.stop()
+    def _make_server(self, address: tuple[str, int]) -> _Server:
+        return _Server(address, self)
 
     # -- notifications ----------------------------------------------------------------
     def _add(self, notification: Notification) -> None:

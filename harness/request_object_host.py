@@ -20,13 +20,13 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness import evidence
 from harness.ciba_receiver import loopback_bind_host
 from harness.evidence import Exchange
+from harness.loopback_tls import LoopbackTlsService
 from harness.profile import RequestObjectHost as HostSettings
 from harness.redaction import redact_headers
 from harness.results import HarnessError, ProfileError
@@ -88,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default stderr logging."""
 
 
-class RequestObjectHost:
+class RequestObjectHost(LoopbackTlsService):
     """An HTTPS listener that serves request objects at ``https://<loopback>:<port>/ro/<random>``."""
 
     def __init__(self, settings: HostSettings, *, bind_timeout_s: float = 30.0) -> None:
@@ -108,44 +108,15 @@ class RequestObjectHost:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle --------------------------------------------------------------------
-    def start(self) -> RequestObjectHost:
-        """Bind and serve in a background thread (waits, bounded, while a fixed port is taken)."""
-        deadline = time.monotonic() + self.bind_timeout_s
-        while True:
-            try:
-                server = _Server((self.host, self.settings.listen_port), self)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise HarnessError(f"cannot listen on {self.host}:{self.settings.listen_port} for the request "
-                                       f"object host: {exc}") from exc
-                time.sleep(0.1)
-        server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="request-object-host", daemon=True)
-        self._thread.start()
-        return self
+    # -- lifecycle (LoopbackTlsService) ------------------------------------------------
+    service_name = "the request object host"
+    thread_name = "request-object-host"
 
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def _listen_port(self) -> int:
+        return self.settings.listen_port
 
-    def __enter__(self) -> RequestObjectHost:
-        """Start the host."""
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the host."""
-        self.stop()
+    def _make_server(self, address: tuple[str, int]) -> _Server:
+        return _Server(address, self)
 
     # -- objects ----------------------------------------------------------------------
     @property
