@@ -17,7 +17,7 @@ from harness.flows.authorization import (
     AuthorizationRequest,
     build_authorization_request,
 )
-from harness.flows.token import TokenResult, redeem_code
+from harness.flows.token import TokenResult, redeem_code, require_tokens
 from harness.login import Consent
 from harness.profile import Client, User
 from harness.results import fail
@@ -67,9 +67,5 @@ def complete_code_flow(target: Target, user_agent: UserAgentFactory, client: Cli
     flow = obtain_code(target, user_agent, client, **kwargs)
     flow.token = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                              code_verifier=flow.request.code_verifier)
-    if not flow.token.ok:
-        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
-                   f"redeeming a fresh code for client {client.id} did not return tokens",
-                   "RFC6749-4.1.4", expected="HTTP 200 with access_token",
-                   actual=flow.token.describe())
+    require_tokens(flow.token, client)
     return flow

@@ -13,7 +13,7 @@ from typing import Any
 
 from harness import evidence, jose
 from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
-from harness.flows.token import redeem_code
+from harness.flows.token import redeem_code, require_tokens
 from harness.login import Consent
 from harness.profile import Client, User
 from harness.results import fail
@@ -58,14 +58,11 @@ def reauthorize(target: Target, client: Client, agent: Any, *, user: User | None
         return result
     token = redeem_code(target, client, outcome.params["code"], redirect_uri=request.redirect_uri,
                         code_verifier=request.code_verifier)
-    if not token.ok or token.body is None:
-        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", f"redeeming a fresh code for client {client.id} did not "
-                   "return tokens", "RFC6749-4.1.4", expected="HTTP 200 with access_token",
-                   actual=f"HTTP {token.response.status_code} error={token.error}")
-    raw = token.body.get("id_token")
+    require_tokens(token, client)
+    raw = (token.body or {}).get("id_token")
     if not isinstance(raw, str):
         raise fail("ID_TOKEN_MISSING", "a successful openid token response has no id_token", "OIDCC-3.1.3.3",
-                   expected="id_token", actual=sorted(token.body))
+                   expected="id_token", actual=sorted(token.body or {}))
     try:
         decoded = jose.decode_unverified(raw)
     except jose.JoseError as exc:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from harness import jose
 from harness.flows.result import EndpointResult
-from harness.http import try_json_document
+from harness.http import try_json_document, try_json_object
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError, fail
 from harness.specs import rfc6749
@@ -31,6 +31,23 @@ class TokenResult(EndpointResult):
     def error(self) -> str | None:
         """The ``error`` member of an error response."""
         return None if not self.body else (str(self.body["error"]) if "error" in self.body else None)
+
+
+def require_tokens(result: TokenResult, client: Client) -> TokenResult:
+    """A fresh code's redemption must return tokens (the precondition of most checks); return ``result``.
+
+    A 200 that carries tokens under another media type breaks RFC 6749 §5.1 ("using the
+    "application/json" media type"), so that is the rule cited; anything else breaks §4.1.4 (the
+    authorization server issues an access token for a valid request).
+    """
+    if result.ok:
+        return result
+    if result.status == 200 and try_json_object(result.response) is not None:
+        raise fail("PRECONDITION_TOKEN_RESPONSE_NOT_JSON", f"redeeming a fresh code for client {client.id} answered "
+                   "tokens that are not labelled application/json", "RFC6749-5.1-json",
+                   expected="application/json", actual=result.describe())
+    raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", f"redeeming a fresh code for client {client.id} did not return "
+               "tokens", "RFC6749-4.1.4", expected="HTTP 200 with access_token", actual=result.describe())
 
 
 def basic_credentials(client_id: str, secret: str) -> str:
@@ -296,11 +313,7 @@ def obtain_tokens(target: Target, user_agent: Any, client: Client, *, scope: str
     flow = obtain_code(target, user_agent, client, scope=wanted, extra=extra)
     result = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
                          code_verifier=flow.request.code_verifier, extra=token_extra)
-    if not result.ok:
-        raise fail("PRECONDITION_TOKEN_REQUEST_FAILED",
-                   f"redeeming a fresh code for client {client.id} did not return tokens",
-                   "RFC6749-4.1.4", expected="HTTP 200 with access_token",
-                   actual=result.describe())
+    require_tokens(result, client)
     return TokenSet(client=client, result=result, requested_scope=wanted, resource=resource)
 
 

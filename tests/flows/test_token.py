@@ -148,3 +148,27 @@ def test_refresh_documented_by() -> None:
     assert refresh_documented_by(_target(documented=rotation), _client()) == "DOC-refresh.rotation"  # type: ignore[arg-type]
     lifetime = Documented.model_validate({"refresh": {"lifetime_s": 60}})
     assert refresh_documented_by(_target(documented=lifetime), _client()) == "DOC-refresh.lifetime_s"  # type: ignore[arg-type]
+
+
+def test_require_tokens_cites_the_rule_the_answer_breaks() -> None:
+    """A mislabelled token answer breaks RFC 6749 §5.1 (its media type), a refusal §4.1.4."""
+    from harness.flows.token import TokenResult, require_tokens
+    from harness.http import try_json_document
+
+    client = _client()
+    tokens = b'{"access_token": "at-1234567890", "token_type": "Bearer"}'
+
+    def result(status: int, content_type: str, body: bytes) -> TokenResult:
+        response = httpx.Response(status, headers={"Content-Type": content_type}, content=body)
+        return TokenResult(response=response, body=try_json_document(response))
+
+    ok = result(200, "application/json", tokens)
+    assert require_tokens(ok, client) is ok
+    with pytest.raises(CheckFailed) as mislabelled:
+        require_tokens(result(200, "text/plain", tokens), client)
+    assert [(f.code, f.requirement) for f in mislabelled.value.findings] == [
+        ("PRECONDITION_TOKEN_RESPONSE_NOT_JSON", "RFC6749-5.1-json")]
+    with pytest.raises(CheckFailed) as refused:
+        require_tokens(result(400, "application/json", b'{"error": "invalid_grant"}'), client)
+    assert [(f.code, f.requirement) for f in refused.value.findings] == [
+        ("PRECONDITION_TOKEN_REQUEST_FAILED", "RFC6749-4.1.4")]
