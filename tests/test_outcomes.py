@@ -191,20 +191,20 @@ def test_exit_code_table_precedence() -> None:
 def test_exit_code_of_a_written_document_follows_the_same_table() -> None:
     from harness.reporting.summary import exit_code_of_document
 
-    def document(*checks: dict[str, object], incomplete: bool = False, failed: int = 0) -> dict[str, object]:
-        broken = sum(1 for c in checks if c["outcome"] == "broken")
-        return {"run": {"incomplete": incomplete}, "checks": list(checks),
-                "summary": {"failed": failed, "broken": broken, "stale_deviations": 0,
-                            "harness_errors": sum(1 for c in checks if c.get("broken_by") == "harness")}}
+    def document(*checks: dict[str, object], incomplete: bool = False) -> dict[str, object]:
+        numbered = [{"id": f"s.c{i}", "suite": "s", **c} for i, c in enumerate(checks)]
+        return {"run": {"incomplete": incomplete}, "checks": numbered, "summary": {"stale_deviations": 0}}
 
     bug = {"outcome": "broken", "broken_by": "harness"}
     profile = {"outcome": "broken", "broken_by": "profile"}
+    failed = {"outcome": "failed"}
+    known = {"outcome": "failed", "deviation": {"status": "known", "reason": "r"}}
     assert exit_code_of_document(document(bug, incomplete=True)) == 5
-    assert exit_code_of_document(document(bug, failed=1)) == 4
-    assert exit_code_of_document(document(profile, failed=1)) == 1
-    assert exit_code_of_document(document(profile)) == 2
+    assert exit_code_of_document(document(bug, failed)) == 4
+    assert exit_code_of_document(document(profile, failed)) == 1
+    assert exit_code_of_document(document(profile, known)) == 2
     assert exit_code_of_document(document({"outcome": "broken", "broken_by": "network"}, profile)) == 3
-    assert exit_code_of_document(document({"outcome": "passed"})) == 0
+    assert exit_code_of_document(document({"outcome": "passed"}, known)) == 0
 
 
 def test_run_deadline_makes_late_checks_broken(pytester: pytest.Pytester) -> None:

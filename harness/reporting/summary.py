@@ -98,18 +98,9 @@ def exit_code(records: Iterable[CheckRecord], *, stale_deviations: int = 0, inte
 
 
 def exit_code_of_document(document: dict[str, Any]) -> int:
-    """:func:`exit_code` applied to a written ``results.json`` document."""
-    summary = document["summary"]
-    checks = document.get("checks", [])
-    if document["run"].get("incomplete"):
-        return EXIT_INTERRUPTED
-    if summary.get("harness_errors") or any(c.get("broken_by") == "harness" for c in checks):
-        return EXIT_HARNESS_ERROR
-    if summary["failed"] or summary.get("stale_deviations", 0):
-        return EXIT_FAILED
-    broken = [c for c in checks if c["outcome"] == "broken" and not c.get("deviation")]
-    if broken and all(c.get("broken_by") == "profile" for c in broken):
-        return EXIT_USAGE
-    if broken or summary["broken"]:
-        return EXIT_UNREACHABLE
-    return EXIT_OK
+    """:func:`exit_code` applied to a written ``results.json`` document (its checks, staleness, completeness)."""
+    records = [CheckRecord(id=c["id"], suite=c["suite"], title=c.get("title", ""), outcome=Outcome(c["outcome"]),
+                           requirements=[], deviation=c.get("deviation"), broken_by=c.get("broken_by"))
+               for c in document.get("checks", [])]
+    return exit_code(records, stale_deviations=document["summary"].get("stale_deviations", 0),
+                     interrupted=bool(document["run"].get("incomplete")))
