@@ -1,0 +1,159 @@
+"""Clients and users of a target profile: credentials, registered metadata, per-client documented settings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from harness.profile._base import _Model
+
+
+class AuthMethod(StrEnum):
+    """Client authentication methods (RFC 6749 §2.3, OIDC Core §9, RFC 8705)."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    CLIENT_SECRET_POST = "client_secret_post"
+    CLIENT_SECRET_JWT = "client_secret_jwt"
+    PRIVATE_KEY_JWT = "private_key_jwt"
+    TLS_CLIENT_AUTH = "tls_client_auth"
+    SELF_SIGNED_TLS_CLIENT_AUTH = "self_signed_tls_client_auth"
+    NONE = "none"
+
+
+SECRET_METHODS = {AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST,
+                  AuthMethod.CLIENT_SECRET_JWT}
+TLS_METHODS = {AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH}
+
+
+class EncryptionSetting(_Model):
+    """A documented JWE setting: key-management ``alg`` and content ``enc``."""
+
+    alg: str
+    enc: str
+
+
+class ClientDocumented(_Model):
+    """Per-client settings the deployment is documented to enforce (each becomes a check)."""
+
+    require_pkce: bool = False
+    require_par: bool = Field(default=False, description=(
+        'PingFederate "Require Pushed Authorization Requests" (RFC 9126 require_pushed_authorization_requests): '
+        "authorization requests without a pushed request_uri are refused"))
+    require_signed_requests: bool = Field(default=False, description=(
+        'PingFederate "Require Signed Requests" (RFC 9101 require_signed_request_object): authorization '
+        "requests without a signed request object are refused"))
+    request_object_signing_alg: str | None = Field(default=None, description=(
+        'PingFederate "Request Object Signing Algorithm" (request_object_signing_alg): the only JWS alg '
+        "accepted for this client's request objects"))
+    request_object_encryption: EncryptionSetting | None = Field(default=None, description=(
+        "Key-management alg and content enc this client uses to encrypt request objects to the server "
+        "(request_object_encryption_alg/_enc; Ubisecure, Keycloak \"Request object encryption\")"))
+    request_object_max_lifetime_s: int | None = Field(default=None, gt=0, description=(
+        'Longest exp - nbf window accepted in a request object (Keycloak client policy executor '
+        '"secure-request-object" "Available Period"; FAPI 1.0 Advanced requires 3600)'))
+    require_jarm: bool = Field(default=False, description=(
+        'PingFederate "Require JWT Secured Authorization Response Mode": requests without a JWT '
+        "response_mode (jwt, query.jwt, fragment.jwt, form_post.jwt) are refused"))
+    jarm_signing_alg: str | None = Field(default=None, description=(
+        'PingFederate "JARM Signing Algorithm" (authorization_signed_response_alg; default RS256)'))
+    jarm_encryption: EncryptionSetting | None = Field(default=None, description=(
+        'PingFederate "JARM Key Management Encryption Algorithm" / "JARM Content Encryption Algorithm" '
+        "(authorization_encrypted_response_alg/_enc)"))
+    restrict_response_types: bool = Field(default=False, description=(
+        'PingFederate "Restrict Response Types": the server refuses a response_type not in this client\'s '
+        "response_types (OIDC Registration response_types)"))
+    restrict_scopes: bool = Field(default=False, description=(
+        'PingFederate "Restrict Common Scopes": a known scope not in this client\'s scope is refused with '
+        "invalid_scope"))
+    id_token_signing_alg: str = "RS256"
+    id_token_encryption: EncryptionSetting | None = None
+    userinfo_signing_alg: str | None = Field(default=None, description=(
+        "userinfo_signed_response_alg the client is registered with (OIDC Registration §2): its UserInfo "
+        "responses are JWTs (application/jwt) signed with this alg"))
+    userinfo_encryption: EncryptionSetting | None = Field(default=None, description=(
+        "userinfo_encrypted_response_alg/_enc the client is registered with (OIDC Registration §2): its UserInfo "
+        "responses are JWEs (signed then encrypted when userinfo_signing_alg is set too); needs jwks_file"))
+    refresh_token_rolling: bool | None = None
+    assertion_replay_prevention: bool = Field(
+        default=False, description="A client assertion (jti) is accepted only once (PingFederate private_key_jwt "
+        "\"Replay Prevention\"; RFC 7523 §3)")
+    token_endpoint_auth_signing_alg: str | None = Field(
+        default=None, description="The only algorithm accepted for the client's authentication JWTs (PingFederate "
+        "private_key_jwt \"Signing Algorithm\"; OIDC Registration token_endpoint_auth_signing_alg)")
+    dpop_bound: bool = Field(default=False, description=(
+        'Access tokens are DPoP-bound (RFC 9449 §5.2 dpop_bound_access_tokens; Keycloak "OAuth 2.0 DPoP '
+        'Bound Access Tokens Enabled"): the client sends DPoP proofs and gets token_type DPoP'))
+    certificate_bound: bool = Field(default=False, description=(
+        "Access tokens are bound to the client's TLS certificate (RFC 8705 §3.4 "
+        'tls_client_certificate_bound_access_tokens; Keycloak "OAuth 2.0 Mutual TLS Certificate Bound '
+        'Access Tokens Enabled"); cert_file/key_file are the certificate'))
+    ciba_delivery_mode: Literal["poll", "ping", "push"] | None = Field(
+        default=None, description='CIBA token delivery (PingFederate "Token Delivery Method"; poll when not stated)')
+    ciba_notification_endpoint: str | None = Field(
+        default=None, description='https URL the server notifies in ping/push mode (PingFederate "Notification '
+                                  'Endpoint"); the harness hosts it (login.ciba.receiver)')
+    ciba_signed_requests: bool = Field(
+        default=False, description='Backchannel requests must be signed request objects (PingFederate "Require '
+                                   'CIBA Signed Requests")')
+    ciba_request_signing_alg: str | None = Field(
+        default=None, description='The only accepted signing alg of CIBA request objects (PingFederate "CIBA '
+                                  'Request Object Signing Algorithm")')
+
+
+class Client(_Model):
+    """A test client registered at the target."""
+
+    id: str = Field(min_length=1)
+    description: str = ""
+    auth_method: AuthMethod
+    secret: SecretStr | None = None
+    jwks_file: Path | None = Field(default=None, description="Private JWKS (signing/decryption keys)")
+    cert_file: Path | None = Field(default=None, description="PEM client certificate for mTLS")
+    key_file: Path | None = Field(default=None, description="PEM private key for cert_file")
+    redirect_uris: list[str] = Field(default_factory=list)
+    grant_types: list[str] = Field(default_factory=lambda: ["authorization_code"])
+    response_types: list[str] = Field(default_factory=lambda: ["code"])
+    scope: str = "openid"
+    documented: ClientDocumented = ClientDocumented()
+    use_in_suites: bool = Field(default=True, description="False: never pick this client automatically")
+    fapi: Literal["2.0-security", "2.0-message-signing", "1.0-advanced", "ciba"] | None = Field(
+        default=None, description=(
+            "The FAPI profile this client is registered under: checks apply FAPI's stricter or different "
+            "expectations to it (e.g. FAPI 2.0 SP 5.3.2.1: the AS accepts only its issuer as assertion aud)"))
+
+    @property
+    def is_fapi2(self) -> bool:
+        """Whether the client is a FAPI 2.0 (Security Profile or Message Signing) client."""
+        return self.fapi in ("2.0-security", "2.0-message-signing")
+
+    @property
+    def is_public(self) -> bool:
+        """A public client has no credentials (``auth_method: none``)."""
+        return self.auth_method is AuthMethod.NONE
+
+    @model_validator(mode="after")
+    def _credentials_match_method(self) -> Client:
+        if self.auth_method in SECRET_METHODS and self.secret is None:
+            raise ValueError(f"auth_method {self.auth_method.value} needs 'secret'")
+        if self.auth_method is AuthMethod.PRIVATE_KEY_JWT and self.jwks_file is None:
+            raise ValueError("auth_method private_key_jwt needs 'jwks_file' (the private JWKS)")
+        if self.auth_method in TLS_METHODS and (self.cert_file is None or self.key_file is None):
+            raise ValueError(f"auth_method {self.auth_method.value} needs 'cert_file' and 'key_file'")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("'cert_file' and 'key_file' go together")
+        if "authorization_code" in self.grant_types and not self.redirect_uris:
+            raise ValueError("a client with the authorization_code grant needs 'redirect_uris'")
+        return self
+
+
+class User(_Model):
+    """A test user the login drivers can sign in."""
+
+    username: str
+    password: SecretStr
+    claims: dict[str, Any] = Field(default_factory=dict, description=(
+        "Claims the user is documented to have (OIDC Core §5.1 standard claims), released with these values "
+        "when a scope value (§5.4) or the claims parameter (§5.5) requests them and the user approves"))
