@@ -101,6 +101,18 @@ class ClientDocumented(_Model):
     ciba_request_signing_alg: str | None = Field(
         default=None, description='The only accepted signing alg of CIBA request objects (PingFederate "CIBA '
                                   'Request Object Signing Algorithm")')
+    request_object_replay_prevention: bool = Field(default=False, description=(
+        'PingFederate "Replay Prevention" applied to signed request objects: a request object (its jti) is '
+        "accepted only once"))
+    outside_parameters_ignored: bool = Field(default=False, description=(
+        'PingFederate "Require Signed Requests": an authorization parameter sent only outside the signed request '
+        "object is ignored without error (RFC 9101 §6.3: only the request object's parameters are used)"))
+    enabled: bool = Field(default=True, description=(
+        "PingFederate client \"Enabled\" toggle: false, the client is disabled and every authorization and token "
+        "request by it is refused (state it on a client kept for this check, with use_in_suites: false)"))
+    bypass_authorization_approval: bool | None = Field(default=None, description=(
+        'PingFederate "Bypass Authorization Approval": true, no consent page is shown to the user; false, the '
+        "consent page is shown (needs the login driver's consent form detection)"))
 
 
 class Client(_Model):
