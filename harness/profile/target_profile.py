@@ -12,6 +12,7 @@ from harness.profile._base import _Model
 from harness.profile.clients import Client, User
 from harness.profile.documented import Documented
 from harness.profile.login import Login
+from harness.profile.registration import Registration
 from harness.profile.run_settings import KeyRotationHook, Limits, RequestObjectHost
 from harness.profile.transport import Timeouts, Tls
 from harness.results import ProfileError
@@ -46,6 +47,8 @@ class TargetProfile(_Model):
         "Where the harness hosts request objects for request_uri by reference (request_by_reference suite)"))
     key_rotation: KeyRotationHook | None = Field(default=None, description=(
         "Hook that rotates the target's signing keys mid-run (keys suite); without it the rotation check skips"))
+    registration: Registration = Field(default_factory=Registration, description=(
+        "Dynamic client registration (registration suite): endpoint override, initial access token, documented rules"))
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
