@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 
 from harness.profile._base import _Model
+from harness.profile.logout import ClientLogout
 
 
 class AuthMethod(StrEnum):
@@ -135,6 +136,8 @@ class Client(_Model):
         default=None, description=(
             "The FAPI profile this client is registered under: checks apply FAPI's stricter or different "
             "expectations to it (e.g. FAPI 2.0 SP 5.3.2.1: the AS accepts only its issuer as assertion aud)"))
+    logout: ClientLogout = Field(default_factory=ClientLogout, description=(
+        "The client's logout registration: post_logout_redirect_uris, back-/front-channel logout URIs"))
 
     @property
     def is_fapi2(self) -> bool:

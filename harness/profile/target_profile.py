@@ -12,6 +12,7 @@ from harness.profile._base import _Model
 from harness.profile.clients import Client, User
 from harness.profile.documented import Documented
 from harness.profile.login import Login
+from harness.profile.logout import LogoutSettings
 from harness.profile.registration import Registration
 from harness.profile.run_settings import KeyRotationHook, Limits, RequestObjectHost
 from harness.profile.transport import Timeouts, Tls
@@ -33,6 +34,8 @@ class TargetProfile(_Model):
     clients: list[Client] = Field(min_length=1)
     users: list[User] = Field(min_length=1)
     login: Login = Login()
+    logout: LogoutSettings = Field(default_factory=LogoutSettings, description=(
+        "How the logout suite answers the OP's logout page and hosts back-channel logout URIs"))
     documented: Documented = Documented()
     limits: Limits = Limits()
     plugins: dict[str, dict[str, Any]] = Field(
