@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := fixtures/reference_target/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test unit install chromium node lint typecheck check clean schema allure bench bench-faults dot-install dot glewlwyd-install glewlwyd interop interop-install
+.PHONY: demo test unit install chromium node lint typecheck check clean schema allure bench bench-faults dot-install dot glewlwyd-install glewlwyd keycloak-install keycloak interop interop-install
 
 $(STAMP): pyproject.toml examples/org_policy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(NODE_STAMP): fixtures/reference_target/package-lock.json
 install: $(STAMP) node chromium
 
 # the real servers of the interoperability runs (tests/interop, make interop)
-interop-install: install dot-install glewlwyd-install
+interop-install: install dot-install glewlwyd-install keycloak-install
 
 node: $(NODE_STAMP)
 
@@ -39,6 +39,11 @@ dot-install: $(DOT_STAMP)
 # Glewlwyd (interoperability target): Debian package, preseeded; its system service is not used.
 glewlwyd-install:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO sh fixtures/glewlwyd_target/install.sh
+
+# Keycloak (interoperability target): the pinned org.keycloak:keycloak-quarkus-dist zip through Maven,
+# SHA-256 checked, unpacked and built (kc.sh build) into .tools/keycloak; a second run does nothing.
+keycloak-install: $(STAMP)
+	$(PY) -c "from harness.interop.keycloak import ensure_installed; ensure_installed()"
 
 # Debian's chromium for the browser login driver (Playwright cannot download its own here).
 chromium:
@@ -68,7 +73,10 @@ dot: interop-install
 glewlwyd: interop-install
 	$(VENV)/bin/oauth-harness run --local glewlwyd --report-dir reports/interop/glewlwyd
 
-INTEROP_TARGETS ?= reference dot glewlwyd
+keycloak: interop-install
+	$(VENV)/bin/oauth-harness run --local keycloak --report-dir reports/interop/keycloak
+
+INTEROP_TARGETS ?= reference dot glewlwyd keycloak
 interop: interop-install
 	@status=0; for t in $(INTEROP_TARGETS); do \
 	  $(VENV)/bin/oauth-harness run --local $$t --report-dir reports/interop/$$t || status=1; done; \

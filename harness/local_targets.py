@@ -59,6 +59,8 @@ LOCAL_TARGETS: dict[str, LocalTargetSpec] = {
                         "django-oauth-toolkit on gunicorn (PyPI; fixtures/dot_target)"),
         LocalTargetSpec("glewlwyd", "harness.interop.glewlwyd", "start",
                         "Glewlwyd 2.7 (Debian package; fixtures/glewlwyd_target)"),
+        LocalTargetSpec("keycloak", "harness.interop.keycloak", "start",
+                        "Keycloak 26.5 (Maven Central distribution; fixtures/keycloak_target)"),
     )
 }
 
