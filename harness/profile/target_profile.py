@@ -16,6 +16,7 @@ from harness.profile.logout import LogoutSettings
 from harness.profile.registration import Registration
 from harness.profile.run_settings import KeyRotationHook, Limits, RequestObjectHost
 from harness.profile.transport import Timeouts, Tls
+from harness.profile.transport_policy import TransportPolicy
 from harness.results import ProfileError
 
 
@@ -52,6 +53,8 @@ class TargetProfile(_Model):
         "Hook that rotates the target's signing keys mid-run (keys suite); without it the rotation check skips"))
     registration: Registration = Field(default_factory=Registration, description=(
         "Dynamic client registration (registration suite): endpoint override, initial access token, documented rules"))
+    transport: TransportPolicy = Field(default_factory=TransportPolicy, description=(
+        "Transport-security rules beyond the defaults (transport suite): FAPI 2.0 TLS suites, plain-http probes, pages"))
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
