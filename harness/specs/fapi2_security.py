@@ -1,0 +1,200 @@
+"""FAPI 2.0 Security Profile (Final): the authorization server rules the OIDF FAPI2 SP plan tests.
+
+Each function judges what a check observed for a client registered under FAPI 2.0
+(``clients[].fapi``); the generic RFC rules stay in their own modules. §5.3.2.1 holds the
+authorization server's general requirements, §5.3.2.2 those of the authorization endpoint
+flows, §5.3.4 the resource server's, §5.4.1 the cryptography rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.results import Findings, Level, fail
+from harness.specs._findings import finding
+
+__all__ = [
+    "FAPI_ALGS",
+    "accepted_push_or_fail",
+    "check_client_authentication_required",
+    "check_code_expired",
+    "check_front_channel_no_tokens",
+    "check_iss_in_response",
+    "check_metadata",
+    "check_plain_request_refused",
+    "check_push_refused",
+    "check_refresh_not_rotated",
+    "check_request_uri_lifetime",
+    "check_sender_constrained_issuance",
+    "check_token_refused",
+    "check_token_type_dpop",
+]
+
+#: §5.4.1: "use PS256, ES256, or EdDSA (using the Ed25519 variant) algorithms".
+FAPI_ALGS = frozenset({"PS256", "ES256", "EdDSA", "Ed25519"})
+#: §5.3.2.1: "shall authenticate clients using one of ... MTLS ... or private_key_jwt".
+FAPI_AUTH_METHODS = frozenset({"private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"})
+#: §5.3.2.2: "shall issue pushed authorization requests request_uri with expires_in values of less than 600 seconds".
+MAX_REQUEST_URI_LIFETIME_S = 600
+
+
+def _accepted_push(status: int, body: Mapping[str, Any] | None) -> bool:
+    return 200 <= status < 300 and isinstance((body or {}).get("request_uri"), str)
+
+
+def check_push_refused(status: int, body: Mapping[str, Any] | None, *, code: str, what: str,
+                       requirement: str) -> None:
+    """A pushed authorization request that breaks a FAPI 2.0 rule issued no ``request_uri``.
+
+    FAPI 2.0 rules (e.g. §5.3.2.2 "shall require PKCE [RFC7636] with S256 as the code
+    challenge method") are enforced when the request is pushed: RFC 9126 §2.1 makes the server
+    "validate the pushed request as it would an authorization request".
+    """
+    if _accepted_push(status, body):
+        raise fail(code, f"the PAR endpoint accepted {what}", requirement, expected="refused (no request_uri)",
+                   actual=f"HTTP {status} with request_uri")
+
+
+def check_front_channel_no_tokens(params: Mapping[str, str], *, response_type: str) -> None:
+    """§5.3.2.2: "shall require the value of response_type described in [RFC6749] to be code".
+
+    Judges the authorization response of a request with another ``response_type`` that the
+    PAR endpoint accepted: it must be an error, never a code, access token or ID token.
+    """
+    issued = sorted(k for k in ("code", "access_token", "id_token") if params.get(k))
+    if issued:
+        raise fail("FAPI2_RESPONSE_TYPE_NOT_CODE_ACCEPTED", f"response_type={response_type} was honoured for a "
+                   "FAPI 2.0 client", "FAPI2SP-5.3.2.2-RESPONSE_TYPE", expected="an error response",
+                   actual=f"response carrying {', '.join(issued)}")
+
+
+def check_plain_request_refused(params: Mapping[str, str], *, redirected: bool) -> None:
+    """§5.3.2.2: "shall reject authorization requests sent without [RFC9126]" (no code for a plain request)."""
+    if params.get("code"):
+        raise fail("FAPI2_PLAIN_REQUEST_ACCEPTED", "an unsigned authorization request sent without PAR produced a "
+                   "code for a FAPI 2.0 client", "FAPI2SP-5.3.2.2-PAR", expected="refused",
+                   actual="redirect with code" if redirected else "code")
+
+
+def check_request_uri_lifetime(status: int, body: Mapping[str, Any] | None) -> float:
+    """§5.3.2.2: the ``request_uri`` lives less than 600 seconds; return the announced lifetime.
+
+    "shall issue pushed authorization requests request_uri with expires_in values of less than
+    600 seconds".
+    """
+    expires_in = (body or {}).get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
+        raise fail("FAPI2_REQUEST_URI_LIFETIME_UNKNOWN", "the PAR answer states no numeric expires_in",
+                   "FAPI2SP-5.3.2.2-REQUEST_URI_LIFETIME", expected=f"expires_in < {MAX_REQUEST_URI_LIFETIME_S}",
+                   actual=f"HTTP {status} expires_in={expires_in!r}")
+    if expires_in >= MAX_REQUEST_URI_LIFETIME_S:
+        raise fail("FAPI2_REQUEST_URI_LIFETIME_TOO_LONG", "the request_uri lives 600 seconds or longer",
+                   "FAPI2SP-5.3.2.2-REQUEST_URI_LIFETIME", expected=f"expires_in < {MAX_REQUEST_URI_LIFETIME_S}",
+                   actual=expires_in)
+    return float(expires_in)
+
+
+def check_iss_in_response(params: Mapping[str, str], issuer: str) -> None:
+    """§5.3.2.2: "shall return an iss parameter in the authorization response according to [RFC9207]"."""
+    iss = params.get("iss")
+    if iss is None:
+        raise fail("FAPI2_ISS_MISSING", "the authorization response of a FAPI 2.0 client carries no iss",
+                   "FAPI2SP-5.3.2.2-ISS", expected=issuer, actual="absent")
+    if iss != issuer:
+        raise fail("FAPI2_ISS_WRONG", "the authorization response's iss is not the issuer identifier",
+                   "FAPI2SP-5.3.2.2-ISS", expected=issuer, actual=iss)
+
+
+def check_token_refused(status: int, body: Mapping[str, Any] | None, *, code: str, what: str,
+                        requirement: str) -> None:
+    """A token request that breaks a FAPI 2.0 rule got no access token (any error answer)."""
+    if 200 <= status < 300 and (body or {}).get("access_token"):
+        raise fail(code, f"the token endpoint issued an access token for {what}", requirement,
+                   expected="an error response", actual=f"HTTP {status} token_type={(body or {}).get('token_type')}")
+
+
+def check_client_authentication_required(status: int, body: Mapping[str, Any] | None, *, endpoint: str,
+                                         requirement: str) -> None:
+    """A request with only ``client_id`` fails client authentication (``invalid_client``).
+
+    §5.3.2.1 "shall only support confidential clients"; §5.3.2.2 "shall reject pushed
+    authorization requests without client authentication"; RFC 6749 §5.2 ``invalid_client``:
+    "Client authentication failed (e.g., ... no client authentication included ...)".
+    """
+    error = (body or {}).get("error")
+    if status < 400 or error != "invalid_client":
+        raise fail("FAPI2_UNAUTHENTICATED_REQUEST_ACCEPTED", f"the {endpoint} did not refuse a FAPI 2.0 client's "
+                   "request that carried no client authentication", requirement,
+                   expected="HTTP 400/401 error=invalid_client", actual=f"HTTP {status} error={error}")
+
+
+def check_sender_constrained_issuance(status: int, body: Mapping[str, Any] | None) -> None:
+    """§5.3.2.1: "shall only issue sender-constrained access tokens": no proof, no certificate, no token."""
+    if 200 <= status < 300 and (body or {}).get("access_token"):
+        raise fail("FAPI2_UNBOUND_TOKEN_ISSUED", "an access token was issued to a request with neither a DPoP proof "
+                   "nor a client certificate", "FAPI2SP-5.3.2.1-SENDER", expected="refused",
+                   actual=f"HTTP {status} token_type={(body or {}).get('token_type')}")
+
+
+def check_token_type_dpop(body: Mapping[str, Any]) -> None:
+    """§5.3.2.1 sender-constrained tokens via DPoP: the token response says ``token_type`` DPoP (RFC 9449 §5)."""
+    token_type = str(body.get("token_type", ""))
+    if token_type.lower() != "dpop":
+        raise fail("FAPI2_TOKEN_NOT_DPOP_BOUND", "the token response of a DPoP-bound FAPI 2.0 client is not a DPoP "
+                   "token", "FAPI2SP-5.3.2.1-SENDER", expected="token_type DPoP", actual=token_type or "absent")
+
+
+def check_refresh_not_rotated(old_refresh_token: str, body: Mapping[str, Any]) -> None:
+    """§5.3.2.1: "shall not use refresh token rotation except in extraordinary circumstances".
+
+    The exception (infrastructure migration, with a retry window for the old token) cannot be
+    told from outside, so a rotation is a warning, not a failure.
+    """
+    new = body.get("refresh_token")
+    if isinstance(new, str) and new and new != old_refresh_token:
+        raise fail("FAPI2_REFRESH_TOKEN_ROTATED", "the refresh response of a FAPI 2.0 client carries a new refresh "
+                   "token", "FAPI2SP-5.3.2.1-ROTATION", expected="no refresh_token, or the same one",
+                   actual="a new refresh_token", level=Level.SHOULD)
+
+
+def check_code_expired(status: int, body: Mapping[str, Any] | None, *, waited_s: float) -> None:
+    """§5.3.2.1: "shall issue authorization codes with a maximum lifetime of 60 seconds"."""
+    if 200 <= status < 300 and (body or {}).get("access_token"):
+        raise fail("FAPI2_CODE_OUTLIVES_60S", f"an authorization code was still redeemable {waited_s:.0f} s after it "
+                   "was issued", "FAPI2SP-5.3.2.1-CODE_LIFETIME", expected="invalid_grant", actual=f"HTTP {status}")
+
+
+def check_metadata(metadata: Mapping[str, Any], *, dpop: bool) -> None:
+    """§5.3.2.1 "shall distribute discovery metadata ... via the metadata document" with what FAPI 2.0 needs.
+
+    The endpoints a FAPI 2.0 flow uses (RFC 8414 §2, RFC 9126 §5
+    ``pushed_authorization_request_endpoint``); where listed, the authentication methods must
+    include one FAPI 2.0 allows (§5.3.2.1) and, for DPoP, the proof algorithms one of §5.4.1's.
+    """
+    findings = Findings()
+    missing = [m for m in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
+                           "pushed_authorization_request_endpoint") if not metadata.get(m)]
+    if missing:
+        findings.add(finding("FAPI2_METADATA_MISSING", "the metadata document lacks members a FAPI 2.0 flow needs",
+                             "FAPI2SP-5.3.2.1-METADATA", expected="present", actual=missing))
+    methods = metadata.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list) and not FAPI_AUTH_METHODS & set(map(str, methods)):
+        findings.add(finding("FAPI2_METADATA_NO_FAPI_AUTH_METHOD", "no FAPI 2.0 client authentication method is "
+                             "advertised", "FAPI2SP-5.3.2.1-CLIENTAUTH", expected=sorted(FAPI_AUTH_METHODS),
+                             actual=methods))
+    algs = metadata.get("dpop_signing_alg_values_supported")
+    if dpop and isinstance(algs, list) and not FAPI_ALGS & set(map(str, algs)):
+        findings.add(finding("FAPI2_METADATA_NO_FAPI_DPOP_ALG", "no FAPI 2.0 algorithm is advertised for DPoP proofs",
+                             "FAPI2SP-5.4.1-ALGS", expected=sorted(FAPI_ALGS), actual=algs))
+    findings.raise_if_any()
+
+
+def accepted_push_or_fail(status: int, body: Mapping[str, Any] | None, *, what: str,
+                          requirement: str) -> str:
+    """The ``request_uri`` of a valid push a FAPI 2.0 server must accept (``what`` names the variation)."""
+    if not _accepted_push(status, body):
+        raise fail("FAPI2_VALID_REQUEST_REFUSED", f"the PAR endpoint refused {what}", requirement,
+                   expected="HTTP 201 with request_uri",
+                   actual=f"HTTP {status} error={(body or {}).get('error')}")
+    return str((body or {})["request_uri"])

@@ -1,0 +1,409 @@
+"""FAPI 2.0 Security Profile (Final): the authorization server rules of the OIDF FAPI2 SP plan.
+
+Every check runs with the profile's FAPI 2.0 client (``clients[].fapi: 2.0-security`` or
+``2.0-message-signing``, private_key_jwt, DPoP-bound tokens) and is skipped, before any request,
+when the profile has none. Generic suites keep their RFC rules; here only what FAPI 2.0 adds
+or makes stricter is judged.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import pytest
+
+from harness import evidence
+from harness.flows.authorization import build_authorization_request
+from harness.flows.dpop import DpopSession, redeem_params
+from harness.flows.expiry import require_wait_within_cap
+from harness.flows.fapi2 import (
+    authorize_pushed,
+    code_or_fail,
+    fapi2_client,
+    obtain_fapi_tokens,
+    push_with_auth,
+    rsa_signing_key,
+)
+from harness.flows.par import by_reference, par_endpoint, push, pushed_or_fail
+from harness.flows.resource import call_resource, pick_resource
+from harness.flows.token import assertion_auth, build_assertion, token_request
+from harness.profile import Client
+from harness.results import fail
+from harness.specs import fapi2_security as fapi2
+from harness.target import Target
+
+requirement = pytest.mark.requirement
+needs_par = pytest.mark.needs("pushed_authorization_request_endpoint")
+
+#: Seconds added to a code lifetime before redeeming it (clock skew), as in the authorization_code suite.
+EXPIRY_GRACE_S = 2
+FAPI_CODE_LIFETIME_S = 60
+
+
+def _client(target: Target) -> Client:
+    return fapi2_client(target)
+
+
+def _front(target: Target, user_agent: Any, url: str, redirect_uri: str) -> Any:
+    return user_agent().authorize(url, user=target.user(0), redirect_uri=redirect_uri)
+
+
+def _bogus_code_params(client: Client) -> dict[str, str]:
+    return {"grant_type": "authorization_code", "code": secrets.token_urlsafe(32),
+            "redirect_uri": client.redirect_uris[0], "code_verifier": secrets.token_urlsafe(48)}
+
+
+def _assertion_refused_at_token(target: Target, client: Client, assertion: str, *, what: str,
+                                requirement_id: str, code: str) -> None:
+    """The token endpoint answers a request authenticated with ``assertion`` with invalid_client.
+
+    The grant is a made-up code: a server that accepted the assertion goes on to the grant and
+    answers invalid_grant (RFC 6749 §5.2), so only invalid_client shows the assertion refused.
+    """
+    result = token_request(target, client, _bogus_code_params(client), label=f"token request, {what}",
+                           auth=assertion_auth(client, assertion))
+    if result.error != "invalid_client":
+        raise fail(code, f"the token endpoint did not refuse the client authentication ({what})", requirement_id,
+                   expected="HTTP 400/401 error=invalid_client", actual=f"HTTP {result.status} error={result.error}")
+
+
+# ------------------------------------------------------------------ the happy flow and metadata
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-PAR", "FAPI2SP-5.3.2.2-PKCE", "FAPI2SP-5.3.2.1-SENDER", "FAPI2SP-5.3.4-RESOURCE",
+             "FAPI2SP-5.3.2.2-ISS")
+def test_happy_flow(target: Target, user_agent: Any) -> None:
+    """PAR + PKCE S256 + private_key_jwt (issuer aud) + DPoP-bound token + resource call all succeed."""
+    client = _client(target)
+    grant = obtain_fapi_tokens(target, user_agent, client)
+    fapi2.check_iss_in_response(grant.outcome.params, target.profile.issuer)
+    fapi2.check_token_type_dpop(grant.body)
+    resource = pick_resource(target, dpop=True, purpose="the FAPI 2.0 happy flow")
+    result, _ = grant.session.resource_request(resource, grant.access_token, label="FAPI 2.0 resource call")
+    if not result.ok:
+        raise fail("FAPI2_RESOURCE_REFUSED_BOUND_TOKEN", "the resource refused the DPoP-bound token presented with "
+                   "its proof", "FAPI2SP-5.3.4-RESOURCE", expected="2xx", actual=result.describe())
+
+
+@requirement("FAPI2SP-5.3.2.1-METADATA", "FAPI2SP-5.3.2.1-CLIENTAUTH", "FAPI2SP-5.4.1-ALGS")
+def test_discovery_metadata(target: Target) -> None:
+    """The metadata document names the endpoints a FAPI 2.0 flow uses, a FAPI auth method and DPoP algorithm."""
+    client = _client(target)
+    fapi2.check_metadata(target.fetch_metadata_fresh(), dpop=client.documented.dpop_bound)
+
+
+# ------------------------------------------------------------------ authorization endpoint flows (§5.3.2.2)
+
+
+@requirement("FAPI2SP-5.3.2.2-PAR")
+def test_request_without_par_refused(target: Target, user_agent: Any) -> None:
+    """An unsigned authorization request sent to the authorization endpoint without PAR gets no code."""
+    client = _client(target)
+    request = build_authorization_request(target, client, pkce="S256")
+    outcome = _front(target, user_agent, request.url(), request.redirect_uri)
+    fapi2.check_plain_request_refused(outcome.params if outcome.redirected else {}, redirected=outcome.redirected)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-PKCE")
+def test_pkce_required_at_par(target: Target) -> None:
+    """A push without ``code_challenge`` is refused."""
+    client = _client(target)
+    request = build_authorization_request(target, client, pkce="none")
+    result = push(target, client, dict(request.params), label="push without code_challenge")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_PKCE_NOT_REQUIRED",
+                             what="a request without code_challenge", requirement="FAPI2SP-5.3.2.2-PKCE")
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-PKCE")
+def test_plain_pkce_refused_at_par(target: Target) -> None:
+    """A push with ``code_challenge_method=plain`` is refused (S256 only)."""
+    client = _client(target)
+    request = build_authorization_request(target, client, pkce="plain")
+    result = push(target, client, dict(request.params), label="push with a plain PKCE challenge")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_PLAIN_PKCE_ACCEPTED",
+                             what="code_challenge_method=plain", requirement="FAPI2SP-5.3.2.2-PKCE")
+
+
+@needs_par
+@pytest.mark.parametrize("response_type", ["code id_token", "token"])
+@requirement("FAPI2SP-5.3.2.2-RESPONSE_TYPE")
+def test_response_type_other_than_code_refused(target: Target, user_agent: Any, response_type: str) -> None:
+    """A pushed ``response_type`` other than ``code`` is refused at PAR or answered with an error."""
+    client = _client(target)
+    request = build_authorization_request(target, client, response_type=response_type)
+    result = push(target, client, dict(request.params), label=f"push with response_type={response_type}")
+    if not result.ok:
+        return
+    evidence.note("the PAR endpoint accepted the push: following it to the authorization endpoint")
+    front = by_reference(target, request, pushed_or_fail(result))
+    outcome = _front(target, user_agent, front.url(), request.redirect_uri)
+    fapi2.check_front_channel_no_tokens(outcome.params if outcome.redirected else {}, response_type=response_type)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-REDIRECT")
+def test_redirect_uri_required_at_par(target: Target) -> None:
+    """A push without ``redirect_uri`` is refused."""
+    client = _client(target)
+    request = build_authorization_request(target, client, drop=("redirect_uri",))
+    result = push(target, client, dict(request.params), label="push without redirect_uri")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_REDIRECT_URI_NOT_REQUIRED",
+                             what="a request without redirect_uri", requirement="FAPI2SP-5.3.2.2-REDIRECT")
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-REQUEST_URI_LIFETIME")
+def test_request_uri_lifetime_under_600s(target: Target) -> None:
+    """The PAR answer's ``expires_in`` is under 600 seconds."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = push(target, client, dict(request.params), request=request)
+    pushed_or_fail(result)
+    fapi2.check_request_uri_lifetime(result.status, result.body)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-ISS")
+def test_iss_in_authorization_response(target: Target, user_agent: Any) -> None:
+    """The authorization response carries ``iss`` equal to the issuer identifier (RFC 9207)."""
+    client = _client(target)
+    _, outcome = authorize_pushed(target, user_agent, client)
+    code_or_fail(outcome, "a valid pushed authorization request")
+    fapi2.check_iss_in_response(outcome.params, target.profile.issuer)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-PAR_AUTH", "FAPI2SP-5.3.2.1-CONFIDENTIAL")
+def test_par_without_client_authentication_refused(target: Target) -> None:
+    """A push carrying only ``client_id`` (no client authentication) is refused with invalid_client."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = push(target, client, dict(request.params), authenticate=False, label="push without authentication")
+    fapi2.check_client_authentication_required(result.status, result.body, endpoint="PAR endpoint",
+                                               requirement="FAPI2SP-5.3.2.2-PAR_AUTH")
+
+
+_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "without_state": ("RFC6749-4.1.2", {"drop": ("state",)}),
+    "without_nonce": ("OIDCC-3.1.2.1-nonce", {"drop": ("nonce",)}),
+    "nonce_64_chars": ("FAPI2SP-5.3.2.2-NONCE", {"extra": {"nonce": secrets.token_hex(32)}}),
+    "long_state": ("RFC6749-4.1.2-state", {"extra": {"state": secrets.token_urlsafe(1200)[:1500]}}),
+}
+
+
+@needs_par
+@pytest.mark.parametrize("variant", sorted(_VARIANTS))
+@requirement("RFC6749-4.1.2", "RFC6749-4.1.2-state", "OIDCC-3.1.2.1-nonce", "FAPI2SP-5.3.2.2-NONCE")
+def test_valid_request_variant_accepted(target: Target, user_agent: Any, variant: str) -> None:
+    """A valid pushed request without state, without nonce, with a 64-character nonce or a long state succeeds."""
+    requirement_id, build = _VARIANTS[variant]
+    client = _client(target)
+    request = build_authorization_request(target, client, **build)
+    result = push(target, client, dict(request.params), label=f"push ({variant})", request=request)
+    request_uri = fapi2.accepted_push_or_fail(result.status, result.body, what=f"a valid request ({variant})",
+                                              requirement=requirement_id)
+    front = by_reference(target, request, request_uri)
+    outcome = _front(target, user_agent, front.url(), request.redirect_uri)
+    code_or_fail(outcome, f"a valid pushed request ({variant})", requirement_id)
+    if variant == "long_state" and outcome.params.get("state") != request.state:
+        raise fail("FAPI2_LONG_STATE_NOT_ECHOED", "the long state was not returned unchanged", requirement_id,
+                   expected=f"state of {len(request.state or '')} characters",
+                   actual=f"{len(outcome.params.get('state') or '')} characters")
+
+
+@needs_par
+@requirement("RFC6749-3.3-order")
+def test_other_scope_order_accepted(target: Target, user_agent: Any) -> None:
+    """A pushed request whose scope values come in another order succeeds."""
+    client = _client(target)
+    scopes = [s for s in (target.metadata.get("scopes_supported") or []) if s in ("openid", "profile", "email")]
+    scope = " ".join(reversed(scopes or client.scope.split()))
+    _, outcome = authorize_pushed(target, user_agent, client, scope=scope)
+    code_or_fail(outcome, f"a pushed request with scope '{scope}'", "RFC6749-3.3-order")
+
+
+# ------------------------------------------------------------------ client authentication (§5.3.2.1, §5.4.1)
+
+_AUDIENCES = ("token_endpoint", "par_endpoint", "array_with_issuer")
+
+
+def _audience(target: Target, client: Client, which: str) -> str | list[str]:
+    if which == "token_endpoint":
+        return target.token_endpoint_for(client)
+    if which == "par_endpoint":
+        return par_endpoint(target, client)
+    return [target.profile.issuer, "https://other-audience.example.test/"]
+
+
+@needs_par
+@pytest.mark.parametrize("audience", _AUDIENCES)
+@requirement("FAPI2SP-5.3.2.1-8")
+def test_non_issuer_audience_refused_at_par(target: Target, audience: str) -> None:
+    """At PAR, an assertion whose ``aud`` is the token or PAR endpoint URL, or an array with the issuer, is refused."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    assertion = build_assertion(client, _audience(target, client, audience))
+    result = push_with_auth(target, client, dict(request.params), assertion_auth(client, assertion),
+                            label=f"push with assertion aud = {audience}")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_NON_ISSUER_AUDIENCE_ACCEPTED",
+                             what=f"a client assertion whose aud is the {audience.replace('_', ' ')}",
+                             requirement="FAPI2SP-5.3.2.1-8")
+
+
+@pytest.mark.parametrize("audience", _AUDIENCES)
+@requirement("FAPI2SP-5.3.2.1-8")
+def test_non_issuer_audience_refused_at_token_endpoint(target: Target, audience: str) -> None:
+    """At the token endpoint, an assertion whose ``aud`` is not the issuer string is refused (invalid_client)."""
+    client = _client(target)
+    assertion = build_assertion(client, _audience(target, client, audience))
+    _assertion_refused_at_token(target, client, assertion, what=f"assertion aud = {audience}",
+                                requirement_id="FAPI2SP-5.3.2.1-8", code="FAPI2_NON_ISSUER_AUDIENCE_ACCEPTED")
+
+
+@needs_par
+@requirement("FAPI2SP-5.4.1-ALGS")
+def test_rs256_assertion_refused_at_par(target: Target) -> None:
+    """At PAR, a client assertion signed with RS256 (the client's own RSA key) is refused."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    assertion = build_assertion(client, target.profile.issuer, key=rsa_signing_key(client), alg="RS256")
+    result = push_with_auth(target, client, dict(request.params), assertion_auth(client, assertion),
+                            label="push with an RS256 client assertion")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_RS256_ASSERTION_ACCEPTED",
+                             what="a client assertion signed with RS256", requirement="FAPI2SP-5.4.1-ALGS")
+
+
+@requirement("FAPI2SP-5.4.1-ALGS")
+def test_rs256_assertion_refused_at_token_endpoint(target: Target) -> None:
+    """At the token endpoint, a client assertion signed with RS256 is refused (invalid_client)."""
+    client = _client(target)
+    assertion = build_assertion(client, target.profile.issuer, key=rsa_signing_key(client), alg="RS256")
+    _assertion_refused_at_token(target, client, assertion, what="RS256 client assertion",
+                                requirement_id="FAPI2SP-5.4.1-ALGS", code="FAPI2_RS256_ASSERTION_ACCEPTED")
+
+
+@requirement("FAPI2SP-5.4.1-ALGS", "FAPI2SP-5.3.2.1-CLIENTAUTH")
+def test_ps256_assertion_accepted(target: Target) -> None:
+    """A PS256 assertion with the same RSA key authenticates (so the RS256 refusals are about the algorithm)."""
+    client = _client(target)
+    assertion = build_assertion(client, target.profile.issuer, key=rsa_signing_key(client), alg="PS256")
+    result = token_request(target, client, _bogus_code_params(client), label="token request, PS256 assertion",
+                           auth=assertion_auth(client, assertion))
+    if result.error == "invalid_client" or result.status >= 500:
+        raise fail("FAPI2_PS256_ASSERTION_REFUSED", "a client assertion signed with PS256 was refused",
+                   "FAPI2SP-5.4.1-ALGS", expected="client authenticated (invalid_grant for the made-up code)",
+                   actual=f"HTTP {result.status} error={result.error}")
+
+
+@requirement("FAPI2SP-5.3.2.1-CONFIDENTIAL")
+def test_token_request_without_client_authentication_refused(target: Target) -> None:
+    """A token request carrying only ``client_id`` is refused with invalid_client (no public FAPI clients)."""
+    client = _client(target)
+    result = token_request(target, client, _bogus_code_params(client), authenticate=False,
+                           label="token request without client authentication")
+    fapi2.check_client_authentication_required(result.status, result.body, endpoint="token endpoint",
+                                               requirement="FAPI2SP-5.3.2.1-CONFIDENTIAL")
+
+
+@requirement("FAPI2SP-5.3.2.1-PASSWORD")
+def test_password_grant_refused(target: Target) -> None:
+    """A resource owner password credentials request is refused."""
+    client = _client(target)
+    user = target.user(0)
+    result = token_request(target, client, {"grant_type": "password", "username": user.username,
+                                            "password": user.password.get_secret_value(), "scope": client.scope},
+                           label="password grant request")
+    fapi2.check_token_refused(result.status, result.body, code="FAPI2_PASSWORD_GRANT_ACCEPTED",
+                              what="the resource owner password credentials grant",
+                              requirement="FAPI2SP-5.3.2.1-PASSWORD")
+
+
+# ------------------------------------------------------------------ tokens (§5.3.2.1, §5.3.4)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-SENDER")
+def test_token_request_without_proof_refused(target: Target, user_agent: Any) -> None:
+    """Redeeming a code with neither a DPoP proof nor a client certificate issues no access token."""
+    client = _client(target)
+    request, outcome = authorize_pushed(target, user_agent, client)
+    code = code_or_fail(outcome, "a valid pushed authorization request")
+    result = token_request(target, client, redeem_params(request, code), label="redeem code without a DPoP proof")
+    fapi2.check_sender_constrained_issuance(result.status, result.body)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.4-RESOURCE")
+def test_bound_token_as_bearer_refused(target: Target, user_agent: Any) -> None:
+    """The DPoP-bound access token presented as a Bearer token (no proof) is refused by the resource."""
+    client = _client(target)
+    grant = obtain_fapi_tokens(target, user_agent, client)
+    resource = pick_resource(target, dpop=True, purpose="FAPI 2.0 resource checks")
+    result = call_resource(target, resource, grant.access_token, scheme="Bearer", label="bound token as Bearer")
+    if result.ok:
+        raise fail("FAPI2_BOUND_TOKEN_ACCEPTED_AS_BEARER", "the resource accepted a DPoP-bound token without its proof",
+                   "FAPI2SP-5.3.4-RESOURCE", expected="401", actual=result.describe())
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.4-HEADER")
+def test_auth_scheme_case_insensitive(target: Target, user_agent: Any) -> None:
+    """The resource accepts the DPoP-bound token with the scheme spelled ``dpop`` (schemes are case-insensitive)."""
+    client = _client(target)
+    grant = obtain_fapi_tokens(target, user_agent, client)
+    resource = pick_resource(target, dpop=True, purpose="FAPI 2.0 resource checks")
+    result, _ = grant.session.resource_request(resource, grant.access_token, scheme="dpop",
+                                               label="DPoP token with the scheme in lower case")
+    if not result.ok:
+        raise fail("FAPI2_SCHEME_CASE_SENSITIVE", "the resource refused the scheme 'dpop' (lower case)",
+                   "FAPI2SP-5.3.4-HEADER", expected="2xx", actual=result.describe())
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-ROTATION")
+def test_refresh_token_not_rotated(target: Target, user_agent: Any) -> None:
+    """A refresh of a FAPI 2.0 client's token returns no new refresh token (no rotation; SHOULD-level here)."""
+    client = _client(target)
+    if "refresh_token" not in client.grant_types:
+        pytest.skip(f"client {client.id} has no refresh_token grant in the profile")
+    grant = obtain_fapi_tokens(target, user_agent, client, offline=True)
+    old = grant.body.get("refresh_token")
+    if not isinstance(old, str) or not old:
+        raise fail("PRECONDITION_FAPI2_NO_REFRESH_TOKEN", "no refresh token was issued for offline_access with "
+                   "prompt=consent", "FAPI2SP-5.3.2.1-ROTATION", expected="refresh_token", actual=sorted(grant.body))
+    params = {"grant_type": "refresh_token", "refresh_token": old}
+    result, _ = grant.session.token_request(client, params, label="refresh with a DPoP proof")
+    if not result.ok:
+        raise fail("PRECONDITION_FAPI2_REFRESH_FAILED", "the refresh request with the same DPoP key was refused",
+                   "FAPI2SP-5.3.2.1-ROTATION", expected="HTTP 200", actual=f"HTTP {result.status} error={result.error}")
+    fapi2.check_refresh_not_rotated(old, result.body or {})
+
+
+@needs_par
+@pytest.mark.slow_wait
+@requirement("FAPI2SP-5.3.2.1-CODE_LIFETIME")
+def test_authorization_code_lifetime(target: Target, user_agent: Any) -> None:
+    """A code redeemed after at most 60 s (the documented lifetime when shorter) plus 2 s is refused.
+
+    The wait is decided before any request: the documented authorization code lifetime when it
+    is under 60 s, else 60 s, plus the clock-skew grace; a wait over ``limits.max_expiry_wait_s``
+    is a review, not a verdict.
+    """
+    client = _client(target)
+    documented = target.profile.documented.authorization_code_lifetime_s
+    lifetime = min(documented, FAPI_CODE_LIFETIME_S) if documented else FAPI_CODE_LIFETIME_S
+    wait = lifetime + EXPIRY_GRACE_S
+    require_wait_within_cap(target, wait, f"the authorization code lifetime {lifetime}s")
+    request, outcome = authorize_pushed(target, user_agent, client)
+    code = code_or_fail(outcome, "a valid pushed authorization request")
+    issued = time.monotonic()
+    evidence.mandated_wait(wait, f"authorization code lifetime {lifetime}s plus {EXPIRY_GRACE_S}s clock-skew grace")
+    session = DpopSession(target)
+    result, _ = session.token_request(client, redeem_params(request, code), label="redeem the expired code")
+    fapi2.check_code_expired(result.status, result.body, waited_s=time.monotonic() - issued)
+
