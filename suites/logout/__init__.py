@@ -1,0 +1,1 @@
+"""Logout suite: OIDC RP-Initiated, Back-Channel and Front-Channel Logout, Session Management 1.0."""
