@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import shlex
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -170,7 +169,9 @@ def mandated_wait(seconds: float, reason: str) -> None:
     if seconds <= 0:
         return
     current().note(f"waited {seconds:.1f}s: {reason}")
-    time.sleep(seconds)
+    from harness.wait_overlap import sleep  # a started check parks here while others run (harness.wait_overlap)
+
+    sleep(seconds)
     current().mandated_wait_s += seconds
 
 
