@@ -52,6 +52,9 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.jti_length": ("jwt_access_token.jti_length", "jwt_access_token.required_claims"),
     "documented.access_token.audience": ("jwt_access_token.audience",),
     "documented.access_token.encryption": ("jwt_access_token.encrypted_when_documented",),
+    "documented.access_token.issuer": ("jwt_access_token.documented_issuer",),
+    "documented.access_token.jwks_url": ("jwt_access_token.documented_jwks_url",),
+    "documented.access_token.jwks_cache_duration_s": ("keys.documented_jwks_cache_duration",),
     "documented.pkce_methods": ("pkce.plain_refused_when_not_supported", "pkce.s256_round_trip"),
     "documented.acr_values": ("id_token.acr_essential", "oidc_request.acr_values"),
     "documented.refresh.rotation": ("refresh.rolling_policy", "refresh.rotated_token_refused"),
@@ -66,10 +69,12 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.revocation.refresh_revokes_access_tokens": ("revocation.refresh_revocation_revokes_access_tokens",),
     "documented.par.request_uri_lifetime_s": ("par.response_format", "par.expired_request_uri_refused"),
     "documented.par.request_uri_single_use": ("par.request_uri_single_use",),
+    "documented.par.status": ("documented.par_status",),
     "documented.device.polling_interval_s": ("device.documented_polling_interval",),
     "documented.device.code_lifetime_s": ("device.documented_code_lifetime", "device.expired_code_refused"),
     "documented.device.slow_down": ("device.slow_down_when_polling_too_fast",),
     "documented.device.bypass_activation_code_confirmation": ("device.complete_uri_asks_confirmation",),
+    "documented.device.verification_uri": ("documented.device_verification_uri",),
     "documented.ciba.polling_interval_s": ("ciba.documented_polling_interval",),
     "documented.ciba.request_lifetime_s": ("ciba.poll_expired_token",),
     "documented.ciba.slow_down": ("ciba.poll_slow_down",),
@@ -124,6 +129,10 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
                                                         "ciba.ping_requires_notification_token"),
     "clients[].documented.ciba_signed_requests": ("ciba.signed_request_required",),
     "clients[].documented.ciba_request_signing_alg": ("ciba.signed_request_wrong_alg_refused",),
+    "clients[].documented.request_object_replay_prevention": ("jar.documented_request_object_replay_refused",),
+    "clients[].documented.outside_parameters_ignored": ("jar.documented_outside_only_parameter_ignored",),
+    "clients[].documented.enabled": ("client_auth.documented_disabled_client_refused",),
+    "clients[].documented.bypass_authorization_approval": ("documented.authorization_approval",),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.

@@ -19,8 +19,9 @@ class AccessTokenSettings(_Model):
     lifetime_s: int | None = Field(
         default=None, gt=0, description="JWT access-token lifetime exp - iat (PingFederate \"Token Lifetime\", "
         "default 120 minutes)")
-    typ: str = Field(default="at+jwt", description="JWT header typ (PingFederate \"Type Header Value\"; "
-                     "RFC 9068 requires at+jwt)")
+    typ: str | None = Field(default="at+jwt", description="JWT header typ (PingFederate \"Type Header Value\"; "
+                            "RFC 9068 requires at+jwt); null: documented as omitted (PingFederate's default, "
+                            "\"If you do not specify a header, it is omitted\"), RFC 9068 §2.1 still fails")
     signing_alg: str | None = Field(default=None, description="JWS algorithm of JWT access tokens "
                                     "(PingFederate \"JWS Algorithm\")")
     kid_header: bool | None = Field(default=None, description="kid header present (PingFederate \"Include Key "
@@ -41,6 +42,15 @@ class AccessTokenSettings(_Model):
     encryption: EncryptionSetting | None = Field(
         default=None, description="JWT access tokens are JWE with this alg/enc (PingFederate \"JWE Algorithm\" / "
         "\"JWE Content Encryption Algorithm\")")
+    issuer: str | None = Field(default=None, description=(
+        'The iss claim value (PingFederate "Issuer Claim Value"); "" documents it as omitted ("If left blank, this '
+        'field is omitted"); RFC 9068 §2.2/§4 still require the issuer identifier'))
+    jwks_url: str | None = Field(default=None, description=(
+        "URL where the access-token manager publishes its signing keys (PingFederate \"JWKS Endpoint Path\": "
+        "https://<pf_host>/ext/<path>); JWT access tokens verify with a key published there"))
+    jwks_cache_duration_s: int | None = Field(default=None, ge=0, description=(
+        'Cache-Control max-age of the JWKS endpoint (PingFederate "JWKS Endpoint Cache Duration", default 720 '
+        "minutes; at jwks_url, else at the discovery jwks_uri)"))
 
 
 class RefreshSettings(_Model):
@@ -91,6 +101,9 @@ class RevocationSettings(_Model):
 class ParSettings(_Model):
     """Documented PAR behaviour (RFC 9126)."""
 
+    status: Literal["enabled", "required", "disabled"] | None = Field(default=None, description=(
+        'Authorization-server "PAR Status" (PingFederate): enabled, a client not documented with require_par may '
+        "use plain requests; required, every client must use PAR; disabled, pushed requests are refused"))
     request_uri_lifetime_s: int | None = Field(default=None, gt=0, description=(
         'Lifetime of a pushed request_uri in seconds (Keycloak realm setting "Pushed Authorization Request '
         'Lifespan"); the PAR response\'s expires_in must equal it'))
@@ -112,6 +125,9 @@ class DeviceSettings(_Model):
     bypass_activation_code_confirmation: bool = Field(
         default=False, description='verification_uri_complete skips the user-code confirmation (PingFederate '
                                    '"Bypass Activation Code Confirmation")')
+    verification_uri: str | None = Field(
+        default=None, description='The verification_uri of device authorization responses (PingFederate "User '
+                                  'Authorization URL"; verification_uri_complete is it with ?user_code=)')
 
 
 class CibaSettings(_Model):

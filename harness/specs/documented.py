@@ -13,8 +13,11 @@ from typing import Any
 
 from harness.results import Finding, Findings, fail
 
-__all__ = ["check_confirmation_bypassed", "check_documented_lifetime", "check_response_type_restricted",
-           "check_scope_restricted", "check_user_code_support"]
+__all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
+           "check_disabled_client_refused", "check_documented_lifetime", "check_jwks_cache_duration",
+           "check_outside_only_parameter_ignored", "check_par_status", "check_response_type_restricted",
+           "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
+           "max_age"]
 
 
 def _is_number(value: Any) -> bool:
@@ -117,3 +120,162 @@ def check_scope_restricted(extra_scope: str, allowed: list[str], redirected: boo
         raise fail("SCOPE_NOT_RESTRICTED", f"the scope {extra_scope!r} is not among the client's scopes but the "
                    "request was not refused with invalid_scope", "DOC-restrict_scopes",
                    expected=f"error=invalid_scope (allowed: {' '.join(allowed)})", actual=actual)
+
+
+def check_outside_only_parameter_ignored(params: Mapping[str, str], *, redirected: bool, outside_state: str) -> None:
+    """Documented "Require Signed Requests": a parameter only outside the request object is ignored without error.
+
+    PingFederate documents that with a signed request object the parameters outside it are not
+    used; a parameter sent only outside is dropped, and the request still succeeds. Observed
+    through ``state``, sent outside only: the response carries a code and not that ``state``.
+    """
+    if not redirected or params.get("error") or not params.get("code"):
+        actual = f"error={params.get('error')}" if redirected and params.get("error") else (
+            "no code" if redirected else "no redirect to the client")
+        raise fail("JAR_OUTSIDE_ONLY_PARAMETER_ERROR", "a signed request with state only outside the request "
+                   "object was not completed; the outside-only parameter is documented to be ignored without error",
+                   "DOC-outside_parameters_ignored", expected="code, without the outside state", actual=actual)
+    if params.get("state") == outside_state:
+        raise fail("JAR_OUTSIDE_ONLY_PARAMETER_USED", "the state sent only outside the signed request object was "
+                   "used in the response", "DOC-outside_parameters_ignored", expected="no state",
+                   actual="the outside state echoed")
+
+
+def check_disabled_client_refused(token_status: int, token_body: Mapping[str, Any], *, code_issued: bool) -> None:
+    """Documented disabled client: its token requests get ``invalid_client`` and its authorization requests no code.
+
+    A disabled client cannot authenticate: RFC 6749 §5.2 "invalid_client Client authentication
+    failed (e.g., unknown client, no client authentication included, or unsupported
+    authentication method)". The token request carries the client's valid credentials and an
+    unknown code, so an enabled client would get ``invalid_grant`` instead.
+    """
+    findings = Findings()
+    if token_status < 400 or token_body.get("error") != "invalid_client":
+        findings.add(Finding(code="DISABLED_CLIENT_AUTHENTICATED", message="a token request by the disabled client "
+                             "was not refused with invalid_client", requirement="DOC-enabled",
+                             expected="HTTP 400/401 error=invalid_client",
+                             actual=f"HTTP {token_status} error={token_body.get('error')}"))
+    if code_issued:
+        findings.add(Finding(code="DISABLED_CLIENT_AUTHORIZED", message="an authorization request by the disabled "
+                             "client got an authorization code", requirement="DOC-enabled",
+                             expected="refused (no code)", actual="code issued"))
+    findings.raise_if_any()
+
+
+def check_authorization_approval(bypass: bool, consent_shown: bool) -> None:
+    """Documented "Bypass Authorization Approval": no consent page when selected, a consent page when not.
+
+    PingFederate: "When selected, resource-owner approval for client access is assumed and
+    PingFederate no longer presents to the user an authorization consent page". Not selected
+    (the default), the first authorization of the client asks the user.
+    """
+    if bypass and consent_shown:
+        raise fail("CONSENT_SHOWN_DESPITE_BYPASS", "a consent page was presented although Bypass Authorization "
+                   "Approval is documented", "DOC-bypass_authorization_approval", expected="no consent page",
+                   actual="consent page")
+    if not bypass and not consent_shown:
+        raise fail("CONSENT_NOT_SHOWN", "no consent page was presented although the client is documented without "
+                   "Bypass Authorization Approval", "DOC-bypass_authorization_approval", expected="consent page",
+                   actual="no consent page")
+
+
+def max_age(cache_control: str | None) -> int | None:
+    """The ``max-age`` directive of a ``Cache-Control`` header (RFC 9111 §5.2.2.1), or None."""
+    for directive in (cache_control or "").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.strip().lower() == "max-age":
+            value = value.strip().strip('"')
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def check_jwks_cache_duration(cache_control: str | None, documented_s: int) -> None:
+    """Documented "JWKS Endpoint Cache Duration": the JWKS response's ``Cache-Control: max-age`` equals it.
+
+    PingFederate: "Informs the clients of the duration that they could cache the content from the
+    JWKS endpoint path." The duration reaches clients as ``max-age`` (RFC 9111 §5.2.2.1).
+    """
+    if max_age(cache_control) != documented_s:
+        raise fail("JWKS_CACHE_DURATION_MISMATCH", "the JWKS endpoint's Cache-Control max-age differs from the "
+                   "documented cache duration", "DOC-access_token.jwks_cache_duration_s",
+                   expected=f"max-age={documented_s}", actual=cache_control)
+
+
+def check_access_token_issuer(claims: Mapping[str, Any], documented: str) -> None:
+    """Documented "Issuer Claim Value": ``iss`` equals it, or is absent when documented blank.
+
+    PingFederate: "The value of the Issuer claim (iss) in the JWT. If left blank, this field is
+    omitted." RFC 9068's own ``iss`` rule is judged by ``jwt_access_token.issuer``; this one only
+    adds the documented expectation (issue 21 item 2: both findings appear where they disagree).
+    """
+    iss = claims.get("iss")
+    if documented == "" and iss is not None:
+        raise fail("AT_ISS_PRESENT", "the JWT access token carries iss although the Issuer Claim Value is "
+                   "documented blank (omitted)", "DOC-access_token.issuer", expected=None, actual=iss)
+    if documented != "" and iss != documented:
+        raise fail("AT_ISS_NOT_DOCUMENTED", "the JWT access token's iss differs from the documented Issuer Claim "
+                   "Value", "DOC-access_token.issuer", expected=documented, actual=iss)
+
+
+def check_typ_omitted(header: Mapping[str, Any]) -> None:
+    """Documented "Type Header Value" left blank: the JWT access token has no ``typ`` header.
+
+    PingFederate: "If you do not specify a header, it is omitted."
+
+    Only the documented expectation; RFC 9068 §2.1's ``at+jwt`` MUST is judged next to it, so a
+    deployment that behaves as documented still fails RFC 9068 (issue 21 item 2).
+    """
+    if "typ" in header:
+        raise fail("AT_TYP_PRESENT", "the JWT access token has a typ header although the Type Header Value is "
+                   "documented blank (omitted)", "DOC-access_token.typ", expected=None, actual=header.get("typ"))
+
+
+def check_verification_uri(body: Mapping[str, Any], documented: str) -> None:
+    """Documented device "User Authorization URL": ``verification_uri`` is it, ``_complete`` it with ``?user_code=``.
+
+    PingFederate: "if this field is configured with a value of https://www.example.org/welcome,
+    PingFederate returns https://www.example.org/welcome and
+    https://www.example.org/welcome?user_code=<activationcode> as the verification URIs."
+    ``verification_uri_complete`` is OPTIONAL (RFC 8628 §3.2); where present it must start so.
+    """
+    findings = Findings()
+    if body.get("verification_uri") != documented:
+        findings.add(Finding(code="DEVICE_VERIFICATION_URI_NOT_DOCUMENTED", message="verification_uri differs from "
+                             "the documented User Authorization URL", requirement="DOC-device.verification_uri",
+                             expected=documented, actual=body.get("verification_uri")))
+    complete = body.get("verification_uri_complete")
+    if complete is not None and not (isinstance(complete, str) and complete.startswith(f"{documented}?")
+                                     and "user_code=" in complete):
+        findings.add(Finding(code="DEVICE_VERIFICATION_URI_COMPLETE_NOT_DOCUMENTED", message=(
+            "verification_uri_complete is not the documented User Authorization URL with ?user_code="),
+            requirement="DOC-device.verification_uri", expected=f"{documented}?user_code=…",
+            actual="another URL"))
+    findings.raise_if_any()
+
+
+def check_par_status(status: str, *, plain_code_issued: bool, push_status: int | None) -> None:
+    """Documented authorization-server "PAR Status" (PingFederate), for a client not documented with Require PAR.
+
+    "If PAR is Enabled on the AS but not required on the client, then the client can use PAR"
+    (and, not required, plain requests too); "If PAR is Required on the AS but not required on
+    the client, then the client must use PAR"; Disabled: the PAR endpoint accepts no request.
+    ``push_status`` is the HTTP status of a valid push (None: not tried).
+    """
+    findings = Findings()
+    if status == "required" and plain_code_issued:
+        findings.add(Finding(code="PAR_STATUS_REQUIRED_NOT_ENFORCED", message="a plain authorization request got "
+                             "a code although PAR Status is documented Required", requirement="DOC-par.status",
+                             expected="refused (PAR required)", actual="code issued"))
+    if status in ("enabled", "disabled") and not plain_code_issued:
+        findings.add(Finding(code="PAR_STATUS_PLAIN_REFUSED", message=f"a plain authorization request by a client "
+                             f"not required to use PAR got no code although PAR Status is documented {status}",
+                             requirement="DOC-par.status", expected="code issued", actual="no code"))
+    if status in ("enabled", "required") and push_status is not None and push_status != 201:
+        findings.add(Finding(code="PAR_STATUS_PUSH_REFUSED", message=f"a valid pushed authorization request was "
+                             f"not accepted although PAR Status is documented {status}", requirement="DOC-par.status",
+                             expected="HTTP 201", actual=f"HTTP {push_status}"))
+    if status == "disabled" and push_status is not None and 200 <= push_status < 300:
+        findings.add(Finding(code="PAR_STATUS_DISABLED_PUSH_ACCEPTED", message="a pushed authorization request was "
+                             "accepted although PAR Status is documented Disabled", requirement="DOC-par.status",
+                             expected="refused", actual=f"HTTP {push_status}"))
+    findings.raise_if_any()

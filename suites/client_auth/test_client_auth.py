@@ -6,12 +6,14 @@ a server that wrongly accepts them hands out tokens, which is unambiguous eviden
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
 import pytest
 
 from harness import evidence, jose
+from harness.flows.authorization import build_authorization_request
 from harness.flows.code_flow import obtain_code
 from harness.flows.token import (
     ClientAuth,
@@ -23,7 +25,7 @@ from harness.flows.token import (
 )
 from harness.profile import AuthMethod, Client
 from harness.results import Level, fail
-from harness.specs import rfc7523
+from harness.specs import documented, rfc7523
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -399,3 +401,25 @@ def test_assertion_small_clock_skew_accepted(target: Target, user_agent: Any, me
     rfc7523.check_client_accepted(result.ok, result.status, result.error, what="an assertion issued 5 s in the "
                                   "future", requirement="RFC7519-4.1.4-leeway", level=Level.MAY,
                                   code="ASSERTION_CLOCK_SKEW_REFUSED")
+
+
+@requirement("DOC-enabled")
+def test_documented_disabled_client_refused(target: Target, user_agent: Any) -> None:
+    """A client documented as disabled is refused: ``invalid_client`` at the token endpoint, no code at authorization.
+
+    The token request carries the client's valid credentials and an unknown code, so an enabled
+    client would get ``invalid_grant`` (RFC 6749 §5.2) and a disabled one ``invalid_client``.
+    Disabled clients are never picked by other checks (state them with ``use_in_suites: false``).
+    """
+    client = next((c for c in target.profile.clients if not c.documented.enabled), None)
+    if client is None:
+        pytest.skip("the profile documents no disabled client (clients[].documented.enabled: false)")
+    redirect_uri = client.redirect_uris[0] if client.redirect_uris else None
+    result = redeem_code(target, client, "unknown-" + secrets.token_urlsafe(16), redirect_uri=redirect_uri,
+                         code_verifier=None, label="token request by the disabled client")
+    code_issued = False
+    if "authorization_code" in client.grant_types and redirect_uri is not None:
+        request = build_authorization_request(target, client)
+        outcome = user_agent().authorize(request.url(), user=target.user(0), redirect_uri=request.redirect_uri)
+        code_issued = outcome.redirected and bool(outcome.params.get("code"))
+    documented.check_disabled_client_refused(result.status, result.body or {}, code_issued=code_issued)

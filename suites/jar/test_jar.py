@@ -21,7 +21,7 @@ from harness.flows.request_object import (
 )
 from harness.profile import Client
 from harness.results import Findings, Level, ProfileError
-from harness.specs import rfc9101, rfc9126
+from harness.specs import documented, rfc9101, rfc9126
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -359,3 +359,34 @@ def test_request_object_support_advertised(target: Target, user_agent: Any) -> N
     if works:
         findings.check(rfc9101.check_signing_alg_advertised, metadata, alg)
     findings.raise_if_any()
+
+
+def _documented_client(target: Target, flag: str) -> Client:
+    """The client documented with ``flag`` (a boolean of ``clients[].documented``) that can sign request objects."""
+    for client in _candidates(target):
+        if getattr(client.documented, flag):
+            return client
+    raise NotApplicable(f"the profile documents no code-flow client with a private JWKS and {flag}")
+
+
+@requirement("DOC-request_object_replay_prevention")
+def test_documented_request_object_replay_refused(target: Target, user_agent: Any) -> None:
+    """A signed request object used once is refused the second time (PingFederate "Replay Prevention")."""
+    client = _documented_client(target, "request_object_replay_prevention")
+    request, front = _signed(target, client)
+    first = _send(target, user_agent, front)
+    rfc9101.check_request_object_accepted(first.params if first.redirected else {}, state=request.state)
+    _refused(target, user_agent, front, code="JAR_REPLAY_ACCEPTED",
+             message="a request object (same jti) was accepted a second time although Replay Prevention is "
+                     "documented", requirement_id="DOC-request_object_replay_prevention")
+
+
+@requirement("DOC-outside_parameters_ignored")
+def test_documented_outside_only_parameter_ignored(target: Target, user_agent: Any) -> None:
+    """``state`` sent only outside the signed request object is ignored, without an error (Require Signed Requests)."""
+    client = _documented_client(target, "outside_parameters_ignored")
+    outside = "outside-only-" + secrets.token_urlsafe(8)
+    _, front = _signed(target, client, claims={"state": jose.REMOVE}, outside={"state": outside})
+    outcome = _send(target, user_agent, front)
+    documented.check_outside_only_parameter_ignored(outcome.params if outcome.redirected else {},
+                                                    redirected=outcome.redirected, outside_state=outside)

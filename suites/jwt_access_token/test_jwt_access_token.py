@@ -20,8 +20,8 @@ import pytest
 from harness import evidence, jose
 from harness.flows.token import TokenSet, obtain_tokens
 from harness.profile import AccessTokenSettings, Client, ResourceServer
-from harness.results import NeedsReview, fail
-from harness.specs import rfc7517, rfc9068
+from harness.results import CheckFailed, Findings, NeedsReview, fail
+from harness.specs import documented, rfc7517, rfc9068
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -128,9 +128,20 @@ def _issuer_keys(target: Target) -> jose.JWKS:
 
 @requirement("RFC9068-2.1", "DOC-access_token.typ")
 def test_typ_header(target: Target, user_agent: Any) -> None:
-    """The ``typ`` header is ``at+jwt`` (or the documented Type Header Value)."""
+    """The ``typ`` header is ``at+jwt`` (or the documented Type Header Value, or absent where documented omitted).
+
+    A documented value never waives RFC 9068 §2.1: with ``typ: null`` (PingFederate's default,
+    the header omitted) the RFC finding and, where a typ is present, the documented one appear.
+    """
     token = _obtain(target, user_agent)
-    rfc9068.check_typ(token.jws.header, _settings(target).typ)
+    documented_typ = _settings(target).typ
+    if documented_typ is not None:
+        rfc9068.check_typ(token.jws.header, documented_typ)
+        return
+    findings = Findings()
+    findings.check(rfc9068.check_typ, token.jws.header)
+    findings.check(documented.check_typ_omitted, token.jws.header)
+    findings.raise_if_any()
 
 
 @requirement("DOC-access_token.kid_header")
@@ -251,3 +262,35 @@ def test_encrypted_when_documented(target: Target, user_agent: Any) -> None:
         raise fail("AT_ENCRYPTION_ALG", "the access token JWE does not use the documented algorithms",
                    "DOC-access_token.encryption", expected=f"{documented.alg}/{documented.enc}",
                    actual=f"{header.get('alg')}/{header.get('enc')}")
+
+
+@requirement("DOC-access_token.issuer")
+def test_documented_issuer(target: Target, user_agent: Any) -> None:
+    """``iss`` is the documented Issuer Claim Value (absent where documented blank).
+
+    RFC 9068's own rule (``iss`` is the issuer identifier) stays with ``jwt_access_token.issuer``;
+    a documented value other than the issuer fails there and passes here (issue 21 item 2).
+    """
+    issuer = _settings(target).issuer
+    if issuer is None:
+        pytest.skip("the profile does not document the Issuer Claim Value (documented.access_token.issuer)")
+    token = _obtain(target, user_agent)
+    documented.check_access_token_issuer(token.jws.claims, issuer)
+
+
+@requirement("DOC-access_token.jwks_url")
+def test_documented_jwks_url(target: Target, user_agent: Any) -> None:
+    """The JWT access token verifies with a key published at the documented JWKS Endpoint Path."""
+    url = _settings(target).jwks_url
+    if url is None:
+        pytest.skip("the profile documents no access-token JWKS endpoint (documented.access_token.jwks_url)")
+    token = _obtain(target, user_agent)
+    response = target.http.get_idempotent(url, label="access-token manager JWKS")
+    keys = rfc7517.published_keys(response.status_code, response.content)
+    try:
+        rfc9068.check_signature(token.jws.compact, keys, expected_alg=_settings(target).signing_alg)
+    except CheckFailed as exc:
+        raise fail("AT_KEY_NOT_AT_DOCUMENTED_JWKS_URL", f"the JWT access token does not verify with the keys "
+                   f"published at the documented JWKS Endpoint Path ({exc.findings[0].code})",
+                   "DOC-access_token.jwks_url", expected=f"a key of {url}",
+                   actual=token.jws.header.get("kid")) from exc

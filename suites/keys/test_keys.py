@@ -18,7 +18,7 @@ from harness import evidence, jose
 from harness.flows.code_flow import complete_code_flow
 from harness.profile import Client, KeyRotationHook
 from harness.results import HarnessError, NeedsReview, ProfileError, fail
-from harness.specs import oidc_core, oidc_keys, rfc7517
+from harness.specs import documented, oidc_core, oidc_keys, rfc7517
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -81,3 +81,19 @@ def test_signing_key_rotation(target: Target, user_agent: Any) -> None:
         raise NeedsReview(f"the ID Tokens before and after the rotation hook name the same key (kid "
                           f"{after.header.get('kid')!r}): the hook did not make the target sign with a new key")
     oidc_keys.check_previous_key_retained(before, keys_after)
+
+
+@requirement("DOC-access_token.jwks_cache_duration_s")
+def test_documented_jwks_cache_duration(target: Target) -> None:
+    """The JWKS endpoint tells clients the documented cache duration (``Cache-Control: max-age``).
+
+    PingFederate's "JWKS Endpoint Cache Duration" applies to the access-token manager's "JWKS
+    Endpoint Path" (``documented.access_token.jwks_url``); without one, the discovery ``jwks_uri``.
+    """
+    settings = target.profile.documented.access_token
+    if settings.jwks_cache_duration_s is None:
+        pytest.skip("the profile documents no JWKS cache duration (documented.access_token.jwks_cache_duration_s)")
+    url = settings.jwks_url or target.endpoint("jwks_uri")
+    response = target.http.get_idempotent(url, label="JWKS (cache duration)")
+    rfc7517.published_keys(response.status_code, response.content)
+    documented.check_jwks_cache_duration(response.headers.get("cache-control"), settings.jwks_cache_duration_s)

@@ -13,6 +13,16 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_ciba_user_code_unsupported": ["ciba.documented_user_code"],
     "doc_response_types_unrestricted": ["response_types.documented_restriction_enforced"],
     "doc_scopes_unrestricted": ["authorization_code.documented_scope_restriction"],
+    "doc_request_object_replay_accepted": ["jar.documented_request_object_replay_refused"],
+    "doc_outside_only_parameter_used": ["jar.documented_outside_only_parameter_ignored"],
+    "doc_disabled_client_accepted": ["client_auth.documented_disabled_client_refused"],
+    "doc_consent_shown_despite_bypass": ["documented.authorization_approval"],
+    "doc_consent_bypassed": ["documented.authorization_approval"],
+    "doc_atm_jwks_incomplete": ["jwt_access_token.documented_jwks_url"],
+    "doc_jwks_cache_duration_differs": ["keys.documented_jwks_cache_duration"],
+    "doc_access_token_issuer_differs": ["jwt_access_token.documented_issuer", "jwt_access_token.issuer"],
+    "doc_device_verification_uri_differs": ["documented.device_verification_uri"],
+    "doc_par_globally_required": ["documented.par_status"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

@@ -47,3 +47,93 @@ def test_scope_restricted(fails: Any) -> None:
     fails(d.check_scope_restricted, "email", ["openid"], True, {"error": "invalid_request"},
           code="SCOPE_NOT_RESTRICTED")
     fails(d.check_scope_restricted, "email", ["openid"], False, {}, code="SCOPE_NOT_RESTRICTED")
+
+
+def test_outside_only_parameter_ignored(fails: Any) -> None:
+    d.check_outside_only_parameter_ignored({"code": "c", "iss": "i"}, redirected=True, outside_state="o")
+    fails(d.check_outside_only_parameter_ignored, {"code": "c", "state": "o"}, redirected=True, outside_state="o",
+          code="JAR_OUTSIDE_ONLY_PARAMETER_USED", req="DOC-outside_parameters_ignored")
+    fails(d.check_outside_only_parameter_ignored, {"error": "invalid_request"}, redirected=True, outside_state="o",
+          code="JAR_OUTSIDE_ONLY_PARAMETER_ERROR")
+    fails(d.check_outside_only_parameter_ignored, {}, redirected=False, outside_state="o",
+          code="JAR_OUTSIDE_ONLY_PARAMETER_ERROR")
+
+
+def test_disabled_client_refused(codes: Any) -> None:
+    d.check_disabled_client_refused(401, {"error": "invalid_client"}, code_issued=False)
+    d.check_disabled_client_refused(400, {"error": "invalid_client"}, code_issued=False)
+    assert codes(d.check_disabled_client_refused, 400, {"error": "invalid_grant"}, code_issued=False) == [
+        "DISABLED_CLIENT_AUTHENTICATED"]
+    assert codes(d.check_disabled_client_refused, 200, {"access_token": "x"}, code_issued=True) == [
+        "DISABLED_CLIENT_AUTHENTICATED", "DISABLED_CLIENT_AUTHORIZED"]
+
+
+def test_authorization_approval(fails: Any) -> None:
+    d.check_authorization_approval(True, False)
+    d.check_authorization_approval(False, True)
+    fails(d.check_authorization_approval, True, True, code="CONSENT_SHOWN_DESPITE_BYPASS",
+          req="DOC-bypass_authorization_approval")
+    fails(d.check_authorization_approval, False, False, code="CONSENT_NOT_SHOWN")
+
+
+def test_jwks_cache_duration(fails: Any) -> None:
+    assert d.max_age("public, max-age=600") == 600
+    assert d.max_age('max-age="43200", must-revalidate') == 43200
+    assert d.max_age("no-store") is None and d.max_age(None) is None and d.max_age("max-age=abc") is None
+    d.check_jwks_cache_duration("max-age=43200", 43200)
+    fails(d.check_jwks_cache_duration, "max-age=60", 600, code="JWKS_CACHE_DURATION_MISMATCH",
+          req="DOC-access_token.jwks_cache_duration_s")
+    fails(d.check_jwks_cache_duration, None, 600, code="JWKS_CACHE_DURATION_MISMATCH")
+
+
+def test_access_token_issuer(fails: Any) -> None:
+    d.check_access_token_issuer({"iss": "https://as"}, "https://as")
+    d.check_access_token_issuer({"sub": "u"}, "")
+    fails(d.check_access_token_issuer, {"iss": "https://as/atm"}, "https://as", code="AT_ISS_NOT_DOCUMENTED",
+          req="DOC-access_token.issuer")
+    fails(d.check_access_token_issuer, {}, "https://as", code="AT_ISS_NOT_DOCUMENTED")
+    fails(d.check_access_token_issuer, {"iss": "https://as"}, "", code="AT_ISS_PRESENT")
+
+
+def test_typ_omitted(fails: Any) -> None:
+    d.check_typ_omitted({"alg": "RS256", "kid": "k"})
+    fails(d.check_typ_omitted, {"alg": "RS256", "typ": "at+jwt"}, code="AT_TYP_PRESENT", req="DOC-access_token.typ")
+
+
+def test_typ_omitted_keeps_the_rfc_finding(codes: Any) -> None:
+    """Issue 21 item 2: PingFederate's default (no typ) behaves as documented and still fails RFC 9068 §2.1."""
+    from harness.results import Findings
+    from harness.specs import rfc9068
+
+    def both(header: dict[str, Any]) -> None:
+        findings = Findings()
+        findings.check(rfc9068.check_typ, header)
+        findings.check(d.check_typ_omitted, header)
+        findings.raise_if_any()
+
+    assert codes(both, {"alg": "RS256"}) == ["AT_TYP_NOT_AT_JWT"]
+    assert codes(both, {"alg": "RS256", "typ": "JWT"}) == ["AT_TYP_NOT_AT_JWT", "AT_TYP_PRESENT"]
+
+
+def test_verification_uri(codes: Any) -> None:
+    uri = "https://www.example.org/welcome"
+    d.check_verification_uri({"verification_uri": uri, "verification_uri_complete": f"{uri}?user_code=ABCD"}, uri)
+    d.check_verification_uri({"verification_uri": uri}, uri)
+    assert codes(d.check_verification_uri, {"verification_uri": "https://as/device"}, uri) == [
+        "DEVICE_VERIFICATION_URI_NOT_DOCUMENTED"]
+    assert codes(d.check_verification_uri, {"verification_uri": uri,
+                                            "verification_uri_complete": "https://as/device?user_code=A"}, uri) == [
+        "DEVICE_VERIFICATION_URI_COMPLETE_NOT_DOCUMENTED"]
+
+
+def test_par_status(codes: Any) -> None:
+    d.check_par_status("enabled", plain_code_issued=True, push_status=201)
+    d.check_par_status("required", plain_code_issued=False, push_status=201)
+    d.check_par_status("disabled", plain_code_issued=True, push_status=None)
+    d.check_par_status("disabled", plain_code_issued=True, push_status=400)
+    assert codes(d.check_par_status, "required", plain_code_issued=True, push_status=201) == [
+        "PAR_STATUS_REQUIRED_NOT_ENFORCED"]
+    assert codes(d.check_par_status, "enabled", plain_code_issued=False, push_status=400) == [
+        "PAR_STATUS_PLAIN_REFUSED", "PAR_STATUS_PUSH_REFUSED"]
+    assert codes(d.check_par_status, "disabled", plain_code_issued=True, push_status=201) == [
+        "PAR_STATUS_DISABLED_PUSH_ACCEPTED"]
