@@ -81,12 +81,17 @@ def parse_forms(html: str) -> list[HtmlForm]:
     return parser.forms
 
 
-def form_post_headers(page_url: str) -> dict[str, str]:
-    """The ``Origin`` header a browser sends when it submits a form of ``page_url`` by POST.
+_NAVIGATION_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-    Browsers send it with every POST form submission (Fetch: the request's origin,
+
+def form_post_headers(page_url: str) -> dict[str, str]:
+    """The ``Origin`` and ``Accept`` headers a browser sends when it submits a form of ``page_url`` by POST.
+
+    Browsers send ``Origin`` with every POST form submission (Fetch: the request's origin,
     serialised per RFC 6454 with the default port omitted); CSRF defences such as Django's
-    rely on it over https.
+    rely on it over https. A navigation asks for HTML (Fetch's default ``Accept`` of a
+    document request); servers that negotiate on it (Keycloak's ``/device`` answers a
+    ``*/*`` POST as a device authorization request) then show the page a browser gets.
     """
     parts = urlsplit(page_url)
     host = (parts.hostname or "").lower()
@@ -94,4 +99,4 @@ def form_post_headers(page_url: str) -> dict[str, str]:
         host = f"[{host}]"
     default = {"https": 443, "http": 80}.get(parts.scheme)
     port = "" if parts.port is None or parts.port == default else f":{parts.port}"
-    return {"Origin": f"{parts.scheme}://{host}{port}"}
+    return {"Origin": f"{parts.scheme}://{host}{port}", "Accept": _NAVIGATION_ACCEPT}
