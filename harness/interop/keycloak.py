@@ -392,7 +392,8 @@ def _launch(directory: Path, timeout: float) -> RunningKeycloak:
     config = write_file(directory / "keycloak.conf", _config_text(options), private=True)
     env = _java_env()
     env.pop("KC_BOOTSTRAP_ADMIN_PASSWORD", None)
-    env["JAVA_OPTS_APPEND"] = f"-Djava.io.tmpdir={directory}"
+    # Java 24+: JBoss threads' thread-local reset needs java.lang opened (else request threads die)
+    env["JAVA_OPTS_APPEND"] = f"-Djava.io.tmpdir={directory} --add-opens=java.base/java.lang=ALL-UNNAMED"
     with open(directory / "keycloak.log", "wb") as out:
         process = subprocess.Popen([str(HOME / "bin" / "kc.sh"), f"--config-file={config}", "start", "--optimized"],
                                    cwd=directory, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
