@@ -1,0 +1,1 @@
+"""Transport and browser-facing security: TLS versions and suites, certificates, plain HTTP, security headers."""
