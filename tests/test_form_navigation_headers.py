@@ -15,3 +15,17 @@ def test_form_post_asks_for_html_first() -> None:
 
 def test_default_port_omitted_from_origin() -> None:
     assert form_post_headers("https://op.example.test:443/login")["Origin"] == "https://op.example.test"
+
+
+def test_form_without_id_found_by_action() -> None:
+    from harness.login.html_forms import find_form, parse_forms
+
+    page = ('<form id="other" action="/x" method="post"></form>'
+            '<form class="pf" action="/realms/r/login-actions/consent?client_id=c" method="POST">'
+            '<input type="hidden" name="code" value="k"><button name="accept" id="kc-login">Yes</button></form>')
+    forms = parse_forms(page)
+    found = find_form(forms, None, "/login-actions/consent")
+    assert found is not None and found.fields.get("code") == "k"
+    assert find_form(forms, "other", "/login-actions/consent") is forms[0]   # the id wins
+    assert find_form(forms, None, None) is None
+    assert find_form(forms, None, "/nowhere") is None

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from harness import evidence
 from harness.http import OutsideTarget, origin_of
-from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
+from harness.login.html_forms import HtmlForm, find_form, form_post_headers, parse_forms
 from harness.login.loops import RedirectChain, redirect_loop
 from harness.profile import User
 from harness.results import CheckFailed, HarnessError, ProfileError
@@ -160,7 +160,8 @@ class _HttpFormDevice:
             confirm = _find(forms, self.settings.confirm_form_id)
             code_form = _find(forms, self.settings.user_code_form_id)
             login = _find(forms, self.login.login_form_id)
-            consent = _find(forms, self.settings.consent_form_id or self.login.consent_form_id)
+            consent = (_find(forms, self.settings.consent_form_id) if self.settings.consent_form_id
+                       else find_form(forms, self.login.consent_form_id, self.login.consent_form_action))
             fields: dict[str, str]
             if confirm is not None:
                 out.confirmation_shown = True

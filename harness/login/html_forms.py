@@ -100,3 +100,17 @@ def form_post_headers(page_url: str) -> dict[str, str]:
     default = {"https": 443, "http": 80}.get(parts.scheme)
     port = "" if parts.port is None or parts.port == default else f":{parts.port}"
     return {"Origin": f"{parts.scheme}://{host}{port}", "Accept": _NAVIGATION_ACCEPT}
+
+
+def find_form(forms: list[HtmlForm], form_id: str | None, action_part: str | None = None) -> HtmlForm | None:
+    """The form with id ``form_id``, else the first without an id whose action contains ``action_part``."""
+    if form_id is not None:
+        for form in forms:
+            if form.id == form_id:
+                return form
+    if action_part:
+        for form in forms:
+            if not form.id and action_part in (form.action or ""):
+                return form
+    return None
+

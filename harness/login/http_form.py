@@ -17,7 +17,7 @@ from harness import evidence
 from harness.flows.authorization import AuthorizationOutcome, ErrorPage, at_sent_redirect_uri
 from harness.http import OutsideTarget, TargetHttp, origin_of
 from harness.login import Consent
-from harness.login.html_forms import HtmlForm, form_post_headers, parse_forms
+from harness.login.html_forms import HtmlForm, find_form, form_post_headers, parse_forms
 from harness.login.loops import RedirectChain
 from harness.profile import HttpFormLogin, User
 from harness.results import HarnessError, ProfileError
@@ -76,7 +76,7 @@ class HttpFormUserAgent:
             headers = form_post_headers(next_url)  # the next step, if any, submits a form of this page
             forms = parse_forms(response.text) if "html" in response.headers.get("content-type", "") else []
             login_form = _find(forms, self.settings.login_form_id)
-            consent_form = _find(forms, self.settings.consent_form_id)
+            consent_form = find_form(forms, self.settings.consent_form_id, self.settings.consent_form_action)
             auto_post = auto_post_form(forms, self.target)
             if auto_post is not None and login_form is None and consent_form is None:
                 # response_mode=form_post: the page posts the response to the client.

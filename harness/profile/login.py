@@ -24,6 +24,9 @@ class HttpFormLogin(_Model):
     username_field: str = "username"
     password_field: str = "password"
     consent_form_id: str | None = "consent-form"
+    consent_form_action: str | None = Field(default=None, description=(
+        "The consent form, when it has no id, by a part of its action URL (e.g. Keycloak's "
+        "login-oauth-grant.ftl posts to '/login-actions/consent'); consent_form_id wins when both match"))
     approve: FormButton | None = FormButton(name="decision", value="approve")
     deny: FormButton | None = FormButton(name="decision", value="deny")
     max_steps: int = Field(default=12, ge=1, le=50)
