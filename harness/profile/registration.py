@@ -1,4 +1,4 @@
-"""Dynamic client registration settings of a target profile (registration suite: RFC 7591, RFC 7592, OIDC Registration)."""
+"""Dynamic client registration settings of a target profile (registration suite: RFC 7591/7592, OIDC Registration)."""
 
 from __future__ import annotations
 

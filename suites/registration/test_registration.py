@@ -112,6 +112,7 @@ def test_confidential_client_code_flow(target: Target, user_agent: Any) -> None:
 @requirement("RFC7591-3.2-201", "RFC7591-3.2.1-client_id")
 def test_public_client_code_flow(target: Target, user_agent: Any) -> None:
     """A registered public client (token_endpoint_auth_method none) completes a code flow with PKCE."""
+    registration_endpoint(target)
     supported = target.metadata.get("token_endpoint_auth_methods_supported") or []
     if "none" not in supported:
         raise NotApplicable("the target does not list none in token_endpoint_auth_methods_supported")
@@ -156,6 +157,7 @@ def test_client_uris_accepted(target: Target) -> None:
 @requirement("RFC7591-3.2.1-software_statement")
 def test_software_statement_returned(target: Target) -> None:
     """A registration with the documented software statement returns it unmodified."""
+    registration_endpoint(target)
     statement = target.profile.registration.software_statement
     if not statement:
         raise NotApplicable("the profile gives no registration.software_statement (a statement the deployment's "
@@ -169,6 +171,7 @@ def test_software_statement_returned(target: Target) -> None:
 @requirement("DOC-registration_initial_access_token_required", "RFC7591-3")
 def test_without_initial_access_token_refused(target: Target) -> None:
     """A registration without the documented-required initial access token does not succeed."""
+    registration_endpoint(target)
     settings = target.profile.registration
     if not settings.initial_access_token_required:
         raise NotApplicable("the profile does not state registration.initial_access_token_required")
@@ -219,6 +222,7 @@ def test_implicit_web_http_redirect_refused(target: Target) -> None:
 @requirement("DOC-registration_web_redirect_uris_https_only", "RFC7591-3.2.2", "RFC7591-3.2.2-invalid_redirect_uri")
 def test_web_http_redirect_refused(target: Target) -> None:
     """A web code-flow client registering an http redirect URI is refused, as the deployment documents."""
+    registration_endpoint(target)
     if not target.profile.registration.web_redirect_uris_https_only:
         raise NotApplicable("the profile does not state registration.web_redirect_uris_https_only (OIDC "
                             "Registration requires https only for implicit web clients)")
