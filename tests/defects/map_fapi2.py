@@ -1,0 +1,48 @@
+"""Defect map of the fapi2 suite (FAPI 2.0 Security Profile Final).
+
+The defects live in ``fixtures/reference_target/src/areas/fapi2.mjs`` / ``fapi2.defects.json``
+and break one FAPI 2.0 rule for the FAPI client (``fapi2-dpop``) only.
+"""
+
+from __future__ import annotations
+
+
+def _cases(check: str, cases: tuple[str, ...]) -> list[str]:
+    return [f"fapi2.{check}[{case}]" for case in cases]
+
+
+_AUD = ("token_endpoint", "par_endpoint", "array_with_issuer")
+_TOKEN_AUD = ("token_endpoint", "array_with_issuer")
+
+DEFECT_CHECKS: dict[str, list[str]] = {
+    "fapi2_par_not_required": ["fapi2.request_without_par_refused"],
+    "fapi2_pkce_not_required": ["fapi2.pkce_required_at_par"],
+    "fapi2_plain_pkce_accepted": ["fapi2.plain_pkce_refused_at_par"],
+    "fapi2_response_type_unrestricted": _cases("response_type_other_than_code_refused", ("code id_token", "token")),
+    "fapi2_redirect_uri_optional": ["fapi2.redirect_uri_required_at_par"],
+    "fapi2_request_uri_long_lived": ["fapi2.request_uri_lifetime_under_600s"],
+    "fapi2_assertion_aud_relaxed": [*_cases("non_issuer_audience_refused_at_par", _AUD),
+                                    *_cases("non_issuer_audience_refused_at_token_endpoint", _TOKEN_AUD)],
+    "fapi2_assertion_alg_unrestricted": ["fapi2.rs256_assertion_refused_at_par",
+                                         "fapi2.rs256_assertion_refused_at_token_endpoint"],
+    "fapi2_unbound_token_issued": ["fapi2.token_request_without_proof_refused"],
+    "fapi2_iss_omitted": ["fapi2.iss_in_authorization_response", "fapi2.happy_flow"],
+    "fapi2_unauthenticated_accepted": ["fapi2.par_without_client_authentication_refused",
+                                       "fapi2.token_request_without_client_authentication_refused"],
+    "fapi2_refresh_token_rotated": ["fapi2.refresh_token_not_rotated"],
+    "fapi2_password_grant_accepted": ["fapi2.password_grant_refused"],
+    "fapi2_code_long_lived": ["fapi2.authorization_code_lifetime"],
+    "fapi2_dpop_scheme_case_sensitive": ["fapi2.auth_scheme_case_insensitive"],
+    "fapi2_metadata_without_par": ["fapi2.discovery_metadata"],
+    # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
+    "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
+}
+
+_ACCEPT = "accept: a valid FAPI 2.0 request the OIDF plan expects to succeed; a stricter server fails it"
+
+ACCEPT_OR_UNPROVEN: dict[str, str] = {
+    "fapi2.ps256_assertion_accepted": "accept: the PS256 assertion with the RSA key the RS256 refusals use",
+    "fapi2.other_scope_order_accepted": _ACCEPT,
+    **{f"fapi2.valid_request_variant_accepted[{case}]": _ACCEPT
+       for case in ("without_state", "without_nonce", "nonce_64_chars", "long_state")},
+}
