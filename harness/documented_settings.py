@@ -54,6 +54,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.encryption": ("jwt_access_token.encrypted_when_documented",),
     "documented.access_token.issuer": ("jwt_access_token.documented_issuer",),
     "documented.access_token.jwks_url": ("jwt_access_token.documented_jwks_url",),
+    "documented.access_token.grant_id_claim": ("jwt_access_token.documented_grant_id_claim",),
     "documented.access_token.jwks_cache_duration_s": ("keys.documented_jwks_cache_duration",),
     "documented.pkce_methods": ("pkce.plain_refused_when_not_supported", "pkce.s256_round_trip"),
     "documented.acr_values": ("id_token.acr_essential", "oidc_request.acr_values"),

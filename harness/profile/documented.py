@@ -48,6 +48,9 @@ class AccessTokenSettings(_Model):
     jwks_url: str | None = Field(default=None, description=(
         "URL where the access-token manager publishes its signing keys (PingFederate \"JWKS Endpoint Path\": "
         "https://<pf_host>/ext/<path>); JWT access tokens verify with a key published there"))
+    grant_id_claim: str | None = Field(default=None, min_length=1, description=(
+        'Claim carrying the persistent access grant GUID (PingFederate "Access Grant GUID Claim Name"; blank by '
+        "default, the claim omitted)"))
     jwks_cache_duration_s: int | None = Field(default=None, ge=0, description=(
         'Cache-Control max-age of the JWKS endpoint (PingFederate "JWKS Endpoint Cache Duration", default 720 '
         "minutes; at jwks_url, else at the discovery jwks_uri)"))

@@ -14,7 +14,8 @@ from typing import Any
 from harness.results import Finding, Findings, fail
 
 __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
-           "check_disabled_client_refused", "check_documented_lifetime", "check_jwks_cache_duration",
+           "check_disabled_client_refused", "check_documented_lifetime", "check_grant_id_claim",
+           "check_jwks_cache_duration",
            "check_outside_only_parameter_ignored", "check_par_status", "check_response_type_restricted",
            "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
            "max_age"]
@@ -279,3 +280,17 @@ def check_par_status(status: str, *, plain_code_issued: bool, push_status: int |
                              "accepted although PAR Status is documented Disabled", requirement="DOC-par.status",
                              expected="refused", actual=f"HTTP {push_status}"))
     findings.raise_if_any()
+
+
+def check_grant_id_claim(claims: Mapping[str, Any], name: str) -> None:
+    """Documented "Access Grant GUID Claim Name": the JWT access token carries the grant's GUID in that claim.
+
+    PingFederate: "The name of the JWT claim used to carry the persistent access grant GUID. If left
+    blank, this field is omitted." A token issued from a grant (the code flow) therefore carries a
+    non-empty string there.
+    """
+    value = claims.get(name)
+    if not isinstance(value, str) or not value:
+        raise fail("AT_GRANT_ID_CLAIM_MISSING", f"the JWT access token has no non-empty {name!r} claim although the "
+                   "Access Grant GUID Claim Name is documented", "DOC-access_token.grant_id_claim",
+                   expected=f"{name}: <grant GUID>", actual=value)

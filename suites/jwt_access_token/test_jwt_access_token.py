@@ -294,3 +294,13 @@ def test_documented_jwks_url(target: Target, user_agent: Any) -> None:
                    f"published at the documented JWKS Endpoint Path ({exc.findings[0].code})",
                    "DOC-access_token.jwks_url", expected=f"a key of {url}",
                    actual=token.jws.header.get("kid")) from exc
+
+
+@requirement("DOC-access_token.grant_id_claim")
+def test_documented_grant_id_claim(target: Target, user_agent: Any) -> None:
+    """A code-flow JWT access token carries the persistent grant's GUID in the documented claim."""
+    name = _settings(target).grant_id_claim
+    if name is None:
+        pytest.skip("the profile documents no Access Grant GUID Claim Name (documented.access_token.grant_id_claim)")
+    token = _obtain(target, user_agent)
+    documented.check_grant_id_claim(token.jws.claims, name)

@@ -23,6 +23,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_access_token_issuer_differs": ["jwt_access_token.documented_issuer", "jwt_access_token.issuer"],
     "doc_device_verification_uri_differs": ["documented.device_verification_uri"],
     "doc_par_globally_required": ["documented.par_status"],
+    "doc_grant_id_claim_missing": ["jwt_access_token.documented_grant_id_claim"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

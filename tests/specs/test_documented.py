@@ -137,3 +137,10 @@ def test_par_status(codes: Any) -> None:
         "PAR_STATUS_PLAIN_REFUSED", "PAR_STATUS_PUSH_REFUSED"]
     assert codes(d.check_par_status, "disabled", plain_code_issued=True, push_status=201) == [
         "PAR_STATUS_DISABLED_PUSH_ACCEPTED"]
+
+
+def test_grant_id_claim(fails: Any) -> None:
+    d.check_grant_id_claim({"grant_guid": "g-1"}, "grant_guid")
+    fails(d.check_grant_id_claim, {"sub": "u"}, "grant_guid", code="AT_GRANT_ID_CLAIM_MISSING",
+          req="DOC-access_token.grant_id_claim")
+    fails(d.check_grant_id_claim, {"grant_guid": ""}, "grant_guid", code="AT_GRANT_ID_CLAIM_MISSING")
