@@ -114,6 +114,10 @@ class ClientDocumented(_Model):
     bypass_authorization_approval: bool | None = Field(default=None, description=(
         'PingFederate "Bypass Authorization Approval": true, no consent page is shown to the user; false, the '
         "consent page is shown (needs the login driver's consent form detection)"))
+    redirect_uri_wildcards: list[str] = Field(default_factory=list, description=(
+        'PingFederate Redirection URIs with wildcards ("Wildcards are allowed"; * stands for any run of characters): '
+        "a matching redirect_uri is accepted, another refused, and redirect_uri is mandatory at the authorization "
+        "and token endpoints; keep a matching concrete URI in redirect_uris"))
 
 
 class Client(_Model):
