@@ -134,6 +134,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.outside_parameters_ignored": ("jar.documented_outside_only_parameter_ignored",),
     "clients[].documented.enabled": ("client_auth.documented_disabled_client_refused",),
     "clients[].documented.bypass_authorization_approval": ("documented.authorization_approval",),
+    "clients[].documented.redirect_uri_wildcards": ("documented.redirect_uri_wildcard",
+                                                    "documented.redirect_uri_mandatory"),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.

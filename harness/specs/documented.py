@@ -8,15 +8,18 @@ the spec checks run next to these (issue 21: documented settings only make check
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from harness.results import Finding, Findings, fail
 
 __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
            "check_disabled_client_refused", "check_documented_lifetime", "check_grant_id_claim",
            "check_jwks_cache_duration",
-           "check_outside_only_parameter_ignored", "check_par_status", "check_response_type_restricted",
+           "check_outside_only_parameter_ignored", "check_par_status", "check_redirect_uri_mandatory",
+           "check_response_type_restricted", "check_wildcard_redirect", "wildcard_candidates", "wildcard_matches",
            "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
            "max_age"]
 
@@ -294,3 +297,61 @@ def check_grant_id_claim(claims: Mapping[str, Any], name: str) -> None:
         raise fail("AT_GRANT_ID_CLAIM_MISSING", f"the JWT access token has no non-empty {name!r} claim although the "
                    "Access Grant GUID Claim Name is documented", "DOC-access_token.grant_id_claim",
                    expected=f"{name}: <grant GUID>", actual=value)
+
+
+def wildcard_matches(pattern: str, uri: str) -> bool:
+    """Whether ``uri`` matches a redirection-URI ``pattern`` in which ``*`` stands for any run of characters."""
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), uri) is not None
+
+
+def wildcard_candidates(pattern: str, token: str) -> tuple[str, list[str]]:
+    """A URI the ``pattern`` matches (each ``*`` replaced by ``token``) and URIs it does not match.
+
+    The non-matching URIs keep the pattern's scheme and change what its fixed parts pin down: the
+    host (``<token>.not-registered.example.test``) and the path (``/not-registered-<token>``).
+    Candidates the pattern matches anyway (e.g. ``https://*``) are dropped.
+    """
+    matching = pattern.replace("*", token)
+    parts = urlsplit(matching)
+    others = [urlunsplit((parts.scheme, f"{token}.not-registered.example.test", parts.path, parts.query, "")),
+              urlunsplit((parts.scheme, parts.netloc, f"/not-registered-{token}", "", ""))]
+    return matching, [uri for uri in others if not wildcard_matches(pattern, uri)]
+
+
+def check_wildcard_redirect(pattern: str, uri: str, *, matches: bool, redirected: bool,
+                            params: Mapping[str, str]) -> None:
+    """Documented wildcard Redirection URI: a URI the pattern matches is used, one it does not match is refused.
+
+    PingFederate: "Enter a fully qualified URL ... Wildcards are allowed." A matching
+    ``redirect_uri`` must get the authorization response (a code); a non-matching one must not
+    receive it (RFC 6749 §3.1.2.4: the server "MUST NOT automatically redirect the user-agent to
+    the invalid redirection URI").
+    """
+    if matches and not (redirected and params.get("code")):
+        raise fail("WILDCARD_REDIRECT_URI_REFUSED", f"a redirect_uri the documented wildcard {pattern!r} matches "
+                   "did not get the authorization response", "DOC-redirect_uri_wildcards",
+                   expected=f"code delivered to {uri}", actual=f"error={params.get('error')}" if redirected
+                   else "no redirect to it")
+    if not matches and redirected:
+        raise fail("WILDCARD_REDIRECT_URI_OVERBROAD", f"a redirect_uri the documented wildcard {pattern!r} does not "
+                   "match received the authorization response", "DOC-redirect_uri_wildcards",
+                   expected="refused (no redirect to it)", actual=f"redirected to {uri}")
+
+
+def check_redirect_uri_mandatory(*, authorization_code_issued: bool, token_issued: bool | None) -> None:
+    """Documented: with a wildcard Redirection URI, ``redirect_uri`` is mandatory at both endpoints.
+
+    PingFederate: "If more than one URI is added or if a single URI uses wildcards, then the
+    authorization code grant and the token requests must contain a specific matching
+    redirect_uri parameter". ``token_issued`` is None when the token side was not tried.
+    """
+    findings = Findings()
+    if authorization_code_issued:
+        findings.add(Finding(code="REDIRECT_URI_OPTIONAL_AT_AUTHORIZATION", message="an authorization request "
+                             "without redirect_uri got a code although the client has a wildcard Redirection URI",
+                             requirement="DOC-redirect_uri_wildcards", expected="refused", actual="code issued"))
+    if token_issued:
+        findings.add(Finding(code="REDIRECT_URI_OPTIONAL_AT_TOKEN", message="a token request without redirect_uri "
+                             "returned tokens although the client has a wildcard Redirection URI",
+                             requirement="DOC-redirect_uri_wildcards", expected="refused", actual="tokens issued"))
+    findings.raise_if_any()

@@ -3,20 +3,23 @@
 Each check reads one setting of the profile's ``documented`` sections
 (``harness/documented_settings.py``) and is skipped, before any request, where the profile does
 not state it: PingFederate's "Bypass Authorization Approval" (per client), the authorization
-server's "PAR Status" and the device "User Authorization URL". A documented value only adds
+server's "PAR Status", the device "User Authorization URL" and wildcard Redirection URIs. A documented value only adds
 expectations; the specification checks of the other suites run next to these.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
 
 from harness import evidence
 from harness.flows import device
-from harness.flows.authorization import build_authorization_request
+from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
+from harness.flows.code_flow import authorize, obtain_code
 from harness.flows.par import push
+from harness.flows.token import redeem_code
 from harness.profile import Client
 from harness.results import Findings
 from harness.specs import documented
@@ -100,3 +103,55 @@ def test_device_verification_uri(target: Target) -> None:
         raise NotApplicable("the profile has no client with the device_code grant")
     auth = device.start(target, client)
     documented.check_verification_uri(auth.body, uri)
+
+
+def _wildcard_client(target: Target) -> tuple[Client, str]:
+    for client in target.profile.clients:
+        if client.documented.redirect_uri_wildcards and client.documented.enabled \
+                and "authorization_code" in client.grant_types:
+            return client, client.documented.redirect_uri_wildcards[0]
+    raise NotApplicable("the profile documents no wildcard Redirection URI (clients[].documented."
+                        "redirect_uri_wildcards)")
+
+
+def _outcome(target: Target, user_agent: Any, client: Client, **build: Any) -> AuthorizationOutcome:
+    """The authorization outcome; an answer at another registered URI counts as not redirected to the one sent."""
+    try:
+        _, outcome = authorize(target, user_agent, client, **build)
+    except OffRedirectUri as off:
+        off.outcome_if_registered(client.redirect_uris)  # re-raised unless it landed at a registered URI
+        return AuthorizationOutcome(via="error_page")
+    return outcome
+
+
+@requirement("DOC-redirect_uri_wildcards")
+def test_redirect_uri_wildcard(target: Target, user_agent: Any) -> None:
+    """A ``redirect_uri`` the documented wildcard matches gets the code; URIs it does not match are refused."""
+    client, pattern = _wildcard_client(target)
+    token = "h" + secrets.token_hex(6)
+    matching, others = documented.wildcard_candidates(pattern, token)
+    findings = Findings()
+    outcome = _outcome(target, user_agent, client, redirect_uri=matching)
+    evidence.note(f"{matching} (matches {pattern}): {outcome.describe()}")
+    findings.check(documented.check_wildcard_redirect, pattern, matching, matches=True,
+                   redirected=outcome.redirected, params=outcome.params)
+    for uri in others:
+        outcome = _outcome(target, user_agent, client, redirect_uri=uri)
+        evidence.note(f"{uri} (does not match {pattern}): {outcome.describe()}")
+        findings.check(documented.check_wildcard_redirect, pattern, uri, matches=False,
+                       redirected=outcome.redirected, params=outcome.params)
+    findings.raise_if_any()
+
+
+@requirement("DOC-redirect_uri_wildcards")
+def test_redirect_uri_mandatory(target: Target, user_agent: Any) -> None:
+    """With a wildcard Redirection URI, an authorization or token request without ``redirect_uri`` is refused."""
+    client, pattern = _wildcard_client(target)
+    request, outcome = authorize(target, user_agent, client, drop=("redirect_uri",))
+    evidence.note(f"authorization request without redirect_uri: {outcome.describe()}")
+    code_issued = outcome.redirected and bool(outcome.params.get("code"))
+    matching, _ = documented.wildcard_candidates(pattern, "h" + secrets.token_hex(6))
+    flow = obtain_code(target, user_agent, client, redirect_uri=matching)
+    result = redeem_code(target, client, flow.code, redirect_uri=None, code_verifier=flow.request.code_verifier,
+                         label="token request without redirect_uri")
+    documented.check_redirect_uri_mandatory(authorization_code_issued=code_issued, token_issued=result.ok)

@@ -24,6 +24,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_device_verification_uri_differs": ["documented.device_verification_uri"],
     "doc_par_globally_required": ["documented.par_status"],
     "doc_grant_id_claim_missing": ["jwt_access_token.documented_grant_id_claim"],
+    "doc_wildcard_matches_too_much": ["documented.redirect_uri_wildcard"],
+    "doc_wildcard_redirect_uri_optional": ["documented.redirect_uri_mandatory"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

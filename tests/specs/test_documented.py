@@ -144,3 +144,32 @@ def test_grant_id_claim(fails: Any) -> None:
     fails(d.check_grant_id_claim, {"sub": "u"}, "grant_guid", code="AT_GRANT_ID_CLAIM_MISSING",
           req="DOC-access_token.grant_id_claim")
     fails(d.check_grant_id_claim, {"grant_guid": ""}, "grant_guid", code="AT_GRANT_ID_CLAIM_MISSING")
+
+
+def test_wildcard_matching() -> None:
+    assert d.wildcard_matches("https://rp.example/cb/*", "https://rp.example/cb/x1")
+    assert d.wildcard_matches("https://*.rp.example/cb", "https://a.rp.example/cb")
+    assert not d.wildcard_matches("https://rp.example/cb/*", "https://rp.example/other")
+    assert not d.wildcard_matches("https://rp.example/cb.*", "https://rp.example/cbXy")  # "." is literal
+    matching, others = d.wildcard_candidates("https://rp.example/cb/*", "t0k")
+    assert matching == "https://rp.example/cb/t0k"
+    assert others == ["https://t0k.not-registered.example.test/cb/t0k", "https://rp.example/not-registered-t0k"]
+    assert d.wildcard_candidates("https://*", "t")[1] == []
+
+
+def test_wildcard_redirect(fails: Any) -> None:
+    d.check_wildcard_redirect("p*", "p1", matches=True, redirected=True, params={"code": "c"})
+    d.check_wildcard_redirect("p*", "q", matches=False, redirected=False, params={})
+    fails(d.check_wildcard_redirect, "p*", "p1", matches=True, redirected=False, params={},
+          code="WILDCARD_REDIRECT_URI_REFUSED", req="DOC-redirect_uri_wildcards")
+    fails(d.check_wildcard_redirect, "p*", "p1", matches=True, redirected=True, params={"error": "invalid_request"},
+          code="WILDCARD_REDIRECT_URI_REFUSED")
+    fails(d.check_wildcard_redirect, "p*", "q", matches=False, redirected=True, params={"error": "x"},
+          code="WILDCARD_REDIRECT_URI_OVERBROAD")
+
+
+def test_redirect_uri_mandatory(codes: Any) -> None:
+    d.check_redirect_uri_mandatory(authorization_code_issued=False, token_issued=False)
+    d.check_redirect_uri_mandatory(authorization_code_issued=False, token_issued=None)
+    assert codes(d.check_redirect_uri_mandatory, authorization_code_issued=True, token_issued=True) == [
+        "REDIRECT_URI_OPTIONAL_AT_AUTHORIZATION", "REDIRECT_URI_OPTIONAL_AT_TOKEN"]
