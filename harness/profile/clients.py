@@ -118,6 +118,16 @@ class ClientDocumented(_Model):
         'PingFederate Redirection URIs with wildcards ("Wildcards are allowed"; * stands for any run of characters): '
         "a matching redirect_uri is accepted, another refused, and redirect_uri is mandatory at the authorization "
         "and token endpoints; keep a matching concrete URI in redirect_uris"))
+    reuse_existing_grants: bool | None = Field(default=None, description=(
+        'PingFederate "Reuse Existing Persistent Access Grants for Grant Types": true, a user who approved the '
+        "client is not asked again in the same session (\"requests consent from the user only one time\"); false, "
+        "the consent page comes on every authorization"))
+    pairwise_identifier: bool = Field(default=False, description=(
+        'PingFederate "Use pairwise identifier": the client gets a pairwise sub (OIDC Core §8.1), different from '
+        "the sub other clients get for the same user and stable for this client"))
+    persistent_grant_idle_timeout_s: int | None = Field(default=None, gt=0, description=(
+        'PingFederate client "Persistent Grants Idle Timeout" (a custom value; give seconds): a refresh token of a '
+        "grant unused for longer is refused"))
 
 
 class Client(_Model):
