@@ -118,7 +118,7 @@ def check_registration_refused(answer: RegistrationAnswer, *, code: str, message
     if 200 <= answer.status < 300:
         raise fail(code, message, requirement, expected="refused (HTTP 400)", actual=answer.describe())
     findings = Findings()
-    if answer.status != 400 or answer.body is None or answer.error is None:
+    if answer.status != 400 or answer.body is None or answer.error is None or answer.media_type != "application/json":
         findings.add(finding("REG_ERROR_FORMAT", "the refusal is not an HTTP 400 JSON object with an error "
                              "member", "RFC7591-3.2.2", expected="HTTP 400 application/json {error}",
                              actual=answer.describe()))
@@ -138,11 +138,17 @@ def check_invalid_value_not_registered(answer: RegistrationAnswer, *, member: st
     replacing requested values with suitable defaults as described in Section 3.2.1 or by
     returning an error response as described in Section 3.2.2." So a 201 answer is accepted
     when it does not show ``value`` for ``member`` (replaced or dropped: §3.2.1 makes it return
-    every registered value); a refusal is judged as :func:`check_registration_refused`.
+    every registered value) — a 2xx that is no 201 client information response (no JSON object,
+    no ``client_id``) is no such replacement and fails; a refusal is judged as
+    :func:`check_registration_refused`.
     Returns ``"refused"`` or ``"replaced"``.
     """
     if 200 <= answer.status < 300:
-        if answer.body is not None and answer.body.get(member) == value:
+        if answer.status != 201 or answer.body is None or not answer.body.get("client_id"):
+            raise fail("REG_SUCCESS_UNUSABLE", f"the registration with an invalid {member} got a success answer that "
+                       "is not a 201 JSON client information response", "RFC7591-3.2-201",
+                       expected=f"refused, or 201 application/json with {member} replaced", actual=answer.describe())
+        if answer.body.get(member) == value:
             raise fail(code, message, requirement, expected=f"refused, or {member} replaced",
                        actual=f"{answer.describe()} with {member}={value!r} registered")
         return "replaced"

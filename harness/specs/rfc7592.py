@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.results import Findings, fail
+from harness.results import Findings, NeedsReview, fail
 from harness.specs._findings import finding
 from harness.specs.rfc7591 import RegistrationAnswer
 
@@ -52,13 +52,16 @@ def check_read_refused(answer: RegistrationAnswer, *, client_id: str, www_authen
     endpoint as an OAuth 2.0 Bearer Token [RFC6750]". A read ``how`` (without the token, with
     another one) that returns the registration gives it away. RFC 6750 §3: a refusal of a
     request without a usable token "MUST include the HTTP "WWW-Authenticate" response header
-    field" when it is a 401.
+    field" when it is a 401. A 5xx answer is no refusal: a human judges it (*review*).
     """
     if 200 <= answer.status < 300:
         leaked = answer.body is not None and answer.body.get("client_id") == client_id
         raise fail("MGMT_READ_UNPROTECTED", f"the client configuration endpoint answered a read {how} with "
                    f"HTTP {answer.status}" + (" and the client's registration" if leaked else ""), "RFC7592-2",
                    expected="refused (HTTP 401 invalid_token)", actual=answer.describe())
+    if answer.status >= 500:
+        raise NeedsReview(f"the client configuration endpoint answered a read {how} with HTTP {answer.status} (a "
+                          "server error, not a refusal): whether it protects the registration cannot be told")
     if answer.status == 401 and not www_authenticate:
         raise fail("MGMT_NO_CHALLENGE", f"the 401 refusal of a read {how} has no WWW-Authenticate header",
                    "RFC6750-3", expected="WWW-Authenticate: Bearer ...", actual="absent")

@@ -86,7 +86,8 @@ def test_refused_other_code_warns() -> None:
 
 @pytest.mark.parametrize("answer", [_answer(status=500, body={"error": "server_error"}),
                                     _answer(status=400, body=None, kind="text/html"),
-                                    _answer(status=400, body={"error_description": "no"})])
+                                    _answer(status=400, body={"error_description": "no"}),
+                                    _answer(status=400, body={"error": "invalid_client_metadata"}, kind="text/plain")])
 def test_refused_bad_form(answer: RegistrationAnswer) -> None:
     with pytest.raises(CheckFailed) as exc:
         _refused(answer)
@@ -104,6 +105,14 @@ def test_invalid_value_refused_or_replaced() -> None:
     assert _not_registered(_answer(status=400, body={"error": "invalid_client_metadata"})) == "refused"
     assert _not_registered(_answer(body={**_good(), "initiate_login_uri": "https://rp/login"})) == "replaced"
     assert _not_registered(_answer(body=_good())) == "replaced"
+
+
+@pytest.mark.parametrize("answer", [_answer(status=200, body=None, kind="text/html"),
+                                    _answer(status=201, body={"initiate_login_uri": "https://rp/login"})])
+def test_invalid_value_unusable_success_fails(answer: RegistrationAnswer) -> None:
+    with pytest.raises(CheckFailed) as exc:
+        _not_registered(answer)
+    assert _codes(exc) == {"REG_SUCCESS_UNUSABLE"}
 
 
 def test_invalid_value_registered_fails() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.results import CheckFailed
+from harness.results import CheckFailed, NeedsReview
 from harness.specs import rfc7592
 from harness.specs.rfc7591 import RegistrationAnswer
 
@@ -35,6 +35,8 @@ def test_read_refused() -> None:
         rfc7592.check_read_refused(_answer(401, {"error": "invalid_token"}), client_id="c", www_authenticate=None,
                                    how="x")
     assert exc.value.findings[0].code == "MGMT_NO_CHALLENGE"
+    with pytest.raises(NeedsReview):
+        rfc7592.check_read_refused(_answer(503, None), client_id="c", www_authenticate=None, how="x")
 
 
 def test_update() -> None:
