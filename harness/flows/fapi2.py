@@ -11,17 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from harness import jose
 from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
 from harness.flows.dpop import DpopSession, offline_scope, redeem_params
 from harness.flows.par import ParResult, by_reference, par_endpoint, push, pushed_or_fail
-from harness.flows.token import ClientAuth, TokenResult
+from harness.flows.token import ClientAuth, TokenResult, client_auth
 from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError, fail
 from harness.target import NotApplicable, Target
 
-__all__ = ["FapiGrant", "authorize_pushed", "fapi2_client", "obtain_fapi_tokens", "push_with_auth", "rsa_signing_key"]
+__all__ = ["FapiGrant", "authorize_pushed", "code_or_fail", "fapi2_client", "obtain_fapi_tokens", "push_with_auth",
+           "push_with_dpop", "rsa_signing_key"]
 
 
 def fapi2_client(target: Target, *, dpop: bool = True) -> Client:
@@ -58,6 +61,23 @@ def push_with_auth(target: Target, client: Client, params: dict[str, str], auth:
     response = target.http.post(par_endpoint(target, client), label=label, data={**params, **data},
                                 headers=dict(headers), cert=cert)
     return ParResult(response=response, body=try_json_document(response), used_basic=False)
+
+
+def push_with_dpop(target: Target, client: Client, request: AuthorizationRequest, session: DpopSession,
+                   ) -> ParResult:
+    """Push ``request`` with a DPoP proof (RFC 9449 §10.1), a fresh client assertion per nonce retry."""
+    url = par_endpoint(target, client)
+    results: list[ParResult] = []
+
+    def send(proof: str) -> httpx.Response:
+        data, headers, cert = client_auth(target, client, target.profile.issuer)  # a new jti every attempt
+        response = target.http.post(url, label="push with a DPoP proof", data={**request.params, **data},
+                                    headers={**headers, "DPoP": proof}, cert=cert)
+        results.append(ParResult(response=response, body=try_json_document(response), request=request))
+        return response
+
+    session.exchange("POST", url, send, kind="as")
+    return results[-1]
 
 
 def authorize_pushed(target: Target, user_agent: Any, client: Client, **build: Any,

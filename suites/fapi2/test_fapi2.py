@@ -24,13 +24,15 @@ from harness.flows.fapi2 import (
     fapi2_client,
     obtain_fapi_tokens,
     push_with_auth,
+    push_with_dpop,
     rsa_signing_key,
 )
 from harness.flows.par import by_reference, par_endpoint, push, pushed_or_fail
 from harness.flows.resource import call_resource, pick_resource
 from harness.flows.token import assertion_auth, build_assertion, token_request
+from harness.http import try_json_document
 from harness.profile import Client
-from harness.results import fail
+from harness.results import NeedsReview, fail
 from harness.specs import fapi2_security as fapi2
 from harness.target import Target
 
@@ -411,3 +413,117 @@ def test_authorization_code_lifetime(target: Target, user_agent: Any) -> None:
     result, _ = session.token_request(client, redeem_params(request, code), label="redeem the expired code")
     fapi2.check_code_expired(result.status, result.body, waited_s=time.monotonic() - issued)
 
+
+
+# ------------------------------------------------------------------ pushed versus front-channel parameters
+
+_FRONT_STATE = {"state_only_outside": False, "different_state": True}
+
+
+@needs_par
+@pytest.mark.parametrize("case", sorted(_FRONT_STATE))
+@requirement("RFC9101-6.3", "RFC9126-4")
+def test_front_channel_state_not_used(target: Target, user_agent: Any, case: str) -> None:
+    """A ``state`` sent only in the front channel, next to ``request_uri``, is not returned (the pushed one is).
+
+    RFC 9126 §4 builds the authorization request "as defined in [RFC9101]", whose §6.3 says the
+    server "MUST only use the parameters in the Request Object even if the same parameter is
+    provided in the query parameter". An error response is also acceptable (OIDF
+    state-only-outside-request-object-not-used / ensure-different-state-inside-and-outside).
+    """
+    client = _client(target)
+    drop = () if _FRONT_STATE[case] else ("state",)
+    request = build_authorization_request(target, client, drop=drop)
+    result = push(target, client, dict(request.params), request=request, label=f"push ({case})")
+    outside = "outside-" + secrets.token_urlsafe(12)
+    front = by_reference(target, request, pushed_or_fail(result), extra={"state": outside})
+    outcome = _front(target, user_agent, front.url(), request.redirect_uri)
+    returned = outcome.params.get("state") if outcome.redirected else None
+    if returned == outside:
+        raise fail("FAPI2_FRONT_CHANNEL_STATE_USED", "the state sent only in the front channel next to request_uri "
+                   "was used", "RFC9101-6.3", expected=request.state or "no state",
+                   actual="the front-channel state")
+
+
+@needs_par
+@requirement("RFC7521-5.2-issuer", "RFC6749-4.1.3")
+def test_client_id_of_another_client_refused(target: Target, user_agent: Any) -> None:
+    """A code redeemed with the FAPI client's assertion but another client's ``client_id`` issues no token."""
+    client = _client(target)
+    others = [c.id for c in target.profile.clients if c.id != client.id]
+    if not others:
+        pytest.skip("the profile names no second client")
+    request, outcome = authorize_pushed(target, user_agent, client)
+    code = code_or_fail(outcome, "a valid pushed authorization request")
+    session = DpopSession(target)
+    params = {**redeem_params(request, code), "client_id": others[0]}
+
+    def send(proof: str) -> Any:
+        # a fresh assertion (new jti) on every nonce retry, so a refusal is never a replay refusal
+        auth = assertion_auth(client, build_assertion(client, target.profile.issuer), include_client_id=False)
+        return token_request(target, client, params, label=f"redeem with client_id={others[0]}",
+                             auth=auth, extra_headers={"DPoP": proof}).response
+
+    exchange = session.exchange("POST", target.token_endpoint_for(client), send, kind="as")
+    answer = try_json_document(exchange.response)
+    fapi2.check_token_refused(exchange.response.status_code, answer, code="FAPI2_CLIENT_ID_MISMATCH_ACCEPTED",
+                              what=f"an assertion of {client.id} sent with client_id={others[0]}",
+                              requirement="RFC7521-5.2-issuer")
+
+
+@needs_par
+@requirement("RFC9449-10.1")
+def test_dpop_proof_at_par_binding_accepted(target: Target, user_agent: Any) -> None:
+    """A push carrying a DPoP proof, redeemed with a proof of the same key, returns a DPoP-bound token."""
+    client = _client(target)
+    session = DpopSession(target)
+    request = build_authorization_request(target, client)
+    front = by_reference(target, request, pushed_or_fail(push_with_dpop(target, client, request, session)))
+    outcome = _front(target, user_agent, front.url(), request.redirect_uri)
+    code = code_or_fail(outcome, "a pushed request that carried a DPoP proof")
+    result, _ = session.token_request(client, redeem_params(request, code), label="redeem with the PAR key")
+    if not result.ok:
+        raise fail("FAPI2_PAR_DPOP_BINDING_REFUSED", "the code of a push with a DPoP proof was not redeemable with a "
+                   "proof of the same key", "RFC9449-10.1", expected="HTTP 200 with tokens",
+                   actual=f"HTTP {result.status} error={result.error}")
+    fapi2.check_token_type_dpop(result.body or {})
+
+
+@needs_par
+@requirement("RFC6749-4.1.2.1", "FAPI2SP-5.3.2.2-ISS")
+def test_user_rejects_authentication(target: Target, user_agent: Any) -> None:
+    """A user who denies consent to a pushed request gets ``access_denied`` with ``state`` and ``iss``."""
+    client = _client(target)
+    login = target.profile.login
+    if login.driver == "glewlwyd" and not login.glewlwyd.deny_supported:
+        pytest.skip("the profile's login app offers no way to refuse consent (login.glewlwyd.deny_supported)")
+    request = build_authorization_request(target, client)
+    front = by_reference(target, request, pushed_or_fail(push(target, client, dict(request.params), request=request)))
+    outcome = user_agent().authorize(front.url(), user=target.user(0), redirect_uri=request.redirect_uri,
+                                     consent="deny")
+    if not outcome.consent_form_shown:
+        raise NeedsReview(f"the target showed no consent page, so the user could not deny ({outcome.describe()})")
+    params = outcome.params if outcome.redirected else {}
+    if params.get("error") != "access_denied" or params.get("state") != request.state:
+        raise fail("FAPI2_DENIAL_NOT_ACCESS_DENIED", "denying consent did not return access_denied with the state",
+                   "RFC6749-4.1.2.1", expected="redirect with error=access_denied and state",
+                   actual=outcome.describe() + (f" error={params.get('error')}" if params.get("error") else ""))
+    fapi2.check_iss_in_response(params, target.profile.issuer)
+
+
+@needs_par
+@pytest.mark.parametrize("skew", ["10s_before", "10s_after"])
+@requirement("FAPI2SP-5.3.2.1-CLOCK")
+def test_dpop_proof_iat_skew_accepted(target: Target, user_agent: Any, skew: str) -> None:
+    """A DPoP proof whose ``iat`` is 10 s in the past or in the future is accepted at the token endpoint."""
+    client = _client(target)
+    request, outcome = authorize_pushed(target, user_agent, client)
+    code = code_or_fail(outcome, "a valid pushed authorization request")
+    offset = -10 if skew == "10s_before" else 10
+    session = DpopSession(target)
+    result, _ = session.token_request(client, redeem_params(request, code), label=f"DPoP proof iat {skew}",
+                                      now=time.time() + offset)
+    if not result.ok:
+        raise fail("FAPI2_DPOP_IAT_SKEW_REFUSED", f"a DPoP proof with iat {abs(offset)} s "
+                   f"{'in the past' if offset < 0 else 'in the future'} was refused", "FAPI2SP-5.3.2.1-CLOCK",
+                   expected="HTTP 200 with tokens", actual=f"HTTP {result.status} error={result.error}")

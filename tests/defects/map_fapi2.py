@@ -26,7 +26,9 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_assertion_alg_unrestricted": ["fapi2.rs256_assertion_refused_at_par",
                                          "fapi2.rs256_assertion_refused_at_token_endpoint"],
     "fapi2_unbound_token_issued": ["fapi2.token_request_without_proof_refused"],
-    "fapi2_iss_omitted": ["fapi2.iss_in_authorization_response", "fapi2.happy_flow"],
+    "fapi2_iss_omitted": ["fapi2.iss_in_authorization_response", "fapi2.happy_flow",
+                          "fapi2.user_rejects_authentication"],
+    "fapi2_dpop_iat_strict": _cases("dpop_proof_iat_skew_accepted", ("10s_before", "10s_after")),
     "fapi2_unauthenticated_accepted": ["fapi2.par_without_client_authentication_refused",
                                        "fapi2.token_request_without_client_authentication_refused"],
     "fapi2_refresh_token_rotated": ["fapi2.refresh_token_not_rotated"],
@@ -34,6 +36,9 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_code_long_lived": ["fapi2.authorization_code_lifetime"],
     "fapi2_dpop_scheme_case_sensitive": ["fapi2.auth_scheme_case_insensitive"],
     "fapi2_metadata_without_par": ["fapi2.discovery_metadata"],
+    "fapi2_front_channel_params_used": _cases("front_channel_state_not_used", ("different_state",
+                                                                               "state_only_outside")),
+    "fapi2_client_id_mismatch_ignored": ["fapi2.client_id_of_another_client_refused"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }
@@ -43,6 +48,8 @@ _ACCEPT = "accept: a valid FAPI 2.0 request the OIDF plan expects to succeed; a 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "fapi2.ps256_assertion_accepted": "accept: the PS256 assertion with the RSA key the RS256 refusals use",
     "fapi2.other_scope_order_accepted": _ACCEPT,
+    "fapi2.dpop_proof_at_par_binding_accepted": "accept: RFC 9449 §10.1 binding via a DPoP proof at PAR, same key "
+                                                "at the token endpoint (dpop.par_binds_code proves the refusal side)",
     **{f"fapi2.valid_request_variant_accepted[{case}]": _ACCEPT
        for case in ("without_state", "without_nonce", "nonce_64_chars", "long_state")},
 }
