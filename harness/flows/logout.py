@@ -3,9 +3,10 @@
 :func:`end_session` sends one logout request to the ``end_session_endpoint`` with the agent's
 cookies (GET with the parameters in the query, or POST as a form), follows redirects *within
 the profile's origins only*, answers the OP's "log out?" page as the profile says
-(``logout.confirm``) and a self-posting form as a browser would, and stops as soon as the OP
-sends the user agent anywhere else: that redirect is recorded (``left_to``) and never followed,
-so a logout endpoint that redirects anywhere ends as a judged outcome, not a visit.
+(``logout.confirm``), a self-posting form and a ``<meta http-equiv="refresh">`` as a browser
+would, and stops as soon as the OP sends the user agent anywhere else: that redirect is
+recorded (``left_to``) and never followed, so a logout endpoint that redirects anywhere ends
+as a judged outcome, not a visit.
 
 The agent is a login driver with a recording HTTP session (``http_form`` or ``glewlwyd``);
 the browser driver has none, and the logout checks say so before asking the target.
@@ -28,6 +29,8 @@ __all__ = ["LogoutOutcome", "agent_session", "end_session", "end_session_url"]
 
 _EXCERPT = 400
 _IFRAME = re.compile(r"<iframe\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+_REFRESH = re.compile(r"<meta\b[^>]*?http-equiv\s*=\s*[\"']?refresh[\"']?[^>]*?"
+                      r"content\s*=\s*\"\s*\d+\s*;\s*url\s*=\s*([^\"]+)\"", re.IGNORECASE)
 
 
 @dataclass
@@ -138,6 +141,12 @@ def end_session(target: Target, session: TargetHttp, params: dict[str, str], *, 
             outcome.confirmed = True
             headers = form_post_headers(url)
             verb, url, data = "POST", urljoin(url, form.action or url), fields
+            continue
+        refresh = _REFRESH.search(html)
+        if refresh is not None and auto_posts < 2:
+            # the page moves the user agent on (front-channel logout pages do, after their iframes)
+            auto_posts += 1
+            verb, url, data, headers = "GET", urljoin(url, unescape(refresh.group(1)).strip()), None, {}
             continue
         auto = _self_posting(html, forms, url, target)
         if auto is not None and auto_posts < 2:

@@ -28,14 +28,14 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "bcl_wrong_aud": ["logout.logout_token_claims"],
     "bcl_no_jti": ["logout.logout_token_claims"],
     "bcl_typ_jwt": ["logout.logout_token_typ"],
+    "fcl_no_iframe": ["logout.frontchannel_logout_iframe"],
+    "fcl_no_session_params": ["logout.frontchannel_logout_iframe"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
-    "logout.frontchannel_logout_iframe": "skipped on the reference target: oidc-provider 9 has no front-channel "
-                                         "logout (frontchannel_logout_supported absent); its judging is "
-                                         "unit-tested (tests/specs/test_oidc_logout.py)",
     "logout.check_session_iframe": "skipped on the reference target: oidc-provider 9 has no session management "
-                                   "(no check_session_iframe); judging unit-tested",
+                                   "(no check_session_iframe) and the area does not emulate it; judging "
+                                   "unit-tested (tests/specs/test_oidc_logout.py)",
     "logout.session_state_returned": "skipped on the reference target (no session management); judging "
                                      "unit-tested",
 }
