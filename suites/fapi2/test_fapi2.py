@@ -527,3 +527,30 @@ def test_dpop_proof_iat_skew_accepted(target: Target, user_agent: Any, skew: str
         raise fail("FAPI2_DPOP_IAT_SKEW_REFUSED", f"a DPoP proof with iat {abs(offset)} s "
                    f"{'in the past' if offset < 0 else 'in the future'} was refused", "FAPI2SP-5.3.2.1-CLOCK",
                    expected="HTTP 200 with tokens", actual=f"HTTP {result.status} error={result.error}")
+
+
+@needs_par
+@requirement("RFC9449-4.2", "FAPI2SP-5.3.2.1-SENDER")
+def test_dpop_proof_with_nbf_exp_accepted(target: Target, user_agent: Any) -> None:
+    """DPoP proofs that also carry ``nbf`` (now) and ``exp`` (+5 min) work at the token endpoint and the resource.
+
+    RFC 9449 §4.2: "A DPoP proof MAY contain other JOSE Header Parameters or claims as defined by
+    extension, profile, or deployment-specific requirements" (OIDF check-dpop-proof-nbf-exp).
+    """
+    client = _client(target)
+    request, outcome = authorize_pushed(target, user_agent, client)
+    code = code_or_fail(outcome, "a valid pushed authorization request")
+    now = int(time.time())
+    extra = {"nbf": now, "exp": now + 300}
+    session = DpopSession(target)
+    token, _ = session.token_request(client, redeem_params(request, code), label="DPoP proof with nbf and exp",
+                                     claim_overrides=extra)
+    if not token.ok:
+        raise fail("FAPI2_DPOP_NBF_EXP_REFUSED", "a DPoP proof carrying nbf and exp was refused at the token endpoint",
+                   "RFC9449-4.2", expected="HTTP 200 with tokens", actual=f"HTTP {token.status} error={token.error}")
+    resource = pick_resource(target, dpop=True, purpose="FAPI 2.0 resource checks")
+    result, _ = session.resource_request(resource, str((token.body or {})["access_token"]),
+                                         label="resource call, DPoP proof with nbf and exp", claim_overrides=extra)
+    if not result.ok:
+        raise fail("FAPI2_DPOP_NBF_EXP_REFUSED", "a DPoP proof carrying nbf and exp was refused at the resource",
+                   "RFC9449-4.2", expected="2xx", actual=result.describe())

@@ -28,6 +28,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_unbound_token_issued": ["fapi2.token_request_without_proof_refused"],
     "fapi2_iss_omitted": ["fapi2.iss_in_authorization_response", "fapi2.happy_flow",
                           "fapi2.user_rejects_authentication"],
+    "fapi2_dpop_nbf_exp_refused": ["fapi2.dpop_proof_with_nbf_exp_accepted"],
     "fapi2_dpop_iat_strict": _cases("dpop_proof_iat_skew_accepted", ("10s_before", "10s_after")),
     "fapi2_unauthenticated_accepted": ["fapi2.par_without_client_authentication_refused",
                                        "fapi2.token_request_without_client_authentication_refused"],
