@@ -21,7 +21,7 @@ from harness.flows.authorization import build_authorization_request
 from harness.flows.tls_probe import Handshake, TlsProber, prober_for
 from harness.http import TargetHttp, origin_of, try_json_object
 from harness.profile import Client
-from harness.results import TargetUnreachable
+from harness.results import NeedsReview, ProfileError, TargetUnreachable
 from harness.specs.transport import CertificateFacts, PlainAnswer, Probe
 from harness.target import NotApplicable, Target
 
@@ -158,7 +158,8 @@ def consent_page(target: Target, user_agent: Any) -> Page:
         if exchange.status == 200 and marker in exchange.response_body:
             return Page(url=exchange.url, status=200, headers=list(exchange.response_headers),
                         body=exchange.response_body)
-    raise NotApplicable("no consent page appeared for a valid request (the target did not ask for consent)")
+    raise NeedsReview("no consent page appeared for a valid request (the target did not ask for consent, or its "
+                      f"form has no id {settings.http_form.consent_form_id!r}): no consent page to judge")
 
 
 def device_verification_page(target: Target) -> Page:
@@ -168,7 +169,8 @@ def device_verification_page(target: Target) -> Page:
     client = target.pick_client(purpose="transport device page", grant="urn:ietf:params:oauth:grant-type:device_code")
     auth = start(target, client)
     if not target.on_target(auth.verification_uri):
-        raise NotApplicable(f"the verification_uri {origin_of(auth.verification_uri)} is not an origin of the profile")
+        raise ProfileError(f"the verification_uri's origin {origin_of(auth.verification_uri)} is not an origin of the "
+                           "profile (hint: add it to 'allowed_origins' to have its page checked)")
     return walk(target.new_session(), auth.verification_uri, label="device verification page")
 
 

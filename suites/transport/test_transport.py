@@ -23,6 +23,7 @@ import pytest
 from harness import evidence
 from harness.flows.code_flow import complete_code_flow
 from harness.flows.tls_probe import CannotOffer, offerable
+from harness.http import origin_of
 from harness.results import Findings, Level, NeedsReview
 from harness.specs import transport
 from harness.target import NotApplicable, Target
@@ -190,6 +191,11 @@ def _page(target: Target, user_agent: Any, kind: str) -> Page:
     return page
 
 
+def _label(kind: str, page: Page) -> str:
+    """How a finding names the page: its kind, path and status (an error page is judged as what the user sees)."""
+    return f"{kind} page {urlsplit(page.url).path} (HTTP {page.status})"
+
+
 def _profile_pages(target: Target) -> list[Page]:
     pages = target.profile.transport.pages
     if not pages:
@@ -202,7 +208,7 @@ def _profile_pages(target: Target) -> list[Page]:
 def test_frame_protection(target: Target, user_agent: Any, kind: str) -> None:
     """The page forbids framing by other sites (X-Frame-Options or CSP frame-ancestors; RFC 9700 §4.16 MUST)."""
     page = _page(target, user_agent, kind)
-    transport.check_frame_protection(kind, page.headers, page.body)
+    transport.check_frame_protection(_label(kind, page), page.headers, page.body)
 
 
 @requirement("RFC9700-4.16-csp")
@@ -210,7 +216,7 @@ def test_frame_protection(target: Target, user_agent: Any, kind: str) -> None:
 def test_content_security_policy(target: Target, user_agent: Any, kind: str) -> None:
     """The page carries a Content-Security-Policy with frame-ancestors (RFC 9700 §4.16 SHOULD)."""
     page = _page(target, user_agent, kind)
-    transport.check_csp_present(kind, page.headers)
+    transport.check_csp_present(_label(kind, page), page.headers)
 
 
 @requirement("RFC9700-4.2.4-referrer", "FETCHRP-referrer-policy-unsafe-url")
@@ -218,7 +224,7 @@ def test_content_security_policy(target: Target, user_agent: Any, kind: str) -> 
 def test_referrer_policy(target: Target, user_agent: Any, kind: str) -> None:
     """The page applies a Referrer Policy that keeps its URL from other origins (RFC 9700 §4.2.4)."""
     page = _page(target, user_agent, kind)
-    transport.check_referrer_policy(kind, page.headers, page.body)
+    transport.check_referrer_policy(_label(kind, page), page.headers, page.body)
 
 
 @requirement("RFC9700-4.16", "RFC9700-4.16-csp", "RFC9700-4.2.4-referrer")
@@ -240,11 +246,20 @@ def test_profile_pages(target: Target) -> None:
 
 @requirement("RFC9325-3.2-hsts", "RFC6797-6.1.1", "RFC6797-6.1-once")
 def test_strict_transport_security(target: Target) -> None:
-    """The login page's https origin sends a well-formed Strict-Transport-Security header (RFC 9325 §3.2)."""
-    page = _observe.login_page(target)
-    if not page.url.startswith("https://"):
-        pytest.skip("the login page is served over plain http: HSTS is sent over https only (RFC 6797 §7.2)")
-    transport.check_hsts({page.origin: transport.header_values(page.headers, "Strict-Transport-Security")})
+    """The https origins a user's browser visits send a well-formed Strict-Transport-Security header (RFC 9325 §3.2)."""
+    if not target.endpoint("authorization_endpoint").startswith("https://"):
+        pytest.skip("the authorization endpoint is plain http: HSTS is sent over https only (RFC 6797 §7.2)")
+    log = evidence.current()
+    first = len(log.exchanges)
+    _observe.login_page(target)
+    observed: dict[str, list[str]] = {}
+    for exchange in log.exchanges[first:]:
+        if exchange.status is not None and exchange.url.startswith("https://"):
+            values = transport.header_values(exchange.response_headers, "Strict-Transport-Security")
+            seen = observed.setdefault(origin_of(exchange.url), [])
+            if values and not seen:
+                seen.extend(values)  # a UA keeps the first policy it is given (RFC 6797 §8.1)
+    transport.check_hsts(observed)
 
 
 @requirement("RFC6749-5.1-no_store")
