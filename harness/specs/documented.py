@@ -17,7 +17,8 @@ from harness.results import Finding, Findings, fail
 
 __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
            "check_disabled_client_refused", "check_documented_lifetime", "check_grant_id_claim",
-           "check_jwks_cache_duration",
+           "check_existing_grant_reused", "check_grant_idle_timeout", "check_jwks_cache_duration",
+           "check_pairwise_subject",
            "check_outside_only_parameter_ignored", "check_par_status", "check_redirect_uri_mandatory",
            "check_response_type_restricted", "check_wildcard_redirect", "wildcard_candidates", "wildcard_matches",
            "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
@@ -355,3 +356,54 @@ def check_redirect_uri_mandatory(*, authorization_code_issued: bool, token_issue
                              "returned tokens although the client has a wildcard Redirection URI",
                              requirement="DOC-redirect_uri_wildcards", expected="refused", actual="tokens issued"))
     findings.raise_if_any()
+
+
+def check_existing_grant_reused(reuse: bool, consent_shown_again: bool) -> None:
+    """Documented "Reuse Existing Persistent Access Grants": no second consent page for an approved client, or one.
+
+    PingFederate: "PingFederate requests consent from the user only one time. The user isn't asked
+    for authorization on subsequent requests until the access grant is revoked." (with reuse
+    selected for the grant type). Not selected, every authorization asks again.
+    """
+    if reuse and consent_shown_again:
+        raise fail("EXISTING_GRANT_NOT_REUSED", "the consent page came again for a client the user already "
+                   "approved, although reusing existing persistent grants is documented",
+                   "DOC-reuse_existing_grants", expected="no consent page the second time", actual="consent page")
+    if not reuse and not consent_shown_again:
+        raise fail("EXISTING_GRANT_REUSED", "the second authorization showed no consent page although reusing "
+                   "existing persistent grants is documented off", "DOC-reuse_existing_grants",
+                   expected="consent page again", actual="no consent page")
+
+
+def check_pairwise_subject(pairwise_subs: list[str], other_sub: str) -> None:
+    """Documented "Use pairwise identifier": the client's ``sub`` is its own and stable.
+
+    OIDC Core §8.1: a pairwise identifier gives "a different sub value to each Client, so as to
+    prevent correlation of the End-User's activities across Clients"; §8: the subject is "locally
+    unique and never reassigned". ``pairwise_subs`` are the subs of two logins of the same user
+    at the pairwise client, ``other_sub`` the sub another client got for that user.
+    """
+    findings = Findings()
+    if len(set(pairwise_subs)) != 1:
+        findings.add(Finding(code="PAIRWISE_SUB_UNSTABLE", message="two logins of the same user gave the pairwise "
+                             "client different sub values", requirement="DOC-pairwise_identifier",
+                             expected="the same sub", actual=f"{len(set(pairwise_subs))} distinct values"))
+    if other_sub in pairwise_subs:
+        findings.add(Finding(code="PAIRWISE_SUB_SHARED", message="the client documented with a pairwise identifier "
+                             "got the same sub as another client for the same user",
+                             requirement="DOC-pairwise_identifier", expected="a client-specific sub",
+                             actual="the other client's sub"))
+    findings.raise_if_any()
+
+
+def check_grant_idle_timeout(status: int, body: Mapping[str, Any], idle_s: int) -> None:
+    """Documented "Persistent Grants Idle Timeout": a refresh after more than the idle time is refused.
+
+    The grant expires when unused for the documented time, so its refresh token no longer works:
+    RFC 6749 §5.2 ``invalid_grant`` ("The provided authorization grant ... or refresh token is
+    invalid, expired, revoked ..."). Any answer that returns an access token differs.
+    """
+    if status == 200 and body.get("access_token"):
+        raise fail("GRANT_IDLE_TIMEOUT_NOT_ENFORCED", f"a refresh token unused for longer than the documented "
+                   f"idle timeout ({idle_s}s) still returned tokens", "DOC-persistent_grant_idle_timeout_s",
+                   expected="refused (invalid_grant)", actual="HTTP 200 with access_token")

@@ -3,7 +3,8 @@
 Each check reads one setting of the profile's ``documented`` sections
 (``harness/documented_settings.py``) and is skipped, before any request, where the profile does
 not state it: PingFederate's "Bypass Authorization Approval" (per client), the authorization
-server's "PAR Status", the device "User Authorization URL" and wildcard Redirection URIs. A documented value only adds
+server's "PAR Status", the device "User Authorization URL", wildcard Redirection URIs, grant
+reuse, pairwise identifiers and the persistent-grant idle timeout. A documented value only adds
 expectations; the specification checks of the other suites run next to these.
 """
 
@@ -14,14 +15,15 @@ from typing import Any
 
 import pytest
 
-from harness import evidence
+from harness import evidence, jose
 from harness.flows import device
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
-from harness.flows.code_flow import authorize, obtain_code
+from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.expiry import require_wait_within_cap
 from harness.flows.par import push
-from harness.flows.token import redeem_code
+from harness.flows.token import obtain_refresh_token, redeem_code, refresh
 from harness.profile import Client
-from harness.results import Findings
+from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented
 from harness.target import NotApplicable, Target
 
@@ -33,6 +35,16 @@ def _code_client(client: Client) -> bool:
     return (client.use_in_suites and doc.enabled and "authorization_code" in client.grant_types
             and bool(client.redirect_uris) and not doc.dpop_bound and not doc.certificate_bound
             and not (doc.require_par or doc.require_signed_requests or doc.require_jarm))
+
+
+def _require_consent_detection(target: Target) -> None:
+    """Skip (before asking) when the login driver cannot tell a consent page."""
+    login = target.profile.login
+    detection = {"http_form": login.http_form.consent_form_id,
+                 "browser": login.browser.consent_page_selector}.get(login.driver)
+    if not detection:
+        raise NotApplicable(f"the login driver {login.driver} is not configured to recognise a consent page "
+                            "(login.http_form.consent_form_id / login.browser.consent_page_selector)")
 
 
 @requirement("DOC-bypass_authorization_approval")
@@ -48,12 +60,7 @@ def test_authorization_approval(target: Target, user_agent: Any) -> None:
     if not clients:
         pytest.skip("the profile documents Bypass Authorization Approval for no code-flow client "
                     "(clients[].documented.bypass_authorization_approval)")
-    login = target.profile.login
-    detection = {"http_form": login.http_form.consent_form_id,
-                 "browser": login.browser.consent_page_selector}.get(login.driver)
-    if not detection:
-        pytest.skip(f"the login driver {login.driver} is not configured to recognise a consent page "
-                    "(login.http_form.consent_form_id / login.browser.consent_page_selector)")
+    _require_consent_detection(target)
     findings = Findings()
     for client in clients:
         request = build_authorization_request(target, client)
@@ -155,3 +162,87 @@ def test_redirect_uri_mandatory(target: Target, user_agent: Any) -> None:
     result = redeem_code(target, client, flow.code, redirect_uri=None, code_verifier=flow.request.code_verifier,
                          label="token request without redirect_uri")
     documented.check_redirect_uri_mandatory(authorization_code_issued=code_issued, token_issued=result.ok)
+
+
+@requirement("DOC-reuse_existing_grants")
+def test_existing_grant_reused(target: Target, user_agent: Any) -> None:
+    """A client the user approved is not asked again in the same session where grant reuse is documented (or is).
+
+    One user agent (one session) authorizes twice; the first authorization must show the consent
+    page for the second to say anything.
+    """
+    clients = [c for c in target.profile.clients if c.documented.reuse_existing_grants is not None
+               and not c.documented.bypass_authorization_approval and c.documented.enabled
+               and "authorization_code" in c.grant_types and c.redirect_uris]
+    if not clients:
+        pytest.skip("the profile documents grant reuse for no code-flow client "
+                    "(clients[].documented.reuse_existing_grants)")
+    _require_consent_detection(target)
+    findings = Findings()
+    for client in clients:
+        agent = user_agent()
+        _, first = authorize(target, user_agent, client, agent=agent)
+        if not first.consent_form_shown:
+            raise NeedsReview(f"the first authorization of {client.id} showed no consent page, so whether a second "
+                              "one reuses the grant cannot be seen")
+        _, second = authorize(target, user_agent, client, agent=agent)
+        evidence.note(f"{client.id}: second authorization in the same session: consent page "
+                      f"{'shown' if second.consent_form_shown else 'not shown'}; {second.describe()}")
+        findings.check(documented.check_existing_grant_reused, bool(client.documented.reuse_existing_grants),
+                       second.consent_form_shown)
+    findings.raise_if_any()
+
+
+def _sub(target: Target, user_agent: Any, client: Client) -> str:
+    flow = complete_code_flow(target, user_agent, client)
+    raw = flow.token.body.get("id_token") if flow.token and flow.token.body else None
+    if not isinstance(raw, str):
+        raise fail("ID_TOKEN_MISSING", "a successful openid token response has no id_token", "OIDCC-3.1.3.3",
+                   expected="id_token", actual=sorted(flow.token.body or {}) if flow.token else None)
+    sub = jose.decode_unverified(raw).claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2-sub", expected="sub", actual=sub)
+    return sub
+
+
+@requirement("DOC-pairwise_identifier", "OIDCC-8.1")
+def test_pairwise_subject(target: Target, user_agent: Any) -> None:
+    """A client documented with a pairwise identifier gets a stable ``sub`` of its own (not another client's)."""
+    def openid(c: Client) -> bool:
+        return c.documented.enabled and "authorization_code" in c.grant_types and bool(c.redirect_uris) \
+            and "openid" in c.scope.split()
+
+    pairwise = next((c for c in target.profile.clients if c.documented.pairwise_identifier and openid(c)), None)
+    if pairwise is None:
+        pytest.skip("the profile documents no OpenID client with a pairwise identifier "
+                    "(clients[].documented.pairwise_identifier)")
+    other = next((c for c in target.profile.clients if _code_client(c) and openid(c)
+                  and not c.documented.pairwise_identifier), None)
+    if other is None:
+        raise NotApplicable("the profile has no other plain OpenID code client to compare the sub with")
+    subs = [_sub(target, user_agent, pairwise), _sub(target, user_agent, pairwise)]
+    documented.check_pairwise_subject(subs, _sub(target, user_agent, other))
+
+
+@requirement("DOC-persistent_grant_idle_timeout_s")
+def test_persistent_grant_idle_timeout(target: Target, user_agent: Any) -> None:
+    """A refresh token that works is refused once its grant was unused longer than the documented idle timeout."""
+    client = next((c for c in target.profile.clients if c.documented.persistent_grant_idle_timeout_s
+                   and c.documented.enabled and "refresh_token" in c.grant_types), None)
+    if client is None:
+        pytest.skip("the profile documents no Persistent Grants Idle Timeout for a client with refresh tokens "
+                    "(clients[].documented.persistent_grant_idle_timeout_s)")
+    idle = client.documented.persistent_grant_idle_timeout_s
+    assert idle is not None
+    require_wait_within_cap(target, idle + 2, f"the documented grant idle timeout {idle}s of {client.id}")
+    tokens = obtain_refresh_token(target, user_agent, client)
+    token = tokens.refresh_token
+    assert token is not None
+    fresh = refresh(target, client, token, label="refresh within the idle timeout")
+    if not fresh.ok:
+        raise fail("PRECONDITION_REFRESH_FAILED", "a fresh refresh token was refused", "RFC6749-6",
+                   expected="HTTP 200 with access_token", actual=fresh.describe())
+    latest = (fresh.body or {}).get("refresh_token") or token
+    evidence.mandated_wait(idle + 2, f"documented Persistent Grants Idle Timeout {idle}s plus 2s")
+    stale = refresh(target, client, str(latest), label="refresh after the idle timeout")
+    documented.check_grant_idle_timeout(stale.status, stale.body or {}, idle)

@@ -26,6 +26,9 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_grant_id_claim_missing": ["jwt_access_token.documented_grant_id_claim"],
     "doc_wildcard_matches_too_much": ["documented.redirect_uri_wildcard"],
     "doc_wildcard_redirect_uri_optional": ["documented.redirect_uri_mandatory"],
+    "doc_existing_grant_ignored": ["documented.existing_grant_reused"],
+    "doc_pairwise_sub_public": ["documented.pairwise_subject"],
+    "doc_grant_idle_timeout_ignored": ["documented.persistent_grant_idle_timeout"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

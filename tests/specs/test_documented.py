@@ -173,3 +173,23 @@ def test_redirect_uri_mandatory(codes: Any) -> None:
     d.check_redirect_uri_mandatory(authorization_code_issued=False, token_issued=None)
     assert codes(d.check_redirect_uri_mandatory, authorization_code_issued=True, token_issued=True) == [
         "REDIRECT_URI_OPTIONAL_AT_AUTHORIZATION", "REDIRECT_URI_OPTIONAL_AT_TOKEN"]
+
+
+def test_existing_grant_reused(fails: Any) -> None:
+    d.check_existing_grant_reused(True, False)
+    d.check_existing_grant_reused(False, True)
+    fails(d.check_existing_grant_reused, True, True, code="EXISTING_GRANT_NOT_REUSED", req="DOC-reuse_existing_grants")
+    fails(d.check_existing_grant_reused, False, False, code="EXISTING_GRANT_REUSED")
+
+
+def test_pairwise_subject(codes: Any) -> None:
+    d.check_pairwise_subject(["p1", "p1"], "u1")
+    assert codes(d.check_pairwise_subject, ["u1", "u1"], "u1") == ["PAIRWISE_SUB_SHARED"]
+    assert codes(d.check_pairwise_subject, ["p1", "u1"], "u1") == ["PAIRWISE_SUB_UNSTABLE", "PAIRWISE_SUB_SHARED"]
+
+
+def test_grant_idle_timeout(fails: Any) -> None:
+    d.check_grant_idle_timeout(400, {"error": "invalid_grant"}, 3)
+    d.check_grant_idle_timeout(200, {"error": "x"}, 3)
+    fails(d.check_grant_idle_timeout, 200, {"access_token": "a"}, 3, code="GRANT_IDLE_TIMEOUT_NOT_ENFORCED",
+          req="DOC-persistent_grant_idle_timeout_s")
