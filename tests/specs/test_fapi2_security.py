@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import pytest
+
+from harness.results import CheckFailed, Level
+from harness.specs import fapi2_security as f
+
+ISSUER = "https://as.example"
+PUSHED = {"request_uri": "urn:ietf:params:oauth:request_uri:abc", "expires_in": 60}
+
+
+def test_push_refused_passes_on_error_or_hollow_answer() -> None:
+    f.check_push_refused(400, {"error": "invalid_request"}, code="X", what="w", requirement="FAPI2SP-5.3.2.2-PKCE")
+    f.check_push_refused(201, {"expires_in": 60}, code="X", what="w", requirement="FAPI2SP-5.3.2.2-PKCE")
+
+
+def _raised(fn, *args, **kwargs):  # the check takes its own "code" argument, so no fails() helper
+    with pytest.raises(CheckFailed) as info:
+        fn(*args, **kwargs)
+    return info.value.findings[0]
+
+
+def test_push_accepted_fails() -> None:
+    found = _raised(f.check_push_refused, 201, PUSHED, code="FAPI2_PKCE_NOT_REQUIRED", what="w",
+                    requirement="FAPI2SP-5.3.2.2-PKCE")
+    assert (found.code, found.requirement, found.level) == ("FAPI2_PKCE_NOT_REQUIRED", "FAPI2SP-5.3.2.2-PKCE",
+                                                            Level.MUST)
+
+
+def test_front_channel_error_passes() -> None:
+    f.check_front_channel_no_tokens({"error": "unsupported_response_type", "state": "s"}, response_type="token")
+    f.check_front_channel_no_tokens({}, response_type="code id_token")
+
+
+@pytest.mark.parametrize("issued", ["code", "access_token", "id_token"])
+def test_front_channel_token_fails(fails, issued) -> None:
+    fails(f.check_front_channel_no_tokens, {issued: "x"}, response_type="code id_token",
+          code="FAPI2_RESPONSE_TYPE_NOT_CODE_ACCEPTED", req="FAPI2SP-5.3.2.2-RESPONSE_TYPE")
+
+
+def test_plain_request() -> None:
+    f.check_plain_request_refused({"error": "invalid_request"}, redirected=True)
+    f.check_plain_request_refused({}, redirected=False)
+
+
+def test_plain_request_with_code_fails(fails) -> None:
+    fails(f.check_plain_request_refused, {"code": "c"}, redirected=True, code="FAPI2_PLAIN_REQUEST_ACCEPTED",
+          req="FAPI2SP-5.3.2.2-PAR")
+
+
+@pytest.mark.parametrize("lifetime", [10, 599, 599.5])
+def test_request_uri_lifetime_under_600(lifetime) -> None:
+    assert f.check_request_uri_lifetime(201, {**PUSHED, "expires_in": lifetime}) == lifetime
+
+
+@pytest.mark.parametrize(("lifetime", "code"), [(600, "FAPI2_REQUEST_URI_LIFETIME_TOO_LONG"),
+                                                (3600, "FAPI2_REQUEST_URI_LIFETIME_TOO_LONG"),
+                                                (None, "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN"),
+                                                ("60", "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN"),
+                                                (True, "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN")])
+def test_request_uri_lifetime_bad(fails, lifetime, code) -> None:
+    fails(f.check_request_uri_lifetime, 201, {**PUSHED, "expires_in": lifetime}, code=code,
+          req="FAPI2SP-5.3.2.2-REQUEST_URI_LIFETIME")
+
+
+def test_iss() -> None:
+    f.check_iss_in_response({"code": "c", "iss": ISSUER}, ISSUER)
+
+
+@pytest.mark.parametrize(("params", "code"), [({"code": "c"}, "FAPI2_ISS_MISSING"),
+                                              ({"code": "c", "iss": ISSUER + "/"}, "FAPI2_ISS_WRONG")])
+def test_iss_bad(fails, params, code) -> None:
+    fails(f.check_iss_in_response, params, ISSUER, code=code, req="FAPI2SP-5.3.2.2-ISS")
+
+
+def test_token_refused() -> None:
+    f.check_token_refused(400, {"error": "unsupported_grant_type"}, code="X", what="w",
+                          requirement="FAPI2SP-5.3.2.1-PASSWORD")
+    f.check_token_refused(200, {}, code="X", what="w", requirement="FAPI2SP-5.3.2.1-PASSWORD")
+
+
+def test_token_issued_fails() -> None:
+    found = _raised(f.check_token_refused, 200, {"access_token": "a", "token_type": "Bearer"},
+                    code="FAPI2_PASSWORD_GRANT_ACCEPTED", what="w", requirement="FAPI2SP-5.3.2.1-PASSWORD")
+    assert (found.code, found.requirement) == ("FAPI2_PASSWORD_GRANT_ACCEPTED", "FAPI2SP-5.3.2.1-PASSWORD")
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_client_authentication_required(status) -> None:
+    f.check_client_authentication_required(status, {"error": "invalid_client"}, endpoint="PAR endpoint",
+                                           requirement="FAPI2SP-5.3.2.2-PAR_AUTH")
+
+
+@pytest.mark.parametrize(("status", "body"), [(201, PUSHED), (400, {"error": "invalid_grant"}),
+                                              (400, {"error": "invalid_request"}), (200, {"access_token": "a"})])
+def test_client_authentication_not_required_fails(fails, status, body) -> None:
+    fails(f.check_client_authentication_required, status, body, endpoint="token endpoint",
+          requirement="FAPI2SP-5.3.2.1-CONFIDENTIAL", code="FAPI2_UNAUTHENTICATED_REQUEST_ACCEPTED",
+          req="FAPI2SP-5.3.2.1-CONFIDENTIAL")
+
+
+def test_sender_constrained_issuance() -> None:
+    f.check_sender_constrained_issuance(400, {"error": "invalid_dpop_proof"})
+
+
+def test_unbound_token_fails(fails) -> None:
+    fails(f.check_sender_constrained_issuance, 200, {"access_token": "a", "token_type": "Bearer"},
+          code="FAPI2_UNBOUND_TOKEN_ISSUED", req="FAPI2SP-5.3.2.1-SENDER")
+
+
+@pytest.mark.parametrize("token_type", ["DPoP", "dpop"])
+def test_token_type_dpop(token_type) -> None:
+    f.check_token_type_dpop({"token_type": token_type})
+
+
+@pytest.mark.parametrize("body", [{"token_type": "Bearer"}, {}])
+def test_token_type_not_dpop_fails(fails, body) -> None:
+    fails(f.check_token_type_dpop, body, code="FAPI2_TOKEN_NOT_DPOP_BOUND", req="FAPI2SP-5.3.2.1-SENDER")
+
+
+@pytest.mark.parametrize("body", [{"access_token": "a"}, {"access_token": "a", "refresh_token": "old"}])
+def test_refresh_not_rotated(body) -> None:
+    f.check_refresh_not_rotated("old", body)
+
+
+def test_refresh_rotated_warns(fails) -> None:
+    fails(f.check_refresh_not_rotated, "old", {"refresh_token": "new"}, code="FAPI2_REFRESH_TOKEN_ROTATED",
+          req="FAPI2SP-5.3.2.1-ROTATION", level=Level.SHOULD)
+
+
+def test_code_expired() -> None:
+    f.check_code_expired(400, {"error": "invalid_grant"}, waited_s=12)
+
+
+def test_code_outlives_fails(fails) -> None:
+    fails(f.check_code_expired, 200, {"access_token": "a"}, waited_s=62, code="FAPI2_CODE_OUTLIVES_60S",
+          req="FAPI2SP-5.3.2.1-CODE_LIFETIME")
+
+
+GOOD_METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth", "token_endpoint": f"{ISSUER}/token",
+                 "jwks_uri": f"{ISSUER}/jwks", "pushed_authorization_request_endpoint": f"{ISSUER}/par",
+                 "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
+                 "dpop_signing_alg_values_supported": ["ES256", "RS256"]}
+
+
+def test_metadata_good() -> None:
+    f.check_metadata(GOOD_METADATA, dpop=True)
+    f.check_metadata({k: v for k, v in GOOD_METADATA.items() if not k.endswith("_supported")}, dpop=True)
+    f.check_metadata({**GOOD_METADATA, "dpop_signing_alg_values_supported": ["RS256"]}, dpop=False)
+
+
+@pytest.mark.parametrize(("change", "code", "req"), [
+    ({"pushed_authorization_request_endpoint": None}, "FAPI2_METADATA_MISSING", "FAPI2SP-5.3.2.1-METADATA"),
+    ({"token_endpoint_auth_methods_supported": ["client_secret_basic"]}, "FAPI2_METADATA_NO_FAPI_AUTH_METHOD",
+     "FAPI2SP-5.3.2.1-CLIENTAUTH"),
+    ({"dpop_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_DPOP_ALG", "FAPI2SP-5.4.1-ALGS"),
+])
+def test_metadata_bad(fails, change, code, req) -> None:
+    fails(f.check_metadata, {**GOOD_METADATA, **change}, dpop=True, code=code, req=req)
+
+
+def test_accepted_push() -> None:
+    assert f.accepted_push_or_fail(201, PUSHED, what="w", requirement="RFC6749-4.1.2") == PUSHED["request_uri"]
+
+
+def test_refused_valid_push_fails(fails) -> None:
+    fails(f.accepted_push_or_fail, 400, {"error": "invalid_request"}, what="w", requirement="RFC6749-4.1.2",
+          code="FAPI2_VALID_REQUEST_REFUSED", req="RFC6749-4.1.2")
