@@ -128,6 +128,10 @@ class ClientDocumented(_Model):
     persistent_grant_idle_timeout_s: int | None = Field(default=None, gt=0, description=(
         'PingFederate client "Persistent Grants Idle Timeout" (a custom value; give seconds): a refresh token of a '
         "grant unused for longer is refused"))
+    introspection_encryption: EncryptionSetting | None = Field(default=None, description=(
+        'PingFederate "Token Introspection Key Management Encryption Algorithm" / "Content Encryption Algorithm" '
+        "(introspection_encrypted_response_alg/_enc): this client's JWT introspection responses are JWEs with this "
+        "alg/enc, decryptable with its jwks_file"))
 
 
 class Client(_Model):
