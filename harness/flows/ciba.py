@@ -18,13 +18,14 @@ from typing import Any, Literal
 
 import httpx
 
-from harness import jose
+from harness import ciba_auth_channel, jose
 from harness.ciba_receiver import NotificationReceiver
 from harness.flows.ciba_approval import PendingRequest
 from harness.flows.polling import Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import Client, User
+from harness.profile.login import CibaChannel
 from harness.redaction import register_secret
 from harness.results import ProfileError, fail
 from harness.specs import oidc_ciba, rfc8628
@@ -189,11 +190,19 @@ def build_request_object(target: Target, client: Client, params: Mapping[str, An
     return jose.build_request_object(claims, signer, used_alg, typ=None, header_overrides=header_overrides)
 
 
+def _channel(target: Target) -> CibaChannel | None:
+    """The authentication channel the harness hosts (``login.ciba.mode: channel``), if any."""
+    settings = target.profile.login.ciba
+    return settings.channel if settings.mode == "channel" else None
+
+
 def request_params(target: Target, client: Client, *, user: User | None = None, binding_message: str | None = None,
                    extra: Mapping[str, Any] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """Valid §7.1 parameters: scope, one login_hint, and a client_notification_token for ping/push."""
     params: dict[str, Any] = {"scope": client.scope if "openid" in client.scope.split() else f"openid {client.scope}",
                               "login_hint": login_hint(target, user or target.user(0))}
+    if binding_message is None:  # login.ciba.mode channel: a binding message identifies the callout
+        binding_message = ciba_auth_channel.binding_message_for(_channel(target))
     if binding_message is not None:
         params["binding_message"] = binding_message
     if delivery_mode(client) in ("ping", "push"):
@@ -215,6 +224,9 @@ def send(target: Target, client: Client, params: Mapping[str, Any], *, signed: b
     parameters as a request object (§7.1.1); ``request_object`` sends that exact JWT;
     ``object_options`` go to :func:`build_request_object`.
     """
+    channel = _channel(target)
+    if channel is not None:  # the target calls the authentication channel while it answers
+        ciba_auth_channel.ensure_receiver(channel)
     url = backchannel_endpoint(target, client)
     auth, headers, cert = client_auth(target, client, url)
     use_signed = client.documented.ciba_signed_requests if signed is None else signed

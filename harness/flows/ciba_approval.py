@@ -10,6 +10,9 @@ backchannel authentication request:
 * ``command`` — run a program (an SMS/app simulator, a script driving a real device);
 * ``manual`` — print what the human must do and return; the caller's polling or the
   notification wait is bounded by the request lifetime;
+* ``channel`` — the harness is the target's authentication channel
+  (:mod:`harness.ciba_auth_channel`): it took the target's callout for the request and posts
+  the decision to the target's callback with the callout's bearer token;
 * ``none`` — no decision is possible: checks that need one are skipped.
 
 The ``auth_req_id`` is a credential: it is masked wherever the harness records the call.
@@ -72,7 +75,7 @@ class CibaApprover:
     @property
     def automated(self) -> bool:
         """Whether a decision is delivered without a human (http, browser, command)."""
-        return self.mode in ("http", "browser", "command")
+        return self.mode in ("http", "browser", "command", "channel")
 
     def require(self) -> None:
         """Skip the calling check when the profile configures no way to decide."""
@@ -89,6 +92,8 @@ class CibaApprover:
             self._command(request, decision)
         elif self.mode == "browser":
             self._browser(request, decision)
+        elif self.mode == "channel":
+            self._channel(request, decision)
         else:
             self._manual(request, decision)
 
@@ -128,6 +133,41 @@ class CibaApprover:
                                              response.headers.get("content-type", ""))
         if not 200 <= response.status_code < 300:
             raise HarnessError(f"the CIBA approval call answered HTTP {response.status_code} (login.ciba.http)")
+
+    def _channel(self, request: PendingRequest, decision: CibaDecision) -> None:
+        from harness import ciba_auth_channel
+
+        settings = self.settings.channel
+        if settings is None:
+            raise ProfileError("login.ciba.mode is channel but login.ciba.channel is missing")
+        callout = ciba_auth_channel.claim(settings, binding_message=request.binding_message,
+                                          login_hint=request.login_hint, client_id=request.client.id)
+        evidence.note(f"other device: the target's authentication-channel callout for this request arrived "
+                      f"(binding message {callout.field(settings.binding_message_field)!r})")
+        body = settings.approve_body if decision == "approve" else settings.deny_body
+        headers = {"Authorization": f"Bearer {callout.token}", "Content-Type": "application/json"}
+        log = evidence.current()
+        exchange = Exchange(seq=log.next_seq(), label=f"other device: {decision} (login.ciba.channel callback)",
+                            method="POST", url=settings.callback_url,
+                            request_headers=redact_headers(list(headers.items())),
+                            request_body=redact_body(_json(body), "application/json"))
+        log.exchanges.append(exchange)
+        started = time.monotonic()
+        try:
+            with httpx.Client(verify=self.target.http.ssl_context(), timeout=self.target.profile.timeouts.read,
+                              follow_redirects=False) as client:
+                response = client.post(settings.callback_url, headers=headers, content=_json(body))
+        except httpx.HTTPError as exc:
+            exchange.error = f"{type(exc).__name__}: {exc}"
+            raise HarnessError(f"the CIBA channel callback to {origin_of(settings.callback_url)} failed: "
+                               f"{exc}") from exc
+        exchange.elapsed_s = time.monotonic() - started
+        exchange.status = response.status_code
+        exchange.response_headers = redact_headers(list(response.headers.items()))
+        exchange.response_body = redact_body(response.text[:evidence.MAX_BODY_CHARS],
+                                             response.headers.get("content-type", ""))
+        if not 200 <= response.status_code < 300:
+            raise HarnessError(f"the CIBA channel callback answered HTTP {response.status_code} (login.ciba.channel)")
 
     def _command(self, request: PendingRequest, decision: CibaDecision) -> None:
         argv = self.settings.command

@@ -160,27 +160,53 @@ class CibaReceiver(_Model):
         return self
 
 
+class CibaChannel(_Model):
+    """The authentication channel the harness hosts for servers that hand CIBA requests to one (mode ``channel``).
+
+    The target POSTs each backchannel authentication request to ``listen_url`` (JSON with the
+    binding message and login hint, ``Authorization: Bearer <its token>``); the harness answers
+    ``callout_status`` and delivers the decision as ``POST callback_url`` with that bearer token
+    and ``approve_body`` or ``deny_body`` (Keycloak's HTTP authentication channel: 201, then
+    ``{"status": "SUCCEED"}`` / ``{"status": "CANCELLED"}`` at ``.../ext/ciba/auth/callback``).
+    Every request the harness sends without a binding message gets one of its own choosing,
+    which identifies the callout.
+    """
+
+    listen_url: str = Field(description="https://<loopback>:<port>/<path> the target's channel URI points to")
+    cert_file: Path = Field(description="Server certificate of the listener (the target must trust its CA)")
+    key_file: Path
+    callback_url: str = Field(description="Where the decision is POSTed with the callout's bearer token")
+    approve_body: dict[str, Any] = Field(default_factory=lambda: {"status": "SUCCEED"})
+    deny_body: dict[str, Any] = Field(default_factory=lambda: {"status": "CANCELLED"})
+    callout_status: int = Field(default=201, ge=200, le=299, description="The answer to a callout")
+    binding_message_field: str = "binding_message"
+    login_hint_field: str = "login_hint"
+    wait_s: float = Field(default=10.0, gt=0, description="How long to wait for the callout of a request")
+
+
 class CibaApproval(_Model):
     """How the user approves a CIBA request on "the other device" (CIBA §8).
 
     ``none`` skips the checks that need a decision; ``manual`` prints what to do and waits,
-    bounded by the request lifetime. ``command`` is an argv list; its items may use
+    bounded by the request lifetime; ``channel`` hosts the target's authentication channel
+    (:class:`CibaChannel`). ``command`` is an argv list; its items may use
     ``{auth_req_id}``, ``{decision}``, ``{client_id}``, ``{login_hint}``, ``{binding_message}``
     (also exported as ``CIBA_AUTH_REQ_ID``, ``CIBA_DECISION``, ...).
     """
 
-    mode: Literal["none", "http", "browser", "command", "manual"] = "none"
+    mode: Literal["none", "http", "browser", "command", "manual", "channel"] = "none"
     login_hint: str = Field(default="{username}", description="login_hint for a user: {username} or a claim, "
                                                              "e.g. {email}")
     http: CibaHttpApproval | None = None
     browser: CibaBrowserApproval | None = None
     command: list[str] | None = Field(default=None, min_length=1)
     command_timeout_s: float = Field(default=30.0, gt=0)
+    channel: CibaChannel | None = None
     receiver: CibaReceiver = CibaReceiver()
 
     @model_validator(mode="after")
     def _mode_settings(self) -> CibaApproval:
-        needed = {"http": self.http, "browser": self.browser, "command": self.command}
+        needed = {"http": self.http, "browser": self.browser, "command": self.command, "channel": self.channel}
         if self.mode in needed and needed[self.mode] is None:
             raise ValueError(f"mode {self.mode} needs '{self.mode}'")
         return self
