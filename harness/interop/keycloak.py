@@ -451,6 +451,13 @@ def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout
         if response.status_code != 201:
             raise KeycloakError(f"creating realm {REALM}: HTTP {response.status_code} {response.text[:1500]}"
                                 f"{server._tail()}")
+        # dynamic registration (RFC 7591) with an initial access token: anonymous registration
+        # is limited to Keycloak's "Trusted Hosts" policy, which lists no host by default
+        response = client.post(f"/admin/realms/{REALM}/clients-initial-access", json={"count": 500, "expiration": 0},
+                               headers={"Authorization": f"Bearer {token}"})
+        if response.status_code not in (200, 201) or not isinstance(response.json().get("token"), str):
+            raise KeycloakError(f"creating an initial access token: HTTP {response.status_code}{server._tail()}")
+        env["KEYCLOAK_REGISTRATION_TOKEN"] = response.json()["token"]
     write_file(directory / "env.json", json.dumps(env, indent=2), private=True)
     return env
 
