@@ -69,6 +69,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("mtls-self", "self_signed_tls_client_auth", cert="self"),
     ClientSpec("introspector", "client_secret_basic", secret=True),
     ClientSpec("fapi2-dpop", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
+    ClientSpec("fapi2-ms", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
 )
 """The clients registered in ``fixtures/reference_target/src/clients.mjs``."""
 
