@@ -17,6 +17,7 @@ __all__ = [
     "SECRET_AUTH_METHODS",
     "RegistrationAnswer",
     "check_invalid_value_not_registered",
+    "check_jwks_pair_not_registered",
     "check_registered",
     "check_registration_refused",
     "check_software_statement_returned",
@@ -55,7 +56,8 @@ def _registered_auth_method(body: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else "client_secret_basic"  # RFC 7591 §2 default
 
 
-def check_registered(answer: RegistrationAnswer, *, requested: Mapping[str, Any]) -> Mapping[str, Any]:
+def check_registered(answer: RegistrationAnswer, *, requested: Mapping[str, Any],
+                     judge_status: bool = False) -> Mapping[str, Any]:
     """RFC 7591 §3.2 / §3.2.1: a valid registration answers 201 with the client information.
 
     §3.2: "The server responds with an HTTP 201 Created status code and a body of type
@@ -63,18 +65,23 @@ def check_registered(answer: RegistrationAnswer, *, requested: Mapping[str, Any]
     REQUIRED", "client_secret_expires_at REQUIRED if "client_secret" is issued", and "the
     authorization server MUST return all registered metadata about this client, including any
     fields provisioned by the authorization server itself". A refused valid registration is a
-    failed precondition (``PRECONDITION_REGISTRATION_REFUSED``). The server "MAY reject or
+    failed precondition (``PRECONDITION_REGISTRATION_REFUSED``); another 2xx with the client
+    information is used (its status judged only with ``judge_status``, by one check, so the
+    other checks still test what they are about). The server "MAY reject or
     replace any of the client's requested metadata values", so a changed value is no finding;
     ``redirect_uris`` of a client that registered them and got a client_id are registered, so
     they must be in the answer, and a client registered with a secret method needs its secret.
     Returns the body.
     """
-    if answer.status != 201 or answer.body is None:
-        raise fail("PRECONDITION_REGISTRATION_REFUSED", "a valid registration request did not get a 201 answer with "
-                   "a JSON object", "RFC7591-3.2-201", expected="HTTP 201 application/json",
+    if not 200 <= answer.status < 300 or answer.body is None:
+        raise fail("PRECONDITION_REGISTRATION_REFUSED", "a valid registration request did not get a success answer "
+                   "with a JSON object", "RFC7591-3.2-201", expected="HTTP 201 application/json",
                    actual=answer.describe())
     body = answer.body
     findings = Findings()
+    if judge_status and answer.status != 201:
+        findings.add(finding("REG_NOT_201", "a successful registration is not answered 201 Created", "RFC7591-3.2-201",
+                             expected=201, actual=answer.status))
     if answer.media_type != "application/json":
         findings.add(finding("REG_NOT_JSON", "the registration answer is not labelled application/json",
                              "RFC7591-3.2-201", expected="application/json", actual=answer.media_type))
@@ -90,8 +97,10 @@ def check_registered(answer: RegistrationAnswer, *, requested: Mapping[str, Any]
                                  "client_secret_expires_at", "RFC7591-3.2.1-client_secret_expires_at",
                                  expected="client_secret_expires_at: 0 or a time", actual=expires))
     elif _registered_auth_method(body) in SECRET_AUTH_METHODS:
-        findings.add(finding("REG_SECRET_NOT_RETURNED", f"the client was registered with "
-                             f"{_registered_auth_method(body)} but the answer carries no client_secret",
+        how = (f"the client was registered with {body['token_endpoint_auth_method']}"
+               if "token_endpoint_auth_method" in body else
+               "the answer names no token_endpoint_auth_method (RFC 7591 §2 default: client_secret_basic)")
+        findings.add(finding("REG_SECRET_NOT_RETURNED", f"{how} but carries no client_secret",
                              "RFC7591-3.2.1", expected="client_secret", actual="absent"))
     if requested.get("redirect_uris") and not isinstance(body.get("redirect_uris"), list):
         findings.add(finding("REG_METADATA_NOT_RETURNED", "the registered redirect_uris are not in the "
@@ -138,15 +147,15 @@ def check_invalid_value_not_registered(answer: RegistrationAnswer, *, member: st
     replacing requested values with suitable defaults as described in Section 3.2.1 or by
     returning an error response as described in Section 3.2.2." So a 201 answer is accepted
     when it does not show ``value`` for ``member`` (replaced or dropped: §3.2.1 makes it return
-    every registered value) — a 2xx that is no 201 client information response (no JSON object,
+    every registered value) — a 2xx that is no client information response (no JSON object,
     no ``client_id``) is no such replacement and fails; a refusal is judged as
     :func:`check_registration_refused`.
     Returns ``"refused"`` or ``"replaced"``.
     """
     if 200 <= answer.status < 300:
-        if answer.status != 201 or answer.body is None or not answer.body.get("client_id"):
+        if answer.body is None or not answer.body.get("client_id"):
             raise fail("REG_SUCCESS_UNUSABLE", f"the registration with an invalid {member} got a success answer that "
-                       "is not a 201 JSON client information response", "RFC7591-3.2-201",
+                       "is no JSON client information response", "RFC7591-3.2-201",
                        expected=f"refused, or 201 application/json with {member} replaced", actual=answer.describe())
         if answer.body.get(member) == value:
             raise fail(code, message, requirement, expected=f"refused, or {member} replaced",
@@ -154,6 +163,31 @@ def check_invalid_value_not_registered(answer: RegistrationAnswer, *, member: st
         return "replaced"
     check_registration_refused(answer, code=code, message=message, requirement=requirement, errors=errors,
                                error_requirement=error_requirement)
+    return "refused"
+
+
+def check_jwks_pair_not_registered(answer: RegistrationAnswer) -> str:
+    """A registration carrying both ``jwks`` and ``jwks_uri`` is refused, or answered with one of them only.
+
+    RFC 7591 §2: "The "jwks_uri" and "jwks" parameters MUST NOT both be present in the same
+    request or response." (OIDC Registration §2: "MUST NOT be used together".) A server may
+    refuse the request (judged as :func:`check_registration_refused`, ``invalid_client_metadata``)
+    or register one of the two (RFC 7591 §2, "MAY reject ... by replacing"); an answer that
+    carries both breaks the rule itself. Returns ``"refused"`` or ``"replaced"``.
+    """
+    if 200 <= answer.status < 300:
+        if answer.body is None or not answer.body.get("client_id"):
+            raise fail("REG_SUCCESS_UNUSABLE", "the registration with both jwks and jwks_uri got a success answer that "
+                       "is no JSON client information response", "RFC7591-3.2-201",
+                       expected="refused, or one of jwks / jwks_uri registered", actual=answer.describe())
+        if "jwks" in answer.body and "jwks_uri" in answer.body:
+            raise fail("REG_JWKS_AND_JWKS_URI_ACCEPTED", "a registration with both jwks and jwks_uri was accepted and "
+                       "the answer carries both", "RFC7591-2-jwks", expected="refused, or only one of them registered",
+                       actual=f"{answer.describe()} with jwks and jwks_uri")
+        return "replaced"
+    check_registration_refused(answer, code="REG_JWKS_AND_JWKS_URI_ACCEPTED", message="unused",
+                               requirement="OIDCR-2-jwks", errors=("invalid_client_metadata",),
+                               error_requirement="RFC7591-3.2.2-invalid_client_metadata")
     return "refused"
 
 

@@ -55,8 +55,12 @@ def test_registered_wrong_type_and_status() -> None:
     with pytest.raises(CheckFailed) as exc:
         rfc7591.check_registered(_answer(body=_good(), kind="text/plain"), requested=REQUESTED)
     assert _codes(exc) == {"REG_NOT_JSON"}
+    rfc7591.check_registered(_answer(status=200, body=_good()), requested=REQUESTED)  # status judged once
     with pytest.raises(CheckFailed) as exc:
-        rfc7591.check_registered(_answer(status=200, body=_good()), requested=REQUESTED)
+        rfc7591.check_registered(_answer(status=200, body=_good()), requested=REQUESTED, judge_status=True)
+    assert _codes(exc) == {"REG_NOT_201"}
+    with pytest.raises(CheckFailed) as exc:
+        rfc7591.check_registered(_answer(status=400, body={"error": "invalid_client_metadata"}), requested=REQUESTED)
     assert _codes(exc) == {"PRECONDITION_REGISTRATION_REFUSED"}
     with pytest.raises(CheckFailed):
         rfc7591.check_registered(_answer(body=None), requested=REQUESTED)
@@ -108,7 +112,7 @@ def test_invalid_value_refused_or_replaced() -> None:
 
 
 @pytest.mark.parametrize("answer", [_answer(status=200, body=None, kind="text/html"),
-                                    _answer(status=201, body={"initiate_login_uri": "https://rp/login"})])
+                                    _answer(status=200, body={"initiate_login_uri": "https://rp/login"})])
 def test_invalid_value_unusable_success_fails(answer: RegistrationAnswer) -> None:
     with pytest.raises(CheckFailed) as exc:
         _not_registered(answer)
@@ -131,3 +135,15 @@ def test_software_statement() -> None:
 def test_replaced_members() -> None:
     assert rfc7591.replaced_members({"a": 1, "b": 2}, {"a": 1, "b": 3}) == {"b": 3}
     assert rfc7591.replaced_members({"a": 1}, {}) == {"a": "absent"}
+
+
+def test_jwks_pair() -> None:
+    assert rfc7591.check_jwks_pair_not_registered(_answer(status=400, body={"error": "invalid_client_metadata"})) \
+        == "refused"
+    assert rfc7591.check_jwks_pair_not_registered(_answer(body={**_good(), "jwks": {"keys": []}})) == "replaced"
+    with pytest.raises(CheckFailed) as exc:
+        rfc7591.check_jwks_pair_not_registered(_answer(body={**_good(), "jwks": {"keys": []}, "jwks_uri": "https://x"}))
+    assert _codes(exc) == {"REG_JWKS_AND_JWKS_URI_ACCEPTED"}
+    with pytest.raises(CheckFailed) as exc:
+        rfc7591.check_jwks_pair_not_registered(_answer(status=200, body=None, kind="text/html"))
+    assert _codes(exc) == {"REG_SUCCESS_UNUSABLE"}

@@ -63,10 +63,14 @@ def test_delete() -> None:
 
 @pytest.mark.parametrize(("status", "error"), [(401, "invalid_client"), (400, "invalid_client"), (400, None)])
 def test_deleted_client_refused(status: int, error: str | None) -> None:
-    rfc7592.check_deleted_client_refused(status, error)
+    rfc7592.check_deleted_client_refused(status, error, unknown=(401, "invalid_client"))
+
+
+def test_deleted_client_answered_like_an_unknown_one() -> None:
+    rfc7592.check_deleted_client_refused(403, "unauthorized_client", unknown=(403, "unauthorized_client"))
 
 
 @pytest.mark.parametrize(("status", "error"), [(400, "invalid_grant"), (400, "unauthorized_client"), (200, None)])
 def test_deleted_client_still_authenticates(status: int, error: str | None) -> None:
     with pytest.raises(CheckFailed):
-        rfc7592.check_deleted_client_refused(status, error)
+        rfc7592.check_deleted_client_refused(status, error, unknown=(401, "invalid_client"))
