@@ -139,6 +139,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.reuse_existing_grants": ("documented.existing_grant_reused",),
     "clients[].documented.pairwise_identifier": ("documented.pairwise_subject",),
     "clients[].documented.persistent_grant_idle_timeout_s": ("documented.persistent_grant_idle_timeout",),
+    "clients[].documented.introspection_encryption": ("documented.introspection_encrypted",),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.

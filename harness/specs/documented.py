@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from harness import jose
 from harness.results import Finding, Findings, fail
 
 __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
            "check_disabled_client_refused", "check_documented_lifetime", "check_grant_id_claim",
            "check_existing_grant_reused", "check_grant_idle_timeout", "check_jwks_cache_duration",
-           "check_pairwise_subject",
+           "check_introspection_encrypted", "check_pairwise_subject",
            "check_outside_only_parameter_ignored", "check_par_status", "check_redirect_uri_mandatory",
            "check_response_type_restricted", "check_wildcard_redirect", "wildcard_candidates", "wildcard_matches",
            "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
@@ -407,3 +408,36 @@ def check_grant_idle_timeout(status: int, body: Mapping[str, Any], idle_s: int) 
         raise fail("GRANT_IDLE_TIMEOUT_NOT_ENFORCED", f"a refresh token unused for longer than the documented "
                    f"idle timeout ({idle_s}s) still returned tokens", "DOC-persistent_grant_idle_timeout_s",
                    expected="refused (invalid_grant)", actual="HTTP 200 with access_token")
+
+
+def check_introspection_encrypted(content: bytes, keys: jose.JWKS, alg: str, enc: str) -> dict[str, Any]:
+    """Documented introspection encryption: the JWT response is a JWE with the documented alg/enc, decryptable.
+
+    PingFederate's client "Token Introspection Key Management Encryption Algorithm" and "Content
+    Encryption Algorithm" (RFC 9701 §5: the response JWT "MAY be ... signed and then encrypted"
+    with ``introspection_encrypted_response_alg``/``_enc``). Returns the protected header of the
+    JWE and, as ``inner``, the protected header of the signed JWT it carries.
+    """
+    raw = content.decode("utf-8", "replace").strip()
+    if not jose.is_jwe(raw):
+        raise fail("INTROSPECTION_NOT_ENCRYPTED", "the JWT introspection response is not a JWE although its "
+                   "encryption is documented", "DOC-introspection_encryption", expected=f"JWE {alg}/{enc}",
+                   actual=f"{raw.count('.') + 1} dot-separated parts" if raw else "empty body")
+    header = jose.decode_jose_header(raw)
+    if header.get("alg") != alg or header.get("enc") != enc:
+        raise fail("INTROSPECTION_ENCRYPTION_MISMATCH", "the introspection response JWE uses another alg/enc than "
+                   "documented", "DOC-introspection_encryption", expected=f"{alg}/{enc}",
+                   actual=f"{header.get('alg')}/{header.get('enc')}")
+    try:
+        _, plaintext = jose.decrypt_jwe(raw, keys, allowed=[alg, enc])
+    except jose.JoseError as exc:
+        raise fail("INTROSPECTION_UNDECRYPTABLE", f"the introspection response JWE does not decrypt with the "
+                   f"client's keys ({exc.code})", "DOC-introspection_encryption", expected="decryptable",
+                   actual=exc.code) from exc
+    inner = plaintext.decode("utf-8", "replace").strip()
+    try:
+        inner_header = jose.decode_jose_header(inner)
+    except jose.JoseError as exc:
+        raise fail("INTROSPECTION_INNER_NOT_JWT", "the decrypted introspection response is not a JWT",
+                   "DOC-introspection_encryption", expected="a signed JWT inside", actual=exc.code) from exc
+    return {**header, "inner": inner_header}

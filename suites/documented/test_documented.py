@@ -4,8 +4,9 @@ Each check reads one setting of the profile's ``documented`` sections
 (``harness/documented_settings.py``) and is skipped, before any request, where the profile does
 not state it: PingFederate's "Bypass Authorization Approval" (per client), the authorization
 server's "PAR Status", the device "User Authorization URL", wildcard Redirection URIs, grant
-reuse, pairwise identifiers and the persistent-grant idle timeout. A documented value only adds
-expectations; the specification checks of the other suites run next to these.
+reuse, pairwise identifiers, the persistent-grant idle timeout and introspection encryption. A
+documented value only adds expectations; the specification checks of the other suites run next
+to these.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from harness.flows import device
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
 from harness.flows.expiry import require_wait_within_cap
+from harness.flows.introspection import introspect
 from harness.flows.par import push
-from harness.flows.token import obtain_refresh_token, redeem_code, refresh
+from harness.flows.token import obtain_refresh_token, obtain_tokens, redeem_code, refresh
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented
@@ -246,3 +248,32 @@ def test_persistent_grant_idle_timeout(target: Target, user_agent: Any) -> None:
     evidence.mandated_wait(idle + 2, f"documented Persistent Grants Idle Timeout {idle}s plus 2s")
     stale = refresh(target, client, str(latest), label="refresh after the idle timeout")
     documented.check_grant_idle_timeout(stale.status, stale.body or {}, idle)
+
+
+@pytest.mark.needs("introspection_endpoint")
+@requirement("DOC-introspection_encryption", "RFC9701-5")
+def test_introspection_encrypted(target: Target, user_agent: Any) -> None:
+    """A client documented with introspection encryption gets JWE introspection answers with that alg/enc.
+
+    The client introspects a token issued to itself (RFC 7662 §2.1 lets a server allow that),
+    asking for ``application/token-introspection+jwt`` (RFC 9701 §4); the answer must decrypt
+    with the client's private keys and carry a signed JWT.
+    """
+    client = next((c for c in target.profile.clients if c.documented.introspection_encryption is not None
+                   and c.jwks_file is not None and c.documented.enabled and not c.is_public
+                   and "authorization_code" in c.grant_types and c.redirect_uris), None)
+    if client is None:
+        pytest.skip("the profile documents introspection encryption for no confidential code client with a "
+                    "private JWKS (clients[].documented.introspection_encryption, jwks_file)")
+    settings = client.documented.introspection_encryption
+    assert settings is not None and client.jwks_file is not None
+    tokens = obtain_tokens(target, user_agent, client)
+    result = introspect(target, client, tokens.access_token, accept_jwt=True,
+                        label="introspection of the client's own token (JWT answer)")
+    if result.status != 200:
+        raise fail("INTROSPECTION_JWT_REFUSED", "the JWT introspection request of the client's own token was not "
+                   "answered", "DOC-introspection_encryption", expected="HTTP 200", actual=result.describe())
+    headers = documented.check_introspection_encrypted(result.response.content,
+                                                       jose.load_private_jwks(client.jwks_file),
+                                                       settings.alg, settings.enc)
+    evidence.note(f"JWE {headers.get('alg')}/{headers.get('enc')}, inner JWT alg {headers['inner'].get('alg')}")

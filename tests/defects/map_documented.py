@@ -29,6 +29,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_existing_grant_ignored": ["documented.existing_grant_reused"],
     "doc_pairwise_sub_public": ["documented.pairwise_subject"],
     "doc_grant_idle_timeout_ignored": ["documented.persistent_grant_idle_timeout"],
+    "doc_introspection_not_encrypted": ["documented.introspection_encrypted"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

@@ -193,3 +193,31 @@ def test_grant_idle_timeout(fails: Any) -> None:
     d.check_grant_idle_timeout(200, {"error": "x"}, 3)
     fails(d.check_grant_idle_timeout, 200, {"access_token": "a"}, 3, code="GRANT_IDLE_TIMEOUT_NOT_ENFORCED",
           req="DOC-persistent_grant_idle_timeout_s")
+
+
+def _enc_keys() -> tuple[Any, Any]:
+    from harness import jose
+
+    key = jose.generate_key("RSA", label="doc-introspection-test", fresh=True)
+    return key, jose.JWKS.from_keys([key])
+
+
+def test_introspection_encrypted(fails: Any) -> None:
+    from harness import jose
+
+    key, keys = _enc_keys()
+    signed = jose.sign_jws({"alg": "RS256", "typ": "token-introspection+jwt"},
+                           {"token_introspection": {"active": True}}, jose.generate_key("RSA", label="as"))
+    good = jose.encrypt_jwe(signed, key, "RSA-OAEP-256", "A256GCM")
+    header = d.check_introspection_encrypted(good.encode(), keys, "RSA-OAEP-256", "A256GCM")
+    assert header["enc"] == "A256GCM" and header["inner"]["alg"] == "RS256"
+    fails(d.check_introspection_encrypted, signed.encode(), keys, "RSA-OAEP-256", "A256GCM",
+          code="INTROSPECTION_NOT_ENCRYPTED", req="DOC-introspection_encryption")
+    fails(d.check_introspection_encrypted, good.encode(), keys, "RSA-OAEP", "A256GCM",
+          code="INTROSPECTION_ENCRYPTION_MISMATCH")
+    _, other = _enc_keys()
+    fails(d.check_introspection_encrypted, good.encode(), other, "RSA-OAEP-256", "A256GCM",
+          code="INTROSPECTION_UNDECRYPTABLE")
+    not_jwt = jose.encrypt_jwe(b'{"active": true}', key, "RSA-OAEP-256", "A256GCM")
+    fails(d.check_introspection_encrypted, not_jwt.encode(), keys, "RSA-OAEP-256", "A256GCM",
+          code="INTROSPECTION_INNER_NOT_JWT")
