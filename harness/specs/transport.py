@@ -111,18 +111,6 @@ def check_tls13_offered(probes: Sequence[Probe]) -> None:
                    expected="a TLS 1.3 handshake completes", actual=[p.detail for p in missing], level=Level.SHOULD)
 
 
-def check_tls13_preferred(probes: Sequence[Probe], tls13_capable: Sequence[str]) -> None:
-    """An origin that supports TLS 1.3 negotiates it when the client offers 1.2 and 1.3.
-
-    RFC 9325 §3.1.1: "... and, if implemented, MUST prefer to negotiate TLS 1.3 over earlier versions
-    of TLS."
-    """
-    downgraded = [p for p in probes if p.origin in tls13_capable and p.established and p.version != "TLSv1.3"]
-    if downgraded:
-        raise fail("TLS13_NOT_PREFERRED", "an origin that supports TLS 1.3 negotiated an earlier version",
-                   "RFC9325-3.1.1-tls13", expected="TLSv1.3 when offered", actual=[p.detail for p in downgraded])
-
-
 def check_forbidden_suites(results: Mapping[str, Sequence[Probe]]) -> None:
     """No origin negotiates a TLS 1.2 suite of a family RFC 9325 §4.1 rules out.
 

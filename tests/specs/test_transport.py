@@ -35,13 +35,6 @@ def test_tls13_offered_is_a_should() -> None:
     assert _fails(t.check_tls13_offered, [_probe(False)]).findings[0].code == "TLS13_NOT_OFFERED"
 
 
-def test_tls13_preferred() -> None:
-    t.check_tls13_preferred([_probe(True, "TLSv1.3")], ["https://as.example:443"])
-    t.check_tls13_preferred([_probe(True, "TLSv1.2")], [])  # not 1.3-capable: nothing to prefer
-    assert _fails(t.check_tls13_preferred, [_probe(True, "TLSv1.2")],
-                  ["https://as.example:443"]).findings[0].code == "TLS13_NOT_PREFERRED"
-
-
 def test_forbidden_suites_levels_follow_each_sentence() -> None:
     t.check_forbidden_suites({"null": [_probe(False)], "static_rsa": [_probe(False)]})
     failed = _fails(t.check_forbidden_suites, {"null": [_probe(True, "TLSv1.2", "NULL-SHA256")],
