@@ -352,6 +352,7 @@ def test_prompt_none_with_other_value_refused(target: Target, user_agent: Any) -
 
 
 @requirement("OIDCC-3.1.2.1-prompt_login", "OIDCC-2-auth_time")
+@pytest.mark.slow_wait
 def test_prompt_login_reauthenticates(target: Target, user_agent: Any) -> None:
     """``prompt=login`` with a live session shows the login page again and gives a later ``auth_time`` (SHOULD)."""
     agent, first = _logged_in(target, user_agent)
@@ -384,6 +385,7 @@ def test_prompt_consent_shows_consent(target: Target, user_agent: Any) -> None:
 
 
 @requirement("OIDCC-3.1.2.1-max_age", "OIDCC-2-auth_time")
+@pytest.mark.slow_wait
 def test_max_age_1_reauthenticates(target: Target, user_agent: Any) -> None:
     """``max_age=1`` two seconds after the login forces a new login (MUST) and a later ``auth_time``."""
     agent, first = _logged_in(target, user_agent)

@@ -123,6 +123,7 @@ def test_rolling_policy(target: Target, user_agent: Any) -> None:
 
 
 @requirement("DOC-refresh.rotation", "DOC-refresh_token_rolling", "RFC9700-4.14.2", "DOC-refresh.grace_period_s")
+@pytest.mark.slow_wait  # a documented rolling interval / grace period is waited out
 def test_rotated_token_refused(target: Target, user_agent: Any) -> None:
     """With rotation, the rotated-out refresh token is refused with ``invalid_grant``.
 
@@ -141,6 +142,7 @@ def test_rotated_token_refused(target: Target, user_agent: Any) -> None:
 
 
 @requirement("DOC-refresh.reuse_revokes_family", "RFC9700-4.14.2")
+@pytest.mark.slow_wait  # a documented rolling interval / grace period is waited out
 def test_reuse_revokes_family(target: Target, user_agent: Any) -> None:
     """Reuse of a rotated-out refresh token revokes the grant: the newest refresh and access tokens die too."""
     if target.profile.documented.refresh.reuse_revokes_family is not True:
