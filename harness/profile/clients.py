@@ -132,6 +132,15 @@ class ClientDocumented(_Model):
         'PingFederate "Token Introspection Key Management Encryption Algorithm" / "Content Encryption Algorithm" '
         "(introspection_encrypted_response_alg/_enc): this client's JWT introspection responses are JWEs with this "
         "alg/enc, decryptable with its jwks_file"))
+    device_polling_interval_s: int | None = Field(default=None, ge=1, description=(
+        'PingFederate client Device Authorization Grant "Override" of "Device Polling Interval (seconds)": the '
+        "interval of this client's device authorization responses"))
+    device_code_lifetime_s: int | None = Field(default=None, ge=1, description=(
+        'PingFederate client "Override" of "Pending Authorization Timeout (seconds)": the expires_in of this '
+        "client's device authorization responses"))
+    ciba_polling_interval_s: int | None = Field(default=None, ge=1, description=(
+        'PingFederate client CIBA "Polling Interval (seconds)" (default 3): the interval of this client\'s '
+        "backchannel authentication responses"))
 
 
 class Client(_Model):
