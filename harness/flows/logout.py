@@ -40,6 +40,8 @@ class LogoutOutcome:
     method: str
     left_to: str | None = None
     """The URL outside the profile's origins the OP sent the user agent to (never visited)."""
+    first_status: int | None = None
+    """The end_session endpoint's answer to the logout request itself."""
     final_url: str | None = None
     final_status: int | None = None
     final_excerpt: str = ""
@@ -119,6 +121,8 @@ def end_session(target: Target, session: TargetHttp, params: dict[str, str], *, 
             break
         response = session.request(verb, url, data=data, headers=headers, label=f"logout step {step + 1}")
         outcome.final_url, outcome.final_status = url, response.status_code
+        if outcome.first_status is None:
+            outcome.first_status = response.status_code
         if response.is_redirect and response.headers.get("location"):
             status = response.status_code
             url = urljoin(url, response.headers["location"])

@@ -50,15 +50,15 @@ def check_end_session_endpoint(url: object) -> None:
                    "OIDCRPI-2.1-end_session_endpoint", expected="https://...", actual=url)
 
 
-def check_served(*, final_status: int | None, left_to: str | None, what: str) -> None:
+def check_served(*, first_status: int | None, what: str) -> None:
     """§2: "OPs MUST support the use of the HTTP GET and POST methods ... at the Logout Endpoint".
 
-    A logout request the spec lets the RP send is answered with a page or a redirect, not a
-    refusal (4xx other than a shown page, 5xx) — checked only where the user agent stayed at the OP.
+    The end_session endpoint's answer to a logout request the spec lets the RP send is a page or
+    a redirect, not a refusal (4xx, 5xx). Pages after it (the OP's home page) are not judged.
     """
-    if left_to is None and final_status is not None and final_status >= 400:
+    if first_status is not None and first_status >= 400:
         raise fail("LOGOUT_REQUEST_REFUSED", f"{what} was refused", "OIDCRPI-2-methods",
-                   expected="a logout page or a redirect", actual=f"HTTP {final_status}")
+                   expected="a logout page or a redirect", actual=f"HTTP {first_status}")
 
 
 def check_post_logout_redirect(*, left_to: str | None, expected_uri: str, state: str,
@@ -120,20 +120,26 @@ def check_asked_end_user(*, confirm_shown: bool, what: str) -> None:
                    actual="no confirmation page")
 
 
-def check_session_ended(*, code_returned: bool, params: Mapping[str, str]) -> None:
+def check_session_ended(*, code_returned: bool, params: Mapping[str, str], login_form_shown: bool = False) -> None:
     """§2: "If the End-User says "yes", then the OP MUST log out the End-User".
 
-    Judged by a ``prompt=none`` request through the same user agent afterwards: with the
-    End-User logged out it ends with ``login_required`` (OIDC Core §3.1.2.6) or
-    ``interaction_required``; a code, or an error that presumes a logged-in End-User
-    (``consent_required``), shows the session lives on.
+    Judged by a request through the same user agent afterwards (``prompt=none``, else a plain
+    one without logging in): a login page, or ``login_required`` / ``interaction_required``
+    (OIDC Core §3.1.2.6), shows the End-User is logged out; a code, or an error that presumes a
+    logged-in End-User (``consent_required``), shows the session lives on. An answer that shows
+    neither (an error page) is a ``PRECONDITION_*`` failure: the valid request was refused.
     """
     error = params.get("error")
-    if code_returned or error not in SESSION_GONE_ERRORS:
-        actual = "a code" if code_returned else (f"error={error}" if error else f"parameters {sorted(params)}")
+    if not code_returned and (login_form_shown or error in SESSION_GONE_ERRORS):
+        return
+    if code_returned or error:
+        actual = "a code" if code_returned else f"error={error}"
         raise fail("SESSION_NOT_ENDED", "after a confirmed logout the End-User is still logged in at the OP",
-                   "OIDCRPI-2-logout", expected=f"prompt=none answered with {' or '.join(SESSION_GONE_ERRORS)}",
+                   "OIDCRPI-2-logout", expected=f"a login page or {' or '.join(SESSION_GONE_ERRORS)}",
                    actual=actual)
+    raise fail("PRECONDITION_AUTHORIZATION_FAILED", "a valid authorization request after the logout was answered "
+               "with neither a login page nor a response to the client", "RFC6749-4.1.2",
+               expected="a login page or a redirect to the client", actual="an error page")
 
 
 def check_check_session_iframe(url: object, *, status: int | None, content_type: str) -> None:

@@ -87,8 +87,17 @@ def log_out(target: Target, logged_in: LoggedIn, params: dict[str, str], *, meth
 
 
 def check_session_gone(target: Target, logged_in: LoggedIn) -> None:
-    """A ``prompt=none`` request through the same user agent must find no End-User logged in."""
-    result = reauthorize(target, logged_in.grant.client, logged_in.agent, user=None, scope="openid",
-                         extra={"prompt": "none"})
+    """A request through the same user agent must find no End-User logged in.
+
+    ``prompt=none`` first (OIDC Core §3.1.2.6: ``login_required``); where that ends on an error
+    page (an OP that does not serve ``prompt=none``), a plain request without logging in: the
+    login page shows the session is gone.
+    """
+    client = logged_in.grant.client
+    result = reauthorize(target, client, logged_in.agent, user=None, scope="openid", extra={"prompt": "none"})
     evidence.note(f"prompt=none after logout: {result.outcome.describe()}")
-    oidc_logout.check_session_ended(code_returned=result.code, params=result.params)
+    if not result.outcome.redirected and not result.outcome.login_form_shown:
+        evidence.note("prompt=none was not answered with a redirect; asking again without prompt (never logging in)")
+        result = reauthorize(target, client, logged_in.agent, user=None, scope="openid")
+    oidc_logout.check_session_ended(code_returned=result.code, params=result.params,
+                                    login_form_shown=result.outcome.login_form_shown)

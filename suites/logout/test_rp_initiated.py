@@ -47,8 +47,7 @@ def test_redirect_with_state(target: Target, user_agent: Any, method: str) -> No
     logged_in = log_in(target, user_agent, client)
     params = logout_params(client, logged_in)
     outcome = log_out(target, logged_in, params, method=method)
-    oidc_logout.check_served(final_status=outcome.final_status, left_to=outcome.left_to,
-                             what=f"a {method} logout request with id_token_hint")
+    oidc_logout.check_served(first_status=outcome.first_status, what=f"a {method} logout request with id_token_hint")
     oidc_logout.check_post_logout_redirect(left_to=outcome.left_to, expected_uri=params["post_logout_redirect_uri"],
                                            state=params["state"], registered=client.logout.post_logout_redirect_uris)
 
@@ -103,8 +102,7 @@ def test_no_parameters(target: Target, user_agent: Any) -> None:
     logged_in = log_in(target, user_agent, client)
     outcome = log_out(target, logged_in, {})
     oidc_logout.check_no_redirect_unrequested(outcome.left_to, client.logout.post_logout_redirect_uris)
-    oidc_logout.check_served(final_status=outcome.final_status, left_to=outcome.left_to,
-                             what="a logout request without parameters")
+    oidc_logout.check_served(first_status=outcome.first_status, what="a logout request without parameters")
     if target.profile.logout.confirm.form_id is not None:
         oidc_logout.check_asked_end_user(confirm_shown=outcome.confirm_shown,
                                          what="a logout request without id_token_hint")

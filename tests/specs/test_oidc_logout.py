@@ -73,10 +73,10 @@ def test_no_redirect_unrequested() -> None:
 
 
 def test_served_and_asked() -> None:
-    rpi.check_served(final_status=200, left_to=None, what="x")
-    rpi.check_served(final_status=None, left_to=REG[0], what="x")
+    rpi.check_served(first_status=200, what="x")
+    rpi.check_served(first_status=303, what="x")
     with pytest.raises(CheckFailed) as exc:
-        rpi.check_served(final_status=405, left_to=None, what="x")
+        rpi.check_served(first_status=403, what="x")
     assert _code(exc) == "LOGOUT_REQUEST_REFUSED"
     rpi.check_asked_end_user(confirm_shown=True, what="x")
     with pytest.raises(CheckFailed) as exc:
@@ -87,10 +87,14 @@ def test_served_and_asked() -> None:
 def test_session_ended() -> None:
     rpi.check_session_ended(code_returned=False, params={"error": "login_required"})
     rpi.check_session_ended(code_returned=False, params={"error": "interaction_required"})
-    for code_returned, params in ((True, {"code": "c"}), (False, {"error": "consent_required"}), (False, {})):
+    rpi.check_session_ended(code_returned=False, params={}, login_form_shown=True)
+    for code_returned, params in ((True, {"code": "c"}), (False, {"error": "consent_required"})):
         with pytest.raises(CheckFailed) as exc:
             rpi.check_session_ended(code_returned=code_returned, params=params)
         assert _code(exc) == "SESSION_NOT_ENDED"
+    with pytest.raises(CheckFailed) as exc:
+        rpi.check_session_ended(code_returned=False, params={})
+    assert _code(exc) == "PRECONDITION_AUTHORIZATION_FAILED"
 
 
 # -- Session Management and Front-Channel Logout ----------------------------------------
