@@ -27,20 +27,25 @@ __all__ = ["FapiGrant", "authorize_pushed", "code_or_fail", "fapi2_client", "obt
            "push_with_dpop", "rsa_signing_key"]
 
 
-def fapi2_client(target: Target, *, dpop: bool = True) -> Client:
-    """The profile's FAPI 2.0 client (``fapi: 2.0-*``) with the code grant and private_key_jwt, or skip.
+def fapi2_client(target: Target, *, dpop: bool = True, message_signing: bool = False) -> Client:
+    """The profile's FAPI 2.0 client with the code grant and private_key_jwt, or skip.
 
-    Chosen by its ``fapi`` member even when ``use_in_suites`` is false; ``dpop`` asks for one
-    whose tokens are DPoP-bound (``documented.dpop_bound``).
+    Chosen by its ``fapi`` member even when ``use_in_suites`` is false. ``message_signing``
+    asks for a ``fapi: 2.0-message-signing`` client; otherwise one that takes unsigned pushes
+    (not documented ``require_signed_requests``). ``dpop`` asks for DPoP-bound tokens.
     """
     for client in target.profile.clients:
-        if (client.is_fapi2 and "authorization_code" in client.grant_types
-                and client.auth_method is AuthMethod.PRIVATE_KEY_JWT
-                and (client.documented.dpop_bound or not dpop)):
+        if not (client.is_fapi2 and "authorization_code" in client.grant_types
+                and client.auth_method is AuthMethod.PRIVATE_KEY_JWT and (client.documented.dpop_bound or not dpop)):
+            continue
+        if message_signing and client.fapi == "2.0-message-signing":
             return client
-    what = "DPoP-bound " if dpop else ""
-    raise NotApplicable(f"the profile has no {what}FAPI 2.0 client (clients[].fapi: 2.0-security or "
-                        "2.0-message-signing) with the authorization_code grant and private_key_jwt")
+        if not message_signing and not client.documented.require_signed_requests:
+            return client
+    what = ("FAPI 2.0 Message Signing client (clients[].fapi: 2.0-message-signing)" if message_signing else
+            "FAPI 2.0 client (clients[].fapi: 2.0-security or 2.0-message-signing) taking unsigned pushes")
+    raise NotApplicable(f"the profile has no {'DPoP-bound ' if dpop else ''}{what} with the authorization_code "
+                        "grant and private_key_jwt")
 
 
 def rsa_signing_key(client: Client) -> Any:

@@ -19,6 +19,7 @@ __all__ = [
     "accepted_push_or_fail",
     "check_client_authentication_required",
     "check_code_expired",
+    "check_fapi_alg",
     "check_front_channel_no_tokens",
     "check_iss_in_response",
     "check_metadata",
@@ -198,3 +199,10 @@ def accepted_push_or_fail(status: int, body: Mapping[str, Any] | None, *, what: 
                    expected="HTTP 201 with request_uri",
                    actual=f"HTTP {status} error={(body or {}).get('error')}")
     return str((body or {})["request_uri"])
+
+
+def check_fapi_alg(alg: str | None, *, what: str) -> None:
+    """§5.4.1: JWTs the server creates use "PS256, ES256, or EdDSA (using the Ed25519 variant)", never none."""
+    if alg not in FAPI_ALGS:
+        raise fail("FAPI2_JWT_ALG_NOT_ALLOWED", f"{what} is signed with an algorithm FAPI 2.0 does not allow",
+                   "FAPI2SP-5.4.1-ALGS", expected=sorted(FAPI_ALGS), actual=alg)

@@ -40,6 +40,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_front_channel_params_used": _cases("front_channel_state_not_used", ("different_state",
                                                                                "state_only_outside")),
     "fapi2_client_id_mismatch_ignored": ["fapi2.client_id_of_another_client_refused"],
+    # FAPI 2.0 Message Signing (client fapi2-ms)
+    "fapi2ms_unsigned_accepted": ["fapi2.ms_unsigned_push_refused"],
+    "fapi2ms_exp_not_required": ["fapi2.ms_request_object_claims_enforced[without_exp]"],
+    "fapi2ms_nbf_not_required": ["fapi2.ms_request_object_claims_enforced[without_nbf]"],
+    "fapi2ms_window_unchecked": ["fapi2.ms_request_object_claims_enforced[exp_over_60_minutes]"],
+    "fapi2ms_request_object_alg_unrestricted": ["fapi2.ms_rs256_request_object_refused"],
+    "fapi2ms_jarm_rs256": ["fapi2.ms_jarm_response_signed"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }
@@ -49,6 +56,8 @@ _ACCEPT = "accept: a valid FAPI 2.0 request the OIDF plan expects to succeed; a 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "fapi2.ps256_assertion_accepted": "accept: the PS256 assertion with the RSA key the RS256 refusals use",
     "fapi2.other_scope_order_accepted": _ACCEPT,
+    "fapi2.ms_signed_request_happy_flow": "accept: the Message Signing happy flow (PS256 request object at PAR, DPoP)",
+    "fapi2.ms_request_object_multiple_aud_accepted": _ACCEPT,
     "fapi2.dpop_proof_at_par_binding_accepted": "accept: RFC 9449 §10.1 binding via a DPoP proof at PAR, same key "
                                                 "at the token endpoint (dpop.par_binds_code proves the refusal side)",
     **{f"fapi2.valid_request_variant_accepted[{case}]": _ACCEPT

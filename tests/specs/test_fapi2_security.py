@@ -166,3 +166,13 @@ def test_accepted_push() -> None:
 def test_refused_valid_push_fails(fails) -> None:
     fails(f.accepted_push_or_fail, 400, {"error": "invalid_request"}, what="w", requirement="RFC6749-4.1.2",
           code="FAPI2_VALID_REQUEST_REFUSED", req="RFC6749-4.1.2")
+
+
+@pytest.mark.parametrize("alg", ["PS256", "ES256", "EdDSA"])
+def test_fapi_alg(alg) -> None:
+    f.check_fapi_alg(alg, what="the JARM response")
+
+
+@pytest.mark.parametrize("alg", ["RS256", "HS256", "none", None])
+def test_fapi_alg_bad(fails, alg) -> None:
+    fails(f.check_fapi_alg, alg, what="the JARM response", code="FAPI2_JWT_ALG_NOT_ALLOWED", req="FAPI2SP-5.4.1-ALGS")

@@ -1,0 +1,151 @@
+"""FAPI 2.0 Message Signing (Final): signed request objects at PAR (§5.3.2) and JARM responses (§5.4.2).
+
+Every check uses the profile's Message Signing client (``clients[].fapi: 2.0-message-signing``,
+private_key_jwt, DPoP-bound tokens) and is skipped before any request when there is none. A
+request object is signed with PS256 (the client's RSA key) and carries ``aud`` = issuer,
+``nbf`` = now and ``exp`` = now + 5 minutes unless the check changes one of them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from harness import jose
+from harness.flows.authorization import AuthorizationRequest, build_authorization_request
+from harness.flows.dpop import DpopSession, redeem_params
+from harness.flows.fapi2 import code_or_fail, fapi2_client, rsa_signing_key
+from harness.flows.jarm import issuer_keys, open_response, require_response
+from harness.flows.par import ParResult, by_reference, push, pushed_or_fail
+from harness.flows.request_object import request_object_claims
+from harness.profile import Client
+from harness.results import fail
+from harness.specs import fapi2_security as fapi2
+from harness.specs import jarm as jarm_spec
+from harness.target import Target
+
+requirement = pytest.mark.requirement
+needs_par = pytest.mark.needs("pushed_authorization_request_endpoint")
+
+#: FAPI 2.0 Message Signing §5.3.2: exp "no longer than 60 minutes after the nbf claim".
+MAX_WINDOW_S = 3600
+
+
+def _client(target: Target) -> Client:
+    return fapi2_client(target, message_signing=True)
+
+
+def _push_signed(target: Target, client: Client, request: AuthorizationRequest, *, alg: str = "PS256",
+                 overrides: dict[str, Any] | None = None, label: str = "push a signed request object") -> ParResult:
+    claims = request_object_claims(target, request, lifetime=300, overrides=overrides)
+    token = jose.build_request_object(claims, rsa_signing_key(client), alg, typ="oauth-authz-req+jwt")
+    return push(target, client, {"client_id": client.id, "request": token}, label=label, request=request)
+
+
+def _front(target: Target, user_agent: Any, request: AuthorizationRequest, request_uri: str) -> Any:
+    front = by_reference(target, request, request_uri)
+    return user_agent().authorize(front.url(), user=target.user(0), redirect_uri=request.redirect_uri)
+
+
+@needs_par
+@requirement("FAPI2MS-5.3.2-1", "FAPI2SP-5.3.2.1-SENDER")
+def test_ms_signed_request_happy_flow(target: Target, user_agent: Any) -> None:
+    """A PS256 request object pushed to PAR yields a code, redeemed for a DPoP-bound token."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = _push_signed(target, client, request)
+    uri = fapi2.accepted_push_or_fail(result.status, result.body, what="a valid signed request object",
+                                      requirement="FAPI2MS-5.3.2-1")
+    code = code_or_fail(_front(target, user_agent, request, uri), "a pushed signed request object",
+                        "FAPI2MS-5.3.2-1")
+    token, _ = DpopSession(target).token_request(client, redeem_params(request, code), label="redeem with DPoP")
+    if not token.ok:
+        raise fail("PRECONDITION_FAPI2_TOKEN_REQUEST_FAILED", "the code of a signed pushed request was not "
+                   "redeemable", "FAPI2SP-5.3.2.1-SENDER", expected="HTTP 200 with tokens",
+                   actual=f"HTTP {token.status} error={token.error}")
+    fapi2.check_token_type_dpop(token.body or {})
+
+
+@needs_par
+@requirement("FAPI2MS-5.3.2-2")
+def test_ms_request_object_multiple_aud_accepted(target: Target, user_agent: Any) -> None:
+    """A request object whose ``aud`` is an array containing the issuer is accepted."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = _push_signed(target, client, request,
+                          overrides={"aud": [target.profile.issuer, "https://other-audience.example.test/"]},
+                          label="push a request object with an aud array")
+    uri = fapi2.accepted_push_or_fail(result.status, result.body, what="a request object whose aud is an array "
+                                      "containing the issuer", requirement="FAPI2MS-5.3.2-2")
+    code_or_fail(_front(target, user_agent, request, uri), "a request object with an aud array", "FAPI2MS-5.3.2-2")
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+_REFUSED: dict[str, tuple[str, str, Any]] = {
+    # case: (requirement, finding code, claim overrides (a callable: decided at run time))
+    "without_exp": ("FAPI2MS-5.3.2-4", "FAPI2MS_REQUEST_OBJECT_WITHOUT_EXP_ACCEPTED",
+                    lambda: {"exp": jose.REMOVE}),
+    "without_nbf": ("FAPI2MS-5.3.2-3", "FAPI2MS_REQUEST_OBJECT_WITHOUT_NBF_ACCEPTED",
+                    lambda: {"nbf": jose.REMOVE}),
+    "exp_over_60_minutes": ("FAPI2MS-5.3.2-4", "FAPI2MS_REQUEST_OBJECT_WINDOW_ACCEPTED",
+                            lambda: {"nbf": _now(), "exp": _now() + MAX_WINDOW_S + 60}),
+}
+
+
+@needs_par
+@pytest.mark.parametrize("case", sorted(_REFUSED))
+@requirement("FAPI2MS-5.3.2-3", "FAPI2MS-5.3.2-4")
+def test_ms_request_object_claims_enforced(target: Target, case: str) -> None:
+    """A pushed request object without ``exp``, without ``nbf``, or living over 60 minutes after ``nbf`` is refused."""
+    requirement_id, code, overrides = _REFUSED[case]
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = _push_signed(target, client, request, overrides=overrides(), label=f"push a request object ({case})")
+    fapi2.check_push_refused(result.status, result.body, code=code, what=f"a request object {case.replace('_', ' ')}",
+                             requirement=requirement_id)
+
+
+@needs_par
+@requirement("FAPI2SP-5.4.1-ALGS", "FAPI2MS-5.3.2-1")
+def test_ms_rs256_request_object_refused(target: Target) -> None:
+    """A request object signed with RS256 (the client's own RSA key) is refused at PAR."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = _push_signed(target, client, request, alg="RS256", label="push an RS256 request object")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_RS256_REQUEST_OBJECT_ACCEPTED",
+                             what="a request object signed with RS256", requirement="FAPI2SP-5.4.1-ALGS")
+
+
+@needs_par
+@requirement("FAPI2MS-5.3.2-1")
+def test_ms_unsigned_push_refused(target: Target) -> None:
+    """An unsigned pushed authorization request (plain form parameters) is refused for the client."""
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    result = push(target, client, dict(request.params), label="unsigned push", request=request)
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2MS_UNSIGNED_PUSH_ACCEPTED",
+                             what="an unsigned request from a Message Signing client",
+                             requirement="FAPI2MS-5.3.2-1")
+
+
+@needs_par
+@requirement("FAPI2MS-5.4.2-1", "FAPI2SP-5.4.1-ALGS", "JARM-2.1")
+def test_ms_jarm_response_signed(target: Target, user_agent: Any) -> None:
+    """``response_mode=jwt`` returns a JARM response signed with PS256/ES256/EdDSA by the issuer, carrying the code."""
+    client = _client(target)
+    request = build_authorization_request(target, client, response_mode="jwt")
+    result = _push_signed(target, client, request, label="push a signed request object with response_mode=jwt")
+    outcome = _front(target, user_agent, request, pushed_or_fail(result))
+    delivered, raw, outer = require_response(outcome, "jwt")
+    response = open_response(client, delivered, raw, outer)
+    assert response.jws is not None
+    fapi2.check_fapi_alg(response.jws.alg, what="the JARM response")
+    jarm_spec.check_signature(response.jws, issuer_keys(target), expected_alg=str(response.jws.alg),
+                              documented=False, allowed_algs=sorted(fapi2.FAPI_ALGS))
+    jarm_spec.check_response_claims(response.claims, issuer=target.profile.issuer, client_id=client.id,
+                                    state=request.state)
