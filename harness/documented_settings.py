@@ -140,6 +140,9 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.pairwise_identifier": ("documented.pairwise_subject",),
     "clients[].documented.persistent_grant_idle_timeout_s": ("documented.persistent_grant_idle_timeout",),
     "clients[].documented.introspection_encryption": ("documented.introspection_encrypted",),
+    "clients[].documented.device_polling_interval_s": ("documented.client_device_settings",),
+    "clients[].documented.device_code_lifetime_s": ("documented.client_device_settings",),
+    "clients[].documented.ciba_polling_interval_s": ("documented.client_ciba_polling_interval",),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from harness import jose
 from harness.results import Finding, Findings, fail
 
-__all__ = ["check_access_token_issuer", "check_authorization_approval", "check_confirmation_bypassed",
+__all__ = ["check_access_token_issuer", "check_authorization_approval", "check_client_decoupled_settings",
+           "check_confirmation_bypassed",
            "check_disabled_client_refused", "check_documented_lifetime", "check_grant_id_claim",
            "check_existing_grant_reused", "check_grant_idle_timeout", "check_jwks_cache_duration",
            "check_introspection_encrypted", "check_pairwise_subject",
@@ -441,3 +442,28 @@ def check_introspection_encrypted(content: bytes, keys: jose.JWKS, alg: str, enc
         raise fail("INTROSPECTION_INNER_NOT_JWT", "the decrypted introspection response is not a JWT",
                    "DOC-introspection_encryption", expected="a signed JWT inside", actual=exc.code) from exc
     return {**header, "inner": inner_header}
+
+
+def check_client_decoupled_settings(body: Mapping[str, Any], *, interval_s: int | None, lifetime_s: int | None,
+                                    requirement: str, what: str, tolerance_s: int = 2) -> None:
+    """A client's own documented polling interval (and code lifetime) in its device or CIBA responses.
+
+    PingFederate lets a client override the server-wide device settings ("Device Polling Interval
+    (seconds)", "Pending Authorization Timeout (seconds)") and sets the CIBA "Polling Interval
+    (seconds)" per client; the responses state them in ``interval`` and ``expires_in`` (RFC 8628
+    §3.2, CIBA Core §7.3). ``expires_in`` may be a little lower (time already elapsed).
+    """
+    findings = Findings()
+    interval = body.get("interval")
+    if interval_s is not None and interval != interval_s:
+        findings.add(Finding(code="CLIENT_INTERVAL_NOT_DOCUMENTED", message=f"the {what} response does not state the "
+                             "client's documented polling interval", requirement=requirement, expected=interval_s,
+                             actual=interval))
+    expires_in = body.get("expires_in")
+    in_range = isinstance(expires_in, (int, float)) and _is_number(expires_in) and lifetime_s is not None \
+        and lifetime_s - tolerance_s <= expires_in <= lifetime_s
+    if lifetime_s is not None and not in_range:
+        findings.add(Finding(code="CLIENT_LIFETIME_NOT_DOCUMENTED", message=f"the {what} response's expires_in "
+                             "differs from the client's documented lifetime", requirement=requirement,
+                             expected=lifetime_s, actual=expires_in))
+    findings.raise_if_any()

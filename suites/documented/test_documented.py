@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness import evidence, jose
-from harness.flows import device
+from harness.flows import ciba, device
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
 from harness.flows.expiry import require_wait_within_cap
@@ -277,3 +277,34 @@ def test_introspection_encrypted(target: Target, user_agent: Any) -> None:
                                                        jose.load_private_jwks(client.jwks_file),
                                                        settings.alg, settings.enc)
     evidence.note(f"JWE {headers.get('alg')}/{headers.get('enc')}, inner JWT alg {headers['inner'].get('alg')}")
+
+
+@pytest.mark.needs("device_authorization_endpoint")
+@requirement("DOC-device_client_settings", "RFC8628-3.2")
+def test_client_device_settings(target: Target) -> None:
+    """A client's own documented device polling interval and pending-authorization timeout are in its responses."""
+    client = next((c for c in target.profile.clients if device.GRANT_TYPE in c.grant_types and c.documented.enabled
+                   and (c.documented.device_polling_interval_s or c.documented.device_code_lifetime_s)), None)
+    if client is None:
+        pytest.skip("the profile documents no per-client device settings (clients[].documented."
+                    "device_polling_interval_s / device_code_lifetime_s)")
+    auth = device.start(target, client)
+    documented.check_client_decoupled_settings(auth.body, interval_s=client.documented.device_polling_interval_s,
+                                               lifetime_s=client.documented.device_code_lifetime_s,
+                                               requirement="DOC-device_client_settings",
+                                               what="device authorization")
+
+
+@pytest.mark.needs("backchannel_authentication_endpoint")
+@requirement("DOC-ciba_client_polling_interval", "CIBA-7.3")
+def test_client_ciba_polling_interval(target: Target) -> None:
+    """A client's own documented CIBA polling interval is in its backchannel authentication responses."""
+    client = next((c for c in target.profile.clients if ciba.GRANT_TYPE in c.grant_types and c.documented.enabled
+                   and c.documented.ciba_polling_interval_s and not c.documented.ciba_signed_requests), None)
+    if client is None:
+        pytest.skip("the profile documents no per-client CIBA polling interval for an unsigned-request CIBA client "
+                    "(clients[].documented.ciba_polling_interval_s)")
+    request = ciba.start(target, client)
+    documented.check_client_decoupled_settings(request.body, interval_s=client.documented.ciba_polling_interval_s,
+                                               lifetime_s=None, requirement="DOC-ciba_client_polling_interval",
+                                               what="backchannel authentication")

@@ -30,6 +30,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_pairwise_sub_public": ["documented.pairwise_subject"],
     "doc_grant_idle_timeout_ignored": ["documented.persistent_grant_idle_timeout"],
     "doc_introspection_not_encrypted": ["documented.introspection_encrypted"],
+    "doc_client_device_settings_differ": ["documented.client_device_settings"],
+    "doc_client_ciba_interval_differs": ["documented.client_ciba_polling_interval"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}

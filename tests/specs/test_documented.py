@@ -221,3 +221,14 @@ def test_introspection_encrypted(fails: Any) -> None:
     not_jwt = jose.encrypt_jwe(b'{"active": true}', key, "RSA-OAEP-256", "A256GCM")
     fails(d.check_introspection_encrypted, not_jwt.encode(), keys, "RSA-OAEP-256", "A256GCM",
           code="INTROSPECTION_INNER_NOT_JWT")
+
+
+def test_client_decoupled_settings(codes: Any) -> None:
+    kwargs = {"requirement": "DOC-device_client_settings", "what": "device authorization"}
+    d.check_client_decoupled_settings({"interval": 5, "expires_in": 600}, interval_s=5, lifetime_s=600, **kwargs)
+    d.check_client_decoupled_settings({"interval": 5, "expires_in": 599}, interval_s=5, lifetime_s=600, **kwargs)
+    d.check_client_decoupled_settings({"interval": 3}, interval_s=3, lifetime_s=None, **kwargs)
+    assert codes(d.check_client_decoupled_settings, {"interval": 9, "expires_in": 700}, interval_s=5,
+                 lifetime_s=600, **kwargs) == ["CLIENT_INTERVAL_NOT_DOCUMENTED", "CLIENT_LIFETIME_NOT_DOCUMENTED"]
+    assert codes(d.check_client_decoupled_settings, {"expires_in": True}, interval_s=None, lifetime_s=1,
+                 **kwargs) == ["CLIENT_LIFETIME_NOT_DOCUMENTED"]
