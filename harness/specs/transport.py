@@ -212,6 +212,7 @@ class PlainAnswer:
     status: int | None = None
     location: str | None = None
     body: Any = None  # the JSON object when there was one
+    challenge: str | None = None  # WWW-Authenticate
     error: str | None = None
     detail: str = ""
 
@@ -248,14 +249,27 @@ def check_plain_http_refused(answer: PlainAnswer, secure: PlainAnswer, *, endpoi
         parts = urlsplit(answer.location)
         if parts.scheme == "https" and (parts.hostname or "").lower() == endpoint_host:
             return  # upgraded to https on the same host, nothing served
-    same = answer.status == secure.status and _error_code(answer.body) == _error_code(secure.body)
-    if secure.answered and same and (answer.status or 0) < 500:
+    signature = _signature(answer)
+    same = secure.answered and signature == _signature(secure) and any(part is not None for part in signature[1:])
+    if same and (answer.status or 0) < 500:
         raise fail("PLAIN_HTTP_SERVED", "plain http is served like https (same answer to the same request)",
                    requirement, expected="refused or redirected to https", actual=answer.detail, level=level)
 
 
 def _error_code(body: Any) -> Any:
     return body.get("error") if isinstance(body, dict) else None
+
+
+def _signature(answer: PlainAnswer) -> tuple[Any, ...]:
+    """What makes an answer the endpoint's own: status plus the protocol parts (``error``, redirect path, challenge).
+
+    The status alone proves nothing (a proxy's "plain HTTP sent to HTTPS port" page may share it), so a
+    plain answer is "the same" only when a protocol part matches too. The redirect is compared by its
+    first path segment (``/interaction/<uid>`` differs per request).
+    """
+    segment = urlsplit(answer.location).path.split("/")[1:2] if answer.location else []
+    scheme = (answer.challenge or "").split(" ", 1)[0].lower() or None
+    return answer.status, _error_code(answer.body), segment[0] if segment else None, scheme
 
 
 # -- HTTP headers on browser-facing responses ------------------------------------------------------

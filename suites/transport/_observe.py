@@ -21,7 +21,7 @@ from harness.flows.authorization import build_authorization_request
 from harness.flows.tls_probe import Handshake, TlsProber, prober_for
 from harness.http import TargetHttp, origin_of, try_json_object
 from harness.profile import Client
-from harness.results import NeedsReview, ProfileError, TargetUnreachable
+from harness.results import NeedsReview, ProfileError, TargetUnreachable, fail
 from harness.specs.transport import CertificateFacts, PlainAnswer, Probe
 from harness.target import NotApplicable, Target
 
@@ -51,7 +51,7 @@ def https_origins(target: Target, *, browser: bool | None = None) -> list[str]:
     """
     urls = _endpoint_urls(target)
     if browser is not None:
-        urls = {m: u for m, u in urls.items() if (m in BROWSER_MEMBERS) is browser and m not in ("issuer", "discovery")}
+        urls = {m: u for m, u in urls.items() if m != "issuer" and (m in BROWSER_MEMBERS) is browser}
     named = {origin_of(u) for u in urls.values() if u.startswith("https://")}
     allowed = sorted(named & target.http.allowed_origins)
     outside = sorted(named - target.http.allowed_origins)
@@ -137,9 +137,18 @@ def page_client(target: Target) -> Client:
 
 
 def login_page(target: Target) -> Page:
-    """The page a valid authorization request shows a user without a session (the login page)."""
+    """The page a valid authorization request shows a user without a session (the login page).
+
+    A request that leaves the target before any page (a redirect to the client) broke the rule the
+    valid request relies on: a ``PRECONDITION_*`` failure, not a page to judge.
+    """
     request = build_authorization_request(target, page_client(target))
-    return walk(target.new_session(), request.url(), label="authorization page")
+    page = walk(target.new_session(), request.url(), label="authorization page")
+    if 300 <= page.status < 400:
+        raise fail("PRECONDITION_NO_LOGIN_PAGE", "a valid authorization request without a session showed no page",
+                   "RFC6749-4.1", expected="a login page on the target", actual=f"HTTP {page.status} to "
+                   f"{origin_of(urljoin(page.url, dict(page.headers).get('location', '') or ''))}")
+    return page
 
 
 def consent_page(target: Target, user_agent: Any) -> Page:
@@ -219,6 +228,8 @@ def answer(session: TargetHttp, method: str, url: str, data: dict[str, str] | No
         return PlainAnswer(answered=False, error=str(exc), detail=f"{method} {url}: no HTTP answer ({exc})")
     body = try_json_object(response)
     location = response.headers.get("location")
+    challenge = response.headers.get("www-authenticate")
     detail = f"{method} {url}: HTTP {response.status_code}" + (f" Location: {location}" if location else "") + (
         f" error={body.get('error')}" if body and body.get("error") else "")
-    return PlainAnswer(answered=True, status=response.status_code, location=location, body=body, detail=detail)
+    return PlainAnswer(answered=True, status=response.status_code, location=location, body=body, challenge=challenge,
+                       detail=detail)

@@ -199,3 +199,21 @@ def test_not_stored() -> None:
     t.check_not_stored("token response", [("Cache-Control", "no-cache, no-store")], level=Level.MUST)
     failed = _fails(t.check_not_stored, "redirect", [("Cache-Control", "private")], level=Level.SHOULD)
     assert (failed.findings[0].requirement, failed.findings[0].level) == ("RFC6749-5.1-no_store", Level.SHOULD)
+
+
+def test_plain_http_same_status_alone_is_not_serving() -> None:
+    """A proxy page with the https answer's status but no protocol part proves nothing."""
+    secure = t.PlainAnswer(answered=True, status=401, detail="https")
+    t.check_plain_http_refused(t.PlainAnswer(answered=True, status=401, detail="p"), secure,
+                               endpoint_host="as.example", requirement="RFC6749-3.2-tls")
+
+
+def test_plain_http_same_challenge_or_redirect_is_serving() -> None:
+    secure = t.PlainAnswer(answered=True, status=401, challenge='Bearer realm="x"', detail="https")
+    with pytest.raises(CheckFailed):
+        t.check_plain_http_refused(t.PlainAnswer(answered=True, status=401, challenge="Bearer", detail="p"), secure,
+                                   endpoint_host="as.example", requirement="RFC9325-3.2-tls_only", level=Level.SHOULD)
+    secure = t.PlainAnswer(answered=True, status=303, location="/interaction/abc", detail="https")
+    with pytest.raises(CheckFailed):
+        t.check_plain_http_refused(t.PlainAnswer(answered=True, status=303, location="/interaction/def", detail="p"),
+                                   secure, endpoint_host="as.example", requirement="RFC6749-3.1-tls")
