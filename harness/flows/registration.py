@@ -37,6 +37,7 @@ def registration_endpoint(target: Target) -> str:
         return value
     configured = target.profile.registration.endpoint or target.profile.endpoints.get("registration_endpoint")
     if configured:
+        target.http.allow_origin(configured)  # the profile vouches for the endpoint it names
         return configured
     raise NotApplicable("the target does not advertise registration_endpoint and the profile names none "
                         "(registration.endpoint): it offers no dynamic client registration")

@@ -13,6 +13,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "reg_logo_uri_refused": ["registration.client_uris_accepted"],
     "reg_sector_mismatch_accepted": ["registration.sector_identifier_mismatch_refused"],
     "reg_pairwise_sub_shared": ["registration.pairwise_sub_per_sector"],
+    "reg_sector_uri_ignored": ["registration.pairwise_sector_shared"],
     "reg_open_without_iat": ["registration.without_initial_access_token_refused"],
     "reg_read_unauthenticated": ["registration.read_without_token_refused",
                                  "registration.read_with_wrong_token_refused"],
@@ -31,7 +32,4 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "registration.software_statement_returned": "skipped on the reference target (oidc-provider documents no "
                                                 "software statements; the profile gives none); judging unit-tested "
                                                 "in tests/specs/test_rfc7591.py",
-    "registration.pairwise_sector_shared": "SHOULD-level accept case on the reference target (oidc-provider "
-                                           "calculates with the sector_identifier_uri host); the warning branch is "
-                                           "unit-tested in tests/specs/test_oidc_registration.py",
 }
