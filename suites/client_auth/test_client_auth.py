@@ -15,6 +15,7 @@ import pytest
 from harness import evidence, jose
 from harness.flows.authorization import build_authorization_request
 from harness.flows.code_flow import obtain_code
+from harness.flows.request_object import client_signing_key
 from harness.flows.token import (
     ClientAuth,
     TokenResult,
@@ -24,7 +25,7 @@ from harness.flows.token import (
     secret_auth,
 )
 from harness.profile import AuthMethod, Client
-from harness.results import Level, fail
+from harness.results import Level, ProfileError, fail
 from harness.specs import documented, rfc7523
 from harness.target import NotApplicable, Target
 
@@ -343,21 +344,49 @@ def test_assertion_replay_refused(target: Target, user_agent: Any) -> None:
     _refused(second, requirement_id)
 
 
+def _key_for_other_alg(client: Client, documented: str) -> tuple[str, Any] | None:
+    """(alg, key) of the client's private JWKS for an asymmetric algorithm other than ``documented``."""
+    for alg in ("ES256", "PS256", "RS256", "ES384", "ES512", "EdDSA"):
+        if alg == documented:
+            continue
+        try:
+            return alg, client_signing_key(client, alg)
+        except (ProfileError, NotApplicable):  # no key for this alg: try the next one
+            continue
+    return None
+
+
 _OTHER_ALG = {"HS256": "HS512", "HS384": "HS256", "HS512": "HS256", "RS256": "PS256", "PS256": "RS256",
               "RS384": "PS384", "PS384": "RS384", "RS512": "PS512", "PS512": "RS512"}
 
 
 @requirement("DOC-token_endpoint_auth_signing_alg", "OIDCR-2-token_endpoint_auth_signing_alg")
 def test_assertion_documented_alg_enforced(target: Target, user_agent: Any) -> None:
-    """Where a signing algorithm is documented, an assertion signed with another one is refused."""
+    """Where a signing algorithm is documented, an assertion signed with another one is refused.
+
+    RSA and HMAC algorithms have a sibling the same key signs with (RS256/PS256, HS256/HS512); an
+    EC (or other) documented algorithm needs a second key of the client's ``jwks_file`` for another
+    algorithm (registered with the client, so only the algorithm is wrong).
+    """
+    found: tuple[Client, str, Any] | None = None
     for client in target.profile.clients:
         alg = client.documented.token_endpoint_auth_signing_alg
-        if client.auth_method in JWT_METHODS and alg in _OTHER_ALG and _plain(client):
+        if client.auth_method not in JWT_METHODS or alg is None or not _plain(client):
+            continue
+        if alg in _OTHER_ALG:
+            found = (client, _OTHER_ALG[alg], None)
             break
-    else:
-        pytest.skip("no JWT-authenticating client documents token_endpoint_auth_signing_alg (RSA/HMAC)")
-    other = _OTHER_ALG[str(alg)]
-    assertion = build_assertion(client, _token_url(target, client), alg=other)
+        if client.auth_method is AuthMethod.PRIVATE_KEY_JWT:
+            key = _key_for_other_alg(client, alg)
+            if key is not None:
+                found = (client, key[0], key[1])
+                break
+    if found is None:
+        pytest.skip("no JWT-authenticating client documents token_endpoint_auth_signing_alg with a second "
+                    "algorithm it can sign with (RSA/HMAC siblings, or another key of its jwks_file)")
+    client, other, other_key = found
+    alg = client.documented.token_endpoint_auth_signing_alg
+    assertion = build_assertion(client, _token_url(target, client), alg=other, key=other_key)
     evidence.note(f"documented {alg}; assertion signed with {other}")
     result = _probe(target, user_agent, client, assertion_auth(client, assertion), f"assertion signed with {other}")
     _refused(result, "DOC-token_endpoint_auth_signing_alg")
