@@ -370,14 +370,19 @@ def check_frame_protection(page: str, headers: Sequence[tuple[str, str]], body: 
     RFC 9700 §4.16: "Authorization servers MUST prevent clickjacking attacks. Multiple countermeasures
     are described in [RFC6819], including the use of the X-Frame-Options HTTP response header field and
     frame-busting JavaScript." A page with neither header but with frame-busting script is *review*
-    (the harness does not run scripts); with neither, a failure.
+    (the harness does not run scripts); with neither, a failure. CSP3 §6.4.2.2: an enforced
+    ``frame-ancestors`` overrides ``X-Frame-Options``, so ``frame-ancestors *`` with ``DENY`` allows framing.
     """
     xfo = [v.strip().lower() for v in header_values(headers, "X-Frame-Options")]
-    if xfo and xfo[0] in ("deny", "sameorigin"):
-        return
-    for policy in csp_directives(header_values(headers, "Content-Security-Policy")):
-        if "frame-ancestors" in policy and _frame_ancestors_restrict(policy["frame-ancestors"]):
+    ancestors = [p["frame-ancestors"] for p in csp_directives(header_values(headers, "Content-Security-Policy"))
+                 if "frame-ancestors" in p]
+    if ancestors:
+        # CSP3 §6.4.2.2: an enforced frame-ancestors overrides X-Frame-Options; any enforced policy that
+        # restricts framing blocks it (every enforced policy must allow a frame)
+        if any(_frame_ancestors_restrict(sources) for sources in ancestors):
             return
+    elif xfo and xfo[0] in ("deny", "sameorigin"):
+        return
     if FRAME_BUSTER.search(body or ""):
         raise NeedsReview(f"{page}: no X-Frame-Options/frame-ancestors header, but the page has script that may "
                           "bust frames (RFC 9700 §4.16 names frame-busting JavaScript): judge it in a browser")

@@ -146,6 +146,8 @@ def test_check_hsts() -> None:
     [("Content-Security-Policy", "frame-ancestors https://rp.example")],
     [("Content-Security-Policy", "frame-ancestors")],
     [("Content-Security-Policy", "script-src 'self', frame-ancestors 'self'")],  # a second policy in one header
+    [("X-Frame-Options", "DENY"), ("Content-Security-Policy-Report-Only", "frame-ancestors *")],
+    [("Content-Security-Policy", "frame-ancestors *"), ("Content-Security-Policy", "frame-ancestors 'self'")],
 ])
 def test_frame_protection_passes(headers: list[tuple[str, str]]) -> None:
     t.check_frame_protection("login", headers, "<html></html>")
@@ -158,6 +160,7 @@ def test_frame_protection_passes(headers: list[tuple[str, str]]) -> None:
     [("Content-Security-Policy", "frame-ancestors https:")],
     [("Content-Security-Policy-Report-Only", "frame-ancestors 'none'")],
     [("Content-Security-Policy", "default-src 'self'")],
+    [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors *")],  # CSP3 §6.4.2.2 overrides
 ])
 def test_frame_protection_fails(headers: list[tuple[str, str]]) -> None:
     failed = _fails(t.check_frame_protection, "login", headers, "<html></html>")
