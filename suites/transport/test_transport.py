@@ -24,7 +24,7 @@ from harness import evidence
 from harness.flows.code_flow import complete_code_flow
 from harness.flows.tls_probe import CannotOffer, offerable
 from harness.http import origin_of
-from harness.results import Findings, Level, NeedsReview
+from harness.results import Findings, Level, NeedsReview, TargetUnreachable
 from harness.specs import transport
 from harness.target import NotApplicable, Target
 from suites.transport import _observe
@@ -166,6 +166,9 @@ def test_plain_http_refused(target: Target, member: str) -> None:
     insecure_url = _observe.plain_url(secure_url)
     session.allow_origin(insecure_url)  # the same host the profile names, on the plain scheme
     secure = _observe.answer(session, method, secure_url, data, label=f"{member} over https")
+    if not secure.answered or (secure.status or 0) >= 500:
+        raise TargetUnreachable(f"{member} gave no usable answer over https ({secure.detail}): the plain-http answer "
+                                "has nothing to be compared with")
     insecure = _observe.answer(session, method, insecure_url, data, label=f"{member} over plain http")
     host = (urlsplit(url).hostname or "").lower()
     transport.check_plain_http_refused(insecure, secure, endpoint_host=host, requirement=requirement_id, level=level)

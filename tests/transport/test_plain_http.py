@@ -64,3 +64,13 @@ def test_skipped_when_the_profile_says_so(pki: Pki) -> None:
         target = loopback_target(port, pki, transport={"plain_http": False})
         with pytest.raises(pytest.skip.Exception, match="plain_http"):
             checks.test_plain_http_refused(target, "token_endpoint")
+
+
+def test_no_https_answer_is_broken_not_a_pass(pki: Pki) -> None:
+    """Without an https answer to compare with (the listener closes after the handshake), the check is broken."""
+    from harness.results import TargetUnreachable
+    from tests.transport.conftest import tls_listener
+
+    with tls_listener(server_context(pki)) as port:
+        with pytest.raises(TargetUnreachable, match="no usable answer over https"):
+            checks.test_plain_http_refused(loopback_target(port, pki), "token_endpoint")
