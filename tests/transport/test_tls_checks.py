@@ -213,3 +213,24 @@ def test_the_prober_refuses_origins_outside_the_profile(pki: Pki) -> None:
         prober = _observe.prober(loopback_target(port, pki))
         with pytest.raises(OutsideTarget):
             prober.handshake("https://127.0.0.1:1/")
+
+
+def test_a_plain_http_deployment_skips_the_tls_checks(pki: Pki) -> None:
+    """production: false on plain http (as a loopback deployment may run): no https origin, nothing to probe."""
+    from harness.profile import TargetProfile
+    from harness.target import NotApplicable, Target
+
+    profile = TargetProfile.model_validate({
+        "name": "plain", "issuer": "http://127.0.0.1:1", "production": False,
+        "clients": [{"id": "c1", "auth_method": "none", "redirect_uris": ["http://127.0.0.1:2/cb"]}],
+        "users": [{"username": "u", "password": "p"}]})
+    target = Target.from_profile(profile)
+    target._metadata = {"issuer": "http://127.0.0.1:1", "token_endpoint": "http://127.0.0.1:1/token",
+                        "authorization_endpoint": "http://127.0.0.1:1/auth"}
+    for check in (checks.test_tls10_refused, checks.test_tls13_offered, checks.test_certificate_verifies):
+        with pytest.raises(NotApplicable, match="no https endpoint origin"):
+            check(target)
+    with pytest.raises(pytest.skip.Exception, match="not an https URL"):
+        checks.test_plain_http_refused(target, "token_endpoint")
+    with pytest.raises(pytest.skip.Exception, match="plain http"):
+        checks.test_strict_transport_security(target)
