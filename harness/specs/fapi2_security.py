@@ -17,6 +17,8 @@ from harness.specs._findings import finding
 __all__ = [
     "FAPI_ALGS",
     "accepted_push_or_fail",
+    "check_backchannel_acknowledged",
+    "check_backchannel_refused",
     "check_client_authentication_required",
     "check_code_expired",
     "check_fapi_alg",
@@ -206,3 +208,24 @@ def check_fapi_alg(alg: str | None, *, what: str) -> None:
     if alg not in FAPI_ALGS:
         raise fail("FAPI2_JWT_ALG_NOT_ALLOWED", f"{what} is signed with an algorithm FAPI 2.0 does not allow",
                    "FAPI2SP-5.4.1-ALGS", expected=sorted(FAPI_ALGS), actual=alg)
+
+
+def _acknowledged(status: int, body: Mapping[str, Any] | None) -> bool:
+    return status == 200 and isinstance((body or {}).get("auth_req_id"), str)
+
+
+def check_backchannel_refused(status: int, body: Mapping[str, Any] | None, *, code: str, what: str,
+                              requirement: str) -> None:
+    """A backchannel authentication request that breaks a FAPI-CIBA rule was not acknowledged (CIBA §7.3)."""
+    if _acknowledged(status, body):
+        raise fail(code, f"the backchannel authentication endpoint acknowledged {what}", requirement,
+                   expected="an error response (no auth_req_id)", actual=f"HTTP {status} with auth_req_id")
+
+
+def check_backchannel_acknowledged(status: int, body: Mapping[str, Any] | None, *, what: str,
+                                   requirement: str) -> None:
+    """A valid backchannel authentication request is acknowledged with an ``auth_req_id`` (CIBA §7.3)."""
+    if not _acknowledged(status, body):
+        raise fail("FAPICIBA_VALID_REQUEST_REFUSED", f"the backchannel authentication endpoint refused {what}",
+                   requirement, expected="HTTP 200 with auth_req_id",
+                   actual=f"HTTP {status} error={(body or {}).get('error')}")

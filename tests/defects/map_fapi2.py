@@ -39,7 +39,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_metadata_without_par": ["fapi2.discovery_metadata"],
     "fapi2_front_channel_params_used": _cases("front_channel_state_not_used", ("different_state",
                                                                                "state_only_outside")),
-    "fapi2_client_id_mismatch_ignored": ["fapi2.client_id_of_another_client_refused"],
+    "fapi2_client_id_mismatch_ignored": ["fapi2.client_id_of_another_client_refused",
+                                         "fapi2.ciba_client_id_of_another_client_refused"],
     # FAPI 2.0 Message Signing (client fapi2-ms)
     "fapi2ms_unsigned_accepted": ["fapi2.ms_unsigned_push_refused"],
     "fapi2ms_exp_not_required": ["fapi2.ms_request_object_claims_enforced[without_exp]"],
@@ -47,6 +48,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2ms_window_unchecked": ["fapi2.ms_request_object_claims_enforced[exp_over_60_minutes]"],
     "fapi2ms_request_object_alg_unrestricted": ["fapi2.ms_rs256_request_object_refused"],
     "fapi2ms_jarm_rs256": ["fapi2.ms_jarm_response_signed"],
+    # FAPI-CIBA (client fapi-ciba)
+    "fapiciba_unauthenticated_accepted": ["fapi2.ciba_unauthenticated_backchannel_refused",
+                                          "fapi2.ciba_token_request_without_client_authentication_refused"],
+    "fapiciba_assertion_alg_unrestricted": ["fapi2.ciba_rs256_assertion_refused_at_backchannel",
+                                            "fapi2.ciba_rs256_assertion_refused_at_token_endpoint"],
+    "fapiciba_request_alg_unrestricted": ["fapi2.ciba_rs256_request_object_refused"],
+    "fapiciba_window_unchecked": ["fapi2.ciba_request_object_70_minutes_refused"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }
@@ -58,6 +66,9 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "fapi2.other_scope_order_accepted": _ACCEPT,
     "fapi2.ms_signed_request_happy_flow": "accept: the Message Signing happy flow (PS256 request object at PAR, DPoP)",
     "fapi2.ms_request_object_multiple_aud_accepted": _ACCEPT,
+    "fapi2.ciba_signed_request_acknowledged": "accept: the FAPI-CIBA signed backchannel request",
+    "fapi2.ciba_other_scope_order_accepted": _ACCEPT,
+    "fapi2.ciba_issuer_audience_assertion_accepted": _ACCEPT,
     "fapi2.dpop_proof_at_par_binding_accepted": "accept: RFC 9449 §10.1 binding via a DPoP proof at PAR, same key "
                                                 "at the token endpoint (dpop.par_binds_code proves the refusal side)",
     **{f"fapi2.valid_request_variant_accepted[{case}]": _ACCEPT

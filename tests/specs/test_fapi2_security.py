@@ -176,3 +176,21 @@ def test_fapi_alg(alg) -> None:
 @pytest.mark.parametrize("alg", ["RS256", "HS256", "none", None])
 def test_fapi_alg_bad(fails, alg) -> None:
     fails(f.check_fapi_alg, alg, what="the JARM response", code="FAPI2_JWT_ALG_NOT_ALLOWED", req="FAPI2SP-5.4.1-ALGS")
+
+
+def test_backchannel() -> None:
+    f.check_backchannel_refused(400, {"error": "invalid_request"}, code="X", what="w", requirement="FAPICIBA-7.10")
+    f.check_backchannel_acknowledged(200, {"auth_req_id": "a", "expires_in": 60}, what="w",
+                                     requirement="FAPICIBA-7.10")
+
+
+def test_backchannel_acknowledged_when_it_must_not() -> None:
+    found = _raised(f.check_backchannel_refused, 200, {"auth_req_id": "a"}, code="FAPICIBA_RS256_ACCEPTED",
+                    what="w", requirement="FAPICIBA-7.10")
+    assert (found.code, found.requirement) == ("FAPICIBA_RS256_ACCEPTED", "FAPICIBA-7.10")
+
+
+@pytest.mark.parametrize(("status", "body"), [(400, {"error": "invalid_request"}), (200, {})])
+def test_backchannel_refused_when_valid(fails, status, body) -> None:
+    fails(f.check_backchannel_acknowledged, status, body, what="w", requirement="FAPICIBA-7.10",
+          code="FAPICIBA_VALID_REQUEST_REFUSED", req="FAPICIBA-7.10")

@@ -1,0 +1,189 @@
+"""FAPI-CIBA (Implementer's Draft 1): the authorization server rules the OIDF FAPI-CIBA plan adds to CIBA Core.
+
+Every check uses the profile's FAPI-CIBA client (``clients[].fapi: ciba``, the CIBA grant,
+private_key_jwt, signed backchannel requests) and is skipped before any request when there is
+none; the generic CIBA rules stay in the ciba suite. Assertions are sent with the endpoint URL as
+``aud`` (as the ciba suite does), request objects signed with the documented algorithm.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.flows import ciba
+from harness.flows.fapi2 import rsa_signing_key
+from harness.flows.token import ClientAuth, assertion_auth, build_assertion, token_request
+from harness.http import try_json_document
+from harness.profile import AuthMethod, Client
+from harness.results import fail
+from harness.specs import fapi2_security as fapi2
+from harness.target import NotApplicable, Target
+
+requirement = pytest.mark.requirement
+needs_ciba = pytest.mark.needs("backchannel_authentication_endpoint")
+
+#: FAPI-CIBA §5.2.2: signed requests live "no more than 60 minutes"; the OIDF module sends 70.
+WINDOW_70_MINUTES_S = 70 * 60
+
+
+def _client(target: Target) -> Client:
+    for client in target.profile.clients:
+        if client.fapi == "ciba" and ciba.GRANT_TYPE in client.grant_types \
+                and client.auth_method is AuthMethod.PRIVATE_KEY_JWT:
+            return client
+    raise NotApplicable("the profile has no FAPI-CIBA client (clients[].fapi: ciba) with the CIBA grant and "
+                        "private_key_jwt")
+
+
+def _request_object(target: Target, client: Client, **options: Any) -> str:
+    params = ciba.request_params(target, client, extra=options.pop("extra", None))
+    return ciba.build_request_object(target, client, params, **options)
+
+
+def _post(target: Target, client: Client, request_object: str, auth: ClientAuth, *,
+          label: str) -> tuple[httpx.Response, dict[str, Any] | None]:
+    data, headers, cert = auth
+    response = target.http.post(ciba.backchannel_endpoint(target, client), label=label,
+                                data={"request": request_object, **data}, headers=dict(headers), cert=cert)
+    return response, try_json_document(response)
+
+
+def _assertion(target: Target, client: Client, audience: str, **options: Any) -> ClientAuth:
+    return assertion_auth(client, build_assertion(client, audience, **options))
+
+
+def _bogus_grant() -> dict[str, str]:
+    return {"grant_type": ciba.GRANT_TYPE, "auth_req_id": secrets.token_urlsafe(32)}
+
+
+def _refused_as_client_auth(target: Target, client: Client, auth: ClientAuth, *, what: str, code: str,
+                            requirement_id: str) -> None:
+    """The token endpoint answers the CIBA grant with ``invalid_client`` (a made-up auth_req_id: invalid_grant)."""
+    result = token_request(target, client, _bogus_grant(), label=f"CIBA token request, {what}", auth=auth)
+    if result.error != "invalid_client":
+        raise fail(code, f"the token endpoint did not refuse the client authentication ({what})", requirement_id,
+                   expected="HTTP 400/401 error=invalid_client", actual=f"HTTP {result.status} error={result.error}")
+
+
+@needs_ciba
+@requirement("FAPICIBA-7.10", "CIBA-7.1.1")
+def test_ciba_signed_request_acknowledged(target: Target) -> None:
+    """A signed backchannel request (documented PS256/ES256 alg, ES256 assertion) is acknowledged."""
+    client = _client(target)
+    request = ciba.send(target, client, ciba.request_params(target, client), signed=True,
+                        label="signed FAPI-CIBA backchannel request")
+    fapi2.check_backchannel_acknowledged(request.status, request.body, what="a valid signed request",
+                                         requirement="CIBA-7.1.1")
+
+
+@needs_ciba
+@requirement("RFC6749-3.3-order")
+def test_ciba_other_scope_order_accepted(target: Target) -> None:
+    """A signed backchannel request whose scope values come in another order is acknowledged."""
+    client = _client(target)
+    params = ciba.request_params(target, client, extra={"scope": "profile openid"})
+    request = ciba.send(target, client, params, signed=True, label="backchannel request, scope 'profile openid'")
+    fapi2.check_backchannel_acknowledged(request.status, request.body, what="scope 'profile openid'",
+                                         requirement="RFC6749-3.3-order")
+
+
+@needs_ciba
+@requirement("FAPICIBA-5.2.2-1")
+def test_ciba_unauthenticated_backchannel_refused(target: Target) -> None:
+    """A signed backchannel request carrying only ``client_id`` (no client authentication) gets invalid_client."""
+    client = _client(target)
+    response, body = _post(target, client, _request_object(target, client), ({"client_id": client.id}, {}, None),
+                           label="backchannel request without client authentication")
+    fapi2.check_client_authentication_required(response.status_code, body, endpoint="backchannel endpoint",
+                                               requirement="FAPICIBA-5.2.2-1")
+
+
+@requirement("FAPICIBA-5.2.2-1")
+def test_ciba_token_request_without_client_authentication_refused(target: Target) -> None:
+    """A CIBA-grant token request carrying only ``client_id`` gets invalid_client."""
+    client = _client(target)
+    result = token_request(target, client, _bogus_grant(), authenticate=False,
+                           label="CIBA token request without client authentication")
+    fapi2.check_client_authentication_required(result.status, result.body, endpoint="token endpoint",
+                                               requirement="FAPICIBA-5.2.2-1")
+
+
+@needs_ciba
+@requirement("FAPICIBA-7.10")
+def test_ciba_rs256_assertion_refused_at_backchannel(target: Target) -> None:
+    """A backchannel request authenticated with an RS256 client assertion (the client's RSA key) is refused."""
+    client = _client(target)
+    url = ciba.backchannel_endpoint(target, client)
+    auth = _assertion(target, client, url, key=rsa_signing_key(client), alg="RS256")
+    response, body = _post(target, client, _request_object(target, client), auth,
+                           label="backchannel request with an RS256 client assertion")
+    fapi2.check_backchannel_refused(response.status_code, body, code="FAPICIBA_RS256_ASSERTION_ACCEPTED",
+                                    what="a request authenticated with an RS256 assertion",
+                                    requirement="FAPICIBA-7.10")
+
+
+@requirement("FAPICIBA-7.10")
+def test_ciba_rs256_assertion_refused_at_token_endpoint(target: Target) -> None:
+    """A CIBA-grant token request with an RS256 client assertion gets invalid_client."""
+    client = _client(target)
+    auth = _assertion(target, client, target.token_endpoint_for(client), key=rsa_signing_key(client), alg="RS256")
+    _refused_as_client_auth(target, client, auth, what="RS256 client assertion",
+                            code="FAPICIBA_RS256_ASSERTION_ACCEPTED", requirement_id="FAPICIBA-7.10")
+
+
+@requirement("RFC7523-3-aud", "FAPICIBA-7.10")
+def test_ciba_issuer_audience_assertion_accepted(target: Target) -> None:
+    """A token-endpoint assertion whose ``aud`` is the issuer authenticates (invalid_grant, made-up auth_req_id)."""
+    client = _client(target)
+    result = token_request(target, client, _bogus_grant(), label="CIBA token request, assertion aud = issuer",
+                           auth=_assertion(target, client, target.profile.issuer))
+    if result.error == "invalid_client" or result.status >= 500:
+        raise fail("FAPICIBA_ISSUER_AUDIENCE_REFUSED", "a client assertion whose aud is the issuer was refused at the "
+                   "token endpoint", "RFC7523-3-aud", expected="client authenticated (invalid_grant)",
+                   actual=f"HTTP {result.status} error={result.error}")
+
+
+@needs_ciba
+@requirement("FAPICIBA-5.2.2-9")
+def test_ciba_request_object_70_minutes_refused(target: Target) -> None:
+    """A signed backchannel request whose ``exp`` is 70 minutes after ``nbf`` is refused."""
+    client = _client(target)
+    now = int(time.time())
+    jwt = _request_object(target, client, claim_overrides={"nbf": now, "exp": now + WINDOW_70_MINUTES_S})
+    request = ciba.send(target, client, {}, request_object=jwt, label="backchannel request living 70 minutes")
+    fapi2.check_backchannel_refused(request.status, request.body, code="FAPICIBA_REQUEST_LIFETIME_ACCEPTED",
+                                    what="a request object living 70 minutes", requirement="FAPICIBA-5.2.2-9")
+
+
+@needs_ciba
+@requirement("FAPICIBA-7.10")
+def test_ciba_rs256_request_object_refused(target: Target) -> None:
+    """A backchannel request object signed with RS256 (the client's own RSA key) is refused."""
+    client = _client(target)
+    jwt = _request_object(target, client, alg="RS256", key=rsa_signing_key(client))
+    request = ciba.send(target, client, {}, request_object=jwt, label="backchannel request signed with RS256")
+    fapi2.check_backchannel_refused(request.status, request.body, code="FAPICIBA_RS256_REQUEST_OBJECT_ACCEPTED",
+                                    what="a request object signed with RS256", requirement="FAPICIBA-7.10")
+
+
+@needs_ciba
+@requirement("RFC7521-5.2-issuer")
+def test_ciba_client_id_of_another_client_refused(target: Target) -> None:
+    """A backchannel request with the FAPI-CIBA client's assertion but another client's ``client_id`` is refused."""
+    client = _client(target)
+    others = [c.id for c in target.profile.clients if c.id != client.id and ciba.GRANT_TYPE in c.grant_types]
+    if not others:
+        pytest.skip("the profile names no second CIBA client")
+    url = ciba.backchannel_endpoint(target, client)
+    data, headers, cert = assertion_auth(client, build_assertion(client, url), include_client_id=False)
+    response, body = _post(target, client, _request_object(target, client), ({**data, "client_id": others[0]},
+                                                                              headers, cert),
+                           label=f"backchannel request with client_id={others[0]}")
+    fapi2.check_backchannel_refused(response.status_code, body, code="FAPICIBA_CLIENT_ID_MISMATCH_ACCEPTED",
+                                    what=f"an assertion of {client.id} sent with client_id={others[0]}",
+                                    requirement="RFC7521-5.2-issuer")
