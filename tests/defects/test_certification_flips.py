@@ -26,8 +26,8 @@ FLIPS: dict[str, set[str]] = {
     "refresh_not_client_bound": {"oauth2-baseline"},
     "par_request_uri_reusable": {"fapi2-security-profile"},
     "jarm_no_iss": {"jarm"},
-    # one sender constraint broken, the other (mTLS) still works: FAPI 2.0 accepts either
-    "dpop_bound_token_accepted_as_bearer": set(),
+    # the FAPI 2.0 client's tokens are DPoP-bound: its resource rule (fapi2.bound_token_as_bearer_refused) breaks
+    "dpop_bound_token_accepted_as_bearer": {"fapi2-security-profile"},
 }
 
 
