@@ -8,6 +8,7 @@ request object is signed with PS256 (the client's RSA key) and carries ``aud`` =
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -149,3 +150,21 @@ def test_ms_jarm_response_signed(target: Target, user_agent: Any) -> None:
                               documented=False, allowed_algs=sorted(fapi2.FAPI_ALGS))
     jarm_spec.check_response_claims(response.claims, issuer=target.profile.issuer, client_id=client.id,
                                     state=request.state)
+
+
+@needs_par
+@requirement("RFC9126-2.1-request_uri", "FAPI2MS-5.3.2-1")
+def test_ms_request_uri_inside_request_object_refused(target: Target) -> None:
+    """A pushed request object that itself carries a ``request_uri`` claim is refused.
+
+    RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
+    MUST NOT be provided" — inside a pushed request object as much as next to it (OIDF
+    par-authorization-request-containing-request_uri).
+    """
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    inner = "urn:ietf:params:oauth:request_uri:" + secrets.token_urlsafe(24)
+    result = _push_signed(target, client, request, overrides={"request_uri": inner},
+                          label="push a request object carrying request_uri")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2MS_REQUEST_URI_IN_REQUEST_OBJECT_ACCEPTED",
+                             what="a request object carrying request_uri", requirement="RFC9126-2.1-request_uri")
