@@ -15,6 +15,7 @@ the browser driver has none, and the logout checks say so before asking the targ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
@@ -104,8 +105,13 @@ def _self_posting(html: str, forms: list[HtmlForm], url: str, target: Target) ->
 
 
 def end_session(target: Target, session: TargetHttp, params: dict[str, str], *, method: str = "GET",
-                confirm: bool = True) -> LogoutOutcome:
-    """Send one logout request through ``session`` and play the user until it leaves the OP or stops."""
+                confirm: bool = True, app: Callable[[str], str | None] | None = None) -> LogoutOutcome:
+    """Send one logout request through ``session`` and play the user until it leaves the OP or stops.
+
+    ``app``: the login driver's end-session step for OPs whose logout page is a JavaScript app
+    (Glewlwyd): given the page URL it plays the app (the user confirms) and returns where the app
+    sends the user agent (``""``: nowhere), or ``None`` for a page it does not know.
+    """
     endpoint = target.endpoint("end_session_endpoint")
     settings = target.profile.logout
     outcome = LogoutOutcome(method=method)
@@ -128,6 +134,14 @@ def end_session(target: Target, session: TargetHttp, params: dict[str, str], *, 
             url = urljoin(url, response.headers["location"])
             if status not in (307, 308):
                 verb, data, headers = "GET", None, {}
+            continue
+        step_to = app(url) if app is not None and confirm and not outcome.confirmed else None
+        if step_to is not None:
+            outcome.confirm_shown = outcome.confirmed = True
+            evidence.note("logout page of the login app: confirmed through its API")
+            if not step_to:
+                break
+            verb, url, data, headers = "GET", urljoin(url, step_to), None, {}
             continue
         html = response.text if "html" in response.headers.get("content-type", "") else ""
         outcome.final_excerpt = response.text[:_EXCERPT]

@@ -106,7 +106,8 @@ _DEVICE = ("device_authorization", "refresh_token")
 _CIBA = ("urn:openid:params:grant-type:ciba", "refresh_token")
 
 CLIENTS: tuple[ClientSpec, ...] = (
-    ClientSpec("conf-basic", "client_secret_basic", (*_CODE, "token", "id_token", "none")),
+    ClientSpec("conf-basic", "client_secret_basic", (*_CODE, "token", "id_token", "none"),
+               extra={"post_logout_redirect_uris": ["https://rp.example.test/logout"]}),
     ClientSpec("conf-post", "client_secret_post", _CODE),
     ClientSpec("conf-secret-jwt", "client_secret_jwt", _CODE),
     ClientSpec("conf-pkjwt", "private_key_jwt", _CODE, extra={"request_object_signing_alg": "RS256"}),
@@ -254,10 +255,10 @@ def _plugin_parameters(issuer: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
         "register-resource-specify-allowed": False,
         "register-resource-default": [],
         "register-default-properties": {},
-        "session-management-allowed": False,
+        "session-management-allowed": True,
         "session-cookie-name": "GLEWLWYD2_OIDC_SID",
         "session-cookie-expiration": 2419200,
-        "front-channel-logout-allowed": False,
+        "front-channel-logout-allowed": True,
         "back-channel-logout-allowed": False,
         "client-pubkey-parameter": "",
         "client-jwks-parameter": "jwks",
@@ -403,6 +404,17 @@ class RunningGlewlwyd:
         return "\n--- glewlwyd.log (tail) ---\n" + text[-limit:]
 
 
+def _multi_valued_client_property(admin: httpx.Client, server: RunningGlewlwyd, name: str) -> None:
+    """Declare ``name`` an array-valued property of the client backends (``data-format``; logout suite)."""
+    for module in _call(admin, server, "GET", "/api/mod/client/", None) or []:
+        parameters = dict(module.get("parameters") or {})
+        formats = dict(parameters.get("data-format") or {})
+        formats[name] = {"multiple": True, "read": True, "write": True, "profile-read": False, "profile-write": False}
+        parameters["data-format"] = formats
+        _call(admin, server, "PUT", f"/api/mod/client/{module['name']}", {**module, "parameters": parameters})
+        _call(admin, server, "PUT", f"/api/mod/client/{module['name']}/reset", None)
+
+
 def _call(admin: httpx.Client, server: RunningGlewlwyd, method: str, path: str, body: Any) -> Any:
     response = admin.request(method, path, json=body)
     if response.status_code >= 300:
@@ -504,6 +516,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
             _call(admin, server, "POST", "/api/user/", {
                 "username": username, "name": name, "email": email, "enabled": True,
                 "scope": list(USER_SCOPES), "password": password})
+        _multi_valued_client_property(admin, server, "post_logout_redirect_uris")
         _call(admin, server, "POST", "/api/mod/plugin/", {
             "module": "oidc", "name": PLUGIN_NAME, "display_name": "OpenID Connect", "enabled": True,
             "parameters": _plugin_parameters(server.issuer, signing)})

@@ -112,6 +112,36 @@ class GlewlwydUserAgent:
             raise LoginFailed(f"the grant API refused scopes {scope!r} for {client_id} (HTTP {response.status_code})")
         evidence.note(f"consent: granted {scope!r} to {client_id} through the grant API")
 
+    def end_session_step(self, url: str) -> str | None:
+        """Play the login app's end-session page (``login.html?prompt=end_session``), as the user saying "yes".
+
+        The app lists the session's clients (``GET /api/{plugin}/session/{sid}/{client_id}``), ends
+        the session (``DELETE /api/{plugin}/session/{sid}``: back-channel logouts), signs out
+        (``DELETE`` of the auth API) and opens the server-given ``callback_url`` when the listing
+        says ``post_redirect_to``. Returns that URL, ``""`` when the app stays (session closed),
+        ``None`` for any other page (the logout walk of :mod:`harness.flows.logout` calls this).
+        """
+        if not self.is_login_page(url):
+            return None
+        params = dict(parse_qsl(urlsplit(url).query))
+        if params.get("prompt") != "end_session" or not all(params.get(k) for k in ("plugin", "sid", "client_id")):
+            return None
+        base = f"/api/{quote(params['plugin'], safe='')}/session/{quote(params['sid'], safe='')}"
+        query = f"?post_redirect_to={quote(params['post_redirect_to'], safe='')}" if params.get("post_redirect_to") \
+            else ""
+        listing = self.session.request("GET", self.api_url(f"{base}/{quote(params['client_id'], safe='')}{query}"),
+                                       label="login app: the session's clients")
+        self.session.request("DELETE", self.api_url(base), label="login app: end the session")
+        self.session.request("DELETE", self.api_url(self.settings.auth_api_path), label="login app: sign out")
+        self._logged_in.clear()
+        try:
+            body = listing.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("post_redirect_to") and params.get("callback_url"):
+            return params["callback_url"]
+        return ""
+
     # -- the front channel ----------------------------------------------------------------
     def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
                   redirect_uri: str) -> AuthorizationOutcome:

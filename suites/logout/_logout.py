@@ -83,7 +83,8 @@ def logout_params(client: Client, logged_in: LoggedIn | None, **extra: str) -> d
 
 def log_out(target: Target, logged_in: LoggedIn, params: dict[str, str], *, method: str = "GET") -> LogoutOutcome:
     """One logout request through the logged-in user agent."""
-    return end_session(target, agent_session(logged_in.agent), params, method=method)
+    return end_session(target, agent_session(logged_in.agent), params, method=method,
+                       app=getattr(logged_in.agent, "end_session_step", None))
 
 
 def check_session_gone(target: Target, logged_in: LoggedIn) -> None:
