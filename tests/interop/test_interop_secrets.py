@@ -13,10 +13,13 @@ import pytest
 from interop_cli import run_cli
 
 from harness import local_targets
-from harness.interop import glewlwyd
+from harness.interop import glewlwyd, keycloak
 
 SUITES = {"dot": ["authorization_code", "client_auth", "introspection"],
-          "glewlwyd": ["authorization_code", "client_auth", "refresh"]}
+          "glewlwyd": ["authorization_code", "client_auth", "refresh"],
+          # Keycloak: the login form, every client authentication, refresh and the CIBA authentication channel
+          # (callout bearer tokens, the admin password of the launcher's 0600 keycloak.conf)
+          "keycloak": ["authorization_code", "client_auth", "refresh", "ciba"]}
 
 
 def _secrets(env: dict[str, str]) -> dict[str, str]:
@@ -28,9 +31,13 @@ def _secrets(env: dict[str, str]) -> dict[str, str]:
 def test_reports_carry_no_secret(name: str, tmp_path: Path) -> None:
     if name == "glewlwyd" and not glewlwyd.installed():
         pytest.skip("the Debian package glewlwyd is not installed (fixtures/glewlwyd_target/install.sh)")
+    if name == "keycloak" and not keycloak.installed():
+        pytest.skip("Keycloak is not installed (make keycloak-install)")
     server = local_targets.start(name)
     try:
         secrets = _secrets(dict(server.env))
+        if isinstance(server, keycloak.RunningKeycloak):
+            secrets["admin password"] = server.admin_password_file.read_text().strip()
         assert len(secrets) >= 3, f"the {name} launcher exports too few secrets to make this test meaningful"
         report = tmp_path / "report"
         argv = ["run", "--target", str(server.profile_path()), "--report-dir", str(report)]
