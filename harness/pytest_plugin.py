@@ -44,6 +44,7 @@ from harness.specs.registry import UnknownRequirementPrefix, validate_requiremen
 from harness.target import NotApplicable, Target
 
 RECORD_KEY = "oauth_harness_record"
+pytest_plugins = ["harness.pytest_waits"]  # waiting checks start early and wait side by side
 _EVIDENCE_ATTR = "_oauth_harness_evidence"
 
 
@@ -197,7 +198,9 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """Under xdist the controller does not collect: take the total from the first worker."""
     config = _CONFIG.get("config")
     if config is not None and not config.stash[_STATE].total:
-        config.stash[_STATE].total = len(ids)
+        from harness.pytest_waits import START_SUFFIX
+
+        config.stash[_STATE].total = sum(1 for nodeid in ids if not nodeid.endswith(START_SUFFIX))
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -240,19 +243,27 @@ def user_agent(request: pytest.FixtureRequest, target: Target) -> Iterator[Calla
         kind = driver or target.profile.login.driver
         session = shots = None
         if kind == "browser":
-            session = request.getfixturevalue("_browser_session")
-            request.config.stash[_STATE].browser = session
+            state = request.config.stash[_STATE]
+            # a started check (harness.pytest_waits) may make an agent after its start item ended
+            session = state.browser if state.browser is not None else request.getfixturevalue("_browser_session")
+            state.browser = session
             report_dir = request.config.getoption("harness_report_dir")
             shots = Path(report_dir) / "screenshots" if report_dir else None
         agent = new_user_agent(target, kind, browser_session=session, screenshot_dir=shots)
         created.append(agent)
         return agent
 
+    def close() -> None:
+        for agent in created:
+            agent.close()
+
+    from harness.pytest_waits import defer_cleanup
+
     try:
         yield make
     finally:
-        for agent in created:
-            agent.close()
+        if not defer_cleanup(request.node, close):  # a started check keeps its agents until it ends
+            close()
 
 
 @pytest.fixture
@@ -402,10 +413,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         cause = "harness" if call.excinfo is None else broken_cause(call.excinfo.value)
         if cause == "harness" and call.excinfo is not None and not message.startswith("harness bug"):
             evidence_dict["traceback"] = scrub_text(_traceback_text(call.excinfo))
+    duration = report.duration if call.when == "call" else 0.0
+    if call.when == "call":
+        from harness.pytest_waits import active_time
+
+        started = active_time(item)  # a started check: the time it ran plus its waits, as if run in one go
+        duration = duration if started is None else started + log.mandated_wait_s
     record = CheckRecord(
         id=check_id(item), suite=_suite_of(item), title=_title(item), outcome=verdict,
         requirements=requirements, message=message, findings=findings, evidence=evidence_dict,
-        duration_s=report.duration if call.when == "call" else 0.0, broken_by=cause,
+        duration_s=duration, broken_by=cause,
     )
     deviations = item.config.stash[_STATE].deviations
     if deviations is not None:
@@ -454,7 +471,9 @@ def _catalogue_problems(findings: list[Any]) -> str:
 
 
 def _is_check(item: pytest.Item) -> bool:
-    return any(True for _ in item.iter_markers("requirement"))
+    from harness.pytest_waits import is_starter
+
+    return not is_starter(item) and any(True for _ in item.iter_markers("requirement"))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -497,11 +516,13 @@ def _scrub_allure_results(config: pytest.Config) -> None:
     harness's redacted records; in a worker run the values are known only after every worker has
     handed its registry to the controller, so the directory is scrubbed once at the end.
     """
+    from harness.pytest_waits import drop_start_results
     from harness.redaction import scrub_file
 
     directory = config.getoption("allure_report_dir", None)
     if not directory or not Path(str(directory)).is_dir():
         return
+    drop_start_results(Path(str(directory)))
     for path in Path(str(directory)).iterdir():
         if path.suffix in (".json", ".txt") and path.is_file():
             scrub_file(path)

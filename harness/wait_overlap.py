@@ -59,10 +59,11 @@ class Parked:
 class WaitRoom:
     """The started checks of one pytest session (one process)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 pause: Callable[[float], None] = time.sleep) -> None:
-        self.clock = clock
-        self.pause = pause
+    def __init__(self, clock: Callable[[], float] | None = None,
+                 pause: Callable[[float], None] | None = None) -> None:
+        # looked up at each call, so a test that replaces time.sleep / time.monotonic still governs the waits
+        self.clock: Callable[[], float] = clock or (lambda: time.monotonic())
+        self.pause: Callable[[float], None] = pause or (lambda seconds: time.sleep(seconds))
         self.parked: dict[str, Parked] = {}
         self._by_glet: dict[Any, Parked] = {}
 
@@ -92,7 +93,10 @@ class WaitRoom:
         """A mandated wait: a started check parks; anything else waits, resuming parked checks when due."""
         entry = self._by_glet.get(greenlet.getcurrent())
         if entry is None:
-            self._wait_until(self.clock() + seconds)
+            if self.waiting:
+                self._wait_until(self.clock() + seconds)
+            else:
+                self.pause(seconds)  # nothing parked: a plain sleep, as without a room
             return
         entry.deadline = self.clock() + seconds
         entry.glet.parent.switch()
@@ -140,13 +144,18 @@ class WaitRoom:
         return sum(1 for e in self.parked.values() if not e.done)
 
     def _wait_until(self, deadline: float) -> None:
-        while True:
-            self.run_due()
+        """Pause until ``deadline``, resuming parked checks as they fall due (one plain pause when none is parked)."""
+        self.run_due()
+        remaining = deadline - self.clock()
+        while remaining > 0:
             now = self.clock()
-            if now >= deadline:
-                return
-            upcoming = [e.deadline for e in self.parked.values() if not e.done and e.deadline is not None]
-            self.pause(min([deadline, *upcoming]) - now)
+            upcoming = [e.deadline - now for e in self.parked.values() if not e.done and e.deadline is not None]
+            step = max(0.0, min([remaining, *upcoming]))
+            if step:
+                self.pause(step)
+            remaining -= step  # counted as paused even if a test's time.sleep does not really sleep
+            self.run_due()
+            remaining = min(remaining, deadline - self.clock())
 
     def _switch_into(self, entry: Parked) -> None:
         started = self.clock()
