@@ -258,13 +258,11 @@ class RunningKeycloak:
         self._stopped = False
         processes.track(self)
 
-    @staticmethod
-    def profile_path() -> Path:
+    def profile_path(self) -> Path:
         """``fixtures/keycloak_target/profile.yaml``."""
         return PROFILE_PATH
 
-    @staticmethod
-    def server_version() -> str:
+    def server_version(self) -> str:
         """``Keycloak 26.5.6`` (the distribution's ``version.txt``)."""
         try:
             text = (HOME / "version.txt").read_text(encoding="utf-8").strip()
