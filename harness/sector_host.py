@@ -7,7 +7,8 @@ the elements of the array." The server fetches the document while it registers t
 
 The host listens on loopback with the profile's certificate (``registration.sector_host``, else
 ``request_object_host``), serves each published array under a fresh random path as
-``application/json`` and records every fetch as evidence of the check.
+``application/json`` and records every fetch as evidence of the check. It also serves a registered
+client's public JWK Set for ``jwks_uri`` (OIDC Registration §2).
 """
 
 from __future__ import annotations
@@ -98,9 +99,13 @@ class SectorHost(LoopbackTlsService):
 
     def publish(self, redirect_uris: list[str]) -> str:
         """Serve ``redirect_uris`` as a JSON array under a fresh random path; return its https URL."""
-        path = f"/sector/{secrets.token_urlsafe(16)}"
+        return self.publish_json(redirect_uris, kind="sector")
+
+    def publish_json(self, document: Any, *, kind: str = "doc") -> str:
+        """Serve any JSON ``document`` (e.g. a client's public JWK Set) under a fresh random path; return its URL."""
+        path = f"/{kind}/{secrets.token_urlsafe(16)}"
         with self._lock:
-            self._documents[path] = json.dumps(redirect_uris)
+            self._documents[path] = json.dumps(document)
         return self.base_url + path
 
     def _lookup(self, path: str) -> str | None:
@@ -118,7 +123,8 @@ class SectorHost(LoopbackTlsService):
             self._fetches.clear()
         log = evidence.current()
         for path, status in fetches:
-            log.exchanges.append(Exchange(seq=log.next_seq(), label="sector_identifier_uri fetched from the harness",
+            what = "jwks_uri" if path.startswith("/jwks/") else "sector_identifier_uri"
+            log.exchanges.append(Exchange(seq=log.next_seq(), label=f"{what} fetched from the harness",
                                           method="GET", url=self.base_url + path, request_headers=[],
                                           request_body="", status=status))
         return len(fetches)

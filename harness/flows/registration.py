@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -98,7 +99,7 @@ class Registered:
         """Whether RFC 7592 management is offered for it (both members were returned, RFC 7592 §3)."""
         return bool(self.registration_client_uri and self.registration_access_token)
 
-    def client(self, *, scope: str = "openid") -> Client:
+    def client(self, *, scope: str = "openid", jwks_file: Path | None = None) -> Client:
         """A transient profile :class:`Client` for the flows (the registered auth method, secret and URIs)."""
         method = self.body.get("token_endpoint_auth_method") or self.requested.get("token_endpoint_auth_method") \
             or "client_secret_basic"
@@ -115,7 +116,7 @@ class Registered:
                       grant_types=list(self.body.get("grant_types") or self.requested.get("grant_types")
                                        or ["authorization_code"]),
                       response_types=list(self.body.get("response_types") or ["code"]), scope=scope,
-                      use_in_suites=False)
+                      jwks_file=jwks_file, use_in_suites=False)
 
 
 class Registrar:

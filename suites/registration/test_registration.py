@@ -9,7 +9,9 @@ evidence names each client and what became of it.
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,6 +193,36 @@ def test_without_initial_access_token_refused(target: Target) -> None:
             raise fail("REG_OPEN_WITHOUT_IAT", "a registration without the initial access token succeeded",
                        "DOC-registration_initial_access_token_required", expected="refused (HTTP 401)",
                        actual=answer.describe())
+
+
+@requirement("OIDCR-2-jwks_uri", "RFC7591-3.2-201")
+def test_jwks_uri_client_code_flow(target: Target, user_agent: Any, tmp_path: Path) -> None:
+    """A client registered with a jwks_uri (served by the harness) authenticates with private_key_jwt in a code flow."""
+    registration_endpoint(target)
+    if "private_key_jwt" not in (target.metadata.get("token_endpoint_auth_methods_supported") or []):
+        raise NotApplicable("the target does not list private_key_jwt in token_endpoint_auth_methods_supported")
+    algs = target.metadata.get("token_endpoint_auth_signing_alg_values_supported")
+    alg = next((a for a in ("RS256", "ES256") if not isinstance(algs, list) or a in algs), None)
+    if alg is None:
+        raise NotApplicable("the target lists neither RS256 nor ES256 in "
+                            "token_endpoint_auth_signing_alg_values_supported")
+    key = jose.generate_key("RSA" if alg == "RS256" else "P-256", label="registration-jwks-uri", use="sig")
+    private = tmp_path / "registered-client.jwks.json"
+    private.touch(mode=0o600)
+    private.write_text(json.dumps({"keys": [{**key.as_dict(private=True), "alg": alg}]}))
+    with _sector_host(target) as host, _registrar(target) as reg:
+        uri = host.publish_json({"keys": [{**jose.public_jwk(key), "alg": alg}]}, kind="jwks")
+        registered = _register_valid(reg, reg.metadata(token_endpoint_auth_method="private_key_jwt", jwks_uri=uri,
+                                                       token_endpoint_auth_signing_alg=alg),
+                                     label="register a private_key_jwt client with a jwks_uri")
+        if registered.body.get("token_endpoint_auth_method", "private_key_jwt") != "private_key_jwt":
+            raise NotApplicable(f"the server registered token_endpoint_auth_method "
+                                f"{registered.body.get('token_endpoint_auth_method')} instead of private_key_jwt")
+        try:
+            complete_code_flow(target, user_agent, registered.client(scope=target.profile.registration.scope,
+                                                                     jwks_file=private))
+        finally:
+            evidence.note(f"the client's jwks_uri was fetched {host.record_fetches()} time(s)")
 
 
 # -- refused registrations -------------------------------------------------------------------

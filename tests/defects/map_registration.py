@@ -24,6 +24,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "registration.confidential_client_code_flow": "accept case: a registered confidential client completes a code "
                                                   "flow with its issued secret",
+    "registration.jwks_uri_client_code_flow": "accept case: a private_key_jwt client whose keys are only at its "
+                                              "jwks_uri (served by the harness) completes a code flow",
     "registration.public_client_code_flow": "accept case: a registered public client completes a code flow with PKCE",
     "registration.minimal_metadata_defaults": "accept case: a client registered with redirect_uris only works with "
                                               "the RFC 7591 §2 defaults (code, client_secret_basic)",
