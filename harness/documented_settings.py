@@ -108,7 +108,9 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.request_object_signing_alg": ("jar.unregistered_alg_refused",),
     "clients[].documented.request_object_encryption": ("jar.signed_request_via_par",),
     "clients[].documented.request_object_max_lifetime_s": ("jar.lifetime_window_refused",),
-    "clients[].documented.require_jarm": ("jarm.documented_require_jarm",),
+    # refused without a JWT mode; each of jwt, query.jwt, fragment.jwt, form_post.jwt accepted (the
+    # JARM checks pick the client documented with require_jarm first)
+    "clients[].documented.require_jarm": ("jarm.documented_require_jarm", "jarm.response_mode"),
     "clients[].documented.restrict_response_types": ("response_types.documented_restriction_enforced",),
     "clients[].documented.restrict_scopes": ("authorization_code.documented_scope_restriction",),
     "clients[].documented.jarm_signing_alg": ("jarm.signature",),
