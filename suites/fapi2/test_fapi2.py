@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness import evidence
+from harness import evidence, jose
 from harness.flows.authorization import build_authorization_request
 from harness.flows.dpop import DpopSession, redeem_params
 from harness.flows.expiry import require_wait_within_cap
@@ -34,6 +34,7 @@ from harness.http import try_json_document
 from harness.profile import Client
 from harness.results import NeedsReview, fail
 from harness.specs import fapi2_security as fapi2
+from harness.specs import oidc_core
 from harness.target import Target
 
 requirement = pytest.mark.requirement
@@ -554,3 +555,72 @@ def test_dpop_proof_with_nbf_exp_accepted(target: Target, user_agent: Any) -> No
     if not result.ok:
         raise fail("FAPI2_DPOP_NBF_EXP_REFUSED", "a DPoP proof carrying nbf and exp was refused at the resource",
                    "RFC9449-4.2", expected="2xx", actual=result.describe())
+
+
+def _id_token_claims(grant_body: dict[str, Any]) -> dict[str, Any]:
+    token = grant_body.get("id_token")
+    if not isinstance(token, str):
+        raise fail("PRECONDITION_FAPI2_NO_ID_TOKEN", "the token response of an openid request carries no ID token",
+                   "OIDCC-3.1.3.7-11", expected="id_token", actual=sorted(grant_body))
+    decoded = jose.decode_unverified(token)
+    evidence.record_token("id_token", decoded.header, decoded.claims)
+    return dict(decoded.claims)
+
+
+@needs_par
+@requirement("RFC9101-6.3", "OIDCC-3.1.3.7-11")
+def test_front_channel_nonce_not_used(target: Target, user_agent: Any) -> None:
+    """A ``nonce`` sent in the front channel next to ``request_uri`` does not reach the ID token (the pushed one does).
+
+    OIDF ensure-different-nonce-inside-and-outside-request-object: an error is also acceptable.
+    """
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    if request.nonce is None:
+        pytest.skip(f"client {client.id} does not request openid, so there is no ID token nonce")
+    result = push(target, client, dict(request.params), request=request, label="push with a nonce")
+    outside = "outside-" + secrets.token_urlsafe(12)
+    front = by_reference(target, request, pushed_or_fail(result), extra={"nonce": outside})
+    outcome = _front(target, user_agent, front.url(), request.redirect_uri)
+    code = outcome.params.get("code") if outcome.redirected else None
+    if not code:
+        return  # an error response (or page) is one of the permitted answers
+    token, _ = DpopSession(target).token_request(client, redeem_params(request, code), label="redeem with DPoP")
+    if not token.ok:
+        raise fail("PRECONDITION_FAPI2_TOKEN_REQUEST_FAILED", "the code was not redeemable", "FAPI2SP-5.3.2.1-SENDER",
+                   expected="HTTP 200 with tokens", actual=f"HTTP {token.status} error={token.error}")
+    claims = _id_token_claims(token.body or {})
+    if claims.get("nonce") == outside:
+        raise fail("FAPI2_FRONT_CHANNEL_NONCE_USED", "the nonce sent only in the front channel next to request_uri "
+                   "reached the ID token", "RFC9101-6.3", expected="the pushed nonce", actual="the front-channel nonce")
+    oidc_core.check_id_token_nonce(claims, request.nonce)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.2-NONCE", "OIDCC-3.1.3.7-11", "RFC9126-2.3")
+def test_long_nonce_handled(target: Target, user_agent: Any) -> None:
+    """A 384-character nonce is either refused (invalid_request) or returned unchanged in the ID token.
+
+    §5.3.2.2: the server "may reject nonce values longer than 64 characters"; if it takes one, OIDC
+    Core §2 makes the ID token carry "the nonce value sent in the Authentication Request".
+    """
+    client = _client(target)
+    nonce = secrets.token_hex(192)
+    request = build_authorization_request(target, client, extra={"nonce": nonce})
+    result = push(target, client, dict(request.params), request=request, label="push with a 384-character nonce")
+    if not result.ok:
+        if result.error != "invalid_request":
+            raise fail("FAPI2_LONG_NONCE_WRONG_ERROR", "a push with a 384-character nonce was refused with another "
+                       "error than invalid_request", "RFC9126-2.3", expected="invalid_request",
+                       actual=f"HTTP {result.status} error={result.error}")
+        return
+    outcome = _front(target, user_agent, by_reference(target, request, pushed_or_fail(result)).url(),
+                     request.redirect_uri)
+    code = outcome.params.get("code") if outcome.redirected else None
+    if not code:
+        return  # refused at the authorization endpoint: permitted
+    token, _ = DpopSession(target).token_request(client, redeem_params(request, code), label="redeem with DPoP")
+    if not token.ok:
+        raise fail("PRECONDITION_FAPI2_TOKEN_REQUEST_FAILED", "the code was not redeemable", "FAPI2SP-5.3.2.1-SENDER",
+                   expected="HTTP 200 with tokens", actual=f"HTTP {token.status} error={token.error}")
+    oidc_core.check_id_token_nonce(_id_token_claims(token.body or {}), nonce)

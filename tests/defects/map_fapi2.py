@@ -37,8 +37,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_code_long_lived": ["fapi2.authorization_code_lifetime"],
     "fapi2_dpop_scheme_case_sensitive": ["fapi2.auth_scheme_case_insensitive"],
     "fapi2_metadata_without_par": ["fapi2.discovery_metadata"],
-    "fapi2_front_channel_params_used": _cases("front_channel_state_not_used", ("different_state",
-                                                                               "state_only_outside")),
+    "fapi2_front_channel_params_used": [*_cases("front_channel_state_not_used", ("different_state",
+                                                                                 "state_only_outside")),
+                                        "fapi2.front_channel_nonce_not_used"],
+    "fapi2_long_nonce_truncated": ["fapi2.long_nonce_handled"],
     "fapi2_client_id_mismatch_ignored": ["fapi2.client_id_of_another_client_refused",
                                          "fapi2.ciba_client_id_of_another_client_refused"],
     # FAPI 2.0 Message Signing (client fapi2-ms)
