@@ -142,6 +142,19 @@ class GlewlwydUserAgent:
             return params["callback_url"]
         return ""
 
+    def session_users(self) -> list[str] | None:
+        """Who is logged in at Glewlwyd in this session (``GET /api/profile_list``), ``None`` if it does not say."""
+        response = self.session.request("GET", self.api_url("/api/profile_list"), label="login API: who is logged in")
+        if response.status_code == 401:
+            return []
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if response.status_code != 200 or not isinstance(body, list):
+            return None
+        return [str(u.get("username")) for u in body if isinstance(u, dict)]
+
     # -- the front channel ----------------------------------------------------------------
     def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
                   redirect_uri: str) -> AuthorizationOutcome:

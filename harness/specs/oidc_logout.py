@@ -14,6 +14,7 @@ from harness.results import Level, fail
 
 __all__ = [
     "SESSION_GONE_ERRORS",
+    "SESSION_LIVE_ERRORS",
     "check_asked_end_user",
     "check_check_session_iframe",
     "check_end_session_endpoint",
@@ -24,6 +25,7 @@ __all__ = [
     "check_served",
     "check_session_ended",
     "check_session_state",
+    "session_probe_conclusive",
     "strip_response_params",
 ]
 
@@ -61,13 +63,14 @@ def check_served(*, first_status: int | None, what: str) -> None:
                    expected="a logout page or a redirect", actual=f"HTTP {first_status}")
 
 
-def check_post_logout_redirect(*, left_to: str | None, expected_uri: str, state: str,
+def check_post_logout_redirect(*, left_to: str | None, expected_uri: str, state: str | None,
                                registered: Sequence[str]) -> None:
     """A valid request with a registered ``post_logout_redirect_uri`` ends there, with the same ``state``.
 
     Any redirect off the OP must go to a registered URI (§3 "MUST NOT perform post-logout
     redirection if the post_logout_redirect_uri value supplied does not exactly match");
-    none at all is a warning (§3 has no keyword for performing it); the ``state`` goes back (§2).
+    none at all is a warning (§3 has no keyword for performing it); the ``state`` goes back (§2),
+    where the request carried one (``state=None``: not judged).
     """
     if left_to is None:
         raise fail("POST_LOGOUT_NO_REDIRECT", "the OP did not redirect to the registered post_logout_redirect_uri",
@@ -81,7 +84,7 @@ def check_post_logout_redirect(*, left_to: str | None, expected_uri: str, state:
                    "OIDCRPI-3-redirect", level=Level.SHOULD, expected=expected_uri,
                    actual=strip_response_params(left_to))
     returned = dict(parse_qsl(urlsplit(left_to).query)).get("state")
-    if returned != state:
+    if state is not None and returned != state:
         raise fail("POST_LOGOUT_STATE_NOT_RETURNED", "the redirect after logout does not carry the request's state",
                    "OIDCRPI-2-state", expected=state, actual=returned)
 
@@ -120,26 +123,46 @@ def check_asked_end_user(*, confirm_shown: bool, what: str) -> None:
                    actual="no confirmation page")
 
 
-def check_session_ended(*, code_returned: bool, params: Mapping[str, str], login_form_shown: bool = False) -> None:
+#: OIDC Core §3.1.2.6 errors that presume a logged-in End-User (a session to consent for or to choose from).
+SESSION_LIVE_ERRORS = ("consent_required", "account_selection_required")
+
+
+def session_probe_conclusive(*, code_returned: bool, params: Mapping[str, str], login_form_shown: bool) -> bool:
+    """Whether a ``prompt=none`` answer tells if the End-User is logged in (else a plain request is asked)."""
+    error = params.get("error")
+    return code_returned or login_form_shown or error in SESSION_GONE_ERRORS or error in SESSION_LIVE_ERRORS
+
+
+def check_session_ended(*, code_returned: bool, params: Mapping[str, str], login_form_shown: bool = False,
+                        asked: bool = True, observed: str | None = None) -> None:
     """§2: "If the End-User says "yes", then the OP MUST log out the End-User".
 
     Judged by a request through the same user agent afterwards (``prompt=none``, else a plain
     one without logging in): a login page, or ``login_required`` / ``interaction_required``
     (OIDC Core §3.1.2.6), shows the End-User is logged out; a code, or an error that presumes a
-    logged-in End-User (``consent_required``), shows the session lives on. An answer that shows
-    neither (an error page) is a ``PRECONDITION_*`` failure: the valid request was refused.
+    logged-in End-User (``consent_required``, ``account_selection_required``), shows the session
+    lives on. ``asked=False`` (no confirmation page was answered): a live session means the OP
+    neither asked nor logged out (§2 "the OP MUST ask the End-User this question if an
+    id_token_hint was not provided"). An answer that shows neither (an error page) is a
+    ``PRECONDITION_*`` failure: the valid request was refused. ``observed`` describes the
+    evidence when it is not a response (the login driver's session API).
     """
     error = params.get("error")
     if not code_returned and (login_form_shown or error in SESSION_GONE_ERRORS):
         return
-    if code_returned or error:
-        actual = "a code" if code_returned else f"error={error}"
+    if code_returned or error in SESSION_LIVE_ERRORS:
+        actual = observed or ("a code" if code_returned else f"error={error}")
+        if not asked:
+            raise fail("LOGOUT_REQUEST_IGNORED", "the OP neither asked the End-User to log out nor logged them out",
+                       "OIDCRPI-2-ask", expected="a logout confirmation, then no session",
+                       actual=f"no confirmation; then {actual}")
         raise fail("SESSION_NOT_ENDED", "after a confirmed logout the End-User is still logged in at the OP",
                    "OIDCRPI-2-logout", expected=f"a login page or {' or '.join(SESSION_GONE_ERRORS)}",
                    actual=actual)
     raise fail("PRECONDITION_AUTHORIZATION_FAILED", "a valid authorization request after the logout was answered "
-               "with neither a login page nor a response to the client", "RFC6749-4.1.2",
-               expected="a login page or a redirect to the client", actual="an error page")
+               "with neither a login page nor a response telling whether the End-User is logged in",
+               "RFC6749-4.1.2", expected="a login page or a redirect to the client",
+               actual=f"error={error}" if error else "an error page")
 
 
 def check_check_session_iframe(url: object, *, status: int | None, content_type: str) -> None:

@@ -87,18 +87,30 @@ def log_out(target: Target, logged_in: LoggedIn, params: dict[str, str], *, meth
                        app=getattr(logged_in.agent, "end_session_step", None))
 
 
-def check_session_gone(target: Target, logged_in: LoggedIn) -> None:
+def check_session_gone(target: Target, logged_in: LoggedIn, *, asked: bool = True) -> None:
     """A request through the same user agent must find no End-User logged in.
 
-    ``prompt=none`` first (OIDC Core §3.1.2.6: ``login_required``); where that ends on an error
-    page (an OP that does not serve ``prompt=none``), a plain request without logging in: the
-    login page shows the session is gone.
+    ``prompt=none`` first (OIDC Core §3.1.2.6: ``login_required``); where its answer does not tell
+    (an error page, or an error such as ``invalid_request``), a plain request without logging in:
+    the login page shows the session is gone, a code that it lives on. ``asked``: whether the
+    logout answered a confirmation page (see :func:`oidc_logout.check_session_ended`).
     """
     client = logged_in.grant.client
     result = reauthorize(target, client, logged_in.agent, user=None, scope="openid", extra={"prompt": "none"})
     evidence.note(f"prompt=none after logout: {result.outcome.describe()}")
-    if not result.outcome.redirected and not result.outcome.login_form_shown:
-        evidence.note("prompt=none was not answered with a redirect; asking again without prompt (never logging in)")
+    if not oidc_logout.session_probe_conclusive(code_returned=result.code, params=result.params,
+                                                login_form_shown=result.outcome.login_form_shown):
+        users = getattr(logged_in.agent, "session_users", lambda: None)()
+        if users is not None:
+            # the login driver knows the OP's own session API (Glewlwyd: its login app's profile list)
+            evidence.note(f"the prompt=none answer does not tell; the login driver's session API lists {len(users)} "
+                          "logged-in user(s)")
+            oidc_logout.check_session_ended(code_returned=bool(users), params={}, login_form_shown=not users,
+                                            asked=asked, observed=f"the OP's session API lists {len(users)} "
+                                            "logged-in user(s)")
+            return
+        evidence.note("the prompt=none answer does not tell whether the End-User is logged in; asking again without "
+                      "prompt (never logging in)")
         result = reauthorize(target, client, logged_in.agent, user=None, scope="openid")
     oidc_logout.check_session_ended(code_returned=result.code, params=result.params,
-                                    login_form_shown=result.outcome.login_form_shown)
+                                    login_form_shown=result.outcome.login_form_shown, asked=asked)

@@ -90,24 +90,80 @@ def test_added_query_refused(target: Target, user_agent: Any) -> None:
         why="it differs from the registered URI by an added query")
 
 
-@requirement("OIDCRPI-2-methods", "OIDCRPI-2-ask", "OIDCRPI-3-exact")
+@requirement("OIDCRPI-2-methods", "OIDCRPI-2-ask", "OIDCRPI-3-exact", "OIDCRPI-2-logout")
 @pytest.mark.needs("end_session_endpoint")
-def test_no_parameters(target: Target, user_agent: Any) -> None:
-    """A logout request without any parameter is handled at the OP: the End-User is asked, nothing leaves the OP.
+@pytest.mark.parametrize("params", ["none", "only_state"])
+def test_no_parameters(target: Target, user_agent: Any, params: str) -> None:
+    """A logout request without parameters (or with ``state`` only) is handled at the OP and logs the End-User out.
 
     §2: without ``id_token_hint`` "the OP MUST ask the End-User" (judged when the profile names the
-    confirmation form, ``logout.confirm.form_id``); §3: no post-logout redirection was requested.
+    confirmation form, ``logout.confirm.form_id``); §3: no post-logout redirection was requested;
+    after the confirmation the session is gone (OIDF ``oidcc-rp-initiated-logout-no-params``,
+    ``-only-state``).
     """
     client = logout_client(target)
     logged_in = log_in(target, user_agent, client)
-    outcome = log_out(target, logged_in, {})
+    outcome = log_out(target, logged_in, {} if params == "none" else {"state": secrets.token_urlsafe(16)})
     oidc_logout.check_no_redirect_unrequested(outcome.left_to, client.logout.post_logout_redirect_uris)
-    oidc_logout.check_served(first_status=outcome.first_status, what="a logout request without parameters")
+    oidc_logout.check_served(first_status=outcome.first_status, what="a logout request without id_token_hint")
     if target.profile.logout.confirm.form_id is not None:
         oidc_logout.check_asked_end_user(confirm_shown=outcome.confirm_shown,
                                          what="a logout request without id_token_hint")
     else:
-        evidence.note("logout.confirm.form_id is not set: whether the End-User was asked is not judged")
+        evidence.note("logout.confirm.form_id is not set: whether the End-User was asked is judged by the session")
+    check_session_gone(target, logged_in, asked=outcome.confirm_shown)
+
+
+@requirement("OIDCRPI-3-exact", "OIDCRPI-2-logout")
+@pytest.mark.needs("end_session_endpoint")
+def test_without_post_logout_redirect_uri(target: Target, user_agent: Any) -> None:
+    """With ``id_token_hint`` but no ``post_logout_redirect_uri`` the OP logs out and keeps the user agent.
+
+    §3: post-logout redirection is done to the ``post_logout_redirect_uri`` the RP sent; none was
+    sent (OIDF ``oidcc-rp-initiated-logout-no-post-logout-redirect-uri``).
+    """
+    client = logout_client(target)
+    logged_in = log_in(target, user_agent, client)
+    outcome = log_out(target, logged_in, {"id_token_hint": logged_in.id_token, "state": secrets.token_urlsafe(16)})
+    oidc_logout.check_no_redirect_unrequested(outcome.left_to, client.logout.post_logout_redirect_uris)
+    oidc_logout.check_served(first_status=outcome.first_status, what="a logout request with id_token_hint only")
+    check_session_gone(target, logged_in)
+
+
+@requirement("OIDCRPI-3-redirect", "OIDCRPI-3-exact", "OIDCRPI-2-logout")
+@pytest.mark.needs("end_session_endpoint")
+def test_redirect_without_state(target: Target, user_agent: Any) -> None:
+    """Without ``state``, a valid logout redirects to the ``post_logout_redirect_uri`` and ends the session.
+
+    OIDF ``oidcc-rp-initiated-logout-no-state``: the redirect carries no ``state`` the RP did not send.
+    """
+    client = logout_client(target)
+    logged_in = log_in(target, user_agent, client)
+    params = logout_params(client, logged_in)
+    del params["state"]
+    outcome = log_out(target, logged_in, params)
+    oidc_logout.check_post_logout_redirect(left_to=outcome.left_to, expected_uri=params["post_logout_redirect_uri"],
+                                           state=None, registered=client.logout.post_logout_redirect_uris)
+    check_session_gone(target, logged_in)
+
+
+@requirement("OIDCRPI-3-no_hint")
+@pytest.mark.needs("end_session_endpoint")
+def test_no_id_token_hint_no_redirect(target: Target, user_agent: Any) -> None:
+    """A registered ``post_logout_redirect_uri`` without ``id_token_hint`` (nor ``client_id``) gets no redirection.
+
+    §3: without an ``id_token_hint`` "the OP MUST NOT perform post-logout redirection unless the OP
+    has other means of confirming the legitimacy of the post-logout redirection target" — the
+    request carries nothing else (OIDF ``oidcc-rp-initiated-logout-no-id-token-hint``).
+    """
+    client = logout_client(target)
+    logged_in = log_in(target, user_agent, client)
+    params = logout_params(client, None)
+    outcome = log_out(target, logged_in, params)
+    oidc_logout.check_no_post_logout_redirect(
+        left_to=outcome.left_to, forbidden=params["post_logout_redirect_uri"],
+        registered=client.logout.post_logout_redirect_uris, requirement="OIDCRPI-3-no_hint",
+        code="POST_LOGOUT_REDIRECT_WITHOUT_HINT", why="no id_token_hint (nor client_id) was sent")
 
 
 def _tampered(id_token: str) -> str:
@@ -115,6 +171,11 @@ def _tampered(id_token: str) -> str:
     raw = bytearray(jose.b64url_decode(signature))
     raw[len(raw) // 2] ^= 0x01
     return f"{header}.{payload}.{jose.b64url(bytes(raw))}"
+
+
+def _alg_none(id_token: str) -> str:
+    claims = jose.decode_unverified(id_token).claims
+    return jose.sign_unsecured({"typ": "JWT"}, dict(claims))
 
 
 def _foreign(target: Target, claims: dict[str, object]) -> str:
@@ -126,9 +187,9 @@ def _foreign(target: Target, claims: dict[str, object]) -> str:
 
 @requirement("OIDCRPI-4-issuer")
 @pytest.mark.needs("end_session_endpoint")
-@pytest.mark.parametrize("hint", ["tampered", "foreign"])
+@pytest.mark.parametrize("hint", ["tampered", "alg_none", "foreign"])
 def test_invalid_id_token_hint_refused(target: Target, user_agent: Any, hint: str) -> None:
-    """An ``id_token_hint`` whose signature is broken, or signed by another key, gets no post-logout redirection.
+    """An ``id_token_hint`` with a broken signature, made ``alg: none``, or signed by another key gets no redirection.
 
     §4: "When an id_token_hint parameter is present, the OP MUST validate that it was the issuer
     of the ID Token", and what failed to validate "MUST NOT be used" (no ``client_id`` is sent,
@@ -136,7 +197,12 @@ def test_invalid_id_token_hint_refused(target: Target, user_agent: Any, hint: st
     """
     client = logout_client(target)
     logged_in = log_in(target, user_agent, client)
-    bad = _tampered(logged_in.id_token) if hint == "tampered" else _foreign(target, logged_in.grant.id_token_claims)
+    if hint == "tampered":
+        bad = _tampered(logged_in.id_token)
+    elif hint == "alg_none":
+        bad = _alg_none(logged_in.id_token)
+    else:
+        bad = _foreign(target, logged_in.grant.id_token_claims)
     params = logout_params(client, logged_in, id_token_hint=bad)
     outcome = log_out(target, logged_in, params)
     oidc_logout.check_no_post_logout_redirect(

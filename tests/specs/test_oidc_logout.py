@@ -95,6 +95,13 @@ def test_session_ended() -> None:
     with pytest.raises(CheckFailed) as exc:
         rpi.check_session_ended(code_returned=False, params={})
     assert _code(exc) == "PRECONDITION_AUTHORIZATION_FAILED"
+    with pytest.raises(CheckFailed) as exc:
+        rpi.check_session_ended(code_returned=True, params={"code": "c"}, asked=False)
+    assert _code(exc) == "LOGOUT_REQUEST_IGNORED"
+    assert rpi.session_probe_conclusive(code_returned=False, params={"error": "consent_required"},
+                                        login_form_shown=False)
+    assert not rpi.session_probe_conclusive(code_returned=False, params={"error": "invalid_request"},
+                                            login_form_shown=False)
 
 
 # -- Session Management and Front-Channel Logout ----------------------------------------
