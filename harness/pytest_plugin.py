@@ -284,7 +284,7 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
     setattr(request.node, _EVIDENCE_ATTR, log)
     state = request.config.stash[_STATE]
     deadline = request.config.getoption("harness_run_deadline")
-    if deadline and time.time() - state.started > deadline:
+    if deadline and time.time() - state.started > deadline and not _started_early(request.node):
         raise TargetUnreachable(f"run deadline of {deadline:.0f}s exceeded before this check started "
                                 f"(--run-deadline)")
     with evidence.collecting(log):
@@ -295,6 +295,13 @@ def _harness_evidence(request: pytest.FixtureRequest) -> Iterator[evidence.Evide
             if missing:
                 raise NotApplicable(f"the target does not advertise {', '.join(missing)}")
         yield log
+
+
+def _started_early(item: pytest.Item) -> bool:
+    """A waiting check whose start item ran (harness.pytest_waits): it started before the run deadline."""
+    from harness.pytest_waits import was_started
+
+    return was_started(item)
 
 
 # -- outcome mapping ----------------------------------------------------------------------

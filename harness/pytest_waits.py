@@ -29,7 +29,7 @@ import pytest
 from harness import evidence
 from harness.wait_overlap import WaitRoom, adopt, pop, push
 
-__all__ = ["START_SUFFIX", "Starter", "active_time", "defer_cleanup", "drop_start_results", "is_starter"]
+__all__ = ["START_SUFFIX", "Starter", "active_time", "defer_cleanup", "drop_start_results", "is_starter", "was_started"]
 
 START_SUFFIX = "@prepare"
 """Appended to a waiting check's node id to name its start item."""
@@ -143,6 +143,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if entry.error is not None:
         raise entry.error
     return True
+
+
+def was_started(item: pytest.Item) -> bool:
+    """Whether ``item``'s check was started by its start item in this process (and has not ended yet)."""
+    room = item.config.stash.get(_ROOM, None)
+    return room is not None and item.nodeid in room.parked
 
 
 def active_time(item: pytest.Item) -> float | None:

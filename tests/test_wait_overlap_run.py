@@ -120,3 +120,38 @@ def test_waits_overlap_and_outcomes_stay(pytester: pytest.Pytester, workers: lis
     allure = [p.read_text() for p in (pytester.path / "out0" / "allure").glob("*-result.json")]
     assert len(allure) == 11 and not any("@prepare" in text for text in allure)  # Allure shows the checks only
     result.stdout.fnmatch_lines(["*9 passed*"])  # pytest counts the checks only (2 of 11 failed/skipped)
+
+
+DEADLINE_SUITE = '''
+import time
+import pytest
+from harness import evidence
+
+requirement = pytest.mark.requirement
+
+
+@requirement("RFC6749-4.1.2-expiry")
+@pytest.mark.slow_wait
+def test_started_before_the_deadline():
+    evidence.mandated_wait(1.5, "lifetime")
+
+
+@requirement("RFC6749-4.1.2")
+def test_slow_ordinary():
+    time.sleep(1.2)
+
+
+@requirement("RFC6749-4.1.2")
+def test_after_the_deadline():
+    """Not started by the run deadline: broken."""
+'''
+
+
+def test_a_check_started_before_the_run_deadline_may_end_after_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_deadline=DEADLINE_SUITE)
+    pytester.runpytest_inprocess("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider",
+                                 "--run-deadline", "1")
+    checks = {c["id"].split(".", 1)[1]: c for c in
+              json.loads((pytester.path / "out" / "results.json").read_text())["checks"]}
+    assert checks["started_before_the_deadline"]["outcome"] == "passed"
+    assert checks["after_the_deadline"]["outcome"] == "broken"
