@@ -47,7 +47,7 @@ def test_reports_carry_no_secret(name: str, tmp_path: Path) -> None:
         returncode, output = run_cli(argv, env=dict(server.env), timeout_s=180)
     finally:
         server.stop()
-    assert returncode == 0, output[-3000:]
+    assert returncode == 0, output[output.find("what broke"):][:3000] or output[-3000:]
     files = [p for p in report.rglob("*") if p.is_file()]
     assert any(p.name == "results.json" for p in files)
     leaks = [f"{key} in {path.relative_to(report)}" for path in files
