@@ -137,8 +137,12 @@ def test_shipped_schema_is_current() -> None:
 
 def test_reference_profile_is_valid(tmp_path: Path) -> None:
     """The bundled profile validates once its launcher variables exist."""
-    for name in ("conf-pkjwt", "conf-enc", "par-required", "jar-required", "jarm-enc", "ciba-poll", "ciba-ping",
-                 "userinfo-enc"):
+    profile_file = Path(__file__).resolve().parent.parent / "fixtures" / "reference_target" / "profile.yaml"
+    profile_text = profile_file.read_text()
+    # every key file the profile names under the launcher's state directory (clients are added by several areas)
+    import re as _re
+
+    for name in set(_re.findall(r"\$\{REFTARGET_STATE_DIR\}/([A-Za-z0-9_.\-]+)\.jwks\.json", profile_text)):
         (tmp_path / f"{name}.jwks.json").write_text('{"keys": []}')
     for name in ("mtls", "mtls-self"):
         (tmp_path / f"{name}.crt").write_text("-----BEGIN CERTIFICATE-----\n")
@@ -151,6 +155,11 @@ def test_reference_profile_is_valid(tmp_path: Path) -> None:
     import re
 
     for var in set(re.findall(r"\$\{(REFTARGET_[A-Z0-9_]+)\}", text)) - set(env):
-        env[var] = str(tmp_path / "ca.pem") if var.endswith("_FILE") else "value-" + var.lower()
+        if var.endswith("_FILE"):
+            env[var] = str(tmp_path / "ca.pem")
+        elif var.endswith(("_URI", "_URL")):
+            env[var] = "https://127.0.0.1:3/" + var.lower()
+        else:
+            env[var] = "value-" + var.lower()
     profile = load_profile(profile_path, env=env)
     assert len(profile.clients) >= 10

@@ -54,7 +54,8 @@ class TargetProfile(_Model):
     registration: Registration = Field(default_factory=Registration, description=(
         "Dynamic client registration (registration suite): endpoint override, initial access token, documented rules"))
     transport: TransportPolicy = Field(default_factory=TransportPolicy, description=(
-        "Transport-security rules beyond the defaults (transport suite): FAPI 2.0 TLS suites, plain-http probes, pages"))
+        "Transport-security rules beyond the defaults (transport suite): FAPI 2.0 TLS suites, plain-http probes, "
+        "pages"))
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("issuer", "discovery_url")
