@@ -359,6 +359,23 @@ def start(*, state_dir: Path | None = None, timeout: float = _START_TIMEOUT_S) -
         raise
 
 
+def _private_home(directory: Path) -> Path:
+    """A Keycloak home of this start: the built distribution linked in, ``data/`` of its own.
+
+    Keycloak keeps state under ``<home>/data`` (the truststore it merges from ``truststore-paths``,
+    caches, transaction logs); instances sharing one home would trust each other's test CAs
+    and fail the TLS handshake of a client certificate from their own. ``kc.sh`` derives the
+    home from its own (resolved) path, so it is copied; everything else is a symlink.
+    """
+    home = directory / "home"
+    (home / "bin").mkdir(parents=True)
+    (home / "data").mkdir()
+    shutil.copy2(HOME / "bin" / "kc.sh", home / "bin" / "kc.sh")
+    for name in ("lib", "themes", "providers", "conf", "version.txt"):
+        os.symlink(HOME / name, home / name)
+    return home
+
+
 def _launch(directory: Path, timeout: float) -> RunningKeycloak:
     began = time.monotonic()
     ca = trustme.CA(organization_name="oauth-harness keycloak test CA")
@@ -392,8 +409,9 @@ def _launch(directory: Path, timeout: float) -> RunningKeycloak:
     env.pop("KC_BOOTSTRAP_ADMIN_PASSWORD", None)
     # Java 24+: JBoss threads' thread-local reset needs java.lang opened (else request threads die)
     env["JAVA_OPTS_APPEND"] = f"-Djava.io.tmpdir={directory} --add-opens=java.base/java.lang=ALL-UNNAMED"
+    home = _private_home(directory)
     with open(directory / "keycloak.log", "wb") as out:
-        process = subprocess.Popen([str(HOME / "bin" / "kc.sh"), f"--config-file={config}", "start", "--optimized"],
+        process = subprocess.Popen([str(home / "bin" / "kc.sh"), f"--config-file={config}", "start", "--optimized"],
                                    cwd=directory, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
                                    start_new_session=True)
     server = RunningKeycloak(process=process, base_url=base_url, management_url=f"https://127.0.0.1:{management_port}",
