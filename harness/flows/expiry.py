@@ -4,6 +4,10 @@ A check that must watch a token or code expire waits its documented lifetime (pl
 the profile caps such waits so a long lifetime cannot stall a run. A wait over the cap is decided
 *before* any request to the target, so the check is skipped (not broken), and the reason names
 the limit to raise and the value that would let the check run.
+
+Raising the cap costs less than it seems: a check marked ``slow_wait`` is started first and
+parks at its wait while the other checks run (:mod:`harness.wait_overlap`), so the waits of a
+run overlap and its wall time grows by about the longest wait, not by their sum.
 """
 
 from __future__ import annotations
