@@ -47,13 +47,18 @@ class HttpFormUserAgent:
         self.session.close()
 
     def authorize(self, url: str, *, user: User | None, consent: Consent = "approve",
-                  redirect_uri: str) -> AuthorizationOutcome:
-        """Visit the authorization URL and play the user until control returns to the client."""
+                  redirect_uri: str, form: dict[str, str] | None = None) -> AuthorizationOutcome:
+        """Visit the authorization URL and play the user until control returns to the client.
+
+        With ``form``, the first request is a form POST of those parameters to ``url`` (OIDC Core
+        §3.1.2.1: the authorization endpoint MUST support POST), answered like the GET would be: a
+        redirect, the login page itself, or an error page.
+        """
         if not self.target.on_target(url):
             raise OutsideTarget(f"refusing to open {origin_of(url)}: the authorization endpoint is not an origin "
                                 "of the target profile (hint: add it to 'allowed_origins' if it is yours)")
-        method, next_url, data = "GET", url, None
-        headers: dict[str, str] = {}
+        method, next_url, data = ("GET", url, None) if form is None else ("POST", url, dict(form))
+        headers: dict[str, str] = {} if form is None else form_post_headers(url)
         login_attempts = 0
         login_shown = consent_shown = False
         chain = RedirectChain()
