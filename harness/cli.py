@@ -714,7 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"  {code}  {EXIT_CODES[code]}" for code in (5, 4, 1, 2, 3, 0)))
     run.add_argument("--target", help="target profile YAML (default: the bundled reference target)")
     run.add_argument("--local", metavar="NAME",
-                     help="start this local server and run against it (reference, dot, glewlwyd; "
+                     help="start this local server and run against it (reference, dot, glewlwyd, keycloak; "
                           "reference:<variant> for a legitimate variant, e.g. reference:no_pkce); "
                           "default when --target is absent: reference")
     run.add_argument("--suite", action="append", help="suite to run (repeatable; default: all)")
@@ -768,7 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     his.add_argument("--selection", help="runs of this selection only ('all' = full runs; default: the selection "
                                          "of the target's latest run)")
     his.set_defaults(func=cmd_history)
-    srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd) until interrupted")
+    srv = sub.add_parser("serve", help="start a local server (reference, dot, glewlwyd, keycloak) until interrupted")
     srv.add_argument("name")
     srv.set_defaults(func=cmd_serve)
     mat = sub.add_parser("matrix", help="render several runs (one per target) side by side")
