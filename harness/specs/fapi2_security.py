@@ -18,6 +18,7 @@ __all__ = [
     "FAPI_ALGS",
     "accepted_push_or_fail",
     "check_backchannel_acknowledged",
+    "check_assertion_refused",
     "check_backchannel_refused",
     "check_client_authentication_required",
     "check_code_expired",
@@ -168,12 +169,29 @@ def check_code_expired(status: int, body: Mapping[str, Any] | None, *, waited_s:
                    "was issued", "FAPI2SP-5.3.2.1-CODE_LIFETIME", expected="invalid_grant", actual=f"HTTP {status}")
 
 
-def check_metadata(metadata: Mapping[str, Any], *, dpop: bool) -> None:
+def _lists_fapi_alg(metadata: Mapping[str, Any], member: str) -> bool | None:
+    """Whether ``member`` (a list of JWS algorithms) holds a §5.4.1 algorithm; ``None`` when it is not a list."""
+    values = metadata.get(member)
+    if not isinstance(values, list):
+        return None
+    return bool(FAPI_ALGS & set(map(str, values)))
+
+
+def check_metadata(metadata: Mapping[str, Any], *, dpop: bool, auth_method: str | None = None,
+                   openid: bool = False) -> None:
     """§5.3.2.1 "shall distribute discovery metadata ... via the metadata document" with what FAPI 2.0 needs.
 
     The endpoints a FAPI 2.0 flow uses (RFC 8414 §2, RFC 9126 §5
-    ``pushed_authorization_request_endpoint``); where listed, the authentication methods must
-    include one FAPI 2.0 allows (§5.3.2.1) and, for DPoP, the proof algorithms one of §5.4.1's.
+    ``pushed_authorization_request_endpoint``); the FAPI client's registered authentication method
+    (``auth_method``) among ``token_endpoint_auth_methods_supported`` (RFC 8414 §2: omitted means
+    ``client_secret_basic`` only) and, where listed, at least one FAPI 2.0 method (§5.3.2.1);
+    ``S256`` in a published ``code_challenge_methods_supported`` (§5.3.2.2 "shall require PKCE ...
+    with S256"; an unpublished list is left alone: the member is OPTIONAL, RFC 8414 §2, and the
+    legitimate variant ``fapi2`` omits it although S256 works). §5.4.1 ("shall ... use
+    PS256, ES256, or EdDSA"): each JWS algorithm list the server publishes for JWTs it makes or takes
+    from a FAPI client — DPoP proofs (``dpop``), ID tokens (``openid``), UserInfo responses, client
+    assertions (when ``private_key_jwt`` is listed) — holds at least one of them. Lists are global to
+    the server, so other values (e.g. ``RS256`` for non-FAPI clients) are no finding.
     """
     findings = Findings()
     missing = [m for m in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
@@ -182,14 +200,32 @@ def check_metadata(metadata: Mapping[str, Any], *, dpop: bool) -> None:
         findings.add(finding("FAPI2_METADATA_MISSING", "the metadata document lacks members a FAPI 2.0 flow needs",
                              "FAPI2SP-5.3.2.1-METADATA", expected="present", actual=missing))
     methods = metadata.get("token_endpoint_auth_methods_supported")
-    if isinstance(methods, list) and not FAPI_AUTH_METHODS & set(map(str, methods)):
+    listed = set(map(str, methods)) if isinstance(methods, list) else {"client_secret_basic"}
+    if isinstance(methods, list) and not FAPI_AUTH_METHODS & listed:
         findings.add(finding("FAPI2_METADATA_NO_FAPI_AUTH_METHOD", "no FAPI 2.0 client authentication method is "
                              "advertised", "FAPI2SP-5.3.2.1-CLIENTAUTH", expected=sorted(FAPI_AUTH_METHODS),
                              actual=methods))
-    algs = metadata.get("dpop_signing_alg_values_supported")
-    if dpop and isinstance(algs, list) and not FAPI_ALGS & set(map(str, algs)):
-        findings.add(finding("FAPI2_METADATA_NO_FAPI_DPOP_ALG", "no FAPI 2.0 algorithm is advertised for DPoP proofs",
-                             "FAPI2SP-5.4.1-ALGS", expected=sorted(FAPI_ALGS), actual=algs))
+    elif auth_method in FAPI_AUTH_METHODS and auth_method not in listed:
+        findings.add(finding("FAPI2_METADATA_CLIENT_AUTH_METHOD_MISSING", "the FAPI client's authentication method "
+                             "is not advertised", "FAPI2SP-5.3.2.1-CLIENTAUTH", expected=auth_method,
+                             actual=methods if methods is not None else "absent (client_secret_basic only)"))
+    pkce = metadata.get("code_challenge_methods_supported")
+    if isinstance(pkce, list) and "S256" not in pkce:
+        findings.add(finding("FAPI2_METADATA_NO_S256", "S256 is not among the advertised code challenge methods",
+                             "FAPI2SP-5.3.2.2-PKCE", expected="S256 in code_challenge_methods_supported",
+                             actual=pkce))
+    alg_lists = ["userinfo_signing_alg_values_supported"]
+    if dpop:
+        alg_lists.append("dpop_signing_alg_values_supported")
+    if openid:
+        alg_lists.append("id_token_signing_alg_values_supported")
+    if "private_key_jwt" in listed:
+        alg_lists.append("token_endpoint_auth_signing_alg_values_supported")
+    weak = [member for member in alg_lists if _lists_fapi_alg(metadata, member) is False]
+    if weak:
+        findings.add(finding("FAPI2_METADATA_NO_FAPI_ALG", "a published signing algorithm list holds no FAPI 2.0 "
+                             "algorithm", "FAPI2SP-5.4.1-ALGS", expected=f"one of {sorted(FAPI_ALGS)} in each",
+                             actual={m: metadata.get(m) for m in weak}))
     findings.raise_if_any()
 
 
@@ -229,3 +265,23 @@ def check_backchannel_acknowledged(status: int, body: Mapping[str, Any] | None, 
         raise fail("FAPICIBA_VALID_REQUEST_REFUSED", f"the backchannel authentication endpoint refused {what}",
                    requirement, expected="HTTP 200 with auth_req_id",
                    actual=f"HTTP {status} error={(body or {}).get('error')}")
+
+
+#: RFC 7523 §3.2 names invalid_client; the OIDF modules also take invalid_request for a malformed assertion.
+ASSERTION_REFUSAL_ERRORS = frozenset({"invalid_client", "invalid_request"})
+
+
+def check_assertion_refused(status: int, body: Mapping[str, Any] | None, *, endpoint: str, what: str, code: str,
+                            requirement: str) -> None:
+    """A request authenticated with a broken client assertion fails client authentication.
+
+    RFC 7523 §3.2: "If the client JWT is not valid, ... The value of the "error" parameter MUST be
+    the "invalid_client" error code." ``invalid_request`` is also taken (the OIDF modules do). At the
+    token endpoint the grant is a made-up code, so a server that accepted the assertion answers
+    ``invalid_grant``; at PAR it issues a ``request_uri``.
+    """
+    error = (body or {}).get("error")
+    if status < 400 or error not in ASSERTION_REFUSAL_ERRORS:
+        raise fail(code, f"the {endpoint.replace('_', ' ')} did not refuse {what}", requirement,
+                   expected="HTTP 400/401 error=invalid_client (or invalid_request)",
+                   actual=f"HTTP {status} error={error}")

@@ -8,6 +8,7 @@ or makes stricter is judged.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from typing import Any
@@ -34,7 +35,7 @@ from harness.http import try_json_document
 from harness.profile import Client
 from harness.results import NeedsReview, fail
 from harness.specs import fapi2_security as fapi2
-from harness.specs import oidc_core
+from harness.specs import oidc_claims, oidc_core
 from harness.target import Target
 
 requirement = pytest.mark.requirement
@@ -91,11 +92,12 @@ def test_happy_flow(target: Target, user_agent: Any) -> None:
                    "its proof", "FAPI2SP-5.3.4-RESOURCE", expected="2xx", actual=result.describe())
 
 
-@requirement("FAPI2SP-5.3.2.1-METADATA", "FAPI2SP-5.3.2.1-CLIENTAUTH", "FAPI2SP-5.4.1-ALGS")
+@requirement("FAPI2SP-5.3.2.1-METADATA", "FAPI2SP-5.3.2.1-CLIENTAUTH", "FAPI2SP-5.4.1-ALGS", "FAPI2SP-5.3.2.2-PKCE")
 def test_discovery_metadata(target: Target) -> None:
-    """The metadata document names the endpoints a FAPI 2.0 flow uses, a FAPI auth method and DPoP algorithm."""
+    """The metadata names the FAPI flow's endpoints, the client's auth method, S256 and FAPI signing algorithms."""
     client = _client(target)
-    fapi2.check_metadata(target.fetch_metadata_fresh(), dpop=client.documented.dpop_bound)
+    fapi2.check_metadata(target.fetch_metadata_fresh(), dpop=client.documented.dpop_bound,
+                         auth_method=client.auth_method.value, openid="openid" in client.scope.split())
 
 
 # ------------------------------------------------------------------ authorization endpoint flows (§5.3.2.2)
@@ -624,3 +626,139 @@ def test_long_nonce_handled(target: Target, user_agent: Any) -> None:
         raise fail("PRECONDITION_FAPI2_TOKEN_REQUEST_FAILED", "the code was not redeemable", "FAPI2SP-5.3.2.1-SENDER",
                    expected="HTTP 200 with tokens", actual=f"HTTP {token.status} error={token.error}")
     oidc_core.check_id_token_nonce(_id_token_claims(token.body or {}), nonce)
+
+
+# ------------------------------------------------------------------ OIDF SP Final modules (partial → covered)
+
+_ENDPOINTS = ("par", "token_endpoint")
+
+
+def _assertion_at(target: Target, client: Client, assertion: str, endpoint: str, *, what: str) -> tuple[int, Any]:
+    """Send ``assertion`` to the PAR endpoint (a valid push) or the token endpoint (a made-up code)."""
+    auth = assertion_auth(client, assertion)
+    if endpoint == "par":
+        request = build_authorization_request(target, client)
+        result = push_with_auth(target, client, dict(request.params), auth, label=f"push, {what}")
+        return result.status, result.body
+    token = token_request(target, client, _bogus_code_params(client), label=f"token request, {what}", auth=auth)
+    return token.status, token.body
+
+
+@pytest.mark.parametrize("endpoint", _ENDPOINTS)
+@requirement("RFC7523-3-sub", "RFC7523-3.2")
+def test_assertion_without_sub_refused(target: Target, endpoint: str) -> None:
+    """A client assertion without ``sub`` (``client_id`` sent beside it) is refused at PAR and at the token endpoint.
+
+    RFC 7523 §3: "The JWT MUST contain a "sub" (subject) claim ... For client authentication, the
+    subject MUST be the "client_id" of the OAuth client." (OIDF ensure-client-assertion-with-no-sub-fails.)
+    The request names the client by ``client_id``, so only the missing ``sub`` can make it fail.
+    """
+    client = _client(target)
+    if endpoint == "par" and not target.metadata.get("pushed_authorization_request_endpoint"):
+        pytest.skip("the metadata names no pushed_authorization_request_endpoint")
+    assertion = build_assertion(client, target.profile.issuer, claim_overrides={"sub": jose.REMOVE})
+    status, body = _assertion_at(target, client, assertion, endpoint, what="assertion without sub")
+    fapi2.check_assertion_refused(status, body, endpoint=endpoint, what="a client assertion without sub",
+                                  code="FAPI2_ASSERTION_WITHOUT_SUB_ACCEPTED", requirement="RFC7523-3-sub")
+
+
+def _future_assertion(client: Client, target: Target, ahead_s: int) -> str:
+    """An assertion whose ``iat`` and ``nbf`` lie ``ahead_s`` seconds ahead (``exp`` 60 s after them)."""
+    issued = int(time.time()) + ahead_s
+    return build_assertion(client, target.profile.issuer, now=issued, claim_overrides={"nbf": issued})
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-CLOCK")
+def test_assertion_nbf_8s_ahead_accepted_at_par(target: Target) -> None:
+    """At PAR, a client assertion whose ``iat`` and ``nbf`` lie 8 s in the future is accepted.
+
+    §5.3.2.1: "shall accept JWTs with an iat or nbf timestamp between 0 and 10 seconds in the
+    future" (OIDF par-ensure-jwt-client-assertions-nbf-8-seconds-in-the-future-is-accepted).
+    """
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    auth = assertion_auth(client, _future_assertion(client, target, 8))
+    result = push_with_auth(target, client, dict(request.params), auth, label="push, assertion iat/nbf 8 s ahead")
+    fapi2.accepted_push_or_fail(result.status, result.body, what="a client assertion whose iat/nbf lie 8 s in the "
+                                "future", requirement="FAPI2SP-5.3.2.1-CLOCK")
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-CLOCK")
+def test_assertion_nbf_over_60s_ahead_refused_at_par(target: Target) -> None:
+    """At PAR, a client assertion whose ``iat``, ``nbf`` and ``exp`` lie 62 s further ahead is refused.
+
+    §5.3.2.1: "shall reject JWTs with an iat or nbf timestamp greater than 60 seconds in the
+    future" (OIDF par-ensure-jwt-client-assertions-nbf-over-60-seconds-in-the-future-fails).
+    """
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    auth = assertion_auth(client, _future_assertion(client, target, 62))
+    result = push_with_auth(target, client, dict(request.params), auth, label="push, assertion iat/nbf 62 s ahead")
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_FUTURE_ASSERTION_ACCEPTED",
+                             what="a client assertion whose iat/nbf lie 62 s in the future",
+                             requirement="FAPI2SP-5.3.2.1-CLOCK")
+
+
+@needs_par
+@requirement("RFC9449-10.1-mismatch")
+def test_mismatched_dpop_jkt_refused_at_par(target: Target) -> None:
+    """A push whose ``dpop_jkt`` is another key's thumbprint than its DPoP proof's is refused.
+
+    RFC 9449 §10.1: "If both mechanisms are used at the same time, the authorization server MUST
+    reject the request if the JWK Thumbprint in dpop_jkt does not match the public key in the DPoP
+    header." (OIDF ensure-mismatched-dpop-jkt-fails.)
+    """
+    client = _client(target)
+    session, other = DpopSession(target), DpopSession(target)
+    request = build_authorization_request(target, client, extra={"dpop_jkt": other.jkt})
+    result = push_with_dpop(target, client, request, session)
+    fapi2.check_push_refused(result.status, result.body, code="FAPI2_MISMATCHED_DPOP_JKT_ACCEPTED",
+                             what="a dpop_jkt that is not the thumbprint of the DPoP proof's key",
+                             requirement="RFC9449-10.1-mismatch")
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-SENDER")
+def test_refresh_without_proof_refused(target: Target, user_agent: Any) -> None:
+    """A refresh request with client authentication but no DPoP proof issues no access token.
+
+    §5.3.2.1 "shall only issue sender-constrained access tokens". The refresh token of a
+    confidential client is not bound to the DPoP key (RFC 9449 §5), so the refusal is about the
+    new access token (OIDF refresh-token, "sender constrained refresh_token grant ... without
+    proof of possession").
+    """
+    client = _client(target)
+    if "refresh_token" not in client.grant_types:
+        pytest.skip(f"client {client.id} has no refresh_token grant in the profile")
+    grant = obtain_fapi_tokens(target, user_agent, client, offline=True)
+    refresh_token = grant.body.get("refresh_token")
+    if not isinstance(refresh_token, str) or not refresh_token:
+        raise fail("PRECONDITION_FAPI2_NO_REFRESH_TOKEN", "no refresh token was issued for offline_access with "
+                   "prompt=consent", "FAPI2SP-5.3.2.1-SENDER", expected="refresh_token", actual=sorted(grant.body))
+    result = token_request(target, client, {"grant_type": "refresh_token", "refresh_token": refresh_token},
+                           label="refresh without a DPoP proof")
+    fapi2.check_sender_constrained_issuance(result.status, result.body)
+
+
+@needs_par
+@requirement("OIDCC-5.5", "DOC-users.claims", "RFC9126-2.1")
+def test_claims_parameter_pushed(target: Target, user_agent: Any) -> None:
+    """A pushed ``claims`` parameter asking for two ID Token claims (scope ``openid`` only) returns them.
+
+    OIDC Core §5.5 "This parameter is used to request that specific Claims be returned"; pushed,
+    it is an authorization request parameter like any other (RFC 9126 §2.1). Skipped unless the
+    metadata says ``claims_parameter_supported: true`` (OIDF test-claims-parameter-identity-claims).
+    """
+    client = _client(target)
+    if target.metadata.get("claims_parameter_supported") is not True:
+        pytest.skip("the target does not advertise claims_parameter_supported: true")
+    documented = target.user(0).claims
+    names = [n for n in ("name", "email", "given_name", "family_name", "phone_number") if n in documented][:2]
+    if len(names) < 2 or "openid" not in client.scope.split():
+        pytest.skip("needs an openid FAPI client and two documented claims of users[0] (users[].claims)")
+    claims = {"id_token": {names[0]: {"essential": True}, names[1]: None}}
+    grant = obtain_fapi_tokens(target, user_agent, client, scope="openid", extra={"claims": json.dumps(claims)})
+    oidc_claims.check_claims_released(_id_token_claims(grant.body), {n: documented[n] for n in names},
+                                      where="ID Token", asked_by="the pushed claims parameter")

@@ -58,6 +58,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
                                             "fapi2.ciba_rs256_assertion_refused_at_token_endpoint"],
     "fapiciba_request_alg_unrestricted": ["fapi2.ciba_rs256_request_object_refused"],
     "fapiciba_window_unchecked": ["fapi2.ciba_request_object_70_minutes_refused"],
+    "fapi2_assertion_sub_optional": _cases("assertion_without_sub_refused", ("par", "token_endpoint")),
+    "fapi2_assertion_clock_unbounded": ["fapi2.assertion_nbf_over_60s_ahead_refused_at_par"],
+    "fapi2_par_dpop_jkt_mismatch_accepted": ["fapi2.mismatched_dpop_jkt_refused_at_par"],
+    "fapi2_refresh_unbound_issued": ["fapi2.refresh_without_proof_refused"],
+    "fapi2_pushed_claims_ignored": ["fapi2.claims_parameter_pushed"],
+    "fapi2_metadata_no_fapi_signing_alg": ["fapi2.discovery_metadata"],
+    "fapi2_metadata_without_s256": ["fapi2.discovery_metadata"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }
@@ -67,6 +74,8 @@ _ACCEPT = "accept: a valid FAPI 2.0 request the OIDF plan expects to succeed; a 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "fapi2.ps256_assertion_accepted": "accept: the PS256 assertion with the RSA key the RS256 refusals use",
     "fapi2.other_scope_order_accepted": _ACCEPT,
+    "fapi2.assertion_nbf_8s_ahead_accepted_at_par": "accept: FAPI 2.0 SP §5.3.2.1 'shall accept' iat/nbf up to 10 s "
+                                                    "ahead (the area's 10 s tolerance for FAPI client assertions)",
     "fapi2.ms_signed_request_happy_flow": "accept: the Message Signing happy flow (PS256 request object at PAR, DPoP)",
     "fapi2.ms_request_object_multiple_aud_accepted": _ACCEPT,
     "fapi2.ciba_signed_request_acknowledged": "accept: the FAPI-CIBA signed backchannel request",

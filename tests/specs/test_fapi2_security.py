@@ -140,23 +140,58 @@ def test_code_outlives_fails(fails) -> None:
 GOOD_METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth", "token_endpoint": f"{ISSUER}/token",
                  "jwks_uri": f"{ISSUER}/jwks", "pushed_authorization_request_endpoint": f"{ISSUER}/par",
                  "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
-                 "dpop_signing_alg_values_supported": ["ES256", "RS256"]}
+                 "code_challenge_methods_supported": ["S256"],
+                 "dpop_signing_alg_values_supported": ["ES256", "RS256"],
+                 "id_token_signing_alg_values_supported": ["RS256", "PS256"],
+                 "userinfo_signing_alg_values_supported": ["ES256", "none"],
+                 "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"]}
+_FAPI = {"dpop": True, "auth_method": "private_key_jwt", "openid": True}
 
 
 def test_metadata_good() -> None:
-    f.check_metadata(GOOD_METADATA, dpop=True)
-    f.check_metadata({k: v for k, v in GOOD_METADATA.items() if not k.endswith("_supported")}, dpop=True)
+    f.check_metadata(GOOD_METADATA, **_FAPI)
+    optional = ("_methods_supported", "_alg_values_supported")
+    f.check_metadata({k: v for k, v in GOOD_METADATA.items() if not k.endswith(optional)}, dpop=True)
     f.check_metadata({**GOOD_METADATA, "dpop_signing_alg_values_supported": ["RS256"]}, dpop=False)
+    # lists the conditions do not reach: no openid client, no private_key_jwt advertised (an mTLS server)
+    f.check_metadata({**GOOD_METADATA, "id_token_signing_alg_values_supported": ["RS256"]}, dpop=True)
+    f.check_metadata({**GOOD_METADATA, "token_endpoint_auth_methods_supported": ["tls_client_auth"],
+                      "token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, dpop=True,
+                     auth_method="tls_client_auth", openid=True)
 
 
 @pytest.mark.parametrize(("change", "code", "req"), [
     ({"pushed_authorization_request_endpoint": None}, "FAPI2_METADATA_MISSING", "FAPI2SP-5.3.2.1-METADATA"),
     ({"token_endpoint_auth_methods_supported": ["client_secret_basic"]}, "FAPI2_METADATA_NO_FAPI_AUTH_METHOD",
      "FAPI2SP-5.3.2.1-CLIENTAUTH"),
-    ({"dpop_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_DPOP_ALG", "FAPI2SP-5.4.1-ALGS"),
+    ({"token_endpoint_auth_methods_supported": ["tls_client_auth"]}, "FAPI2_METADATA_CLIENT_AUTH_METHOD_MISSING",
+     "FAPI2SP-5.3.2.1-CLIENTAUTH"),
+    ({"token_endpoint_auth_methods_supported": None}, "FAPI2_METADATA_CLIENT_AUTH_METHOD_MISSING",
+     "FAPI2SP-5.3.2.1-CLIENTAUTH"),
+    ({"code_challenge_methods_supported": ["plain"]}, "FAPI2_METADATA_NO_S256", "FAPI2SP-5.3.2.2-PKCE"),
+    ({"dpop_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_ALG", "FAPI2SP-5.4.1-ALGS"),
+    ({"id_token_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_ALG", "FAPI2SP-5.4.1-ALGS"),
+    ({"userinfo_signing_alg_values_supported": ["RS256", "none"]}, "FAPI2_METADATA_NO_FAPI_ALG",
+     "FAPI2SP-5.4.1-ALGS"),
+    ({"token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_ALG",
+     "FAPI2SP-5.4.1-ALGS"),
 ])
 def test_metadata_bad(fails, change, code, req) -> None:
-    fails(f.check_metadata, {**GOOD_METADATA, **change}, dpop=True, code=code, req=req)
+    metadata = {k: v for k, v in {**GOOD_METADATA, **change}.items() if v is not None}
+    fails(f.check_metadata, metadata, **_FAPI, code=code, req=req)
+
+
+@pytest.mark.parametrize("answer", [(401, {"error": "invalid_client"}), (400, {"error": "invalid_request"})])
+def test_assertion_refused_passes(answer) -> None:
+    f.check_assertion_refused(*answer, endpoint="token_endpoint", what="w", code="X", requirement="RFC7523-3-sub")
+
+
+@pytest.mark.parametrize("answer", [(400, {"error": "invalid_grant"}), (201, PUSHED), (500, None),
+                                    (200, {"error": "invalid_client"})])
+def test_assertion_accepted_fails(answer) -> None:
+    found = _raised(f.check_assertion_refused, *answer, endpoint="par", what="w", code="FAPI2_X",
+                    requirement="RFC7523-3-sub")
+    assert (found.code, found.requirement, found.level) == ("FAPI2_X", "RFC7523-3-sub", Level.MUST)
 
 
 def test_accepted_push() -> None:
