@@ -78,7 +78,7 @@ JAVA_CANDIDATES = (Path("/usr/lib/jvm/temurin-25-jdk-amd64"), Path("/usr/lib/jvm
 """Keycloak 26 runs on Java 17+ (21 recommended); the first installed one is used."""
 
 CLIENT_SECRETS = ("conf-basic", "conf-post", "redirect-query", "conf-secret-jwt", "par", "jarm", "device-conf",
-                  "ciba-poll", "ciba-ping", "dpop-conf", "introspector")
+                  "ciba-poll", "ciba-ping", "dpop-conf", "introspector", "logout-bcl")
 """Clients authenticated with a secret (generated per start)."""
 KEY_CLIENTS = ("conf-pkjwt", "jar")
 """Clients with a key pair (private_key_jwt, request objects): public JWKS in the realm, private in the state dir."""
@@ -384,7 +384,7 @@ def _launch(directory: Path, timeout: float) -> RunningKeycloak:
     cert = write_file(directory / "server.crt", b"".join(p.bytes() for p in leaf.cert_chain_pems))
     key = write_file(directory / "server.key", leaf.private_key_pem.bytes(), private=True)
     https_port, http_port, management_port = free_port(), free_port(), free_port()
-    callout_port, ping_port = free_port(), free_port()
+    callout_port, ping_port, logout_port = free_port(), free_port(), free_port()
     base_url = f"https://127.0.0.1:{https_port}"
     admin_password = secrets.token_urlsafe(24)
     admin_password_file = write_file(directory / "admin-password", admin_password + "\n", private=True)
@@ -418,7 +418,7 @@ def _launch(directory: Path, timeout: float) -> RunningKeycloak:
                              state_dir=directory, ca_file=ca_file, admin_password_file=admin_password_file)
     try:
         _wait_ready(server, timeout)
-        server.env = _provision(server, directory, ca, callout_url, ping_port)
+        server.env = _provision(server, directory, ca, callout_url, ping_port, logout_port)
         server.env["KEYCLOAK_SERVER_CERT_FILE"] = str(cert)
         server.env["KEYCLOAK_SERVER_KEY_FILE"] = str(key)
         server.startup_s = time.monotonic() - began
@@ -429,7 +429,7 @@ def _launch(directory: Path, timeout: float) -> RunningKeycloak:
 
 
 def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout_url: str,
-               ping_port: int) -> dict[str, str]:
+               ping_port: int, logout_port: int) -> dict[str, str]:
     variables: dict[str, str] = {}
     env: dict[str, str] = {
         "KEYCLOAK_ISSUER": server.issuer,
@@ -440,6 +440,9 @@ def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout
         "KEYCLOAK_CIBA_NOTIFICATION_ENDPOINT": f"https://127.0.0.1:{ping_port}/ciba/notify",
     }
     variables["CIBA_NOTIFICATION_ENDPOINT"] = env["KEYCLOAK_CIBA_NOTIFICATION_ENDPOINT"]
+    # logout-bcl's backchannel.logout.url: the harness hosts it (logout.receiver, the rp leaf below)
+    env["KEYCLOAK_BACKCHANNEL_LOGOUT_URI"] = f"https://127.0.0.1:{logout_port}/backchannel-logout"
+    variables["BACKCHANNEL_LOGOUT_URI"] = env["KEYCLOAK_BACKCHANNEL_LOGOUT_URI"]
     for username in USERS:
         password = f"{username}-{secrets.token_urlsafe(12)}"
         variables[f"PASSWORD_{username.upper()}"] = env[f"KEYCLOAK_PASSWORD_{username.upper()}"] = password
@@ -454,7 +457,8 @@ def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout
     write_file(directory / f"{MTLS_CLIENT}.crt", cert_pem)
     write_file(directory / f"{MTLS_CLIENT}.key", key_pem, private=True)
     variables["MTLS_SUBJECT_DN"] = subject
-    # the harness's own TLS services (CIBA ping receiver, authentication-channel callout) use a leaf of the CA
+    # the harness's own TLS services (CIBA ping receiver, authentication-channel callout, back-channel
+    # logout URI) use a leaf of the CA, which is Keycloak's truststore (truststore-paths)
     rp = ca.issue_cert("127.0.0.1", "localhost")
     write_file(directory / "rp.crt", b"".join(p.bytes() for p in rp.cert_chain_pems))
     write_file(directory / "rp.key", rp.private_key_pem.bytes(), private=True)
