@@ -222,3 +222,51 @@ def test_client_probe_reads_the_token_endpoint_answer(status: int, body: dict[st
         target.close()
     assert probe.status == expected, probe.line()
     assert "s3cret-value-123" not in probe.line() and "at-value" not in probe.line()
+
+
+@pytest.mark.parametrize("dpop_bound", [True, False])
+def test_client_probe_sends_a_dpop_proof_for_a_dpop_bound_client(dpop_bound: bool, monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """RFC 9449 §5.2: a DPoP-bound client's server may refuse a proof-less request before judging credentials."""
+    import httpx
+
+    from harness import jose
+    from harness.flows import dpop, token
+    from harness.onboarding import check_profile as module
+    from harness.profile import parse_profile
+    from harness.target import Target
+
+    profile = parse_profile({
+        "name": "probe", "issuer": "https://as.example.test",
+        "clients": [{"id": "c", "auth_method": "client_secret_basic", "secret": "s3cret-value-123",
+                     "redirect_uris": ["https://rp.example.test/cb"], "documented": {"dpop_bound": dpop_bound}}],
+        "users": [{"username": "u", "password": "pw-1234"}]}, base_dir=tmp_path)
+    sent: list[dict[str, str]] = []
+
+    def answer(*args: object, extra_headers: dict[str, str] | None = None, **kwargs: object) -> token.TokenResult:
+        sent.append(dict(extra_headers or {}))
+        if "DPoP" not in (extra_headers or {}):  # Keycloak's answer to a DPoP-bound client without a proof
+            body = {"error": "invalid_request", "error_description": "DPoP proof is missing"}
+        else:
+            body = {"error": "invalid_grant", "error_description": "Code not valid"}
+        return token.TokenResult(response=httpx.Response(400, json=body), body=body)
+
+    monkeypatch.setattr(token, "token_request", answer)
+    monkeypatch.setattr(dpop, "token_request", answer)
+    target = Target.from_profile(profile)
+    target._metadata = {"issuer": "https://as.example.test", "token_endpoint": "https://as.example.test/token",
+                        "dpop_signing_alg_values_supported": ["ES256"]}
+    try:
+        probe = module._probe_client(target, profile.clients[0])
+    finally:
+        target.close()
+    assert len(sent) == 1
+    if not dpop_bound:
+        assert "DPoP" not in sent[0]
+        assert probe.status == "warning" and "unclear" in probe.message, probe.line()
+        return
+    assert probe.status == "ok", probe.line()
+    proof = jose.decode_unverified(sent[0]["DPoP"])
+    assert proof.header["typ"] == "dpop+jwt" and proof.header["alg"] == "ES256"
+    assert proof.claims["htm"] == "POST" and proof.claims["htu"] == "https://as.example.test/token"
+    assert "s3cret-value-123" not in probe.line()

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from harness import jose
@@ -24,6 +24,9 @@ from harness.http import try_json_object
 from harness.profile import AuthMethod, Client, TargetProfile, load_profile
 from harness.results import CheckFailed, HarnessError, ProfileError
 from harness.target import NotApplicable, Target
+
+if TYPE_CHECKING:
+    from harness.flows.token import TokenResult
 
 Status = Literal["ok", "problem", "warning", "skipped"]
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -206,16 +209,32 @@ def _credential_hint(profile: TargetProfile, client: Client) -> str:
     return f"check that client {client.id!r} exists at the server and is registered as a public client"
 
 
-def _probe_client(target: Target, client: Client) -> Probe:
+def _probe_token_request(target: Target, client: Client, params: dict[str, str]) -> TokenResult:
+    """The probe's token request; with a DPoP proof for a client documented ``dpop_bound``.
+
+    RFC 9449 §5.2: a client registered with ``dpop_bound_access_tokens`` "MUST" use DPoP,
+    so its server may refuse a request without a proof before judging the credentials
+    (Keycloak: ``invalid_request`` "DPoP proof is missing"); the probe sends a fresh proof.
+    """
     from harness.flows.token import token_request
 
+    label = f"check-profile: {client.id}"
+    if not client.documented.dpop_bound:
+        return token_request(target, client, params, label=label)
+    from harness.flows.dpop import DpopSession
+
+    result, _exchange = DpopSession(target).token_request(client, params, label=f"{label} (with a DPoP proof)")
+    return result
+
+
+def _probe_client(target: Target, client: Client) -> Probe:
     name = f"client {client.id}"
     chosen = _probe_params(client)
     if chosen is None:
         return Probe(name, "skipped", f"no grant to probe with ({', '.join(client.grant_types)})")
     params, what = chosen
     try:
-        result = token_request(target, client, params, label=f"check-profile: {client.id}")
+        result = _probe_token_request(target, client, params)
     except NotApplicable as exc:
         return Probe(name, "skipped", str(exc))
     except ProfileError as exc:

@@ -115,8 +115,10 @@ def _small_run_each_flow_once(server: keycloak.RunningKeycloak, tmp_path: Path) 
 def _check_profile_every_client_authenticates(server: keycloak.RunningKeycloak) -> None:
     returncode, output = run_cli(["check-profile", "--login", str(server.profile_path())], env=server.env)
     assert returncode == 0, output[-3000:]
-    for client in ("conf-basic", "conf-post", "conf-secret-jwt", "conf-pkjwt", "mtls", "ciba-poll"):
+    for client in ("conf-basic", "conf-post", "conf-secret-jwt", "conf-pkjwt", "mtls", "ciba-poll",
+                   "dpop", "dpop-conf", "logout-bcl"):   # the DPoP-bound ones probed with a proof
         assert f"ok      client {client}:" in output, output
+    assert "unclear" not in output, output
     assert "signed in through the http_form driver" in output
 
 
