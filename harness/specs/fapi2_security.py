@@ -29,6 +29,7 @@ __all__ = [
     "check_plain_request_refused",
     "check_push_refused",
     "check_refresh_not_rotated",
+    "check_refresh_token_syntax",
     "check_request_uri_lifetime",
     "check_sender_constrained_issuance",
     "check_token_refused",
@@ -285,3 +286,18 @@ def check_assertion_refused(status: int, body: Mapping[str, Any] | None, *, endp
         raise fail(code, f"the {endpoint.replace('_', ' ')} did not refuse {what}", requirement,
                    expected="HTTP 400/401 error=invalid_client (or invalid_request)",
                    actual=f"HTTP {status} error={error}")
+
+
+#: RFC 6749 Appendix A: ``VSCHAR = %x20-7E``.
+VSCHAR = frozenset(chr(c) for c in range(0x20, 0x7F))
+
+
+def check_refresh_token_syntax(refresh_token: str) -> None:
+    """RFC 6749 Appendix A.17: "refresh-token = 1*VSCHAR" (printable US-ASCII and space).
+
+    Only the offending characters' code points are reported, never the token.
+    """
+    bad = sorted({f"U+{ord(c):04X}" for c in refresh_token if c not in VSCHAR})
+    if not refresh_token or bad:
+        raise fail("FAPI2_REFRESH_TOKEN_SYNTAX", "the refresh token is not 1*VSCHAR", "RFC6749-A.17",
+                   expected="1*VSCHAR (%x20-7E)", actual=bad or "empty")

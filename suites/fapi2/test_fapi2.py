@@ -720,10 +720,11 @@ def test_mismatched_dpop_jkt_refused_at_par(target: Target) -> None:
 
 
 @needs_par
-@requirement("FAPI2SP-5.3.2.1-SENDER")
+@requirement("FAPI2SP-5.3.2.1-SENDER", "RFC6749-A.17")
 def test_refresh_without_proof_refused(target: Target, user_agent: Any) -> None:
-    """A refresh request with client authentication but no DPoP proof issues no access token.
+    """The FAPI client's refresh token is 1*VSCHAR; a refresh with it but no DPoP proof issues no access token.
 
+    RFC 6749 Appendix A.17 "refresh-token = 1*VSCHAR" (checked first, on the token response);
     §5.3.2.1 "shall only issue sender-constrained access tokens". The refresh token of a
     confidential client is not bound to the DPoP key (RFC 9449 §5), so the refusal is about the
     new access token (OIDF refresh-token, "sender constrained refresh_token grant ... without
@@ -737,6 +738,7 @@ def test_refresh_without_proof_refused(target: Target, user_agent: Any) -> None:
     if not isinstance(refresh_token, str) or not refresh_token:
         raise fail("PRECONDITION_FAPI2_NO_REFRESH_TOKEN", "no refresh token was issued for offline_access with "
                    "prompt=consent", "FAPI2SP-5.3.2.1-SENDER", expected="refresh_token", actual=sorted(grant.body))
+    fapi2.check_refresh_token_syntax(refresh_token)
     result = token_request(target, client, {"grant_type": "refresh_token", "refresh_token": refresh_token},
                            label="refresh without a DPoP proof")
     fapi2.check_sender_constrained_issuance(result.status, result.body)

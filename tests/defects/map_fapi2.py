@@ -62,6 +62,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_assertion_clock_unbounded": ["fapi2.assertion_nbf_over_60s_ahead_refused_at_par"],
     "fapi2_par_dpop_jkt_mismatch_accepted": ["fapi2.mismatched_dpop_jkt_refused_at_par"],
     "fapi2_refresh_unbound_issued": ["fapi2.refresh_without_proof_refused"],
+    "fapi2_refresh_token_bad_charset": ["fapi2.refresh_without_proof_refused"],
     "fapi2_pushed_claims_ignored": ["fapi2.claims_parameter_pushed"],
     "fapi2_metadata_no_fapi_signing_alg": ["fapi2.discovery_metadata"],
     "fapi2_metadata_without_s256": ["fapi2.discovery_metadata"],

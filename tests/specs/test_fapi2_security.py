@@ -229,3 +229,14 @@ def test_backchannel_acknowledged_when_it_must_not() -> None:
 def test_backchannel_refused_when_valid(fails, status, body) -> None:
     fails(f.check_backchannel_acknowledged, status, body, what="w", requirement="FAPICIBA-7.10",
           code="FAPICIBA_VALID_REQUEST_REFUSED", req="FAPICIBA-7.10")
+
+
+@pytest.mark.parametrize("token", ["abc-DEF_123.~+/=", "with space", "!~"])
+def test_refresh_token_syntax_good(token) -> None:
+    f.check_refresh_token_syntax(token)
+
+
+@pytest.mark.parametrize("token", ["", "tab\there", "caf\u00e9", "nl\n"])
+def test_refresh_token_syntax_bad(fails, token) -> None:
+    found = fails(f.check_refresh_token_syntax, token, code="FAPI2_REFRESH_TOKEN_SYNTAX", req="RFC6749-A.17")
+    assert token[:2] not in str(found.actual) or not token
