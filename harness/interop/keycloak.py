@@ -78,7 +78,8 @@ JAVA_CANDIDATES = (Path("/usr/lib/jvm/temurin-25-jdk-amd64"), Path("/usr/lib/jvm
 """Keycloak 26 runs on Java 17+ (21 recommended); the first installed one is used."""
 
 CLIENT_SECRETS = ("conf-basic", "conf-post", "redirect-query", "conf-secret-jwt", "par", "jarm", "device-conf",
-                  "ciba-poll", "ciba-ping", "dpop-conf", "introspector", "logout-bcl")
+                  "ciba-poll", "ciba-ping", "dpop-conf", "introspector", "logout-bcl",
+                  "logout-fcl")
 """Clients authenticated with a secret (generated per start)."""
 KEY_CLIENTS = ("conf-pkjwt", "jar")
 """Clients with a key pair (private_key_jwt, request objects): public JWKS in the realm, private in the state dir."""
