@@ -122,6 +122,20 @@ class _State:
 _STATE = pytest.StashKey[_State]()
 
 
+
+def check_pattern_matches(check: str, pattern: str) -> bool:
+    """Whether a ``--check`` pattern selects ``check``: ``*`` and ``?`` are wildcards, ``[`` is literal.
+
+    Check ids carry their parameters in brackets (``pkce.verifier_length_bounds[42]``), so a bracket
+    in a pattern means a bracket (``x[*]``: every case of ``x``), not fnmatch's character class; a
+    pattern already written with fnmatch's escape ``[[]`` is taken as it is.
+    """
+    import fnmatch
+
+    escaped = pattern if "[[]" in pattern else pattern.replace("[", "[[]")
+    return fnmatch.fnmatchcase(check, escaped)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     """Reject unknown requirement IDs at collection time."""
@@ -140,9 +154,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError("invalid requirement IDs:\n  " + "\n  ".join(problems))
     patterns = [p.strip() for p in (config.getoption("harness_checks") or "").split(",") if p.strip()]
     if patterns:
-        import fnmatch
-
-        keep = [i for i in items if not _is_check(i) or any(fnmatch.fnmatchcase(check_id(i), p) for p in patterns)]
+        keep = [i for i in items if not _is_check(i) or any(check_pattern_matches(check_id(i), p) for p in patterns)]
         dropped = [i for i in items if i not in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
