@@ -245,6 +245,8 @@ def _probe_client(target: Target, client: Client) -> Probe:
     body = result.body or {}
     error = str(body.get("error", "")) if isinstance(body, dict) else ""
     method = client.auth_method.value
+    if not client.documented.enabled:
+        return _probe_disabled_client(name, method, result.status, error)
     if result.status == 200:
         return Probe(name, "ok", f"{method}: authenticated (a {what} token request succeeded)")
     if error == "invalid_client" or result.status == 401:
@@ -267,6 +269,20 @@ def _probe_client(target: Target, client: Client) -> Probe:
     return Probe(name, "warning", f"{method}: unclear answer HTTP {result.status} {error or '(no error code)'}"
                                   + (f" ({description})" if description else "") + ": the credentials were not judged",
                  "look at the server's logs for this request")
+
+
+
+def _probe_disabled_client(name: str, method: str, status: int, error: str) -> Probe:
+    """A client documented as disabled (``documented.enabled: false``) must be refused, not accepted."""
+    if error == "invalid_client" or status == 401:
+        return Probe(name, "ok", f"{method}: refused as documented (the client is disabled: HTTP {status} "
+                                 f"{error or 'without an error code'})")
+    if status == 200 or error in _AUTHENTICATED_ERRORS:
+        return Probe(name, "problem", f"{method}: the client is documented as disabled but the server accepted its "
+                                      f"credentials (HTTP {status} {error or ''})".rstrip(),
+                     "the client is enabled at the server, or documented.enabled is wrong")
+    return Probe(name, "warning", f"{method}: unclear answer HTTP {status} {error or '(no error code)'} for a client "
+                                  "documented as disabled")
 
 
 def _probe_login(target: Target) -> Probe:
