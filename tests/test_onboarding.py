@@ -26,7 +26,8 @@ def test_init_writes_a_starter_profile_with_detected_capabilities(
                  "--output", str(out)]) == EXIT_OK
     assert f"wrote {out}" in capsys.readouterr().out
     text = out.read_text()
-    assert "#   yes  PAR (RFC 9126)" in text and "#   yes  dynamic registration" in text  # the registration area serves RFC 7591
+    # the registration area serves RFC 7591
+    assert "#   yes  PAR (RFC 9126)" in text and "#   yes  dynamic registration" in text
     assert "#   yes  device grant (RFC 8628)" in text and "modes: poll, ping" in text
     # the mTLS aliases live on another origin: offered, but commented out (opt-in)
     assert f'#   - "{reference.mtls_base}"' in text
