@@ -93,6 +93,10 @@ LONG_LIFETIME_LIMIT_S = 75.0
 """What a run with 60 s lifetimes must stay under (issue 23)."""
 
 
+CLIENT_LIFETIMES = ("device_code_lifetime_s", "ciba_request_lifetime_s")
+"""Client-level documented lifetimes (PingFederate per-client overrides) that follow the server's."""
+
+
 def long_lifetimes_profile(lifetime: int, work: Path) -> Path:
     """The reference profile documenting ``lifetime``-second artefacts and allowing their waits."""
     import yaml
@@ -106,6 +110,11 @@ def long_lifetimes_profile(lifetime: int, work: Path) -> Path:
                        "device": {"code_lifetime_s": lifetime}, "ciba": {"request_lifetime_s": lifetime}},
         "limits": {"max_expiry_wait_s": lifetime + 10},
     })
+    for client in merged.get("clients", []):  # per-client overrides that restate the server's lifetimes
+        documented = client.get("documented") or {}
+        for key in CLIENT_LIFETIMES:
+            if key in documented:
+                documented[key] = lifetime
     deviations = merged.get("deviations_file")
     if isinstance(deviations, str) and not Path(deviations).is_absolute():
         merged["deviations_file"] = str((PROFILE_PATH.parent / deviations).resolve())
