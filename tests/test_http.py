@@ -156,8 +156,12 @@ def trickle_head_server() -> Iterator[str]:
 
 
 def test_trickled_head_bounded_by_exchange_deadline(trickle_head_server: str) -> None:
-    """Every read succeeds (a byte per 0.1 s, read timeout 1 s): only the wall-clock deadline ends it."""
-    http = TargetHttp(allowed_origins={trickle_head_server}, read_timeout=1, connect_timeout=1,
+    """Every read succeeds (a byte per 0.1 s, read timeout 5 s): only the wall-clock deadline ends it.
+
+    The read timeout is far above the trickle's gaps, so a loaded machine that delays one byte past a
+    second cannot end the exchange by a read timeout instead of the deadline under test.
+    """
+    http = TargetHttp(allowed_origins={trickle_head_server}, read_timeout=5, connect_timeout=1,
                       exchange_deadline_s=1.5)
     log = evidence.EvidenceLog()
     started = time.monotonic()

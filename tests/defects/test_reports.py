@@ -51,7 +51,7 @@ def test_defect_run_html_shows_expected_actual_and_exchange(suite_runner: SuiteR
     _validate(suite_runner.last_document)
     # the run records what discovery advertises (the interoperability matrix shows it)
     features = {f["key"]: f["supported"] for f in suite_runner.last_document["run"]["features"]}
-    assert features["pkce"] and features["par"] and not features["registration"]
+    assert features["pkce"] and features["par"] and features["registration"]  # the registration area serves RFC 7591
     assert suite_runner.last_report_dir is not None
     html = (suite_runner.last_report_dir / "index.html").read_text()
     parser = _Details("check-pkce-wrong-verifier-refused")
