@@ -17,9 +17,12 @@ from harness.interop import glewlwyd, keycloak
 
 SUITES = {"dot": ["authorization_code", "client_auth", "introspection"],
           "glewlwyd": ["authorization_code", "client_auth", "refresh"],
-          # Keycloak: the login form, every client authentication, refresh and the CIBA authentication channel
-          # (callout bearer tokens, the admin password of the launcher's 0600 keycloak.conf)
-          "keycloak": ["authorization_code", "client_auth", "refresh", "ciba"]}
+          # Keycloak: the login form, every client authentication and refresh (and the admin password of the
+          # launcher's 0600 keycloak.conf). The CIBA authentication channel's secrets (callout bearer tokens) are
+          # checked by tests/interop/test_keycloak_target.py's small run, with two CIBA flows: the whole ciba
+          # suite here met Keycloak 26.5.6's intermittent HTTP 500 on the first token poll after an approval
+          # (twice in about ten runs, under parallel CIBA flows), which says nothing about secrets
+          "keycloak": ["authorization_code", "client_auth", "refresh"]}
 
 
 def _secrets(env: dict[str, str]) -> dict[str, str]:
