@@ -111,28 +111,9 @@ class CibaApprover:
             register_secret(token)
             headers["Authorization"] = f"Bearer {token}"
         body = settings.body if settings.body is not None else {}
-        log = evidence.current()
-        exchange = Exchange(seq=log.next_seq(), label=f"other device: {decision} (login.ciba.http)",
-                            method=settings.method, url=shown,
-                            request_headers=redact_headers(list(headers.items())),
-                            request_body=redact_body(_json(body), "application/json"))
-        log.exchanges.append(exchange)
-        started = time.monotonic()
-        try:
-            with httpx.Client(verify=self.target.http.ssl_context(), timeout=self.target.profile.timeouts.read,
-                              follow_redirects=False) as client:
-                response = client.request(settings.method, url, headers=headers,
-                                          json=None if settings.method == "GET" else body)
-        except httpx.HTTPError as exc:
-            exchange.error = f"{type(exc).__name__}: {exc}"
-            raise HarnessError(f"the CIBA approval call to {origin_of(url)} failed: {exc}") from exc
-        exchange.elapsed_s = time.monotonic() - started
-        exchange.status = response.status_code
-        exchange.response_headers = redact_headers(list(response.headers.items()))
-        exchange.response_body = redact_body(response.text[:evidence.MAX_BODY_CHARS],
-                                             response.headers.get("content-type", ""))
-        if not 200 <= response.status_code < 300:
-            raise HarnessError(f"the CIBA approval call answered HTTP {response.status_code} (login.ciba.http)")
+        self._decision_call(settings.method, url, shown_url=shown, headers=headers,
+                            body=None if settings.method == "GET" else body, mode="login.ciba.http",
+                            label=f"other device: {decision} (login.ciba.http)", what="the CIBA approval call")
 
     def _channel(self, request: PendingRequest, decision: CibaDecision) -> None:
         from harness import ciba_auth_channel
@@ -145,29 +126,41 @@ class CibaApprover:
         evidence.note(f"other device: the target's authentication-channel callout for this request arrived "
                       f"(binding message {callout.field(settings.binding_message_field)!r})")
         body = settings.approve_body if decision == "approve" else settings.deny_body
-        headers = {"Authorization": f"Bearer {callout.token}", "Content-Type": "application/json"}
+        self._decision_call("POST", settings.callback_url, shown_url=settings.callback_url,
+                            headers={"Authorization": f"Bearer {callout.token}", "Content-Type": "application/json"},
+                            body=body, mode="login.ciba.channel",
+                            label=f"other device: {decision} (login.ciba.channel callback)",
+                            what="the CIBA channel callback")
+
+    def _decision_call(self, method: str, url: str, *, shown_url: str, headers: dict[str, str],
+                       body: object | None, mode: str, label: str, what: str) -> None:
+        """Send the user's decision to the approval endpoint the profile names, recorded and redacted.
+
+        The call is the user's other device, not the target's protocol: a transport error or a non-2xx
+        answer is a :class:`HarnessError` (the harness could not play the user), never a target failure.
+        """
         log = evidence.current()
-        exchange = Exchange(seq=log.next_seq(), label=f"other device: {decision} (login.ciba.channel callback)",
-                            method="POST", url=settings.callback_url,
+        content = None if body is None else _json(body)
+        exchange = Exchange(seq=log.next_seq(), label=label, method=method, url=shown_url,
                             request_headers=redact_headers(list(headers.items())),
-                            request_body=redact_body(_json(body), "application/json"))
+                            request_body=redact_body(content or "", "application/json"))
         log.exchanges.append(exchange)
         started = time.monotonic()
+        send_headers = dict(headers) if content is None else {"Content-Type": "application/json", **headers}
         try:
             with httpx.Client(verify=self.target.http.ssl_context(), timeout=self.target.profile.timeouts.read,
                               follow_redirects=False) as client:
-                response = client.post(settings.callback_url, headers=headers, content=_json(body))
+                response = client.request(method, url, headers=send_headers, content=content)
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
-            raise HarnessError(f"the CIBA channel callback to {origin_of(settings.callback_url)} failed: "
-                               f"{exc}") from exc
+            raise HarnessError(f"{what} to {origin_of(url)} failed: {exc}") from exc
         exchange.elapsed_s = time.monotonic() - started
         exchange.status = response.status_code
         exchange.response_headers = redact_headers(list(response.headers.items()))
         exchange.response_body = redact_body(response.text[:evidence.MAX_BODY_CHARS],
                                              response.headers.get("content-type", ""))
         if not 200 <= response.status_code < 300:
-            raise HarnessError(f"the CIBA channel callback answered HTTP {response.status_code} (login.ciba.channel)")
+            raise HarnessError(f"{what} answered HTTP {response.status_code} ({mode})")
 
     def _command(self, request: PendingRequest, decision: CibaDecision) -> None:
         argv = self.settings.command
