@@ -9,15 +9,15 @@ token — and returns the verdict of :mod:`harness.specs.metadata_consistency` w
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from harness import evidence, jose
 from harness.flows.dpop import DpopSession, new_key
-from harness.flows.introspection import introspect
+from harness.flows.introspection import endpoint_for, introspect
 from harness.flows.resource import plain_code_flow
 from harness.flows.revocation import revoke
-from harness.flows.token import assertion_auth, build_assertion, token_request
+from harness.flows.token import ClientAuth, assertion_auth, build_assertion, client_auth, token_request
 from harness.profile import AuthMethod, Client
 from harness.specs import metadata_consistency as mc
 from harness.target import Target
@@ -79,33 +79,126 @@ def clients_with_method(target: Target, method: AuthMethod) -> list[Client]:
     return [c for c in target.profile.clients if c.use_in_suites and c.auth_method is method]
 
 
+ASSERTION_METHODS = (AuthMethod.CLIENT_SECRET_JWT, AuthMethod.PRIVATE_KEY_JWT)
+
+
+def assertion_audiences(target: Target, client: Client, endpoint_url: str) -> list[str]:
+    """The ``aud`` values a client assertion sent to ``endpoint_url`` may legitimately have to carry, in order.
+
+    RFC 7523 §3: "The JWT MUST contain an "aud" (audience) claim containing a value that identifies the
+    authorization server as an intended audience. The token endpoint URL of the authorization server MAY
+    be used as a value for an "aud" element"; "the precise strings to be used as the audience for a given
+    authorization server must be configured out of band" (§5). So a server may require the endpoint
+    called, its token endpoint or its issuer identifier: an assertion refused for one of them shows
+    nothing about the authentication method. FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer
+    identifier value" — a FAPI client sends the issuer only.
+    """
+    issuer = target.profile.issuer
+    if client.is_fapi2:
+        return [issuer]
+    ordered = [endpoint_url, target.token_endpoint_for(client), issuer]
+    return list(dict.fromkeys(ordered))
+
+
+@dataclass(frozen=True)
+class AuthTry:
+    """One way of authenticating a probe request: the credentials and, for an assertion, its ``aud``."""
+
+    auth: ClientAuth | None
+    audience: str | None
+
+    def describe(self) -> str:
+        """``aud=<value>`` for an assertion, empty otherwise (evidence notes)."""
+        return f", aud={self.audience}" if self.audience is not None else ""
+
+
+def auth_tries(target: Target, client: Client, endpoint_url: str, *, key: object | None = None,
+               alg: str | None = None) -> Iterator[AuthTry]:
+    """The credentials to try, one at a time: one try for secrets and certificates, one per audience for assertions.
+
+    Each assertion is built when its try comes, with a fresh ``jti`` (RFC 7523 §3: the server may accept
+    an assertion only once), so a refused try never makes the next one a replay. ``key``/``alg`` sign the
+    assertion with another key or algorithm (the algorithm probes).
+    """
+    if client.auth_method not in ASSERTION_METHODS:
+        yield AuthTry(None, None)
+        return
+    for audience in assertion_audiences(target, client, endpoint_url):
+        if key is None and alg is None:
+            yield AuthTry(client_auth(target, client, audience), audience)
+        else:
+            yield AuthTry(assertion_auth(client, build_assertion(client, audience, key=key, alg=alg)), audience)
+
+
+def _with_audiences(client: Client, label: str, send: Callable[[AuthTry], mc.Probe],
+                    tries: Iterable[AuthTry]) -> ClientProbe:
+    """Send one request per try until one is not refused (``NO``); the verdict names the ``aud`` that worked.
+
+    A try that works (``YES``) or that cannot be judged (``UNKNOWN``) ends the tries; every refused one
+    is named in the observation, so an all-refused verdict lists each audience tried.
+    """
+    refused: list[str] = []
+    probe = mc.Probe(mc.Support.UNKNOWN, "nothing sent")
+    for attempt in tries:
+        probe = send(attempt)
+        evidence.note(f"client {client.id} ({client.auth_method.value}{attempt.describe()}) {label}: "
+                      f"{probe.observed} → {probe.support.value}")
+        if probe.support is not mc.Support.NO:
+            where = f" with aud={attempt.audience}" if attempt.audience is not None else ""
+            earlier = f" (refused with aud {refused})" if refused else ""
+            return ClientProbe(client, mc.Probe(probe.support, f"{probe.observed}{where}{earlier}"))
+        if attempt.audience is not None:
+            refused.append(attempt.audience)
+    if refused:
+        probe = mc.Probe(mc.Support.NO, f"{probe.observed} for every aud tried: {refused}")
+    return ClientProbe(client, probe)
+
+
 def token_auth_probe(target: Target, clients: Iterable[Client]) -> mc.Probe:
-    """Token requests for a made-up code (or the client's own grant), one per client; combined verdict."""
+    """Token requests for a made-up code (or the client's own grant), one per client; combined verdict.
+
+    An assertion client tries each audience the server may require (:func:`assertion_audiences`).
+    """
     results: list[ClientProbe] = []
     for client in clients:
         grant = "authorization_code" if "authorization_code" in client.grant_types else client.grant_types[0]
-        result = token_request(target, client, grant_params(grant, client),
-                               label=f"token request authenticated with {client.auth_method.value}")
-        probe = mc.auth_method_support(result.status, result.body)
-        evidence.note(f"client {client.id} ({client.auth_method.value}): {probe.observed} → {probe.support.value}")
-        results.append(ClientProbe(client, probe))
-        if probe.support is mc.Support.YES:
+        url = target.token_endpoint_for(client)
+
+        def send(attempt: AuthTry, client: Client = client, grant: str = grant, url: str = url) -> mc.Probe:
+            result = token_request(target, client, grant_params(grant, client), auth=attempt.auth, endpoint=url,
+                                   label=f"token request authenticated with {client.auth_method.value}"
+                                   f"{attempt.describe()}")
+            return mc.auth_method_support(result.status, result.body)
+
+        outcome = _with_audiences(client, "at the token endpoint", send, auth_tries(target, client, url))
+        results.append(outcome)
+        if outcome.probe.support is mc.Support.YES:
             break  # one client shows the method works; the others are tried only while none has
     return _combine(results)
 
 
 def endpoint_auth_probe(target: Target, clients: Iterable[Client], member: str) -> mc.Probe:
-    """Introspection or revocation calls for a made-up token, one per client; combined verdict."""
+    """Introspection or revocation calls for a made-up token, one per client; combined verdict.
+
+    An assertion client tries each audience the server may require (the endpoint called, the token
+    endpoint, the issuer: :func:`assertion_audiences`) before its method counts as refused.
+    """
     call: Callable[..., object] = introspect if member == "introspection_endpoint" else revoke
     results: list[ClientProbe] = []
     for client in clients:
-        answer = call(target, client, f"harness-made-up-token-{secrets.token_urlsafe(8)}",
-                      label=f"{member.split('_')[0]} request authenticated with {client.auth_method.value}")
-        status, body = answer.status, answer.body  # type: ignore[attr-defined]
-        probe = mc.endpoint_call_support(status, body)
-        evidence.note(f"client {client.id} ({client.auth_method.value}): {probe.observed} → {probe.support.value}")
-        results.append(ClientProbe(client, probe))
-        if probe.support is mc.Support.YES:
+        url = endpoint_for(target, client, member)
+
+        def send(attempt: AuthTry, client: Client = client) -> mc.Probe:
+            answer = call(target, client, f"harness-made-up-token-{secrets.token_urlsafe(8)}", auth=attempt.auth,
+                          label=f"{member.split('_')[0]} request authenticated with {client.auth_method.value}"
+                          f"{attempt.describe()}")
+            status, body = answer.status, answer.body  # type: ignore[attr-defined]
+            return mc.endpoint_call_support(status, body)
+
+        outcome = _with_audiences(client, f"at the {member.split('_')[0]} endpoint", send,
+                                  auth_tries(target, client, url))
+        results.append(outcome)
+        if outcome.probe.support is mc.Support.YES:
             break  # one client shows the method works; the others are tried only while none has
     return _combine(results)
 
@@ -150,15 +243,16 @@ def assertion_alg_probe(target: Target, alg: str) -> mc.Probe | None:
     results: list[ClientProbe] = []
     for client, key in capable:
         url = target.token_endpoint_for(client)
-        audience = target.profile.issuer if client.is_fapi2 else url
-        assertion = build_assertion(client, audience, key=key, alg=alg)
         grant = "authorization_code" if "authorization_code" in client.grant_types else client.grant_types[0]
-        result = token_request(target, client, grant_params(grant, client), auth=assertion_auth(client, assertion),
-                               label=f"token request with a {alg} client assertion")
-        probe = mc.auth_method_support(result.status, result.body)
-        evidence.note(f"client {client.id}: {alg} assertion: {probe.observed} → {probe.support.value}")
-        results.append(ClientProbe(client, probe))
-        if probe.support is mc.Support.YES:
+
+        def send(attempt: AuthTry, client: Client = client, grant: str = grant, url: str = url) -> mc.Probe:
+            result = token_request(target, client, grant_params(grant, client), auth=attempt.auth, endpoint=url,
+                                   label=f"token request with a {alg} client assertion{attempt.describe()}")
+            return mc.auth_method_support(result.status, result.body)
+
+        outcome = _with_audiences(client, f"{alg} assertion", send, auth_tries(target, client, url, key=key, alg=alg))
+        results.append(outcome)
+        if outcome.probe.support is mc.Support.YES:
             break
     return _combine(results)
 
