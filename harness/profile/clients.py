@@ -141,6 +141,9 @@ class ClientDocumented(_Model):
     ciba_polling_interval_s: int | None = Field(default=None, ge=1, description=(
         'PingFederate client CIBA "Polling Interval (seconds)" (default 3): the interval of this client\'s '
         "backchannel authentication responses"))
+    sector_identifier_uri: str | None = Field(default=None, description=(
+        'PingFederate "Sector Identifier URI" (with "Use pairwise identifier"; OIDC Core §8.1): clients stating '
+        "the same URI get the same pairwise sub for a user"))
 
 
 class Client(_Model):
