@@ -276,6 +276,54 @@ def test_code_reuse_revokes_tokens(target: Target, user_agent: Any) -> None:
                    level=Level.SHOULD)
 
 
+#: The OIDF module ``oidcc-codereuse-30seconds`` reuses the code this long after its first use.
+CODE_REUSE_DELAY_S = 30.0
+
+
+@requirement("RFC6749-4.1.2-reuse", "RFC6749-4.1.2-reuse_revokes")
+@pytest.mark.slow_wait
+def test_code_reuse_after_30_seconds_refused(target: Target, user_agent: Any) -> None:
+    """A code redeemed again 30 s after its first use is refused; its tokens SHOULD then be revoked.
+
+    RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server
+    MUST deny the request and SHOULD revoke (when possible) all tokens previously issued based on
+    that authorization code." The 30 s delay is the OIDF module's (``oidcc-codereuse-30seconds``:
+    a used code must not be forgotten by a short-lived cache), not a protocol wait, so the check is
+    opt-in: it runs only where ``limits.max_expiry_wait_s`` allows a 30 s wait (decided before any
+    request). Where the documented code lifetime is shorter than the delay, the reused code has also
+    expired, and revocation "when possible" is noted rather than judged.
+    """
+    require_wait_within_cap(target, CODE_REUSE_DELAY_S, "the OIDF 30 s delay before a code is reused")
+    client = _code_client(target)
+    userinfo = target.endpoint("userinfo_endpoint")  # skipped before any request when not advertised
+    flow = complete_code_flow(target, user_agent, client, scope="openid profile")
+    assert flow.token is not None and flow.token.body is not None
+    access_token = str(flow.token.body["access_token"])
+    before = target.http.get(userinfo, label="userinfo with the first access token",
+                             headers={"Authorization": f"Bearer {access_token}"})
+    evidence.mandated_wait(CODE_REUSE_DELAY_S, "OIDF oidcc-codereuse-30seconds: the code is reused 30 s after its "
+                           "first use")
+    second = redeem_code(target, client, flow.code, redirect_uri=flow.request.redirect_uri,
+                         code_verifier=flow.request.code_verifier, label="redeem the same code 30 s later")
+    check_refused(second, "invalid_grant", "RFC6749-4.1.2-reuse", error_requirement="RFC6749-5.2")
+    lifetime = target.profile.documented.authorization_code_lifetime_s
+    if before.status_code != 200:
+        evidence.note(f"the access token was not accepted at UserInfo to begin with (HTTP {before.status_code}): "
+                      "revocation after the reuse is not judged")
+        return
+    if lifetime is not None and lifetime < CODE_REUSE_DELAY_S:
+        evidence.note(f"the documented code lifetime ({lifetime:g}s) is shorter than the delay: the reused code had "
+                      "expired too, so revoking its tokens may not be possible; revocation is not judged")
+        return
+    after = target.http.get(userinfo, label="userinfo after the code was reused 30 s later",
+                            headers={"Authorization": f"Bearer {access_token}"})
+    if after.status_code == 200:
+        raise fail("CODE_REUSE_TOKENS_NOT_REVOKED",
+                   "the access token issued for a code stayed valid after the code was reused 30 s later",
+                   "RFC6749-4.1.2-reuse_revokes", expected="HTTP 401 at userinfo", actual=f"HTTP {after.status_code}",
+                   level=Level.SHOULD)
+
+
 @requirement("RFC6749-4.1.3")
 def test_code_bound_to_client(target: Target, user_agent: Any) -> None:
     """A code issued to one client cannot be redeemed by another (``invalid_grant``)."""
