@@ -15,7 +15,7 @@ import pytest
 import trustme
 
 from harness import evidence
-from harness.ciba_receiver import NotificationReceiver, loopback_bind_host
+from harness.ciba_receiver import NO_CONTENT, NotificationReceiver, Reply, loopback_bind_host
 from harness.redaction import REDACTED
 from harness.results import HarnessError, ProfileError
 
@@ -132,3 +132,70 @@ def test_recorded_evidence_is_redacted(pki: tuple[trustme.CA, Path, Path]) -> No
     text = json.dumps(exchange)
     assert "secret-request-id" not in text and "tok-123" not in text and REDACTED in text
     assert exchange["request"]["method"] == "POST" and exchange["response"]["status"] == 204
+
+
+def test_default_reply_is_204_and_status_is_recorded(pki: tuple[trustme.CA, Path, Path]) -> None:
+    _, cert, key = pki
+    receiver = NotificationReceiver("https://127.0.0.1:1/cb", cert_file=cert, key_file=key)
+    assert receiver.replies == (NO_CONTENT,) and receiver.status == 204
+    assert NotificationReceiver("https://127.0.0.1:1/cb", cert_file=cert, key_file=key, status=200).status == 200
+
+
+def test_configured_replies_per_notification(pki: tuple[trustme.CA, Path, Path]) -> None:
+    """The n-th notification gets replies[n]; the last reply repeats; each notification records its answer."""
+    ca, cert, key = pki
+    endpoint = f"https://127.0.0.1:{_free_port()}/cb"
+    replies = [Reply(401, b"not now"), Reply(200, b'{"ok":true}', content_type="application/json")]
+    with NotificationReceiver(endpoint, cert_file=cert, key_file=key, replies=replies) as receiver, \
+            _client(ca) as http:
+        first = http.post(endpoint, json={"auth_req_id": "1"})
+        second = http.post(endpoint, json={"auth_req_id": "2"})
+        third = http.post(endpoint, json={"auth_req_id": "3"})
+        got = receiver.wait_for(3, timeout_s=1)
+    assert (first.status_code, first.text) == (401, "not now")
+    assert (second.status_code, second.json(), second.headers["content-type"]) == (200, {"ok": True},
+                                                                                  "application/json")
+    assert third.status_code == 200
+    assert [n.answered for n in got] == [401, 200, 200]
+
+
+def test_redirect_reply_and_strays(pki: tuple[trustme.CA, Path, Path]) -> None:
+    """A 301 carries the Location; a request to that other path is answered 404 and kept apart."""
+    ca, cert, key = pki
+    endpoint = f"https://127.0.0.1:{_free_port()}/cb"
+    with NotificationReceiver(endpoint, cert_file=cert, key_file=key) as receiver, _client(ca) as http:
+        moved = receiver.url_for("/cb/moved")
+        receiver.replies = (Reply(301, location=moved),)
+        assert receiver.wait_for_stray(timeout_s=0.1) == []
+        answer = http.post(endpoint, json={"auth_req_id": "1"})
+        assert (answer.status_code, answer.headers["location"]) == (301, moved)
+        assert http.post(moved, json={"auth_req_id": "1"}).status_code == 404
+        strays = receiver.wait_for_stray(timeout_s=1)
+        assert len(receiver.wait_for(1, timeout_s=1)) == 1
+    assert [(s.path, s.answered) for s in strays] == [("/cb/moved", 404)]
+    assert moved == endpoint.replace("/cb", "/cb/moved")
+    receiver.clear()
+    assert receiver.strays == [] and receiver.notifications == []
+
+
+def test_reply_validation_and_description() -> None:
+    with pytest.raises(ValueError, match="200-599"):
+        Reply(199)
+    with pytest.raises(ValueError, match="no body"):
+        Reply(204, b"x")
+    assert Reply(401).describe() == "HTTP 401"
+    assert Reply(200, b"abc").describe() == "HTTP 200 with a 3-byte body"
+    assert Reply(301, location="https://x/y").describe() == "HTTP 301 Location https://x/y"
+
+
+def test_recorded_status_defaults_to_the_answer(pki: tuple[trustme.CA, Path, Path]) -> None:
+    ca, cert, key = pki
+    endpoint = f"https://127.0.0.1:{_free_port()}/cb"
+    with NotificationReceiver(endpoint, cert_file=cert, key_file=key, replies=[Reply(403)]) as receiver, \
+            _client(ca) as http:
+        http.post(endpoint, json={"auth_req_id": "a"})
+        note = receiver.wait_for(1, timeout_s=1)[0]
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log):
+        note.record(endpoint)
+    assert log.exchanges[0].as_dict()["response"]["status"] == 403
