@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
+from harness.cli import main
+from harness.reporting.summary import EXIT_UNREACHABLE, EXIT_USAGE
 
 
 def _profile(tmp_path: Path, issuer: str) -> Path:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import EXIT_OK, EXIT_UNREACHABLE, build_parser, main
+from harness.cli import build_parser, main
 from harness.onboarding.init_profile import tls_hint
 from harness.reference_target import RunningTarget
+from harness.reporting.summary import EXIT_OK, EXIT_UNREACHABLE
 
 
 def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
@@ -19,7 +20,7 @@ def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
 
 
 def test_certification_and_target_profiles_are_told_apart() -> None:
-    run_help = build_parser()._subparsers._group_actions[0].choices["run"].format_help()  # type: ignore[union-attr]
+    run_help = build_parser()._subparsers._group_actions[0].choices["run"].format_help()  # type: ignore[union-attr, index]
     assert "--certification NAME, --profile NAME" in run_help and "not the target profile" in run_help
 
 
@@ -43,7 +44,7 @@ def test_tls_hint_only_for_trust_errors() -> None:
 
 
 def test_a_target_profile_given_as_certification_profile_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
-    from harness.cli import EXIT_USAGE
+    from harness.reporting.summary import EXIT_USAGE
 
     assert main(["run", "--profile", "my-idp.yaml"]) == EXIT_USAGE
     assert "a target profile file goes to --target my-idp.yaml" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.reporting.console import clock, estimate_left, progress_line
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
-from interop_cli import run_cli  # noqa: E402
+from tests.interop.interop_cli import run_cli  # noqa: E402
 
 FAILED = {"id": "pkce.wrong_verifier_refused", "outcome": "failed", "duration_s": 0.21, "message": "[RFC7636-4.6] x",
           "findings": [{"requirement": "RFC7636-4.6", "code": "TOKEN_REQUEST_ACCEPTED", "level": "must",

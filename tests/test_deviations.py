@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def _passed(check: str) -> CheckRecord:
     return CheckRecord(id=check, suite=check.split(".")[0], title=check, outcome=Outcome.PASSED, requirements=[])
 
 
-def _file(*entries: dict[str, object]) -> DeviationsFile:
+def _file(*entries: Mapping[str, object]) -> DeviationsFile:
     return DeviationsFile.model_validate({"deviations": [{"reason": "because", **e} for e in entries]})
 
 

@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from report_samples import TARGET, clean_records, failing_records, write_run
 
-from harness.cli import EXIT_OK, EXIT_USAGE, main
+from harness.cli import main
 from harness.reporting.diff import load_results
 from harness.reporting.history import read_history, run_selection, same_series
+from harness.reporting.summary import EXIT_OK, EXIT_USAGE
+from tests.report_samples import TARGET, clean_records, failing_records, write_run
 
 
 def test_each_run_appends_one_line_and_the_report_shows_the_trend(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from loopback_http import serving
 
 from harness import evidence
 from harness.http import ExchangeDeadlineExceeded, OutsideTarget, TargetHttp, json_object, origin_of, retry_after_s
 from harness.results import TargetUnreachable
+from tests.loopback_http import serving
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -52,7 +52,7 @@ def test_the_joserfc_thumbprint_trap_is_real() -> None:
     assert joserfc_jwk.thumbprint(v["jwk"]) != v["thumbprint_sha256"]
 
 
-def test_rfc9449_ath_vector(ec256) -> None:
+def test_rfc9449_ath_vector(ec256: jose.Key) -> None:
     v = vector("rfc9449_ath")
     proof = jose.build_dpop_proof(ec256, "GET", "https://resource.example.org/protectedresource",
                                   access_token=v["access_token"], now=NOW)
@@ -80,7 +80,7 @@ def test_b64url_round_trip() -> None:
 
 
 @pytest.mark.parametrize("text", ["a+b", "abcde", "a b", "é"])
-def test_b64url_decode_rejects_garbage(text) -> None:
+def test_b64url_decode_rejects_garbage(text: str) -> None:
     with pytest.raises(jose.MalformedToken):
         jose.b64url_decode(text)
 
@@ -102,12 +102,12 @@ def _seg(value: Any) -> str:
     (_seg(b"\xff") + ".e30.", "UTF-8"),
     ("a.b.c.d.e", "JWE"),
 ])
-def test_decode_unverified_garbage(token, message) -> None:
+def test_decode_unverified_garbage(token: Any, message: str) -> None:
     with pytest.raises(jose.MalformedToken, match=message):
         jose.decode_unverified(token)
 
 
-def test_decode_unverified_parts(rsa) -> None:
+def test_decode_unverified_parts(rsa: jose.Key) -> None:
     token = jose.sign_jws({"alg": "RS256", "kid": "k", "typ": "JWT"}, {"a": 1}, rsa)
     decoded = jose.decode_unverified(f"  {token}\n")
     assert (decoded.alg, decoded.kid, decoded.typ) == ("RS256", "k", "JWT")
@@ -117,7 +117,7 @@ def test_decode_unverified_parts(rsa) -> None:
     assert jose.decode_unverified(jose.sign_jws({"alg": "RS256", "kid": 5}, {}, rsa)).kid is None
 
 
-def test_is_jwe_and_header(rsa) -> None:
+def test_is_jwe_and_header(rsa: jose.Key) -> None:
     assert jose.is_jwe("a.b.c.d.e") and not jose.is_jwe("a.b.c")
     assert not jose.is_jwe(None)  # type: ignore[arg-type]
     enc = jose.encrypt_jwe(b"x", jose.generate_key("RSA", label="enc", use="enc"), "RSA-OAEP", "A128GCM")
@@ -144,7 +144,7 @@ def test_generate_key_cache_and_labels() -> None:
     ("P-521", 521, "ES512"), ("secp256k1", 256, "ES256K"), ("Ed25519", 256, "EdDSA"), ("Ed448", 456, "Ed448"),
     ("oct", 256, "HS256"), ("oct-512", 512, "HS256"),
 ])
-def test_key_sizes_and_default_algs(kind, bits, alg) -> None:
+def test_key_sizes_and_default_algs(kind: str, bits: int, alg: str) -> None:
     key = jose.generate_key(kind)
     assert jose.key_size_bits(key) == bits
     assert jose.key_size_bits(jose.public_jwk(key) if kind[:3] != "oct" else key.as_dict(private=True)) == bits
@@ -153,7 +153,7 @@ def test_key_sizes_and_default_algs(kind, bits, alg) -> None:
 
 @pytest.mark.parametrize(("kind", "alg"), [("RSA", "PS256"), ("RSA", "PS512"), ("RSA", "RS384"), ("EC", "ES256"),
                                            ("P-384", "ES384"), ("Ed25519", "EdDSA"), ("oct", "HS512")])
-def test_default_alg_honours_the_keys_alg(kind, alg) -> None:
+def test_default_alg_honours_the_keys_alg(kind: str, alg: str) -> None:
     """RFC 7517 §4.4: a key's ``alg`` is the algorithm intended for it; only a key without one falls back."""
     member = dict(jose.generate_key(kind, label="declared-alg").as_dict(private=True))
     member["alg"] = alg
@@ -162,7 +162,7 @@ def test_default_alg_honours_the_keys_alg(kind, alg) -> None:
 
 @pytest.mark.parametrize(("kind", "alg"), [("RSA", "ES256"), ("EC", "ES384"), ("EC", "RS256"), ("RSA", "RSA-OAEP"),
                                            ("oct", "RS256"), ("RSA", "none")])
-def test_default_alg_refuses_an_alg_the_key_cannot_serve(kind, alg) -> None:
+def test_default_alg_refuses_an_alg_the_key_cannot_serve(kind: str, alg: str) -> None:
     member = dict(jose.generate_key(kind, label="declared-alg").as_dict(private=True))
     member["alg"] = alg
     with pytest.raises(jose.JoseError):
@@ -177,7 +177,7 @@ def test_key_size_and_alg_errors() -> None:
             jose.key_size_bits(bad)
 
 
-def test_parse_jwks_skips_what_it_cannot_use(rsa, ec256) -> None:
+def test_parse_jwks_skips_what_it_cannot_use(rsa: jose.Key, ec256: jose.Key) -> None:
     document = {"keys": [jose.public_jwk(rsa), {"kty": "PQC", "kid": "future"}, "junk",
                          jose.public_jwk(ec256)]}
     jwks = jose.parse_jwks(document)
@@ -188,7 +188,7 @@ def test_parse_jwks_skips_what_it_cannot_use(rsa, ec256) -> None:
 
 
 @pytest.mark.parametrize("document", [[], {"keys": "x"}, {}])
-def test_parse_jwks_rejects_non_sets(document) -> None:
+def test_parse_jwks_rejects_non_sets(document: Any) -> None:
     with pytest.raises(jose.JoseError):
         jose.parse_jwks(document)
 
@@ -200,7 +200,7 @@ def test_import_jwk_errors() -> None:
         jose.import_jwk({"kty": "RSA", "n": 5})
 
 
-def test_select_key(rsa, ec256) -> None:
+def test_select_key(rsa: jose.Key, ec256: jose.Key) -> None:
     jwks = jose.JWKS.from_keys([rsa, ec256])
     assert jose.select_key(jwks, {"alg": "RS256", "kid": rsa.get("kid")}) is rsa
     assert jose.select_key(jwks, {"alg": "ES256"}) is ec256  # no kid: the only EC key
@@ -214,7 +214,7 @@ def test_select_key(rsa, ec256) -> None:
         jose.select_key(jose.JWKS.from_keys([rsa, jose.generate_key("RSA", label="b")]), {"alg": "RS256"})
 
 
-def test_select_key_honours_use_and_alg_members(rsa) -> None:
+def test_select_key_honours_use_and_alg_members(rsa: jose.Key) -> None:
     enc = jose.generate_key("RSA", label="enc", use="enc")
     jwks = jose.JWKS.from_keys([rsa, enc])
     assert jose.select_key(jwks, {"alg": "RS256"}) is rsa
@@ -224,13 +224,13 @@ def test_select_key_honours_use_and_alg_members(rsa) -> None:
         jose.select_key(jose.JWKS.from_keys([pinned]), {"alg": "RS256"})
 
 
-def test_same_kid_different_types_resolved_by_alg(rsa, ec256) -> None:
+def test_same_kid_different_types_resolved_by_alg(rsa: jose.Key, ec256: jose.Key) -> None:
     twin = jose.import_jwk(jose.public_jwk(ec256) | {"kid": rsa.get("kid")})
     jwks = jose.JWKS.from_keys([rsa, twin])
     assert jose.select_key(jwks, {"alg": "ES256", "kid": rsa.get("kid")}) is twin
 
 
-def test_load_private_jwks(tmp_path, rsa, ec256) -> None:
+def test_load_private_jwks(tmp_path: Path, rsa: jose.Key, ec256: jose.Key) -> None:
     path = tmp_path / "keys.json"
     path.write_text(json.dumps({"keys": [dict(rsa.as_dict(private=True)), dict(ec256.as_dict(private=True))]}))
     jwks = jose.load_private_jwks(path)
@@ -253,7 +253,7 @@ def test_load_private_jwks(tmp_path, rsa, ec256) -> None:
     ("RSA", "RS256"), ("RSA", "RS512"), ("RSA", "PS256"), ("RSA", "PS384"), ("EC", "ES256"), ("P-384", "ES384"),
     ("P-521", "ES512"), ("Ed25519", "EdDSA"), ("Ed25519", "Ed25519"), ("Ed448", "Ed448"), ("oct", "HS384"),
 ])
-def test_verify_round_trip(kind, alg) -> None:
+def test_verify_round_trip(kind: str, alg: str) -> None:
     key = jose.generate_key(kind)
     token = jose.sign_jws({"alg": alg, "kid": key.get("kid")}, {"sub": "x"}, key)
     public = jose.import_jwk(jose.public_jwk(key)) if kind[:3] != "oct" else key
@@ -261,13 +261,13 @@ def test_verify_round_trip(kind, alg) -> None:
     assert jose.verify_jws(token, [public], ["RS256", alg]).alg == alg
 
 
-def test_verify_alg_not_allowed(rsa) -> None:
+def test_verify_alg_not_allowed(rsa: jose.Key) -> None:
     token = jose.sign_jws({"alg": "PS256", "kid": rsa.get("kid")}, {}, rsa)
     with pytest.raises(jose.AlgNotAllowed):
         jose.verify_jws(token, rsa, ["RS256"])
 
 
-def test_verify_none_only_when_listed(rsa) -> None:
+def test_verify_none_only_when_listed(rsa: jose.Key) -> None:
     token = jose.sign_unsecured({"typ": "JWT"}, {"a": 1})
     assert token.endswith(".")
     with pytest.raises(jose.AlgNotAllowed):
@@ -278,7 +278,7 @@ def test_verify_none_only_when_listed(rsa) -> None:
         jose.verify_jws(forged, rsa, ["none"])
 
 
-def test_verify_bad_signature_and_wrong_key(rsa) -> None:
+def test_verify_bad_signature_and_wrong_key(rsa: jose.Key) -> None:
     token = jose.sign_jws({"alg": "RS256", "kid": rsa.get("kid")}, {"a": 1}, rsa)
     tampered = jose.sign_jws({"alg": "RS256", "kid": rsa.get("kid")}, {"a": 2}, rsa).rsplit(".", 1)[0] + \
         "." + token.rsplit(".", 1)[1]
@@ -292,27 +292,27 @@ def test_verify_bad_signature_and_wrong_key(rsa) -> None:
         jose.verify_jws(lying, rsa, ["RS256"])
 
 
-def test_verify_key_mismatch(rsa) -> None:
+def test_verify_key_mismatch(rsa: jose.Key) -> None:
     encrypt_only = jose.import_jwk(jose.public_jwk(rsa) | {"key_ops": ["encrypt"]})
     token = jose.sign_jws({"alg": "RS256", "kid": rsa.get("kid")}, {}, rsa)
     with pytest.raises(jose.KeyMismatch):
         jose.verify_jws(token, encrypt_only, ["RS256"])
 
 
-def test_verify_tolerates_unknown_header_members_and_big_headers(rsa) -> None:
+def test_verify_tolerates_unknown_header_members_and_big_headers(rsa: jose.Key) -> None:
     chain = [base64.b64encode(b"\x30" * 3000).decode()] * 3
     token = jose.sign_jws({"alg": "RS256", "kid": rsa.get("kid"), "x-vendor": {"a": 1}, "x5c": chain},
                           {"a": 1}, rsa)
     assert jose.verify_jws(token, rsa, ["RS256"]).header["x-vendor"] == {"a": 1}
 
 
-def test_verify_honours_crit(rsa) -> None:
+def test_verify_honours_crit(rsa: jose.Key) -> None:
     token = jose.sign_jws({"alg": "RS256", "kid": rsa.get("kid"), "crit": ["exp-x"], "exp-x": 1}, {}, rsa)
     with pytest.raises(jose.InvalidHeader):
         jose.verify_jws(token, rsa, ["RS256"])
 
 
-def test_verify_rejects_jwe(rsa) -> None:
+def test_verify_rejects_jwe(rsa: jose.Key) -> None:
     with pytest.raises(jose.MalformedToken):
         jose.verify_jws("a.b.c.d.e", rsa, ["RS256"])
 
@@ -341,14 +341,14 @@ def enc_rsa() -> jose.Key:
     ("EC", "ECDH-ES", "A128GCM"), ("X25519", "ECDH-ES", "A256GCM"), ("oct", "A256KW", "A256CBC-HS512"),
     ("oct", "dir", "A256GCM"),
 ])
-def test_jwe_round_trip_with_iss_and_aud_in_header(kind, alg, enc) -> None:
+def test_jwe_round_trip_with_iss_and_aud_in_header(kind: str, alg: str, enc: str) -> None:
     key = jose.generate_key(kind, label="jwe", use="enc")
     token = jose.encrypt_jwe(b"secret", key, alg, enc, header_extra={"iss": "https://op", "aud": "c"})
     header, plaintext = jose.decrypt_jwe(token, jose.JWKS.from_keys([key]), [alg, enc])
     assert plaintext == b"secret" and header["iss"] == "https://op" and header["aud"] == "c"
 
 
-def test_jwe_allow_list(enc_rsa) -> None:
+def test_jwe_allow_list(enc_rsa: jose.Key) -> None:
     token = jose.encrypt_jwe(b"x", enc_rsa, "RSA-OAEP-256", "A256GCM")
     with pytest.raises(jose.AlgNotAllowed, match="alg"):
         jose.decrypt_jwe(token, enc_rsa, ["RSA-OAEP", "A256GCM"])
@@ -360,7 +360,7 @@ def test_jwe_allow_list(enc_rsa) -> None:
     assert jose.decrypt_jwe(zipped, enc_rsa, ["RSA-OAEP-256", "A256GCM", "DEF"])[1] == b"x" * 100
 
 
-def test_jwe_wrong_key(enc_rsa) -> None:
+def test_jwe_wrong_key(enc_rsa: jose.Key) -> None:
     stranger = jose.generate_key("RSA", label="stranger", use="enc")
     token = jose.encrypt_jwe(b"x", enc_rsa, "RSA-OAEP-256", "A256GCM")
     with pytest.raises(jose.UnknownKid):
@@ -372,7 +372,7 @@ def test_jwe_wrong_key(enc_rsa) -> None:
         jose.decrypt_jwe(anonymous, stranger, ["RSA-OAEP-256", "A256GCM"])
 
 
-def test_jwe_decrypt_failure(enc_rsa) -> None:
+def test_jwe_decrypt_failure(enc_rsa: jose.Key) -> None:
     token = jose.encrypt_jwe(b"x", enc_rsa, "RSA-OAEP-256", "A256GCM")
     parts = token.split(".")
     parts[3] = jose.b64url(b"tampered-ciphertext")
@@ -382,7 +382,7 @@ def test_jwe_decrypt_failure(enc_rsa) -> None:
         jose.decrypt_jwe("a.b.c", enc_rsa, ["RSA-OAEP-256"])
 
 
-def test_unwrap_nested(rsa, enc_rsa) -> None:
+def test_unwrap_nested(rsa: jose.Key, enc_rsa: jose.Key) -> None:
     plain = jose.sign_jws({"alg": "PS256", "kid": rsa.get("kid")}, {"a": 1}, rsa)
     assert jose.unwrap_nested(plain, verify_keys=rsa, allowed_algs=["PS256"]).jwe_header is None
     nested = jose.encrypt_jwe(plain, enc_rsa, "RSA-OAEP-256", "A256GCM", header_extra={"cty": "JWT"})
@@ -399,7 +399,7 @@ def test_unwrap_nested(rsa, enc_rsa) -> None:
 
 # --- fingerprints -----------------------------------------------------------------------------
 
-def test_thumbprint_members_and_errors(ec256) -> None:
+def test_thumbprint_members_and_errors(ec256: jose.Key) -> None:
     public = jose.public_jwk(ec256)
     assert jose.thumbprint(public) == jose.thumbprint(dict(ec256.as_dict(private=True)) | {"use": "sig"})
     assert jose.thumbprint(public) == ec256.thumbprint()
@@ -420,7 +420,7 @@ def certificate() -> x509.Certificate:
             .sign(key, hashes.SHA256()))
 
 
-def test_x5t_s256_accepts_every_encoding(certificate) -> None:
+def test_x5t_s256_accepts_every_encoding(certificate: x509.Certificate) -> None:
     der = certificate.public_bytes(Encoding.DER)
     expected = jose.b64url(hashlib.sha256(der).digest())
     pem = certificate.public_bytes(Encoding.PEM)
@@ -429,7 +429,7 @@ def test_x5t_s256_accepts_every_encoding(certificate) -> None:
 
 
 @pytest.mark.parametrize("garbage", [b"not a certificate", "not base64!", "-----BEGIN CERTIFICATE-----\nxx"])
-def test_x5t_s256_garbage(garbage) -> None:
+def test_x5t_s256_garbage(garbage: Any) -> None:
     with pytest.raises(jose.JoseError):
         jose.x5t_s256(garbage)
 
@@ -438,7 +438,7 @@ def test_x5t_s256_garbage(garbage) -> None:
     ("RS256", hashlib.sha256, 22), ("PS384", hashlib.sha384, 32), ("ES512", hashlib.sha512, 43),
     ("HS256", hashlib.sha256, 22), ("EdDSA", hashlib.sha512, 43), ("Ed25519", hashlib.sha512, 43),
 ])
-def test_half_hash(alg, digest, length) -> None:
+def test_half_hash(alg: str, digest: Any, length: int) -> None:
     full = digest(b"value").digest()
     assert jose.half_hash("value", alg) == jose.b64url(full[: len(full) // 2])
     assert len(jose.half_hash("value", alg)) == length
@@ -453,7 +453,7 @@ def test_half_hash_ed448_and_unknown() -> None:
 
 # --- builders ---------------------------------------------------------------------------------
 
-def test_client_assertion(rsa) -> None:
+def test_client_assertion(rsa: jose.Key) -> None:
     token = jose.build_client_assertion("client-1", "https://as.example/token", rsa, "PS256", lifetime=120,
                                         now=NOW, extra_claims={"nbf": NOW})
     decoded = jose.verify_jws(token, rsa, ["PS256"])
@@ -465,7 +465,7 @@ def test_client_assertion(rsa) -> None:
     assert again.claims["jti"] != claims["jti"]
 
 
-def test_client_assertion_negative_variants(rsa) -> None:
+def test_client_assertion_negative_variants(rsa: jose.Key) -> None:
     token = jose.build_client_assertion("c", ["https://as", "https://as/token"], rsa, "RS256", now=NOW,
                                         claim_overrides={"sub": "someone-else", "jti": jose.REMOVE},
                                         header_overrides={"kid": jose.REMOVE, "typ": "JWT"})
@@ -482,7 +482,7 @@ def test_client_secret_jwt() -> None:
     assert jose.verify_hs(token, "s3cret", ["HS512"]).claims["exp"] == NOW + 60
 
 
-def test_request_object_signed_unsigned_and_encrypted(rsa, enc_rsa) -> None:
+def test_request_object_signed_unsigned_and_encrypted(rsa: jose.Key, enc_rsa: jose.Key) -> None:
     claims = {"iss": "c", "aud": "https://as", "client_id": "c", "response_type": "code"}
     signed = jose.build_request_object(claims, rsa, "PS256")
     assert jose.verify_jws(signed, rsa, ["PS256"]).typ == "oauth-authz-req+jwt"
@@ -496,7 +496,7 @@ def test_request_object_signed_unsigned_and_encrypted(rsa, enc_rsa) -> None:
 
 
 @pytest.mark.parametrize(("kind", "alg"), [("EC", "ES256"), ("RSA", "RS256"), ("Ed25519", "EdDSA")])
-def test_dpop_proof(kind, alg) -> None:
+def test_dpop_proof(kind: str, alg: str) -> None:
     key = jose.generate_key(kind)
     proof = jose.build_dpop_proof(key, "POST", "https://as.example/token", nonce="n1", now=NOW, jti="j1")
     decoded = jose.decode_unverified(proof)
@@ -508,7 +508,7 @@ def test_dpop_proof(kind, alg) -> None:
     assert jose.thumbprint(verified.header["jwk"]) == jose.thumbprint(key)
 
 
-def test_dpop_proof_negative_variants(ec256) -> None:
+def test_dpop_proof_negative_variants(ec256: jose.Key) -> None:
     proof = jose.build_dpop_proof(ec256, "GET", "https://rs.example/r", now=NOW,
                                   header_overrides={"jwk": dict(ec256.as_dict(private=True)), "typ": "JWT"},
                                   claim_overrides={"iat": NOW - 3600, "htm": jose.REMOVE})
@@ -521,7 +521,7 @@ def test_normalize_htu() -> None:
     assert jose.normalize_htu("https://rs.example/r?x=1#f") == "https://rs.example/r"
 
 
-def test_sign_jws_errors(rsa) -> None:
+def test_sign_jws_errors(rsa: jose.Key) -> None:
     with pytest.raises(ValueError):
         jose.sign_jws({}, {}, rsa)
     with pytest.raises(ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -52,9 +52,9 @@ class FakeSession:
         if answer is None:
             answer = self.routes.get((method, path.split("?", 1)[0]))
         if callable(answer):
-            return answer(path)
+            return cast(httpx.Response, answer(path))
         assert answer is not None, f"unexpected request {method} {path}"
-        return answer
+        return cast(httpx.Response, answer)
 
     def close(self) -> None:
         return None

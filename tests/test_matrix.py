@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from harness.cli import EXIT_OK, EXIT_USAGE, main
+from harness.cli import main
 from harness.features import detect_features
 from harness.reporting.matrix import NOT_RUN, build_matrix, write_matrix
+from harness.reporting.summary import EXIT_OK, EXIT_USAGE
 
 
 def _check(cid: str, outcome: str, requirements: list[str], *, known: bool = False) -> dict[str, Any]:

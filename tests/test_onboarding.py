@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.cli import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, main
+from harness.cli import main
 from harness.onboarding.check_profile import check_profile
 from harness.onboarding.init_profile import discover, discovery_candidates
 from harness.profile import load_profile
 from harness.reference_target import RunningTarget
+from harness.reporting.summary import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 REFERENCE_PROFILE = Path(__file__).resolve().parent.parent / "fixtures" / "reference_target" / "profile.yaml"
 

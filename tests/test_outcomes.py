@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -191,7 +192,7 @@ def test_exit_code_table_precedence() -> None:
 def test_exit_code_of_a_written_document_follows_the_same_table() -> None:
     from harness.reporting.summary import exit_code_of_document
 
-    def document(*checks: dict[str, object], incomplete: bool = False) -> dict[str, object]:
+    def document(*checks: Mapping[str, object], incomplete: bool = False) -> dict[str, object]:
         numbered = [{"id": f"s.c{i}", "suite": "s", **c} for i, c in enumerate(checks)]
         return {"run": {"incomplete": incomplete}, "checks": numbered, "summary": {"stale_deviations": 0}}
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from loopback_http import serving
 
 from harness import evidence
 from harness.http import TargetHttp, json_object, try_json_object
@@ -30,6 +29,7 @@ from harness.redaction import (
 )
 from harness.results import TargetUnreachable
 from harness.specs._http import JSONRejected, loads_strict, parse_json
+from tests.loopback_http import serving
 
 
 def _fresh(prefix: str) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_samples import clean_records, failing_records, write_run
 
 from harness.reference_target import RunningTarget
+from tests.report_samples import clean_records, failing_records, write_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "test-artefacts" / "report-browser"
@@ -197,7 +197,7 @@ def test_real_run_with_a_new_failure(open_report: Any, reference: RunningTarget,
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
-    from interop_cli import run_cli
+    from tests.interop.interop_cli import run_cli
 
     argv = ["run", "--target", str(reference.profile_path()), "--check", "pkce.wrong_verifier_refused",
             "--check", "discovery.issuer_matches"]

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
-from interop_cli import run_cli  # noqa: E402
-
 from harness.cli import check_patterns, suites_of_checks  # noqa: E402
+from tests.interop.interop_cli import run_cli  # noqa: E402
 
 
 def test_check_patterns_cover_parametrised_cases() -> None:

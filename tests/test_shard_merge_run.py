@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.reference_target import RunningTarget
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
-from interop_cli import run_cli  # noqa: E402
+from tests.interop.interop_cli import run_cli  # noqa: E402
 
 SUITES = ["--suite", "discovery", "--suite", "token_endpoint", "--suite", "pkce"]
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_samples import clean_records, failing_records, write_run
-
 from harness.reporting.diff import load_results
 from harness.reporting.what_broke import console_lines, headline, rerun_command, what_broke
 from harness.reporting.writer import RunInfo, results_document
+from tests.report_samples import clean_records, failing_records, write_run
 
 
 def _document(records: list, tmp_path: Path | None = None) -> dict:  # type: ignore[type-arg]

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from interop_cli import run_cli
 
 from harness.interop import dot
 from harness.profile import load_profile
 from harness.results import ProfileError
 from harness.target import Target
+from tests.interop.interop_cli import run_cli
 
 
 def _group_alive(pgid: int) -> bool:

@@ -17,13 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-from interop_cli import run_cli
 
 from harness.flows.authorization import AuthorizationOutcome
 from harness.interop import glewlwyd
 from harness.login.glewlwyd import GlewlwydUserAgent, LoginRequest, continue_url
 from harness.profile import load_profile
 from harness.target import NotApplicable, Target
+from tests.interop.interop_cli import run_cli
 
 pytestmark = pytest.mark.skipif(not glewlwyd.installed(), reason=(
     "the Debian package glewlwyd is not installed (fixtures/glewlwyd_target/install.sh)"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from interop_cli import run_cli
 
 from harness import local_targets
 from harness.interop import glewlwyd, keycloak
+from tests.interop.interop_cli import run_cli
 
 SUITES = {"dot": ["authorization_code", "client_auth", "introspection"],
           "glewlwyd": ["authorization_code", "client_auth", "refresh"],

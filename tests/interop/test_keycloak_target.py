@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
-from interop_cli import run_cli
 
 from harness.interop import keycloak
 from harness.profile import load_profile
 from harness.target import Target
+from tests.interop.interop_cli import run_cli
 
 pytestmark = pytest.mark.skipif(not keycloak.installed(), reason=(
     "Keycloak is not installed (make keycloak-install: the pinned distribution through Maven)"))

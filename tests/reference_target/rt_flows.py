@@ -136,6 +136,8 @@ def token_request(http: httpx.Client, target: RunningTarget, client_id: str, dat
         auth = (client_id, secret)
     else:
         body["client_id"] = client_id
+    if auth is None:
+        return http.post(f"{base or target.issuer}/token", data=body)
     return http.post(f"{base or target.issuer}/token", data=body, auth=auth)
 
 

@@ -13,13 +13,16 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey, RSAKey
-from rt_flows import (
+
+from harness.reference_target import CORE_DEFECTS, ReferenceTarget, RunningTarget
+from tests.reference_target.rt_flows import (
     REDIRECT_URI,
     REDIRECT_URI_2,
     SUBS,
@@ -36,8 +39,6 @@ from rt_flows import (
     redeem,
     s256,
 )
-
-from harness.reference_target import CORE_DEFECTS, ReferenceTarget, RunningTarget
 
 CODE_TTL = 2
 
@@ -83,12 +84,13 @@ def _code_with_pkce(t: RunningTarget, client_id: str = "conf-basic",
 
 def _redeem(t: RunningTarget, code: str, client_id: str = "conf-basic", **kw: str) -> httpx.Response:
     with http_client(t) as http:
-        return redeem(http, t, client_id, code, **kw)  # type: ignore[arg-type]
+        return redeem(http, t, client_id, code, **kw)
 
 
-def _id_token(t: RunningTarget, client_id: str = "conf-basic", **extra: str) -> tuple[str, dict[str, str], dict]:
+def _id_token(t: RunningTarget, client_id: str = "conf-basic",
+              **extra: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     """ID token from a code flow; returns (id_token, authz params, token response)."""
-    _, response, params = code_flow(t, client_id, **extra)
+    _, response, params = code_flow(t, client_id, **extra)  # type: ignore[arg-type]  # extra holds no 'pkce'
     assert response.status_code == 200, response.text
     body = response.json()
     return body["id_token"], params, body
@@ -139,7 +141,7 @@ def probe_discovery_not_json(t: RunningTarget) -> bool:
         response = http.get(f"{t.issuer}/.well-known/openid-configuration")
     assert response.status_code == 200
     assert isinstance(json.loads(response.text), dict), "the body stays the JSON document"
-    return response.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+    return bool(response.headers.get("content-type", "").split(";")[0].strip() == "application/json")
 
 
 def probe_discovery_issuer_query(t: RunningTarget) -> bool:
@@ -401,7 +403,7 @@ def probe_idtoken_unknown_kid(t: RunningTarget) -> bool:
 
 
 def probe_idtoken_wrong_iss(t: RunningTarget) -> bool:
-    return jwt_parts(_id_token(t)[0])[1]["iss"] == t.issuer
+    return bool(jwt_parts(_id_token(t)[0])[1]["iss"] == t.issuer)
 
 
 def probe_idtoken_wrong_aud(t: RunningTarget) -> bool:
@@ -415,11 +417,11 @@ def probe_idtoken_multi_aud_no_azp(t: RunningTarget) -> bool:
 
 
 def probe_idtoken_expired(t: RunningTarget) -> bool:
-    return jwt_parts(_id_token(t)[0])[1]["exp"] > time.time()
+    return bool(jwt_parts(_id_token(t)[0])[1]["exp"] > time.time())
 
 
 def probe_idtoken_iat_future(t: RunningTarget) -> bool:
-    return jwt_parts(_id_token(t)[0])[1]["iat"] <= time.time() + 60
+    return bool(jwt_parts(_id_token(t)[0])[1]["iat"] <= time.time() + 60)
 
 
 def probe_idtoken_nonce_missing(t: RunningTarget) -> bool:
@@ -475,7 +477,7 @@ def probe_idtoken_sub_mismatch(t: RunningTarget) -> bool:
     token, _, body = _id_token(t)
     with http_client(t) as http:
         userinfo = http.get(f"{t.issuer}/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()
-    return jwt_parts(token)[1]["sub"] == userinfo["sub"] == SUBS["alice"]
+    return bool(jwt_parts(token)[1]["sub"] == userinfo["sub"] == SUBS["alice"])
 
 
 def probe_idtoken_sub_unstable(t: RunningTarget) -> bool:

@@ -20,23 +20,6 @@ import httpx
 import pytest
 from joserfc import jwe, jws, jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
-from rt_flows import (
-    PASSWORDS,
-    REDIRECT_URI,
-    SUBS,
-    authz_params,
-    b64u,
-    client_assertion,
-    code_flow,
-    drive,
-    http_client,
-    jwt_parts,
-    pkce_pair,
-    private_key,
-    provider_jwks,
-    redeem,
-    token_request,
-)
 
 from harness import local_targets
 from harness.profile import load_profile
@@ -53,6 +36,23 @@ from harness.reference_target import (
 )
 from harness.reference_target.material import arrange_keys
 from harness.reference_target.variants import BEHAVIOURS, merge_profile
+from tests.reference_target.rt_flows import (
+    PASSWORDS,
+    REDIRECT_URI,
+    SUBS,
+    authz_params,
+    b64u,
+    client_assertion,
+    code_flow,
+    drive,
+    http_client,
+    jwt_parts,
+    pkce_pair,
+    private_key,
+    provider_jwks,
+    redeem,
+    token_request,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
-from catalogue_scan import cited_ids  # tests/specs is on sys.path (rootdir-less test folder)
 
 from harness.registry import all_suites
 from harness.results import Level
 from harness.specs.catalogue import KEYWORD_STRENGTH, CatalogueError, catalogue, level_too_strong, load_file
+from tests.specs.catalogue_scan import cited_ids
 
 all_suites()  # installed suite plugins (examples/org_policy) register the requirements they cite
 CITED = cited_ids()

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from harness import jose
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import jarm as p
 
 ISSUER = "https://op.example.test"
@@ -11,7 +14,7 @@ NOW = 1_700_000_000
 GOOD = {"iss": ISSUER, "aud": "client-1", "exp": NOW + 120, "code": "c0de", "state": "s1"}
 
 
-def _claims(**changes):
+def _claims(**changes: Any) -> dict[str, Any]:
     out = dict(GOOD)
     for name, value in changes.items():
         if value is jose.REMOVE:
@@ -25,7 +28,7 @@ def _claims(**changes):
     ("jwt", "code", "query"), ("jwt", "code id_token", "query"), ("jwt", "code token", "fragment"),
     ("query.jwt", "code", "query"), ("fragment.jwt", "code", "fragment"), ("form_post.jwt", "code", "form_post"),
 ])
-def test_expected_delivery(mode, response_type, where) -> None:
+def test_expected_delivery(mode: str, response_type: str, where: str) -> None:
     assert p.expected_delivery(mode, response_type) == where
     p.check_delivery(mode, response_type, where, {"response": "x"})
 
@@ -35,7 +38,7 @@ def test_expected_delivery_rejects_other_modes() -> None:
         p.expected_delivery("query", "code")
 
 
-def test_delivery_failures(fails) -> None:
+def test_delivery_failures(fails: Callable[..., Finding]) -> None:
     fails(p.check_delivery, "fragment.jwt", "code", "query", {"response": "x"}, code="JARM_WRONG_DELIVERY",
           req="JARM-2.3.2")
     fails(p.check_delivery, "form_post.jwt", "code", "query", {"response": "x"}, code="JARM_WRONG_DELIVERY",
@@ -65,12 +68,13 @@ def test_response_claims_pass() -> None:
     ({"state": jose.REMOVE}, "JARM_STATE_MISSING", Level.MUST),
     ({"state": "other"}, "JARM_STATE_MISMATCH", Level.MUST),
 ])
-def test_response_claims_failures(fails, changes, code, level) -> None:
+def test_response_claims_failures(fails: Callable[..., Finding], changes: dict[str, Any], code: str,
+                                  level: Any) -> None:
     fails(p.check_response_claims, _claims(**changes), issuer=ISSUER, client_id="client-1", state="s1", now=NOW,
           code=code, level=level)
 
 
-def test_error_claims(fails) -> None:
+def test_error_claims(fails: Callable[..., Finding]) -> None:
     error = _claims(code=jose.REMOVE, error="access_denied")
     assert p.check_error_claims(error, issuer=ISSUER, client_id="client-1", state="s1",
                                 expected_errors={"access_denied"}, now=NOW) == "access_denied"
@@ -85,12 +89,13 @@ def test_error_claims(fails) -> None:
 
 
 @pytest.fixture(scope="module")
-def signer():
+def signer() -> tuple[jose.Key, jose.JWKS]:
     key = jose.generate_key("RSA", label="jarm-test")
     return key, jose.JWKS.from_keys([key])
 
 
-def _signed(key, alg="RS256", claims=GOOD, header=None):
+def _signed(key: jose.Key, alg: str = "RS256", claims: dict[str, Any] = GOOD,
+            header: dict[str, Any] | None = None) -> Any:
     token = jose.sign_jws({"alg": alg, "kid": key.get("kid"), **(header or {})}, claims, key, alg=alg)
     return jose.decode_unverified(token)
 
@@ -98,13 +103,13 @@ def _signed(key, alg="RS256", claims=GOOD, header=None):
 ALGS = ("RS256", "PS256", "ES256")
 
 
-def test_signature_passes(signer) -> None:
+def test_signature_passes(signer: tuple[jose.Key, jose.JWKS]) -> None:
     key, keys = signer
     p.check_signature(_signed(key), keys, expected_alg="RS256", documented=True, allowed_algs=ALGS)
     p.check_signature(_signed(key, "PS256"), keys, expected_alg="PS256", documented=False, allowed_algs=ALGS)
 
 
-def test_signature_failures(fails, signer) -> None:
+def test_signature_failures(fails: Callable[..., Finding], signer: tuple[jose.Key, jose.JWKS]) -> None:
     key, keys = signer
     fails(p.check_signature, _signed(key, "PS256"), keys, expected_alg="RS256", documented=True, allowed_algs=ALGS,
           code="JARM_ALG_UNEXPECTED", req="DOC-jarm_signing_alg")
@@ -125,7 +130,7 @@ def test_signature_failures(fails, signer) -> None:
           documented=True, allowed_algs=ALGS, code="JARM_ALG_NOT_ALLOWED")
 
 
-def test_signature_hs(fails, signer) -> None:
+def test_signature_hs(fails: Callable[..., Finding], signer: tuple[jose.Key, jose.JWKS]) -> None:
     _, keys = signer
     secret = "client-secret-" + "x" * 30
     good = jose.decode_unverified(jose.sign_jws({"alg": "HS256"}, GOOD, jose.secret_key(secret), alg="HS256"))
@@ -134,7 +139,7 @@ def test_signature_hs(fails, signer) -> None:
           client_secret="another-secret-" + "y" * 30, code="JARM_SIGNATURE_INVALID")
 
 
-def test_encryption(fails) -> None:
+def test_encryption(fails: Callable[..., Finding]) -> None:
     p.check_encryption({"alg": "RSA-OAEP-256", "enc": "A256GCM"}, expected_alg="RSA-OAEP-256", expected_enc="A256GCM")
     fails(p.check_encryption, None, expected_alg="RSA-OAEP-256", expected_enc="A256GCM", code="JARM_NOT_ENCRYPTED",
           req="DOC-jarm_encryption")
@@ -144,7 +149,7 @@ def test_encryption(fails) -> None:
           expected_enc="A256GCM", code="JARM_ENC_ENC_MISMATCH")
 
 
-def test_jarm_required(fails) -> None:
+def test_jarm_required(fails: Callable[..., Finding]) -> None:
     p.check_jarm_required({"error": "invalid_request"}, response_jwt_present=False, redirected=True)
     p.check_jarm_required({}, response_jwt_present=True, redirected=True)
     p.check_jarm_required({}, response_jwt_present=False, redirected=False)
@@ -154,7 +159,7 @@ def test_jarm_required(fails) -> None:
           code="JARM_REQUIRED_WRONG_ERROR", level=Level.SHOULD)
 
 
-def test_jarm_advertised(fails) -> None:
+def test_jarm_advertised(fails: Callable[..., Finding]) -> None:
     metadata = {"response_modes_supported": ["query", "fragment", *p.JARM_MODES],
                 "authorization_signing_alg_values_supported": ["RS256"],
                 "authorization_encryption_alg_values_supported": ["RSA-OAEP-256"],
@@ -171,7 +176,7 @@ def test_jarm_advertised(fails) -> None:
           code="JARM_ALG_NOT_ADVERTISED")
 
 
-def test_jarm_advertised_but_not_working(fails) -> None:
+def test_jarm_advertised_but_not_working(fails: Callable[..., Finding]) -> None:
     metadata = {"response_modes_supported": ["query", "jwt", "query.jwt", "form_post.jwt"]}
     p.check_jarm_advertised(metadata, working_modes=["jwt", "query.jwt", "form_post.jwt"], tried_modes=p.JARM_MODES)
     f = fails(p.check_jarm_advertised, metadata, working_modes=["jwt", "query.jwt"], tried_modes=p.JARM_MODES,

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import oidc_ciba as p
 
 JSON = {"Content-Type": "application/json"}
@@ -34,31 +36,31 @@ def test_good_authentication_response() -> None:
     ({**GOOD, "expires_in": 0}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-expires_in", Level.MUST),
     ({**GOOD, "interval": 1.5}, "CIBA_RESPONSE_MEMBER_INVALID", "CIBA-7.3-interval", Level.MAY),
 ])
-def test_response_members(fails, body, code, req, level) -> None:
+def test_response_members(fails: Callable[..., Finding], body: dict[str, Any], code: str, req: str, level: Any) -> None:
     fails(p.check_authentication_response, 200, JSON, body, code=code, req=req, level=level)
 
 
-def test_response_format(fails) -> None:
+def test_response_format(fails: Callable[..., Finding]) -> None:
     fails(p.check_authentication_response, 201, JSON, GOOD, code="CIBA_RESPONSE_STATUS")
     fails(p.check_authentication_response, 200, {"Content-Type": "text/html"}, GOOD, code="CIBA_RESPONSE_CONTENT_TYPE")
     fails(p.check_authentication_response, 200, JSON, b"[]", code="CIBA_RESPONSE_NOT_JSON_OBJECT")
 
 
-def test_auth_req_id_entropy(fails) -> None:
+def test_auth_req_id_entropy(fails: Callable[..., Finding]) -> None:
     assert p.check_auth_req_id_entropy([secrets.token_urlsafe(32) for _ in range(5)]) >= 160
     fails(p.check_auth_req_id_entropy, [f"{n:08x}" for n in range(0x1000100, 0x1000105)],
           code="CODE_ENTROPY_LOW", req="CIBA-7.3-entropy")
     fails(p.check_auth_req_id_entropy, [secrets.token_hex(12) for _ in range(5)], code="CODE_ENTROPY_LOW")
 
 
-def test_documented_interval(fails) -> None:
+def test_documented_interval(fails: Callable[..., Finding]) -> None:
     p.check_documented_interval({"interval": 3}, 3)
     fails(p.check_documented_interval, {"interval": 5}, 3, code="CIBA_INTERVAL_NOT_DOCUMENTED",
           req="DOC-ciba_polling_interval")
     fails(p.check_documented_interval, {}, 3, code="CIBA_INTERVAL_NOT_DOCUMENTED")
 
 
-def test_authentication_errors(fails) -> None:
+def test_authentication_errors(fails: Callable[..., Finding]) -> None:
     p.check_authentication_error(400, JSON, _err("invalid_request"), "invalid_request")
     p.check_authentication_error(400, JSON, _err("unknown_user_id"), "unknown_user_id")
     fails(p.check_authentication_error, 200, JSON, GOOD, "invalid_request", code="CIBA_REQUEST_ACCEPTED",
@@ -74,7 +76,7 @@ def test_authentication_errors(fails) -> None:
     fails(p.check_authentication_error, 200, JSON, GOOD, "access_denied", code="CIBA_REQUEST_ACCEPTED")
 
 
-def test_request_object_refused(fails) -> None:
+def test_request_object_refused(fails: Callable[..., Finding]) -> None:
     p.check_request_object_refused(400, JSON, _err("invalid_request"))
     fails(p.check_request_object_refused, 200, JSON, GOOD, code="CIBA_REQUEST_ACCEPTED", req="CIBA-7.2",
           level=Level.MUST)
@@ -84,14 +86,14 @@ def test_request_object_refused(fails) -> None:
           level=Level.MUST)
 
 
-def test_binding_message_refused(fails) -> None:
+def test_binding_message_refused(fails: Callable[..., Finding]) -> None:
     p.check_binding_message_refused(400, JSON, _err("invalid_binding_message"))
     fails(p.check_binding_message_refused, 200, JSON, GOOD, code="CIBA_REQUEST_ACCEPTED", level=Level.SHOULD)
     fails(p.check_binding_message_refused, 400, JSON, _err("invalid_request"), code="CIBA_ERROR_WRONG",
           level=Level.SHOULD)
 
 
-def test_request_accepted(fails) -> None:
+def test_request_accepted(fails: Callable[..., Finding]) -> None:
     assert p.check_request_accepted(200, JSON, GOOD, requirement="CIBA-7.1-hint")["interval"] == 2
     fails(p.check_request_accepted, 400, JSON, _err("invalid_request"), requirement="CIBA-7.1-hint",
           code="CIBA_VALID_REQUEST_REFUSED", req="CIBA-7.1-hint", level=Level.MUST)
@@ -105,19 +107,19 @@ def test_request_accepted(fails) -> None:
     (p.check_expired_token, "expired_token"),
     (p.check_invalid_grant, "invalid_grant"),
 ])
-def test_token_errors(fails, check, error) -> None:
+def test_token_errors(fails: Callable[..., Finding], check: Any, error: str) -> None:
     check(400, JSON, _err(error))
     fails(check, 400, JSON, _err("invalid_request"), code="TOKEN_ERROR_WRONG_CODE", req=f"CIBA-11-{error}")
     fails(check, 200, NO_STORE, {"access_token": "x", "token_type": "Bearer"}, code="TOKEN_REQUEST_ACCEPTED")
 
 
-def test_slow_down(fails) -> None:
+def test_slow_down(fails: Callable[..., Finding]) -> None:
     p.check_slow_down(400, JSON, _err("slow_down"))
     fails(p.check_slow_down, 400, JSON, _err("authorization_pending"), code="SLOW_DOWN_MISSING",
           req="DOC-ciba_slow_down")
 
 
-def test_approved_poll(fails) -> None:
+def test_approved_poll(fails: Callable[..., Finding]) -> None:
     tokens = {"access_token": "x", "token_type": "Bearer", "expires_in": 60, "id_token": "a.b.c"}
     p.check_approved_poll(200, NO_STORE, tokens)
     fails(p.check_approved_poll, 200, NO_STORE, {**tokens, "id_token": None}, code="CIBA_NO_ID_TOKEN",
@@ -125,7 +127,7 @@ def test_approved_poll(fails) -> None:
     fails(p.check_approved_poll, 400, JSON, _err("authorization_pending"), code="APPROVAL_NOT_HONOURED")
 
 
-def test_ping_received(fails) -> None:
+def test_ping_received(fails: Callable[..., Finding]) -> None:
     p.check_ping_received(1, 0.2)
     fails(p.check_ping_received, 0, 10.0, code="CIBA_PING_NOT_RECEIVED", req="CIBA-10.2")
 
@@ -152,12 +154,12 @@ def test_good_ping() -> None:
     ("POST", PING_HEADERS, {}, "CIBA_PING_AUTH_REQ_ID", Level.MUST),
     ("POST", PING_HEADERS, {"auth_req_id": "abc", "access_token": "x"}, "CIBA_PING_EXTRA_MEMBERS", Level.SHOULD),
 ])
-def test_bad_pings(fails, method, headers, body, code, level) -> None:
+def test_bad_pings(fails: Callable[..., Finding], method: str, headers: Any, body: Any, code: str, level: Any) -> None:
     fails(p.check_ping_notification, method, headers, body, expected_token=TOKEN, auth_req_id="abc", code=code,
           req="CIBA-10.2", level=level)
 
 
-def test_push_notification(fails) -> None:
+def test_push_notification(fails: Callable[..., Finding]) -> None:
     good = {"auth_req_id": "abc", "access_token": "x", "token_type": "Bearer", "id_token": "a.b.c"}
     assert p.check_push_notification("POST", PING_HEADERS, good, expected_token=TOKEN, auth_req_id="abc") == good
     p.check_push_notification("POST", PING_HEADERS, {"auth_req_id": "abc", "error": "access_denied"},

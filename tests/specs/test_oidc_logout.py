@@ -146,7 +146,7 @@ def test_logout_request() -> None:
     token = bcl.check_logout_request(method="POST", content_type="application/x-www-form-urlencoded; charset=utf-8",
                                      body=b"logout_token=a.b.c")
     assert token == "a.b.c"
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"method": None, "content_type": "", "body": b""}, "BACKCHANNEL_LOGOUT_NOT_SENT"),
         ({"method": "GET", "content_type": "", "body": b""}, "BACKCHANNEL_LOGOUT_NOT_POST"),
         ({"method": "POST", "content_type": "application/json", "body": b'{"logout_token":"a"}'},

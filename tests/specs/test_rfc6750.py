@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from harness.results import Level
+from collections.abc import Callable
+
+from harness.results import Finding, Level
 from harness.specs import rfc6750 as p
 
 BEARER = [("WWW-Authenticate", 'Bearer realm="https://as.example"')]
 INVALID = [("WWW-Authenticate", 'Bearer realm="x", error="invalid_token"')]
 
 
-def test_no_token_refusal(fails) -> None:
+def test_no_token_refusal(fails: Callable[..., Finding]) -> None:
     assert p.check_bearer_refusal(401, BEARER, token_sent=False).is_scheme("Bearer")
     # several challenges: the Bearer one is judged
     p.check_bearer_refusal(401, [("WWW-Authenticate", 'DPoP algs="ES256", Bearer realm="x"')], token_sent=False)
@@ -22,7 +24,7 @@ def test_no_token_refusal(fails) -> None:
           req="RFC6750-3.1-no_error", level=Level.SHOULD)
 
 
-def test_invalid_token_refusal(fails) -> None:
+def test_invalid_token_refusal(fails: Callable[..., Finding]) -> None:
     p.check_bearer_refusal(401, INVALID, token_sent=True)
     fails(p.check_bearer_refusal, 401, BEARER, token_sent=True, code="BEARER_CHALLENGE_NO_ERROR",
           req="RFC6750-3-error", level=Level.SHOULD)
@@ -34,14 +36,14 @@ def test_invalid_token_refusal(fails) -> None:
           code="BEARER_REQUEST_ACCEPTED", req="RFC7009-2.1-invalidate")
 
 
-def test_unsupported_placement_error_not_judged(fails) -> None:
+def test_unsupported_placement_error_not_judged(fails: Callable[..., Finding]) -> None:
     # a query/form-body token the resource does not support: any error (or none) passes
     p.check_bearer_refusal(400, [("WWW-Authenticate", 'Bearer error="invalid_request"')], token_sent=None)
     p.check_bearer_refusal(401, BEARER, token_sent=None)
     fails(p.check_bearer_refusal, 400, [], token_sent=None, code="BEARER_CHALLENGE_MISSING")
 
 
-def test_query_success_cache_control(fails) -> None:
+def test_query_success_cache_control(fails: Callable[..., Finding]) -> None:
     p.check_query_success_cache_control({"Cache-Control": "private, max-age=0"})
     p.check_query_success_cache_control({"Cache-Control": "no-store"})
     fails(p.check_query_success_cache_control, {}, code="QUERY_TOKEN_RESPONSE_CACHEABLE",

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from harness.results import CheckFailed, Level
+from harness.results import CheckFailed, Finding, Level
 from harness.specs import rfc7523 as p
 
 JSON = {"Content-Type": "application/json"}
@@ -25,7 +28,7 @@ def test_client_refused_requirement_is_explicit() -> None:
         p.check_client_refused(400, JSON, {"error": "invalid_client"}, basic_auth_used=False)  # type: ignore[call-arg]
 
 
-def test_client_refused_failures(fails) -> None:
+def test_client_refused_failures(fails: Callable[..., Finding]) -> None:
     fails(p.check_client_refused, 200, JSON, {"access_token": "x"}, basic_auth_used=False, requirement=R,
           code="TOKEN_REQUEST_ACCEPTED", req="RFC6749-4.1.3")
     fails(p.check_client_refused, 400, JSON, {"error": "invalid_client"}, basic_auth_used=True, requirement=R,
@@ -36,14 +39,14 @@ def test_client_refused_failures(fails) -> None:
           code="TOKEN_ERROR_WRONG_CODE", req="RFC6749-5.2")
 
 
-def test_client_refused_with_basic_keyed_on_the_case(codes) -> None:
+def test_client_refused_with_basic_keyed_on_the_case(codes: Callable[..., list[str]]) -> None:
     """A failed Basic authentication answered with another error still owes 401 and a Basic challenge."""
     found = codes(p.check_client_refused, 400, JSON, {"error": "invalid_request"}, basic_auth_used=True,
                   requirement=R)
     assert set(found) == {"TOKEN_ERROR_STATUS", "TOKEN_ERROR_WWW_AUTHENTICATE", "TOKEN_ERROR_WRONG_CODE"}
 
 
-def test_assertion_refused(fails) -> None:
+def test_assertion_refused(fails: Callable[..., Finding]) -> None:
     p.check_assertion_refused(401, JSON, {"error": "invalid_client"})
     p.check_assertion_refused(400, JSON, {"error": "invalid_client"})
     fails(p.check_assertion_refused, 200, JSON, {"access_token": "x"}, code="TOKEN_REQUEST_ACCEPTED",
@@ -60,7 +63,7 @@ def test_assertion_refused(fails) -> None:
 
 
 @pytest.mark.parametrize("level", [Level.MUST, Level.SHOULD])
-def test_client_accepted(fails, level) -> None:
+def test_client_accepted(fails: Callable[..., Finding], level: Any) -> None:
     p.check_client_accepted(True, 200, None, what="x")
     fails(p.check_client_accepted, False, 401, "invalid_client", what="x", code="CLIENT_AUTH_REFUSED",
           req="RFC7523-3", level=Level.MUST)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from harness.results import Level
+from collections.abc import Callable
+
+from harness.results import Finding, Level
 from harness.specs import rfc7662 as p
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -8,7 +10,7 @@ ACTIVE = {"active": True, "client_id": "c1", "scope": "openid profile", "exp": 2
           "iss": "https://op.example", "sub": "u1", "token_type": "Bearer", "aud": ["a", "b"]}
 
 
-def test_json_format(fails) -> None:
+def test_json_format(fails: Callable[..., Finding]) -> None:
     assert p.check_introspection_json(200, JSON, {"active": False}) == {"active": False}
     assert p.check_introspection_json(200, JSON, b'{"active": true}') == {"active": True}
     fails(p.check_introspection_json, 400, JSON, {"error": "x"}, code="INTROSPECTION_STATUS", req="RFC7662-2.2-json")
@@ -18,7 +20,7 @@ def test_json_format(fails) -> None:
     fails(p.check_introspection_json, 200, JSON, {"active": "true"}, code="INTROSPECTION_ACTIVE_MISSING")
 
 
-def test_active_response(fails) -> None:
+def test_active_response(fails: Callable[..., Finding]) -> None:
     p.check_active_response(ACTIVE, client_id="c1", issuer="https://op.example", granted_scope="openid profile email",
                             now=1_800_000_000)
     fails(p.check_active_response, {"active": False}, code="INTROSPECTION_NOT_ACTIVE")
@@ -31,7 +33,7 @@ def test_active_response(fails) -> None:
     fails(p.check_active_response, ACTIVE, now=2_100_000_000, code="INTROSPECTION_ACTIVE_BUT_EXPIRED")
 
 
-def test_inactive_response(fails) -> None:
+def test_inactive_response(fails: Callable[..., Finding]) -> None:
     p.check_inactive_response(200, JSON, {"active": False}, why="unknown")
     fails(p.check_inactive_response, 200, JSON, {"active": True}, why="revoked",
           code="INTROSPECTION_INACTIVE_REPORTED_ACTIVE", req="RFC7662-2.2-inactive")
@@ -41,7 +43,7 @@ def test_inactive_response(fails) -> None:
           code="INTROSPECTION_INACTIVE_EXTRA_MEMBERS", level=Level.SHOULD)
 
 
-def test_unauthenticated(fails) -> None:
+def test_unauthenticated(fails: Callable[..., Finding]) -> None:
     p.check_unauthenticated_refused(401, JSON, {"error": "invalid_client"})
     p.check_unauthenticated_refused(401, {"WWW-Authenticate": 'Bearer realm="introspection"'}, b"")
     # any answer means the endpoint did not require authorization (RFC 7662 §2.1), even active=false
@@ -59,7 +61,7 @@ def test_unauthenticated(fails) -> None:
     fails(p.check_unauthenticated_refused, 401, {}, b"", code="INTROSPECTION_UNAUTHENTICATED_NO_ERROR")
 
 
-def test_invalid_credentials(fails) -> None:
+def test_invalid_credentials(fails: Callable[..., Finding]) -> None:
     basic = {**JSON, "WWW-Authenticate": 'Basic realm="x"'}
     p.check_invalid_credentials_refused(401, basic, {"error": "invalid_client"}, basic_auth_used=True)
     p.check_invalid_credentials_refused(401, JSON, {"error": "invalid_client"}, basic_auth_used=False)

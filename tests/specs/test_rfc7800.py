@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from harness import jose
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc7800 as c
 
 # RFC 7800 §3.2 example confirmation key.
@@ -17,7 +19,7 @@ OTHER = dict(jose.generate_key("EC", label="rfc7800-other").as_dict(private=Fals
 X5T = jose.b64url(b"\x01" * 32)
 
 
-def test_rfc7800_and_rfc9449_examples_are_well_formed(vector) -> None:
+def test_rfc7800_and_rfc9449_examples_are_well_formed(vector: Callable[[str], Any]) -> None:
     assert c.check_cnf_shape({"jwk": RFC7800_JWK}) == []
     v = vector("rfc9449_examples")
     cnf = v["jwt_claims_with_cnf"]["cnf"]
@@ -39,7 +41,7 @@ def test_rfc7800_and_rfc9449_examples_are_well_formed(vector) -> None:
     ({"jkt": "abc"}, "DPOP_JKT_SYNTAX", Level.MUST),
     ({"x5t#S256": X5T + "="}, "MTLS_X5T_SYNTAX", Level.MUST),
 ])
-def test_shape_findings(fails, cnf, code, level) -> None:
+def test_shape_findings(fails: Callable[..., Finding], cnf: Any, code: str, level: Any) -> None:
     fails(c.check_cnf_shape, cnf, code=code, level=level)
 
 
@@ -48,7 +50,7 @@ def test_unknown_members_are_ignored_with_a_note() -> None:
     assert notes and "osc" in notes[0]
 
 
-def test_binding_by_thumbprint_certificate_and_jwk(fails) -> None:
+def test_binding_by_thumbprint_certificate_and_jwk(fails: Callable[..., Finding]) -> None:
     bound = c.BoundKey(jwk=PUBLIC, certificate_thumbprint=X5T)
     assert c.check_cnf({"jkt": jose.thumbprint(PUBLIC), "x5t#S256": X5T}, bound) == []
     assert c.check_cnf({"jwk": PUBLIC}, bound) == []
@@ -60,13 +62,13 @@ def test_binding_by_thumbprint_certificate_and_jwk(fails) -> None:
     assert c.check_cnf({"jwk": PUBLIC, "x5t#S256": X5T}, cert_bound) == []
 
 
-def test_kid_binding(fails) -> None:
+def test_kid_binding(fails: Callable[..., Finding]) -> None:
     fails(c.check_cnf_binding, {"kid": "other"}, c.BoundKey(jwk={**PUBLIC, "kid": "k1"}), code="CNF_KID_MISMATCH")
     assert c.check_cnf_binding({"kid": "k1"}, c.BoundKey(jwk={**PUBLIC, "kid": "k1"})) == []
     assert "cannot resolve" in c.check_cnf_binding({"kid": "k1"}, c.BoundKey(certificate_thumbprint=X5T))[0]
 
 
-def test_jwe_binding(fails) -> None:
+def test_jwe_binding(fails: Callable[..., Finding]) -> None:
     recipient = jose.generate_key("RSA", label="rfc7800-rs")
     symmetric = json.dumps({"kty": "oct", "k": jose.b64url(b"\x03" * 32)})
     token = jose.encrypt_jwe(symmetric, recipient, "RSA-OAEP-256", "A256GCM")
@@ -81,7 +83,7 @@ def test_jwe_binding(fails) -> None:
     fails(c.check_cnf_binding, {"jwe": not_a_key}, c.BoundKey(decryption_keys=keys), code="CNF_JWE_NOT_JWK")
 
 
-def test_jku_binding(fails) -> None:
+def test_jku_binding(fails: Callable[..., Finding]) -> None:
     cnf = {"jku": "https://client.example/keys", "kid": "k1"}
     assert "not fetched" in c.check_cnf(cnf, c.BoundKey(jwk=PUBLIC))[0]
     document = {"keys": [{**PUBLIC, "kid": "k1"}, {**OTHER, "kid": "k2"}]}
@@ -95,12 +97,12 @@ def test_jku_binding(fails) -> None:
     fails(c.check_cnf_binding, cnf, c.BoundKey(jwk=PUBLIC, jku_document={"nope": 1}), code="CNF_JKU_NOT_JWKS")
 
 
-def test_check_cnf_reports_shape_and_binding_together(codes) -> None:
+def test_check_cnf_reports_shape_and_binding_together(codes: Callable[..., list[str]]) -> None:
     found = codes(c.check_cnf, {"jkt": jose.thumbprint(OTHER), "jku": "http://x", "jwe": "no"}, c.BoundKey(jwk=PUBLIC))
     assert {"CNF_JKU_NOT_HTTPS", "CNF_JWE_SYNTAX", "CNF_MULTIPLE_KEYS", "CNF_JKT_MISMATCH"} <= set(found)
 
 
-def test_cnf_present_where_the_rule_puts_it(fails) -> None:
+def test_cnf_present_where_the_rule_puts_it(fails: Callable[..., Finding]) -> None:
     c.check_cnf_present(["JWT access token", "ID token"], "JWT access token", requirement="RFC9449-6.1")
     fails(c.check_cnf_present, ["ID token"], "JWT access token", requirement="RFC9449-6.1", code="CNF_MISSING",
           req="RFC9449-6.1", level=Level.MUST)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -12,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from harness import jose
 from harness.flows.resource import certificate_public_jwk
-from harness.results import Level, TargetUnreachable
+from harness.results import Finding, Level, TargetUnreachable
 from harness.specs import rfc8705 as m
 
 JSON = {"Content-Type": "application/json"}
@@ -29,7 +32,7 @@ def cert() -> x509.Certificate:
             .sign(key, hashes.SHA256()))
 
 
-def test_x5t_s256_is_the_sha256_of_the_der(cert) -> None:
+def test_x5t_s256_is_the_sha256_of_the_der(cert: x509.Certificate) -> None:
     der = cert.public_bytes(Encoding.DER)
     value = jose.x5t_s256(cert.public_bytes(Encoding.PEM))
     assert value == jose.b64url(hashlib.sha256(der).digest())
@@ -37,7 +40,7 @@ def test_x5t_s256_is_the_sha256_of_the_der(cert) -> None:
     m.check_x5t_s256_syntax(RFC_EXAMPLE)
 
 
-def test_certificate_public_jwk(tmp_path, cert) -> None:
+def test_certificate_public_jwk(tmp_path: Path, cert: x509.Certificate) -> None:
     path = tmp_path / "c.pem"
     path.write_bytes(cert.public_bytes(Encoding.PEM))
     member = certificate_public_jwk(path)
@@ -45,11 +48,11 @@ def test_certificate_public_jwk(tmp_path, cert) -> None:
 
 
 @pytest.mark.parametrize("value", [None, 3, RFC_EXAMPLE + "=", RFC_EXAMPLE[:-1] + "/", " " + RFC_EXAMPLE[1:]])
-def test_x5t_s256_syntax_bad(fails, value) -> None:
+def test_x5t_s256_syntax_bad(fails: Callable[..., Finding], value: Any) -> None:
     fails(m.check_x5t_s256_syntax, value, code="MTLS_X5T_SYNTAX", req="RFC8705-3.1-syntax")
 
 
-def test_binding(fails) -> None:
+def test_binding(fails: Callable[..., Finding]) -> None:
     m.check_x5t_s256_binding({"cnf": {"x5t#S256": RFC_EXAMPLE}}, RFC_EXAMPLE, where="jwt")
     m.check_x5t_s256_binding({"active": True, "cnf": {"x5t#S256": RFC_EXAMPLE}}, RFC_EXAMPLE, where="introspection")
     fails(m.check_x5t_s256_binding, {"cnf": {"jkt": "x"}}, RFC_EXAMPLE, where="jwt", code="MTLS_CNF_MISSING",
@@ -63,7 +66,7 @@ def test_binding(fails) -> None:
           code="MTLS_X5T_SYNTAX")
 
 
-def test_bound_token_refused_at_resource(fails) -> None:
+def test_bound_token_refused_at_resource(fails: Callable[..., Finding]) -> None:
     m.check_bound_token_refused_at_resource(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     m.check_bound_token_refused_at_resource(None, {}, tls_alert="certificate_required",
                                             transport_error="ReadError: tlsv13 alert certificate required")
@@ -78,7 +81,7 @@ def test_bound_token_refused_at_resource(fails) -> None:
 
 
 @pytest.mark.parametrize("alert", sorted(m.CERTIFICATE_REFUSAL_ALERTS))
-def test_certificate_alert_is_a_refusal(alert) -> None:
+def test_certificate_alert_is_a_refusal(alert: Any) -> None:
     """RFC 8446 §4.4.2.4: the server may abort the handshake over the client certificate."""
     m.check_tls_refusal(alert, f"ConnectError: alert {alert}", what="the request")
     m.check_client_auth_refused(None, {}, None, tls_alert=alert, transport_error="x")
@@ -94,7 +97,7 @@ def test_certificate_alert_is_a_refusal(alert) -> None:
     ("internal_error", "ConnectError: [SSL: TLSV1_ALERT_INTERNAL_ERROR] tlsv1 alert internal error"),
     ("protocol_version", "ConnectError: [SSL: TLSV1_ALERT_PROTOCOL_VERSION]"),
 ])
-def test_outage_is_never_a_refusal(alert, text) -> None:
+def test_outage_is_never_a_refusal(alert: str | None, text: str) -> None:
     """A timeout, a refused or reset connection, or an unrelated alert is broken, not a pass."""
     with pytest.raises(TargetUnreachable, match="cannot be judged"):
         m.check_tls_refusal(alert, text, what="the request")
@@ -104,7 +107,7 @@ def test_outage_is_never_a_refusal(alert, text) -> None:
         m.check_bound_token_refused_at_resource(None, {}, tls_alert=alert, transport_error=text)
 
 
-def test_client_auth_refused(fails) -> None:
+def test_client_auth_refused(fails: Callable[..., Finding]) -> None:
     m.check_client_auth_refused(401, JSON, {"error": "invalid_client"})
     m.check_client_auth_refused(400, JSON, {"error": "invalid_client"})
     m.check_client_auth_refused(None, {}, None, tls_alert="unknown_ca", transport_error="ConnectError")
@@ -124,7 +127,7 @@ def test_client_auth_refused(fails) -> None:
         m.check_client_auth_refused(None, {}, None)
 
 
-def test_endpoint_aliases(fails) -> None:
+def test_endpoint_aliases(fails: Callable[..., Finding]) -> None:
     assert m.check_mtls_endpoint_aliases({}) == {}
     aliases = {"token_endpoint": "https://mtls.example.com/token", "jwks_uri_unknown": 3,
                "userinfo_endpoint": "https://mtls.example.com/me"}

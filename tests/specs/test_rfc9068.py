@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness import jose
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc9068 as p
 
 NOW = 1_700_000_000
@@ -16,7 +18,7 @@ def test_typ() -> None:
     p.check_typ({"typ": "AT+JWT"})  # media type names are case-insensitive
 
 
-def test_typ_failures(fails) -> None:
+def test_typ_failures(fails: Callable[..., Finding]) -> None:
     fails(p.check_typ, {"typ": "JWT"}, code="AT_TYP_NOT_AT_JWT", req="RFC9068-2.1")
     fails(p.check_typ, {}, code="AT_TYP_NOT_AT_JWT")
     # the media type with its prefix keeps the MUST but breaks "the "typ" value used SHOULD be "at+jwt""
@@ -27,7 +29,7 @@ def test_typ_failures(fails) -> None:
     fails(p.check_typ, {"typ": "at+jwt"}, "JWT", code="AT_TYP_NOT_DOCUMENTED", req="DOC-access_token.typ")
 
 
-def test_kid_header(fails) -> None:
+def test_kid_header(fails: Callable[..., Finding]) -> None:
     p.check_kid_header({"kid": "k1"}, True, ["k1", None])
     p.check_kid_header({}, False, ["k1"])
     fails(p.check_kid_header, {}, True, ["k1"], code="AT_KID_MISSING", req="DOC-access_token.kid_header")
@@ -35,7 +37,7 @@ def test_kid_header(fails) -> None:
     fails(p.check_kid_header, {"kid": "k1"}, False, ["k1"], code="AT_KID_PRESENT")
 
 
-def test_x5t_header(fails) -> None:
+def test_x5t_header(fails: Callable[..., Finding]) -> None:
     p.check_x5t_header({}, False)
     p.check_x5t_header({"x5t": "abc"}, True)
     fails(p.check_x5t_header, {"x5t": "abc"}, False, code="AT_X5T_PRESENT")
@@ -49,7 +51,7 @@ def signed() -> tuple[str, jose.JWKS, jose.Key]:
     return token, jose.JWKS.from_keys([key]), key
 
 
-def test_signature(fails, signed) -> None:
+def test_signature(fails: Callable[..., Finding], signed: tuple[str, jose.JWKS, jose.Key]) -> None:
     token, jwks, key = signed
     p.check_signature(token, jwks, expected_alg="RS256")
     p.check_signature(token, jwks, expected_alg=None)
@@ -64,7 +66,7 @@ def test_signature(fails, signed) -> None:
     fails(p.check_signature, token, jose.JWKS.from_keys([other]), expected_alg="RS256", code="AT_SIGNATURE_INVALID")
 
 
-def test_required_claims(fails) -> None:
+def test_required_claims(fails: Callable[..., Finding]) -> None:
     p.check_required_claims(CLAIMS)
     # documented settings never waive a REQUIRED claim (issue 21): no jti, or client_id renamed, keeps the RFC finding
     fails(p.check_required_claims, {k: v for k, v in CLAIMS.items() if k != "jti"}, code="AT_CLAIM_MISSING",
@@ -81,7 +83,7 @@ def test_required_claims(fails) -> None:
     fails(p.check_required_claims, {**CLAIMS, "iat": True}, code="AT_CLAIM_TYPE")
 
 
-def test_issuer_and_client_id(fails) -> None:
+def test_issuer_and_client_id(fails: Callable[..., Finding]) -> None:
     p.check_issuer(CLAIMS, "https://op.example")
     fails(p.check_issuer, CLAIMS, "https://other.example", code="AT_ISS_MISMATCH", req="RFC9068-4")
     p.check_client_id(CLAIMS, "c1")
@@ -94,7 +96,7 @@ def test_issuer_and_client_id(fails) -> None:
     fails(p.check_client_id, renamed, "c1", "cid", code="AT_CLIENT_ID_MISMATCH", req="RFC9068-2.2")
 
 
-def test_audience(fails) -> None:
+def test_audience(fails: Callable[..., Finding]) -> None:
     p.check_audience(CLAIMS, "https://api.example/", documented=False)
     p.check_audience({**CLAIMS, "aud": ["x", "https://api.example/"]}, "https://api.example/", documented=True)
     fails(p.check_audience, CLAIMS, "https://other/", documented=False, code="AT_AUD_NOT_RESOURCE",
@@ -103,7 +105,7 @@ def test_audience(fails) -> None:
           level=Level.MUST)
 
 
-def test_scope(fails) -> None:
+def test_scope(fails: Callable[..., Finding]) -> None:
     assert p.check_scope(CLAIMS, ["api:read", "api:write", "openid"]) == ["api:read", "api:write"]
     # a documented array format never waives RFC 9068 §2.2.3's SHOULD (a warning next to the documented check)
     fails(p.check_scope, {**CLAIMS, "scope": ["a"]}, ["a"], fmt="array", code="AT_SCOPE_FORMAT", req="RFC9068-2.2.3",
@@ -126,7 +128,7 @@ def test_scope(fails) -> None:
     assert p.check_scope({**CLAIMS, "scope": "api:read"}, ["api:read", "api:write"]) == ["api:read"]
 
 
-def test_jti(fails) -> None:
+def test_jti(fails: Callable[..., Finding]) -> None:
     p.check_jti(CLAIMS, 43)
     p.check_jti(CLAIMS, None)
     p.check_jti({k: v for k, v in CLAIMS.items() if k != "jti"}, 0)
@@ -135,14 +137,14 @@ def test_jti(fails) -> None:
     fails(p.check_jti, {k: v for k, v in CLAIMS.items() if k != "jti"}, 43, code="AT_JTI_LENGTH")
 
 
-def test_lifetime(fails) -> None:
+def test_lifetime(fails: Callable[..., Finding]) -> None:
     assert p.check_lifetime(CLAIMS, 300) == 300
     assert p.check_lifetime({**CLAIMS, "exp": NOW + 301}, 300) == 301
     fails(p.check_lifetime, CLAIMS, 7200, code="AT_LIFETIME_MISMATCH", req="DOC-access_token.lifetime_s")
     fails(p.check_lifetime, {**CLAIMS, "exp": None}, 300, code="AT_LIFETIME_UNKNOWN")
 
 
-def test_time_claims(fails) -> None:
+def test_time_claims(fails: Callable[..., Finding]) -> None:
     p.check_time_claims(CLAIMS, now=NOW + 1)
     fails(p.check_time_claims, CLAIMS, now=NOW + 400, code="AT_EXPIRED", req="RFC9068-4")
     # a future iat breaks no MUST (RFC 9068 §2.2 defines iat; the ID-token twin is a SHOULD): a warning

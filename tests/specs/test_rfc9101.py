@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc9101 as p
 
 
-def test_accepted(fails) -> None:
+def test_accepted(fails: Callable[..., Finding]) -> None:
     assert p.check_request_object_accepted({"code": "c", "state": "s"}, state="s") == "c"
     fails(p.check_request_object_accepted, {"error": "invalid_request_object"}, state="s",
           code="JAR_VALID_REQUEST_OBJECT_REFUSED", req="RFC9101-6.3")
@@ -16,12 +19,12 @@ def test_accepted(fails) -> None:
           code="JAR_STATE_NOT_FROM_OBJECT")
 
 
-def _refused(params, redirected, **kw):
+def _refused(params: dict[str, Any], redirected: bool, **kw: Any) -> None:
     defaults = {"code": "JAR_X_ACCEPTED", "message": "accepted", "requirement": "RFC9101-6.2"}
     p.check_request_object_refused(params, redirected=redirected, **{**defaults, **kw})
 
 
-def test_refused(fails) -> None:
+def test_refused(fails: Callable[..., Finding]) -> None:
     _refused({}, False)
     _refused({"error": "invalid_request_object", "state": "s"}, True)
     _refused({"error": "invalid_request"}, True)
@@ -33,7 +36,7 @@ def test_refused(fails) -> None:
     fails(_refused, {"error": "access_denied"}, True, code="JAR_WRONG_ERROR")
 
 
-def test_inside_parameters_win(fails) -> None:
+def test_inside_parameters_win(fails: Callable[..., Finding]) -> None:
     p.check_inside_parameters_win({"code": "c", "state": "in"}, inside_state="in", outside_state="out")
     fails(p.check_inside_parameters_win, {"code": "c", "state": "out"}, inside_state="in", outside_state="out",
           code="JAR_OUTSIDE_PARAMETER_USED", req="RFC9101-6.3")
@@ -41,7 +44,7 @@ def test_inside_parameters_win(fails) -> None:
           code="JAR_STATE_NOT_FROM_OBJECT")
 
 
-def test_signed_requests_required(fails) -> None:
+def test_signed_requests_required(fails: Callable[..., Finding]) -> None:
     p.check_signed_requests_required({"error": "invalid_request"}, redirected=True)
     p.check_signed_requests_required({}, redirected=False)
     fails(p.check_signed_requests_required, {"code": "c"}, redirected=True, code="JAR_SIGNED_REQUESTS_NOT_REQUIRED",
@@ -50,7 +53,7 @@ def test_signed_requests_required(fails) -> None:
           code="JAR_SIGNED_REQUIRED_WRONG_ERROR", level=Level.SHOULD)
 
 
-def test_request_uri_by_reference(fails) -> None:
+def test_request_uri_by_reference(fails: Callable[..., Finding]) -> None:
     unsupported = {"request_uri_parameter_supported": False}
     p.check_request_uri_by_reference(unsupported, {"error": "request_uri_not_supported"}, redirected=True)
     fails(p.check_request_uri_by_reference, unsupported, {"error": "invalid_request"}, redirected=True,
@@ -63,7 +66,7 @@ def test_request_uri_by_reference(fails) -> None:
         p.check_request_uri_by_reference({}, {}, redirected=False)
 
 
-def test_request_parameter_advertised(fails) -> None:
+def test_request_parameter_advertised(fails: Callable[..., Finding]) -> None:
     p.check_request_parameter_advertised({"request_parameter_supported": True}, works=True)
     p.check_request_parameter_advertised({}, works=False)
     fails(p.check_request_parameter_advertised, {"request_parameter_supported": True}, works=False,
@@ -72,7 +75,7 @@ def test_request_parameter_advertised(fails) -> None:
           level=Level.MAY)
 
 
-def test_signing_alg_advertised(fails) -> None:
+def test_signing_alg_advertised(fails: Callable[..., Finding]) -> None:
     p.check_signing_alg_advertised({"request_object_signing_alg_values_supported": ["PS256"]}, "PS256")
     fails(p.check_signing_alg_advertised, {"request_object_signing_alg_values_supported": ["RS256"]}, "PS256",
           code="JAR_SIGNING_ALG_NOT_ADVERTISED", level=Level.MAY)

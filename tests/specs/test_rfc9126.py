@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc9126 as p
 
 JSON = {"Content-Type": "application/json"}
@@ -30,16 +32,17 @@ def test_success_response_passes() -> None:
     (201, JSON, {**GOOD, "expires_in": 1.5}, "PAR_EXPIRES_IN_INVALID"),
     (201, JSON, {**GOOD, "expires_in": True}, "PAR_EXPIRES_IN_INVALID"),
 ])
-def test_success_response_failures(fails, status, headers, body, code) -> None:
+def test_success_response_failures(fails: Callable[..., Finding], status: int, headers: Any, body: Any,
+                                   code: str) -> None:
     fails(p.check_par_success_response, status, headers, body, code=code)
 
 
-def test_documented_lifetime(fails) -> None:
+def test_documented_lifetime(fails: Callable[..., Finding]) -> None:
     fails(p.check_par_success_response, 201, JSON, GOOD, documented_lifetime=10,
           code="PAR_LIFETIME_NOT_DOCUMENTED", req="DOC-par.request_uri_lifetime_s")
 
 
-def test_error_response(fails) -> None:
+def test_error_response(fails: Callable[..., Finding]) -> None:
     body = {"error": "invalid_request", "error_description": "bad redirect_uri"}
     assert p.check_par_error_response(400, JSON, body, "invalid_request", basic_auth_used=False,
                                       requirement="RFC9126-2.1")["error"] == "invalid_request"
@@ -54,13 +57,13 @@ def test_error_response(fails) -> None:
           basic_auth_used=True, requirement="RFC9126-2.1", code="TOKEN_ERROR_WWW_AUTHENTICATE")
 
 
-def test_non_post(fails) -> None:
+def test_non_post(fails: Callable[..., Finding]) -> None:
     p.check_non_post_refused(405, {"error": "invalid_request"})
     fails(p.check_non_post_refused, 201, GOOD, code="PAR_NON_POST_ACCEPTED", level=Level.MUST)
     fails(p.check_non_post_refused, 404, "Not Found", code="PAR_NON_POST_STATUS", level=Level.SHOULD)
 
 
-def test_authorization_by_reference(fails) -> None:
+def test_authorization_by_reference(fails: Callable[..., Finding]) -> None:
     assert p.check_authorization_by_reference({"code": "c", "state": "s"}, "s") == "c"
     fails(p.check_authorization_by_reference, {"error": "invalid_request_uri"}, "s",
           code="PAR_REFERENCE_NOT_ACCEPTED", req="RFC9126-4")
@@ -68,7 +71,7 @@ def test_authorization_by_reference(fails) -> None:
           code="PAR_STATE_NOT_PUSHED_VALUE")
 
 
-def test_single_use(fails) -> None:
+def test_single_use(fails: Callable[..., Finding]) -> None:
     p.check_request_uri_single_use({"error": "invalid_request_uri"})
     p.check_request_uri_single_use({})
     fails(p.check_request_uri_single_use, {"code": "c"}, code="PAR_REQUEST_URI_REUSED", level=Level.SHOULD,
@@ -77,7 +80,7 @@ def test_single_use(fails) -> None:
           level=Level.MUST, req="DOC-par.request_uri_single_use")
 
 
-def test_expired_and_bound(fails) -> None:
+def test_expired_and_bound(fails: Callable[..., Finding]) -> None:
     p.check_expired_request_uri_refused({"error": "invalid_request_uri"})
     fails(p.check_expired_request_uri_refused, {"code": "c"}, code="PAR_EXPIRED_REQUEST_URI_ACCEPTED")
     p.check_request_uri_bound_to_client({})
@@ -85,7 +88,7 @@ def test_expired_and_bound(fails) -> None:
           req="RFC9126-2.2-client_bound")
 
 
-def test_required_par(fails) -> None:
+def test_required_par(fails: Callable[..., Finding]) -> None:
     p.check_required_par_refusal({"error": "invalid_request", "state": "s"}, redirected=True)
     p.check_required_par_refusal({}, redirected=False)
     fails(p.check_required_par_refusal, {"code": "c"}, redirected=True, code="PAR_NOT_REQUIRED",
@@ -94,7 +97,7 @@ def test_required_par(fails) -> None:
           code="PAR_REQUIRED_WRONG_ERROR", req="RFC9126-4-required_par", level=Level.MAY)
 
 
-def test_require_par_advertised(fails) -> None:
+def test_require_par_advertised(fails: Callable[..., Finding]) -> None:
     p.check_require_par_advertised({}, plain_refused=False)
     p.check_require_par_advertised({"require_pushed_authorization_requests": True}, plain_refused=True)
     fails(p.check_require_par_advertised, {"require_pushed_authorization_requests": True}, plain_refused=False,
@@ -105,7 +108,7 @@ def test_require_par_advertised(fails) -> None:
           code="PAR_REQUIRE_METADATA_NOT_BOOLEAN")
 
 
-def test_assertion_audiences(fails) -> None:
+def test_assertion_audiences(fails: Callable[..., Finding]) -> None:
     p.check_assertion_audiences_accepted(("issuer", 201), {"token": 201, "par": 201})
     # a success status without a request_uri (an HTML page, garbage) is no acceptance: §2.2 is broken
     f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 200, "par": 201},
@@ -121,7 +124,7 @@ def test_assertion_audiences(fails) -> None:
           code="PAR_ASSERTION_AUDIENCE_REFUSED")
 
 
-def test_assertion_audiences_fapi2_issuer_only(fails) -> None:
+def test_assertion_audiences_fapi2_issuer_only(fails: Callable[..., Finding]) -> None:
     # FAPI 2.0 SP §5.3.2.1: "shall only accept its issuer identifier value" — refusing the endpoints is right
     p.check_assertion_audiences_accepted(("issuer", 201), {"token": 401, "par": 400}, fapi2=True)
     f = fails(p.check_assertion_audiences_accepted, ("issuer", 201), {"token": 201, "par": 401}, fapi2=True,
@@ -141,7 +144,7 @@ def test_unregistered_redirect_uri_honoured_is_legitimate() -> None:
                                               state="s")
 
 
-def test_unregistered_redirect_uri_accepted_then_refused(fails) -> None:
+def test_unregistered_redirect_uri_accepted_then_refused(fails: Callable[..., Finding]) -> None:
     fails(p.check_unregistered_redirect_uri_outcome, redirected=False, redirect_url=None, params={},
           pushed_redirect_uri=URI, state="s", code="PAR_REDIRECT_URI_NOT_VALIDATED_AT_PUSH", req="RFC9126-2.1-validate")
     fails(p.check_unregistered_redirect_uri_outcome, redirected=True, redirect_url=f"{URI}?error=invalid_request",
@@ -154,7 +157,7 @@ def test_unregistered_redirect_uri_accepted_then_refused(fails) -> None:
           params={"code": "c", "state": "x"}, pushed_redirect_uri=URI, state="s", code="PAR_STATE_NOT_PUSHED_VALUE")
 
 
-def test_entropy(fails) -> None:
+def test_entropy(fails: Callable[..., Finding]) -> None:
     p.check_request_uri_entropy([f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(32)}" for _ in range(5)])
     counter = [f"urn:ietf:params:oauth:request_uri:fixedprefix{n:08x}" for n in range(100, 105)]
     fails(p.check_request_uri_entropy, counter, code="CODE_ENTROPY_LOW", req="RFC9126-2.2-entropy")

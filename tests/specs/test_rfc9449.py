@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 
 from harness import jose
 from harness.flows.dpop import DpopSession, choose_alg, is_nonce_challenge
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc9449 as d
 
 JSON = {"Content-Type": "application/json"}
@@ -19,27 +20,27 @@ NOW = 1_800_000_000
 
 
 @pytest.mark.parametrize("name", ["token_request_proof", "refresh_request_proof", "resource_request_proof"])
-def test_rfc9449_example_proofs_verify_with_their_jwk(vector, name) -> None:
+def test_rfc9449_example_proofs_verify_with_their_jwk(vector: Callable[[str], Any], name: str) -> None:
     v = vector("rfc9449_examples")
     decoded = jose.decode_unverified(v[name])
     assert decoded.header == {"typ": "dpop+jwt", "alg": "ES256", "jwk": v["jwk"]}
     jose.verify_jws(v[name], jose.import_jwk(decoded.header["jwk"]), ["ES256"])
 
 
-def test_rfc9449_example_thumbprint_is_the_cnf_jkt(vector) -> None:
+def test_rfc9449_example_thumbprint_is_the_cnf_jkt(vector: Callable[[str], Any]) -> None:
     v = vector("rfc9449_examples")
     assert jose.thumbprint(v["jwk"]) == v["jkt"] == v["jwt_claims_with_cnf"]["cnf"]["jkt"]
     d.check_jkt_syntax(v["jkt"])
     d.check_jkt_binding(v["jwt_claims_with_cnf"], jose.thumbprint(v["jwk"]), where="JWT access token")
 
 
-def test_rfc7638_example_thumbprint(vector) -> None:
+def test_rfc7638_example_thumbprint(vector: Callable[[str], Any]) -> None:
     v = vector("rfc7638_thumbprint")
     assert jose.thumbprint(v["jwk"]) == v["thumbprint_sha256"]
     d.check_jkt_syntax(v["thumbprint_sha256"])  # the dpop_jkt of RFC 9449 Figure 25
 
 
-def test_builder_reproduces_the_example_claims(vector) -> None:
+def test_builder_reproduces_the_example_claims(vector: Callable[[str], Any]) -> None:
     v = vector("rfc9449_examples")
     key = jose.generate_key("EC")
     claims = v["resource_request_claims"]
@@ -71,7 +72,7 @@ def test_session_proofs_use_the_advertised_alg_and_drop_query_from_htu() -> None
 
 @pytest.mark.parametrize(("algs", "expected"), [(None, "ES256"), (["EdDSA"], "EdDSA"), (["PS256"], "PS256"),
                                                  (["Ed25519", "ES256"], "ES256"), (["XYZ"], "ES256")])
-def test_choose_alg(algs, expected) -> None:
+def test_choose_alg(algs: list[Any] | None, expected: str) -> None:
     assert choose_alg(_target(algs)) == expected
 
 
@@ -86,7 +87,7 @@ def test_is_nonce_challenge() -> None:
 # --- WWW-Authenticate parsing ---------------------------------------------------------------------
 
 
-def test_parse_rfc_challenge_examples(vector) -> None:
+def test_parse_rfc_challenge_examples(vector: Callable[[str], Any]) -> None:
     examples = vector("rfc9449_examples")["www_authenticate"]
     no_token = d.parse_challenges({"www-authenticate": examples["no_token"]})
     assert [c.scheme for c in no_token] == ["Bearer", "DPoP"] and no_token[1].params == {"algs": "ES256 PS256"}
@@ -110,7 +111,7 @@ def test_parse_challenges_across_header_lines_quotes_and_token68() -> None:
 # --- token endpoint -------------------------------------------------------------------------------
 
 
-def test_token_type_dpop(fails) -> None:
+def test_token_type_dpop(fails: Callable[..., Finding]) -> None:
     d.check_token_type_dpop({"token_type": "DPoP"})
     d.check_token_type_dpop({"token_type": "dpop"})
     fails(d.check_token_type_dpop, {"token_type": "Bearer"}, code="DPOP_TOKEN_TYPE_NOT_DPOP",
@@ -119,13 +120,13 @@ def test_token_type_dpop(fails) -> None:
           req="DOC-dpop_bound")
 
 
-def test_token_request_accepted(fails) -> None:
+def test_token_request_accepted(fails: Callable[..., Finding]) -> None:
     assert d.check_token_request_accepted(200, {"access_token": "x"})["access_token"] == "x"
     fails(d.check_token_request_accepted, 400, {"error": "invalid_grant"}, code="DPOP_VALID_REQUEST_REFUSED")
     fails(d.check_token_request_accepted, 200, b"not json", code="DPOP_VALID_REQUEST_REFUSED")
 
 
-def test_proof_refused_at_token_endpoint(fails) -> None:
+def test_proof_refused_at_token_endpoint(fails: Callable[..., Finding]) -> None:
     d.check_proof_refused_at_token_endpoint(400, JSON, {"error": "invalid_dpop_proof"})
     # accepted: the validation rule the proof broke; wrong error: RFC 9449 §5 (invalid_dpop_proof)
     fails(d.check_proof_refused_at_token_endpoint, 200, JSON, {"access_token": "x"}, code="TOKEN_REQUEST_ACCEPTED",
@@ -147,7 +148,7 @@ def test_proof_refused_at_token_endpoint(fails) -> None:
           code="TOKEN_ERROR_WRONG_CODE", req="RFC9449-10")
 
 
-def test_nonce_challenge_at_token_endpoint(fails, vector) -> None:
+def test_nonce_challenge_at_token_endpoint(fails: Callable[..., Finding], vector: Callable[[str], Any]) -> None:
     nonce = vector("rfc9449_examples")["nonce_example"]
     body = {"error": "use_dpop_nonce", "error_description": "Authorization server requires nonce in DPoP proof"}
     assert d.check_nonce_challenge_at_token_endpoint(400, {**JSON, "DPoP-Nonce": nonce}, body) == nonce
@@ -160,7 +161,7 @@ def test_nonce_challenge_at_token_endpoint(fails, vector) -> None:
           code="TOKEN_ERROR_STATUS")
 
 
-def test_nonce_challenge_at_resource(fails, vector) -> None:
+def test_nonce_challenge_at_resource(fails: Callable[..., Finding], vector: Callable[[str], Any]) -> None:
     v = vector("rfc9449_examples")
     headers = {"WWW-Authenticate": v["www_authenticate"]["use_dpop_nonce"], "DPoP-Nonce": v["nonce_example"]}
     assert d.check_nonce_challenge_at_resource(401, headers) == v["nonce_example"]
@@ -169,7 +170,7 @@ def test_nonce_challenge_at_resource(fails, vector) -> None:
     fails(d.check_nonce_challenge_at_resource, 400, headers, code="RESOURCE_ERROR_STATUS")
 
 
-def test_nonce_required(fails) -> None:
+def test_nonce_required(fails: Callable[..., Finding]) -> None:
     d.check_nonce_required(True, documented=True, where="the token endpoint")
     d.check_nonce_required(False, documented=False, where="the token endpoint")
     fails(d.check_nonce_required, False, documented=True, where="the token endpoint", code="DPOP_NONCE_NOT_REQUIRED",
@@ -177,12 +178,12 @@ def test_nonce_required(fails) -> None:
 
 
 @pytest.mark.parametrize("nonce", ["eyJ7S_zG.eyJH0-Z.HX4w-7v", "!", "~}|{"])
-def test_nonce_syntax_ok(nonce) -> None:
+def test_nonce_syntax_ok(nonce: str) -> None:
     d.check_nonce_syntax(nonce)
 
 
 @pytest.mark.parametrize("nonce", ["", "a b", 'a"b', "a\\b", "é"])
-def test_nonce_syntax_bad(fails, nonce) -> None:
+def test_nonce_syntax_bad(fails: Callable[..., Finding], nonce: str) -> None:
     fails(d.check_nonce_syntax, nonce, code="DPOP_NONCE_SYNTAX")
 
 
@@ -192,7 +193,7 @@ def test_nonce_syntax_bad(fails, nonce) -> None:
 JKT = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"  # RFC 9449 Figure 9 (fixed: it appears in test ids)
 
 
-def test_jkt_binding(fails) -> None:
+def test_jkt_binding(fails: Callable[..., Finding]) -> None:
     d.check_jkt_binding({"cnf": {"jkt": JKT}}, JKT, where="jwt")
     d.check_jkt_binding({"cnf": {"jkt": JKT}, "token_type": "DPoP"}, JKT, where="introspection")
     fails(d.check_jkt_binding, {}, JKT, where="jwt", code="DPOP_CNF_MISSING", req="RFC9449-6.1")
@@ -205,19 +206,19 @@ def test_jkt_binding(fails) -> None:
 
 
 @pytest.mark.parametrize("value", [None, 1, "abc", JKT + "=", JKT[:-1] + "+"])
-def test_jkt_syntax_bad(fails, value) -> None:
+def test_jkt_syntax_bad(fails: Callable[..., Finding], value: Any) -> None:
     fails(d.check_jkt_syntax, value, code="DPOP_JKT_SYNTAX")
 
 
 # --- resource -------------------------------------------------------------------------------------
 
 
-def test_resource_accepted(fails) -> None:
+def test_resource_accepted(fails: Callable[..., Finding]) -> None:
     d.check_resource_accepted(200)
     fails(d.check_resource_accepted, 401, code="DPOP_VALID_REQUEST_REFUSED")
 
 
-def test_resource_refused(fails, vector) -> None:
+def test_resource_refused(fails: Callable[..., Finding], vector: Callable[[str], Any]) -> None:
     v = vector("rfc9449_examples")["www_authenticate"]
     assert d.check_resource_refused(401, {"WWW-Authenticate": v["invalid_token"]}, {"invalid_token"}).scheme == "DPoP"
     fails(d.check_resource_refused, 200, {}, {"invalid_token"}, code="RESOURCE_REQUEST_ACCEPTED", req="RFC9449-7.1",
@@ -245,12 +246,12 @@ def test_resource_refused(fails, vector) -> None:
           {"invalid_dpop_proof"}, code="RESOURCE_ERROR_STATUS", req="RFC9449-7.1-error", level=Level.SHOULD)
 
 
-def test_proof_refused_at_resource(fails) -> None:
+def test_proof_refused_at_resource(fails: Callable[..., Finding]) -> None:
     d.check_proof_refused_at_resource(401, {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof", algs="ES256"'})
     fails(d.check_proof_refused_at_resource, 200, {}, code="RESOURCE_REQUEST_ACCEPTED")
 
 
-def test_bound_token_refused_as_bearer(fails) -> None:
+def test_bound_token_refused_as_bearer(fails: Callable[..., Finding]) -> None:
     d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'DPoP error="invalid_token"'})
     d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     d.check_bound_token_refused_as_bearer(401, {"WWW-Authenticate": 'Bearer realm="x", error="invalid_token", '
@@ -269,13 +270,13 @@ def test_bound_token_refused_as_bearer(fails) -> None:
           code="RESOURCE_CHALLENGE_NO_ERROR", req="RFC6750-3-error", level=Level.SHOULD)
 
 
-def test_bound_token_as_bearer_invalid_request_is_not_a_pass(codes) -> None:
+def test_bound_token_as_bearer_invalid_request_is_not_a_pass(codes: Callable[..., list[str]]) -> None:
     """The lenient reading (400 invalid_request) is a wrong code (MUST) and a wrong status (SHOULD)."""
     found = codes(d.check_bound_token_refused_as_bearer, 400, {"WWW-Authenticate": 'Bearer error="invalid_request"'})
     assert found == ["RESOURCE_ERROR_WRONG_CODE", "RESOURCE_ERROR_STATUS"]
 
 
-def test_replay_refused_at_token_endpoint(fails) -> None:
+def test_replay_refused_at_token_endpoint(fails: Callable[..., Finding]) -> None:
     d.check_replay_refused_at_token_endpoint(400, JSON, {"error": "invalid_dpop_proof"})
     fails(d.check_replay_refused_at_token_endpoint, 200, JSON, {"access_token": "x"}, code="DPOP_REPLAY_ACCEPTED",
           req="DOC-dpop_replay_prevention", level=Level.MUST)
@@ -286,7 +287,7 @@ def test_replay_refused_at_token_endpoint(fails) -> None:
           code="TOKEN_ERROR_STATUS")
 
 
-def test_challenge_algs(fails) -> None:
+def test_challenge_algs(fails: Callable[..., Finding]) -> None:
     assert d.check_challenge_algs(d.Challenge("DPoP", {"algs": "ES256 PS256"})) == ["ES256", "PS256"]
     fails(d.check_challenge_algs, d.Challenge("DPoP", {}), code="DPOP_CHALLENGE_NO_ALGS", level=Level.SHOULD)
     fails(d.check_challenge_algs, d.Challenge("DPoP", {"algs": "none HS256"}), code="DPOP_CHALLENGE_ALGS_INVALID")

@@ -33,6 +33,9 @@ from harness.target import Target
 Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
+_Digest = hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512  # what CertificateBuilder.sign takes
+
+
 @dataclass(frozen=True)
 class Pki:
     """A test CA and the leaf certificates the listeners serve (PEM files)."""
@@ -46,7 +49,7 @@ def _name(cn: str) -> x509.Name:
 
 
 def _cert(subject: str, key: Key, issuer: str, issuer_key: Key, *, ca: bool = False, hosts: tuple[str, ...] = (),
-          days: tuple[int, int] = (-1, 30), digest: hashes.HashAlgorithm | None = None) -> x509.Certificate:
+          days: tuple[int, int] = (-1, 30), digest: _Digest | None = None) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
                .public_key(key.public_key()).serial_number(x509.random_serial_number())

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from interop_cli import run_cli
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
-from rt_flows import (
+
+from harness.reference_target import ReferenceTarget, RunningTarget, load_variant, variant_names
+from tests.interop.interop_cli import run_cli
+from tests.reference_target.rt_flows import (
     authz_params,
     code_flow,
     drive,
@@ -39,8 +41,6 @@ from rt_flows import (
     redeem,
     token_request,
 )
-
-from harness.reference_target import ReferenceTarget, RunningTarget, load_variant, variant_names
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = variant_names()
