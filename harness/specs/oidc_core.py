@@ -17,6 +17,7 @@ from harness import jose
 from harness.jose import JWKS, DecodedJWT
 from harness.results import CheckFailed, Finding, Findings, HarnessError, Level, fail
 from harness.specs._findings import finding
+from harness.specs._redirect_target import at_redirect_uri
 from harness.specs.rfc6749 import check_error_response_params
 from harness.specs.rfc7518 import check_key_size
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_id_token_signature",
     "check_id_token_sub",
     "check_login_required_error",
+    "check_request_object_redirect_uri_used",
     "check_prompt_none_no_ui",
     "check_sub_stable",
     "check_userinfo_sub",
@@ -651,3 +653,31 @@ def _check_hashes(decoded: DecodedJWT, expect: IdTokenExpectations, findings: Fi
     if expect.code is not None:
         findings.check(check_c_hash, decoded.claims, expect.code, alg,
                        required=front and "code" in types, crv=crv, requirement="OIDCC-3.3.2.11-c_hash")
+
+
+def check_request_object_redirect_uri_used(*, landed: str | None, params: Mapping[str, str], inside: str,
+                                           outside: str) -> str:
+    """OIDC Core §6.3.3: the ``redirect_uri`` inside a request object wins over the one outside it.
+
+    §6.3.3: "If the same parameter exists both in the Request Object and the OAuth Authorization
+    Request parameters, the parameter in the Request Object is used." The request object names a
+    registered ``redirect_uri``; outside it the request names an unregistered one. The response
+    must go to the inside URI and carry a code; an error page without a redirect is accepted (the
+    OIDF module ``oidcc-ensure-request-object-with-redirect-uri`` allows "an invalid redirect_uri
+    error": a server may check the outside value too, it never sends anything there). ``landed`` is
+    where the user agent was sent (``None`` for a page at the server). Returns what was observed.
+    """
+    if landed is None:
+        return "an error page at the server (no redirect): accepted"
+    if at_redirect_uri(landed, outside):
+        raise fail("REQUEST_OBJECT_OUTSIDE_REDIRECT_URI_USED", "the response went to the redirect_uri sent outside "
+                   "the request object (an unregistered URI)", "OIDCC-6.3.3", expected=inside, actual=landed)
+    if not at_redirect_uri(landed, inside):
+        raise fail("REQUEST_OBJECT_REDIRECT_URI_NOT_USED", "the response went neither to the request object's "
+                   "redirect_uri nor stayed at the server", "OIDCC-6.3.3", expected=inside, actual=landed)
+    if not params.get("code"):
+        raise fail("REQUEST_OBJECT_REDIRECT_URI_NOT_USED", "the request object's redirect_uri got no code: the "
+                   "request was not processed with the parameters of the request object", "OIDCC-6.3.3",
+                   expected="a code at the request object's redirect_uri",
+                   actual=f"error={params.get('error')!r}" if params.get("error") else sorted(params))
+    return "a code at the request object's redirect_uri"

@@ -3,7 +3,8 @@
 Scope values and the ``claims`` parameter against the claims the profile documents for the
 test user (``users[].claims``); ``prompt``, ``max_age``, ``id_token_hint``, ``login_hint``,
 ``display``, ``ui_locales``, ``claims_locales`` and ``acr_values``; a code-flow request without
-``nonce``, with the scope values reordered, and sent with POST. Session checks log in once and
+``nonce``, with the scope values reordered, and sent with POST; a request object whose
+``redirect_uri`` differs from the one outside it (§6.3.3). Session checks log in once and
 send the second request through the same user agent (:mod:`harness.flows.oidc_session`).
 """
 
@@ -16,13 +17,14 @@ from typing import Any
 import pytest
 
 from harness import evidence
-from harness.flows.authorization import build_authorization_request
+from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
 from harness.flows.oidc_session import Reauthorization, reauthorize
+from harness.flows.request_object import by_value, request_object_alg, request_object_claims, sign_request_object
 from harness.flows.userinfo import UserInfoGrant, obtain_grant, openid_client, userinfo_claims
 from harness.login.http_form import HttpFormUserAgent
 from harness.profile import Client
-from harness.results import Level, fail
-from harness.specs import oidc_claims, oidc_prompt
+from harness.results import Level, NeedsReview, fail
+from harness.specs import oidc_claims, oidc_core, oidc_prompt
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -429,3 +431,53 @@ def test_id_token_hint_other_user_refused(target: Target, user_agent: Any) -> No
                                      requirement="OIDCC-3.1.2.1-id_token_hint_other", level=Level.SHOULD,
                                      what="id_token_hint naming a user other than the logged-in one")
 
+
+
+# --------------------------------------------------------------------------- request object parameters (§6.3.3)
+
+
+def _request_object_client(target: Target) -> Client:
+    """A code-flow client that can sign request objects, where the target takes them (decided before asking)."""
+    if target.metadata.get("request_parameter_supported") is not True:
+        raise NotApplicable("the target does not advertise request_parameter_supported: true")
+    for client in target.profile.clients:
+        doc = client.documented
+        if not (client.use_in_suites and "authorization_code" in client.grant_types and client.redirect_uris
+                and client.jwks_file is not None and not doc.require_par and not doc.require_jarm):
+            continue
+        try:
+            request_object_alg(target, client)
+        except NotApplicable:
+            continue
+        return client
+    raise NotApplicable("the profile has no code-flow client with a private JWKS to sign request objects")
+
+
+@requirement("OIDCC-6.3.3")
+def test_request_object_redirect_uri_wins(target: Target, user_agent: Any) -> None:
+    """A request object's registered ``redirect_uri`` is used over an unregistered one sent outside it.
+
+    §6.3.3: "If the same parameter exists both in the Request Object and the OAuth Authorization
+    Request parameters, the parameter in the Request Object is used." (OIDF
+    ``oidcc-ensure-request-object-with-redirect-uri``; the object is signed with the client's key,
+    so the check does not depend on unsigned request objects.) A code at the inside URI passes, an
+    error page at the server is accepted, anything sent to the outside URI or an error returned to
+    the inside one fails.
+    """
+    client = _request_object_client(target)
+    outside = "https://attacker.example.test/outside-request-object"
+    request = build_authorization_request(target, client)
+    token = sign_request_object(target, client, request_object_claims(target, request))
+    front = by_value(target, request, token, outside={"redirect_uri": outside})
+    try:
+        outcome: AuthorizationOutcome = user_agent().authorize(front.url(), user=target.user(0),
+                                                               redirect_uri=request.redirect_uri)
+    except OffRedirectUri as off:
+        outcome = off.outcome
+    if not outcome.redirected and outcome.error_page is not None and outcome.error_page.status >= 500:
+        raise NeedsReview(f"the authorization endpoint answered HTTP {outcome.error_page.status} (a server error, not "
+                          "a refusal): whether it used the request object's redirect_uri cannot be told")
+    landed = outcome.redirect_url if outcome.redirected else None
+    observed = oidc_core.check_request_object_redirect_uri_used(landed=landed, params=outcome.params if landed else {},
+                                                                inside=request.redirect_uri, outside=outside)
+    evidence.note(f"request object redirect_uri {request.redirect_uri!r}, outside {outside!r}: {observed}")

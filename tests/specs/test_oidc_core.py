@@ -416,3 +416,29 @@ def test_prompt_none_no_ui(fails) -> None:
           req="OIDCC-3.1.2.1-prompt_none")
     fails(o.check_prompt_none_no_ui, 302, "https://op.example/login", "https://client.example/cb",
           code="PROMPT_NONE_SHOWED_UI")
+
+
+INSIDE = "https://rp.example/cb"
+OUTSIDE = "https://attacker.example/outside"
+
+
+def test_request_object_redirect_uri_code_at_inside_passes() -> None:
+    assert "code" in o.check_request_object_redirect_uri_used(landed=INSIDE + "?code=c&state=s",
+                                                              params={"code": "c"}, inside=INSIDE, outside=OUTSIDE)
+
+
+def test_request_object_redirect_uri_error_page_accepted() -> None:
+    assert "error page" in o.check_request_object_redirect_uri_used(landed=None, params={}, inside=INSIDE,
+                                                                    outside=OUTSIDE)
+
+
+@pytest.mark.parametrize(("landed", "params", "code"), [
+    (OUTSIDE + "?code=c", {"code": "c"}, "REQUEST_OBJECT_OUTSIDE_REDIRECT_URI_USED"),
+    ("https://elsewhere.example/cb?code=c", {"code": "c"}, "REQUEST_OBJECT_REDIRECT_URI_NOT_USED"),
+    (INSIDE + "?error=invalid_request", {"error": "invalid_request"}, "REQUEST_OBJECT_REDIRECT_URI_NOT_USED"),
+])
+def test_request_object_redirect_uri_not_used_fails(landed: str, params: dict[str, str], code: str) -> None:
+    with pytest.raises(o.CheckFailed) as err:
+        o.check_request_object_redirect_uri_used(landed=landed, params=params, inside=INSIDE, outside=OUTSIDE)
+    assert err.value.findings[0].code == code
+    assert err.value.findings[0].requirement == "OIDCC-6.3.3"
