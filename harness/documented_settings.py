@@ -57,7 +57,10 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.grant_id_claim": ("jwt_access_token.documented_grant_id_claim",),
     "documented.access_token.jwks_cache_duration_s": ("keys.documented_jwks_cache_duration",),
     "documented.pkce_methods": ("pkce.plain_refused_when_not_supported", "pkce.s256_round_trip"),
-    "documented.acr_values": ("id_token.acr_essential", "oidc_request.acr_values"),
+    "documented.acr_values": ("id_token.acr_essential", "oidc_request.acr_values",
+                              "oidc_request.acr_essential_each_documented_value"),
+    "documented.exclusive_scopes": ("documented.exclusive_scope_refused",),
+    "documented.default_scope_allowed": ("documented.default_scope_allowed",),
     "documented.refresh.rotation": ("refresh.rolling_policy", "refresh.rotated_token_refused"),
     "documented.refresh.reuse_revokes_family": ("refresh.reuse_revokes_family",),
     "documented.refresh.lifetime_s": ("refresh.documented_lifetime",),
@@ -110,7 +113,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.request_object_max_lifetime_s": ("jar.lifetime_window_refused",),
     # refused without a JWT mode; each of jwt, query.jwt, fragment.jwt, form_post.jwt accepted (the
     # JARM checks pick the client documented with require_jarm first)
-    "clients[].documented.require_jarm": ("jarm.documented_require_jarm", "jarm.response_mode"),
+    "clients[].documented.require_jarm": ("jarm.documented_require_jarm", "jarm.response_mode",
+                                          "documented.jarm_query_jwt_implicit_refused"),
     "clients[].documented.restrict_response_types": ("response_types.documented_restriction_enforced",),
     "clients[].documented.restrict_scopes": ("authorization_code.documented_scope_restriction",),
     "clients[].documented.jarm_signing_alg": ("jarm.signature",),
@@ -132,7 +136,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
                                                         "ciba.ping_requires_notification_token"),
     "clients[].documented.ciba_signed_requests": ("ciba.signed_request_required",),
     "clients[].documented.ciba_request_signing_alg": ("ciba.signed_request_wrong_alg_refused",),
-    "clients[].documented.request_object_replay_prevention": ("jar.documented_request_object_replay_refused",),
+    "clients[].documented.request_object_replay_prevention": ("jar.documented_request_object_replay_refused",
+                                                              "documented.request_object_replay_by_reference"),
     "clients[].documented.outside_parameters_ignored": ("jar.documented_outside_only_parameter_ignored",),
     "clients[].documented.enabled": ("client_auth.documented_disabled_client_refused",),
     "clients[].documented.bypass_authorization_approval": ("documented.authorization_approval",),
@@ -145,6 +150,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.device_polling_interval_s": ("documented.client_device_settings",),
     "clients[].documented.device_code_lifetime_s": ("documented.client_device_settings",),
     "clients[].documented.ciba_polling_interval_s": ("documented.client_ciba_polling_interval",),
+    "clients[].documented.sector_identifier_uri": ("documented.sector_identifier_shared",),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.
