@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -16,6 +17,12 @@ class Registration(_Model):
     The registration endpoint is the discovery document's ``registration_endpoint`` (RFC 8414 §2,
     OIDC Discovery §3) unless ``endpoint`` names it; without either the suite is skipped. Every
     client the suite registers is deleted again through RFC 7592 where the target offers it.
+
+    ``register_hosted_clients`` lets other suites register a client whose endpoint the harness
+    hosts (``harness/flows/hosted_clients.py``) when no profile client fits. Its default (unset)
+    is what a user running a conformance harness expects -- coverage -- except on a server the
+    profile says is in production (``production: true``), where creating clients is a side
+    effect nobody asked for: there it takes ``true``.
     """
 
     endpoint: str | None = Field(default=None, description=(
@@ -40,6 +47,19 @@ class Registration(_Model):
         "A redirect URI on another host, for the pairwise check's second sector; unset: redirect_uri with "
         "its host prefixed by 'sector2.'"))
     scope: str = Field(default="openid", description="Scope the registered clients ask for in their code flows")
+    register_hosted_clients: bool | None = Field(default=None, description=(
+        "Whether checks that need a client whose endpoint the harness hosts (CIBA ping/push notification "
+        "endpoint, backchannel_logout_uri, with keys at a harness-hosted jwks_uri where the target takes no "
+        "client secret) may register one for the check (RFC 7591) when no profile client fits, and delete it "
+        "at the check's end (RFC 7592). A fitting profile client is always used first. true: register whenever "
+        "a registration endpoint is advertised (or named in endpoint); false: never (those checks are skipped, "
+        "naming both options); unset: register unless the profile is a production profile (production: true) "
+        "-- registering clients on a production server takes this explicit consent"))
+    hosted_client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"] | None = (
+        Field(default=None, description=(
+            "token_endpoint_auth_method of the clients registered for hosted endpoints; unset: client_secret_basic "
+            "or client_secret_post when the target lists it (RFC 8414 default: client_secret_basic), else "
+            "private_key_jwt with a fresh key the harness serves at the client's jwks_uri (sector_host)")))
     sector_host: RequestObjectHost | None = Field(default=None, description=(
         "Loopback HTTPS endpoint where the harness serves sector_identifier_uri documents (OIDC Registration "
         "§5), with a certificate the target trusts; unset: request_object_host's settings are used"))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from harness import evidence, jose
-from harness.flows import ciba
+from harness.flows import ciba, hosted_clients
 from harness.flows.ciba import CibaRequest
 from harness.flows.ciba_approval import CibaApprover
+from harness.flows.hosted_clients import HostedClient
 from harness.flows.token import TokenResult
 from harness.http import json_object
 from harness.profile import Client
@@ -218,11 +221,25 @@ def test_auth_req_id_bound_to_client(target: Target, user_agent: Any) -> None:
 
 # -- ping and push --------------------------------------------------------------------------
 
-def _ping_flow(target: Target, user_agent: Any, decision: str) -> tuple[Client, CibaRequest, Any, float]:
-    ciba.require_mode_supported(target, "ping")
-    client = ciba.pick_client(target, "ping", signed=None)
+@contextmanager
+def _notification_client(target: Target, mode: ciba.DeliveryMode, user_agent: Any = None) -> Iterator[HostedClient]:
+    """The ping/push client: a profile client whose endpoint the harness hosts, else one registered for the check.
+
+    Every skip (mode not advertised, no approval, no client and no registration) is decided first.
+    """
+    ciba.require_mode_supported(target, mode)
+    choice = hosted_clients.choose_notification_client(target, "ping" if mode == "ping" else "push", signed=None)
+    if user_agent is not None:
+        _approver(target, user_agent)
+    with hosted_clients.hosted_client(target, choice) as hosted:
+        yield hosted
+
+
+def _ping_flow(target: Target, user_agent: Any, hosted: HostedClient,
+               decision: str) -> tuple[Client, CibaRequest, Any, float]:
+    client = hosted.client
     approver = _approver(target, user_agent)
-    receiver = ciba.receiver_for(target, client)
+    receiver = hosted.notification_receiver(target)
     wait_s = target.profile.login.ciba.receiver.wait_s
     with receiver:
         request = ciba.start(target, client)
@@ -231,7 +248,7 @@ def _ping_flow(target: Target, user_agent: Any, decision: str) -> tuple[Client, 
             wait_s = max(request.expires_at(60) - time.monotonic(), wait_s)
         notifications = receiver.wait_for(1, timeout_s=wait_s)
     for note in notifications:
-        note.record(str(client.documented.ciba_notification_endpoint), status=receiver.status)
+        note.record(hosted.endpoint, status=receiver.status)
     oidc_ciba.check_ping_received(len(notifications), wait_s)
     return client, request, notifications[0], wait_s
 
@@ -240,26 +257,28 @@ def _ping_flow(target: Target, user_agent: Any, decision: str) -> tuple[Client, 
 @requirement("CIBA-10.2", "CIBA-10.1.1")
 def test_ping_notification(target: Target, user_agent: Any) -> None:
     """In ping mode the OP POSTs {"auth_req_id"} with Bearer client_notification_token; the tokens then follow."""
-    client, request, note, _ = _ping_flow(target, user_agent, "approve")
-    findings = Findings()
-    findings.check(oidc_ciba.check_ping_notification, note.method, note.headers, note.body,
-                   expected_token=str(request.notification_token), auth_req_id=request.auth_req_id)
-    _judge_tokens(target, client, ciba.token(target, client, request.auth_req_id, label="token request after ping"),
-                  findings)
-    findings.raise_if_any()
+    with _notification_client(target, "ping", user_agent) as hosted:
+        client, request, note, _ = _ping_flow(target, user_agent, hosted, "approve")
+        findings = Findings()
+        findings.check(oidc_ciba.check_ping_notification, note.method, note.headers, note.body,
+                       expected_token=str(request.notification_token), auth_req_id=request.auth_req_id)
+        _judge_tokens(target, client, ciba.token(target, client, request.auth_req_id,
+                                                 label="token request after ping"), findings)
+        findings.raise_if_any()
 
 
 @needs_ciba
 @requirement("CIBA-10.2", "CIBA-11-access_denied")
 def test_ping_on_denial(target: Target, user_agent: Any) -> None:
     """A denial is pinged too ("after a successful or failed end-user authentication"), then access_denied."""
-    client, request, note, _ = _ping_flow(target, user_agent, "deny")
-    findings = Findings()
-    findings.check(oidc_ciba.check_ping_notification, note.method, note.headers, note.body,
-                   expected_token=str(request.notification_token), auth_req_id=request.auth_req_id)
-    result = ciba.token(target, client, request.auth_req_id, label="token request after the denial ping")
-    findings.check(oidc_ciba.check_access_denied, result.status, result.response.headers, result.judged_body)
-    findings.raise_if_any()
+    with _notification_client(target, "ping", user_agent) as hosted:
+        client, request, note, _ = _ping_flow(target, user_agent, hosted, "deny")
+        findings = Findings()
+        findings.check(oidc_ciba.check_ping_notification, note.method, note.headers, note.body,
+                       expected_token=str(request.notification_token), auth_req_id=request.auth_req_id)
+        result = ciba.token(target, client, request.auth_req_id, label="token request after the denial ping")
+        findings.check(oidc_ciba.check_access_denied, result.status, result.response.headers, result.judged_body)
+        findings.raise_if_any()
 
 
 @needs_ciba
@@ -267,33 +286,39 @@ def test_ping_on_denial(target: Target, user_agent: Any) -> None:
 def test_ping_requires_notification_token(target: Target) -> None:
     """A ping-mode request without ``client_notification_token`` is refused with ``invalid_request``."""
     ciba.require_mode_supported(target, "ping")
-    client = ciba.pick_client(target, "ping", signed=False)
-    request = ciba.send(target, client, ciba.request_params(target, client, drop=("client_notification_token",)),
-                        label="ping-mode request without client_notification_token")
-    _refused(request, "invalid_request", "CIBA-7.1-client_notification_token")
+    try:  # a plain-request profile client, else any ping client the harness hosts (or registers)
+        choice = hosted_clients.HostedChoice(purpose="ping", profile_client=ciba.pick_client(target, "ping",
+                                                                                             signed=False))
+    except NotApplicable:
+        choice = hosted_clients.choose_notification_client(target, "ping", signed=False)
+    with hosted_clients.hosted_client(target, choice) as hosted:
+        client = hosted.client
+        request = ciba.send(target, client, ciba.request_params(target, client, drop=("client_notification_token",)),
+                            label="ping-mode request without client_notification_token")
+        _refused(request, "invalid_request", "CIBA-7.1-client_notification_token")
 
 
 @needs_ciba
 @requirement("CIBA-7.1-client_notification_token", "CIBA-10.3.1")
 def test_push_mode(target: Target, user_agent: Any) -> None:
     """In push mode the OP delivers the tokens to the notification endpoint with the Bearer token."""
-    ciba.require_mode_supported(target, "push")
-    client = ciba.pick_client(target, "push", signed=None)
-    approver = _approver(target, user_agent)
-    receiver = ciba.receiver_for(target, client)
-    wait_s = target.profile.login.ciba.receiver.wait_s
-    with receiver:
-        request = ciba.start(target, client)
-        approver.decide(request.pending(), "approve")
-        notifications = receiver.wait_for(1, timeout_s=wait_s)
-    for note in notifications:
-        note.record(str(client.documented.ciba_notification_endpoint), status=receiver.status)
-    if not notifications:
-        raise fail("CIBA_PUSH_NOT_RECEIVED", "no push delivery reached the client notification endpoint",
-                   "CIBA-10.3.1", expected="one POST", actual="none")
-    oidc_ciba.check_push_notification(notifications[0].method, notifications[0].headers, notifications[0].body,
-                                      expected_token=str(request.notification_token),
-                                      auth_req_id=request.auth_req_id)
+    with _notification_client(target, "push", user_agent) as hosted:
+        client = hosted.client
+        approver = _approver(target, user_agent)
+        receiver = hosted.notification_receiver(target)
+        wait_s = target.profile.login.ciba.receiver.wait_s
+        with receiver:
+            request = ciba.start(target, client)
+            approver.decide(request.pending(), "approve")
+            notifications = receiver.wait_for(1, timeout_s=wait_s)
+        for note in notifications:
+            note.record(hosted.endpoint, status=receiver.status)
+        if not notifications:
+            raise fail("CIBA_PUSH_NOT_RECEIVED", "no push delivery reached the client notification endpoint",
+                       "CIBA-10.3.1", expected="one POST", actual="none")
+        oidc_ciba.check_push_notification(notifications[0].method, notifications[0].headers, notifications[0].body,
+                                          expected_token=str(request.notification_token),
+                                          auth_req_id=request.auth_req_id)
 
 
 # -- request validation -------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,7 +20,9 @@ from urllib.parse import parse_qsl
 import pytest
 
 from harness import evidence, jose
-from harness.backchannel_logout_receiver import Notification, receiver_for
+from harness.backchannel_logout_receiver import Notification
+from harness.flows.hosted_clients import HostedChoice, HostedClient, choose_backchannel_logout_client, hosted_client
+from harness.profile import Client
 from harness.results import fail
 from harness.specs import oidc_backchannel
 from harness.target import NotApplicable, Target
@@ -30,9 +34,10 @@ requirement = pytest.mark.requirement
 
 @dataclass
 class Delivery:
-    """What the back-channel logout URI received for this session."""
+    """What the back-channel logout URI received for this session, and the client that logged in."""
 
     notification: Notification | None
+    client: Client
     token: str | None = None
     id_token_claims: dict[str, Any] | None = None
 
@@ -63,12 +68,25 @@ def _matches(notification: Notification, sid: object, sub: object) -> bool:
     return claims.get("sub") == sub and claims.get("sid") in (None, sid)
 
 
-def _backchannel_logout(target: Target, user_agent: Any) -> Delivery:
-    """Log in with the back-channel client, log out, and return the logout request for this session."""
+def _choice(target: Target) -> HostedChoice:
+    """The back-channel client (a profile client, else one the harness registers), decided before any request."""
     if target.metadata.get("backchannel_logout_supported") is not True:
         raise NotApplicable("the target does not advertise backchannel_logout_supported: true")
-    client = logout_client(target, backchannel=True)
-    receiver = receiver_for(target.profile, client)
+    target.endpoint("end_session_endpoint")
+    return choose_backchannel_logout_client(target, lambda: logout_client(target, backchannel=True))
+
+
+@contextmanager
+def _backchannel_client(target: Target, choice: HostedChoice | None = None) -> Iterator[HostedClient]:
+    """The chosen client for the check's duration (a registered one is deleted when the check ends)."""
+    with hosted_client(target, choice or _choice(target)) as hosted:
+        yield hosted
+
+
+def _backchannel_logout(target: Target, user_agent: Any, hosted: HostedClient) -> Delivery:
+    """Log in with the back-channel client, log out, and return the logout request for this session."""
+    client = hosted.client
+    receiver = hosted.logout_receiver(target)
     with receiver:
         logged_in = log_in(target, user_agent, client)
         claims = logged_in.grant.id_token_claims
@@ -80,20 +98,20 @@ def _backchannel_logout(target: Target, user_agent: Any) -> Delivery:
             if mine is not None or time.monotonic() >= deadline:
                 break
             receiver.wait_for(len(arrived) + 1, timeout_s=deadline - time.monotonic())
-    uri = client.logout.backchannel_logout_uri or ""
+    uri = hosted.endpoint
     if mine is None:
         evidence.note(f"nothing for this session reached {uri} within {target.profile.logout.receiver.wait_s} s")
-        return Delivery(notification=None, id_token_claims=dict(claims))
+        return Delivery(notification=None, client=client, id_token_claims=dict(claims))
     mine.record(uri, status=200, label="back-channel logout request received by the harness")
-    return Delivery(notification=mine, id_token_claims=dict(claims))
+    return Delivery(notification=mine, client=client, id_token_claims=dict(claims))
 
 
 def _content_type(notification: Notification) -> str:
     return next((v for k, v in notification.headers if k.lower() == "content-type"), "")
 
 
-def _token(target: Target, user_agent: Any) -> tuple[Delivery, str]:
-    delivery = _backchannel_logout(target, user_agent)
+def _token(target: Target, user_agent: Any, hosted: HostedClient) -> tuple[Delivery, str]:
+    delivery = _backchannel_logout(target, user_agent, hosted)
     n = delivery.notification
     token = oidc_backchannel.check_logout_request(
         method=n.method if n else None, content_type=_content_type(n) if n else "", body=n.body if n else b"")
@@ -101,9 +119,9 @@ def _token(target: Target, user_agent: Any) -> tuple[Delivery, str]:
     return delivery, token
 
 
-def _decoded(target: Target, user_agent: Any) -> tuple[Delivery, jose.DecodedJWT]:
+def _decoded(target: Target, user_agent: Any, hosted: HostedClient) -> tuple[Delivery, jose.DecodedJWT]:
     """The Logout Token of this session, decoded (its signature is judged by logout_token_signed)."""
-    delivery, token = _token(target, user_agent)
+    delivery, token = _token(target, user_agent, hosted)
     try:
         decoded = jose.decode_unverified(token)
     except jose.JoseError as exc:
@@ -117,7 +135,8 @@ def _decoded(target: Target, user_agent: Any) -> tuple[Delivery, jose.DecodedJWT
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_request_delivered(target: Target, user_agent: Any) -> None:
     """The OP POSTs a form with ``logout_token`` to the client's ``backchannel_logout_uri`` after the logout."""
-    _token(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _token(target, user_agent, hosted)
 
 
 def _signing_algs(target: Target) -> list[str]:
@@ -129,7 +148,8 @@ def _signing_algs(target: Target) -> list[str]:
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_signed(target: Target, user_agent: Any) -> None:
     """The Logout Token is signed, and its signature verifies with a key of the OP's JWK Set."""
-    _, token = _token(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _, token = _token(target, user_agent, hosted)
     decoded = oidc_backchannel.check_signed(token, target.jwks, _signing_algs(target))
     evidence.record_token("logout_token", decoded.header, decoded.claims)
 
@@ -138,17 +158,18 @@ def test_logout_token_signed(target: Target, user_agent: Any) -> None:
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_claims(target: Target, user_agent: Any) -> None:
     """The Logout Token carries ``iss`` (the issuer), ``aud`` (the client), ``iat`` and ``jti``."""
-    delivery, decoded = _decoded(target, user_agent)
-    client = logout_client(target, backchannel=True)
+    with _backchannel_client(target) as hosted:
+        delivery, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_required_claims(decoded.claims, issuer=str(target.metadata.get("issuer")),
-                                           client_id=client.id, now=time.time())
+                                           client_id=delivery.client.id, now=time.time())
 
 
 @requirement("OIDCBCL-2.4-events")
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_events(target: Target, user_agent: Any) -> None:
     """The Logout Token's ``events`` holds the ``http://schemas.openid.net/event/backchannel-logout`` member."""
-    _, decoded = _decoded(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_events(decoded.claims)
 
 
@@ -156,7 +177,8 @@ def test_logout_token_events(target: Target, user_agent: Any) -> None:
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_sub_or_sid(target: Target, user_agent: Any) -> None:
     """The Logout Token carries ``sub`` or ``sid`` (or both)."""
-    _, decoded = _decoded(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_sub_or_sid(decoded.claims)
 
 
@@ -164,7 +186,8 @@ def test_logout_token_sub_or_sid(target: Target, user_agent: Any) -> None:
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_no_nonce(target: Target, user_agent: Any) -> None:
     """The Logout Token carries no ``nonce``."""
-    _, decoded = _decoded(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_no_nonce(decoded.claims)
 
 
@@ -172,7 +195,8 @@ def test_logout_token_no_nonce(target: Target, user_agent: Any) -> None:
 @pytest.mark.needs("end_session_endpoint")
 def test_logout_token_typ(target: Target, user_agent: Any) -> None:
     """Where the Logout Token has a ``typ`` header, it is ``logout+jwt`` (explicit typing, RECOMMENDED)."""
-    _, decoded = _decoded(target, user_agent)
+    with _backchannel_client(target) as hosted:
+        _, decoded = _decoded(target, user_agent, hosted)
     if "typ" not in decoded.header:
         evidence.note("the Logout Token has no typ header (explicit typing is RECOMMENDED, not judged)")
     oidc_backchannel.check_typ(decoded.header)
@@ -187,9 +211,11 @@ def test_logout_token_session_sid(target: Target, user_agent: Any) -> None:
     """
     if target.metadata.get("backchannel_logout_session_supported") is not True:
         raise NotApplicable("the target does not advertise backchannel_logout_session_supported: true")
-    client = logout_client(target, backchannel=True)
-    if not client.logout.backchannel_logout_session_required:
+    choice = _choice(target)  # a registered client asks for backchannel_logout_session_required
+    client = choice.profile_client
+    if client is not None and not client.logout.backchannel_logout_session_required:
         raise NotApplicable(f"client {client.id} is not stated as registered with "
                             "backchannel_logout_session_required (clients[].logout)")
-    delivery, decoded = _decoded(target, user_agent)
+    with _backchannel_client(target, choice) as hosted:
+        delivery, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_session_sid(id_token_claims=delivery.id_token_claims or {}, logout_claims=decoded.claims)
