@@ -17,6 +17,7 @@ from harness.specs._findings import finding
 __all__ = [
     "SCOPE_CLAIMS",
     "check_claims_released",
+    "check_essential_acr_outcome",
     "check_no_unrequested_claims",
     "check_sub_value_honoured",
     "claims_for_scopes",
@@ -106,3 +107,29 @@ def check_sub_value_honoured(*, requested_sub: str, issued_sub: str | None) -> N
     if issued_sub is not None and issued_sub != requested_sub:
         raise fail("SUB_VALUE_IGNORED", "an ID Token requested for a specific sub was issued for a different user",
                    "OIDCC-5.5.1-sub_value", expected=f"no tokens, or sub={requested_sub}", actual=issued_sub)
+
+
+def check_essential_acr_outcome(requested: str, *, code_returned: bool, acr: Any, params: Mapping[str, str]) -> str:
+    """§5.5.1.1: an essential ``acr`` requested with one value: that value in the ID Token, or a failed authentication.
+
+    "If the acr Claim is requested as an Essential Claim for the ID Token with a value or values
+    parameter requesting specific Authentication Context Class Reference values and the
+    implementation supports the claims parameter, the Authorization Server MUST return an acr
+    Claim Value that matches one of the requested values. ... If this is an Essential Claim and
+    the requirement cannot be met, then the Authorization Server MUST treat that outcome as a
+    failed authentication attempt." An error response (or no response at all) is that failed
+    attempt; a code whose ID Token carries another ``acr``, or none, breaks the first sentence.
+    Returns what was observed.
+    """
+    if not code_returned:
+        error = params.get("error")
+        return f"refused (error={error!r}): a failed authentication" if error else \
+            "no response: a failed authentication"
+    if acr is None:
+        raise fail("ID_TOKEN_ACR_MISSING", f"an essential acr {requested!r} was requested, a code was issued, and the "
+                   "ID Token has no acr", "OIDCC-5.5.1.1-essential", expected=requested, actual=None)
+    if acr != requested:
+        raise fail("ID_TOKEN_ACR_NOT_REQUESTED", f"an essential acr {requested!r} was requested, but the ID Token "
+                   "of a successful authentication carries another one (the unmet requirement must be a failed "
+                   "authentication)", "OIDCC-5.5.1.1-failed_authentication", expected=requested, actual=acr)
+    return f"acr {acr!r} as requested"

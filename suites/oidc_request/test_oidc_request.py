@@ -271,6 +271,29 @@ def test_acr_values(target: Target, user_agent: Any) -> None:
                    "OIDCC-5.5.1.1-voluntary", level=Level.SHOULD, expected=sorted(map(str, values)), actual=acr)
 
 
+@requirement("OIDCC-5.5.1.1-essential", "OIDCC-5.5.1.1-failed_authentication")
+def test_acr_essential_each_documented_value(target: Target, user_agent: Any) -> None:
+    """Each documented ACR asked for alone as an essential ``acr``: the ID Token carries it, or authentication fails.
+
+    One fresh login per value (``documented.acr_values``, else ``acr_values_supported``), with
+    ``claims={"id_token": {"acr": {"essential": true, "values": [value]}}}``: §5.5.1.1 requires a
+    matching ``acr`` or a failed authentication attempt, so a code whose ``acr`` is another value
+    (e.g. the server's default) fails. Unlike ``id_token.acr_essential`` (all values at once) this
+    tells a server that honours the request from one that always returns its default.
+    """
+    values = [str(v) for v in target.profile.documented.acr_values or target.metadata.get("acr_values_supported") or []]
+    if not values:
+        raise NotApplicable("the target neither documents nor advertises acr values (documented.acr_values)")
+    _claims_parameter(target)
+    client = openid_client(target, signed_userinfo=None)
+    for value in values:
+        request = {"id_token": {"acr": {"essential": True, "values": [value]}}}
+        result = reauthorize(target, client, user_agent(), user=target.user(0), extra={"claims": json.dumps(request)})
+        observed = oidc_claims.check_essential_acr_outcome(value, code_returned=result.code, params=result.params,
+                                                           acr=(result.id_token_claims or {}).get("acr"))
+        evidence.note(f"essential acr {value!r}: {observed}")
+
+
 # --------------------------------------------------------------------------- prompt, max_age, hints (§3.1.2.1)
 
 

@@ -51,6 +51,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "id_token_hint_ignored": ["oidc_request.id_token_hint_other_user_refused"],
     "id_token_hint_rejected": ["oidc_request.id_token_hint_current_user"],
     "request_object_redirect_uri_mismatch_error": ["oidc_request.request_object_redirect_uri_wins"],
+    "acr_essential_values_ignored": ["oidc_request.acr_essential_each_documented_value"],
     # area response_types (src/areas/response_types.mjs)
     "front_channel_in_query": [f"response_types.default_response_mode[{rt}]" for rt in _FRONT],
     "nonce_optional_front_channel": [f"response_types.nonce_required[{rt}]" for rt in _WITH_ID_TOKEN],

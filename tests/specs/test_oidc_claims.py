@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from harness.results import Level
+import pytest
+
+from harness.results import CheckFailed, Level
 from harness.specs import oidc_claims as p
 
 ALICE = {"email": "a@example.test", "email_verified": True, "name": "Alice", "address": {"country": "DE"},
@@ -38,3 +40,24 @@ def test_sub_value(fails) -> None:
     p.check_sub_value_honoured(requested_sub="u1", issued_sub="u1")
     fails(p.check_sub_value_honoured, requested_sub="u1", issued_sub="u2", code="SUB_VALUE_IGNORED",
           req="OIDCC-5.5.1-sub_value", level=Level.MUST)
+
+
+def test_essential_acr_as_requested_passes() -> None:
+    assert "as requested" in p.check_essential_acr_outcome("urn:acr:2", code_returned=True,
+                                                                      acr="urn:acr:2", params={"code": "c"})
+
+
+@pytest.mark.parametrize("params", [{"error": "access_denied"}, {"error": "unmet_authentication_requirements"}, {}])
+def test_essential_acr_failed_authentication_passes(params: dict[str, str]) -> None:
+    assert "failed authentication" in p.check_essential_acr_outcome("urn:acr:2", code_returned=False,
+                                                                               acr=None, params=params)
+
+
+@pytest.mark.parametrize(("acr", "code", "requirement"), [
+    ("urn:acr:1", "ID_TOKEN_ACR_NOT_REQUESTED", "OIDCC-5.5.1.1-failed_authentication"),
+    (None, "ID_TOKEN_ACR_MISSING", "OIDCC-5.5.1.1-essential"),
+])
+def test_essential_acr_code_with_other_acr_fails(acr: str | None, code: str, requirement: str) -> None:
+    with pytest.raises(CheckFailed) as err:
+        p.check_essential_acr_outcome("urn:acr:2", code_returned=True, acr=acr, params={"code": "c"})
+    assert (err.value.findings[0].code, err.value.findings[0].requirement) == (code, requirement)
