@@ -26,6 +26,7 @@ __all__ = [
     "check_front_channel_no_tokens",
     "check_iss_in_response",
     "check_metadata",
+    "check_ping_redirect_not_followed",
     "check_plain_request_refused",
     "check_push_refused",
     "check_refresh_not_rotated",
@@ -34,6 +35,7 @@ __all__ = [
     "check_sender_constrained_issuance",
     "check_token_refused",
     "check_token_type_dpop",
+    "check_tokens_after_ping_answer",
 ]
 
 #: §5.4.1: "use PS256, ES256, or EdDSA (using the Ed25519 variant) algorithms".
@@ -301,3 +303,34 @@ def check_refresh_token_syntax(refresh_token: str) -> None:
     if not refresh_token or bad:
         raise fail("FAPI2_REFRESH_TOKEN_SYNTAX", "the refresh token is not 1*VSCHAR", "RFC6749-A.17",
                    expected="1*VSCHAR (%x20-7E)", actual=bad or "empty")
+
+
+def check_tokens_after_ping_answer(status: int, body: Mapping[str, Any] | None, *, answered: str,
+                                   requirement: str = "CIBA-10.1.1", level: Level = Level.MUST) -> None:
+    """After a ping the endpoint answered unusually, the approved request still yields tokens.
+
+    CIBA §10.1.1: "If the Token Request is valid and the end-user associated with the supplied
+    auth_req_id has been authenticated and has authorized the request, the OpenID Provider
+    returns a successful response" — the notification endpoint's answer to the ping changes
+    nothing about the user's decision (the OIDF FAPI-CIBA ping modules answer 401, 403 or 200
+    with a body and expect the flow "to still complete normally"). For a 200 with a body the
+    rule is §10.2's SHOULD: "The OP SHOULD also accept HTTP 200 OK and any body in the response
+    SHOULD be ignored" (``requirement="CIBA-10.2-ok_body"``, ``level=Level.SHOULD``).
+    """
+    data = body or {}
+    if status == 200 and isinstance(data.get("access_token"), str) and data["access_token"]:
+        return
+    raise fail("CIBA_TOKENS_WITHHELD_AFTER_PING_ANSWER", f"the user approved, but after the notification endpoint "
+               f"answered the ping with {answered} the token request returned no tokens", requirement,
+               expected="HTTP 200 with access_token", actual=f"HTTP {status} error={data.get('error')}", level=level)
+
+
+def check_ping_redirect_not_followed(followed: int, *, location: str) -> None:
+    """A 3xx answer to the ping is not followed: nothing reaches the redirect's target.
+
+    CIBA §10.2: "The Client MUST NOT return an HTTP 3xx code. The OP MUST NOT follow redirects."
+    """
+    if followed:
+        raise fail("CIBA_PING_REDIRECT_FOLLOWED", "the OP followed the notification endpoint's redirect",
+                   "CIBA-10.2-redirects", expected=f"no request to {location}",
+                   actual=f"{followed} request(s) to the redirect's target")

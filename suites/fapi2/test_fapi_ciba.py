@@ -4,24 +4,34 @@ Every check uses the profile's FAPI-CIBA client (``clients[].fapi: ciba``, the C
 private_key_jwt, signed backchannel requests) and is skipped before any request when there is
 none; the generic CIBA rules stay in the ciba suite. Assertions are sent with the endpoint URL as
 ``aud`` (as the ciba suite does), request objects signed with the documented algorithm.
+
+The ping-callback checks use the profile's FAPI-CIBA *ping* client (``documented.ciba_delivery_mode:
+ping`` and a ``ciba_notification_endpoint`` the harness hosts, ``harness/ciba_receiver.py``) and make
+the receiver answer the ping the way the OIDF FAPI-CIBA ping modules do: 401, 403, 200 with a body,
+a 301 redirect.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 import pytest
 
+from harness import evidence
+from harness.ciba_receiver import Notification, NotificationReceiver, Reply
 from harness.flows import ciba
+from harness.flows.ciba_approval import CibaApprover
 from harness.flows.fapi2 import rsa_signing_key
 from harness.flows.token import ClientAuth, assertion_auth, build_assertion, token_request
 from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
-from harness.results import fail
+from harness.results import Level, fail
 from harness.specs import fapi2_security as fapi2
+from harness.specs import oidc_ciba
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -29,6 +39,9 @@ needs_ciba = pytest.mark.needs("backchannel_authentication_endpoint")
 
 #: FAPI-CIBA §5.2.2: signed requests live "no more than 60 minutes"; the OIDF module sends 70.
 WINDOW_70_MINUTES_S = 70 * 60
+#: How long after the redirecting answer a followed ping is waited for: an HTTP client that follows a
+#: redirect sends the next request as soon as the 3xx arrives (capped by login.ciba.receiver.wait_s).
+REDIRECT_FOLLOW_WINDOW_S = 2.0
 
 
 def _client(target: Target) -> Client:
@@ -187,3 +200,90 @@ def test_ciba_client_id_of_another_client_refused(target: Target) -> None:
     fapi2.check_backchannel_refused(response.status_code, body, code="FAPICIBA_CLIENT_ID_MISMATCH_ACCEPTED",
                                     what=f"an assertion of {client.id} sent with client_id={others[0]}",
                                     requirement="RFC7521-5.2-issuer")
+
+
+# -- ping callback: what the notification endpoint answers (OIDF fapi-ciba-id1-ping-*) ------------
+
+def _ping_client(target: Target) -> Client:
+    for client in target.profile.clients:
+        if client.fapi == "ciba" and ciba.GRANT_TYPE in client.grant_types and ciba.delivery_mode(client) == "ping" \
+                and client.auth_method is AuthMethod.PRIVATE_KEY_JWT:
+            return client
+    raise NotApplicable("the profile has no FAPI-CIBA ping client (clients[].fapi: ciba, documented "
+                        "ciba_delivery_mode: ping) with the CIBA grant and private_key_jwt")
+
+
+_PingOutcome = tuple[Client, ciba.CibaRequest, list[Notification], list[Notification]]
+
+
+def _approved_ping(target: Target, user_agent: Any, replies: Callable[[NotificationReceiver], Sequence[Reply]], *,
+                   watch_strays: bool = False) -> _PingOutcome:
+    """Approve a request of the ping client while the receiver answers with ``replies``.
+
+    Returns the client, the request, what reached the endpoint and (``watch_strays``) what
+    reached other paths of the receiver within REDIRECT_FOLLOW_WINDOW_S after the first notification.
+    """
+    ciba.require_mode_supported(target, "ping")
+    client = _ping_client(target)
+    approver = CibaApprover(target, user_agent)
+    approver.require()
+    receiver = ciba.receiver_for(target, client)
+    receiver.replies = tuple(replies(receiver))
+    evidence.note(f"the notification endpoint answers the ping with {receiver.replies[0].describe()}")
+    wait_s = target.profile.login.ciba.receiver.wait_s
+    strays: list[Notification] = []
+    with receiver:
+        request = ciba.start(target, client)
+        approver.decide(request.pending(), "approve")
+        if not approver.automated:
+            wait_s = max(request.expires_at(60) - time.monotonic(), wait_s)
+        notifications = receiver.wait_for(1, timeout_s=wait_s)
+        if notifications and watch_strays:
+            window = min(REDIRECT_FOLLOW_WINDOW_S, target.profile.login.ciba.receiver.wait_s)
+            strays = receiver.wait_for_stray(timeout_s=window)
+            evidence.note(f"watched the redirect's target for {window:g}s after the answer: "
+                          f"{len(strays)} request(s)")
+    endpoint = str(client.documented.ciba_notification_endpoint)
+    for note in notifications:
+        note.record(endpoint)
+    for stray in strays:
+        stray.record(receiver.url_for(stray.path), label="request to another path of the receiver")
+    oidc_ciba.check_ping_received(len(notifications), wait_s)
+    return client, request, notifications, strays
+
+
+_ANSWERS = {
+    "401": (Reply(401, b"CIBA notification endpoint answers 401 Unauthorized, although the token is valid"),
+            "CIBA-10.1.1", Level.MUST),
+    "403": (Reply(403, b"CIBA notification endpoint answers 403 Forbidden, although the token is valid"),
+            "CIBA-10.1.1", Level.MUST),
+    "200_with_body": (Reply(200, b'{"note": "the notification endpoint answers 200 OK with a body"}',
+                            content_type="application/json"), "CIBA-10.2-ok_body", Level.SHOULD),
+}
+
+
+@needs_ciba
+@requirement("CIBA-10.1.1", "CIBA-10.2-ok_body")
+@pytest.mark.parametrize("answer", sorted(_ANSWERS))
+def test_ciba_ping_answer_tolerated(target: Target, user_agent: Any, answer: str) -> None:
+    """The ping is answered 401 / 403 / 200 with a body; the approved request still yields tokens."""
+    reply, requirement_id, level = _ANSWERS[answer]
+    client, request, _, _ = _approved_ping(target, user_agent, lambda _receiver: [reply])
+    result = ciba.token(target, client, request.auth_req_id, label=f"token request after a ping answered "
+                                                                   f"{reply.describe()}")
+    fapi2.check_tokens_after_ping_answer(result.status, result.body, answered=reply.describe(),
+                                         requirement=requirement_id, level=level)
+
+
+@needs_ciba
+@requirement("CIBA-10.2-redirects")
+def test_ciba_ping_redirect_not_followed(target: Target, user_agent: Any) -> None:
+    """The ping is answered 301 with a Location on the receiver; the OP does not POST to that Location."""
+    moved: list[str] = []
+
+    def redirect(receiver: NotificationReceiver) -> list[Reply]:
+        moved.append(receiver.url_for(f"{receiver.path.rstrip('/')}/moved"))
+        return [Reply(301, location=moved[0])]
+
+    _, _, _, strays = _approved_ping(target, user_agent, redirect, watch_strays=True)
+    fapi2.check_ping_redirect_not_followed(len(strays), location=moved[0])

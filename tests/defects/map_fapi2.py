@@ -66,6 +66,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_pushed_claims_ignored": ["fapi2.claims_parameter_pushed"],
     "fapi2_metadata_no_fapi_signing_alg": ["fapi2.discovery_metadata"],
     "fapi2_metadata_without_s256": ["fapi2.discovery_metadata"],
+    # FAPI-CIBA ping callback (client fapi-ciba-ping; the harness receiver answers as the OIDF modules do)
+    "fapiciba_ping_refusal_aborts": _cases("ciba_ping_answer_tolerated", ("401", "403")),
+    "fapiciba_ping_body_aborts": ["fapi2.ciba_ping_answer_tolerated[200_with_body]"],
+    "fapiciba_ping_redirect_followed": ["fapi2.ciba_ping_redirect_not_followed"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }

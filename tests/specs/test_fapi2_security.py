@@ -240,3 +240,29 @@ def test_refresh_token_syntax_good(token) -> None:
 def test_refresh_token_syntax_bad(fails, token) -> None:
     found = fails(f.check_refresh_token_syntax, token, code="FAPI2_REFRESH_TOKEN_SYNTAX", req="RFC6749-A.17")
     assert token[:2] not in str(found.actual) or not token
+
+
+def test_tokens_after_ping_answer_pass_with_an_access_token() -> None:
+    f.check_tokens_after_ping_answer(200, {"access_token": "at", "token_type": "Bearer"}, answered="HTTP 401")
+
+
+@pytest.mark.parametrize(("status", "body"), [(400, {"error": "invalid_grant"}), (200, {}), (200, {"access_token": ""}),
+                                              (400, None)])
+def test_tokens_after_ping_answer_fail_without_tokens(status: int, body: dict[str, str] | None) -> None:
+    found = _raised(f.check_tokens_after_ping_answer, status, body, answered="HTTP 403")
+    assert (found.code, found.requirement, found.level) == ("CIBA_TOKENS_WITHHELD_AFTER_PING_ANSWER", "CIBA-10.1.1",
+                                                            Level.MUST)
+    assert "HTTP 403" in found.message
+
+
+def test_tokens_after_ping_with_body_is_a_should() -> None:
+    found = _raised(f.check_tokens_after_ping_answer, 400, {"error": "invalid_grant"}, answered="HTTP 200 with a body",
+                    requirement="CIBA-10.2-ok_body", level=Level.SHOULD)
+    assert (found.requirement, found.level) == ("CIBA-10.2-ok_body", Level.SHOULD)
+
+
+def test_ping_redirect_not_followed() -> None:
+    f.check_ping_redirect_not_followed(0, location="https://rp/cb/moved")
+    found = _raised(f.check_ping_redirect_not_followed, 1, location="https://rp/cb/moved")
+    assert (found.code, found.requirement, found.level) == ("CIBA_PING_REDIRECT_FOLLOWED", "CIBA-10.2-redirects",
+                                                            Level.MUST)
