@@ -33,7 +33,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 import trustme
@@ -164,7 +163,7 @@ def _env_name(client_id: str) -> str:
 # running server
 # ---------------------------------------------------------------------------
 
-class RunningDot:
+class RunningDot(processes.ServerProcess):
     """A started DOT server (gunicorn); stop it with :meth:`stop` or use it as a context manager.
 
     Attributes:
@@ -173,25 +172,16 @@ class RunningDot:
         env: the ``DOT_*`` variables ``fixtures/dot_target/profile.yaml`` references.
     """
 
+    stop_timeout_s = _STOP_TIMEOUT_S
+    process_group = True  # gunicorn's workers
+
     def __init__(self, process: subprocess.Popen[bytes], issuer: str, state_dir: Path, env: dict[str, str]) -> None:
         """Wrap a started gunicorn master process (use :func:`start`)."""
-        self._process = process
+        super().__init__(process, state_dir)
         self.issuer = issuer
-        self.state_dir = state_dir
         self.env = env
         self.ca_file = state_dir / "ca.pem"
         self._version: str | None = None
-        self._lock = threading.Lock()
-        processes.track(self)
-
-    @property
-    def pid(self) -> int:
-        """Process id of the gunicorn master."""
-        return self._process.pid
-
-    def is_running(self) -> bool:
-        """Whether the gunicorn master is alive."""
-        return self._process.poll() is None
 
     def health(self) -> dict[str, object]:
         """The deployment's ``/__health`` answer (versions, number of clients)."""
@@ -215,21 +205,6 @@ class RunningDot:
         """``fixtures/dot_target/profile.yaml``."""
         return PROFILE_PATH
 
-    def stop(self) -> None:
-        """Stop gunicorn (SIGTERM to the master, then SIGKILL to its process group); remove the state."""
-        with self._lock:
-            processes.untrack(self)
-            processes.terminate(self._process, _STOP_TIMEOUT_S, process_group=True)
-            shutil.rmtree(self.state_dir, ignore_errors=True)
-
-    def __enter__(self) -> RunningDot:
-        """Return self."""
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the server."""
-        self.stop()
 
 
 def _django_env(state_dir: Path, issuer: str, secret_key: str) -> dict[str, str]:
@@ -318,7 +293,7 @@ def _wait_ready(server: RunningDot, log: Path, timeout: float) -> None:
     context = ssl.create_default_context(cafile=str(server.ca_file))
     with httpx.Client(verify=context, timeout=2.0) as client:
         while True:
-            code = server._process.poll()
+            code = server.process.poll()
             if code is not None:
                 raise DotTargetError(f"gunicorn exited with code {code} before it was ready:\n{log_tail(log)}")
             with contextlib.suppress(httpx.HTTPError):

@@ -32,7 +32,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -328,22 +327,21 @@ def _plugin_parameters(issuer: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class RunningGlewlwyd:
+class RunningGlewlwyd(processes.ServerProcess):
     """A started Glewlwyd process with its provisioned state."""
+
+    stop_timeout_s = _STOP_TIMEOUT_S
 
     def __init__(self, *, process: subprocess.Popen[bytes], base_url: str, state_dir: Path,
                  ca_file: Path) -> None:
-        self.process = process
+        super().__init__(process, state_dir)
         self.base_url = base_url
         self.issuer = f"{base_url}/api/{PLUGIN_NAME}"
-        self.state_dir = state_dir
         self.ca_file = ca_file
         self.env: dict[str, str] = {}
         self.user_passwords: dict[str, str] = {}
         self.client_secrets: dict[str, str] = {}
         self._version: str | None = None
-        self._stopped = False
-        processes.track(self)
 
     # -- LocalServer ------------------------------------------------------------------
     @staticmethod
@@ -358,28 +356,6 @@ class RunningGlewlwyd:
                                  check=False)
             self._version = f"Glewlwyd {out.stdout.strip().splitlines()[-1] if out.stdout.strip() else 'unknown'}"
         return self._version
-
-    def is_running(self) -> bool:
-        """Whether the process is alive."""
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        """Stop the process (SIGTERM, then SIGKILL) and remove the state directory."""
-        if self._stopped:
-            return
-        self._stopped = True
-        processes.untrack(self)
-        processes.terminate(self.process, _STOP_TIMEOUT_S)
-        shutil.rmtree(self.state_dir, ignore_errors=True)
-
-    def __enter__(self) -> RunningGlewlwyd:
-        """Return self."""
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the server."""
-        self.stop()
 
     # -- admin API --------------------------------------------------------------------
     def http(self) -> httpx.Client:

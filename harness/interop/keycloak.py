@@ -40,7 +40,6 @@ import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -241,23 +240,27 @@ def env_name(client_id: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-class RunningKeycloak:
-    """A started Keycloak with the realm ``harness``; stop it with :meth:`stop` or as a context manager."""
+class RunningKeycloak(processes.ServerProcess):
+    """A started Keycloak with the realm ``harness``; stop it with :meth:`stop` or as a context manager.
+
+    Stopping signals its process group (``kc.sh`` starts a JVM) and removes the state, unless
+    ``KEYCLOAK_KEEP_STATE`` is set.
+    """
+
+    stop_timeout_s = _STOP_TIMEOUT_S
+    process_group = True
 
     def __init__(self, *, process: subprocess.Popen[bytes], base_url: str, management_url: str, state_dir: Path,
                  ca_file: Path, admin_password_file: Path) -> None:
         """Wrap a started ``kc.sh`` process (use :func:`start`)."""
-        self.process = process
+        super().__init__(process, state_dir)
         self.base_url = base_url
         self.issuer = f"{base_url}/realms/{REALM}"
         self.management_url = management_url
-        self.state_dir = state_dir
         self.ca_file = ca_file
         self.admin_password_file = admin_password_file
         self.env: dict[str, str] = {}
         self.startup_s: float | None = None
-        self._stopped = False
-        processes.track(self)
 
     def profile_path(self) -> Path:
         """``fixtures/keycloak_target/profile.yaml``."""
@@ -276,28 +279,8 @@ class RunningKeycloak:
         """Keycloak's console output."""
         return self.state_dir / "keycloak.log"
 
-    def is_running(self) -> bool:
-        """Whether the Keycloak process is alive."""
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        """Stop Keycloak (SIGTERM to its process group, SIGKILL after a grace period), remove the state."""
-        if self._stopped:
-            return
-        self._stopped = True
-        processes.untrack(self)
-        processes.terminate(self.process, _STOP_TIMEOUT_S, process_group=True)
-        if not os.environ.get("KEYCLOAK_KEEP_STATE"):
-            shutil.rmtree(self.state_dir, ignore_errors=True)
-
-    def __enter__(self) -> RunningKeycloak:
-        """Return self."""
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the server."""
-        self.stop()
+    def _keeps_state(self) -> bool:
+        return bool(os.environ.get("KEYCLOAK_KEEP_STATE"))
 
     def http(self) -> httpx.Client:
         """A client for this server (trusts the test CA, no redirects)."""

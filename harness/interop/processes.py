@@ -1,7 +1,8 @@
 """What every local-server launcher needs.
 
-Private files, a free loopback port, stopping a process, the tail of its log, and stopping
-whatever is still running when the harness exits.
+Private files, a free loopback port, stopping a process, the tail of its log, stopping whatever
+is still running when the harness exits, and :class:`ServerProcess`, the started-server base class
+(stop once, as a context manager, state directory removed) of every launcher.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import threading
 from pathlib import Path
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 
 def write_file(path: Path, data: bytes | str, *, private: bool = False) -> Path:
@@ -75,6 +78,64 @@ class Stoppable(Protocol):
     def stop(self) -> None:
         """Stop it (idempotent)."""
         ...
+
+
+class ServerProcess:
+    """A started server process: stopped at most once (SIGTERM, then SIGKILL), its state directory removed.
+
+    Tracked from construction, so a server still running when the interpreter exits is stopped
+    too. Subclasses set :attr:`stop_timeout_s` and :attr:`process_group` (the process was started
+    with ``start_new_session=True`` and children stay in its group) and may extend :meth:`_close`
+    (release what they hold) and :meth:`_keeps_state`.
+    """
+
+    stop_timeout_s: float = 5.0
+    process_group: bool = False
+
+    def __init__(self, process: subprocess.Popen[bytes], state_dir: Path) -> None:
+        """Wrap an already started process whose files live in ``state_dir``."""
+        self.process = process
+        self.state_dir = state_dir
+        self._stopped = False
+        self._stop_lock = threading.Lock()
+        track(self)
+
+    @property
+    def pid(self) -> int:
+        """Process id of the server."""
+        return self.process.pid
+
+    def is_running(self) -> bool:
+        """Whether the process is alive."""
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the process and remove the state directory (idempotent)."""
+        with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            untrack(self)
+            self._close()
+            terminate(self.process, self.stop_timeout_s, process_group=self.process_group)
+            if not self._keeps_state():
+                shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def _close(self) -> None:
+        """Release what the wrapper holds (clients, files) before the process is stopped."""
+
+    def _keeps_state(self) -> bool:
+        """Whether :meth:`stop` leaves the state directory in place."""
+        return False
+
+    def __enter__(self) -> Self:
+        """Return self."""
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop the server."""
+        self.stop()
 
 
 _running: list[Stoppable] = []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -22,7 +19,7 @@ __all__ = ["STOP_TIMEOUT_S", "RunningTarget"]
 
 STOP_TIMEOUT_S = 5.0
 
-class RunningTarget:
+class RunningTarget(processes.ServerProcess):
     """A started reference target; stop it with :meth:`stop` or use it as a context manager.
 
     Attributes:
@@ -43,10 +40,9 @@ class RunningTarget:
                  ttls: dict[str, int], startup_seconds: float, profile: Path = PROFILE_PATH,
                  variant: str | None = None) -> None:
         """Wrap an already started server process (use :meth:`ReferenceTarget.start`)."""
-        self._process = process
+        super().__init__(process, state_dir)
         self.issuer = issuer
         self.mtls_base = mtls_base
-        self.state_dir = state_dir
         self._owns_state_dir = owns_state_dir
         self.admin_token = admin_token
         self.ca_file = state_dir / "ca.pem"
@@ -57,43 +53,21 @@ class RunningTarget:
         self.variant = variant
         self._profile = profile
         self._version: str | None = None
-        self._lock = threading.Lock()
         self._admin = httpx.Client(
             base_url=issuer,
             verify=ssl.create_default_context(cafile=str(self.ca_file)),
             headers={"Authorization": f"Bearer {admin_token}"},
             timeout=10.0,
         )
-        processes.track(self)
 
     # -- lifecycle ----------------------------------------------------------
+    stop_timeout_s = STOP_TIMEOUT_S
 
-    @property
-    def pid(self) -> int:
-        """Process id of the node server."""
-        return self._process.pid
+    def _close(self) -> None:
+        self._admin.close()
 
-    def is_running(self) -> bool:
-        """Whether the node process is still alive."""
-        return self._process.poll() is None
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and remove a temporary state directory."""
-        with self._lock:
-            processes.untrack(self)
-            self._admin.close()
-            processes.terminate(self._process, STOP_TIMEOUT_S)
-            if self._owns_state_dir:
-                shutil.rmtree(self.state_dir, ignore_errors=True)
-
-    def __enter__(self) -> RunningTarget:
-        """Return self."""
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop the server."""
-        self.stop()
+    def _keeps_state(self) -> bool:
+        return not self._owns_state_dir  # a state directory the caller gave stays
 
     # -- admin API ----------------------------------------------------------
 
@@ -112,7 +86,7 @@ class RunningTarget:
         if self.is_running():
             return ""
         stderr = log_tail(self.state_dir / "node.stderr.log")
-        return f"\nthe node process exited ({self._process.returncode}):\n{stderr}"
+        return f"\nthe node process exited ({self.process.returncode}):\n{stderr}"
 
     def set_defects(self, names: Sequence[str]) -> list[str]:
         """Replace the active defect set; returns the active defects. ``[]`` restores normal behaviour.
