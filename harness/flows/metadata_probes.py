@@ -11,14 +11,26 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from harness import evidence, jose
+from harness.flows.authorization import AuthorizationRequest, build_authorization_request
 from harness.flows.dpop import DpopSession, new_key
 from harness.flows.introspection import endpoint_for, introspect
+from harness.flows.request_object import by_value, request_object_claims, sign_request_object
 from harness.flows.resource import plain_code_flow
 from harness.flows.revocation import revoke
-from harness.flows.token import ClientAuth, assertion_auth, build_assertion, client_auth, token_request
+from harness.flows.token import (
+    ClientAuth,
+    assertion_auth,
+    build_assertion,
+    client_auth,
+    obtain_tokens,
+    token_request,
+)
 from harness.profile import AuthMethod, Client
+from harness.request_object_host import RequestObjectHost
+from harness.results import fail
 from harness.specs import metadata_consistency as mc
 from harness.target import Target
 
@@ -278,3 +290,66 @@ def dpop_alg_probe(target: Target, alg: str) -> mc.Probe | None:
         probe = mc.Probe(mc.Support.UNKNOWN, f"client {client.id}: HTTP {result.status} error={error}")
     evidence.note(f"DPoP proof {alg}: {probe.observed} → {probe.support.value}")
     return probe
+
+
+def subject_of(target: Target, user_agent: Any, client: Client) -> str:
+    """The ``sub`` of the ID token the first user gets at ``client`` (a code flow; unverified decoding).
+
+    The signature and claims of the ID token are the ``id_token`` suite's; a flow without a readable
+    ID token is a precondition failure (OIDC Core §3.1.3.3: the token response carries one for ``openid``).
+    """
+    tokens = obtain_tokens(target, user_agent, client)
+    raw = (tokens.result.body or {}).get("id_token")
+    if not isinstance(raw, str) or jose.is_jwe(raw):
+        raise fail("PRECONDITION_NO_ID_TOKEN", f"the code flow of client {client.id} (scope openid) returned no "
+                   "readable ID Token", "OIDCC-3.1.3.3", expected="id_token", actual="absent or encrypted")
+    sub = jose.decode_unverified(raw).claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise fail("PRECONDITION_NO_ID_TOKEN", f"client {client.id}'s ID Token has no sub", "OIDCC-2-sub",
+                   expected="sub", actual=sub)
+    return sub
+
+
+def unregistered_request_uri_probe(target: Target, user_agent: Any, host: RequestObjectHost,
+                                   client: Client, *, advertised: bool = True) -> mc.Probe:
+    """A valid signed request object served by the harness at a fresh random path, passed as ``request_uri``.
+
+    No client registered that URL (OIDC Registration §2 ``request_uris``), so a server requiring
+    pre-registration refuses it; the evidence records whether it was fetched.
+    """
+    request = build_authorization_request(target, client)
+    token = sign_request_object(target, client, request_object_claims(target, request))
+    with host:
+        uri = host.publish(token)
+        front = by_value(target, request, "")
+        params = {k: v for k, v in front.params.items() if k != "request"}
+        params["request_uri"] = uri
+        reference = AuthorizationRequest(endpoint=front.endpoint, params=params, client=client,
+                                         redirect_uri=request.redirect_uri, state=request.state,
+                                         nonce=request.nonce, code_verifier=request.code_verifier)
+        outcome = user_agent().authorize(reference.url(), user=target.user(0), redirect_uri=request.redirect_uri)
+        fetches = host.record_fetches()
+    probe = mc.request_uri_registration_support(outcome.redirected, outcome.params, outcome.login_form_shown,
+                                                len(fetches), advertised=advertised)
+    evidence.note(f"unregistered request_uri {uri} with client {client.id}: {probe.observed} → {probe.support.value}")
+    return mc.Probe(probe.support, f"client {client.id}: {probe.observed}")
+
+
+def user_code_probe(target: Target, clients: Iterable[Client], *, registered: bool, advertised: bool) -> mc.Probe:
+    """Valid backchannel authentication requests carrying ``user_code`` (CIBA §7.1), one per client, until one shows.
+
+    ``registered``: the profile documents the deployment's CIBA user-code support
+    (``documented.ciba.user_code``), i.e. its clients are registered with ``backchannel_user_code_parameter``.
+    """
+    from harness.flows import ciba  # local: ciba imports the token flows this module imports
+
+    results: list[ClientProbe] = []
+    for client in clients:
+        params = ciba.request_params(target, client, extra={"user_code": f"harness-{secrets.randbelow(10**6):06d}"})
+        answer = ciba.send(target, client, params, label="backchannel authentication request with user_code")
+        probe = mc.user_code_support(answer.status, answer.body, client_registered=registered, advertised=advertised)
+        evidence.note(f"client {client.id}: user_code request: {probe.observed} → {probe.support.value}")
+        results.append(ClientProbe(client, probe))
+        if probe.support is not mc.Support.UNKNOWN:
+            break
+    return _combine(results)

@@ -47,9 +47,13 @@ __all__ = [
     "endpoint_call_support",
     "grant_support",
     "other_document_urls",
+    "pairwise_subject_support",
+    "public_subject_support",
+    "request_uri_registration_support",
     "request_uri_support",
     "response_mode_support",
     "response_type_support",
+    "user_code_support",
 ]
 
 
@@ -104,6 +108,11 @@ RULES: dict[str, MemberRule] = {
                                                              Level.SHOULD, Level.SHOULD),
     "id_token_signing_alg_values_supported": MemberRule("OIDCD-3-id_token_signing_alg_values_supported",
                                                         Level.SHOULD, Level.SHOULD),
+    "subject_types_supported": MemberRule("OIDCD-3-subject_types_supported", Level.SHOULD, Level.SHOULD),
+    "require_request_uri_registration": MemberRule("OIDCD-3-require_request_uri_registration", Level.SHOULD,
+                                                   Level.MAY),
+    "backchannel_user_code_parameter_supported": MemberRule("CIBA-4-backchannel_user_code_parameter_supported",
+                                                            Level.MAY, Level.MAY),
 }
 
 #: Grant types the metadata suite probes at the token endpoint, with the parameters a real
@@ -294,6 +303,93 @@ def request_uri_support(redirected: bool, params: Mapping[str, str], login_form_
     if login_form_shown and not redirected:
         return Probe(Support.NO, "the request_uri was ignored: the login went on")
     return Probe(Support.UNKNOWN, f"error={error}" if error else "no redirect and no login page")
+
+
+def public_subject_support(subs: Mapping[str, str]) -> Probe:
+    """The ``sub`` each of several clients got for one user → whether the ``public`` subject type is in use.
+
+    OIDC Core §8: "public This provides the same sub (subject) value to all Clients." The clients are
+    ones the profile does not document as pairwise; one value for all → yes, several → no (the values
+    themselves are not repeated: a client id → sub table would correlate them in the report).
+    """
+    names = sorted(subs)
+    if len(set(subs.values())) == 1:
+        return Probe(Support.YES, f"clients {names} got the same sub for the user")
+    return Probe(Support.NO, f"clients {names} got {len(set(subs.values()))} different sub values for one user")
+
+
+def pairwise_subject_support(pairwise_client: str, pairwise_sub: str, other_client: str, other_sub: str) -> Probe:
+    """A pairwise client's ``sub`` and another client's for the same user → whether ``pairwise`` is in use.
+
+    OIDC Core §8: "pairwise This provides a different sub value to each Client, so as not to enable
+    Clients to correlate the End-User's activities without permission"; §8.1: "the OpenID Provider MUST
+    calculate a unique sub (subject) value for each Sector Identifier". The other client is one the
+    profile does not document as pairwise: a pairwise value equal to its (public) value correlates the
+    user across every public client, whatever the sectors.
+    """
+    if pairwise_sub != other_sub:
+        return Probe(Support.YES, f"pairwise client {pairwise_client} got a sub different from client "
+                     f"{other_client}'s for the same user")
+    return Probe(Support.NO, f"pairwise client {pairwise_client} got the same sub as client {other_client} "
+                 "for the same user")
+
+
+def request_uri_registration_support(redirected: bool, params: Mapping[str, str], login_form_shown: bool,
+                                     fetches: int, *, advertised: bool = True) -> Probe:
+    """A valid request object at a ``request_uri`` no client registered → whether pre-registration is required.
+
+    OIDC Discovery §3: "require_request_uri_registration OPTIONAL. Boolean value specifying whether the
+    OP requires any request_uri values used to be pre-registered using the request_uris registration
+    parameter. Pre-registration is REQUIRED when the value is true." A server that requires it refuses
+    the request (an error redirect such as ``invalid_request_uri``, or an error page) → yes; one that
+    fetches and uses the object (a code is issued, or the login goes on) → no. Where the member is not
+    advertised (``advertised`` false), only a refusal *before any fetch* shows a registration rule (a
+    fetched object may be refused for its content); a refusal after a fetch is not judgeable.
+    """
+    fetched = f"fetched {fetches} time(s)"
+    error = params.get("error") if redirected else None
+    if redirected and error is None and "code" in params:
+        return Probe(Support.NO, f"the unregistered request_uri was used: a code was issued ({fetched})")
+    if login_form_shown and not redirected:
+        return Probe(Support.NO, f"the unregistered request_uri was accepted: the login went on ({fetched})")
+    if redirected and error is None:
+        return Probe(Support.UNKNOWN, f"a redirect with neither a code nor an error ({fetched})")
+    how = f"error={error}" if error is not None else "an error page"
+    if not advertised and fetches:
+        return Probe(Support.UNKNOWN, f"the request was refused ({how}) after the object was {fetched}: not a "
+                     "registration rule")
+    return Probe(Support.YES, f"the unregistered request_uri was refused: {how} ({fetched})")
+
+
+#: CIBA §13 errors that show the OP judged a ``user_code`` ("missing_user_code User code is required but
+#: was missing from the request." / "invalid_user_code User code was invalid.").
+USER_CODE_ERRORS = frozenset({"missing_user_code", "invalid_user_code"})
+
+
+def user_code_support(status: int, body: Mapping[str, Any] | None, *, client_registered: bool,
+                      advertised: bool = True) -> Probe:
+    """A valid backchannel authentication request carrying ``user_code`` → whether the OP supports user codes.
+
+    CIBA §7.1: ``user_code`` "A secret code, such as a password or pin, that is known only to the user but
+    verifiable by the OP ... This parameter should only be present if client registration parameter
+    backchannel_user_code_parameter indicates support for the user code." An acknowledgement (§7.3:
+    HTTP 200 with ``auth_req_id``) or a §13 user-code error (the code was checked) → yes. Another error
+    → no, but only for a client known to be registered for user codes (``client_registered``); for any
+    other client the OP may legitimately refuse or ignore the parameter, so nothing is shown. Where the
+    OP does not advertise support (``advertised`` false), an acknowledgement shows nothing either (the
+    parameter may have been ignored): only a §13 user-code error shows support.
+    """
+    error = _error(body)
+    observed = f"HTTP {status}" + (f" error={error}" if error else "")
+    if status == 200 and isinstance((body or {}).get("auth_req_id"), str):
+        if not advertised:
+            return Probe(Support.UNKNOWN, observed + " (acknowledged; the OP may have ignored user_code)")
+        return Probe(Support.YES, observed + " (the request with user_code was acknowledged)")
+    if error in USER_CODE_ERRORS:
+        return Probe(Support.YES, observed + " (the OP judged the user code)")
+    if client_registered and error is not None:
+        return Probe(Support.NO, observed + " (a client registered for user codes was refused)")
+    return Probe(Support.UNKNOWN, observed)
 
 
 _PROTOCOL_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "nonce", "auth_time", "acr", "amr", "azp",

@@ -42,6 +42,11 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "md_certificate_binding_unadvertised": ["metadata.certificate_bound_tokens_match_behaviour"],
     "md_id_token_enc_unlisted": ["metadata.id_token_encryption_matches_behaviour"],
     "md_userinfo_rs256_unlisted": ["metadata.userinfo_signing_matches_behaviour"],
+    # members that depend on client registration: subject types, request_uri pre-registration, CIBA user codes
+    "md_pairwise_sub_public": ["metadata.pairwise_subject_type_matches_behaviour"],
+    "md_public_sub_per_client": ["metadata.public_subject_type_matches_behaviour"],
+    "md_request_uri_registration_advertised": ["metadata.request_uri_registration_matches_behaviour"],
+    "md_ciba_user_code_refused": ["metadata.ciba_user_code_matches_behaviour"],
 }
 
 _SAME_PROBE = ("proven by the defects of the same check with another value (the probe and the judgement are the "

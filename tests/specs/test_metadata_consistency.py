@@ -134,3 +134,95 @@ def test_rfc8414_promises_never_exceed_their_sentence() -> None:
                 rfc8414.check_advertised_supports(metadata, member, None, works)
             for f in exc.value.findings:
                 assert not level_too_strong(f.level, f.requirement), (member, f)
+
+
+# -- members that depend on client registration (subject types, request_uri registration, CIBA user codes)
+def test_public_subject_same_sub_works_different_subs_do_not() -> None:
+    assert mc.public_subject_support({"a": "s1", "b": "s1"}).support is mc.Support.YES
+    refused = mc.public_subject_support({"a": "s1", "b": "s2"})
+    assert refused.support is mc.Support.NO
+    assert "s1" not in refused.observed and "s2" not in refused.observed  # the values are not repeated
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value({"subject_types_supported": ["public"]}, "subject_types_supported", "public", refused)
+    assert _codes(exc.value) == [("ADVERTISED_NOT_WORKING", Level.SHOULD)]
+
+
+def test_pairwise_subject_own_sub_works_shared_sub_does_not() -> None:
+    works = mc.pairwise_subject_support("pw", "x", "pub", "y")
+    shared = mc.pairwise_subject_support("pw", "x", "pub", "x")
+    assert works.support is mc.Support.YES and shared.support is mc.Support.NO
+    metadata = {"subject_types_supported": ["public", "pairwise"]}
+    mc.check_value(metadata, "subject_types_supported", "pairwise", works)
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value(metadata, "subject_types_supported", "pairwise", shared)
+    assert _codes(exc.value) == [("ADVERTISED_NOT_WORKING", Level.SHOULD)]
+    with pytest.raises(CheckFailed) as exc:  # pairwise works but only public is listed
+        mc.check_value({"subject_types_supported": ["public"]}, "subject_types_supported", "pairwise", works)
+    assert _codes(exc.value) == [("WORKS_NOT_ADVERTISED", Level.SHOULD)]
+
+
+@pytest.mark.parametrize(("redirected", "params", "login", "fetches", "expected"), [
+    (True, {"error": "invalid_request_uri"}, False, 0, mc.Support.YES),
+    (True, {"error": "invalid_request_uri"}, False, 1, mc.Support.YES),   # fetched, then refused
+    (False, {}, False, 0, mc.Support.YES),                                 # an error page
+    (True, {"code": "c"}, False, 1, mc.Support.NO),
+    (False, {}, True, 1, mc.Support.NO),                                   # the login went on
+    (True, {"state": "s"}, False, 1, mc.Support.UNKNOWN),
+])
+def test_request_uri_registration_advertised(redirected: bool, params: dict[str, str], login: bool, fetches: int,
+                                             expected: mc.Support) -> None:
+    assert mc.request_uri_registration_support(redirected, params, login, fetches).support is expected
+
+
+def test_request_uri_registration_true_but_object_used_warns() -> None:
+    used = mc.request_uri_registration_support(True, {"code": "c"}, False, 1)
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value({"require_request_uri_registration": True}, "require_request_uri_registration", None, used)
+    assert _codes(exc.value) == [("ADVERTISED_NOT_WORKING", Level.SHOULD)]
+    mc.check_value({}, "require_request_uri_registration", None, used)  # absent (false): consistent
+
+
+def test_request_uri_registration_not_advertised_judges_only_refusals_before_a_fetch() -> None:
+    fetched = mc.request_uri_registration_support(True, {"error": "invalid_request_object"}, False, 1,
+                                                  advertised=False)
+    assert fetched.support is mc.Support.UNKNOWN  # the object's content may be why
+    mc.check_value({}, "require_request_uri_registration", None, fetched)
+    unfetched = mc.request_uri_registration_support(True, {"error": "invalid_request_uri"}, False, 0,
+                                                    advertised=False)
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value({}, "require_request_uri_registration", None, unfetched)
+    assert _codes(exc.value) == [("WORKS_NOT_ADVERTISED", Level.MAY)]
+
+
+@pytest.mark.parametrize(("status", "body", "registered", "expected"), [
+    (200, {"auth_req_id": "r", "expires_in": 10}, False, mc.Support.YES),
+    (400, {"error": "invalid_user_code"}, False, mc.Support.YES),
+    (400, {"error": "missing_user_code"}, False, mc.Support.YES),
+    (400, {"error": "invalid_request"}, True, mc.Support.NO),
+    (400, {"error": "invalid_request"}, False, mc.Support.UNKNOWN),   # the client may not be registered for it
+    (500, None, True, mc.Support.UNKNOWN),
+])
+def test_user_code_support(status: int, body: dict[str, str] | None, registered: bool, expected: mc.Support) -> None:
+    assert mc.user_code_support(status, body, client_registered=registered).support is expected
+
+
+def test_user_code_unadvertised_acknowledgement_shows_nothing() -> None:
+    ack = mc.user_code_support(200, {"auth_req_id": "r"}, client_registered=True, advertised=False)
+    assert ack.support is mc.Support.UNKNOWN
+    mc.check_value({}, "backchannel_user_code_parameter_supported", None, ack)
+    judged = mc.user_code_support(400, {"error": "invalid_user_code"}, client_registered=False, advertised=False)
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value({}, "backchannel_user_code_parameter_supported", None, judged)
+    assert _codes(exc.value) == [("WORKS_NOT_ADVERTISED", Level.MAY)]
+
+
+def test_user_code_advertised_but_refused_is_at_most_may() -> None:
+    refused = mc.user_code_support(400, {"error": "invalid_request"}, client_registered=True)
+    with pytest.raises(CheckFailed) as exc:
+        mc.check_value({"backchannel_user_code_parameter_supported": True},
+                       "backchannel_user_code_parameter_supported", None, refused)
+    assert _codes(exc.value) == [("ADVERTISED_NOT_WORKING", Level.MAY)]  # CIBA §4: the member is OPTIONAL
+    with pytest.raises(NeedsReview):
+        mc.check_value({"backchannel_user_code_parameter_supported": True},
+                       "backchannel_user_code_parameter_supported", None,
+                       mc.user_code_support(400, {"error": "invalid_request"}, client_registered=False))
