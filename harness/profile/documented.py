@@ -190,6 +190,13 @@ class Documented(_Model):
     access_token: AccessTokenSettings = AccessTokenSettings()
     pkce_methods: list[str] | None = None
     acr_values: list[str] = Field(default_factory=list)
+    exclusive_scopes: list[str] = Field(default_factory=list, description=(
+        'PingFederate "Exclusive Scopes" defined on the authorization server: a client may use one only when it is '
+        "selected for it (in its clients[].scope); any other client asking for it gets invalid_scope (\"When "
+        'cleared, no exclusive scopes and scope groups are available to the client")'))
+    default_scope_allowed: bool | None = Field(default=None, description=(
+        'PingFederate: "The default scope, however, is always allowed for and available to all clients": true, '
+        "an authorization request without scope succeeds also for a client documented with restrict_scopes"))
     refresh: RefreshSettings = RefreshSettings()
     introspection: IntrospectionSettings = IntrospectionSettings()
     revocation: RevocationSettings = RevocationSettings()

@@ -23,7 +23,9 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_introspection_encrypted", "check_pairwise_subject",
            "check_outside_only_parameter_ignored", "check_par_status", "check_redirect_uri_mandatory",
            "check_response_type_restricted", "check_wildcard_redirect", "wildcard_candidates", "wildcard_matches",
-           "check_scope_restricted", "check_typ_omitted", "check_user_code_support", "check_verification_uri",
+           "check_scope_restricted", "check_typ_omitted", "check_default_scope_allowed",
+           "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
+           "check_user_code_support", "check_verification_uri",
            "max_age"]
 
 
@@ -108,13 +110,17 @@ def check_confirmation_bypassed(bypass_documented: bool, confirmation_shown: boo
                    expected="no confirmation page", actual="confirmation page")
 
 
-def check_scope_restricted(extra_scope: str, allowed: list[str], redirected: bool, params: Mapping[str, str]) -> None:
+def check_scope_restricted(extra_scope: str, allowed: list[str], redirected: bool, params: Mapping[str, str], *,
+                           requirement: str = "DOC-restrict_scopes",
+                           finding_code: str = "SCOPE_NOT_RESTRICTED") -> None:
     """Documented "Restrict Common Scopes": a known scope the client was not given is refused with ``invalid_scope``.
 
     PingFederate's client setting: with common scopes restricted, a request for a common scope not
     selected for the client gets ``invalid_scope`` (RFC 6749 §4.1.2.1: "invalid_scope The requested
     scope is invalid, unknown, or malformed."). The profile's ``clients[].scope`` is the selection.
-    A success, or any other answer, differs from the documented behaviour.
+    A success, or any other answer, differs from the documented behaviour. "Exclusive Scopes" reads
+    the same ("if the client tries to use such scope or scope group, it will receive an invalid_scope
+    error message"), with ``requirement`` ``DOC-exclusive_scopes`` and its own ``finding_code``.
     """
     error = params.get("error") if redirected else None
     if error != "invalid_scope":
@@ -124,8 +130,8 @@ def check_scope_restricted(extra_scope: str, allowed: list[str], redirected: boo
             actual = "no redirect to the client"
         else:
             actual = f"success (scope={params.get('scope')!r})"
-        raise fail("SCOPE_NOT_RESTRICTED", f"the scope {extra_scope!r} is not among the client's scopes but the "
-                   "request was not refused with invalid_scope", "DOC-restrict_scopes",
+        raise fail(finding_code, f"the scope {extra_scope!r} is not among the client's scopes but the "
+                   "request was not refused with invalid_scope", requirement,
                    expected=f"error=invalid_scope (allowed: {' '.join(allowed)})", actual=actual)
 
 
@@ -467,3 +473,81 @@ def check_client_decoupled_settings(body: Mapping[str, Any], *, interval_s: int 
                              "differs from the client's documented lifetime", requirement=requirement,
                              expected=lifetime_s, actual=expires_in))
     findings.raise_if_any()
+
+
+def check_default_scope_allowed(*, redirected: bool, params: Mapping[str, str], token_issued: bool | None) -> None:
+    """Documented default scope: an authorization request without ``scope`` works for a scope-restricted client.
+
+    PingFederate (Restrict Common Scopes, Exclusive Scopes): "The default scope, however, is always
+    allowed for and available to all clients." A request naming no scope gets the default scope, so
+    a client whose scopes are restricted gets a code (and tokens for it); ``invalid_scope`` or no
+    code differs. ``token_issued`` is None when no code came to redeem.
+    """
+    if not (redirected and params.get("code")):
+        actual = f"error={params.get('error')}" if redirected and params.get("error") else (
+            "no code" if redirected else "no redirect to the client")
+        raise fail("DEFAULT_SCOPE_REFUSED", "an authorization request without scope by a scope-restricted client got "
+                   "no code although the default scope is documented as always allowed", "DOC-default_scope_allowed",
+                   expected="code (the default scope)", actual=actual)
+    if token_issued is False:
+        raise fail("DEFAULT_SCOPE_TOKEN_REFUSED", "the code of a request without scope was not exchanged for tokens "
+                   "although the default scope is documented as always allowed", "DOC-default_scope_allowed",
+                   expected="HTTP 200 with access_token", actual="refused")
+
+
+def check_sector_subject_shared(subs_by_client: Mapping[str, str], uri: str) -> None:
+    """Documented "Sector Identifier URI": pairwise clients stating the same URI get the same ``sub``.
+
+    OIDC Core §8.1: "The Sector Identifier can be a host component of a URL ... or the
+    sector_identifier_uri", and the pairwise ``sub`` is computed per sector, so every client of one
+    sector gets the same ``sub`` for a user (PingFederate "Sector Identifier URI", with "Use
+    pairwise identifier"). ``subs_by_client`` maps each client of the sector to the sub it got.
+    """
+    if len(set(subs_by_client.values())) > 1:
+        raise fail("SECTOR_SUB_NOT_SHARED", f"clients documented with the same Sector Identifier URI {uri} got "
+                   "different sub values for the same user", "DOC-sector_identifier_uri",
+                   expected="one sub for the sector", actual=f"{len(set(subs_by_client.values()))} distinct values "
+                   f"for {', '.join(sorted(subs_by_client))}")
+
+
+#: Members of an authorization response that are tokens (JARM §2.3.1 names response types with these).
+TOKEN_MEMBERS = ("access_token", "id_token")
+
+
+def check_query_jwt_without_tokens(response_type: str, query: Mapping[str, str]) -> None:
+    """JARM §2.3.1: ``query.jwt`` with a response type containing ``token`` or ``id_token`` carries no token in the URL.
+
+    "Note: "query.jwt" MUST NOT be used in conjunction with response types that contain "token" or
+    "id_token" unless the response JWT is encrypted to prevent token leakage in the URL." PingFederate
+    documents the same ("Failure in the case of the implicit grant unless the response is an encrypted
+    JWT"). ``query`` are the query parameters of the redirect; a ``response`` JWS there whose claims
+    carry a token, or a token in the query itself, leaked it. A JWE (encrypted) or an error is fine.
+    """
+    leaked = sorted(m for m in TOKEN_MEMBERS if query.get(m))
+    response = query.get("response")
+    if isinstance(response, str) and response and not jose.is_jwe(response):
+        try:
+            claims = jose.decode_unverified(response).claims
+        except jose.JoseError:
+            claims = {}
+        leaked += sorted(m for m in TOKEN_MEMBERS if claims.get(m) and m not in leaked)
+    if leaked:
+        raise fail("JARM_QUERY_JWT_TOKEN_LEAKED", f"response_mode query.jwt with response_type {response_type!r} "
+                   "put tokens into the redirect URI's query in an unencrypted response", "JARM-2.3.1",
+                   expected="refused, or an encrypted response JWT",
+                   actual=f"unencrypted {', '.join(leaked)} in the query")
+
+
+def check_replay_by_reference_refused(*, second_push_status: int, second_code_issued: bool | None) -> None:
+    """Documented "Replay Prevention" for signed request objects passed by reference (pushed, RFC 9126).
+
+    PingFederate: "mandate a unique signed JSON Web Token (JWT) from the client for each request when
+    the client is configured ... to transmit request parameters using in signed request objects". A
+    request object already used, pushed again, must not start a second authorization: the push is
+    refused, or the ``request_uri`` it got gives no code (``second_code_issued`` None: not tried).
+    """
+    if 200 <= second_push_status < 300 and second_code_issued:
+        raise fail("JAR_REPLAY_BY_REFERENCE_ACCEPTED", "a request object (same jti) pushed a second time was "
+                   "accepted and gave a code although Replay Prevention is documented",
+                   "DOC-request_object_replay_prevention", expected="the second push or its request_uri refused",
+                   actual=f"push HTTP {second_push_status}, code issued")

@@ -32,6 +32,19 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_introspection_not_encrypted": ["documented.introspection_encrypted"],
     "doc_client_device_settings_differ": ["documented.client_device_settings"],
     "doc_client_ciba_interval_differs": ["documented.client_ciba_polling_interval"],
+    "doc_exclusive_scope_unrestricted": ["documented.exclusive_scope_refused"],
+    "doc_exclusive_scope_refused_for_client": ["documented.exclusive_scope_refused"],
+    "doc_default_scope_refused": ["documented.default_scope_allowed"],
+    "doc_sector_sub_per_client": ["documented.sector_identifier_shared"],
+    "doc_jarm_query_jwt_tokens_in_query": ["documented.jarm_query_jwt_implicit_refused"],
+    "doc_request_object_replay_by_reference_accepted": ["documented.request_object_replay_by_reference"],
+    "doc_par_push_refused": ["documented.par_status"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {}
+
+#: Defects proven outside the clean reference profile (which documents PAR Status Enabled):
+#: tests/test_documented_par_status.py states Required and Disabled and injects them.
+PROVEN_ELSEWHERE: dict[str, str] = {
+    "doc_par_status_not_enforced": "tests/test_documented_par_status.py (PAR Status Required and Disabled)",
+}

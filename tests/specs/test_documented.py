@@ -232,3 +232,52 @@ def test_client_decoupled_settings(codes: Any) -> None:
                  lifetime_s=600, **kwargs) == ["CLIENT_INTERVAL_NOT_DOCUMENTED", "CLIENT_LIFETIME_NOT_DOCUMENTED"]
     assert codes(d.check_client_decoupled_settings, {"expires_in": True}, interval_s=None, lifetime_s=1,
                  **kwargs) == ["CLIENT_LIFETIME_NOT_DOCUMENTED"]
+
+
+def _jws(claims: dict[str, Any]) -> str:
+    import base64
+    import json
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+
+
+def test_exclusive_scope_uses_its_own_requirement(fails: Any) -> None:
+    d.check_scope_restricted("doc:x", ["openid"], True, {"error": "invalid_scope"}, requirement="DOC-exclusive_scopes",
+                             finding_code="EXCLUSIVE_SCOPE_NOT_RESTRICTED")
+    fails(d.check_scope_restricted, "doc:x", ["openid"], True, {"code": "c"}, requirement="DOC-exclusive_scopes",
+          finding_code="EXCLUSIVE_SCOPE_NOT_RESTRICTED", code="EXCLUSIVE_SCOPE_NOT_RESTRICTED",
+          req="DOC-exclusive_scopes")
+
+
+def test_default_scope_allowed(fails: Any) -> None:
+    d.check_default_scope_allowed(redirected=True, params={"code": "c"}, token_issued=True)
+    fails(d.check_default_scope_allowed, redirected=True, params={"error": "invalid_scope"}, token_issued=None,
+          code="DEFAULT_SCOPE_REFUSED", req="DOC-default_scope_allowed")
+    fails(d.check_default_scope_allowed, redirected=False, params={}, token_issued=None, code="DEFAULT_SCOPE_REFUSED")
+    fails(d.check_default_scope_allowed, redirected=True, params={"code": "c"}, token_issued=False,
+          code="DEFAULT_SCOPE_TOKEN_REFUSED")
+
+
+def test_sector_subject_shared(fails: Any) -> None:
+    d.check_sector_subject_shared({"a": "s1", "b": "s1"}, "https://sector.example.test/s.json")
+    fails(d.check_sector_subject_shared, {"a": "s1", "b": "s2"}, "https://sector.example.test/s.json",
+          code="SECTOR_SUB_NOT_SHARED", req="DOC-sector_identifier_uri")
+
+
+def test_query_jwt_without_tokens(fails: Any) -> None:
+    d.check_query_jwt_without_tokens("code id_token", {"response": _jws({"error": "invalid_request", "state": "s"})})
+    d.check_query_jwt_without_tokens("code id_token", {"response": "a.b.c.d.e"})  # encrypted: may be in the query
+    d.check_query_jwt_without_tokens("code id_token", {"error": "invalid_request"})
+    d.check_query_jwt_without_tokens("code id_token", {})
+    fails(d.check_query_jwt_without_tokens, "code id_token", {"response": _jws({"code": "c", "id_token": "t"})},
+          code="JARM_QUERY_JWT_TOKEN_LEAKED", req="JARM-2.3.1", level="must")
+    fails(d.check_query_jwt_without_tokens, "code token", {"access_token": "t"}, code="JARM_QUERY_JWT_TOKEN_LEAKED")
+
+
+def test_replay_by_reference_refused(fails: Any) -> None:
+    d.check_replay_by_reference_refused(second_push_status=400, second_code_issued=None)
+    d.check_replay_by_reference_refused(second_push_status=201, second_code_issued=False)
+    fails(d.check_replay_by_reference_refused, second_push_status=201, second_code_issued=True,
+          code="JAR_REPLAY_BY_REFERENCE_ACCEPTED", req="DOC-request_object_replay_prevention")
