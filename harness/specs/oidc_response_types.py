@@ -18,6 +18,7 @@ __all__ = [
     "check_form_post",
     "check_no_front_channel_refresh_token",
     "check_nonce_required",
+    "check_token_response",
     "check_unsigned_id_token",
     "expected_members",
 ]
@@ -75,6 +76,25 @@ def check_nonce_required(response_type: str, *, params: Mapping[str, str], redir
     if redirected and (params.get("id_token") or params.get("code") or params.get("access_token")):
         raise fail("NONCE_NOT_REQUIRED", f"response_type={response_type} was served without the REQUIRED nonce",
                    "OIDCC-3.1.2.2", expected="an error (nonce missing)", actual=sorted(params))
+
+
+def check_token_response(*, via: str, query: Mapping[str, str], fragment: Mapping[str, str]) -> None:
+    """RFC 6749 §4.2.2: the plain ``token`` response arrives in the fragment with ``access_token`` and ``token_type``.
+
+    "the authorization server issues an access token and delivers it to the client by adding the
+    following parameters to the fragment component of the redirection URI ... access_token
+    REQUIRED ... token_type REQUIRED". A token in the query, or a response without either member in
+    the fragment, is the finding (``state`` and the refresh token are judged by their own rules).
+    """
+    leaked = sorted(set(query) & {"access_token", "token_type", "refresh_token"})
+    if via != "redirect" or leaked:
+        raise fail("TOKEN_RESPONSE_NOT_FRAGMENT", "the response_type=token response did not arrive in the fragment "
+                   "of the redirection URI", "RFC6749-4.2.2", expected="access_token, token_type in the fragment",
+                   actual={"via": via, "query": sorted(query), "fragment": sorted(fragment)})
+    missing = sorted({"access_token", "token_type"} - {k for k, v in fragment.items() if v})
+    if missing:
+        raise fail("TOKEN_RESPONSE_MEMBER_MISSING", f"the response_type=token response lacks {', '.join(missing)}",
+                   "RFC6749-4.2.2", expected=["access_token", "token_type"], actual=sorted(fragment))
 
 
 def check_no_front_channel_refresh_token(response_type: str, params: Mapping[str, str]) -> None:

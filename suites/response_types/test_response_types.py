@@ -3,7 +3,8 @@
 Every OIDC response type the target advertises in ``response_types_supported`` and a profile
 client is registered for (``clients[].response_types``), chosen before any request: the default
 response mode, ``nonce`` required for implicit and hybrid requests, ``at_hash`` / ``c_hash``, no
-refresh token in the front channel, and ``response_mode=form_post``. Also the unsigned ID Token
+refresh token in the front channel, and ``response_mode=form_post``; the plain OAuth 2.0 ``token``
+response type (RFC 6749 §4.2) where advertised. Also the unsigned ID Token
 of a client registered with ``id_token_signed_response_alg`` ``none`` (OIDF ``oidcc-idtoken-unsigned``).
 """
 
@@ -18,7 +19,7 @@ from harness.flows.code_flow import CodeFlow, authorize, complete_code_flow
 from harness.profile import Client
 from harness.results import fail
 from harness.specs import documented as documented_spec
-from harness.specs import oidc_core, oidc_response_types
+from harness.specs import oidc_core, oidc_response_types, rfc6749
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -117,6 +118,24 @@ def test_no_refresh_token_in_front_channel(target: Target, user_agent: Any, resp
     flow = _front_channel(target, user_agent, response_type, scope=scope, extra={"prompt": "consent"})
     params = _succeeded(flow, response_type)
     oidc_response_types.check_no_front_channel_refresh_token(response_type, params)
+
+
+@requirement("RFC6749-4.2.2", "RFC6749-4.2.2-state", "RFC6749-4.2.2-no_refresh_token")
+def test_token_response(target: Target, user_agent: Any) -> None:
+    """``response_type=token`` (implicit): access_token, token_type and state in the fragment, no refresh token.
+
+    RFC 6749 §4.2.2. Only where the target lists ``token`` in ``response_types_supported`` and a
+    profile client is registered for it (decided before any request).
+    """
+    flow = _front_channel(target, user_agent, "token")
+    outcome = flow.outcome
+    if outcome.redirected and outcome.params.get("error"):
+        raise fail("PRECONDITION_AUTHORIZATION_FAILED", "a valid response_type=token request was refused",
+                   "RFC6749-4.2.2", expected="an access token response", actual=f"error={outcome.params.get('error')}")
+    oidc_response_types.check_token_response(via=outcome.via, query=outcome.query, fragment=outcome.fragment)
+    rfc6749.check_state_echoed(flow.request.state, outcome.fragment, requirement="RFC6749-4.2.2-state")
+    oidc_response_types.check_no_front_channel_refresh_token("token", outcome.fragment)
+    evidence.note(f"token response members: {sorted(outcome.fragment)}")
 
 
 @requirement("OAUTHFP-2")

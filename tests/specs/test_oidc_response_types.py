@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from harness.results import CheckFailed
 from harness.specs import oidc_response_types as p
 
 CB = "https://rp.example.test/cb"
@@ -54,3 +57,21 @@ def test_unsigned_id_token(fails) -> None:
     fails(p.check_unsigned_id_token, {"alg": "RS256"}, "sig", code="ID_TOKEN_NOT_UNSIGNED",
           req="OIDCR-2-id_token_signed_response_alg")
     fails(p.check_unsigned_id_token, {"alg": "none"}, "sig", code="ID_TOKEN_NOT_UNSIGNED")
+
+
+def test_token_response_in_fragment_passes() -> None:
+    p.check_token_response(via="redirect", query={}, fragment={"access_token": "at", "token_type": "Bearer",
+                                                               "state": "s"})
+
+
+@pytest.mark.parametrize(("via", "query", "fragment", "code"), [
+    ("redirect", {"access_token": "at", "token_type": "Bearer"}, {}, "TOKEN_RESPONSE_NOT_FRAGMENT"),
+    ("form_post", {}, {}, "TOKEN_RESPONSE_NOT_FRAGMENT"),
+    ("redirect", {}, {"access_token": "at"}, "TOKEN_RESPONSE_MEMBER_MISSING"),
+    ("redirect", {}, {"token_type": "Bearer", "access_token": ""}, "TOKEN_RESPONSE_MEMBER_MISSING"),
+])
+def test_token_response_outside_fragment_or_incomplete_fails(via: str, query: dict[str, str],
+                                                             fragment: dict[str, str], code: str) -> None:
+    with pytest.raises(CheckFailed) as err:
+        p.check_token_response(via=via, query=query, fragment=fragment)
+    assert (err.value.findings[0].code, err.value.findings[0].requirement) == (code, "RFC6749-4.2.2")
