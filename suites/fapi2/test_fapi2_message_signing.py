@@ -1,4 +1,5 @@
-"""FAPI 2.0 Message Signing (Final): signed request objects at PAR (§5.3.2) and JARM responses (§5.4.2).
+"""FAPI 2.0 Message Signing (Final): signed request objects at PAR (§5.3.2), JARM responses (§5.4.2), signed
+introspection responses (RFC 9701) with a FAPI algorithm.
 
 Every check uses the profile's Message Signing client (``clients[].fapi: 2.0-message-signing``,
 private_key_jwt, DPoP-bound tokens) and is skipped before any request when there is none. A
@@ -18,13 +19,16 @@ from harness import jose
 from harness.flows.authorization import AuthorizationRequest, build_authorization_request
 from harness.flows.dpop import DpopSession, redeem_params
 from harness.flows.fapi2 import code_or_fail, fapi2_client, rsa_signing_key
+from harness.flows.introspection import introspect
 from harness.flows.jarm import issuer_keys, open_response, require_response
 from harness.flows.par import ParResult, by_reference, push, pushed_or_fail
 from harness.flows.request_object import request_object_claims
+from harness.flows.token import client_auth
 from harness.profile import Client
 from harness.results import fail
 from harness.specs import fapi2_security as fapi2
 from harness.specs import jarm as jarm_spec
+from harness.specs import rfc9701
 from harness.target import Target
 
 requirement = pytest.mark.requirement
@@ -168,3 +172,25 @@ def test_ms_request_uri_inside_request_object_refused(target: Target) -> None:
                           label="push a request object carrying request_uri")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2MS_REQUEST_URI_IN_REQUEST_OBJECT_ACCEPTED",
                              what="a request object carrying request_uri", requirement="RFC9126-2.1-request_uri")
+
+
+@pytest.mark.needs("introspection_endpoint")
+@requirement("FAPI2SP-5.4.1-ALGS", "RFC9701-5-signed")
+def test_ms_introspection_response_fapi_alg(target: Target) -> None:
+    """The Message Signing client's JWT introspection response is signed with PS256, ES256 or EdDSA.
+
+    Skipped unless the profile documents JWT introspection responses. The token is made up: RFC 9701 §5
+    signs the ``{"active": false}`` answer too, and the algorithm is the caller's, not the token's.
+    """
+    if not target.profile.documented.introspection.jwt_response:
+        pytest.skip("the profile does not document JWT introspection responses (documented.introspection."
+                    "jwt_response)")
+    client = _client(target)
+    # FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer identifier value" as assertion aud
+    result = introspect(target, client, "harness-unknown-" + secrets.token_urlsafe(24), accept_jwt=True,
+                        auth=client_auth(target, client, target.profile.issuer),
+                        label=f"introspect as {client.id}, asking for a JWT")
+    rfc9701.check_jwt_response_media_type(result.status, result.response.headers, documented=True)
+    decoded = rfc9701.check_jwt_response_signature(result.response.text.strip(), jose.parse_jwks(target.jwks),
+                                                   expected_alg=None)
+    fapi2.check_fapi_alg(decoded.alg, what="the JWT introspection response")

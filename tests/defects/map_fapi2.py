@@ -51,6 +51,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2ms_request_object_alg_unrestricted": ["fapi2.ms_rs256_request_object_refused"],
     "fapi2ms_jarm_rs256": ["fapi2.ms_jarm_response_signed"],
     "fapi2ms_request_uri_in_object_accepted": ["fapi2.ms_request_uri_inside_request_object_refused"],
+    "fapi2ms_introspection_rs256": ["fapi2.ms_introspection_response_fapi_alg"],
     # FAPI-CIBA (client fapi-ciba)
     "fapiciba_unauthenticated_accepted": ["fapi2.ciba_unauthenticated_backchannel_refused",
                                           "fapi2.ciba_token_request_without_client_authentication_refused"],
