@@ -41,6 +41,8 @@ class HttpFormUserAgent:
         self.target = target
         self.settings = settings or target.profile.login.http_form
         self.session: TargetHttp = target.new_session()
+        self.login_prefill: str | None = None
+        """The username field's value when the last :meth:`authorize` first showed the login form (``login_hint``)."""
 
     def close(self) -> None:
         """Forget the session."""
@@ -61,6 +63,7 @@ class HttpFormUserAgent:
         headers: dict[str, str] = {} if form is None else form_post_headers(url)
         login_attempts = 0
         login_shown = consent_shown = False
+        self.login_prefill = None
         chain = RedirectChain()
         for step in range(self.settings.max_steps):
             if not self.target.on_target(next_url):
@@ -91,6 +94,8 @@ class HttpFormUserAgent:
                                                consent_form_shown=consent_shown)
                 return at_sent_redirect_uri(outcome, redirect_uri)
             if login_form is not None:
+                if not login_shown:
+                    self.login_prefill = login_form.fields.get(self.settings.username_field) or None
                 login_shown = True
                 if user is None:
                     return error_page_outcome(next_url, response, login_shown, consent_shown)

@@ -21,6 +21,7 @@ __all__ = [
     "check_reauthenticated",
     "check_request_served",
     "check_silent_response",
+    "describe_login_hint_use",
 ]
 
 
@@ -163,3 +164,21 @@ def check_consent_required(*, redirected: bool, login_shown: bool, consent_shown
         raise fail("PROMPT_NONE_CONSENT_ERROR_CODE", f"prompt=none without consent returned error={error!r}",
                    "OIDCC-3.1.2.1-prompt_none", level=Level.SHOULD, expected=list(CONSENT_ERRORS), actual=error)
     return error
+
+
+def describe_login_hint_use(hint: str, *, login_shown: bool, prefill: str | None, observable: bool) -> str:
+    """What the login page did with ``login_hint`` (information only, never a finding).
+
+    §3.1.2.1: "login_hint OPTIONAL. Hint to the Authorization Server about the login identifier
+    the End-User might use to log in (if necessary). ... The use of this parameter is left to the
+    OP's discretion." A page that ignores the hint breaks no rule, so nothing here is judged.
+    """
+    if not login_shown:
+        return "login_hint: no login page was shown (nothing to pre-fill)"
+    if not observable:
+        return "login_hint: this login driver does not report the login form's pre-filled username"
+    if prefill is None:
+        return "login_hint: the login page left the username empty (the hint's use is at the OP's discretion)"
+    if prefill == hint:
+        return "login_hint: the login page pre-filled the username with the hint"
+    return f"login_hint: the login page pre-filled the username with {prefill!r}, not the hint {hint!r}"

@@ -245,11 +245,23 @@ def test_claims_locales(target: Target, user_agent: Any) -> None:
 
 @requirement("OIDCC-3.1.2.1-login_hint")
 def test_login_hint(target: Target, user_agent: Any) -> None:
-    """``login_hint`` naming the test user is accepted (its use is at the OP's discretion: MAY-level finding)."""
+    """``login_hint`` naming the test user is accepted (its use is at the OP's discretion: MAY-level finding).
+
+    §3.1.2.1: "The use of this parameter is left to the OP's discretion." Whether the login page
+    pre-filled the username with the hint is recorded (the ``http_form`` driver reads the field;
+    other drivers cannot tell) and never judged: ignoring a hint breaks no rule.
+    """
     user = target.user(0)
     hint = str(user.claims.get("email") or user.username)
-    _served(target, user_agent, "OIDCC-3.1.2.1-login_hint", f"login_hint={hint!r}", level=Level.MAY,
-            extra={"login_hint": hint})
+    client = openid_client(target, signed_userinfo=None)
+    agent = user_agent()
+    result = reauthorize(target, client, agent, user=user, extra={"login_hint": hint})
+    evidence.note(oidc_prompt.describe_login_hint_use(hint, login_shown=result.outcome.login_form_shown,
+                                                      prefill=getattr(agent, "login_prefill", None),
+                                                      observable=isinstance(agent, HttpFormUserAgent)))
+    oidc_prompt.check_request_served(code_returned=result.code, params=result.params,
+                                     requirement="OIDCC-3.1.2.1-login_hint", level=Level.MAY,
+                                     what=f"login_hint={hint!r}")
 
 
 @requirement("OIDCC-3.1.2.1-acr_values", "OIDCC-5.5.1.1-voluntary")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness.results import Level
 from harness.specs import oidc_prompt as p
 
@@ -77,3 +79,16 @@ def test_consent_required(fails) -> None:
           params={}, code="AUTHZ_ERROR_NOT_REDIRECTED")
     fails(p.check_consent_required, **kw, code_returned=False, params={"error": "login_required"},
           code="PROMPT_NONE_CONSENT_ERROR_CODE", level=Level.SHOULD)
+
+
+@pytest.mark.parametrize(("login_shown", "prefill", "observable", "says"), [
+    (True, "alice@example.test", True, "pre-filled the username with the hint"),
+    (True, None, True, "left the username empty"),
+    (True, "ALICE", True, "not the hint"),
+    (True, None, False, "does not report"),
+    (False, None, True, "no login page"),
+])
+def test_login_hint_use_is_described_never_judged(login_shown: bool, prefill: str | None, observable: bool,
+                                                  says: str) -> None:
+    assert says in p.describe_login_hint_use("alice@example.test", login_shown=login_shown, prefill=prefill,
+                                             observable=observable)
