@@ -158,6 +158,17 @@ def _self_signed_client_cert(common_name: str) -> tuple[x509.Certificate, ec.Ell
     return cert, key
 
 
+def _key_certificate(key: rsa.RSAPrivateKey) -> str:
+    """A self-signed certificate for a signing key, as an ``x5c`` entry (standard base64 of the DER)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OAuth Harness Reference Target signing key")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
 def generate_material() -> Material:
     suffix = secrets.token_hex(3)
     ca = trustme.CA(organization_name="OAuth Harness Reference Target CA")
@@ -167,8 +178,9 @@ def generate_material() -> Material:
     def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
         return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
+    op_rs256 = rsa_key()  # published with its self-signed certificate (x5c), so an x5t header can be matched to it
     provider_keys = [
-        _rsa_jwk(rsa_key(), kid=f"op-rs256-{suffix}", alg="RS256", use="sig"),
+        _rsa_jwk(op_rs256, kid=f"op-rs256-{suffix}", alg="RS256", use="sig") | {"x5c": [_key_certificate(op_rs256)]},
         _rsa_jwk(rsa_key(), kid=f"op-ps256-{suffix}", alg="PS256", use="sig"),
         _ec_jwk(ec.generate_private_key(ec.SECP256R1()), kid=f"op-es256-{suffix}", alg="ES256", use="sig"),
         _rsa_jwk(rsa_key(), kid=f"op-enc-rsa-{suffix}", use="enc"),
