@@ -190,10 +190,14 @@ def choose_backchannel_logout_client(target: Target, profile_client: Callable[[]
     if settings.cert_file is None or settings.key_file is None:
         raise NotApplicable(f"{missing}; the harness could register one but has no server certificate for its "
                             "backchannel_logout_uri (logout.receiver.cert_file / key_file)")
+    try:
+        redirect_uri = registration_redirect_uri(target)
+    except ProfileError as exc:
+        raise NotApplicable(f"{missing}; the harness could register one but has no https redirect URI for it "
+                            "(registration.redirect_uri, else a code-flow client's)") from exc
     session = target.metadata.get("backchannel_logout_session_supported") is True
     return HostedChoice(purpose="backchannel_logout", registration=_plan(
-        target, settings.listen_host, settings.listen_port, redirect_uri=registration_redirect_uri(target),
-        session_required=session))
+        target, settings.listen_host, settings.listen_port, redirect_uri=redirect_uri, session_required=session))
 
 
 # -- the client, for the duration of the check --------------------------------------------------------

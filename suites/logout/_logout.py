@@ -17,10 +17,13 @@ from harness.target import NotApplicable, Target
 POST_LOGOUT_EXTRA_QUERY = "harness_extra=1"
 
 
-def logout_client(target: Target, *, backchannel: bool = False, frontchannel: bool = False) -> Client:
+def logout_client(target: Target, *, backchannel: bool = False, frontchannel: bool = False,
+                  session_required: bool = False) -> Client:
     """The first code-flow client whose profile entry lists a ``post_logout_redirect_uri`` (and the channel asked).
 
-    Chosen from the profile before any request; none fits → not applicable.
+    ``session_required``: a back-channel client stated as registered with
+    ``backchannel_logout_session_required``. Chosen from the profile before any request; none
+    fits → not applicable.
     """
     for client in target.profile.clients:
         logout = client.logout
@@ -29,12 +32,15 @@ def logout_client(target: Target, *, backchannel: bool = False, frontchannel: bo
             continue
         if backchannel and logout.backchannel_logout_uri is None:
             continue
+        if session_required and not logout.backchannel_logout_session_required:
+            continue
         if frontchannel and logout.frontchannel_logout_uri is None:
             continue
         if not backchannel and not frontchannel and not logout.post_logout_redirect_uris:
             continue
         return client
-    kind = "logout.backchannel_logout_uri" if backchannel else (
+    kind = "logout.backchannel_logout_uri" + (" and backchannel_logout_session_required" if session_required
+                                              else "") if backchannel else (
         "logout.frontchannel_logout_uri" if frontchannel else "logout.post_logout_redirect_uris")
     raise NotApplicable(f"the profile has no OpenID code-flow client with {kind}")
 

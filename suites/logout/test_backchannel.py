@@ -68,12 +68,17 @@ def _matches(notification: Notification, sid: object, sub: object) -> bool:
     return claims.get("sub") == sub and claims.get("sid") in (None, sid)
 
 
-def _choice(target: Target) -> HostedChoice:
-    """The back-channel client (a profile client, else one the harness registers), decided before any request."""
+def _choice(target: Target, *, session_required: bool = False) -> HostedChoice:
+    """The back-channel client (a profile client, else one the harness registers), decided before any request.
+
+    A registered client asks for ``backchannel_logout_session_required`` where the target
+    advertises ``backchannel_logout_session_supported``.
+    """
     if target.metadata.get("backchannel_logout_supported") is not True:
         raise NotApplicable("the target does not advertise backchannel_logout_supported: true")
     target.endpoint("end_session_endpoint")
-    return choose_backchannel_logout_client(target, lambda: logout_client(target, backchannel=True))
+    return choose_backchannel_logout_client(
+        target, lambda: logout_client(target, backchannel=True, session_required=session_required))
 
 
 @contextmanager
@@ -207,15 +212,12 @@ def test_logout_token_typ(target: Target, user_agent: Any) -> None:
 def test_logout_token_session_sid(target: Target, user_agent: Any) -> None:
     """With ``backchannel_logout_session_supported``, the ID Token has ``sid`` and the Logout Token the same ``sid``.
 
-    Applies to a client the profile states is registered with ``backchannel_logout_session_required``.
+    Applies to a client the profile states is registered with ``backchannel_logout_session_required``
+    (else one the harness registers with it).
     """
     if target.metadata.get("backchannel_logout_session_supported") is not True:
         raise NotApplicable("the target does not advertise backchannel_logout_session_supported: true")
-    choice = _choice(target)  # a registered client asks for backchannel_logout_session_required
-    client = choice.profile_client
-    if client is not None and not client.logout.backchannel_logout_session_required:
-        raise NotApplicable(f"client {client.id} is not stated as registered with "
-                            "backchannel_logout_session_required (clients[].logout)")
+    choice = _choice(target, session_required=True)
     with _backchannel_client(target, choice) as hosted:
         delivery, decoded = _decoded(target, user_agent, hosted)
     oidc_backchannel.check_session_sid(id_token_claims=delivery.id_token_claims or {}, logout_claims=decoded.claims)

@@ -120,6 +120,10 @@ def test_certificate_and_signing_needs_are_decided_first() -> None:
         choose_notification_client(bare, "ping")
     with pytest.raises(NotApplicable, match="needs one that signs"):
         choose_notification_client(_target([CODE]), "ping", signed=True)
+    with pytest.raises(NotApplicable, match="no https redirect URI for it"):
+        choose_backchannel_logout_client(_target([PING]), _no_profile_client)
+    assert choose_backchannel_logout_client(_target([PING], registration={"redirect_uri": "https://rp.test/cb"}),
+                                            _no_profile_client).source == "registered"
 
 
 # -- on the reference target -----------------------------------------------------------------------
