@@ -45,7 +45,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.typ": ("jwt_access_token.typ_header",),
     "documented.access_token.signing_alg": ("jwt_access_token.signature",),
     "documented.access_token.kid_header": ("jwt_access_token.kid_header",),
-    "documented.access_token.x5t_header": ("jwt_access_token.x5t_header",),
+    "documented.access_token.x5t_header": ("jwt_access_token.x5t_header", "documented.access_token_x5t_certificate"),
     "documented.access_token.client_id_claim": ("jwt_access_token.client_id", "jwt_access_token.required_claims"),
     "documented.access_token.scope_claim": ("jwt_access_token.scope",),
     "documented.access_token.scope_format": ("jwt_access_token.scope",),

@@ -8,13 +8,16 @@ the spec checks run next to these (issue 21: documented settings only make check
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from harness import jose
-from harness.results import Finding, Findings, fail
+from harness.results import Finding, Findings, NeedsReview, fail
 
 __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_client_decoupled_settings",
            "check_confirmation_bypassed",
@@ -25,7 +28,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_response_type_restricted", "check_wildcard_redirect", "wildcard_candidates", "wildcard_matches",
            "check_scope_restricted", "check_typ_omitted", "check_default_scope_allowed",
            "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
-           "check_user_code_support", "check_verification_uri",
+           "check_user_code_support", "check_verification_uri", "check_x5t_matches_certificate",
            "max_age"]
 
 
@@ -551,3 +554,42 @@ def check_replay_by_reference_refused(*, second_push_status: int, second_code_is
                    "accepted and gave a code although Replay Prevention is documented",
                    "DOC-request_object_replay_prevention", expected="the second push or its request_uri refused",
                    actual=f"push HTTP {second_push_status}, code issued")
+
+
+def _sha1_thumbprint(x5c_entry: str) -> str | None:
+    """base64url SHA-1 of the DER certificate an ``x5c`` entry holds (standard base64, RFC 7517 §4.7)."""
+    try:
+        der = base64.b64decode(x5c_entry, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return jose.b64url(hashlib.sha1(der, usedforsecurity=False).digest())
+
+
+def check_x5t_matches_certificate(header: Mapping[str, Any], keys: Sequence[Mapping[str, Any]]) -> str:
+    """Documented "Include X.509 Thumbprint Header Parameter": ``x5t`` is the signing certificate's SHA-1 thumbprint.
+
+    PingFederate: "When selected, the X.509 certificate thumbprint is used in the x5t header
+    parameter for the token." RFC 7515 §4.1.7: x5t "is a base64url-encoded SHA-1 thumbprint (a.k.a.
+    digest) of the DER encoding of the X.509 certificate [RFC5280] corresponding to the key used to
+    digitally sign the JWS". ``keys`` are the published JWKs; the signing key is the one the ``kid``
+    header names (else any key with a certificate), its certificate the first ``x5c`` entry (RFC 7517
+    §4.7). No published certificate to compare with needs review. Returns the matched ``kid``.
+    """
+    x5t = header.get("x5t")
+    if not (isinstance(x5t, str) and x5t):
+        raise fail("AT_X5T_MISSING", "the documented x5t header is missing", "DOC-access_token.x5t_header",
+                   expected="x5t", actual=x5t)
+    kid = header.get("kid")
+    candidates = [k for k in keys if kid is None or k.get("kid") == kid]
+    with_certificate = [k for k in candidates if isinstance(k.get("x5c"), list) and k["x5c"]
+                        and isinstance(k["x5c"][0], str)]
+    if not with_certificate:
+        raise NeedsReview(f"the JWK Set publishes no certificate (x5c) for the signing key (kid {kid!r}), so the "
+                          "x5t header cannot be compared with its certificate")
+    thumbprints = {str(k.get("kid")): _sha1_thumbprint(k["x5c"][0]) for k in with_certificate}
+    matched = [name for name, value in thumbprints.items() if value == x5t]
+    if not matched:
+        raise fail("AT_X5T_CERTIFICATE_MISMATCH", "the x5t header is not the SHA-1 thumbprint of the signing key's "
+                   "certificate", "DOC-access_token.x5t_header",
+                   expected=f"SHA-1 thumbprint of x5c[0] of {', '.join(sorted(thumbprints))}", actual=x5t)
+    return matched[0]

@@ -281,3 +281,24 @@ def test_replay_by_reference_refused(fails: Any) -> None:
     d.check_replay_by_reference_refused(second_push_status=201, second_code_issued=False)
     fails(d.check_replay_by_reference_refused, second_push_status=201, second_code_issued=True,
           code="JAR_REPLAY_BY_REFERENCE_ACCEPTED", req="DOC-request_object_replay_prevention")
+
+
+def test_x5t_matches_certificate(fails: Any) -> None:
+    import base64
+    import hashlib
+
+    import pytest
+
+    from harness import jose
+    from harness.results import NeedsReview
+
+    der = b"certificate-der"
+    x5t = jose.b64url(hashlib.sha1(der).digest())
+    keys = [{"kid": "k1", "kty": "RSA", "x5c": [base64.b64encode(der).decode()]}, {"kid": "k2", "kty": "RSA"}]
+    assert d.check_x5t_matches_certificate({"kid": "k1", "x5t": x5t}, keys) == "k1"
+    assert d.check_x5t_matches_certificate({"x5t": x5t}, keys) == "k1"  # no kid: any key with a certificate
+    fails(d.check_x5t_matches_certificate, {"kid": "k1", "x5t": jose.b64url(hashlib.sha1(b"other").digest())}, keys,
+          code="AT_X5T_CERTIFICATE_MISMATCH", req="DOC-access_token.x5t_header")
+    fails(d.check_x5t_matches_certificate, {"kid": "k1"}, keys, code="AT_X5T_MISSING")
+    with pytest.raises(NeedsReview):
+        d.check_x5t_matches_certificate({"kid": "k2", "x5t": x5t}, keys)
