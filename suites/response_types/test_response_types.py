@@ -155,16 +155,24 @@ def test_form_post(target: Target, user_agent: Any, response_type: str) -> None:
 def test_unsigned_id_token(target: Target, user_agent: Any) -> None:
     """A client registered with ``id_token_signed_response_alg: none`` gets an unsecured ID Token (token endpoint).
 
-    Only for a client the profile documents with ``id_token_signing_alg: none`` (a code-only
-    client: Registration §2 allows none only "when only using the Authorization Code Flow"); its
-    other §3.1.3.7 rules (iss, aud, nonce) hold as for any ID Token. The bundled reference
-    target (oidc-provider 9) cannot issue unsecured ID Tokens, so there this check is skipped;
-    the judging is unit-tested.
+    Decided before any request, in this order: skipped when discovery does not list ``none`` in
+    ``id_token_signing_alg_values_supported`` (as the OIDF module ``oidcc-idtoken-unsigned``:
+    servers need not support it), then when the profile documents no code-only client with
+    ``id_token_signing_alg: none`` (Registration §2 allows none only for a client that "uses only
+    Response Types that return no ID Token from the Authorization Endpoint"). Its other §3.1.3.7
+    rules (iss, aud, nonce) hold as for any ID Token. The bundled reference target (oidc-provider 9)
+    lists no ``none``, so there it is skipped; ``tests/test_unsigned_id_token.py`` proves it both
+    ways with the reference target's emulation (runtime setting ``unsigned_id_token_emulated``).
     """
+    advertised = target.metadata.get("id_token_signing_alg_values_supported")
+    if not isinstance(advertised, list) or "none" not in advertised:
+        raise NotApplicable("the target does not list none in id_token_signing_alg_values_supported")
     client = next((c for c in target.profile.clients if c.documented.id_token_signing_alg == "none"
-                   and "authorization_code" in c.grant_types and c.redirect_uris), None)
+                   and "authorization_code" in c.grant_types and c.redirect_uris
+                   and not any("id_token" in str(rt).split() for rt in c.response_types)), None)
     if client is None:
-        raise NotApplicable("the profile documents no client with id_token_signing_alg: none")
+        raise NotApplicable("the profile documents no code-only client with id_token_signing_alg: none "
+                            "(clients[].documented.id_token_signing_alg)")
     flow = complete_code_flow(target, user_agent, client)
     assert flow.token is not None and flow.token.body is not None
     raw = flow.token.body.get("id_token")

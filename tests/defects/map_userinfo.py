@@ -71,6 +71,7 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
                                                               "limits.max_expiry_wait_s 15): skipped in these runs; "
                                                               "proven both ways by tests/test_code_reuse_30_seconds.py",
     "response_types.unsigned_id_token": "skipped on the reference target: oidc-provider 9 cannot issue unsecured ID "
-                                        "Tokens (no 'none' in its idTokenSigningAlgValues); the judging is unit-tested "
-                                        "(tests/specs/test_oidc_response_types.py)",
+                                        "Tokens (no 'none' in id_token_signing_alg_values_supported); proven both ways "
+                                        "by tests/test_unsigned_id_token.py with the area's emulation (setting "
+                                        "unsigned_id_token_emulated, defect unsigned_id_token_signed)",
 }
