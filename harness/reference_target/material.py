@@ -72,6 +72,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("fapi2-ms", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi-ciba", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi-ciba-ping", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
+    ClientSpec("fapi-ciba-mtls", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
 )
 """The clients registered in ``fixtures/reference_target/src/clients.mjs``."""
 
