@@ -1,7 +1,9 @@
-"""The reference profile without the clients whose endpoints the harness hosts (ciba-ping, logout-bcl).
+"""The reference profile without the clients whose endpoints the harness hosts.
 
-A deployment whose profile names no ping-mode and no back-channel logout client: the checks
-that need one are skipped unless the harness registers one (registration.register_hosted_clients).
+A deployment whose profile names no ping-mode client (``ciba-ping`` dropped) and no back-channel
+logout client (``logout-bcl`` keeps its post_logout_redirect_uris for the RP-initiated logout
+checks, but the profile states no backchannel_logout_uri for it): the checks that need one are
+skipped unless the harness registers one (registration.register_hosted_clients).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import yaml
 
 from harness.reference_target import RunningTarget
 
-HOSTED_CLIENTS = ("ciba-ping", "logout-bcl")
+DROPPED_CLIENTS = ("ciba-ping",)
+BACKCHANNEL_MEMBERS = ("backchannel_logout_uri", "backchannel_logout_session_required")
 
 
 def write_variant_profile(reference: RunningTarget, directory: Path, *, initial_access_token: bool = True,
@@ -22,7 +25,10 @@ def write_variant_profile(reference: RunningTarget, directory: Path, *, initial_
     document = yaml.safe_load(Path(reference.profile_path()).read_text())
     document.pop("deviations_file", None)
     document["name"] = "reference-without-hosted-clients"
-    document["clients"] = [c for c in document["clients"] if c["id"] not in HOSTED_CLIENTS]
+    document["clients"] = [c for c in document["clients"] if c["id"] not in DROPPED_CLIENTS]
+    for client in document["clients"]:
+        for member in BACKCHANNEL_MEMBERS:
+            client.get("logout", {}).pop(member, None)
     settings = dict(document.get("registration") or {})
     if not initial_access_token:
         settings.pop("initial_access_token", None)

@@ -130,7 +130,7 @@ def test_certificate_and_signing_needs_are_decided_first() -> None:
 
 @pytest.fixture
 def variant(reference: RunningTarget, tmp_path: Path) -> Iterator[Callable[..., Target]]:
-    """Targets of the reference profile without its ciba-ping and logout-bcl clients (``registration`` settings)."""
+    """Targets of the reference profile without ping-mode and back-channel logout clients (``registration``)."""
     made: list[Target] = []
 
     def make(**settings: Any) -> Target:

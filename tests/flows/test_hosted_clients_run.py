@@ -1,6 +1,7 @@
-"""Run-level proof of hosted clients: a profile without ping/back-channel clients loses no check when it may register.
+"""Run-level proof of hosted clients: a profile without ping/back-channel clients loses no check when
+it may register.
 
-The reference profile without ``ciba-ping`` and ``logout-bcl`` (tests/flows/hosted_variant_profile.py):
+The reference profile without a ping-mode and a back-channel logout client (tests/flows/hosted_variant_profile.py):
 with ``registration.register_hosted_clients: false`` the ping-mode and back-channel logout checks
 are skipped, naming both options; with ``true`` each registers its client (RFC 7591), passes,
 deletes it (RFC 7592) and says so in its evidence; and the reference target's defects for those
