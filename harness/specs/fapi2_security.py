@@ -136,11 +136,17 @@ def check_client_authentication_required(status: int, body: Mapping[str, Any] | 
                    expected="HTTP 400/401 error=invalid_client", actual=f"HTTP {status} error={error}")
 
 
-def check_sender_constrained_issuance(status: int, body: Mapping[str, Any] | None) -> None:
-    """§5.3.2.1: "shall only issue sender-constrained access tokens": no proof, no certificate, no token."""
+def check_sender_constrained_issuance(status: int, body: Mapping[str, Any] | None, *,
+                                      requirement: str = "FAPI2SP-5.3.2.1-SENDER",
+                                      code: str = "FAPI2_UNBOUND_TOKEN_ISSUED") -> None:
+    """§5.3.2.1: "shall only issue sender-constrained access tokens": no proof, no certificate, no token.
+
+    FAPI-CIBA applies FAPI 1.0 Advanced §5.2.2's "shall only issue sender-constrained access tokens"
+    (``requirement="FAPI1ADV-5.2.2-5"``).
+    """
     if 200 <= status < 300 and (body or {}).get("access_token"):
-        raise fail("FAPI2_UNBOUND_TOKEN_ISSUED", "an access token was issued to a request with neither a DPoP proof "
-                   "nor a client certificate", "FAPI2SP-5.3.2.1-SENDER", expected="refused",
+        raise fail(code, "an access token was issued to a request with neither a DPoP proof "
+                   "nor a client certificate", requirement, expected="refused",
                    actual=f"HTTP {status} token_type={(body or {}).get('token_type')}")
 
 

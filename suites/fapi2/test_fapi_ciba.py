@@ -16,22 +16,25 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from harness import evidence
+from harness import evidence, jose
 from harness.ciba_receiver import Notification, NotificationReceiver, Reply
 from harness.flows import ciba
 from harness.flows.ciba_approval import CibaApprover
 from harness.flows.fapi2 import rsa_signing_key
-from harness.flows.token import ClientAuth, assertion_auth, build_assertion, token_request
+from harness.flows.polling import PollOutcome, poll
+from harness.flows.resource import introspect, introspection_client
+from harness.flows.token import ClientAuth, TokenResult, assertion_auth, build_assertion, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
 from harness.results import Level, fail
 from harness.specs import fapi2_security as fapi2
-from harness.specs import oidc_ciba
+from harness.specs import oidc_ciba, rfc8705
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -287,3 +290,110 @@ def test_ciba_ping_redirect_not_followed(target: Target, user_agent: Any) -> Non
 
     _, _, _, strays = _approved_ping(target, user_agent, redirect, watch_strays=True)
     fapi2.check_ping_redirect_not_followed(len(strays), location=moved[0])
+
+
+# -- certificate-bound tokens (OIDF fapi-ciba-id1-ensure-mtls-holder-of-key-required, -refresh-token) -------
+
+def _mtls_client(target: Target) -> Client:
+    for client in target.profile.clients:
+        if client.fapi == "ciba" and ciba.GRANT_TYPE in client.grant_types and client.documented.certificate_bound \
+                and client.cert_file is not None and client.key_file is not None \
+                and client.auth_method is AuthMethod.PRIVATE_KEY_JWT:
+            return client
+    raise NotApplicable("the profile has no certificate-bound FAPI-CIBA client (clients[].fapi: ciba, "
+                        "documented.certificate_bound, cert_file/key_file, private_key_jwt)")
+
+
+def _thumbprint(client: Client) -> str:
+    assert client.cert_file is not None
+    return jose.x5t_s256(Path(client.cert_file).read_bytes())
+
+
+def _approved(target: Target, user_agent: Any, client: Client, *, extra: dict[str, Any] | None = None,
+              ) -> ciba.CibaRequest:
+    approver = CibaApprover(target, user_agent)
+    approver.require()
+    request = ciba.start(target, client, extra=extra)
+    approver.decide(request.pending(), "approve")
+    return request
+
+
+def _poll(target: Target, request: ciba.CibaRequest, send: Callable[[int], TokenResult]) -> PollOutcome:
+    """Poll as :func:`harness.flows.ciba.poll_for_tokens` does, with the given request."""
+    clock = request.poller()
+    cap = target.profile.limits.max_expiry_wait_s
+    return poll(send, clock, deadline=min(request.expires_at(15) + 1, clock.clock() + cap), what="auth_req_id")
+
+
+def _bound_tokens_or_fail(target: Target, request: ciba.CibaRequest, *, requirement_id: str) -> dict[str, Any]:
+    outcome = ciba.poll_for_tokens(target, request)
+    body = outcome.result.body or {}
+    if not outcome.result.ok or not body.get("access_token"):
+        raise fail("PRECONDITION_FAPICIBA_TOKEN_REQUEST_FAILED", f"the approved request of {request.client.id} gave no "
+                   "tokens over mutual TLS with the client certificate", requirement_id,
+                   expected="HTTP 200 with access_token", actual=f"HTTP {outcome.result.status} "
+                                                                  f"error={outcome.result.error}")
+    return body
+
+
+def _judge_binding(target: Target, client: Client, access_token: str) -> None:
+    if "introspection_endpoint" not in target.metadata:
+        evidence.note("no introspection_endpoint: the certificate binding is not read")
+        return
+    info = introspect(target, access_token, client=introspection_client(target, client))
+    rfc8705.check_x5t_s256_binding(info, _thumbprint(client), where="introspection", requirement="FAPI1ADV-5.2.2-5")
+
+
+@needs_ciba
+@requirement("FAPI1ADV-5.2.2-5", "RFC8705-3")
+def test_ciba_mtls_holder_of_key_required(target: Target, user_agent: Any) -> None:
+    """An approved request's token request without the client certificate gets no token; with it, a bound one."""
+    client = _mtls_client(target)
+    request = _approved(target, user_agent, client)
+    url = target.token_endpoint_for(client)
+    data, headers, _ = client_auth(target, client, url)
+    params = {"grant_type": ciba.GRANT_TYPE, "auth_req_id": request.auth_req_id}
+
+    def without_certificate(n: int) -> TokenResult:
+        return token_request(target, client, params, auth=(data, headers, None),
+                             label=f"CIBA token request without the client certificate #{n}")
+
+    outcome = _poll(target, request, without_certificate)
+    fapi2.check_sender_constrained_issuance(outcome.result.status, outcome.result.body, requirement="FAPI1ADV-5.2.2-5",
+                                            code="FAPICIBA_UNBOUND_TOKEN_ISSUED")
+    body = _bound_tokens_or_fail(target, request, requirement_id="FAPI1ADV-5.2.2-5")
+    _judge_binding(target, client, str(body["access_token"]))
+
+
+@needs_ciba
+@requirement("FAPI1ADV-5.2.2-5", "RFC8705-3", "RFC6749-6")
+def test_ciba_refresh_sender_constrained(target: Target, user_agent: Any) -> None:
+    """A CIBA-issued refresh token refreshes over mutual TLS to a bound token; without the certificate, to none."""
+    client = _mtls_client(target)
+    if "refresh_token" not in client.grant_types:
+        pytest.skip(f"client {client.id} has no refresh_token grant in the profile")
+    scopes = client.scope.split()
+    if "offline_access" not in scopes and "offline_access" in (target.metadata.get("scopes_supported") or []):
+        scopes.append("offline_access")
+    request = _approved(target, user_agent, client, extra={"scope": " ".join(dict.fromkeys(["openid", *scopes]))})
+    body = _bound_tokens_or_fail(target, request, requirement_id="RFC6749-6")
+    refresh_token = body.get("refresh_token")
+    if not isinstance(refresh_token, str) or not refresh_token:
+        raise fail("PRECONDITION_FAPICIBA_NO_REFRESH_TOKEN", f"client {client.id} has the refresh_token grant but the "
+                   "CIBA token response carries no refresh token", "RFC6749-6", expected="refresh_token",
+                   actual=sorted(body))
+    fapi2.check_refresh_token_syntax(refresh_token)
+    refreshed = token_request(target, client, {"grant_type": "refresh_token", "refresh_token": refresh_token},
+                              label="refresh over mutual TLS with the client certificate")
+    if not refreshed.ok or not (refreshed.body or {}).get("access_token"):
+        raise fail("PRECONDITION_FAPICIBA_REFRESH_FAILED", "a refresh over mutual TLS with the client certificate was "
+                   "refused", "RFC6749-6", expected="HTTP 200 with access_token",
+                   actual=f"HTTP {refreshed.status} error={refreshed.error}")
+    _judge_binding(target, client, str((refreshed.body or {})["access_token"]))
+    current = (refreshed.body or {}).get("refresh_token") or refresh_token
+    url = target.token_endpoint_for(client)
+    data, headers, _ = client_auth(target, client, url)
+    unbound = token_request(target, client, {"grant_type": "refresh_token", "refresh_token": str(current)},
+                            auth=(data, headers, None), label="refresh without the client certificate")
+    fapi2.check_sender_constrained_issuance(unbound.status, unbound.body, requirement="FAPI1ADV-5.2.2-5",
+                                            code="FAPICIBA_UNBOUND_TOKEN_ISSUED")

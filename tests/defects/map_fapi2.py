@@ -71,6 +71,9 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapiciba_ping_refusal_aborts": _cases("ciba_ping_answer_tolerated", ("401", "403")),
     "fapiciba_ping_body_aborts": ["fapi2.ciba_ping_answer_tolerated[200_with_body]"],
     "fapiciba_ping_redirect_followed": ["fapi2.ciba_ping_redirect_not_followed"],
+    # FAPI-CIBA certificate-bound tokens (client fapi-ciba-mtls)
+    "fapiciba_unbound_token_issued": ["fapi2.ciba_mtls_holder_of_key_required"],
+    "fapiciba_refresh_unbound_issued": ["fapi2.ciba_refresh_sender_constrained"],
     # the pop area's resource defect breaks the same FAPI 2.0 resource rule (§5.3.4)
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }

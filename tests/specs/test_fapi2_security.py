@@ -266,3 +266,11 @@ def test_ping_redirect_not_followed() -> None:
     found = _raised(f.check_ping_redirect_not_followed, 1, location="https://rp/cb/moved")
     assert (found.code, found.requirement, found.level) == ("CIBA_PING_REDIRECT_FOLLOWED", "CIBA-10.2-redirects",
                                                             Level.MUST)
+
+
+def test_sender_constrained_issuance_names_the_given_rule() -> None:
+    f.check_sender_constrained_issuance(400, {"error": "invalid_grant"}, requirement="FAPI1ADV-5.2.2-5")
+    found = _raised(f.check_sender_constrained_issuance, 200, {"access_token": "at", "token_type": "Bearer"},
+                    requirement="FAPI1ADV-5.2.2-5", code="FAPICIBA_UNBOUND_TOKEN_ISSUED")
+    assert (found.code, found.requirement, found.level) == ("FAPICIBA_UNBOUND_TOKEN_ISSUED", "FAPI1ADV-5.2.2-5",
+                                                            Level.MUST)
