@@ -70,6 +70,10 @@ def test_hosted_checks_run_on_registered_clients(reference: RunningTarget, tmp_p
         labels = [e["label"] for e in record["evidence"]["exchanges"]]
         assert [label for label in labels if label.startswith("register a")] == [labels[0] if labels[0] !=
                                                                                  "discovery" else labels[1]]
+        registration = next(e for e in record["evidence"]["exchanges"] if e["label"].startswith("register a"))
+        assert registration["response"]["status"] == 201
+        for member in ("client_secret", "registration_access_token"):  # masked the moment they arrived
+            assert f'"{member}": "[REDACTED]' in registration["response"]["body"]
         cleanups = [i for i, label in enumerate(labels) if label.startswith("cleanup: delete registered client")]
         assert len(cleanups) == 1 and all(label in ("discovery", "jwks") for label in labels[cleanups[0] + 1:])
     assert after["logout.logout_token_session_sid"]["outcome"] == "passed"  # registered with session_required
