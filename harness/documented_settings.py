@@ -52,6 +52,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.jti_length": ("jwt_access_token.jti_length", "jwt_access_token.required_claims"),
     "documented.access_token.audience": ("jwt_access_token.audience",),
     "documented.access_token.encryption": ("jwt_access_token.encrypted_when_documented",),
+    "documented.access_token.jwe_kid_header": ("documented.access_token_jwe_headers",),
+    "documented.access_token.jwe_x5t_header": ("documented.access_token_jwe_headers",),
     "documented.access_token.issuer": ("jwt_access_token.documented_issuer",),
     "documented.access_token.jwks_url": ("jwt_access_token.documented_jwks_url",),
     "documented.access_token.grant_id_claim": ("jwt_access_token.documented_grant_id_claim",),

@@ -51,6 +51,12 @@ class AccessTokenSettings(_Model):
     grant_id_claim: str | None = Field(default=None, min_length=1, description=(
         'Claim carrying the persistent access grant GUID (PingFederate "Access Grant GUID Claim Name"; blank by '
         "default, the claim omitted)"))
+    jwe_kid_header: bool | None = Field(default=None, description=(
+        'The JWE header of encrypted JWT access tokens has kid (PingFederate "Include JWE Key ID header parameter", '
+        '"selected by default"); with documented.access_token.encryption'))
+    jwe_x5t_header: bool | None = Field(default=None, description=(
+        'The JWE header of encrypted JWT access tokens has x5t (PingFederate "Include JWE X.509 Thumbprint Header '
+        'Parameter", "not selected by default"); with documented.access_token.encryption'))
     jwks_cache_duration_s: int | None = Field(default=None, ge=0, description=(
         'Cache-Control max-age of the JWKS endpoint (PingFederate "JWKS Endpoint Cache Duration", default 720 '
         "minutes; at jwks_url, else at the discovery jwks_uri)"))

@@ -29,6 +29,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_scope_restricted", "check_typ_omitted", "check_default_scope_allowed",
            "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
            "check_user_code_support", "check_verification_uri", "check_x5t_matches_certificate",
+           "check_jwe_headers",
            "max_age"]
 
 
@@ -593,3 +594,34 @@ def check_x5t_matches_certificate(header: Mapping[str, Any], keys: Sequence[Mapp
                    "certificate", "DOC-access_token.x5t_header",
                    expected=f"SHA-1 thumbprint of x5c[0] of {', '.join(sorted(thumbprints))}", actual=x5t)
     return matched[0]
+
+
+def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool | None,
+                      recipient_kids: set[str] | None = None) -> None:
+    """Documented JWE header parameters of encrypted JWT access tokens: ``kid`` and ``x5t`` present or absent.
+
+    PingFederate's JWT access-token manager: "Include JWE Key ID header parameter When selected,
+    indicates whether the key ID (kid) header parameter will be included in the encryption header of
+    the token ... This check box is selected by default." and "Include JWE X.509 Thumbprint Header
+    Parameter When selected, the X.509 certificate thumbprint is used as the x5t header parameter value
+    in the encryption header of the token ... This check box is not selected by default." ``None``
+    leaves a parameter unjudged; ``recipient_kids`` (the resource server's keys, when the profile has
+    them) must contain a present ``kid`` (it names "the appropriate key during decryption").
+    """
+    findings = Findings()
+    for name, documented in (("kid", kid), ("x5t", x5t)):
+        value = header.get(name)
+        if documented and not (isinstance(value, str) and value):
+            findings.add(Finding(code=f"AT_JWE_{name.upper()}_MISSING", message=f"the access token's JWE header has no "
+                                 f"{name} although it is documented", requirement=f"DOC-access_token.jwe_{name}_header",
+                                 expected=name, actual=value))
+        if documented is False and value is not None:
+            findings.add(Finding(code=f"AT_JWE_{name.upper()}_PRESENT", message=f"the access token's JWE header has "
+                                 f"{name} although it is documented as not included",
+                                 requirement=f"DOC-access_token.jwe_{name}_header", expected=None, actual=value))
+    value = header.get("kid")
+    if kid and isinstance(value, str) and value and recipient_kids is not None and value not in recipient_kids:
+        findings.add(Finding(code="AT_JWE_KID_UNKNOWN", message="the access token's JWE kid names no key of the "
+                             "resource server", requirement="DOC-access_token.jwe_kid_header",
+                             expected=sorted(recipient_kids), actual=value))
+    findings.raise_if_any()

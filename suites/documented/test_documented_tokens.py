@@ -1,8 +1,9 @@
-"""Documented headers of JWT access tokens that need the issuer's published certificates (issue 21).
+"""Documented headers of JWT access tokens that the ``jwt_access_token`` suite does not judge (issue 21).
 
-PingFederate's JSON Web Token access-token manager "Include X.509 Thumbprint Header Parameter":
-``jwt_access_token.x5t_header`` sees that the header is there; this check compares it with the
-certificate of the signing key the JWK Set publishes (``x5c``).
+PingFederate's JSON Web Token access-token manager: "Include X.509 Thumbprint Header Parameter"
+(``jwt_access_token.x5t_header`` sees that the header is there; this suite compares it with the
+certificate of the signing key the JWK Set publishes, ``x5c``) and, for encrypted tokens, "Include
+JWE Key ID header parameter" / "Include JWE X.509 Thumbprint Header Parameter".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from harness import evidence, jose
 from harness.flows.token import obtain_tokens
 from harness.http import try_json_document
+from harness.profile.documented import ResourceServer
 from harness.results import fail
 from harness.specs import documented
 from harness.target import NotApplicable, Target
@@ -21,19 +23,20 @@ from harness.target import NotApplicable, Target
 requirement = pytest.mark.requirement
 
 
-def _jwt_access_token(target: Target, user_agent: Any) -> str:
-    """A JWT access token: server-wide JWT ones, else one for a documented JWT resource (skipped otherwise)."""
+def _jwt_access_token(target: Target, user_agent: Any) -> tuple[str, ResourceServer | None]:
+    """A JWT access token (and the resource it is for): server-wide JWT ones, else one for a documented JWT resource."""
     settings = target.profile.documented.access_token
     client = target.pick_client(purpose="JWT access tokens", confidential=True)
     if settings.format == "jwt":
-        return obtain_tokens(target, user_agent, client).access_token
+        return obtain_tokens(target, user_agent, client).access_token, None
     resource = next((r for r in target.profile.documented.resources
                      if r.access_token_format == "jwt" and r.audience), None)
     if resource is None or resource.audience is None:
         raise NotApplicable("the profile documents no JWT access tokens (documented.access_token.format: jwt, or a "
                             "resource with access_token_format: jwt and an audience)")
     scope = " ".join([client.scope, resource.scope or ""]).strip()
-    return obtain_tokens(target, user_agent, client, scope=scope, resource=resource.audience).access_token
+    tokens = obtain_tokens(target, user_agent, client, scope=scope, resource=resource.audience)
+    return tokens.access_token, resource
 
 
 @requirement("DOC-access_token.x5t_header")
@@ -51,7 +54,7 @@ def test_access_token_x5t_certificate(target: Target, user_agent: Any) -> None:
     if settings.encryption is not None:
         raise NotApplicable("the profile documents encrypted (JWE) access tokens; the signed token's header is "
                             "inside the encryption")
-    raw = _jwt_access_token(target, user_agent)
+    raw, _ = _jwt_access_token(target, user_agent)
     try:
         decoded = jose.decode_unverified(raw)
     except jose.JoseError as exc:
@@ -64,3 +67,29 @@ def test_access_token_x5t_certificate(target: Target, user_agent: Any) -> None:
     keys = [k for k in document.get("keys") or [] if isinstance(k, dict)]
     kid = documented.check_x5t_matches_certificate(decoded.header, keys)
     evidence.note(f"x5t is the SHA-1 thumbprint of x5c[0] of key {kid!r} at {url}")
+
+
+@requirement("DOC-access_token.jwe_kid_header", "DOC-access_token.jwe_x5t_header")
+def test_access_token_jwe_headers(target: Target, user_agent: Any) -> None:
+    """The JWE header of encrypted JWT access tokens has ``kid`` / ``x5t`` exactly as documented.
+
+    A ``kid`` must name a key of the resource server where the profile has its private JWKS
+    (``documented.resources[].jwks_file``); the JWE's ``alg``/``enc`` are
+    ``jwt_access_token.encrypted_when_documented``'s.
+    """
+    settings = target.profile.documented.access_token
+    if settings.encryption is None or (settings.jwe_kid_header is None and settings.jwe_x5t_header is None):
+        pytest.skip("the profile documents no JWE header parameters of encrypted access tokens "
+                    "(documented.access_token.encryption with jwe_kid_header / jwe_x5t_header)")
+    raw, resource = _jwt_access_token(target, user_agent)
+    if not jose.is_jwe(raw):
+        raise fail("AT_NOT_ENCRYPTED", "the access token is not a JWE although encryption is documented",
+                   "DOC-access_token.encryption", expected=f"{settings.encryption.alg}/{settings.encryption.enc}",
+                   actual="not a JWE")
+    header = jose.decode_jose_header(raw)
+    evidence.record_token("access token (JWE protected header)", header, {})
+    recipient_kids = None
+    if resource is not None and resource.jwks_file is not None:
+        recipient_kids = {kid for kid in jose.load_private_jwks(resource.jwks_file).kids() if kid}
+    documented.check_jwe_headers(header, kid=settings.jwe_kid_header, x5t=settings.jwe_x5t_header,
+                                 recipient_kids=recipient_kids)

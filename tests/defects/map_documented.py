@@ -45,6 +45,10 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "documented.access_token_x5t_certificate": (
         "skipped on the clean reference target, whose profile documents no x5t (PingFederate's default); proven "
         "both ways by tests/test_documented_x5t.py (runtime setting doc_atm_x5t_header, defect doc_atm_x5t_mismatch)"),
+    "documented.access_token_jwe_headers": (
+        "skipped on the clean reference target, whose profile documents signed JWT access tokens; proven both ways by "
+        "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted, defects doc_atm_jwe_kid_missing, "
+        "doc_atm_jwe_x5t_present)"),
 }
 
 #: Defects proven outside the clean reference profile (which documents PAR Status Enabled):
@@ -52,4 +56,6 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
 PROVEN_ELSEWHERE: dict[str, str] = {
     "doc_par_status_not_enforced": "tests/test_documented_par_status.py (PAR Status Required and Disabled)",
     "doc_atm_x5t_mismatch": "tests/test_documented_x5t.py (x5t_header: true, runtime setting doc_atm_x5t_header)",
+    "doc_atm_jwe_kid_missing": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
+    "doc_atm_jwe_x5t_present": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
 }

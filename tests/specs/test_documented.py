@@ -302,3 +302,13 @@ def test_x5t_matches_certificate(fails: Any) -> None:
     fails(d.check_x5t_matches_certificate, {"kid": "k1"}, keys, code="AT_X5T_MISSING")
     with pytest.raises(NeedsReview):
         d.check_x5t_matches_certificate({"kid": "k2", "x5t": x5t}, keys)
+
+
+def test_jwe_headers(codes: Any) -> None:
+    d.check_jwe_headers({"alg": "RSA-OAEP-256", "kid": "rs1"}, kid=True, x5t=False, recipient_kids={"rs1"})
+    d.check_jwe_headers({"alg": "RSA-OAEP-256", "x5t": "t"}, kid=None, x5t=None)
+    assert codes(d.check_jwe_headers, {"alg": "RSA-OAEP-256"}, kid=True, x5t=False) == ["AT_JWE_KID_MISSING"]
+    assert codes(d.check_jwe_headers, {"kid": "rs1", "x5t": "t"}, kid=True, x5t=False) == ["AT_JWE_X5T_PRESENT"]
+    assert codes(d.check_jwe_headers, {"kid": "k"}, kid=False, x5t=True) == ["AT_JWE_KID_PRESENT", "AT_JWE_X5T_MISSING"]
+    assert codes(d.check_jwe_headers, {"kid": "other"}, kid=True, x5t=None, recipient_kids={"rs1"}) == [
+        "AT_JWE_KID_UNKNOWN"]

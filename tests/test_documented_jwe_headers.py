@@ -1,0 +1,81 @@
+"""PingFederate's JWE header parameters of encrypted JWT access tokens, proven both ways (issue 21).
+
+The reference profile documents signed JWT access tokens, so ``documented.access_token_jwe_headers``
+(and ``jwt_access_token.encrypted_when_documented``) are skipped in the clean run. This test states
+PingFederate's ATM defaults for an encrypted token in a copy of the reference profile — JWE
+``RSA-OAEP-256`` / ``A256GCM``, "Include JWE Key ID header parameter" selected (``kid``), "Include
+JWE X.509 Thumbprint Header Parameter" not selected (no ``x5t``), the resource server's private
+keys — and turns on the runtime setting ``doc_atm_encrypted`` (JWT access tokens nested in a JWE to
+that key, with ``kid``):
+
+* as documented, both checks pass;
+* ``doc_atm_jwe_kid_missing`` fails ``AT_JWE_KID_MISSING``, ``doc_atm_jwe_x5t_present`` fails
+  ``AT_JWE_X5T_PRESENT`` (the JWE's alg/enc stay right, so ``encrypted_when_documented`` passes);
+* without the setting (signed tokens), both checks fail ``AT_NOT_ENCRYPTED``.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.cli import SUITES_DIR, SUITES_INI
+from harness.reference_target import RunningTarget
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
+CHECKS = ("documented.access_token_jwe_headers", "jwt_access_token.encrypted_when_documented")
+
+
+def _profile(tmp_path: Path) -> Path:
+    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
+    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
+    data["documented"]["access_token"].update({"encryption": {"alg": "RSA-OAEP-256", "enc": "A256GCM"},
+                                               "jwe_kid_header": True, "jwe_x5t_header": False})
+    jwt_resource = next(r for r in data["documented"]["resources"] if r.get("access_token_format") == "jwt")
+    jwt_resource["jwks_file"] = "${REFTARGET_STATE_DIR}/conf-enc.jwks.json"   # the key doc_atm_encrypted uses
+    path = tmp_path / "jwe.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, dict[str, Any]]:
+    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
+            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
+            str(SUITES_DIR / "documented"), str(SUITES_DIR / "jwt_access_token"),
+            "-k", "test_access_token_jwe_headers or test_encrypted_when_documented"]
+    reference.set_defects(defects)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pytest.main(args)
+    finally:
+        reference.set_defects([])
+    document = json.loads((report_dir / "results.json").read_text())
+    return {c["id"]: c for c in document["checks"] if c["id"] in CHECKS}
+
+
+CASES = [
+    (True, [], {CHECKS[0]: ("passed", set()), CHECKS[1]: ("passed", set())}),
+    (True, ["doc_atm_jwe_kid_missing"], {CHECKS[0]: ("failed", {"AT_JWE_KID_MISSING"}), CHECKS[1]: ("passed", set())}),
+    (True, ["doc_atm_jwe_x5t_present"], {CHECKS[0]: ("failed", {"AT_JWE_X5T_PRESENT"}), CHECKS[1]: ("passed", set())}),
+    (False, [], {CHECKS[0]: ("failed", {"AT_NOT_ENCRYPTED"}), CHECKS[1]: ("failed", {"AT_NOT_ENCRYPTED"})}),
+]
+
+
+@pytest.mark.parametrize(("encrypted", "defects", "expected"), CASES,
+                         ids=["as-documented", "doc_atm_jwe_kid_missing", "doc_atm_jwe_x5t_present", "signed-tokens"])
+def test_jwe_headers_both_ways(reference: RunningTarget, tmp_path: Path, encrypted: bool, defects: list[str],
+                               expected: dict[str, tuple[str, set[str]]]) -> None:
+    reference.set_settings(doc_atm_encrypted=encrypted)
+    try:
+        records = _run(reference, _profile(tmp_path), tmp_path / "report", defects)
+    finally:
+        reference.set_settings(doc_atm_encrypted=False)
+    got = {cid: (r["outcome"], {f["code"] for f in r["findings"]}) for cid, r in records.items()}
+    assert got == expected, {cid: r["message"] for cid, r in records.items()}
