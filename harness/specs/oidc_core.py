@@ -40,6 +40,7 @@ __all__ = [
     "check_id_token_sub",
     "check_login_required_error",
     "check_request_object_redirect_uri_used",
+    "check_s_hash",
     "check_prompt_none_no_ui",
     "check_sub_stable",
     "check_userinfo_sub",
@@ -431,6 +432,20 @@ def _check_hash(claims: Mapping[str, Any], claim: str, value: str, alg: str, *, 
     if claims[claim] != expected:
         raise fail(f"ID_TOKEN_{code}_MISMATCH", f"{claim} does not match the hash of the value",
                    match_req, expected=expected, actual=claims[claim])
+
+
+def check_s_hash(claims: Mapping[str, Any], state: str, alg: str, *, crv: str | None = None) -> None:
+    """FAPI 1.0 Advanced §5.2.2.1: ``s_hash`` in the front-channel ID Token when ``state`` was sent.
+
+    Only for FAPI 1.0 Advanced clients (OIDC Core defines no ``s_hash``): with ``code id_token``
+    the authorization server "shall include state hash, s_hash, in the ID Token to protect the
+    state value if the client supplied a value for state"; §5.1: "the base64url encoding of the
+    left-most half of the hash of the octets of the ASCII representation of the state value, where
+    the hash algorithm used is the hash algorithm used in the alg header parameter of the ID
+    Token's JOSE header". Missing or different is a SHALL finding.
+    """
+    _check_hash(claims, "s_hash", state, alg, required=True, crv=crv, presence_req="FAPI1ADV-5.2.2.1-5",
+                match_req="FAPI1ADV-5.2.2.1-5")
 
 
 def check_at_hash(claims: Mapping[str, Any], access_token: str, alg: str, *, required: bool,

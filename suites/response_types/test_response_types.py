@@ -4,7 +4,7 @@ Every OIDC response type the target advertises in ``response_types_supported`` a
 client is registered for (``clients[].response_types``), chosen before any request: the default
 response mode, ``nonce`` required for implicit and hybrid requests, ``at_hash`` / ``c_hash``, no
 refresh token in the front channel, and ``response_mode=form_post``; the plain OAuth 2.0 ``token``
-response type (RFC 6749 §4.2) where advertised. Also the unsigned ID Token
+response type (RFC 6749 §4.2) where advertised; ``s_hash`` for FAPI 1.0 Advanced clients. Also the unsigned ID Token
 of a client registered with ``id_token_signed_response_alg`` ``none`` (OIDF ``oidcc-idtoken-unsigned``).
 """
 
@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from harness import evidence, jose
+from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
 from harness.flows.code_flow import CodeFlow, authorize, complete_code_flow
+from harness.flows.par import by_reference, push, pushed_or_fail
+from harness.flows.request_object import by_value, request_object_alg, request_object_claims, sign_request_object
 from harness.profile import Client
 from harness.results import fail
 from harness.specs import documented as documented_spec
@@ -215,3 +218,55 @@ def test_documented_restriction_enforced(target: Target, user_agent: Any) -> Non
     evidence.note(f"{response_type!r} for client {client.id} (allowed {client.response_types}): {outcome.describe()}")
     documented_spec.check_response_type_restricted(response_type, client.response_types,
                                                    {**outcome.fragment, **outcome.query, **outcome.form})
+
+
+def _fapi1_hybrid_client(target: Target) -> tuple[Client, str]:
+    """A FAPI 1.0 Advanced client registered for an advertised ``code id_token`` type (decided before asking)."""
+    advertised = [str(v) for v in target.metadata.get("response_types_supported") or []]
+    for client in target.profile.clients:
+        if client.fapi != "1.0-advanced" or not client.use_in_suites or not client.redirect_uris \
+                or client.documented.id_token_encryption is not None:
+            continue
+        for response_type in ("code id_token", "code id_token token"):
+            if any(_same(str(v), response_type) for v in client.response_types) \
+                    and any(_same(v, response_type) for v in advertised):
+                return client, response_type
+    raise NotApplicable("no FAPI 1.0 Advanced client (clients[].fapi: 1.0-advanced) is registered for an advertised "
+                        "code id_token response type: s_hash is a FAPI 1.0 Advanced rule only")
+
+
+def _fapi1_front(target: Target, client: Client, request: AuthorizationRequest) -> AuthorizationRequest:
+    """The request as a FAPI 1.0 Advanced client sends it: a signed request object (pushed where documented)."""
+    try:
+        request_object_alg(target, client)
+    except NotApplicable:
+        return request  # no key to sign with: the plain request (the server may refuse it)
+    token = sign_request_object(target, client, request_object_claims(target, request))
+    if client.documented.require_par:
+        result = push(target, client, {"client_id": client.id, "request": token}, label="push the request object",
+                      request=request)
+        return by_reference(target, request, pushed_or_fail(result))
+    return by_value(target, request, token)
+
+
+@requirement("FAPI1ADV-5.2.2.1-5")
+def test_s_hash_fapi1_advanced(target: Target, user_agent: Any) -> None:
+    """A FAPI 1.0 Advanced client's ``code id_token`` ID Token carries the ``s_hash`` of the ``state`` it sent.
+
+    FAPI 1.0 Advanced §5.2.2.1 (OIDC Core defines no ``s_hash``, so only where that condition holds:
+    a client the profile marks ``fapi: 1.0-advanced``); the request goes as a signed request object
+    when the client has a key (pushed when it is documented to require PAR).
+    """
+    client, response_type = _fapi1_hybrid_client(target)
+    request = build_authorization_request(target, client, response_type=response_type)
+    front = _fapi1_front(target, client, request)
+    outcome: AuthorizationOutcome = user_agent().authorize(front.url(), user=target.user(0),
+                                                           redirect_uri=request.redirect_uri)
+    params = _succeeded(CodeFlow(request=request, outcome=outcome), response_type)
+    try:
+        decoded = jose.decode_unverified(params["id_token"])
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_MALFORMED", f"the ID Token is not a JWS: {exc}", "OIDCC-2-signed") from exc
+    evidence.record_token("id_token (front channel)", decoded.header, decoded.claims)
+    assert request.state is not None
+    oidc_core.check_s_hash(decoded.claims, request.state, decoded.alg or "")

@@ -442,3 +442,18 @@ def test_request_object_redirect_uri_not_used_fails(landed: str, params: dict[st
         o.check_request_object_redirect_uri_used(landed=landed, params=params, inside=INSIDE, outside=OUTSIDE)
     assert err.value.findings[0].code == code
     assert err.value.findings[0].requirement == "OIDCC-6.3.3"
+
+
+def test_s_hash_matching_passes() -> None:
+    o.check_s_hash({"s_hash": jose.half_hash("state-1", "RS256")}, "state-1", "RS256")
+
+
+@pytest.mark.parametrize(("claims", "code"), [
+    ({}, "ID_TOKEN_S_HASH_MISSING"),
+    ({"s_hash": "not-the-hash"}, "ID_TOKEN_S_HASH_MISMATCH"),
+])
+def test_s_hash_missing_or_wrong_fails(claims: dict[str, Any], code: str) -> None:
+    with pytest.raises(o.CheckFailed) as err:
+        o.check_s_hash(claims, "state-1", "RS256")
+    assert (err.value.findings[0].code, err.value.findings[0].requirement) == (code, "FAPI1ADV-5.2.2.1-5")
+    assert err.value.findings[0].level is Level.MUST
