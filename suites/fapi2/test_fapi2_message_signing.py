@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import pytest
 
@@ -43,9 +45,18 @@ def _client(target: Target) -> Client:
 
 
 def _push_signed(target: Target, client: Client, request: AuthorizationRequest, *, alg: str = "PS256",
-                 overrides: dict[str, Any] | None = None, label: str = "push a signed request object") -> ParResult:
+                 overrides: dict[str, Any] | None = None, key: Any = None, broken_signature: bool = False,
+                 label: str = "push a signed request object") -> ParResult:
+    """Push ``request`` as a request object (PS256 with the client's RSA key unless ``alg``/``key`` say otherwise).
+
+    ``alg="none"`` sends it unsigned; ``broken_signature`` flips one character of the signature.
+    """
     claims = request_object_claims(target, request, lifetime=300, overrides=overrides)
-    token = jose.build_request_object(claims, rsa_signing_key(client), alg, typ="oauth-authz-req+jwt")
+    signing_key = None if alg == "none" else (key if key is not None else rsa_signing_key(client))
+    token = jose.build_request_object(claims, signing_key, alg, typ="oauth-authz-req+jwt")
+    if broken_signature:
+        head, payload, signature = token.split(".")
+        token = f"{head}.{payload}.{('B' if signature[0] == 'A' else 'A') + signature[1:]}"
     return push(target, client, {"client_id": client.id, "request": token}, label=label, request=request)
 
 
@@ -113,6 +124,71 @@ def test_ms_request_object_claims_enforced(target: Target, case: str) -> None:
     result = _push_signed(target, client, request, overrides=overrides(), label=f"push a request object ({case})")
     fapi2.check_push_refused(result.status, result.body, code=code, what=f"a request object {case.replace('_', ' ')}",
                              requirement=requirement_id)
+
+
+@dataclass(frozen=True)
+class _SignedCase:
+    """A Security Profile (or JAR) negative sent as the Message Signing client's signed push."""
+
+    requirement: str
+    code: str
+    what: str
+    pkce: Literal["S256", "plain", "none"] = "S256"
+    overrides: Callable[[], dict[str, Any]] = dict
+    alg: str = "PS256"
+    foreign_key: bool = False
+    broken_signature: bool = False
+
+
+_SIGNED_PUSHES: dict[str, _SignedCase] = {
+    # OIDF fapi2-security-profile-final-par-ensure-pkce-required (signed variant)
+    "without_code_challenge": _SignedCase("FAPI2SP-5.3.2.2-PKCE", "FAPI2_PKCE_NOT_REQUIRED",
+                                          "a request object without code_challenge", pkce="none"),
+    # ...-par-plain-pkce-rejected
+    "plain_pkce": _SignedCase("FAPI2SP-5.3.2.2-PKCE", "FAPI2_PLAIN_PKCE_ACCEPTED",
+                              "a request object with code_challenge_method=plain", pkce="plain"),
+    # ...-ensure-request-object-without-redirect-uri-fails, -ensure-redirect-uri-in-authorization-request
+    "without_redirect_uri": _SignedCase("FAPI2SP-5.3.2.2-REDIRECT", "FAPI2_REDIRECT_URI_NOT_REQUIRED",
+                                        "a request object without redirect_uri",
+                                        overrides=lambda: {"redirect_uri": jose.REMOVE}),
+    # ...-ensure-expired-request-object-fails
+    "expired": _SignedCase("RFC7519-4.1.4", "FAPI2MS_EXPIRED_REQUEST_OBJECT_ACCEPTED",
+                           "a request object whose exp lies five minutes in the past",
+                           overrides=lambda: {"iat": _now() - 600, "nbf": _now() - 600, "exp": _now() - 300}),
+    # ...-ensure-request-object-with-bad-aud-fails
+    "wrong_aud": _SignedCase("FAPI2MS-5.3.2-2", "FAPI2MS_REQUEST_OBJECT_AUDIENCE_ACCEPTED",
+                             "a request object addressed to another audience",
+                             overrides=lambda: {"aud": "https://other-audience.example.test/"}),
+    # ...-ensure-request-object-signature-algorithm-is-not-none
+    "alg_none": _SignedCase("FAPI2SP-5.4.1-ALGS", "FAPI2MS_UNSIGNED_REQUEST_OBJECT_ACCEPTED",
+                            "an unsigned (alg none) request object", alg="none"),
+    # ...-ensure-request-object-with-invalid-signature-fails
+    "invalid_signature": _SignedCase("RFC9101-6.2", "FAPI2MS_INVALID_SIGNATURE_ACCEPTED",
+                                     "a request object whose signature does not verify", broken_signature=True),
+    # ...-ensure-matching-key-in-authorization-request
+    "other_key": _SignedCase("RFC9101-6.2", "FAPI2MS_FOREIGN_KEY_ACCEPTED",
+                             "a request object signed with a key the client never registered", foreign_key=True),
+}
+
+
+@needs_par
+@pytest.mark.parametrize("case", sorted(_SIGNED_PUSHES))
+@requirement("FAPI2SP-5.3.2.2-PKCE", "FAPI2SP-5.3.2.2-REDIRECT", "RFC7519-4.1.4", "FAPI2MS-5.3.2-2",
+             "FAPI2SP-5.4.1-ALGS", "RFC9101-6.2")
+def test_ms_signed_push_refused(target: Target, case: str) -> None:
+    """The Security Profile / JAR negatives as signed pushes of the Message Signing client are refused at PAR.
+
+    The OIDF Message Signing plan runs every shared module with a signed request object; these are
+    the ones a server decides at PAR (no code_challenge, plain PKCE, no redirect_uri, expired, wrong
+    aud, alg none, broken signature, a foreign key). Everything else is a valid PS256 object.
+    """
+    spec = _SIGNED_PUSHES[case]
+    client = _client(target)
+    request = build_authorization_request(target, client, pkce=spec.pkce)
+    key = jose.generate_key("RSA", label="fapi2ms-foreign-key") if spec.foreign_key else None
+    result = _push_signed(target, client, request, alg=spec.alg, overrides=spec.overrides(), key=key,
+                          broken_signature=spec.broken_signature, label=f"push a signed request object ({case})")
+    fapi2.check_push_refused(result.status, result.body, code=spec.code, what=spec.what, requirement=spec.requirement)
 
 
 @needs_par

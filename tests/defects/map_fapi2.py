@@ -16,7 +16,7 @@ _TOKEN_AUD = ("token_endpoint", "array_with_issuer")
 
 DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2_par_not_required": ["fapi2.request_without_par_refused"],
-    "fapi2_pkce_not_required": ["fapi2.pkce_required_at_par"],
+    "fapi2_pkce_not_required": ["fapi2.pkce_required_at_par", "fapi2.ms_signed_push_refused[without_code_challenge]"],
     "fapi2_plain_pkce_accepted": ["fapi2.plain_pkce_refused_at_par"],
     "fapi2_response_type_unrestricted": _cases("response_type_other_than_code_refused", ("code id_token", "token")),
     "fapi2_redirect_uri_optional": ["fapi2.redirect_uri_required_at_par"],
@@ -52,6 +52,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapi2ms_jarm_rs256": ["fapi2.ms_jarm_response_signed"],
     "fapi2ms_request_uri_in_object_accepted": ["fapi2.ms_request_uri_inside_request_object_refused"],
     "fapi2ms_introspection_rs256": ["fapi2.ms_introspection_response_fapi_alg"],
+    # the Message Signing client's signed pushes (emulated acceptance, see the area's header)
+    "fapi2ms_plain_pkce_accepted": ["fapi2.ms_signed_push_refused[plain_pkce]"],
+    "fapi2ms_redirect_uri_optional": ["fapi2.ms_signed_push_refused[without_redirect_uri]"],
+    "fapi2ms_expired_accepted": ["fapi2.ms_signed_push_refused[expired]"],
+    "fapi2ms_audience_unchecked": ["fapi2.ms_signed_push_refused[wrong_aud]"],
+    "fapi2ms_alg_none_accepted": ["fapi2.ms_signed_push_refused[alg_none]"],
+    "fapi2ms_signature_unchecked": _cases("ms_signed_push_refused", ("invalid_signature", "other_key")),
     # FAPI-CIBA (client fapi-ciba)
     "fapiciba_unauthenticated_accepted": ["fapi2.ciba_unauthenticated_backchannel_refused",
                                           "fapi2.ciba_token_request_without_client_authentication_refused"],
