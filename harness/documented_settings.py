@@ -116,11 +116,12 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     # refused without a JWT mode; each of jwt, query.jwt, fragment.jwt, form_post.jwt accepted (the
     # JARM checks pick the client documented with require_jarm first)
     "clients[].documented.require_jarm": ("jarm.documented_require_jarm", "jarm.response_mode",
-                                          "documented.jarm_query_jwt_implicit_refused"),
+                                          "documented.jarm_query_jwt_implicit_refused",
+                                          "documented.jarm_implicit_modes"),
     "clients[].documented.restrict_response_types": ("response_types.documented_restriction_enforced",),
     "clients[].documented.restrict_scopes": ("authorization_code.documented_scope_restriction",),
     "clients[].documented.jarm_signing_alg": ("jarm.signature",),
-    "clients[].documented.jarm_encryption": ("jarm.encrypted_response",),
+    "clients[].documented.jarm_encryption": ("jarm.encrypted_response", "documented.jarm_implicit_modes"),
     "clients[].documented.id_token_signing_alg": ("id_token.alg_is_registered_and_not_none", "id_token.hs256_id_token"),
     "clients[].documented.id_token_encryption": ("id_token.encrypted_id_token",
                                                  "metadata.id_token_encryption_matches_behaviour"),

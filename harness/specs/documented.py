@@ -29,7 +29,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_scope_restricted", "check_typ_omitted", "check_default_scope_allowed",
            "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
            "check_user_code_support", "check_verification_uri", "check_x5t_matches_certificate",
-           "check_jwe_headers",
+           "check_jwe_headers", "check_jarm_implicit_delivery",
            "max_age"]
 
 
@@ -625,3 +625,29 @@ def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool 
                              "resource server", requirement="DOC-access_token.jwe_kid_header",
                              expected=sorted(recipient_kids), actual=value))
     findings.raise_if_any()
+
+
+def check_jarm_implicit_delivery(mode: str, response_type: str, *, delivered_in: str | None, encrypted: bool,
+                                 error: str | None) -> None:
+    """Documented JARM modes for response types that issue tokens from the authorization endpoint.
+
+    PingFederate ("Require JWT Secured Authorization Response Mode"): "jwt: ... fragment JWT response
+    in the case of the implicit grant" and "query.jwt: ... Failure in the case of the implicit grant
+    unless the response is an encrypted JWT based on the client settings". JARM §2.3.4: the default of
+    ``jwt`` "for "token" and the response types defined in [OIDM], except "none", is "fragment.jwt"".
+    ``mode`` ``jwt``: the response JWT must come in the fragment; ``query.jwt`` for a client with JARM
+    encryption: an encrypted response JWT in the query (not an error). ``delivered_in`` is where the
+    ``response`` parameter came (None: none came), ``error`` an error answer instead.
+    """
+    if mode == "jwt":
+        if delivered_in != "fragment":
+            raise fail("JARM_JWT_MODE_NOT_FRAGMENT", f"response_mode=jwt with response_type {response_type!r} did not "
+                       "deliver the response JWT in the fragment", "JARM-2.3.4", expected="fragment",
+                       actual=delivered_in or (f"error={error}" if error else "no response JWT"))
+        return
+    if delivered_in != "query" or not encrypted:
+        actual = f"error={error}" if error else (f"{'encrypted' if encrypted else 'unencrypted'} JWT in the "
+                                                 f"{delivered_in}" if delivered_in else "no response JWT")
+        raise fail("JARM_QUERY_JWT_ENCRYPTED_REFUSED", f"response_mode=query.jwt with response_type {response_type!r} "
+                   "did not deliver an encrypted response JWT in the query although the client's JARM encryption makes "
+                   "it allowed", "DOC-require_jarm", expected="encrypted response JWT in the query", actual=actual)

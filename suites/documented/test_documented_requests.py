@@ -16,11 +16,12 @@ import pytest
 from harness import evidence, jose
 from harness.flows.authorization import build_authorization_request
 from harness.flows.code_flow import authorize, complete_code_flow
+from harness.flows.jarm import find_response
 from harness.flows.par import by_reference, push, pushed_or_fail
 from harness.flows.request_object import request_object_claims, sign_request_object
 from harness.flows.token import redeem_code
 from harness.profile import Client
-from harness.results import fail
+from harness.results import Findings, fail
 from harness.specs import documented, rfc9101
 from harness.target import NotApplicable, Target
 
@@ -171,6 +172,61 @@ def test_jarm_query_jwt_implicit_refused(target: Target, user_agent: Any) -> Non
     evidence.note(f"{client.id}: response_type={response_type} response_mode=query.jwt: {outcome.describe()}; "
                   f"query parameters {sorted(outcome.query)}; response JWT members: {inside}")
     documented.check_query_jwt_without_tokens(response_type, outcome.query if outcome.redirected else {})
+
+
+def _jarm_answer(outcome: Any) -> tuple[str | None, bool]:
+    """Where a ``response`` JWT came (query, fragment, form_post; None: none) and whether it is a JWE."""
+    found = find_response(outcome) if outcome.redirected else None
+    if found is None:
+        return None, False
+    delivered, raw, _ = found
+    return delivered, jose.is_jwe(raw)
+
+
+@requirement("JARM-2.3.4", "DOC-require_jarm")
+def test_jarm_implicit_modes(target: Target, user_agent: Any) -> None:
+    """JARM modes for a response type with tokens: ``jwt`` answers in the fragment; ``query.jwt`` works when encrypted.
+
+    ``jwt`` is asked by a client without JARM encryption that may use ``code id_token`` (or another
+    type with tokens; Require JARM clients first); ``query.jwt`` by a client documented with JARM
+    encryption that may use one (PingFederate: "Failure in the case of the implicit grant unless the
+    response is an encrypted JWT based on the client settings"), when the profile has one.
+    """
+    modes = target.metadata.get("response_modes_supported") or []
+    if "jwt" not in modes:
+        pytest.skip("the target does not advertise response_mode jwt (response_modes_supported)")
+    plain = sorted((c for c in target.profile.clients if c.documented.enabled and c.redirect_uris
+                    and c.documented.jarm_encryption is None and _token_response_type(c)
+                    and (c.use_in_suites or c.documented.require_jarm)), key=lambda c: not c.documented.require_jarm)
+    encrypted = [c for c in target.profile.clients if c.documented.enabled and c.redirect_uris and c.jwks_file
+                 and c.documented.jarm_encryption is not None and _token_response_type(c)]
+    if not plain:
+        raise NotApplicable("the profile has no client without JARM encryption that may use a response type with "
+                            "token or id_token (clients[].response_types)")
+    findings = Findings()
+    client = plain[0]
+    response_type = _token_response_type(client)
+    assert response_type is not None
+    _, outcome = authorize(target, user_agent, client, response_type=response_type, response_mode="jwt")
+    delivered, is_jwe = _jarm_answer(outcome)
+    evidence.note(f"{client.id}: response_type={response_type} response_mode=jwt: response JWT in {delivered}")
+    findings.check(documented.check_jarm_implicit_delivery, "jwt", response_type, delivered_in=delivered,
+                   encrypted=is_jwe, error=outcome.params.get("error") if outcome.redirected else None)
+    if encrypted and "query.jwt" in modes:
+        client = encrypted[0]
+        response_type = _token_response_type(client)
+        assert response_type is not None
+        _, outcome = authorize(target, user_agent, client, response_type=response_type, response_mode="query.jwt")
+        delivered, is_jwe = _jarm_answer(outcome)
+        kind = "encrypted" if is_jwe else "unencrypted"
+        evidence.note(f"{client.id} (JARM encryption documented): response_type={response_type} "
+                      f"response_mode=query.jwt: {kind} response JWT in {delivered}")
+        findings.check(documented.check_jarm_implicit_delivery, "query.jwt", response_type, delivered_in=delivered,
+                       encrypted=is_jwe, error=outcome.params.get("error") if outcome.redirected else None)
+    else:
+        evidence.note("no client documented with JARM encryption may use a response type with tokens: the encrypted "
+                      "query.jwt case is not asked")
+    findings.raise_if_any()
 
 
 @pytest.mark.needs("pushed_authorization_request_endpoint")

@@ -39,6 +39,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_jarm_query_jwt_tokens_in_query": ["documented.jarm_query_jwt_implicit_refused"],
     "doc_request_object_replay_by_reference_accepted": ["documented.request_object_replay_by_reference"],
     "doc_par_push_refused": ["documented.par_status"],
+    "doc_jarm_jwt_mode_query_for_implicit": ["documented.jarm_implicit_modes"],
+    "doc_jarm_query_jwt_encrypted_refused": ["documented.jarm_implicit_modes"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {

@@ -312,3 +312,16 @@ def test_jwe_headers(codes: Any) -> None:
     assert codes(d.check_jwe_headers, {"kid": "k"}, kid=False, x5t=True) == ["AT_JWE_KID_PRESENT", "AT_JWE_X5T_MISSING"]
     assert codes(d.check_jwe_headers, {"kid": "other"}, kid=True, x5t=None, recipient_kids={"rs1"}) == [
         "AT_JWE_KID_UNKNOWN"]
+
+
+def test_jarm_implicit_delivery(fails: Any) -> None:
+    d.check_jarm_implicit_delivery("jwt", "code id_token", delivered_in="fragment", encrypted=False, error=None)
+    fails(d.check_jarm_implicit_delivery, "jwt", "code id_token", delivered_in="query", encrypted=False, error=None,
+          code="JARM_JWT_MODE_NOT_FRAGMENT", req="JARM-2.3.4")
+    fails(d.check_jarm_implicit_delivery, "jwt", "id_token", delivered_in=None, encrypted=False, error="x",
+          code="JARM_JWT_MODE_NOT_FRAGMENT")
+    d.check_jarm_implicit_delivery("query.jwt", "code id_token", delivered_in="query", encrypted=True, error=None)
+    fails(d.check_jarm_implicit_delivery, "query.jwt", "code id_token", delivered_in=None, encrypted=False,
+          error="invalid_request", code="JARM_QUERY_JWT_ENCRYPTED_REFUSED", req="DOC-require_jarm")
+    fails(d.check_jarm_implicit_delivery, "query.jwt", "code id_token", delivered_in="fragment", encrypted=True,
+          error=None, code="JARM_QUERY_JWT_ENCRYPTED_REFUSED")
