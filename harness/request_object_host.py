@@ -10,10 +10,20 @@ The host listens on loopback (like the CIBA notification receiver, :mod:`harness
 with the profile's server certificate: ``request_object_host``) on a free port unless the profile
 names one, serves each published object under a random, unguessable path, and records every
 fetch as evidence of the check. A path it does not serve gets 404.
+
+Where the target requires ``request_uri`` pre-registration (OIDC Discovery §3
+``require_request_uri_registration``; OIDC Registration §2 ``request_uris``: "If pre-registration
+is required, the RP MUST register the request_uri values"), the URL must be known before the
+request object exists (the object names the client, which is registered with the URL): the host
+then *reserves* a URL (:meth:`RequestObjectHost.reserve`, or a fixed one the profile documents,
+:meth:`RequestObjectHost.reserve_url`), answers 404 there until the object is *put*
+(:meth:`RequestObjectHost.put`), and serves it from then on.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import ssl
 import threading
@@ -103,6 +113,7 @@ class RequestObjectHost(LoopbackTlsService):
                                f"{exc}") from exc
         self._lock = threading.Lock()
         self._objects: dict[str, str] = {}
+        self._reserved: set[str] = set()
         self._fetches: list[Fetch] = []
         self._tls_failures: list[str] = []
         self._server: _Server | None = None
@@ -131,14 +142,60 @@ class RequestObjectHost(LoopbackTlsService):
 
     def publish(self, request_object: str) -> str:
         """Serve ``request_object`` under a fresh random path; return its https URL."""
-        path = f"/ro/{secrets.token_urlsafe(24)}"
-        with self._lock:
-            self._objects[path] = request_object
-        return self.base_url + path
+        url = self.reserve()
+        self.put(url, request_object)
+        return url
 
     def unserved_url(self) -> str:
         """A URL on this host that serves nothing (answers 404)."""
         return f"{self.base_url}/ro/missing-{secrets.token_urlsafe(12)}"
+
+    def reserve(self) -> str:
+        """A fresh random https URL on this host that answers 404 until :meth:`put` fills it.
+
+        For a client that must register its ``request_uris`` before its request objects exist
+        (OIDC Registration §2). The host must be started, or have a ``public_base_url``.
+        """
+        path = f"/ro/{secrets.token_urlsafe(24)}"
+        url = self.base_url + path
+        with self._lock:
+            self._reserved.add(path)
+        return url
+
+    def reserve_url(self, url: str) -> str:
+        """Reserve a fixed URL on this host (a profile client's pre-registered ``request_uri``); return it.
+
+        The URL must lie on :attr:`base_url` (else :class:`ProfileError`: the harness cannot serve it);
+        a fragment is dropped (it is no part of the resource, RFC 3986 §3.5).
+        """
+        base = self.base_url
+        resource = url.split("#", 1)[0]
+        if not resource.startswith(base + "/"):
+            raise ProfileError(f"the pre-registered request_uri {url} is not on the request object host {base} "
+                               "(request_object_host.public_base_url / listen_port)")
+        with self._lock:
+            self._reserved.add(resource[len(base):])
+        return resource
+
+    def put(self, url: str, request_object: str, *, fragment_hash: bool = False) -> str:
+        """Serve ``request_object`` at the reserved ``url``; return the ``request_uri`` to send.
+
+        ``fragment_hash`` (for a URL reused across checks, whose content changes) appends the
+        object's hash as fragment: OIDC Core §6.2 "If the contents of the referenced resource
+        could ever change, the URI SHOULD include the base64url-encoded SHA-256 hash of the
+        referenced resource contents as the fragment component of the URI".
+        """
+        base = self.base_url
+        resource = url.split("#", 1)[0]
+        path = resource[len(base):] if resource.startswith(base + "/") else None
+        with self._lock:
+            if path is None or path not in self._reserved:
+                raise HarnessError(f"{url} is no URL reserved on the request object host")
+            self._objects[path] = request_object
+        if not fragment_hash:
+            return resource
+        digest = hashlib.sha256(request_object.encode("ascii")).digest()
+        return f"{resource}#{base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')}"
 
     def _lookup(self, path: str) -> str | None:
         with self._lock:

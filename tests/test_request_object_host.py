@@ -73,3 +73,44 @@ def test_untrusted_handshake_is_a_profile_problem(pki: tuple[trustme.CA, Path, P
             time.sleep(0.02)
         with pytest.raises(ProfileError, match="TLS handshake failed"):
             host.require_trusted()
+
+
+def test_reserved_url_answers_404_until_the_object_is_put(pki: tuple[trustme.CA, Path, Path], tmp_path: Path) -> None:
+    """Pre-registration (OIDC Registration §2 request_uris): the URL exists before its object; put fills it."""
+    ca, cert_file, key_file = pki
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    host = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file))
+    with host, httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file))) as client:
+        url = host.reserve()
+        assert url.startswith(host.base_url + "/ro/") and url != host.reserve()
+        assert client.get(url).status_code == 404  # reserved, nothing there yet
+        assert host.put(url, "a.b.c") == url
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.text == "a.b.c" and answer.headers["content-type"] == MEDIA_TYPE
+        with pytest.raises(HarnessError, match="no URL reserved"):
+            host.put(host.unserved_url(), "d.e.f")  # only reserved URLs are filled
+        assert [f.status for f in host.fetches] == [404, 200]
+
+
+def test_a_fixed_profile_url_is_reserved_and_its_content_hashed(pki: tuple[trustme.CA, Path, Path],
+                                                                 tmp_path: Path) -> None:
+    """A documented request_uri on the host is served; OIDC Core §6.2: changing content gets its hash as fragment."""
+    import base64
+    import hashlib
+
+    ca, cert_file, key_file = pki
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    settings = HostSettings(cert_file=cert_file, key_file=key_file, public_base_url="https://127.0.0.1:1/")
+    with pytest.raises(ProfileError, match="not on the request object host"):
+        RequestObjectHost(settings).reserve_url("https://rp.example.test/ro/fixed")
+    assert RequestObjectHost(settings).reserve_url("https://127.0.0.1:1/ro/fixed#old") == "https://127.0.0.1:1/ro/fixed"
+    host = RequestObjectHost(HostSettings(cert_file=cert_file, key_file=key_file))
+    with host, httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file))) as client:
+        fixed = host.reserve_url(f"{host.base_url}/ro/fixed")
+        sent = host.put(fixed, "a.b.c", fragment_hash=True)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(b"a.b.c").digest()).rstrip(b"=").decode()
+        assert sent == f"{fixed}#{digest}"
+        assert client.get(sent).text == "a.b.c"
+        assert host.put(fixed, "d.e.f", fragment_hash=True) != sent and client.get(fixed).text == "d.e.f"
