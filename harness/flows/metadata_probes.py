@@ -331,7 +331,8 @@ def unregistered_request_uri_probe(target: Target, user_agent: Any, host: Reques
         fetches = host.record_fetches()
     probe = mc.request_uri_registration_support(outcome.redirected, outcome.params, outcome.login_form_shown,
                                                 len(fetches), advertised=advertised)
-    evidence.note(f"unregistered request_uri {uri} with client {client.id}: {probe.observed} → {probe.support.value}")
+    evidence.note(f"unregistered request_uri {uri} with client {client.id}: {probe.observed} → pre-registration "
+                  f"required: {probe.support.value}")
     return mc.Probe(probe.support, f"client {client.id}: {probe.observed}")
 
 
