@@ -144,6 +144,10 @@ class ClientDocumented(_Model):
     sector_identifier_uri: str | None = Field(default=None, description=(
         'PingFederate "Sector Identifier URI" (with "Use pairwise identifier"; OIDC Core §8.1): clients stating '
         "the same URI get the same pairwise sub for a user"))
+    request_uris: list[str] = Field(default_factory=list, description=(
+        "request_uri values pre-registered for this client (OIDC Registration §2 request_uris), for targets with "
+        "require_request_uri_registration: URLs on request_object_host (public_base_url or a fixed listen_port) "
+        "the harness serves its request objects at"))
 
 
 class Client(_Model):
