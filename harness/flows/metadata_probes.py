@@ -275,9 +275,11 @@ def dpop_alg_probe(target: Target, alg: str) -> mc.Probe | None:
     RFC 9449 §5: an unacceptable proof is answered ``invalid_dpop_proof``; a token response shows the
     algorithm was accepted. Server nonces (§8) are followed.
     """
-    client = next((c for c in confidential_clients(target) if "client_credentials" in c.grant_types), None)
-    if client is None:
+    capable = [c for c in confidential_clients(target) if "client_credentials" in c.grant_types]
+    if not capable:
         return None
+    # a secret-authenticated client first: an assertion's aud is not what this probe is about (auth_tries)
+    client = next((c for c in capable if c.auth_method not in ASSERTION_METHODS), capable[0])
     session = DpopSession(target, alg=alg, key=new_key(alg))
     result, _ = session.token_request(client, {"grant_type": "client_credentials"},
                                       label=f"client_credentials with a {alg} DPoP proof")
