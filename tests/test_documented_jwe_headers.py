@@ -1,17 +1,19 @@
-"""PingFederate's JWE header parameters of encrypted JWT access tokens, proven both ways (issue 21).
+"""PingFederate's encrypted JWT access tokens (JWE headers, decryption), proven both ways (issue 21).
 
-The reference profile documents signed JWT access tokens, so ``documented.access_token_jwe_headers``
-(and ``jwt_access_token.encrypted_when_documented``) are skipped in the clean run. This test states
-PingFederate's ATM defaults for an encrypted token in a copy of the reference profile — JWE
-``RSA-OAEP-256`` / ``A256GCM``, "Include JWE Key ID header parameter" selected (``kid``), "Include
-JWE X.509 Thumbprint Header Parameter" not selected (no ``x5t``), the resource server's private
-keys — and turns on the runtime setting ``doc_atm_encrypted`` (JWT access tokens nested in a JWE to
-that key, with ``kid``):
+The reference profile documents signed JWT access tokens, so ``documented.access_token_jwe_headers``,
+``documented.access_token_jwe_decrypts`` and ``jwt_access_token.encrypted_when_documented`` are
+skipped in the clean run. This test states PingFederate's ATM defaults for an encrypted token in a
+copy of the reference profile — JWE ``RSA-OAEP-256`` / ``A256GCM``, "Include JWE Key ID header
+parameter" selected (``kid``), "Include JWE X.509 Thumbprint Header Parameter" not selected (no
+``x5t``), the resource server's private keys — and turns on the runtime setting
+``doc_atm_encrypted`` (JWT access tokens nested in a JWE to that key, with ``kid``):
 
-* as documented, both checks pass;
+* as documented, all three pass;
 * ``doc_atm_jwe_kid_missing`` fails ``AT_JWE_KID_MISSING``, ``doc_atm_jwe_x5t_present`` fails
   ``AT_JWE_X5T_PRESENT`` (the JWE's alg/enc stay right, so ``encrypted_when_documented`` passes);
-* without the setting (signed tokens), both checks fail ``AT_NOT_ENCRYPTED``.
+* ``doc_atm_jwe_wrong_key`` (encrypted to a key nobody holds) fails ``documented.access_token_jwe_decrypts``
+  with ``AT_JWE_UNDECRYPTABLE`` (as documented, the token decrypts to an RFC 9068 JWT that verifies);
+* without the setting (signed tokens), all three fail ``AT_NOT_ENCRYPTED``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
-CHECKS = ("documented.access_token_jwe_headers", "jwt_access_token.encrypted_when_documented")
+CHECKS = ("documented.access_token_jwe_headers", "jwt_access_token.encrypted_when_documented",
+          "documented.access_token_jwe_decrypts")
 
 
 def _profile(tmp_path: Path) -> Path:
@@ -48,7 +51,7 @@ def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: lis
             "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
             str(SUITES_DIR / "documented"), str(SUITES_DIR / "jwt_access_token"),
-            "-k", "test_access_token_jwe_headers or test_encrypted_when_documented"]
+            "-k", "test_access_token_jwe_headers or test_encrypted_when_documented or test_access_token_jwe_decrypts"]
     reference.set_defects(defects)
     try:
         with warnings.catch_warnings():
@@ -60,16 +63,20 @@ def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: lis
     return {c["id"]: c for c in document["checks"] if c["id"] in CHECKS}
 
 
+OK = ("passed", set[str]())
 CASES = [
-    (True, [], {CHECKS[0]: ("passed", set()), CHECKS[1]: ("passed", set())}),
-    (True, ["doc_atm_jwe_kid_missing"], {CHECKS[0]: ("failed", {"AT_JWE_KID_MISSING"}), CHECKS[1]: ("passed", set())}),
-    (True, ["doc_atm_jwe_x5t_present"], {CHECKS[0]: ("failed", {"AT_JWE_X5T_PRESENT"}), CHECKS[1]: ("passed", set())}),
-    (False, [], {CHECKS[0]: ("failed", {"AT_NOT_ENCRYPTED"}), CHECKS[1]: ("failed", {"AT_NOT_ENCRYPTED"})}),
+    (True, [], {CHECKS[0]: OK, CHECKS[1]: OK, CHECKS[2]: OK}),
+    (True, ["doc_atm_jwe_kid_missing"], {CHECKS[0]: ("failed", {"AT_JWE_KID_MISSING"}), CHECKS[1]: OK, CHECKS[2]: OK}),
+    (True, ["doc_atm_jwe_x5t_present"], {CHECKS[0]: ("failed", {"AT_JWE_X5T_PRESENT"}), CHECKS[1]: OK, CHECKS[2]: OK}),
+    (True, ["doc_atm_jwe_wrong_key"], {CHECKS[0]: OK, CHECKS[1]: OK, CHECKS[2]: ("failed", {"AT_JWE_UNDECRYPTABLE"})}),
+    (False, [], {CHECKS[0]: ("failed", {"AT_NOT_ENCRYPTED"}), CHECKS[1]: ("failed", {"AT_NOT_ENCRYPTED"}),
+                 CHECKS[2]: ("failed", {"AT_NOT_ENCRYPTED"})}),
 ]
 
 
 @pytest.mark.parametrize(("encrypted", "defects", "expected"), CASES,
-                         ids=["as-documented", "doc_atm_jwe_kid_missing", "doc_atm_jwe_x5t_present", "signed-tokens"])
+                         ids=["as-documented", "doc_atm_jwe_kid_missing", "doc_atm_jwe_x5t_present",
+                              "doc_atm_jwe_wrong_key", "signed-tokens"])
 def test_jwe_headers_both_ways(reference: RunningTarget, tmp_path: Path, encrypted: bool, defects: list[str],
                                expected: dict[str, tuple[str, set[str]]]) -> None:
     reference.set_settings(doc_atm_encrypted=encrypted)

@@ -29,7 +29,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_scope_restricted", "check_typ_omitted", "check_default_scope_allowed",
            "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
            "check_user_code_support", "check_verification_uri", "check_x5t_matches_certificate",
-           "check_jwe_headers", "check_jarm_implicit_delivery",
+           "check_jwe_headers", "check_jarm_implicit_delivery", "decrypt_access_token",
            "max_age"]
 
 
@@ -651,3 +651,27 @@ def check_jarm_implicit_delivery(mode: str, response_type: str, *, delivered_in:
         raise fail("JARM_QUERY_JWT_ENCRYPTED_REFUSED", f"response_mode=query.jwt with response_type {response_type!r} "
                    "did not deliver an encrypted response JWT in the query although the client's JARM encryption makes "
                    "it allowed", "DOC-require_jarm", expected="encrypted response JWT in the query", actual=actual)
+
+
+def decrypt_access_token(raw: str, keys: jose.JWKS, alg: str, enc: str) -> str:
+    """Documented "JWE Algorithm" / "JWE Content Encryption Algorithm": the token decrypts to a signed JWT.
+
+    PingFederate's access-token manager encrypts the token "to encrypt or otherwise determine the value
+    of the content encryption key" (JWE Algorithm) and "to perform authenticated encryption on the plain
+    text payload of the token" (JWE Content Encryption Algorithm), to the partner's key ("Asymmetric
+    Encryption Key"). With the resource server's private ``keys`` (and only the documented ``alg`` /
+    ``enc`` allowed) the JWE must decrypt, and its plaintext must be a compact JWS (nested JWT, RFC 7519
+    §5.2). Returns the inner token; its signature and claims are RFC 9068's to judge.
+    """
+    try:
+        _, plaintext = jose.decrypt_jwe(raw, keys, allowed=[alg, enc])
+    except jose.JoseError as exc:
+        raise fail("AT_JWE_UNDECRYPTABLE", f"the access token JWE does not decrypt with the resource server's keys "
+                   f"and the documented {alg}/{enc} ({exc.code})", "DOC-access_token.encryption",
+                   expected=f"decryptable with {alg}/{enc}", actual=exc.code) from exc
+    inner = plaintext.decode("utf-8", "replace").strip()
+    if inner.count(".") != 2:
+        raise fail("AT_JWE_INNER_NOT_JWS", "the decrypted access token is not a signed JWT",
+                   "DOC-access_token.encryption", expected="a compact JWS inside",
+                   actual=f"{inner.count('.') + 1} dot-separated parts")
+    return inner

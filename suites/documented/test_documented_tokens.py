@@ -16,8 +16,8 @@ from harness import evidence, jose
 from harness.flows.token import obtain_tokens
 from harness.http import try_json_document
 from harness.profile.documented import ResourceServer
-from harness.results import fail
-from harness.specs import documented
+from harness.results import Findings, fail
+from harness.specs import documented, rfc7517, rfc9068
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -93,3 +93,36 @@ def test_access_token_jwe_headers(target: Target, user_agent: Any) -> None:
         recipient_kids = {kid for kid in jose.load_private_jwks(resource.jwks_file).kids() if kid}
     documented.check_jwe_headers(header, kid=settings.jwe_kid_header, x5t=settings.jwe_x5t_header,
                                  recipient_kids=recipient_kids)
+
+
+@requirement("DOC-access_token.encryption", "RFC9068-2.1", "RFC9068-2.2")
+def test_access_token_jwe_decrypts(target: Target, user_agent: Any) -> None:
+    """An encrypted JWT access token decrypts with the resource server's keys to a signed RFC 9068 JWT.
+
+    The resource is the first documented JWT resource with a private JWKS (``jwks_file``); only the
+    documented ``alg``/``enc`` are allowed. The inner JWT must verify with the issuer's keys (and the
+    documented JWS algorithm) and carry RFC 9068's required claims and issuer.
+    """
+    settings = target.profile.documented.access_token
+    resource = next((r for r in target.profile.documented.resources
+                     if r.access_token_format == "jwt" and r.audience and r.jwks_file is not None), None)
+    if settings.encryption is None or resource is None or resource.jwks_file is None:
+        pytest.skip("the profile documents no encrypted JWT access tokens for a resource with its private keys "
+                    "(documented.access_token.encryption, documented.resources[].jwks_file)")
+    raw, used = _jwt_access_token(target, user_agent)
+    if used is not resource:
+        raise NotApplicable("the first documented JWT resource has no private JWKS to decrypt its tokens with")
+    if not jose.is_jwe(raw):
+        raise fail("AT_NOT_ENCRYPTED", "the access token is not a JWE although encryption is documented",
+                   "DOC-access_token.encryption", expected=f"{settings.encryption.alg}/{settings.encryption.enc}",
+                   actual="not a JWE")
+    inner = documented.decrypt_access_token(raw, jose.load_private_jwks(resource.jwks_file),
+                                            settings.encryption.alg, settings.encryption.enc)
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
+    decoded = rfc9068.check_signature(inner, rfc7517.published_keys(response.status_code, response.content),
+                                      expected_alg=settings.signing_alg)
+    evidence.record_token("access token (decrypted)", decoded.header, decoded.claims)
+    findings = Findings()
+    findings.check(rfc9068.check_required_claims, decoded.claims, client_id_claim=settings.client_id_claim)
+    findings.check(rfc9068.check_issuer, decoded.claims, str(target.metadata.get("issuer")))
+    findings.raise_if_any()

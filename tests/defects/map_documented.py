@@ -51,6 +51,9 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
         "skipped on the clean reference target, whose profile documents signed JWT access tokens; proven both ways by "
         "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted, defects doc_atm_jwe_kid_missing, "
         "doc_atm_jwe_x5t_present)"),
+    "documented.access_token_jwe_decrypts": (
+        "skipped on the clean reference target (signed tokens documented); proven both ways by "
+        "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted, defect doc_atm_jwe_wrong_key)"),
 }
 
 #: Defects proven outside the clean reference profile (which documents PAR Status Enabled):
@@ -60,4 +63,5 @@ PROVEN_ELSEWHERE: dict[str, str] = {
     "doc_atm_x5t_mismatch": "tests/test_documented_x5t.py (x5t_header: true, runtime setting doc_atm_x5t_header)",
     "doc_atm_jwe_kid_missing": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
     "doc_atm_jwe_x5t_present": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
+    "doc_atm_jwe_wrong_key": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
 }
