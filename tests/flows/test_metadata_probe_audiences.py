@@ -125,3 +125,21 @@ def test_secret_methods_send_one_request(monkeypatch: pytest.MonkeyPatch) -> Non
                                     "redirect_uris": ["https://rp.example/cb"]})
     probe = probes.endpoint_auth_probe(_Target(), [client], "revocation_endpoint")  # type: ignore[arg-type]
     assert probe.support is mc.Support.NO and calls == [None]
+
+
+def test_token_endpoint_probe_tries_the_issuer_after_the_token_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def token_request(target: Any, client: Client, params: dict[str, str], *, auth: Any = None,
+                      endpoint: str | None = None, label: str = "") -> _Answer:
+        aud = jose.decode_unverified(auth[0]["client_assertion"]).claims["aud"]
+        seen.append(aud)
+        if aud == ISSUER:  # an AS that identifies itself by its issuer only (RFC 7523 §5: configured out of band)
+            return _Answer(400, {"error": "invalid_grant"})
+        return _Answer(401, {"error": "invalid_client"})
+
+    monkeypatch.setattr(probes, "token_request", token_request)
+    client = _client(grant_types=["authorization_code"])
+    probe = probes.token_auth_probe(_Target(), [client])  # type: ignore[arg-type]
+    assert probe.support is mc.Support.YES and f"aud={ISSUER}" in probe.observed
+    assert seen == [TOKEN, ISSUER]
