@@ -42,6 +42,7 @@ BEHAVIOURS = frozenset({
     "refresh_scope_ignored",
     "no_client_credentials",
     "fapi2_clients",
+    "request_uri_registration_required",
 })
 """What ``src/areas/variants.mjs`` implements (kept equal by a test)."""
 
