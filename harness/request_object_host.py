@@ -12,8 +12,9 @@ names one, serves each published object under a random, unguessable path, and re
 fetch as evidence of the check. A path it does not serve gets 404.
 
 Where the target requires ``request_uri`` pre-registration (OIDC Discovery §3
-``require_request_uri_registration``; OIDC Registration §2 ``request_uris``: "If pre-registration
-is required, the RP MUST register the request_uri values"), the URL must be known before the
+``require_request_uri_registration``; OIDC Registration §2 ``request_uris``: "OPs can require that
+request_uri values used be pre-registered with the require_request_uri_registration discovery
+parameter"), the URL must be known before the
 request object exists (the object names the client, which is registered with the URL): the host
 then *reserves* a URL (:meth:`RequestObjectHost.reserve`, or a fixed one the profile documents,
 :meth:`RequestObjectHost.reserve_url`), answers 404 there until the object is *put*
@@ -98,6 +99,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default stderr logging."""
 
 
+def fixed_base_url(settings: HostSettings) -> str | None:
+    """The host's https origin when known before it starts (``public_base_url`` or a fixed ``listen_port``), else None.
+
+    Only then can a URL the profile pre-registered (``clients[].documented.request_uris``) be served.
+    """
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    if not settings.listen_port:
+        return None
+    host = loopback_bind_host(settings.listen_host)
+    return f"https://{f'[{host}]' if ':' in host else host}:{settings.listen_port}"
+
+
 class RequestObjectHost(LoopbackTlsService):
     """An HTTPS listener that serves request objects at ``https://<loopback>:<port>/ro/<random>``."""
 
@@ -138,7 +152,7 @@ class RequestObjectHost(LoopbackTlsService):
         if self._server is None:
             raise HarnessError("the request object host is not started")
         port = self._server.server_address[1]
-        return f"https://{self.host}:{port}"
+        return f"https://{f'[{self.host}]' if ':' in self.host else self.host}:{port}"
 
     def publish(self, request_object: str) -> str:
         """Serve ``request_object`` under a fresh random path; return its https URL."""
