@@ -166,7 +166,7 @@ def load_profile(path: str | Path, *, env: Mapping[str, str] | None = None) -> T
     except OSError as exc:
         raise ProfileError(f"cannot read target profile {file_path}: {exc.strerror or exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~10x faster
     except yaml.YAMLError as exc:
         raise ProfileError(f"{file_path}: not valid YAML: {exc}") from exc
     profile = parse_profile(data, base_dir=file_path.resolve().parent, env=env, source=str(file_path))
