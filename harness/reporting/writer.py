@@ -8,7 +8,9 @@ check has ``id``, ``suite``, ``title``, ``outcome``, ``requirements``, ``message
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -16,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -119,8 +122,12 @@ def rerun_prefix(target: Any) -> str:
     return f"oauth-harness run --target {shlex.quote(shown if not shown.startswith('../..') else str(path))}"
 
 
+@functools.cache
 def installed_browser_version(executable: str) -> str | None:
-    """``Chromium 156.0...`` from ``<executable> --version`` (not started for the run), or ``None``."""
+    """``Chromium 156.0...`` from ``<executable> --version`` (not started for the run), or ``None``.
+
+    Asked once per process (a run asks once; a process making many runs does not start the browser each time).
+    """
     if not Path(executable).exists():
         return None
     try:
@@ -225,12 +232,35 @@ def junit_xml(records: list[CheckRecord], info: RunInfo, deviations: DeviationRe
     return data
 
 
+_RESULTS_ONLY: list[bool] = []
+
+
+@contextlib.contextmanager
+def results_only() -> Iterator[None]:
+    """Internal test hook: runs made in this process inside the block write ``results.json`` only.
+
+    For the harness's own tests that make hundreds of in-process runs and read only ``results.json``
+    (the both-ways proofs in ``tests/defects``): no ``junit.xml``, ``index.html``, ``certification.html``,
+    history entry or ``latest`` copy. ``results.json`` itself is the document a real run writes, except
+    that it has no history (``history: []``, ``baseline: null``, as when the history file is unwritable).
+    No command-line option or environment variable reaches it: a real run always writes every report.
+    """
+    _RESULTS_ONLY.append(True)
+    try:
+        yield
+    finally:
+        _RESULTS_ONLY.pop()
+
+
 def write_reports(report_dir: Path, records: list[CheckRecord], info: RunInfo,
                   deviations: DeviationResult | None = None,
                   certification: list[dict[str, Any]] | None = None) -> Path:
     """Write the reports into ``report_dir`` and refresh ``latest`` beside it."""
     report_dir.mkdir(parents=True, exist_ok=True)
     document = results_document(records, info, deviations, certification)
+    if _RESULTS_ONLY:
+        (report_dir / "results.json").write_text(json.dumps(document, indent=2, sort_keys=False), encoding="utf-8")
+        return report_dir / "results.json"
     add_history(document, report_dir, selection=info.selection)
     if any(c["selected"] for c in document["certification"]):
         from harness.reporting.certification import render_certification
