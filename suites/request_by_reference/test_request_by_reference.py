@@ -8,6 +8,8 @@ the server cannot answer from a cache and the host sees whether it was fetched.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ from harness.flows.authorization import (
     OffRedirectUri,
     build_authorization_request,
 )
+from harness.flows.hosted_clients import HostedChoice, choose_request_uri_client, request_uri_client
 from harness.flows.request_object import by_value, request_object_alg, request_object_claims, sign_request_object
 from harness.profile import Client
 from harness.request_object_host import RequestObjectHost
@@ -38,29 +41,59 @@ def _by_reference_supported(target: Target) -> RequestObjectHost:
     if settings is None:
         raise NotApplicable("the profile has no request_object_host (an https endpoint on loopback, with a "
                             "certificate the target trusts, where the harness serves request objects)")
-    if target.metadata.get("require_request_uri_registration") is True:
-        raise NotApplicable("the target requires request_uri pre-registration (require_request_uri_registration); "
-                            "the harness serves objects under fresh random paths, which no client has registered")
     return RequestObjectHost(settings)
+
+
+def _pre_registration(target: Target, fits: Callable[[Client], bool], *, unsigned: bool = False) -> HostedChoice | None:
+    """Where the target requires request_uri pre-registration (OIDC Discovery §3), the client to use; else None.
+
+    OIDC Registration §2 request_uris: "OPs can require that request_uri values used be
+    pre-registered with the require_request_uri_registration discovery parameter." A profile
+    client documenting request_uris on the host, else one the harness registers (skipped naming both).
+    """
+    if target.metadata.get("require_request_uri_registration") is not True:
+        return None
+    return choose_request_uri_client(target, fits, unsigned=unsigned)
+
+
+@contextmanager
+def _client_and_uri(target: Target, host: RequestObjectHost, choice: HostedChoice | None,
+                    client: Client | None) -> Iterator[tuple[Client, str, bool]]:
+    """The client, a reserved request_uri on the started host, and whether that URL is reused (hash fragment)."""
+    if choice is None:
+        assert client is not None
+        yield client, host.reserve(), False
+        return
+    with request_uri_client(target, choice, host) as hosted:
+        yield hosted.client, hosted.endpoint, hosted.source == "profile"
+
+
+def _signs(target: Target, client: Client) -> bool:
+    if not (client.use_in_suites and "authorization_code" in client.grant_types and client.jwks_file):
+        return False
+    if client.documented.require_par or client.documented.require_jarm:
+        return False
+    try:
+        request_object_alg(target, client)
+    except NotApplicable:
+        return False
+    return True
 
 
 def _signing_client(target: Target) -> Client:
     for client in target.profile.clients:
-        if not (client.use_in_suites and "authorization_code" in client.grant_types and client.jwks_file):
-            continue
-        if client.documented.require_par or client.documented.require_jarm:
-            continue
-        try:
-            request_object_alg(target, client)
-        except NotApplicable:
-            continue
-        return client
+        if _signs(target, client):
+            return client
     raise NotApplicable("the profile has no code-flow client with a private JWKS to sign request objects")
+
+
+def _unsigns(client: Client) -> bool:
+    return client.documented.request_object_signing_alg == "none" and "authorization_code" in client.grant_types
 
 
 def _unsigned_client(target: Target) -> Client:
     for client in target.profile.clients:
-        if client.documented.request_object_signing_alg == "none" and "authorization_code" in client.grant_types:
+        if _unsigns(client):
             return client
     raise NotApplicable("no client is documented with request_object_signing_alg: none")
 
@@ -89,11 +122,12 @@ def _params(outcome: AuthorizationOutcome) -> dict[str, str]:
 def test_signed_by_reference(target: Target, user_agent: Any) -> None:
     """A signed request object served by the harness at ``request_uri`` is fetched and used."""
     host = _by_reference_supported(target)
-    client = _signing_client(target)
-    request = build_authorization_request(target, client)
-    token = sign_request_object(target, client, request_object_claims(target, request))
-    with host:
-        outcome = _send(target, user_agent, _reference(target, request, host.publish(token)))
+    choice = _pre_registration(target, lambda c: _signs(target, c))
+    profile_client = _signing_client(target) if choice is None else None
+    with host, _client_and_uri(target, host, choice, profile_client) as (client, uri, reused):
+        request = build_authorization_request(target, client)
+        token = sign_request_object(target, client, request_object_claims(target, request))
+        outcome = _send(target, user_agent, _reference(target, request, host.put(uri, token, fragment_hash=reused)))
         fetches = host.record_fetches()
         host.require_trusted()
     oidc_request_uri.check_by_reference_accepted(_params(outcome), state=request.state, fetches=len(fetches))
@@ -102,12 +136,14 @@ def test_signed_by_reference(target: Target, user_agent: Any) -> None:
 @requirement("OIDCC-6.2.3", "DOC-request_object_signing_alg", "OIDCC-6.1-unsigned")
 def test_unsigned_by_reference(target: Target, user_agent: Any) -> None:
     """An unsigned request object at ``request_uri``, for a client registered with ``none``, is used."""
-    client = _unsigned_client(target)
+    choice = _pre_registration(target, _unsigns, unsigned=True) \
+        if target.metadata.get("request_uri_parameter_supported") is True else None
+    profile_client = _unsigned_client(target) if choice is None else None
     host = _by_reference_supported(target)
-    request = build_authorization_request(target, client)
-    token = sign_request_object(target, client, request_object_claims(target, request), alg="none")
-    with host:
-        outcome = _send(target, user_agent, _reference(target, request, host.publish(token)))
+    with host, _client_and_uri(target, host, choice, profile_client) as (client, uri, reused):
+        request = build_authorization_request(target, client)
+        token = sign_request_object(target, client, request_object_claims(target, request), alg="none")
+        outcome = _send(target, user_agent, _reference(target, request, host.put(uri, token, fragment_hash=reused)))
         fetches = host.record_fetches()
         host.require_trusted()
     oidc_request_uri.check_by_reference_accepted(_params(outcome), state=request.state, fetches=len(fetches))
@@ -152,10 +188,11 @@ def test_unsigned_refused_for_registered_alg(target: Target, user_agent: Any) ->
 def test_unfetchable_request_uri_refused(target: Target, user_agent: Any) -> None:
     """A ``request_uri`` that answers 404 is refused (``invalid_request_uri``), not served without its object."""
     host = _by_reference_supported(target)
-    client = _signing_client(target)
-    request = build_authorization_request(target, client)
-    with host:
-        front = _reference(target, request, host.unserved_url())
+    choice = _pre_registration(target, lambda c: _signs(target, c))
+    profile_client = _signing_client(target) if choice is None else None
+    with host, _client_and_uri(target, host, choice, profile_client) as (client, uri, _reused):
+        request = build_authorization_request(target, client)
+        front = _reference(target, request, uri)  # reserved (and registered where required), never filled: 404
         # redirect_uri and state outside too, so the server can redirect its error and its code can be judged
         front.params.update({"redirect_uri": request.redirect_uri, "state": request.state or ""})
         outcome = _send(target, user_agent, front)

@@ -1,0 +1,102 @@
+"""request_uri pre-registration (OIDC Discovery §3 require_request_uri_registration, OIDC Registration §2
+request_uris): the request_by_reference checks run through clients the harness registers with a URL
+it reserved on its request object host, and delete (RFC 7592).
+
+On the reference target's legitimate variant ``request_uri_registration`` (an unregistered https
+request_uri is refused unfetched): with ``registration.register_hosted_clients: false`` the
+by-reference checks are skipped naming both options; with ``true`` each registers its client
+(``request_uris: [reserved URL]``), the target fetches exactly that URL, the check passes and the
+client is deleted (HTTP 204); and the area's defect still fails the unfetchable check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.cli import SUITES_DIR, SUITES_INI
+from harness.reference_target import ReferenceTarget, RunningTarget
+
+CHECKS = ["request_by_reference.signed_by_reference", "request_by_reference.unfetchable_request_uri_refused"]
+UNSIGNED = "request_by_reference.unsigned_by_reference"
+
+
+@pytest.fixture(scope="module")
+def variant() -> Iterator[RunningTarget]:
+    with ReferenceTarget.start(variant="request_uri_registration") as running:
+        yield running
+
+
+def _run(target: RunningTarget, directory: Path, name: str, *, defects: tuple[str, ...] = (),
+         register: bool = True) -> dict[str, dict[str, Any]]:
+    from harness.registry import select
+
+    (directory / name).mkdir()
+    document = yaml.safe_load(Path(target.profile_path()).read_text())
+    document.pop("deviations_file", None)
+    document.setdefault("registration", {})["register_hosted_clients"] = register
+    profile = directory / name / "profile.yaml"
+    profile.write_text(yaml.safe_dump(document, sort_keys=False))
+    report_dir = directory / name / "report"
+    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
+            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", "-k", "by_reference or unfetchable",
+            *[str(s.path) for s in select(["request_by_reference"])]]
+    target.set_defects(list(defects))
+    saved = {k: os.environ.get(k) for k in target.env}
+    os.environ.update(target.env)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pytest.main(args)
+    finally:
+        target.set_defects([])
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    results = json.loads((report_dir / "results.json").read_text())
+    return {c["id"]: c for c in results["checks"]}
+
+
+def test_by_reference_checks_run_on_registered_request_uris(variant: RunningTarget, tmp_path: Path) -> None:
+    before = _run(variant, tmp_path, "before", register=False)
+    for check_id in [*CHECKS, UNSIGNED]:
+        record = before[check_id]
+        assert record["outcome"] == "skipped", (check_id, record)
+        assert "clients[].documented.request_uris" in record["message"]
+        assert "does not register one: registration.register_hosted_clients is false" in record["message"]
+
+    after = _run(variant, tmp_path, "after")
+    for check_id in CHECKS:
+        record = after[check_id]
+        assert record["outcome"] == "passed", (check_id, record["message"], record["findings"])
+        notes = "\n".join(record["evidence"]["notes"])
+        assert "registered for this check (RFC 7591" in notes and "the harness hosts its request_uris [" in notes
+        assert "deleted at the end of the check (HTTP 204)" in notes, notes
+        exchanges = record["evidence"]["exchanges"]
+        registration = next(e for e in exchanges if e["label"].startswith("register a request_uri"))
+        assert registration["response"]["status"] == 201
+        assert '"client_secret": "[REDACTED]' in registration["response"]["body"]
+        registered_uri = notes.split("request_uris [", 1)[1].split("]", 1)[0]
+        assert registered_uri in json.dumps(registration["request"])
+        fetched = [e for e in exchanges if e["label"] == "request object fetched from the harness"]
+        assert [e["request"]["url"] for e in fetched] == [registered_uri]  # the registered URL, fetched once
+        assert [e["response"]["status"] for e in fetched] == [200 if check_id.endswith("signed_by_reference")
+                                                             else 404]
+    # unsigned needs a client registered with "none", which the variant does not list: skipped before asking
+    assert after[UNSIGNED]["outcome"] == "skipped"
+    assert "request_object_signing_alg none, which the target does not list" in after[UNSIGNED]["message"]
+
+    broken = _run(variant, tmp_path, "defect", defects=("request_uri_unfetchable_ignored",))
+    record = broken["request_by_reference.unfetchable_request_uri_refused"]
+    assert record["outcome"] == "failed", record["message"]
+    assert broken["request_by_reference.signed_by_reference"]["outcome"] == "passed"
