@@ -274,9 +274,28 @@ def observed_fapi2(state: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def prove_request_uri_registration(target: RunningTarget) -> list[str]:
+    """Discovery requires pre-registration, and an unregistered https request_uri is refused (invalid_request_uri)."""
+    problems: list[str] = []
+    if _discovery(target).get("require_request_uri_registration") is not True:
+        problems.append("discovery does not say require_request_uri_registration: true")
+    with http_client(target) as http:
+        params = {**authz_params("conf-basic"), "request_uri": "https://127.0.0.1:9/ro/unregistered"}
+        result = drive(http, target, params, stop_at_login=True)
+        if result.params.get("error") != "invalid_request_uri":
+            problems.append(f"an unregistered request_uri was not refused: {result.params or result.pages}")
+    return problems
+
+
+def observed_request_uri_registration(state: Mapping[str, Any]) -> list[str]:
+    return [] if state.get("name") == "request_uri_registration" else [
+        f"the server reports variant {state.get('name')!r}"]
+
+
 PROOFS: dict[str, tuple[Callable[[RunningTarget], list[str]], Callable[[Mapping[str, Any]], list[str]]]] = {
     "no_pkce": (prove_no_pkce, observed_no_pkce),
     "fapi2": (prove_fapi2, observed_fapi2),
+    "request_uri_registration": (prove_request_uri_registration, observed_request_uri_registration),
 }
 
 
