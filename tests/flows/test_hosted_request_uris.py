@@ -100,3 +100,47 @@ def test_by_reference_checks_run_on_registered_request_uris(variant: RunningTarg
     record = broken["request_by_reference.unfetchable_request_uri_refused"]
     assert record["outcome"] == "failed", record["message"]
     assert broken["request_by_reference.signed_by_reference"]["outcome"] == "passed"
+
+
+# -- selection (no server) -----------------------------------------------------------------------
+
+def _unit_target(clients: list[dict[str, Any]], metadata: dict[str, Any] | None = None, **profile: Any) -> Any:
+    from harness.http import TargetHttp
+    from harness.profile import TargetProfile
+    from harness.target import Target
+
+    issuer = "https://op.example.test"
+    document = {"name": "unit", "issuer": issuer, "clients": clients,
+                "users": [{"username": "alice", "password": "pw-unit-test"}],
+                "request_object_host": {"cert_file": "/nonexistent/rp.crt", "key_file": "/nonexistent/rp.key",
+                                        **profile.pop("host", {})}, **profile}
+    meta = {"issuer": issuer, "registration_endpoint": f"{issuer}/reg", "require_request_uri_registration": True,
+            **(metadata or {})}
+    return Target(profile=TargetProfile.model_validate(document), http=TargetHttp(allowed_origins={issuer}),
+                  _metadata={k: v for k, v in meta.items() if v is not None})
+
+
+CODE = {"id": "code", "auth_method": "client_secret_basic", "secret": "s3cret-unit-test",
+        "redirect_uris": ["https://rp.example.test/cb"]}
+FIXED = {**CODE, "id": "fixed", "documented": {"request_uris": ["https://127.0.0.1:8444/ro/fixed#h"]}}
+
+
+def test_request_uri_selection() -> None:
+    from harness.flows.hosted_clients import choose_request_uri_client
+    from harness.target import NotApplicable
+
+    # a documented request_uri counts only when the host's origin is fixed (here listen_port 8444)
+    fixed = choose_request_uri_client(_unit_target([CODE, FIXED], host={"listen_port": 8444}), lambda c: True)
+    assert fixed.source == "profile" and fixed.profile_client is not None and fixed.profile_client.id == "fixed"
+    free = choose_request_uri_client(_unit_target([CODE, FIXED]), lambda c: True)  # free port: cannot serve it
+    assert free.source == "registered" and free.registration is not None
+    assert free.registration.request_object_alg == "RS256"
+    assert free.registration.redirect_uri == "https://rp.example.test/cb"
+    es = _unit_target([CODE], {"request_object_signing_alg_values_supported": ["none", "ES256"]})
+    assert choose_request_uri_client(es, lambda c: True).registration.request_object_alg == "ES256"  # type: ignore[union-attr]
+    assert choose_request_uri_client(es, lambda c: True, unsigned=True).registration.request_object_alg == "none"  # type: ignore[union-attr]
+    with pytest.raises(NotApplicable, match="request_object_signing_alg none, which the target does not list"):
+        choose_request_uri_client(_unit_target([CODE]), lambda c: True, unsigned=True)
+    with pytest.raises(NotApplicable, match=r"clients\[\].documented.request_uris.*register_hosted_clients is false"):
+        choose_request_uri_client(_unit_target([CODE], registration={"register_hosted_clients": False}),
+                                  lambda c: True)
