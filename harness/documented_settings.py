@@ -157,6 +157,9 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.device_code_lifetime_s": ("documented.client_device_settings",),
     "clients[].documented.ciba_polling_interval_s": ("documented.client_ciba_polling_interval",),
     "clients[].documented.sector_identifier_uri": ("documented.sector_identifier_shared",),
+    "clients[].documented.request_uris": ("request_by_reference.signed_by_reference",
+                                          "request_by_reference.unsigned_by_reference",
+                                          "request_by_reference.unfetchable_request_uri_refused"),
 }
 
 #: Settings removed from the model because no externally observable behaviour verifies them.
