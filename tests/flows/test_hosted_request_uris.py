@@ -144,3 +144,64 @@ def test_request_uri_selection() -> None:
     with pytest.raises(NotApplicable, match=r"clients\[\].documented.request_uris.*register_hosted_clients is false"):
         choose_request_uri_client(_unit_target([CODE], registration={"register_hosted_clients": False}),
                                   lambda c: True)
+
+
+def test_profile_client_with_documented_request_uris(variant: RunningTarget, tmp_path: Path) -> None:
+    """A profile client pre-registered with a fixed request_uri on the host (listen_port) is used; none registered."""
+    import socket
+    import ssl
+
+    import httpx
+
+    from harness import jose
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fixed = f"https://127.0.0.1:{port}/ro/pre-registered"
+    key = jose.generate_key("RSA", label="pre-registered", use="sig", fresh=True)
+    private = tmp_path / "pre.jwks.json"
+    private.write_text(json.dumps({"keys": [{**key.as_dict(private=True), "alg": "RS256"}]}))
+    metadata = {"redirect_uris": ["https://rp.example.test/cb"], "request_uris": [fixed],
+                "token_endpoint_auth_method": "client_secret_basic", "request_object_signing_alg": "RS256",
+                "jwks": {"keys": [{**jose.public_jwk(key), "alg": "RS256"}]}}
+    with httpx.Client(verify=ssl.create_default_context(cafile=variant.env["REFTARGET_CA_FILE"])) as http:
+        answer = http.post(f"{variant.issuer}/reg", json=metadata,
+                           headers={"Authorization": f"Bearer {variant.env['REFTARGET_ADMIN_TOKEN']}"})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    document = yaml.safe_load(Path(variant.profile_path()).read_text())
+    document["clients"].insert(0, {"id": body["client_id"], "secret": body["client_secret"],
+                                   "auth_method": "client_secret_basic", "redirect_uris": metadata["redirect_uris"],
+                                   "jwks_file": str(private),
+                                   "documented": {"request_uris": [fixed], "request_object_signing_alg": "RS256"}})
+    document["request_object_host"]["listen_port"] = port
+    (tmp_path / "profile").mkdir()
+    base = tmp_path / "profile" / "base.yaml"
+    base.write_text(yaml.safe_dump(document, sort_keys=False))
+    patched = RunningProfile(variant, base)
+    results = _run(patched, tmp_path, "profile-client", register=False)  # type: ignore[arg-type]
+    for check_id in CHECKS:
+        record = results[check_id]
+        assert record["outcome"] == "passed", (check_id, record["message"], record["findings"])
+        notes = "\n".join(record["evidence"]["notes"])
+        assert f"client {body['client_id']}: a profile client" in notes and "registered for this check" not in notes
+        labels = [e["label"] for e in record["evidence"]["exchanges"]]
+        assert not [label for label in labels if label.startswith(("register a", "cleanup"))]
+        fetched = [e for e in record["evidence"]["exchanges"]
+                   if e["label"] == "request object fetched from the harness"]
+        assert [e["request"]["url"] for e in fetched] == [fixed]
+
+
+class RunningProfile:
+    """The variant with another profile file (what _run reads)."""
+
+    def __init__(self, running: RunningTarget, profile: Path) -> None:
+        self._running, self._profile = running, profile
+        self.env = running.env
+
+    def profile_path(self) -> Path:
+        return self._profile
+
+    def set_defects(self, names: list[str]) -> list[str]:
+        return self._running.set_defects(names)
