@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
+import gc
 import json
+import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+import harness.certification
 from harness.cli import SUITES_DIR, SUITES_INI, available_suites
 from harness.redaction import contains_compact_jwt
 from harness.reference_target import RunningTarget
+from harness.reporting.writer import results_only
 
 
 def load_maps() -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -31,12 +40,21 @@ def load_maps() -> tuple[dict[str, list[str]], dict[str, str]]:
 DEVIATIONS = Path(__file__).resolve().parents[2] / "fixtures" / "reference_target" / "deviations.yaml"
 
 
-class SuiteRunner:
-    """Run selected checks of the suites against a running reference target."""
+_shipped_certification_profiles = functools.cache(harness.certification.all_profiles)
+"""The shipped certification profiles, read once per test process (every run's results.json evaluates them)."""
 
-    def __init__(self, running: RunningTarget, workdir: Path) -> None:
+
+class SuiteRunner:
+    """Run selected checks of the suites against a running reference target.
+
+    ``shared`` is a directory every xdist worker of the session sees: the clean run of every suite is
+    made once per session there (by the first worker that needs it) and read by the others.
+    """
+
+    def __init__(self, running: RunningTarget, workdir: Path, shared: Path | None = None) -> None:
         self.running = running
         self.workdir = workdir
+        self.shared = shared
         self.runs = 0
         self.last_report_dir: Path | None = None
         self.last_document: dict[str, Any] = {}
@@ -44,27 +62,67 @@ class SuiteRunner:
         self.clean_report_dir: Path | None = None
 
     def run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
-            suites: list[str] | None = None, deviations: Path | None = None) -> dict[str, dict[str, Any]]:
+            suites: list[str] | None = None, deviations: Path | None = None,
+            results_only: bool = False) -> dict[str, dict[str, Any]]:
         """Run the checks (ids like ``pkce.wrong_verifier_refused``) and return records by id.
 
         A clean run of whole suites with the reference deviations is served from one clean run of
-        every suite, made once per test process: in it the mandated waits of all suites overlap
+        every suite, made once per test session: in it the mandated waits of all suites overlap
         (harness.wait_overlap), where one run per suite would wait each suite's longest wait.
+
+        ``results_only``: the run writes ``results.json`` only (no junit, HTML or Allure, no pytest
+        tracebacks on the console) — for proofs that read nothing else. Every other run writes every
+        report; the clean run's are searched for secrets (:func:`_assert_no_secrets_in_reports`).
         """
         if suites and not defects and not checks and deviations == DEVIATIONS:
             records = self._clean_everything()
             return {cid: r for cid, r in records.items() if r["suite"] in set(suites)}
-        return self._run(defects=defects, checks=checks, suites=suites, deviations=deviations)
+        return self._run(defects=defects, checks=checks, suites=suites, deviations=deviations,
+                         results_only=results_only)
 
     def _clean_everything(self) -> dict[str, dict[str, Any]]:
         if not self.clean_document:
-            self._run(suites=available_suites(), deviations=DEVIATIONS)
-            self.clean_document, self.clean_report_dir = self.last_document, self.last_report_dir
+            with self._shared_clean_run() as made:
+                if made is None:
+                    self._run(suites=available_suites(), deviations=DEVIATIONS)
+                    # the run's own target's secrets: searched for in every report file of the run that made them
+                    _assert_no_secrets_in_reports(self)
+                    self.clean_document, self.clean_report_dir = self.last_document, self.last_report_dir
+                else:
+                    self.clean_report_dir = made
+                    self.clean_document = json.loads((made / "results.json").read_text())
         self.last_document, self.last_report_dir = self.clean_document, self.clean_report_dir
         return {c["id"]: c for c in self.clean_document["checks"]}
 
+    @contextlib.contextmanager
+    def _shared_clean_run(self) -> Iterator[Path | None]:
+        """Under xdist the first worker makes the clean run and names its report directory; the others wait and read it.
+
+        Yields the report directory of the clean run another worker made, or ``None`` (make it here).
+        A clean run that failed its secrets search fails every worker's tests that need it.
+        """
+        if self.shared is None:
+            yield None
+            return
+        done, failed = self.shared / "clean-run.done", self.shared / "clean-run.failed"
+        with (self.shared / "clean-run.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or the worker dies)
+            if failed.exists():
+                raise AssertionError(f"the clean run on another worker failed: {failed.read_text()}")
+            if done.exists():
+                yield Path(done.read_text())
+                return
+            try:
+                yield None
+            except BaseException as exc:
+                failed.write_text(f"{type(exc).__name__}: {exc}"[:2000])
+                raise
+            assert self.clean_report_dir is not None
+            done.write_text(str(self.clean_report_dir))
+
     def _run(self, *, defects: tuple[str, ...] = (), checks: list[str] | None = None,
-             suites: list[str] | None = None, deviations: Path | None = None) -> dict[str, dict[str, Any]]:
+             suites: list[str] | None = None, deviations: Path | None = None,
+             results_only: bool = False) -> dict[str, dict[str, Any]]:
         self.runs += 1
         report_dir = self.workdir / f"run{self.runs}"
         from harness.registry import select
@@ -73,16 +131,22 @@ class SuiteRunner:
         paths = [str(s.path) for s in select(names)]
         args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
                 "-p", "no:xdist", "--target", str(self.running.profile_path()), "--report-dir", str(report_dir),
-                "-W", "ignore::pytest.PytestAssertRewriteWarning",
-                "--alluredir", str(report_dir / "allure-results"), *paths]
+                "-W", "ignore::pytest.PytestAssertRewriteWarning", *paths]
+        if results_only:
+            args += ["--tb=no"]  # nobody reads the console; the records carry the findings
+        else:
+            args += ["--alluredir", str(report_dir / "allure-results")]
         if deviations is not None:
             args += ["--deviations", str(deviations)]
         if checks:
             names = sorted({c.split(".", 1)[1].split("[", 1)[0] for c in checks})
             args += ["-k", " or ".join(names)]
+        # what earlier runs left alive (the clean run's document above all) is not scanned again by
+        # the garbage collections pytest makes at the end of every run
+        gc.freeze()
         self.running.set_defects(list(defects))
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), self._writing(results_only):
                 warnings.simplefilter("ignore")
                 pytest.main(args)
         finally:
@@ -92,9 +156,21 @@ class SuiteRunner:
         return {c["id"]: c for c in self.last_document["checks"]}
 
 
+    @staticmethod
+    @contextlib.contextmanager
+    def _writing(results_only_: bool) -> Iterator[None]:
+        if not results_only_:
+            yield
+            return
+        with results_only(), mock.patch.object(harness.certification, "all_profiles", _shipped_certification_profiles):
+            yield
+
+
 @pytest.fixture(scope="session")
 def suite_runner(reference: RunningTarget, tmp_path_factory: pytest.TempPathFactory) -> SuiteRunner:
-    return SuiteRunner(reference, tmp_path_factory.mktemp("suite-runs"))
+    # under xdist every worker's base temp sits in one session directory (pytest-of-<user>/pytest-N/popen-gwK)
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
+    return SuiteRunner(reference, tmp_path_factory.mktemp("suite-runs"), shared)
 
 
 def _profile_secrets(runner: SuiteRunner) -> list[str]:
@@ -128,6 +204,5 @@ def _assert_no_secrets_in_reports(runner: SuiteRunner) -> None:
 
 @pytest.fixture(scope="session")
 def clean_run(suite_runner: SuiteRunner) -> dict[str, dict[str, object]]:
-    records = suite_runner.run(suites=available_suites(), deviations=DEVIATIONS)
-    _assert_no_secrets_in_reports(suite_runner)
-    return records
+    """The clean run of every suite (its reports searched for the secrets of the target it ran against)."""
+    return suite_runner.run(suites=available_suites(), deviations=DEVIATIONS)

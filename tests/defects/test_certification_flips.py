@@ -50,7 +50,7 @@ def test_every_profile_passes_on_the_clean_reference(clean_run: dict[str, dict[s
 @pytest.mark.parametrize("defect", sorted(FLIPS))
 def test_defect_flips_exactly_the_profiles_that_need_the_behaviour(
         suite_runner: SuiteRunner, clean_run: dict[str, dict[str, object]], defect: str) -> None:
-    broken = suite_runner.run(defects=(defect,), checks=DEFECT_CHECKS[defect])
+    broken = suite_runner.run(defects=(defect,), checks=DEFECT_CHECKS[defect], results_only=True)
     verdicts = _verdicts(_records({**clean_run, **broken}))
     flipped = {name for name, verdict in verdicts.items() if verdict != "passed"}
     assert flipped == FLIPS[defect]
