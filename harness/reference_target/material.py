@@ -73,6 +73,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("fapi-ciba", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi-ciba-ping", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi-ciba-mtls", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
+    ClientSpec("fapi2-mtls", "tls_client_auth"),  # the mtls client's certificate and subject DN (src/areas/fapi2.mjs)
 )
 """The clients registered in ``fixtures/reference_target/src/clients.mjs``."""
 
