@@ -78,6 +78,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapiciba_ping_refusal_aborts": _cases("ciba_ping_answer_tolerated", ("401", "403")),
     "fapiciba_ping_body_aborts": ["fapi2.ciba_ping_answer_tolerated[200_with_body]"],
     "fapiciba_ping_redirect_followed": ["fapi2.ciba_ping_redirect_not_followed"],
+    # FAPI 2.0 with mutual TLS (client fapi2-mtls: tls_client_auth, certificate-bound tokens)
+    "fapi2_mtls_unbound_token_issued": ["fapi2.mtls_happy_flow", "fapi2.mtls_bound_token_without_certificate_refused"],
+    "fapi2_mtls_certificate_optional": ["fapi2.mtls_par_without_certificate_refused",
+                                        "fapi2.mtls_token_request_without_certificate_refused"],
     # FAPI-CIBA certificate-bound tokens (client fapi-ciba-mtls)
     "fapiciba_unbound_token_issued": ["fapi2.ciba_mtls_holder_of_key_required"],
     "fapiciba_refresh_unbound_issued": ["fapi2.ciba_refresh_sender_constrained"],
