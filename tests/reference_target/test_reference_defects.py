@@ -234,7 +234,8 @@ def probe_authz_missing_response_type_wrong_error(t: RunningTarget) -> bool:
 
 
 def probe_authz_wrong_error_unsupported_response_type(t: RunningTarget) -> bool:
-    result, _ = _authorize(t, "conf-post", response_type="token")
+    # plain "token" is served (emulated by the response_types area); "code_x" is no response type
+    result, _ = _authorize(t, "conf-post", response_type="code_x")
     return result.params.get("error") == "unsupported_response_type"
 
 
