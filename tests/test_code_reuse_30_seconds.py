@@ -10,63 +10,35 @@ a 31 s cap in a copy of the reference profile, and runs the check clean (passed)
 
 from __future__ import annotations
 
-import json
-import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import ReferenceTarget, RunningTarget
+from tests.suite_runs import exported_env, profile_copy, run_checks
 
 CHECK = "authorization_code.code_reuse_after_30_seconds_refused"
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
 
 
 @pytest.fixture(scope="module")
 def long_codes() -> Iterator[RunningTarget]:
     """A reference target whose authorization codes live 60 s (its variables exported while it runs)."""
-    with ReferenceTarget.start(ttl_overrides={"AuthorizationCode": 60}) as running:
-        saved = {k: os.environ.get(k) for k in running.env}
-        os.environ.update(running.env)
-        try:
-            yield running
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with ReferenceTarget.start(ttl_overrides={"AuthorizationCode": 60}) as running, exported_env(running):
+        yield running
 
 
 def _profile(tmp_path: Path, *, cap: float, lifetime: int) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    data["documented"]["authorization_code_lifetime_s"] = lifetime
-    data.setdefault("limits", {})["max_expiry_wait_s"] = cap
-    path = tmp_path / f"profile-cap{cap:g}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["authorization_code_lifetime_s"] = lifetime
+        data.setdefault("limits", {})["max_expiry_wait_s"] = cap
+    return profile_copy(tmp_path, f"profile-cap{cap:g}", edit)
 
 
 def _run(running: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, Any]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "authorization_code"), "-k", "test_code_reuse_after_30_seconds_refused"]
-    running.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        running.set_defects([])
-    document = json.loads((report_dir / "results.json").read_text())
-    return next(c for c in document["checks"] if c["id"] == CHECK)
+    return run_checks(running, profile, report_dir, suites=["authorization_code"],
+                      keyword="test_code_reuse_after_30_seconds_refused", defects=defects)[CHECK]
 
 
 def _codes(record: dict[str, Any]) -> set[str]:

@@ -18,49 +18,32 @@ parameter" selected (``kid``), "Include JWE X.509 Thumbprint Header Parameter" n
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
+from tests.suite_runs import profile_copy, run_checks
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
 CHECKS = ("documented.access_token_jwe_headers", "jwt_access_token.encrypted_when_documented",
           "documented.access_token_jwe_decrypts")
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    data["documented"]["access_token"].update({"encryption": {"alg": "RSA-OAEP-256", "enc": "A256GCM"},
-                                               "jwe_kid_header": True, "jwe_x5t_header": False})
-    jwt_resource = next(r for r in data["documented"]["resources"] if r.get("access_token_format") == "jwt")
-    jwt_resource["jwks_file"] = "${REFTARGET_STATE_DIR}/conf-enc.jwks.json"   # the key doc_atm_encrypted uses
-    path = tmp_path / "jwe.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"].update({"encryption": {"alg": "RSA-OAEP-256", "enc": "A256GCM"},
+                                                   "jwe_kid_header": True, "jwe_x5t_header": False})
+        jwt_resource = next(r for r in data["documented"]["resources"] if r.get("access_token_format") == "jwt")
+        jwt_resource["jwks_file"] = "${REFTARGET_STATE_DIR}/conf-enc.jwks.json"   # the key doc_atm_encrypted uses
+    return profile_copy(tmp_path, "jwe", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, dict[str, Any]]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "documented"), str(SUITES_DIR / "jwt_access_token"),
-            "-k", "test_access_token_jwe_headers or test_encrypted_when_documented or test_access_token_jwe_decrypts"]
-    reference.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-    document = json.loads((report_dir / "results.json").read_text())
-    return {c["id"]: c for c in document["checks"] if c["id"] in CHECKS}
+    records = run_checks(reference, profile, report_dir, suites=["documented", "jwt_access_token"], defects=defects,
+                         keyword="test_access_token_jwe_headers or test_encrypted_when_documented or "
+                                 "test_access_token_jwe_decrypts")
+    return {cid: r for cid, r in records.items() if cid in CHECKS}
 
 
 OK = ("passed", set[str]())

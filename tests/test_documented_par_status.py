@@ -16,45 +16,24 @@ statement and a target that behaves so: this test copies the reference profile w
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
-
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
+from tests.suite_runs import profile_copy, run_checks
 
 
 def _profile(tmp_path: Path, status: str) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    data["documented"]["par"]["status"] = status
-    path = tmp_path / f"par-{status}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["par"]["status"] = status
+    return profile_copy(tmp_path, f"par-{status}", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, Any]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "documented"), "-k", "test_par_status"]
-    reference.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-    document = json.loads((report_dir / "results.json").read_text())
-    records = {c["id"]: c for c in document["checks"]}
-    record: dict[str, Any] = records["documented.par_status"]
-    return record
+    return run_checks(reference, profile, report_dir, suites=["documented"], keyword="test_par_status",
+                      defects=defects)["documented.par_status"]
 
 
 CASES = [

@@ -13,44 +13,24 @@ signing key is published with, ``x5c``):
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
-
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
+from tests.suite_runs import profile_copy, run_checks
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    data["documented"]["access_token"]["x5t_header"] = True
-    path = tmp_path / "x5t.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"]["x5t_header"] = True
+    return profile_copy(tmp_path, "x5t", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, dict[str, Any]]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "documented"), str(SUITES_DIR / "jwt_access_token"),
-            "-k", "test_access_token_x5t_certificate or test_x5t_header"]
-    reference.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-    document = json.loads((report_dir / "results.json").read_text())
-    return {c["id"]: c for c in document["checks"]}
+    return run_checks(reference, profile, report_dir, suites=["documented", "jwt_access_token"],
+                      keyword="test_access_token_x5t_certificate or test_x5t_header", defects=defects)
 
 
 @pytest.mark.parametrize(("defects", "outcome", "codes"), [

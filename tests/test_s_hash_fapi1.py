@@ -10,46 +10,26 @@ FAPI 1.0 profile is not applied, so the library adds no ``s_hash``): failed.
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
+from tests.suite_runs import profile_copy, run_checks
 
 CHECK = "response_types.s_hash_fapi1_advanced"
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    next(c for c in data["clients"] if c["id"] == "conf-basic")["fapi"] = "1.0-advanced"
-    path = tmp_path / "fapi1-conf-basic.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        next(c for c in data["clients"] if c["id"] == "conf-basic")["fapi"] = "1.0-advanced"
+    return profile_copy(tmp_path, "fapi1-conf-basic", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, Any]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "response_types"), "-k", "test_s_hash_fapi1_advanced"]
-    reference.set_settings(fapi1_conf_basic=True)
-    reference.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-        reference.set_settings(fapi1_conf_basic=False)
-    document = json.loads((report_dir / "results.json").read_text())
-    return next(c for c in document["checks"] if c["id"] == CHECK)
+    return run_checks(reference, profile, report_dir, suites=["response_types"], keyword="test_s_hash_fapi1_advanced",
+                      defects=defects, settings={"fapi1_conf_basic": True})[CHECK]
 
 
 @pytest.mark.parametrize(("defects", "outcome"), [([], "passed"), (["fapi1_s_hash_omitted"], "failed")],

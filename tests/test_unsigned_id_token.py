@@ -12,48 +12,28 @@ without the setting (none not advertised), passed with it, failed with the defec
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
+from tests.suite_runs import profile_copy, run_checks
 
 CHECK = "response_types.unsigned_id_token"
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference_target"
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load((REFERENCE_DIR / "profile.yaml").read_text())
-    data["deviations_file"] = str(REFERENCE_DIR / "deviations.yaml")
-    client = next(c for c in data["clients"] if c["id"] == "conf-post")
-    client.setdefault("documented", {})["id_token_signing_alg"] = "none"
-    path = tmp_path / "unsigned-id-token.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    def edit(data: dict[str, Any]) -> None:
+        client = next(c for c in data["clients"] if c["id"] == "conf-post")
+        client.setdefault("documented", {})["id_token_signing_alg"] = "none"
+    return profile_copy(tmp_path, "unsigned-id-token", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, *, emulated: bool,
          defects: list[str]) -> dict[str, Any]:
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "--alluredir", str(report_dir / "allure-results"),
-            str(SUITES_DIR / "response_types"), "-k", "test_unsigned_id_token"]
-    reference.set_settings(unsigned_id_token_emulated=emulated)
-    reference.set_defects(defects)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-        reference.set_settings(unsigned_id_token_emulated=False)
-    document = json.loads((report_dir / "results.json").read_text())
-    return next(c for c in document["checks"] if c["id"] == CHECK)
+    return run_checks(reference, profile, report_dir, suites=["response_types"], keyword="test_unsigned_id_token",
+                      defects=defects, settings={"unsigned_id_token_emulated": emulated})[CHECK]
 
 
 def test_skipped_where_none_is_not_advertised(reference: RunningTarget, tmp_path: Path) -> None:
