@@ -312,14 +312,16 @@ def check_refresh_token_syntax(refresh_token: str) -> None:
 
 
 def check_tokens_after_ping_answer(status: int, body: Mapping[str, Any] | None, *, answered: str,
-                                   requirement: str = "CIBA-10.1.1", level: Level = Level.MUST) -> None:
+                                   requirement: str = "CIBA-10.1.1", level: Level = Level.SHOULD) -> None:
     """After a ping the endpoint answered unusually, the approved request still yields tokens.
 
     CIBA §10.1.1: "If the Token Request is valid and the end-user associated with the supplied
     auth_req_id has been authenticated and has authorized the request, the OpenID Provider
     returns a successful response" — the notification endpoint's answer to the ping changes
     nothing about the user's decision (the OIDF FAPI-CIBA ping modules answer 401, 403 or 200
-    with a body and expect the flow "to still complete normally"). For a 200 with a body the
+    with a body and expect the flow "to still complete normally"). §10.2 also says "How the OP
+    handles HTTP error codes in the ranges of 4xx and 5xx is out-of-scope of this specification",
+    so withholding the tokens after a 4xx answer is a SHOULD-level finding, not a failure. For a 200 with a body the
     rule is §10.2's SHOULD: "The OP SHOULD also accept HTTP 200 OK and any body in the response
     SHOULD be ignored" (``requirement="CIBA-10.2-ok_body"``, ``level=Level.SHOULD``).
     """
