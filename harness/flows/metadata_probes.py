@@ -25,12 +25,10 @@ from harness.flows.token import (
     assertion_auth,
     build_assertion,
     client_auth,
-    obtain_tokens,
     token_request,
 )
 from harness.profile import AuthMethod, Client
 from harness.request_object_host import RequestObjectHost
-from harness.results import fail
 from harness.specs import metadata_consistency as mc
 from harness.target import Target
 
@@ -293,23 +291,6 @@ def dpop_alg_probe(target: Target, alg: str) -> mc.Probe | None:
     evidence.note(f"DPoP proof {alg}: {probe.observed} → {probe.support.value}")
     return probe
 
-
-def subject_of(target: Target, user_agent: Any, client: Client) -> str:
-    """The ``sub`` of the ID token the first user gets at ``client`` (a code flow; unverified decoding).
-
-    The signature and claims of the ID token are the ``id_token`` suite's; a flow without a readable
-    ID token is a precondition failure (OIDC Core §3.1.3.3: the token response carries one for ``openid``).
-    """
-    tokens = obtain_tokens(target, user_agent, client)
-    raw = (tokens.result.body or {}).get("id_token")
-    if not isinstance(raw, str) or jose.is_jwe(raw):
-        raise fail("PRECONDITION_NO_ID_TOKEN", f"the code flow of client {client.id} (scope openid) returned no "
-                   "readable ID Token", "OIDCC-3.1.3.3", expected="id_token", actual="absent or encrypted")
-    sub = jose.decode_unverified(raw).claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise fail("PRECONDITION_NO_ID_TOKEN", f"client {client.id}'s ID Token has no sub", "OIDCC-2-sub",
-                   expected="sub", actual=sub)
-    return sub
 
 
 def unregistered_request_uri_probe(target: Target, user_agent: Any, host: RequestObjectHost,

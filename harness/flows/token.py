@@ -316,6 +316,23 @@ def obtain_tokens(target: Target, user_agent: Any, client: Client, *, scope: str
     require_tokens(result, client)
     return TokenSet(client=client, result=result, requested_scope=wanted, resource=resource)
 
+def id_token_subject(target: Target, user_agent: Any, client: Client) -> str:
+    """The ``sub`` of the ID token the first user gets at ``client`` (a code flow; unverified decoding).
+
+    The signature and claims of the ID token are the ``id_token`` suite's; a flow without a readable
+    ID token is a precondition failure (OIDC Core §3.1.3.3: the token response carries one for ``openid``).
+    """
+    tokens = obtain_tokens(target, user_agent, client)
+    raw = (tokens.result.body or {}).get("id_token")
+    if not isinstance(raw, str) or jose.is_jwe(raw):
+        raise fail("PRECONDITION_NO_ID_TOKEN", f"the code flow of client {client.id} (scope openid) returned no "
+                   "readable ID Token", "OIDCC-3.1.3.3", expected="id_token", actual="absent or encrypted")
+    sub = jose.decode_unverified(raw).claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise fail("PRECONDITION_NO_ID_TOKEN", f"client {client.id}'s ID Token has no sub", "OIDCC-2-sub",
+                   expected="sub", actual=sub)
+    return sub
+
 
 def refresh_documented_by(target: Target, client: Client) -> str | None:
     """The requirement ID of the profile statement that ``client`` gets refresh tokens, or ``None``.

@@ -19,11 +19,11 @@ import pytest
 from harness import evidence, jose
 from harness.flows import ciba, device
 from harness.flows.authorization import AuthorizationOutcome, OffRedirectUri, build_authorization_request
-from harness.flows.code_flow import authorize, complete_code_flow, obtain_code
+from harness.flows.code_flow import authorize, obtain_code
 from harness.flows.expiry import require_wait_within_cap
 from harness.flows.introspection import introspect
 from harness.flows.par import push
-from harness.flows.token import obtain_refresh_token, obtain_tokens, redeem_code, refresh
+from harness.flows.token import id_token_subject, obtain_refresh_token, obtain_tokens, redeem_code, refresh
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented
@@ -195,17 +195,6 @@ def test_existing_grant_reused(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-def _sub(target: Target, user_agent: Any, client: Client) -> str:
-    flow = complete_code_flow(target, user_agent, client)
-    raw = flow.token.body.get("id_token") if flow.token and flow.token.body else None
-    if not isinstance(raw, str):
-        raise fail("ID_TOKEN_MISSING", "a successful openid token response has no id_token", "OIDCC-3.1.3.3",
-                   expected="id_token", actual=sorted(flow.token.body or {}) if flow.token else None)
-    sub = jose.decode_unverified(raw).claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2-sub", expected="sub", actual=sub)
-    return sub
-
 
 @requirement("DOC-pairwise_identifier", "OIDCC-8.1")
 def test_pairwise_subject(target: Target, user_agent: Any) -> None:
@@ -222,8 +211,8 @@ def test_pairwise_subject(target: Target, user_agent: Any) -> None:
                   and not c.documented.pairwise_identifier), None)
     if other is None:
         raise NotApplicable("the profile has no other plain OpenID code client to compare the sub with")
-    subs = [_sub(target, user_agent, pairwise), _sub(target, user_agent, pairwise)]
-    documented.check_pairwise_subject(subs, _sub(target, user_agent, other))
+    subs = [id_token_subject(target, user_agent, pairwise), id_token_subject(target, user_agent, pairwise)]
+    documented.check_pairwise_subject(subs, id_token_subject(target, user_agent, other))
 
 
 @requirement("DOC-persistent_grant_idle_timeout_s")

@@ -15,11 +15,11 @@ import pytest
 
 from harness import evidence, jose
 from harness.flows.authorization import build_authorization_request
-from harness.flows.code_flow import authorize, complete_code_flow
+from harness.flows.code_flow import authorize
 from harness.flows.jarm import find_response
 from harness.flows.par import by_reference, push, pushed_or_fail
 from harness.flows.request_object import request_object_claims, sign_request_object
-from harness.flows.token import redeem_code
+from harness.flows.token import id_token_subject, redeem_code
 from harness.profile import Client
 from harness.results import Findings, fail
 from harness.specs import documented, rfc9101
@@ -98,17 +98,6 @@ def test_default_scope_allowed(target: Target, user_agent: Any) -> None:
                                            token_issued=token_issued)
 
 
-def _sub(target: Target, user_agent: Any, client: Client) -> str:
-    flow = complete_code_flow(target, user_agent, client)
-    raw = flow.token.body.get("id_token") if flow.token and flow.token.body else None
-    if not isinstance(raw, str):
-        raise fail("ID_TOKEN_MISSING", "a successful openid token response has no id_token", "OIDCC-3.1.3.3",
-                   expected="id_token", actual=sorted(flow.token.body or {}) if flow.token else None)
-    sub = jose.decode_unverified(raw).claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise fail("ID_TOKEN_SUB_MISSING", "the ID Token has no sub", "OIDCC-2-sub", expected="sub", actual=sub)
-    return sub
-
 
 @requirement("DOC-sector_identifier_uri", "OIDCC-8.1")
 def test_sector_identifier_shared(target: Target, user_agent: Any) -> None:
@@ -124,7 +113,7 @@ def test_sector_identifier_shared(target: Target, user_agent: Any) -> None:
         pytest.skip("the profile documents no two pairwise OpenID code clients with the same Sector Identifier URI "
                     "(clients[].documented.sector_identifier_uri)")
     uri, clients = shared
-    subs = {client.id: _sub(target, user_agent, client) for client in clients}
+    subs = {client.id: id_token_subject(target, user_agent, client) for client in clients}
     evidence.note(f"{uri}: {len(set(subs.values()))} distinct sub value(s) for {', '.join(subs)}")
     documented.check_sector_subject_shared(subs, uri)
 

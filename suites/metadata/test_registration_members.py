@@ -24,6 +24,7 @@ from harness import evidence
 from harness.flows import metadata_probes as probes
 from harness.flows.request_object import request_object_alg
 from harness.flows.resource import plain_code_flow
+from harness.flows.token import id_token_subject
 from harness.profile import Client
 from harness.request_object_host import RequestObjectHost
 from harness.results import NeedsReview
@@ -78,7 +79,7 @@ def test_public_subject_type_matches_behaviour(target: Target, user_agent: Any) 
     if first is None or second is None:
         raise NeedsReview(f"{member} lists public but the profile has fewer than two OpenID code-flow clients not "
                           "documented as pairwise, so the harness cannot compare their sub values")
-    subs = {c.id: probes.subject_of(target, user_agent, c) for c in (first, second)}
+    subs = {c.id: id_token_subject(target, user_agent, c) for c in (first, second)}
     probe = mc.public_subject_support(subs)
     if probe.support is mc.Support.NO:  # the profile may not state that a client is configured for pairwise
         probe = mc.Probe(probe.support, probe.observed + " (a client configured for pairwise subjects is stated "
@@ -113,8 +114,8 @@ def test_pairwise_subject_type_matches_behaviour(target: Target, user_agent: Any
             raise NeedsReview(f"{member} lists pairwise but the profile has no client not documented as pairwise "
                               f"to compare client {client.id}'s sub with")
         raise NotApplicable("the profile has no client not documented as pairwise to compare the sub with")
-    probe = mc.pairwise_subject_support(client.id, probes.subject_of(target, user_agent, client), other.id,
-                                        probes.subject_of(target, user_agent, other))
+    probe = mc.pairwise_subject_support(client.id, id_token_subject(target, user_agent, client), other.id,
+                                        id_token_subject(target, user_agent, other))
     evidence.note(f"pairwise subjects: {probe.observed} (redirect hosts {_host(client)}, {_host(other)})")
     mc.check_value(target.metadata, member, "pairwise", probe)
 

@@ -27,7 +27,7 @@ from harness.flows.registration import (
     registration_redirect_uri,
     second_host_redirect_uri,
 )
-from harness.flows.token import redeem_code
+from harness.flows.token import id_token_subject, redeem_code
 from harness.profile import Client, RequestObjectHost
 from harness.results import Findings, NeedsReview, ProfileError, fail
 from harness.sector_host import SectorHost
@@ -57,18 +57,7 @@ def _register_valid(reg: Registrar, metadata: dict[str, Any], *, label: str,
 
 
 def _sub(target: Target, user_agent: Any, registered: Registered) -> str:
-    client = registered.client(scope=target.profile.registration.scope)
-    flow = complete_code_flow(target, user_agent, client)
-    raw = (flow.token.body or {}).get("id_token") if flow.token is not None else None
-    if not isinstance(raw, str):
-        raise fail("PRECONDITION_NO_ID_TOKEN", f"the code flow of registered client {registered.client_id} "
-                   "(scope openid) returned no ID Token", "OIDCC-3.1.3.3", expected="id_token",
-                   actual="absent")
-    sub = jose.decode_unverified(raw).claims.get("sub")
-    if not isinstance(sub, str):
-        raise fail("PRECONDITION_NO_ID_TOKEN", "the ID Token has no sub", "OIDCC-2-sub", expected="sub",
-                   actual=sub)
-    return sub
+    return id_token_subject(target, user_agent, registered.client(scope=target.profile.registration.scope))
 
 
 def _needs_pairwise(target: Target) -> None:
