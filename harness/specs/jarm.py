@@ -42,9 +42,15 @@ def expected_delivery(mode: str, response_type: str) -> str:
     encoding (query, fragment) for the requested response type. The default for response
     type "code" is "query.jwt" whereas the default for response types containing "token"
     is "fragment.jwt"."
+
+    "Containing "token"" is read as the name containing it, so ``id_token`` counts: a hybrid
+    ``code id_token`` answers in the fragment, as its plain default does (OAuth 2.0 Multiple
+    Response Type Encoding Practices §5: "the default Response Mode for this Response Type is the
+    fragment encoding"), and §2.3.1 names both: ""query.jwt" MUST NOT be used in conjunction with
+    response types that contain "token" or "id_token" unless the response JWT is encrypted".
     """
     if mode == "jwt":
-        return "fragment" if "token" in response_type.split() else "query"
+        return "fragment" if any("token" in part for part in response_type.split()) else "query"
     if mode not in JARM_MODES:
         raise ValueError(f"{mode!r} is not a JARM response mode")
     return mode.split(".", 1)[0]

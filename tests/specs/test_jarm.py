@@ -25,7 +25,8 @@ def _claims(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("mode", "response_type", "where"), [
-    ("jwt", "code", "query"), ("jwt", "code id_token", "query"), ("jwt", "code token", "fragment"),
+    ("jwt", "code", "query"), ("jwt", "code id_token", "fragment"), ("jwt", "code token", "fragment"),
+    ("jwt", "id_token", "fragment"), ("jwt", "none", "query"),
     ("query.jwt", "code", "query"), ("fragment.jwt", "code", "fragment"), ("form_post.jwt", "code", "form_post"),
 ])
 def test_expected_delivery(mode: str, response_type: str, where: str) -> None:
