@@ -48,6 +48,8 @@ CLIENT_METHODS = [pytest.param(AuthMethod.TLS_CLIENT_AUTH, id="tls_client_auth")
 
 def _client(target: Target, *, method: AuthMethod | None = None, grant: str = "authorization_code") -> Client:
     for client in target.profile.clients:
+        if not client.use_in_suites:
+            continue
         if not client.documented.certificate_bound or client.cert_file is None or client.key_file is None:
             continue
         if grant not in client.grant_types or method is not None and client.auth_method is not method:
@@ -57,7 +59,7 @@ def _client(target: Target, *, method: AuthMethod | None = None, grant: str = "a
         return client
     what = f" authenticating with {method.value}" if method else ""
     raise NotApplicable(f"the profile has no certificate-bound client{what} (documented.certificate_bound with "
-                        f"cert_file/key_file) with the {grant} grant")
+                        f"cert_file/key_file, use_in_suites not false) with the {grant} grant")
 
 
 def _cert(client: Client) -> tuple[str, str]:
@@ -256,6 +258,8 @@ def _refresh_refusal_client(target: Target) -> tuple[Client, str]:
     makes the server refuse its refresh: such clients are not applicable.
     """
     for client in target.profile.clients:
+        if not client.use_in_suites:
+            continue
         if not client.documented.certificate_bound or client.cert_file is None or client.key_file is None:
             continue
         if "refresh_token" not in client.grant_types or not plain_code_flow(client):
