@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loopback_http import serving
 
 from harness import evidence
 from harness.flows.logout import end_session
@@ -21,6 +20,7 @@ from harness.profile import parse_profile
 from harness.results import CheckFailed
 from harness.specs import oidc_logout
 from harness.target import Target
+from tests.loopback_http import serving
 
 SEEN: list[str] = []
 _lock = threading.Lock()

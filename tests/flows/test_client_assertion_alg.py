@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from harness.results import ProfileError
 AUD = "https://op.example/token"
 
 
-def _client(tmp_path: Path, *members: dict, documented_alg: str | None = None) -> Client:
+def _client(tmp_path: Path, *members: dict[str, Any], documented_alg: str | None = None) -> Client:
     path = tmp_path / "client.jwks.json"
     path.write_text(json.dumps({"keys": list(members)}))
     return Client.model_validate({"id": "c-pkjwt", "auth_method": "private_key_jwt", "jwks_file": str(path),
@@ -29,7 +30,7 @@ def _client(tmp_path: Path, *members: dict, documented_alg: str | None = None) -
                                   "documented": {"token_endpoint_auth_signing_alg": documented_alg}})
 
 
-def _private(kind: str, label: str, **extra: str) -> dict:
+def _private(kind: str, label: str, **extra: str) -> dict[str, Any]:
     member = dict(jose.generate_key(kind, label=label).as_dict(private=True))
     member["kid"] = jose.thumbprint(member)
     member.update(extra)

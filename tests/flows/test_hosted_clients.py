@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from hosted_variant_profile import write_variant_profile
 
 from harness import evidence
 from harness.evidence import EvidenceLog
@@ -27,6 +26,7 @@ from harness.profile import Client, TargetProfile, load_profile
 from harness.reference_target import RunningTarget
 from harness.results import ProfileError
 from harness.target import NotApplicable, Target
+from tests.flows.hosted_variant_profile import write_variant_profile
 
 ISSUER = "https://op.example.test"
 CERT = {"cert_file": "/nonexistent/rp.crt", "key_file": "/nonexistent/rp.key"}

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hosted_variant_profile import write_variant_profile
 
 from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
+from tests.flows.hosted_variant_profile import write_variant_profile
 
 PING_CHECKS = ["ciba.ping_notification", "ciba.ping_on_denial", "ciba.ping_requires_notification_token"]
 BACKCHANNEL_CHECKS = ["logout.logout_request_delivered", "logout.logout_token_signed", "logout.logout_token_claims",

@@ -99,8 +99,10 @@ def _outcome(**where: dict[str, str]) -> AuthorizationOutcome:
 
 def test_find_response() -> None:
     assert find_response(_outcome(query={"response": "q"})) == ("query", "q", {"response": "q"})
-    assert find_response(_outcome(fragment={"response": "f", "state": "s"}))[:2] == ("fragment", "f")
-    assert find_response(_outcome(form={"response": "p"}, query={"response": "q"}))[:2] == ("form_post", "p")
+    in_fragment = find_response(_outcome(fragment={"response": "f", "state": "s"}))
+    assert in_fragment is not None and in_fragment[:2] == ("fragment", "f")
+    in_form = find_response(_outcome(form={"response": "p"}, query={"response": "q"}))
+    assert in_form is not None and in_form[:2] == ("form_post", "p")
     assert find_response(_outcome(query={"code": "c"})) is None
     with pytest.raises(CheckFailed) as info:
         require_response(_outcome(query={"code": "c"}), "query.jwt")

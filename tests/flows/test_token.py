@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from harness.flows.token import (
 )
 from harness.profile import AuthMethod, Client, Documented
 from harness.results import CheckFailed
+from harness.target import Target
 
 SECRET = "s3cret-" + "x" * 30
 AUD = "https://op.example/token"
@@ -118,9 +120,10 @@ def test_check_refused_cites_the_rule_when_accepted_and_the_error_sentence_other
     assert [(f.code, f.requirement) for f in wrong.value.findings] == [("TOKEN_ERROR_WRONG_CODE", "RFC6749-5.2")]
 
 
-def _target(scopes: object = None, documented: Documented | None = None) -> SimpleNamespace:
+def _target(scopes: object = None, documented: Documented | None = None) -> Target:
     metadata = {} if scopes is None else {"scopes_supported": scopes}
-    return SimpleNamespace(metadata=metadata, profile=SimpleNamespace(documented=documented or Documented()))
+    profile = SimpleNamespace(documented=documented or Documented())
+    return cast(Target, SimpleNamespace(metadata=metadata, profile=profile))
 
 
 def _client(scope: str = "openid profile", rolling: bool | None = None) -> Client:
@@ -135,19 +138,19 @@ def _client(scope: str = "openid profile", rolling: bool | None = None) -> Clien
     (None, "openid offline_access", "openid offline_access", True),    # the client asks for it itself
     (["openid", "offline_access"], "api:read", "api:read", False),    # OAuth only: offline_access is OIDC
 ])
-def test_offline_request(scopes, scope, wanted, prompt) -> None:
-    got, extra = offline_request(_target(scopes), _client(scope))  # type: ignore[arg-type]
+def test_offline_request(scopes: list[str] | None, scope: str, wanted: str, prompt: bool) -> None:
+    got, extra = offline_request(_target(scopes), _client(scope))
     assert got == wanted
     assert (extra.get("prompt") == "consent") is prompt
 
 
 def test_refresh_documented_by() -> None:
-    assert refresh_documented_by(_target(), _client()) is None  # type: ignore[arg-type]
-    assert refresh_documented_by(_target(), _client(rolling=False)) == "DOC-refresh_token_rolling"  # type: ignore[arg-type]
+    assert refresh_documented_by(_target(), _client()) is None
+    assert refresh_documented_by(_target(), _client(rolling=False)) == "DOC-refresh_token_rolling"
     rotation = Documented.model_validate({"refresh": {"rotation": True}})
-    assert refresh_documented_by(_target(documented=rotation), _client()) == "DOC-refresh.rotation"  # type: ignore[arg-type]
+    assert refresh_documented_by(_target(documented=rotation), _client()) == "DOC-refresh.rotation"
     lifetime = Documented.model_validate({"refresh": {"lifetime_s": 60}})
-    assert refresh_documented_by(_target(documented=lifetime), _client()) == "DOC-refresh.lifetime_s"  # type: ignore[arg-type]
+    assert refresh_documented_by(_target(documented=lifetime), _client()) == "DOC-refresh.lifetime_s"
 
 
 def test_require_tokens_cites_the_rule_the_answer_breaks() -> None:
