@@ -160,9 +160,9 @@ def _self_signed_client_cert(common_name: str) -> tuple[x509.Certificate, ec.Ell
     return cert, key
 
 
-def _key_certificate(key: rsa.RSAPrivateKey) -> str:
-    """A self-signed certificate for a signing key, as an ``x5c`` entry (standard base64 of the DER)."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OAuth Harness Reference Target signing key")])
+def _key_certificate(key: rsa.RSAPrivateKey, common_name: str = "OAuth Harness Reference Target signing key") -> str:
+    """A self-signed certificate for a key, as an ``x5c`` entry (standard base64 of the DER)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -201,8 +201,10 @@ def generate_material() -> Material:
                 keys.append(_rsa_jwk(rsa_key(), kid=kid, use="sig"))
             elif kind == "sig-ec":
                 keys.append(_ec_jwk(ec.generate_private_key(ec.SECP256R1()), kid=kid, alg="ES256", use="sig"))
-            elif kind == "enc-rsa":
-                keys.append(_rsa_jwk(rsa_key(), kid=kid, alg="RSA-OAEP-256", use="enc"))
+            elif kind == "enc-rsa":  # with a self-signed certificate, so a JWE x5t header can be matched to it
+                enc = rsa_key()
+                keys.append(_rsa_jwk(enc, kid=kid, alg="RSA-OAEP-256", use="enc")
+                            | {"x5c": [_key_certificate(enc, f"{spec.client_id} encryption key")]})
             else:  # pragma: no cover - CLIENTS is static
                 raise AssertionError(kind)
         if spec.cert == "ca":
