@@ -13,7 +13,12 @@ parameter" selected (``kid``), "Include JWE X.509 Thumbprint Header Parameter" n
   ``AT_JWE_X5T_PRESENT`` (the JWE's alg/enc stay right, so ``encrypted_when_documented`` passes);
 * ``doc_atm_jwe_wrong_key`` (encrypted to a key nobody holds) fails ``documented.access_token_jwe_decrypts``
   with ``AT_JWE_UNDECRYPTABLE`` (as documented, the token decrypts to an RFC 9068 JWT that verifies);
-* without the setting (signed tokens), all three fail ``AT_NOT_ENCRYPTED``.
+* without the setting (signed tokens), all three fail ``AT_NOT_ENCRYPTED``;
+* "Include JWE X.509 Thumbprint Header Parameter" selected (``jwe_x5t_header: true``) with the runtime
+  setting ``doc_atm_jwe_x5t_header`` (the JWE ``x5t`` is the SHA-1 thumbprint of the DER of the resource
+  server's encryption certificate, the ``x5c`` the launcher generates for conf-enc's key): passes;
+  ``doc_atm_jwe_x5t_mismatch`` (the thumbprint of other bytes) fails ``AT_JWE_X5T_CERTIFICATE_MISMATCH``;
+  without the setting (no ``x5t``) it fails ``AT_JWE_X5T_MISSING``.
 """
 
 from __future__ import annotations
@@ -30,13 +35,13 @@ CHECKS = ("documented.access_token_jwe_headers", "jwt_access_token.encrypted_whe
           "documented.access_token_jwe_decrypts")
 
 
-def _profile(tmp_path: Path) -> Path:
+def _profile(tmp_path: Path, *, x5t: bool = False) -> Path:
     def edit(data: dict[str, Any]) -> None:
         data["documented"]["access_token"].update({"encryption": {"alg": "RSA-OAEP-256", "enc": "A256GCM"},
-                                                   "jwe_kid_header": True, "jwe_x5t_header": False})
+                                                   "jwe_kid_header": True, "jwe_x5t_header": x5t})
         jwt_resource = next(r for r in data["documented"]["resources"] if r.get("access_token_format") == "jwt")
         jwt_resource["jwks_file"] = "${REFTARGET_STATE_DIR}/conf-enc.jwks.json"   # the key doc_atm_encrypted uses
-    return profile_copy(tmp_path, "jwe", edit)
+    return profile_copy(tmp_path, "jwe-x5t" if x5t else "jwe", edit)
 
 
 def _run(reference: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, dict[str, Any]]:
@@ -67,5 +72,26 @@ def test_jwe_headers_both_ways(reference: RunningTarget, tmp_path: Path, encrypt
         records = _run(reference, _profile(tmp_path), tmp_path / "report", defects)
     finally:
         reference.set_settings(doc_atm_encrypted=False)
+    got = {cid: (r["outcome"], {f["code"] for f in r["findings"]}) for cid, r in records.items()}
+    assert got == expected, {cid: r["message"] for cid, r in records.items()}
+
+
+X5T_CASES = [
+    (True, [], {CHECKS[0]: OK, CHECKS[1]: OK, CHECKS[2]: OK}),
+    (True, ["doc_atm_jwe_x5t_mismatch"], {CHECKS[0]: ("failed", {"AT_JWE_X5T_CERTIFICATE_MISMATCH"}), CHECKS[1]: OK,
+                                          CHECKS[2]: OK}),
+    (False, [], {CHECKS[0]: ("failed", {"AT_JWE_X5T_MISSING"}), CHECKS[1]: OK, CHECKS[2]: OK}),
+]
+
+
+@pytest.mark.parametrize(("x5t_sent", "defects", "expected"), X5T_CASES,
+                         ids=["x5t-as-documented", "doc_atm_jwe_x5t_mismatch", "x5t-not-sent"])
+def test_jwe_x5t_certificate_both_ways(reference: RunningTarget, tmp_path: Path, x5t_sent: bool,
+                                       defects: list[str], expected: dict[str, tuple[str, set[str]]]) -> None:
+    reference.set_settings(doc_atm_encrypted=True, doc_atm_jwe_x5t_header=x5t_sent)
+    try:
+        records = _run(reference, _profile(tmp_path, x5t=True), tmp_path / "report", defects)
+    finally:
+        reference.set_settings(doc_atm_encrypted=False, doc_atm_jwe_x5t_header=False)
     got = {cid: (r["outcome"], {f["code"] for f in r["findings"]}) for cid, r in records.items()}
     assert got == expected, {cid: r["message"] for cid, r in records.items()}

@@ -597,7 +597,8 @@ def check_x5t_matches_certificate(header: Mapping[str, Any], keys: Sequence[Mapp
 
 
 def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool | None,
-                      recipient_kids: set[str] | None = None) -> None:
+                      recipient_kids: set[str] | None = None,
+                      recipient_certificates: Mapping[str, str] | None = None) -> str | None:
     """Documented JWE header parameters of encrypted JWT access tokens: ``kid`` and ``x5t`` present or absent.
 
     PingFederate's JWT access-token manager: "Include JWE Key ID header parameter When selected,
@@ -607,6 +608,10 @@ def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool 
     in the encryption header of the token ... This check box is not selected by default." ``None``
     leaves a parameter unjudged; ``recipient_kids`` (the resource server's keys, when the profile has
     them) must contain a present ``kid`` (it names "the appropriate key during decryption").
+    ``recipient_certificates`` (kid -> ``x5c[0]`` of the resource server's keys that have a
+    certificate) make a documented ``x5t`` the SHA-1 thumbprint of the DER of the certificate of the
+    key ``kid`` names (else of any of them): RFC 7516 §4.1.7, the certificate "contains the public key
+    to which the JWE was encrypted". Returns the kid whose certificate matched (None: not compared).
     """
     findings = Findings()
     for name, documented in (("kid", kid), ("x5t", x5t)):
@@ -624,7 +629,21 @@ def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool 
         findings.add(Finding(code="AT_JWE_KID_UNKNOWN", message="the access token's JWE kid names no key of the "
                              "resource server", requirement="DOC-access_token.jwe_kid_header",
                              expected=sorted(recipient_kids), actual=value))
+    matched = None
+    x5t_value = header.get("x5t")
+    if x5t and isinstance(x5t_value, str) and x5t_value and recipient_certificates:
+        named = header.get("kid")
+        candidates = {k: v for k, v in recipient_certificates.items() if not isinstance(named, str) or k == named}
+        thumbprints = {k: _sha1_thumbprint(v) for k, v in (candidates or recipient_certificates).items()}
+        matched = next((k for k, v in thumbprints.items() if v == x5t_value), None)
+        if matched is None:
+            findings.add(Finding(code="AT_JWE_X5T_CERTIFICATE_MISMATCH", message="the access token's JWE x5t is not "
+                                 "the SHA-1 thumbprint of the resource server's encryption certificate",
+                                 requirement="DOC-access_token.jwe_x5t_header",
+                                 expected=f"SHA-1 thumbprint of x5c[0] of {', '.join(sorted(thumbprints))}",
+                                 actual=x5t_value))
     findings.raise_if_any()
+    return matched
 
 
 def check_jarm_implicit_delivery(mode: str, response_type: str, *, delivered_in: str | None, encrypted: bool,

@@ -74,7 +74,8 @@ def test_access_token_jwe_headers(target: Target, user_agent: Any) -> None:
     """The JWE header of encrypted JWT access tokens has ``kid`` / ``x5t`` exactly as documented.
 
     A ``kid`` must name a key of the resource server where the profile has its private JWKS
-    (``documented.resources[].jwks_file``); the JWE's ``alg``/``enc`` are
+    (``documented.resources[].jwks_file``), and a documented ``x5t`` must be the SHA-1 thumbprint of
+    the certificate (``x5c``) of that key where the JWKS has one; the JWE's ``alg``/``enc`` are
     ``jwt_access_token.encrypted_when_documented``'s.
     """
     settings = target.profile.documented.access_token
@@ -89,10 +90,19 @@ def test_access_token_jwe_headers(target: Target, user_agent: Any) -> None:
     header = jose.decode_jose_header(raw)
     evidence.record_token("access token (JWE protected header)", header, {})
     recipient_kids = None
+    certificates: dict[str, str] = {}
     if resource is not None and resource.jwks_file is not None:
-        recipient_kids = {kid for kid in jose.load_private_jwks(resource.jwks_file).kids() if kid}
-    documented.check_jwe_headers(header, kid=settings.jwe_kid_header, x5t=settings.jwe_x5t_header,
-                                 recipient_kids=recipient_kids)
+        recipient = jose.load_private_jwks(resource.jwks_file)
+        recipient_kids = {kid for kid in recipient.kids() if kid}
+        certificates = {str(m.get("kid")): m["x5c"][0] for m in recipient.members
+                        if isinstance(m.get("x5c"), list) and m["x5c"] and isinstance(m["x5c"][0], str)}
+    matched = documented.check_jwe_headers(header, kid=settings.jwe_kid_header, x5t=settings.jwe_x5t_header,
+                                           recipient_kids=recipient_kids, recipient_certificates=certificates)
+    if matched is not None:
+        evidence.note(f"the JWE x5t is the SHA-1 thumbprint of x5c[0] of the resource server's key {matched!r}")
+    elif settings.jwe_x5t_header and header.get("x5t"):
+        evidence.note("x5t present as documented; its value was not compared: the resource server's private JWKS "
+                      "(documented.resources[].jwks_file) has no certificate (x5c)")
 
 
 @requirement("DOC-access_token.encryption", "RFC9068-2.1", "RFC9068-2.2")

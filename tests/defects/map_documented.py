@@ -49,8 +49,8 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
         "both ways by tests/test_documented_x5t.py (runtime setting doc_atm_x5t_header, defect doc_atm_x5t_mismatch)"),
     "documented.access_token_jwe_headers": (
         "skipped on the clean reference target, whose profile documents signed JWT access tokens; proven both ways by "
-        "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted, defects doc_atm_jwe_kid_missing, "
-        "doc_atm_jwe_x5t_present)"),
+        "tests/test_documented_jwe_headers.py (runtime settings doc_atm_encrypted, doc_atm_jwe_x5t_header, defects "
+        "doc_atm_jwe_kid_missing, doc_atm_jwe_x5t_present, doc_atm_jwe_x5t_mismatch)"),
     "documented.access_token_jwe_decrypts": (
         "skipped on the clean reference target (signed tokens documented); proven both ways by "
         "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted, defect doc_atm_jwe_wrong_key)"),
@@ -63,5 +63,7 @@ PROVEN_ELSEWHERE: dict[str, str] = {
     "doc_atm_x5t_mismatch": "tests/test_documented_x5t.py (x5t_header: true, runtime setting doc_atm_x5t_header)",
     "doc_atm_jwe_kid_missing": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
     "doc_atm_jwe_x5t_present": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
+    "doc_atm_jwe_x5t_mismatch": ("tests/test_documented_jwe_headers.py (jwe_x5t_header: true, runtime settings "
+                                 "doc_atm_encrypted and doc_atm_jwe_x5t_header)"),
     "doc_atm_jwe_wrong_key": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
 }

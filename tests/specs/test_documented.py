@@ -314,6 +314,27 @@ def test_jwe_headers(codes: Any) -> None:
         "AT_JWE_KID_UNKNOWN"]
 
 
+def test_jwe_x5t_matches_recipient_certificate(codes: Any) -> None:
+    import base64
+    import hashlib
+
+    from harness import jose
+
+    der, other = b"rs-certificate-der", b"other-certificate-der"
+    certificates = {"rs1": base64.b64encode(der).decode(), "rs2": base64.b64encode(other).decode()}
+    x5t = jose.b64url(hashlib.sha1(der).digest())
+    assert d.check_jwe_headers({"kid": "rs1", "x5t": x5t}, kid=True, x5t=True, recipient_kids={"rs1", "rs2"},
+                               recipient_certificates=certificates) == "rs1"
+    assert d.check_jwe_headers({"x5t": x5t}, kid=None, x5t=True, recipient_certificates=certificates) == "rs1"
+    # the kid names rs2, whose certificate is another one
+    assert codes(d.check_jwe_headers, {"kid": "rs2", "x5t": x5t}, kid=True, x5t=True,
+                 recipient_certificates=certificates) == ["AT_JWE_X5T_CERTIFICATE_MISMATCH"]
+    assert codes(d.check_jwe_headers, {"kid": "rs1", "x5t": jose.b64url(hashlib.sha1(b"x").digest())}, kid=True,
+                 x5t=True, recipient_certificates=certificates) == ["AT_JWE_X5T_CERTIFICATE_MISMATCH"]
+    # no certificate in the profile: presence only, nothing compared
+    assert d.check_jwe_headers({"kid": "rs1", "x5t": "t"}, kid=True, x5t=True, recipient_certificates={}) is None
+
+
 def test_jarm_implicit_delivery(fails: Any) -> None:
     d.check_jarm_implicit_delivery("jwt", "code id_token", delivered_in="fragment", encrypted=False, error=None)
     fails(d.check_jarm_implicit_delivery, "jwt", "code id_token", delivered_in="query", encrypted=False, error=None,
