@@ -21,6 +21,7 @@ import httpx
 from harness import ciba_auth_channel, jose
 from harness.ciba_receiver import NotificationReceiver
 from harness.flows.ciba_approval import PendingRequest
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.polling import Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
@@ -228,7 +229,7 @@ def send(target: Target, client: Client, params: Mapping[str, Any], *, signed: b
     if channel is not None:  # the target calls the authentication channel while it answers
         ciba_auth_channel.ensure_receiver(channel)
     url = backchannel_endpoint(target, client)
-    auth, headers, cert = client_auth(target, client, url)
+    auth, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
     use_signed = client.documented.ciba_signed_requests if signed is None else signed
     if request_object is not None or use_signed:
         jwt = request_object or build_request_object(target, client, params, **object_options)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.polling import Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
@@ -88,7 +89,7 @@ def request_authorization(target: Target, client: Client, *, scope: str | None =
                           label: str = "device authorization request") -> DeviceAuthorization:
     """§3.1: POST the device authorization request; the answer is returned unjudged."""
     url = device_endpoint(target, client)
-    data, headers, cert = client_auth(target, client, url)
+    data, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
     params = {"scope": scope or client.scope, **data, **(extra or {})}
     response = target.http.post(url, label=label, data=params, headers=headers, cert=cert)
     body = try_json_document(response) or {}

@@ -24,6 +24,7 @@ import httpx
 
 from harness import evidence, jose
 from harness.flows.authorization import AuthorizationRequest
+from harness.flows.client_assertion import PAR_ENDPOINT, assertion_audience
 from harness.flows.code_flow import CodeFlow, UserAgentFactory, obtain_code
 from harness.flows.resource import ProtectedResource, ResourceResult, call_resource, plain_code_flow
 from harness.flows.token import TokenResult, client_auth, token_request
@@ -327,7 +328,7 @@ def push_authorization_request(target: Target, client: Client, request: Authoriz
     """
     url = target.mtls_endpoint("pushed_authorization_request_endpoint") if client.cert_file \
         else target.endpoint("pushed_authorization_request_endpoint")
-    data, headers, cert = client_auth(target, client, target.profile.issuer)
+    data, headers, cert = client_auth(target, client, assertion_audience(target, client, url, member=PAR_ENDPOINT))
     body = {**request.params, **data}
 
     def send(value: str | None) -> httpx.Response:

@@ -15,6 +15,7 @@ import httpx
 
 from harness import jose
 from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
+from harness.flows.client_assertion import PAR_ENDPOINT, assertion_audience
 from harness.flows.dpop import DpopSession, offline_scope, redeem_params
 from harness.flows.par import ParResult, by_reference, par_endpoint, push, pushed_or_fail
 from harness.flows.token import ClientAuth, TokenResult, client_auth
@@ -75,7 +76,8 @@ def push_with_dpop(target: Target, client: Client, request: AuthorizationRequest
     results: list[ParResult] = []
 
     def send(proof: str) -> httpx.Response:
-        data, headers, cert = client_auth(target, client, target.profile.issuer)  # a new jti every attempt
+        audience = assertion_audience(target, client, url, member=PAR_ENDPOINT)
+        data, headers, cert = client_auth(target, client, audience)  # a new jti every attempt
         response = target.http.post(url, label="push with a DPoP proof", data={**request.params, **data},
                                     headers={**headers, "DPoP": proof}, cert=cert)
         results.append(ParResult(response=response, body=try_json_document(response), request=request))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.result import EndpointResult
 from harness.flows.token import ClientAuth, client_auth
 from harness.http import try_json_document
@@ -47,13 +48,15 @@ def introspect(target: Target, caller: Client, token: str, *, hint: str | None =
                label: str = "introspection request") -> IntrospectionResult:
     """POST ``token`` to the introspection endpoint as ``caller`` (RFC 7662 §2.1).
 
-    ``authenticate=False`` sends no client credentials at all; ``auth`` sends the given ones.
+    ``authenticate=False`` sends no client credentials at all; ``auth`` sends the given ones. An assertion's
+    ``aud`` is :func:`~harness.flows.client_assertion.assertion_audience`'s: the issuer for a FAPI 2.0
+    client (FAPI 2.0 SP §5.3.2.1), else the introspection endpoint URL.
     """
     url = endpoint_for(target, caller, "introspection_endpoint")
     if auth is not None:
         auth_data, headers, cert = dict(auth[0]), dict(auth[1]), auth[2]
     elif authenticate:
-        auth_data, headers, cert = client_auth(target, caller, url)
+        auth_data, headers, cert = client_auth(target, caller, assertion_audience(target, caller, url))
     else:
         auth_data, headers, cert = {}, {}, None
     data = {"token": token, **auth_data}

@@ -15,6 +15,7 @@ from typing import Any
 
 from harness import evidence, jose
 from harness.flows.authorization import AuthorizationRequest, build_authorization_request
+from harness.flows.client_assertion import assertion_audiences
 from harness.flows.dpop import DpopSession, new_key
 from harness.flows.introspection import endpoint_for, introspect
 from harness.flows.request_object import by_value, request_object_claims, sign_request_object
@@ -90,24 +91,6 @@ def clients_with_method(target: Target, method: AuthMethod) -> list[Client]:
 
 
 ASSERTION_METHODS = (AuthMethod.CLIENT_SECRET_JWT, AuthMethod.PRIVATE_KEY_JWT)
-
-
-def assertion_audiences(target: Target, client: Client, endpoint_url: str) -> list[str]:
-    """The ``aud`` values a client assertion sent to ``endpoint_url`` may legitimately have to carry, in order.
-
-    RFC 7523 §3: "The JWT MUST contain an "aud" (audience) claim containing a value that identifies the
-    authorization server as an intended audience. The token endpoint URL of the authorization server MAY
-    be used as a value for an "aud" element"; "the precise strings to be used as the audience for a given
-    authorization server must be configured out of band" (§5). So a server may require the endpoint
-    called, its token endpoint or its issuer identifier: an assertion refused for one of them shows
-    nothing about the authentication method. FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer
-    identifier value" — a FAPI client sends the issuer only.
-    """
-    issuer = target.profile.issuer
-    if client.is_fapi2:
-        return [issuer]
-    ordered = [endpoint_url, target.token_endpoint_for(client), issuer]
-    return list(dict.fromkeys(ordered))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from harness.flows.authorization import AuthorizationRequest, build_authorization_request
+from harness.flows.client_assertion import PAR_ENDPOINT, assertion_audience
 from harness.flows.result import EndpointResult
 from harness.flows.token import client_auth
 from harness.http import try_json_document
@@ -80,7 +81,7 @@ def push(target: Target, client: Client, params: dict[str, str], *, label: str =
     """
     url = par_endpoint(target, client)
     if authenticate:
-        aud = audience or target.profile.issuer
+        aud = audience or assertion_audience(target, client, url, member=PAR_ENDPOINT)
         auth_data, headers, cert = client_auth(target, client, aud, method=method,
                                                assertion_overrides=assertion_overrides)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.introspection import endpoint_for
 from harness.flows.result import EndpointResult
 from harness.flows.token import ClientAuth, client_auth
@@ -27,7 +28,7 @@ def revoke(target: Target, client: Client, token: str, *, hint: str | None = Non
     if auth is not None:
         auth_data, headers, cert = dict(auth[0]), dict(auth[1]), auth[2]
     elif authenticate:
-        auth_data, headers, cert = client_auth(target, client, url)
+        auth_data, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
     else:
         auth_data, headers, cert = {"client_id": client.id}, {}, None
     data = {"token": token, **auth_data}

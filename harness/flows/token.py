@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from harness import jose
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.result import EndpointResult
 from harness.http import try_json_document, try_json_object
 from harness.profile import AuthMethod, Client
@@ -183,8 +184,7 @@ def token_request(target: Target, client: Client, params: dict[str, str], *, lab
     if auth is not None:
         auth_data, headers, cert = dict(auth[0]), dict(auth[1]), auth[2]
     elif authenticate:
-        # FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer identifier value" as assertion aud
-        audience = target.profile.issuer if client.is_fapi2 else url
+        audience = assertion_audience(target, client, url)  # FAPI 2.0: the issuer; else the token endpoint
         auth_data, headers, cert = client_auth(target, client, audience, method=method)
     else:
         auth_data, headers, cert = {"client_id": client.id}, {}, None

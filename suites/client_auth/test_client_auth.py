@@ -14,6 +14,7 @@ import pytest
 
 from harness import evidence, jose
 from harness.flows.authorization import build_authorization_request
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.code_flow import obtain_code
 from harness.flows.request_object import client_signing_key
 from harness.flows.token import (
@@ -62,7 +63,7 @@ def _token_url(target: Target, client: Client) -> str:
     identifier value (as defined in [RFC8414]) as a string in the aud claim received in client
     authentication assertions".
     """
-    return target.profile.issuer if client.is_fapi2 else target.token_endpoint_for(client)
+    return assertion_audience(target, client, target.token_endpoint_for(client))
 
 
 def _assertion_probe(target: Target, user_agent: Any, method: AuthMethod, label: str, *,

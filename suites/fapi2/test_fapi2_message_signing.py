@@ -25,7 +25,6 @@ from harness.flows.introspection import introspect
 from harness.flows.jarm import issuer_keys, open_response, require_response
 from harness.flows.par import ParResult, by_reference, push, pushed_or_fail
 from harness.flows.request_object import request_object_claims
-from harness.flows.token import client_auth
 from harness.profile import Client
 from harness.results import fail
 from harness.specs import fapi2_security as fapi2
@@ -262,9 +261,8 @@ def test_ms_introspection_response_fapi_alg(target: Target) -> None:
         pytest.skip("the profile does not document JWT introspection responses (documented.introspection."
                     "jwt_response)")
     client = _client(target)
-    # FAPI 2.0 SP §5.3.2.1: the AS "shall only accept its issuer identifier value" as assertion aud
+    # the flow's assertion carries aud = issuer for a FAPI 2.0 client (FAPI 2.0 SP §5.3.2.1)
     result = introspect(target, client, "harness-unknown-" + secrets.token_urlsafe(24), accept_jwt=True,
-                        auth=client_auth(target, client, target.profile.issuer),
                         label=f"introspect as {client.id}, asking for a JWT")
     rfc9701.check_jwt_response_media_type(result.status, result.response.headers, documented=True)
     decoded = rfc9701.check_jwt_response_signature(result.response.text.strip(), jose.parse_jwks(target.jwks),

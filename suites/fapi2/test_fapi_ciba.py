@@ -26,6 +26,7 @@ from harness import evidence, jose
 from harness.ciba_receiver import Notification, NotificationReceiver, Reply
 from harness.flows import ciba
 from harness.flows.ciba_approval import CibaApprover
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.fapi2 import rsa_signing_key
 from harness.flows.polling import PollOutcome, poll
 from harness.flows.resource import introspect, introspection_client
@@ -196,7 +197,8 @@ def test_ciba_client_id_of_another_client_refused(target: Target) -> None:
     if not others:
         pytest.skip("the profile names no second CIBA client")
     url = ciba.backchannel_endpoint(target, client)
-    data, headers, cert = assertion_auth(client, build_assertion(client, url), include_client_id=False)
+    assertion = build_assertion(client, assertion_audience(target, client, url))
+    data, headers, cert = assertion_auth(client, assertion, include_client_id=False)
     response, body = _post(target, client, _request_object(target, client), ({**data, "client_id": others[0]},
                                                                               headers, cert),
                            label=f"backchannel request with client_id={others[0]}")
@@ -354,7 +356,7 @@ def test_ciba_mtls_holder_of_key_required(target: Target, user_agent: Any) -> No
     client = _mtls_client(target)
     request = _approved(target, user_agent, client)
     url = target.token_endpoint_for(client)
-    data, headers, _ = client_auth(target, client, url)
+    data, headers, _ = client_auth(target, client, assertion_audience(target, client, url))
     params = {"grant_type": ciba.GRANT_TYPE, "auth_req_id": request.auth_req_id}
 
     def without_certificate(n: int) -> TokenResult:
@@ -395,7 +397,7 @@ def test_ciba_refresh_sender_constrained(target: Target, user_agent: Any) -> Non
     _judge_binding(target, client, str((refreshed.body or {})["access_token"]))
     current = (refreshed.body or {}).get("refresh_token") or refresh_token
     url = target.token_endpoint_for(client)
-    data, headers, _ = client_auth(target, client, url)
+    data, headers, _ = client_auth(target, client, assertion_audience(target, client, url))
     unbound = token_request(target, client, {"grant_type": "refresh_token", "refresh_token": str(current)},
                             auth=(data, headers, None), label="refresh without the client certificate")
     fapi2.check_sender_constrained_issuance(unbound.status, unbound.body, requirement="FAPI1ADV-5.2.2-5",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from harness import evidence
+from harness.flows.client_assertion import assertion_audience
 from harness.flows.code_flow import obtain_code
 from harness.flows.token import (
     TokenResult,
@@ -104,7 +105,7 @@ def test_duplicate_parameter_refused(target: Target, user_agent: Any) -> None:
     client = _code_client(target)
     flow = obtain_code(target, user_agent, client)
     url = target.token_endpoint_for(client)
-    auth_data, headers, cert = client_auth(target, client, url)
+    auth_data, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
     pairs = [("grant_type", "authorization_code"), ("code", flow.code), ("code", flow.code),
              ("redirect_uri", flow.request.redirect_uri)]
     if flow.request.code_verifier:
