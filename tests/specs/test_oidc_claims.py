@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from harness.results import CheckFailed, Level
+from harness.results import CheckFailed, Finding, Level
 from harness.specs import oidc_claims as p
 
 ALICE = {"email": "a@example.test", "email_verified": True, "name": "Alice", "address": {"country": "DE"},
@@ -17,7 +19,7 @@ def test_claims_for_scopes() -> None:
     assert p.claims_for_scopes(ALICE, ["openid"]) == {}
 
 
-def test_released(fails) -> None:
+def test_released(fails: Callable[..., Finding]) -> None:
     p.check_claims_released({"sub": "1", **ALICE}, ALICE, where="UserInfo", asked_by="scope")
     # an object claim matches on the documented members (a formatted member may be added)
     p.check_claims_released({"address": {"country": "DE", "formatted": "x"}}, {"address": {"country": "DE"}},
@@ -28,14 +30,14 @@ def test_released(fails) -> None:
           code="CLAIM_VALUE_DIFFERS", level=Level.MUST)
 
 
-def test_no_unrequested(fails) -> None:
+def test_no_unrequested(fails: Callable[..., Finding]) -> None:
     p.check_no_unrequested_claims({"sub": "1", "email": "a@example.test"}, ALICE, {"email"}, where="UserInfo")
     p.check_no_unrequested_claims({"sub": "1", "custom": 1}, ALICE, set(), where="UserInfo")  # undocumented: not judged
     fails(p.check_no_unrequested_claims, {"sub": "1", "name": "Alice"}, ALICE, {"email"}, where="UserInfo",
           code="CLAIMS_NOT_REQUESTED", req="OIDCC-5.4", level=Level.SHOULD)
 
 
-def test_sub_value(fails) -> None:
+def test_sub_value(fails: Callable[..., Finding]) -> None:
     p.check_sub_value_honoured(requested_sub="u1", issued_sub=None)
     p.check_sub_value_honoured(requested_sub="u1", issued_sub="u1")
     fails(p.check_sub_value_honoured, requested_sub="u1", issued_sub="u2", code="SUB_VALUE_IGNORED",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import oidc_prompt as p
 
 CODE = {"code": "c", "state": "s"}
 ERROR = {"error": "login_required", "state": "s"}
 
 
-def test_request_served(fails) -> None:
+def test_request_served(fails: Callable[..., Finding]) -> None:
     p.check_request_served(code_returned=True, params=CODE, requirement="OIDCC-3.1.2.1-post", what="x")
     def served(**kw: object) -> None:
         p.check_request_served(code_returned=False, params=ERROR, requirement="OIDCC-3.1.2.1-ui_locales",
@@ -19,7 +21,7 @@ def test_request_served(fails) -> None:
     fails(served, code="AUTHZ_VALID_REQUEST_REFUSED", req="OIDCC-3.1.2.1-ui_locales", level=Level.SHOULD)
 
 
-def test_silent_response(fails) -> None:
+def test_silent_response(fails: Callable[..., Finding]) -> None:
     p.check_silent_response(login_shown=False, consent_shown=False, code_returned=True, params=CODE)
     fails(p.check_silent_response, login_shown=True, consent_shown=False, code_returned=False, params={},
           code="PROMPT_NONE_SHOWED_UI", level=Level.MUST)
@@ -27,7 +29,7 @@ def test_silent_response(fails) -> None:
           code="PROMPT_NONE_SESSION_NOT_USED", level=Level.SHOULD)
 
 
-def test_error_returned(fails) -> None:
+def test_error_returned(fails: Callable[..., Finding]) -> None:
     assert p.check_error_returned(code_returned=False, params={"error": "invalid_request"},
                                   requirement="OIDCC-3.1.2.1-prompt_none_alone", what="x") == "invalid_request"
     fails(p.check_error_returned, code_returned=True, params=CODE, requirement="OIDCC-3.1.2.1-prompt_none_alone",
@@ -37,7 +39,7 @@ def test_error_returned(fails) -> None:
     assert finding.level is Level.MUST
 
 
-def test_reauthenticated(fails) -> None:
+def test_reauthenticated(fails: Callable[..., Finding]) -> None:
     def reauth(**kw: object) -> None:
         p.check_reauthenticated(requirement=str(kw.pop("requirement", "OIDCC-3.1.2.1-max_age")),
                                 level=kw.pop("check_level", Level.MUST), what="x", **kw)  # type: ignore[arg-type]
@@ -57,7 +59,7 @@ def test_reauthenticated(fails) -> None:
           **soft, code="REAUTHENTICATION_SKIPPED", level=Level.SHOULD)
 
 
-def test_auth_time_kept(fails) -> None:
+def test_auth_time_kept(fails: Callable[..., Finding]) -> None:
     p.check_auth_time_kept(login_shown=False, first={"auth_time": 100}, later={"auth_time": 100})
     p.check_auth_time_kept(login_shown=True, first={"auth_time": 100}, later={"auth_time": 140})  # re-login allowed
     fails(p.check_auth_time_kept, login_shown=False, first={"auth_time": 100}, later={"auth_time": 140},
@@ -66,7 +68,7 @@ def test_auth_time_kept(fails) -> None:
           code="ID_TOKEN_AUTH_TIME_MISSING")
 
 
-def test_consent_required(fails) -> None:
+def test_consent_required(fails: Callable[..., Finding]) -> None:
     kw = {"redirected": True, "login_shown": False, "consent_shown": False}
     assert p.check_consent_required(**kw, code_returned=False, params={"error": "consent_required"}) == \
         "consent_required"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from harness.results import CheckFailed
+from harness.results import CheckFailed, Finding
 from harness.specs import oidc_response_types as p
 
 CB = "https://rp.example.test/cb"
@@ -16,7 +18,7 @@ def test_expected_members() -> None:
     assert p.expected_members("token code id_token") == {"code", "id_token", "access_token", "token_type"}
 
 
-def test_default_response_mode(fails) -> None:
+def test_default_response_mode(fails: Callable[..., Finding]) -> None:
     p.check_default_response_mode("code", query={"code": "c", "state": "s"}, fragment={}, via="redirect")
     fails(p.check_default_response_mode, "code", query={}, fragment={"code": "c"}, via="redirect",
           code="RESPONSE_MODE_NOT_QUERY", req="OAUTHMR-2.1")
@@ -29,20 +31,20 @@ def test_default_response_mode(fails) -> None:
           code="RESPONSE_MODE_NOT_FRAGMENT")
 
 
-def test_nonce_required(fails) -> None:
+def test_nonce_required(fails: Callable[..., Finding]) -> None:
     p.check_nonce_required("id_token", params={"error": "invalid_request"}, redirected=True)
     p.check_nonce_required("id_token", params={}, redirected=False)
     fails(p.check_nonce_required, "code id_token", params={"code": "c", "id_token": "t"}, redirected=True,
           code="NONCE_NOT_REQUIRED", req="OIDCC-3.1.2.2")
 
 
-def test_no_refresh_token(fails) -> None:
+def test_no_refresh_token(fails: Callable[..., Finding]) -> None:
     p.check_no_front_channel_refresh_token("id_token token", {"access_token": "a"})
     fails(p.check_no_front_channel_refresh_token, "id_token token", {"access_token": "a", "refresh_token": "r"},
           code="FRONT_CHANNEL_REFRESH_TOKEN", req="RFC6749-4.2.2-no_refresh_token")
 
 
-def test_form_post(fails) -> None:
+def test_form_post(fails: Callable[..., Finding]) -> None:
     p.check_form_post("code", via="form_post", form={"code": "c", "state": "s"}, action=CB, redirect_uri=CB)
     fails(p.check_form_post, "code", via="redirect", form={}, action=CB + "?code=c", redirect_uri=CB,
           code="FORM_POST_NOT_USED", req="OAUTHFP-2")
@@ -52,7 +54,7 @@ def test_form_post(fails) -> None:
           code="FORM_POST_MEMBERS_MISSING")
 
 
-def test_unsigned_id_token(fails) -> None:
+def test_unsigned_id_token(fails: Callable[..., Finding]) -> None:
     p.check_unsigned_id_token({"alg": "none"}, "")
     fails(p.check_unsigned_id_token, {"alg": "RS256"}, "sig", code="ID_TOKEN_NOT_UNSIGNED",
           req="OIDCR-2-id_token_signed_response_alg")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from harness import jose
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import oidc_userinfo as p
 
 ISSUER = "https://as.example"
@@ -31,7 +32,7 @@ def body(**claims: Any) -> bytes:
     return json.dumps({"sub": "user-1", **claims}).encode()
 
 
-def test_json_response(fails) -> None:
+def test_json_response(fails: Callable[..., Finding]) -> None:
     assert p.check_userinfo_json(200, JSON, body(email="a@example.test"))["email"] == "a@example.test"
     fails(p.check_userinfo_json, 401, JSON, body(), code="USERINFO_REFUSED", req="OIDCC-5.3-bearer")
     fails(p.check_userinfo_json, 405, JSON, body(), accept_requirement="OIDCC-5.3-methods", code="USERINFO_REFUSED",
@@ -49,7 +50,7 @@ def _signed(key: jose.Key, alg: str = "RS256", **claims: Any) -> bytes:
     return jose.sign_jws({"alg": alg, "kid": key.get("kid")}, payload, key).encode()
 
 
-def test_jwt_response(fails, rsa: jose.Key, jwks: jose.JWKS) -> None:
+def test_jwt_response(fails: Callable[..., Finding], rsa: jose.Key, jwks: jose.JWKS) -> None:
     kw: dict[str, Any] = {"issuer": ISSUER, "client_id": CLIENT, "keys": jwks, "expected_alg": "RS256"}
     decoded = p.check_userinfo_jwt(200, JWT, _signed(rsa), **kw)
     assert decoded.claims["sub"] == "user-1"
@@ -73,7 +74,7 @@ def enc_key() -> jose.Key:
     return jose.generate_key("RSA", label="userinfo-enc", use="enc")
 
 
-def test_jwe_response(fails, rsa: jose.Key, jwks: jose.JWKS, enc_key: jose.Key) -> None:
+def test_jwe_response(fails: Callable[..., Finding], rsa: jose.Key, jwks: jose.JWKS, enc_key: jose.Key) -> None:
     client_keys = jose.JWKS.from_keys([enc_key])
     kw: dict[str, Any] = {"issuer": ISSUER, "client_id": CLIENT, "keys": jwks, "signing_alg": "RS256",
                           "decryption_keys": client_keys, "encryption_alg": "RSA-OAEP-256",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from harness.results import Level
+from harness.results import Finding, Level
 from harness.specs import rfc8414 as m
 
 ISSUER = "https://as.example"
@@ -32,7 +34,7 @@ def test_good_metadata_passes_everything() -> None:
     assert m.list_unknown_members(body) == ["x_vendor_feature"]
 
 
-def test_metadata_response_failures(codes) -> None:
+def test_metadata_response_failures(codes: Callable[..., list[str]]) -> None:
     found = codes(m.check_metadata_response, 404, {"content-type": "text/html"}, "<html>")
     assert found == ["METADATA_STATUS", "METADATA_CONTENT_TYPE", "METADATA_NOT_JSON_OBJECT"]
 
@@ -42,7 +44,7 @@ def test_metadata_response_failures(codes) -> None:
     ({"issuer": ISSUER + "/"}, "ISSUER_MISMATCH"),
     ({"issuer": "https://AS.example"}, "ISSUER_MISMATCH"),
 ])
-def test_issuer_matches_failures(fails, metadata, expected) -> None:
+def test_issuer_matches_failures(fails: Callable[..., Finding], metadata: dict[str, Any], expected: str) -> None:
     fails(m.check_issuer_matches, metadata, ISSUER, code=expected, req="RFC8414-3.3")
 
 
@@ -53,7 +55,7 @@ def test_issuer_matches_failures(fails, metadata, expected) -> None:
     ("as.example", "ISSUER_NOT_URL"),
     (None, "ISSUER_NOT_URL"),
 ])
-def test_issuer_syntax_failures(fails, issuer, expected) -> None:
+def test_issuer_syntax_failures(fails: Callable[..., Finding], issuer: str | None, expected: str) -> None:
     fails(m.check_issuer_syntax, issuer, code=expected, req="RFC8414-2-issuer")
 
 
@@ -61,7 +63,7 @@ def test_issuer_with_path_is_fine() -> None:
     m.check_issuer_syntax("https://as.example/realms/a")
 
 
-def test_required_members_missing(codes, fails) -> None:
+def test_required_members_missing(codes: Callable[..., list[str]], fails: Callable[..., Finding]) -> None:
     fails(m.check_required_members, {"issuer": ISSUER}, code="METADATA_MEMBER_MISSING", req="RFC8414-2")
     found = codes(m.check_required_members, {})
     assert len(found) == 4  # issuer, response_types_supported, authorization and token endpoints
@@ -76,7 +78,7 @@ def test_required_members_depend_on_grant_types() -> None:
                               "grant_types_supported": ["implicit"]})
 
 
-def test_required_members_oidc(fails) -> None:
+def test_required_members_oidc(fails: Callable[..., Finding]) -> None:
     f = fails(m.check_required_members, GOOD, oidc=True, code="METADATA_MEMBER_MISSING",
               req="OIDCD-3-required")
     assert f.expected in {"subject_types_supported", "id_token_signing_alg_values_supported"}
@@ -90,16 +92,16 @@ def test_required_members_oidc(fails) -> None:
     ("mtls_endpoint_aliases", {"token_endpoint": "not a url"}),
     ("signed_metadata", 42),
 ])
-def test_member_type_failures(fails, member, value) -> None:
+def test_member_type_failures(fails: Callable[..., Finding], member: str, value: object) -> None:
     fails(m.check_member_types, {**GOOD, member: value}, code="METADATA_MEMBER_TYPE", req="RFC8414-3.2")
 
 
-def test_empty_array_must_be_omitted(fails) -> None:
+def test_empty_array_must_be_omitted(fails: Callable[..., Finding]) -> None:
     fails(m.check_member_types, {**GOOD, "scopes_supported": []}, code="METADATA_EMPTY_ARRAY",
           req="RFC8414-3.2-empty")
 
 
-def test_https_endpoints(fails) -> None:
+def test_https_endpoints(fails: Callable[..., Finding]) -> None:
     local = {**GOOD, "token_endpoint": "http://localhost:3000/token", "jwks_uri": "http://localhost/jwks"}
     m.check_https_endpoints(local, production=False)
     f = fails(m.check_https_endpoints, local, production=True, code="ENDPOINT_NOT_HTTPS")
@@ -130,7 +132,7 @@ def test_advertised_and_working_passes() -> None:
     m.check_pkce_advertised(GOOD, s256_works=True, plain_works=False)
 
 
-def test_advertised_but_broken_fails(fails) -> None:
+def test_advertised_but_broken_fails(fails: Callable[..., Finding]) -> None:
     fails(m.check_advertised_supports, GOOD, "code_challenge_methods_supported", "S256", works=False,
           code="ADVERTISED_NOT_WORKING", req="RFC8414-2-supported", level=Level.MUST)
     fails(m.check_advertised_supports, {**GOOD, "pushed_authorization_request_endpoint": "https://as/par"},
@@ -138,13 +140,13 @@ def test_advertised_but_broken_fails(fails) -> None:
           req="RFC9126-5-endpoint")
 
 
-def test_advertised_only_by_default_is_a_warning(fails) -> None:
+def test_advertised_only_by_default_is_a_warning(fails: Callable[..., Finding]) -> None:
     without_grants = {k: v for k, v in GOOD.items() if k != "grant_types_supported"}
     fails(m.check_advertised_supports, without_grants, "grant_types_supported", "implicit", works=False,
           code="ADVERTISED_NOT_WORKING", level=Level.SHOULD)
 
 
-def test_pkce_working_but_unadvertised(fails) -> None:
+def test_pkce_working_but_unadvertised(fails: Callable[..., Finding]) -> None:
     no_pkce = {k: v for k, v in GOOD.items() if k != "code_challenge_methods_supported"}
     fails(m.check_pkce_advertised, no_pkce, s256_works=True, code="WORKS_NOT_ADVERTISED",
           req="RFC9700-2.1.1-detect", level=Level.SHOULD)
@@ -152,17 +154,17 @@ def test_pkce_working_but_unadvertised(fails) -> None:
           s256_works=True, plain_works=True, code="WORKS_NOT_ADVERTISED")
 
 
-def test_iss_working_but_unadvertised_is_a_must(fails) -> None:
+def test_iss_working_but_unadvertised_is_a_must(fails: Callable[..., Finding]) -> None:
     fails(m.check_advertised_supports, {}, "authorization_response_iss_parameter_supported", None,
           works=True, code="WORKS_NOT_ADVERTISED", req="RFC9207-2.3", level=Level.MUST)
 
 
-def test_unadvertised_scope_is_info_only(fails) -> None:
+def test_unadvertised_scope_is_info_only(fails: Callable[..., Finding]) -> None:
     fails(m.check_advertised_supports, {"scopes_supported": ["openid"]}, "scopes_supported", "email",
           works=True, code="WORKS_NOT_ADVERTISED", level=Level.MAY)
 
 
-def test_par_requirement_consistency(fails) -> None:
+def test_par_requirement_consistency(fails: Callable[..., Finding]) -> None:
     fails(m.check_advertised_supports, {}, "require_pushed_authorization_requests", None, works=True,
           code="WORKS_NOT_ADVERTISED", req="RFC9126-5", level=Level.SHOULD)
     fails(m.check_advertised_supports, {"require_pushed_authorization_requests": True},

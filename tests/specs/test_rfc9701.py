@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness import jose
+from harness.results import Finding
 from harness.specs import rfc9701 as p
 
 ISS = "https://op.example"
@@ -10,7 +13,7 @@ CLAIMS = {"iss": ISS, "aud": "rs1", "iat": 1_700_000_000, "token_introspection":
 HEADER = {"alg": "RS256", "typ": "token-introspection+jwt"}
 
 
-def test_media_type(fails) -> None:
+def test_media_type(fails: Callable[..., Finding]) -> None:
     p.check_jwt_response_media_type(200, {"Content-Type": "application/token-introspection+jwt; charset=utf-8"},
                                     documented=True)
     fails(p.check_jwt_response_media_type, 200, {"Content-Type": "application/json"}, documented=True,
@@ -25,7 +28,7 @@ def key() -> jose.Key:
     return jose.generate_key("RSA", label="rfc9701-test")
 
 
-def test_signature(fails, key) -> None:
+def test_signature(fails: Callable[..., Finding], key: jose.Key) -> None:
     token = jose.sign_jws({**HEADER, "kid": key.get("kid")}, CLAIMS, key)
     jwks = jose.JWKS.from_keys([key])
     assert p.check_jwt_response_signature(token, jwks, expected_alg="RS256").claims == CLAIMS
@@ -39,7 +42,7 @@ def test_signature(fails, key) -> None:
           code="INTROSPECTION_JWT_SIGNATURE", req="RFC9701-5-signed")
 
 
-def test_claims(fails) -> None:
+def test_claims(fails: Callable[..., Finding]) -> None:
     inner = p.check_jwt_response_claims(HEADER, CLAIMS, issuer=ISS, caller="rs1", expect_active=True)
     assert inner["client_id"] == "c"
     p.check_jwt_response_claims({"typ": "application/token-introspection+jwt"}, {**CLAIMS, "aud": ["x", "rs1"]},
