@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from harness.results import CheckFailed, Level
+from harness.results import CheckFailed, Finding, Level
 from harness.specs import fapi2_security as f
 
 ISSUER = "https://as.example"
@@ -14,7 +17,8 @@ def test_push_refused_passes_on_error_or_hollow_answer() -> None:
     f.check_push_refused(201, {"expires_in": 60}, code="X", what="w", requirement="FAPI2SP-5.3.2.2-PKCE")
 
 
-def _raised(fn, *args, **kwargs):  # the check takes its own "code" argument, so no fails() helper
+def _raised(fn: Callable[..., object], *args: Any, **kwargs: Any) -> Finding:
+    # the check takes its own "code" argument, so no fails() helper
     with pytest.raises(CheckFailed) as info:
         fn(*args, **kwargs)
     return info.value.findings[0]
@@ -33,7 +37,7 @@ def test_front_channel_error_passes() -> None:
 
 
 @pytest.mark.parametrize("issued", ["code", "access_token", "id_token"])
-def test_front_channel_token_fails(fails, issued) -> None:
+def test_front_channel_token_fails(fails: Callable[..., Finding], issued: str) -> None:
     fails(f.check_front_channel_no_tokens, {issued: "x"}, response_type="code id_token",
           code="FAPI2_RESPONSE_TYPE_NOT_CODE_ACCEPTED", req="FAPI2SP-5.3.2.2-RESPONSE_TYPE")
 
@@ -43,13 +47,13 @@ def test_plain_request() -> None:
     f.check_plain_request_refused({}, redirected=False)
 
 
-def test_plain_request_with_code_fails(fails) -> None:
+def test_plain_request_with_code_fails(fails: Callable[..., Finding]) -> None:
     fails(f.check_plain_request_refused, {"code": "c"}, redirected=True, code="FAPI2_PLAIN_REQUEST_ACCEPTED",
           req="FAPI2SP-5.3.2.2-PAR")
 
 
 @pytest.mark.parametrize("lifetime", [10, 599, 599.5])
-def test_request_uri_lifetime_under_600(lifetime) -> None:
+def test_request_uri_lifetime_under_600(lifetime: float) -> None:
     assert f.check_request_uri_lifetime(201, {**PUSHED, "expires_in": lifetime}) == lifetime
 
 
@@ -58,7 +62,7 @@ def test_request_uri_lifetime_under_600(lifetime) -> None:
                                                 (None, "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN"),
                                                 ("60", "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN"),
                                                 (True, "FAPI2_REQUEST_URI_LIFETIME_UNKNOWN")])
-def test_request_uri_lifetime_bad(fails, lifetime, code) -> None:
+def test_request_uri_lifetime_bad(fails: Callable[..., Finding], lifetime: object, code: str) -> None:
     fails(f.check_request_uri_lifetime, 201, {**PUSHED, "expires_in": lifetime}, code=code,
           req="FAPI2SP-5.3.2.2-REQUEST_URI_LIFETIME")
 
@@ -69,7 +73,7 @@ def test_iss() -> None:
 
 @pytest.mark.parametrize(("params", "code"), [({"code": "c"}, "FAPI2_ISS_MISSING"),
                                               ({"code": "c", "iss": ISSUER + "/"}, "FAPI2_ISS_WRONG")])
-def test_iss_bad(fails, params, code) -> None:
+def test_iss_bad(fails: Callable[..., Finding], params: dict[str, str], code: str) -> None:
     fails(f.check_iss_in_response, params, ISSUER, code=code, req="FAPI2SP-5.3.2.2-ISS")
 
 
@@ -86,14 +90,15 @@ def test_token_issued_fails() -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401])
-def test_client_authentication_required(status) -> None:
+def test_client_authentication_required(status: int) -> None:
     f.check_client_authentication_required(status, {"error": "invalid_client"}, endpoint="PAR endpoint",
                                            requirement="FAPI2SP-5.3.2.2-PAR_AUTH")
 
 
 @pytest.mark.parametrize(("status", "body"), [(201, PUSHED), (400, {"error": "invalid_grant"}),
                                               (400, {"error": "invalid_request"}), (200, {"access_token": "a"})])
-def test_client_authentication_not_required_fails(fails, status, body) -> None:
+def test_client_authentication_not_required_fails(fails: Callable[..., Finding], status: int,
+                                                  body: dict[str, Any]) -> None:
     fails(f.check_client_authentication_required, status, body, endpoint="token endpoint",
           requirement="FAPI2SP-5.3.2.1-CONFIDENTIAL", code="FAPI2_UNAUTHENTICATED_REQUEST_ACCEPTED",
           req="FAPI2SP-5.3.2.1-CONFIDENTIAL")
@@ -103,27 +108,27 @@ def test_sender_constrained_issuance() -> None:
     f.check_sender_constrained_issuance(400, {"error": "invalid_dpop_proof"})
 
 
-def test_unbound_token_fails(fails) -> None:
+def test_unbound_token_fails(fails: Callable[..., Finding]) -> None:
     fails(f.check_sender_constrained_issuance, 200, {"access_token": "a", "token_type": "Bearer"},
           code="FAPI2_UNBOUND_TOKEN_ISSUED", req="FAPI2SP-5.3.2.1-SENDER")
 
 
 @pytest.mark.parametrize("token_type", ["DPoP", "dpop"])
-def test_token_type_dpop(token_type) -> None:
+def test_token_type_dpop(token_type: str) -> None:
     f.check_token_type_dpop({"token_type": token_type})
 
 
 @pytest.mark.parametrize("body", [{"token_type": "Bearer"}, {}])
-def test_token_type_not_dpop_fails(fails, body) -> None:
+def test_token_type_not_dpop_fails(fails: Callable[..., Finding], body: dict[str, Any]) -> None:
     fails(f.check_token_type_dpop, body, code="FAPI2_TOKEN_NOT_DPOP_BOUND", req="FAPI2SP-5.3.2.1-SENDER")
 
 
 @pytest.mark.parametrize("body", [{"access_token": "a"}, {"access_token": "a", "refresh_token": "old"}])
-def test_refresh_not_rotated(body) -> None:
+def test_refresh_not_rotated(body: dict[str, Any]) -> None:
     f.check_refresh_not_rotated("old", body)
 
 
-def test_refresh_rotated_warns(fails) -> None:
+def test_refresh_rotated_warns(fails: Callable[..., Finding]) -> None:
     fails(f.check_refresh_not_rotated, "old", {"refresh_token": "new"}, code="FAPI2_REFRESH_TOKEN_ROTATED",
           req="FAPI2SP-5.3.2.1-ROTATION", level=Level.SHOULD)
 
@@ -132,7 +137,7 @@ def test_code_expired() -> None:
     f.check_code_expired(400, {"error": "invalid_grant"}, waited_s=12)
 
 
-def test_code_outlives_fails(fails) -> None:
+def test_code_outlives_fails(fails: Callable[..., Finding]) -> None:
     fails(f.check_code_expired, 200, {"access_token": "a"}, waited_s=62, code="FAPI2_CODE_OUTLIVES_60S",
           req="FAPI2SP-5.3.2.1-CODE_LIFETIME")
 
@@ -145,7 +150,7 @@ GOOD_METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth", "
                  "id_token_signing_alg_values_supported": ["RS256", "PS256"],
                  "userinfo_signing_alg_values_supported": ["ES256", "none"],
                  "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"]}
-_FAPI = {"dpop": True, "auth_method": "private_key_jwt", "openid": True}
+_FAPI: dict[str, Any] = {"dpop": True, "auth_method": "private_key_jwt", "openid": True}
 
 
 def test_metadata_good() -> None:
@@ -176,19 +181,19 @@ def test_metadata_good() -> None:
     ({"token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, "FAPI2_METADATA_NO_FAPI_ALG",
      "FAPI2SP-5.4.1-ALGS"),
 ])
-def test_metadata_bad(fails, change, code, req) -> None:
+def test_metadata_bad(fails: Callable[..., Finding], change: dict[str, object], code: str, req: str) -> None:
     metadata = {k: v for k, v in {**GOOD_METADATA, **change}.items() if v is not None}
     fails(f.check_metadata, metadata, **_FAPI, code=code, req=req)
 
 
 @pytest.mark.parametrize("answer", [(401, {"error": "invalid_client"}), (400, {"error": "invalid_request"})])
-def test_assertion_refused_passes(answer) -> None:
+def test_assertion_refused_passes(answer: tuple[int, dict[str, str]]) -> None:
     f.check_assertion_refused(*answer, endpoint="token_endpoint", what="w", code="X", requirement="RFC7523-3-sub")
 
 
 @pytest.mark.parametrize("answer", [(400, {"error": "invalid_grant"}), (201, PUSHED), (500, None),
                                     (200, {"error": "invalid_client"})])
-def test_assertion_accepted_fails(answer) -> None:
+def test_assertion_accepted_fails(answer: tuple[int, dict[str, Any] | None]) -> None:
     found = _raised(f.check_assertion_refused, *answer, endpoint="par", what="w", code="FAPI2_X",
                     requirement="RFC7523-3-sub")
     assert (found.code, found.requirement, found.level) == ("FAPI2_X", "RFC7523-3-sub", Level.MUST)
@@ -198,18 +203,18 @@ def test_accepted_push() -> None:
     assert f.accepted_push_or_fail(201, PUSHED, what="w", requirement="RFC6749-4.1.2") == PUSHED["request_uri"]
 
 
-def test_refused_valid_push_fails(fails) -> None:
+def test_refused_valid_push_fails(fails: Callable[..., Finding]) -> None:
     fails(f.accepted_push_or_fail, 400, {"error": "invalid_request"}, what="w", requirement="RFC6749-4.1.2",
           code="FAPI2_VALID_REQUEST_REFUSED", req="RFC6749-4.1.2")
 
 
 @pytest.mark.parametrize("alg", ["PS256", "ES256", "EdDSA"])
-def test_fapi_alg(alg) -> None:
+def test_fapi_alg(alg: str) -> None:
     f.check_fapi_alg(alg, what="the JARM response")
 
 
 @pytest.mark.parametrize("alg", ["RS256", "HS256", "none", None])
-def test_fapi_alg_bad(fails, alg) -> None:
+def test_fapi_alg_bad(fails: Callable[..., Finding], alg: str | None) -> None:
     fails(f.check_fapi_alg, alg, what="the JARM response", code="FAPI2_JWT_ALG_NOT_ALLOWED", req="FAPI2SP-5.4.1-ALGS")
 
 
@@ -226,18 +231,18 @@ def test_backchannel_acknowledged_when_it_must_not() -> None:
 
 
 @pytest.mark.parametrize(("status", "body"), [(400, {"error": "invalid_request"}), (200, {})])
-def test_backchannel_refused_when_valid(fails, status, body) -> None:
+def test_backchannel_refused_when_valid(fails: Callable[..., Finding], status: int, body: dict[str, Any]) -> None:
     fails(f.check_backchannel_acknowledged, status, body, what="w", requirement="FAPICIBA-7.10",
           code="FAPICIBA_VALID_REQUEST_REFUSED", req="FAPICIBA-7.10")
 
 
 @pytest.mark.parametrize("token", ["abc-DEF_123.~+/=", "with space", "!~"])
-def test_refresh_token_syntax_good(token) -> None:
+def test_refresh_token_syntax_good(token: str) -> None:
     f.check_refresh_token_syntax(token)
 
 
 @pytest.mark.parametrize("token", ["", "tab\there", "caf\u00e9", "nl\n"])
-def test_refresh_token_syntax_bad(fails, token) -> None:
+def test_refresh_token_syntax_bad(fails: Callable[..., Finding], token: str) -> None:
     found = fails(f.check_refresh_token_syntax, token, code="FAPI2_REFRESH_TOKEN_SYNTAX", req="RFC6749-A.17")
     assert token[:2] not in str(found.actual) or not token
 
