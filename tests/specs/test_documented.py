@@ -6,8 +6,8 @@ from typing import Any
 
 from harness.specs import documented as d
 
-ID_TOKEN = {"requirement": "DOC-id_token_lifetime_s", "what": "ID Token", "code_prefix": "ID_TOKEN"}
-REFRESH = {"requirement": "DOC-refresh.lifetime_s", "what": "refresh token", "code_prefix": "REFRESH"}
+ID_TOKEN: dict[str, Any] = {"requirement": "DOC-id_token_lifetime_s", "what": "ID Token", "code_prefix": "ID_TOKEN"}
+REFRESH: dict[str, Any] = {"requirement": "DOC-refresh.lifetime_s", "what": "refresh token", "code_prefix": "REFRESH"}
 
 
 def test_documented_lifetime(fails: Any) -> None:
@@ -224,7 +224,7 @@ def test_introspection_encrypted(fails: Any) -> None:
 
 
 def test_client_decoupled_settings(codes: Any) -> None:
-    kwargs = {"requirement": "DOC-device_client_settings", "what": "device authorization"}
+    kwargs: dict[str, Any] = {"requirement": "DOC-device_client_settings", "what": "device authorization"}
     d.check_client_decoupled_settings({"interval": 5, "expires_in": 600}, interval_s=5, lifetime_s=600, **kwargs)
     d.check_client_decoupled_settings({"interval": 5, "expires_in": 599}, interval_s=5, lifetime_s=600, **kwargs)
     d.check_client_decoupled_settings({"interval": 3}, interval_s=3, lifetime_s=None, **kwargs)
@@ -294,7 +294,8 @@ def test_x5t_matches_certificate(fails: Any) -> None:
 
     der = b"certificate-der"
     x5t = jose.b64url(hashlib.sha1(der).digest())
-    keys = [{"kid": "k1", "kty": "RSA", "x5c": [base64.b64encode(der).decode()]}, {"kid": "k2", "kty": "RSA"}]
+    keys: list[dict[str, Any]] = [{"kid": "k1", "kty": "RSA", "x5c": [base64.b64encode(der).decode()]},
+                                  {"kid": "k2", "kty": "RSA"}]
     assert d.check_x5t_matches_certificate({"kid": "k1", "x5t": x5t}, keys) == "k1"
     assert d.check_x5t_matches_certificate({"x5t": x5t}, keys) == "k1"  # no kid: any key with a certificate
     fails(d.check_x5t_matches_certificate, {"kid": "k1", "x5t": jose.b64url(hashlib.sha1(b"other").digest())}, keys,
