@@ -57,6 +57,15 @@ class AccessTokenSettings(_Model):
     jwe_x5t_header: bool | None = Field(default=None, description=(
         'The JWE header of encrypted JWT access tokens has x5t (PingFederate "Include JWE X.509 Thumbprint Header '
         'Parameter", "not selected by default"); with documented.access_token.encryption'))
+    signing_kid: str | None = Field(default=None, min_length=1, description=(
+        'The kid of the key JWT access tokens are signed with (PingFederate "Active Signing Certificate Key ID" / '
+        '"Active Symmetric Key ID"): the JWS kid header names it'))
+    x509_kid_url: str | None = Field(default=None, description=(
+        'PingFederate "Publish Key ID X.509 URL" (not selected by default): the URL '
+        "https://<pf_host>:<pf.https.port>/ext/oauth/x509/kid; GET <url>?v=<kid> serves the signing certificate"))
+    x509_x5t_url: str | None = Field(default=None, description=(
+        'PingFederate "Publish Thumbprint X.509 URL" (not selected by default): the URL '
+        "https://<pf_host>:<pf.https.port>/ext/oauth/x509/x5t; GET <url>?v=<x5t> serves the signing certificate"))
     jwks_cache_duration_s: int | None = Field(default=None, ge=0, description=(
         'Cache-Control max-age of the JWKS endpoint (PingFederate "JWKS Endpoint Cache Duration", default 720 '
         "minutes; at jwks_url, else at the discovery jwks_uri)"))
@@ -90,6 +99,10 @@ class IntrospectionSettings(_Model):
                                "with an RFC 9701 JWT")
     jwt_signing_alg: str | None = Field(default=None, description="JWS algorithm of JWT introspection responses "
                                         "(PingFederate \"Token Introspection Signing Algorithm\", default RS256)")
+    jwt_access_tokens: bool | None = Field(default=None, description=(
+        "JWT access tokens can be sent to the introspection endpoint for validation (PingFederate JWT access-token "
+        'manager: "send the access tokens to PingFederate for validation"): an issued one is active, and one whose '
+        "grant (access_token.grant_id_claim) was revoked is not"))
     foreign_tokens_inactive: bool | None = Field(
         default=None, description="A client other than 'client' introspecting another client's token gets "
         "{\"active\": false} (RFC 7662 §2.2: not allowed to introspect this token)")
