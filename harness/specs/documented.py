@@ -30,7 +30,9 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_query_jwt_without_tokens", "check_replay_by_reference_refused", "check_sector_subject_shared",
            "check_user_code_support", "check_verification_uri", "check_x5t_matches_certificate",
            "check_jwe_headers", "check_jarm_implicit_delivery", "decrypt_access_token",
-           "max_age"]
+           "max_age", "check_signing_kid", "certificate_der", "check_published_certificate",
+           "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
+           "check_public_client_credentials_refused", "sha1_thumbprint"]
 
 
 def _is_number(value: Any) -> bool:
@@ -557,7 +559,7 @@ def check_replay_by_reference_refused(*, second_push_status: int, second_code_is
                    actual=f"push HTTP {second_push_status}, code issued")
 
 
-def _sha1_thumbprint(x5c_entry: str) -> str | None:
+def sha1_thumbprint(x5c_entry: str) -> str | None:
     """base64url SHA-1 of the DER certificate an ``x5c`` entry holds (standard base64, RFC 7517 §4.7)."""
     try:
         der = base64.b64decode(x5c_entry, validate=True)
@@ -587,7 +589,7 @@ def check_x5t_matches_certificate(header: Mapping[str, Any], keys: Sequence[Mapp
     if not with_certificate:
         raise NeedsReview(f"the JWK Set publishes no certificate (x5c) for the signing key (kid {kid!r}), so the "
                           "x5t header cannot be compared with its certificate")
-    thumbprints = {str(k.get("kid")): _sha1_thumbprint(k["x5c"][0]) for k in with_certificate}
+    thumbprints = {str(k.get("kid")): sha1_thumbprint(k["x5c"][0]) for k in with_certificate}
     matched = [name for name, value in thumbprints.items() if value == x5t]
     if not matched:
         raise fail("AT_X5T_CERTIFICATE_MISMATCH", "the x5t header is not the SHA-1 thumbprint of the signing key's "
@@ -634,7 +636,7 @@ def check_jwe_headers(header: Mapping[str, Any], *, kid: bool | None, x5t: bool 
     if x5t and isinstance(x5t_value, str) and x5t_value and recipient_certificates:
         named = header.get("kid")
         candidates = {k: v for k, v in recipient_certificates.items() if not isinstance(named, str) or k == named}
-        thumbprints = {k: _sha1_thumbprint(v) for k, v in (candidates or recipient_certificates).items()}
+        thumbprints = {k: sha1_thumbprint(v) for k, v in (candidates or recipient_certificates).items()}
         matched = next((k for k, v in thumbprints.items() if v == x5t_value), None)
         if matched is None:
             findings.add(Finding(code="AT_JWE_X5T_CERTIFICATE_MISMATCH", message="the access token's JWE x5t is not "
@@ -694,3 +696,102 @@ def decrypt_access_token(raw: str, keys: jose.JWKS, alg: str, enc: str) -> str:
                    "DOC-access_token.encryption", expected="a compact JWS inside",
                    actual=f"{inner.count('.') + 1} dot-separated parts")
     return inner
+
+
+def check_signing_kid(header: Mapping[str, Any], documented: str) -> None:
+    """Documented "Active Signing Certificate Key ID": the JWS ``kid`` header of JWT access tokens names that key.
+
+    PingFederate's JWT access-token manager: "Active Signing Certificate Key ID The ID of the key pair
+    and certificate to use when producing JWTs using an EC-based or RSA-based algorithm." (and "Active
+    Symmetric Key ID" for HMAC). With "Include Key ID Header Parameter" the ``kid`` header carries it.
+    """
+    kid = header.get("kid")
+    if kid != documented:
+        raise fail("AT_SIGNING_KID_NOT_DOCUMENTED", "the access token is not signed with the documented active key "
+                   "(its kid header names another one)", "DOC-access_token.signing_kid", expected=documented,
+                   actual=kid)
+
+
+def certificate_der(body: bytes) -> bytes | None:
+    """The DER of a certificate served as PEM, as DER, or as base64 of the DER (None: none of these)."""
+    text = body.decode("ascii", "replace").strip()
+    match = re.search(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", text, re.S)
+    candidate = "".join(match.group(1).split()) if match else "".join(text.split())
+    if body[:1] == b"\x30" and not match:  # DER: a SEQUENCE
+        return body
+    try:
+        der = base64.b64decode(candidate, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return der if der[:1] == b"\x30" else None
+
+
+def check_published_certificate(status: int, body: bytes, x5c_entry: str, *, setting: str, what: str) -> None:
+    """Documented "Publish Key ID X.509 URL" / "Publish Thumbprint X.509 URL": the URL serves the signing certificate.
+
+    PingFederate: "Indicates whether certificates will be made accessible by the key ID at
+    https://<pf_host>:<pf.https.port>/ext/oauth/x509/kid?v=<id>" (and "by thumbprint at .../x5t?v=<base64url
+    encoded SHA-1 thumbprint>"). The certificate served must be the one the JWK Set publishes for the
+    signing key (``x5c[0]``, RFC 7517 §4.7); the documents do not say its encoding, so PEM, DER and
+    base64 of the DER are accepted.
+    """
+    requirement = f"DOC-access_token.{setting}"
+    if status != 200:
+        raise fail("AT_CERTIFICATE_NOT_PUBLISHED", f"the documented {what} does not serve the signing certificate",
+                   requirement, expected="HTTP 200 with the certificate", actual=f"HTTP {status}")
+    der = certificate_der(body)
+    try:
+        expected = base64.b64decode(x5c_entry, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise NeedsReview(f"the JWK Set's x5c entry of the signing key is not base64 ({exc})") from exc
+    if der != expected:
+        raise fail("AT_PUBLISHED_CERTIFICATE_MISMATCH", f"the {what} serves a certificate other than the signing "
+                   "key's (x5c in the JWK Set)", requirement, expected="the DER of x5c[0]",
+                   actual="no certificate" if der is None else f"a certificate of {len(der)} bytes that differs")
+
+
+def check_jwt_access_token_introspected(status: int, body: Mapping[str, Any], *, client_id: str) -> None:
+    """Documented validation of JWT access tokens by the authorization server: an issued one introspects active.
+
+    PingFederate: "This allows the target resource server to validate the access tokens locally or to
+    send the access tokens to PingFederate for validation." RFC 7662 §2.2: ``active`` REQUIRED; the
+    ``client_id`` of an active answer, when given, is the client the token was issued to.
+    """
+    if status != 200 or body.get("active") is not True:
+        raise fail("JWT_AT_NOT_VALIDATED", "an issued, unexpired JWT access token sent for validation is not active",
+                   "DOC-introspection.jwt_access_tokens", expected={"active": True},
+                   actual=f"HTTP {status} active={body.get('active')!r}")
+    given = body.get("client_id")
+    if given is not None and given != client_id:
+        raise fail("JWT_AT_CLIENT_MISMATCH", "the introspection answer of a JWT access token names another client",
+                   "DOC-introspection.jwt_access_tokens", expected=client_id, actual=given)
+
+
+def check_revoked_grant_token_inactive(status: int, body: Mapping[str, Any]) -> None:
+    """Documented grant check: a JWT access token whose grant was revoked introspects inactive.
+
+    PingFederate "Access Grant GUID Claim Name": "If the claim is present during validation,
+    PingFederate checks the grant database to ensure the grant is still valid." The grant is revoked
+    by revoking its refresh token (RFC 7009 §2.1).
+    """
+    if status == 200 and body.get("active") is False:
+        return
+    raise fail("JWT_AT_REVOKED_GRANT_ACTIVE", "a JWT access token whose grant was revoked is still validated",
+               "DOC-access_token.grant_id_claim", expected={"active": False},
+               actual=f"HTTP {status} active={body.get('active')!r}")
+
+
+def check_public_client_credentials_refused(status: int, body: Mapping[str, Any]) -> None:
+    """A public client (client authentication None) is refused the client credentials grant.
+
+    PingFederate: "A selection other than None is required for any of the following use cases: This
+    client uses the Client Credentials grant type." (RFC 6749 §4.4 restricts the grant to
+    confidential clients; its sentence is quoted from memory, so the finding cites the vendor's.) Any
+    error answer without an access token is a refusal.
+    """
+    if status >= 400 or not body.get("access_token"):
+        return
+    raise fail("PUBLIC_CLIENT_CREDENTIALS_ISSUED", "a public client (no client authentication) got an access token "
+               "with the client credentials grant", "DOC-public_client_grants",
+               expected="an error (e.g. unauthorized_client)",
+               actual=f"HTTP {status} with an access token")

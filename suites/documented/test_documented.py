@@ -23,7 +23,14 @@ from harness.flows.code_flow import authorize, obtain_code
 from harness.flows.expiry import require_wait_within_cap
 from harness.flows.introspection import introspect
 from harness.flows.par import push
-from harness.flows.token import id_token_subject, obtain_refresh_token, obtain_tokens, redeem_code, refresh
+from harness.flows.token import (
+    id_token_subject,
+    obtain_refresh_token,
+    obtain_tokens,
+    redeem_code,
+    refresh,
+    token_request,
+)
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented
@@ -297,3 +304,21 @@ def test_client_ciba_polling_interval(target: Target) -> None:
     documented.check_client_decoupled_settings(request.body, interval_s=client.documented.ciba_polling_interval_s,
                                                lifetime_s=None, requirement="DOC-ciba_client_polling_interval",
                                                what="backchannel authentication")
+
+
+@requirement("DOC-public_client_grants")
+def test_public_client_credentials_refused(target: Target) -> None:
+    """A public client (client authentication None) is refused the client credentials grant.
+
+    Each enabled public client of the profile sends ``grant_type=client_credentials`` with its
+    ``client_id`` only; an error answer, or any answer without an access token, is a refusal.
+    """
+    clients = [c for c in target.profile.clients if c.is_public and c.documented.enabled]
+    if not clients:
+        pytest.skip("the profile has no public client (auth_method: none)")
+    findings = Findings()
+    for client in clients:
+        result = token_request(target, client, {"grant_type": "client_credentials"}, authenticate=False,
+                               label=f"client credentials request by the public client {client.id}")
+        findings.check(documented.check_public_client_credentials_refused, result.status, result.body or {})
+    findings.raise_if_any()

@@ -9,14 +9,17 @@ JWE Key ID header parameter" / "Include JWE X.509 Thumbprint Header Parameter".
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from harness import evidence, jose
+from harness.flows.introspection import introspect, introspection_caller
+from harness.flows.revocation import revoke
 from harness.flows.token import obtain_tokens
 from harness.http import try_json_document
 from harness.profile.documented import ResourceServer
-from harness.results import Findings, fail
+from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented, rfc7517, rfc9068
 from harness.target import NotApplicable, Target
 
@@ -136,3 +139,116 @@ def test_access_token_jwe_decrypts(target: Target, user_agent: Any) -> None:
     findings.check(rfc9068.check_required_claims, decoded.claims, client_id_claim=settings.client_id_claim)
     findings.check(rfc9068.check_issuer, decoded.claims, str(target.metadata.get("issuer")))
     findings.raise_if_any()
+
+
+def _signed_access_token(target: Target, user_agent: Any) -> jose.DecodedJWT:
+    """A signed (JWS) JWT access token, decoded without verification (recorded in the evidence)."""
+    if target.profile.documented.access_token.encryption is not None:
+        raise NotApplicable("the profile documents encrypted (JWE) access tokens; the signed token's header is "
+                            "inside the encryption")
+    raw, _ = _jwt_access_token(target, user_agent)
+    try:
+        decoded = jose.decode_unverified(raw)
+    except jose.JoseError as exc:
+        raise fail("AT_NOT_JWT", f"the access token is not a JWT ({exc})", "DOC-access_token.format",
+                   expected="a JWT access token", actual=exc.code) from exc
+    evidence.record_token("access token", decoded.header, decoded.claims)
+    return decoded
+
+
+@requirement("DOC-access_token.signing_kid")
+def test_access_token_signing_kid(target: Target, user_agent: Any) -> None:
+    """JWT access tokens are signed with the documented active key: their ``kid`` header names it."""
+    kid = target.profile.documented.access_token.signing_kid
+    if kid is None:
+        pytest.skip("the profile documents no active signing key of JWT access tokens "
+                    "(documented.access_token.signing_kid)")
+    decoded = _signed_access_token(target, user_agent)
+    documented.check_signing_kid(decoded.header, kid)
+
+
+@requirement("DOC-access_token.x509_kid_url", "DOC-access_token.x509_x5t_url")
+def test_access_token_x509_urls(target: Target, user_agent: Any) -> None:
+    """The documented X.509 URLs serve the signing certificate of JWT access tokens by key ID and by thumbprint.
+
+    The certificate must be the first ``x5c`` entry of the signing key (the one the token's ``kid``
+    names) in the JWK Set at the documented access-token JWKS URL, else the discovery ``jwks_uri``;
+    the thumbprint is the token's ``x5t`` header, else the SHA-1 thumbprint of that certificate.
+    """
+    settings = target.profile.documented.access_token
+    if settings.x509_kid_url is None and settings.x509_x5t_url is None:
+        pytest.skip("the profile documents no published X.509 URL (documented.access_token.x509_kid_url / "
+                    "x509_x5t_url)")
+    decoded = _signed_access_token(target, user_agent)
+    url = settings.jwks_url or target.endpoint("jwks_uri")
+    document = try_json_document(target.http.get_idempotent(url, label="JWK Set with the signing certificates")) or {}
+    kid = decoded.header.get("kid")
+    key = next((k for k in document.get("keys") or [] if isinstance(k, dict) and isinstance(kid, str)
+                and k.get("kid") == kid and isinstance(k.get("x5c"), list) and k["x5c"]
+                and isinstance(k["x5c"][0], str)), None)
+    if key is None:
+        raise NeedsReview(f"the JWK Set at {url} publishes no certificate (x5c) for the signing key (kid {kid!r}), "
+                          "so the published certificate cannot be compared with it")
+    certificate = str(key["x5c"][0])
+    findings = Findings()
+    if settings.x509_kid_url is not None:
+        response = target.http.get_idempotent(f"{settings.x509_kid_url}?{urlencode({'v': kid})}",
+                                              label="certificate by key ID")
+        findings.check(documented.check_published_certificate, response.status_code, response.content, certificate,
+                       setting="x509_kid_url", what="Key ID X.509 URL")
+    if settings.x509_x5t_url is not None:
+        x5t = decoded.header.get("x5t")
+        thumbprint = x5t if isinstance(x5t, str) and x5t else documented.sha1_thumbprint(certificate)
+        response = target.http.get_idempotent(f"{settings.x509_x5t_url}?{urlencode({'v': thumbprint or ''})}",
+                                              label="certificate by thumbprint")
+        findings.check(documented.check_published_certificate, response.status_code, response.content, certificate,
+                       setting="x509_x5t_url", what="Thumbprint X.509 URL")
+    findings.raise_if_any()
+
+
+@pytest.mark.needs("introspection_endpoint")
+@requirement("DOC-introspection.jwt_access_tokens", "DOC-access_token.grant_id_claim")
+def test_jwt_access_token_introspection(target: Target, user_agent: Any) -> None:
+    """A JWT access token sent for validation introspects active; once its grant is revoked, inactive.
+
+    The caller is the documented introspection client (the resource server). Where the profile also
+    documents the grant GUID claim and the server offers revocation, the token's refresh token is
+    revoked (RFC 7009, as the client it was issued to) and the JWT access token must then introspect
+    inactive: PingFederate "checks the grant database to ensure the grant is still valid".
+    """
+    settings = target.profile.documented
+    if not settings.introspection.jwt_access_tokens:
+        pytest.skip("the profile does not document validation of JWT access tokens by introspection "
+                    "(documented.introspection.jwt_access_tokens)")
+    if settings.access_token.encryption is not None:
+        raise NotApplicable("the profile documents encrypted access tokens; this check sends signed ones")
+    client = target.pick_client(purpose="JWT access tokens", confidential=True)
+    resource = None
+    if settings.access_token.format != "jwt":
+        resource = next((r for r in settings.resources if r.access_token_format == "jwt" and r.audience), None)
+        if resource is None:
+            raise NotApplicable("the profile documents no JWT access tokens (documented.access_token.format: jwt, "
+                                "or a resource with access_token_format: jwt and an audience)")
+    grant_check = settings.access_token.grant_id_claim is not None and target.offers("revocation_endpoint")
+    scope = " ".join([client.scope, resource.scope or ""]).strip() if resource is not None else None
+    tokens = obtain_tokens(target, user_agent, client, scope=scope, offline=grant_check,
+                           resource=resource.audience if resource is not None else None)
+    if tokens.access_token.count(".") != 2:
+        raise fail("AT_NOT_JWT", "the access token is not a JWT", "DOC-access_token.format",
+                   expected="a JWT access token", actual="not a JWS")
+    caller = introspection_caller(target)
+    info = introspect(target, caller, tokens.access_token, hint="access_token",
+                      label="introspect the JWT access token")
+    documented.check_jwt_access_token_introspected(info.status, info.body or {}, client_id=client.id)
+    if not grant_check or tokens.refresh_token is None:
+        evidence.note("the grant check needs documented.access_token.grant_id_claim, a revocation endpoint and a "
+                      "refresh token: not made")
+        return
+    revoked = revoke(target, client, tokens.refresh_token, hint="refresh_token",
+                     label="revoke the grant's refresh token")
+    if revoked.status != 200:
+        raise fail("PRECONDITION_REVOCATION_FAILED", "the grant's refresh token could not be revoked", "RFC7009-2.2",
+                   expected="HTTP 200", actual=f"HTTP {revoked.status}")
+    after = introspect(target, caller, tokens.access_token, hint="access_token",
+                       label="introspect the JWT access token after its grant was revoked")
+    documented.check_revoked_grant_token_inactive(after.status, after.body or {})

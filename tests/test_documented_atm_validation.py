@@ -1,0 +1,70 @@
+"""PingFederate ATM settings verified against the reference target both ways (issue 21).
+
+* "Active Signing Certificate Key ID" (``documented.access_token.signing_kid``): the reference profile
+  cannot state the kid (the launcher generates it per start), so this test states the kid of the
+  RS256 key JWT access tokens are signed with (read from the running target's JWK Set) — passes —
+  and then the PS256 key's — fails ``AT_SIGNING_KID_NOT_DOCUMENTED``;
+* "Publish Key ID X.509 URL" / "Publish Thumbprint X.509 URL", validation of JWT access tokens by
+  introspection with the grant check, and the public client refused the client credentials grant
+  are stated in the reference profile: they pass as documented and fail with the defects
+  ``doc_atm_x509_wrong_certificate``, ``doc_jwt_access_token_not_validated``,
+  ``doc_revoked_grant_token_active`` and ``doc_public_client_credentials_issued``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.reference_target import RunningTarget
+from tests.suite_runs import profile_copy, run_checks
+
+PROFILED = ("documented.access_token_x509_urls", "documented.jwt_access_token_introspection",
+            "documented.public_client_credentials_refused")
+KEYWORD = "test_access_token_x509_urls or test_jwt_access_token_introspection or test_public_client_credentials_refused"
+
+
+def _signing_kids(reference: RunningTarget) -> dict[str, str]:
+    """alg -> kid of the provider's signing keys, from its JWK Set."""
+    context = ssl.create_default_context(cafile=reference.env["REFTARGET_CA_FILE"])
+    response = httpx.get(f"{reference.env['REFTARGET_ISSUER']}/jwks", verify=context)
+    return {str(k.get("alg")): str(k["kid"]) for k in response.json()["keys"] if k.get("use") == "sig" and "kid" in k}
+
+
+@pytest.mark.parametrize(("alg", "expected"), [("RS256", ("passed", set())),
+                                                ("PS256", ("failed", {"AT_SIGNING_KID_NOT_DOCUMENTED"}))],
+                         ids=["rs256-key-as-documented", "other-key-documented"])
+def test_signing_kid_both_ways(reference: RunningTarget, tmp_path: Path, alg: str,
+                               expected: tuple[str, set[str]]) -> None:
+    kid = _signing_kids(reference)[alg]
+
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"]["signing_kid"] = kid
+    records = run_checks(reference, profile_copy(tmp_path, "signing-kid", edit), tmp_path / "report",
+                         suites=["documented"], keyword="test_access_token_signing_kid")
+    record = records["documented.access_token_signing_kid"]
+    assert (record["outcome"], {f["code"] for f in record["findings"]}) == expected, record["message"]
+
+
+CASES = [
+    ([], {PROFILED[0]: ("passed", set()), PROFILED[1]: ("passed", set()), PROFILED[2]: ("passed", set())}),
+    (["doc_atm_x509_wrong_certificate"], {PROFILED[0]: ("failed", {"AT_PUBLISHED_CERTIFICATE_MISMATCH"})}),
+    (["doc_jwt_access_token_not_validated"], {PROFILED[1]: ("failed", {"JWT_AT_NOT_VALIDATED"})}),
+    (["doc_revoked_grant_token_active"], {PROFILED[1]: ("failed", {"JWT_AT_REVOKED_GRANT_ACTIVE"})}),
+    (["doc_public_client_credentials_issued"], {PROFILED[2]: ("failed", {"PUBLIC_CLIENT_CREDENTIALS_ISSUED"})}),
+]
+
+
+@pytest.mark.parametrize(("defects", "expected"), CASES,
+                         ids=["as-documented", "doc_atm_x509_wrong_certificate", "doc_jwt_access_token_not_validated",
+                              "doc_revoked_grant_token_active", "doc_public_client_credentials_issued"])
+def test_atm_validation_both_ways(reference: RunningTarget, tmp_path: Path, defects: list[str],
+                                  expected: dict[str, tuple[str, set[str]]]) -> None:
+    records = run_checks(reference, profile_copy(tmp_path, "reference", lambda data: None), tmp_path / "report",
+                         suites=["documented"], keyword=KEYWORD, defects=defects)
+    got = {cid: (records[cid]["outcome"], {f["code"] for f in records[cid]["findings"]}) for cid in expected}
+    assert got == expected, {cid: records[cid]["message"] for cid in expected}
