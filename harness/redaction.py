@@ -148,52 +148,57 @@ def is_registered(value: str) -> bool:
 
 _WINDOW = 8
 _INDEXED_MIN = 2 * _WINDOW - 1
-"""Simple values at least this long are found through the window index (see :func:`_scrub_simple`)."""
-_SIMPLE_RE = re.compile(r"[A-Za-z0-9_-]+")  # base64url / hex: most codes and tokens
-_RUN_RE = re.compile(r"[A-Za-z0-9_-]{15,}")  # runs that can hold an indexed value
-_windows: dict[str, list[tuple[str, int]]] = {}  # 8-char window -> (value, offset of the window in it)
-_complex: list[str] = []  # every other registered value (short or not base64url), longest first
+"""Values holding a base64url run at least this long are found through the window index (see :func:`_scrub_indexed`)."""
+_RUN_RE = re.compile(r"[A-Za-z0-9_-]{15,}")  # runs that can hold (part of) an indexed value
+_windows: dict[str, list[tuple[str, int]]] = {}  # 8-char window -> (value, offset of the window in the value)
+_complex: list[str] = []  # every other registered value (no base64url run of 15), longest first
 
 
 def _index(value: str) -> None:
-    """Add a registered value to the lookup structures (incrementally: no rebuild per registration)."""
-    if len(value) >= _INDEXED_MIN and _SIMPLE_RE.fullmatch(value):
-        for offset in range(_WINDOW):
+    """Add a registered value to the lookup structures (incrementally: no rebuild per registration).
+
+    A value with a base64url run of at least 15 characters (codes, tokens, JWTs — whose signature
+    segment is such a run —, URL-encoded forms of them) is indexed by the 8-character windows at
+    offsets 0..7 of its longest such run; only the rest (short or punctuation-heavy secrets, a few
+    per run) is searched one by one.
+    """
+    runs = [m for m in _RUN_RE.finditer(value)]
+    if runs:
+        longest = max(runs, key=lambda m: m.end() - m.start())
+        for offset in range(longest.start(), longest.start() + _WINDOW):
             _windows.setdefault(value[offset:offset + _WINDOW], []).append((value, offset))
     else:
         bisect.insort(_complex, value, key=lambda v: -len(v))
 
 
-def _scrub_simple(text: str) -> str:
-    """Mask the indexed values (base64url, 15 characters or more) wherever they occur in ``text``.
+def _scrub_indexed(text: str) -> str:
+    """Mask the indexed values wherever they occur in ``text``.
 
-    A value of length L >= 15 inside a run covers a whole 8-character window starting at a
-    multiple of 8 of the run, at an offset of 0..7 within the value; so only every 8th window of
-    a run is looked up, among the windows at offsets 0..7 of every value, and each candidate is
-    confirmed in place. Overlapping matches keep the leftmost, then the longest.
+    An indexed value's longest run R (15 characters or more) lies inside one base64url run of the
+    text, and any 15 characters of a run cover a whole 8-character window starting at a multiple of
+    8 of that run, at an offset of 0..7 within R. So only every 8th window of a run is looked up,
+    among the windows at offsets 0..7 of every value's R, and each candidate is confirmed in place
+    (the value may extend past the run: a JWT's other segments). Overlapping matches keep the
+    leftmost, then the longest.
     """
-    pieces: list[str] = []
-    last = 0
+    matches: list[tuple[int, int]] = []
     for run in _RUN_RE.finditer(text):
         chunk, start = run.group(0), run.start()
-        matches: list[tuple[int, int]] = []
         for q in range(0, len(chunk) - _WINDOW + 1, _WINDOW):
             for value, offset in _windows.get(chunk[q:q + _WINDOW], ()):
-                at = q - offset
-                if at >= 0 and chunk.startswith(value, at):
+                at = start + q - offset
+                if at >= 0 and text.startswith(value, at):
                     matches.append((at, len(value)))
-        if not matches:
-            continue
-        matches.sort(key=lambda m: (m[0], -m[1]))
-        covered = 0
-        for at, length in matches:
-            if at < covered:
-                continue
-            pieces += [text[last:start + at], mask(chunk[at:at + length])]
-            last = start + at + length
-            covered = at + length
-    if not pieces:
+    if not matches:
         return text
+    matches.sort(key=lambda m: (m[0], -m[1]))
+    pieces: list[str] = []
+    last = 0
+    for at, length in matches:
+        if at < last:
+            continue
+        pieces += [text[last:at], mask(text[at:at + length])]
+        last = at + length
     pieces.append(text[last:])
     return "".join(pieces)
 
@@ -269,7 +274,7 @@ def scrub_values(text: str) -> str:
     if len(text) < 4 or not _registered:
         return text
     if _windows:
-        text = _scrub_simple(text)
+        text = _scrub_indexed(text)
     for secret in _complex:
         if secret in text:
             text = text.replace(secret, mask(secret))

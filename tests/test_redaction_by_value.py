@@ -12,6 +12,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -264,3 +265,35 @@ def test_window_index_finds_every_registered_value_anywhere_in_a_run() -> None:
         scrubbed = redaction.scrub_values(text)
         assert not any(value in scrubbed for value in planted), (text, scrubbed)
         assert redaction.REDACTED in scrubbed
+
+
+def test_window_index_finds_punctuated_values_jwts_and_encoded_forms() -> None:
+    """Values with punctuation (JWTs, URL-encoded forms, base64 with ``+/=``) are indexed by their longest
+    base64url run and still masked wherever they occur, next to other run characters or punctuation."""
+    import random
+
+    from harness import redaction
+
+    rng = random.Random(16)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+    def run(low: int, high: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(low, high)))
+
+    values = [f"{run(10, 40)}.{run(15, 60)}.{run(20, 86)}" for _ in range(20)]  # compact JWS shapes
+    values += [f"{run(15, 30)}+/{run(3, 10)}==" for _ in range(10)]  # standard base64
+    values += [f"{run(1, 14)}~{run(15, 30)}" for _ in range(10)]  # the long run last
+    for value in values:
+        redaction.register_credential(value)  # its quote() and quote_plus() forms too
+    forms = [form for value in values for form in {value, quote(value, safe=""), quote_plus(value)}]
+    for _ in range(300):
+        parts, planted = [], []
+        for _ in range(rng.randint(1, 3)):
+            parts.append(rng.choice(["", run(1, 20), ".", "%2E", "=", "\"", " "]))
+            form = rng.choice(forms)
+            planted.append(form)
+            parts.append(form)
+        text = "".join(parts) + rng.choice(["", run(1, 9), "&x=1"])
+        scrubbed = redaction.scrub_values(text)
+        assert not any(form in scrubbed for form in planted), (text, scrubbed)
+    assert not redaction._complex or all(not redaction._RUN_RE.search(v) for v in redaction._complex)
