@@ -57,6 +57,9 @@ class AccessTokenSettings(_Model):
     jwe_x5t_header: bool | None = Field(default=None, description=(
         'The JWE header of encrypted JWT access tokens has x5t (PingFederate "Include JWE X.509 Thumbprint Header '
         'Parameter", "not selected by default"); with documented.access_token.encryption'))
+    omitted_claims: list[Literal["client_id", "scope", "aud"]] = Field(default_factory=list, description=(
+        'Claims left out of JWT access tokens (PingFederate "Client ID Claim Name" / "Scope Claim Name" empty: "will '
+        'not include"; "Audience Claim Value" blank: "this field is omitted"); RFC 9068 §2.2 still requires them'))
     signing_kid: str | None = Field(default=None, min_length=1, description=(
         'The kid of the key JWT access tokens are signed with (PingFederate "Active Signing Certificate Key ID" / '
         '"Active Symmetric Key ID"): the JWS kid header names it'))
