@@ -61,6 +61,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
                                                "documented.jwt_access_token_introspection"),
     "documented.access_token.jwks_cache_duration_s": ("keys.documented_jwks_cache_duration",),
     "documented.access_token.signing_kid": ("documented.access_token_signing_kid",),
+    "documented.access_token.omitted_claims": ("documented.access_token_claims_omitted",
+                                               "jwt_access_token.required_claims"),
     "documented.access_token.x509_kid_url": ("documented.access_token_x509_urls",),
     "documented.access_token.x509_x5t_url": ("documented.access_token_x509_urls",),
     "documented.pkce_methods": ("pkce.plain_refused_when_not_supported", "pkce.s256_round_trip"),
