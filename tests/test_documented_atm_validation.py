@@ -8,7 +8,13 @@
   introspection with the grant check, and the public client refused the client credentials grant
   are stated in the reference profile: they pass as documented and fail with the defects
   ``doc_atm_x509_wrong_certificate``, ``doc_jwt_access_token_not_validated``,
-  ``doc_revoked_grant_token_active`` and ``doc_public_client_credentials_issued``.
+  ``doc_revoked_grant_token_active`` and ``doc_public_client_credentials_issued``;
+* claims documented as omitted (``omitted_claims: [client_id, scope]``, PingFederate's empty
+  "Client ID Claim Name" / "Scope Claim Name"; oidc-provider signs no JWT access token without
+  ``aud``, so a blank "Audience Claim Value" is left to the unit tests): with the runtime
+  setting ``doc_atm_claims_omitted`` the documented check passes while ``jwt_access_token.required_claims``
+  still fails for RFC 9068 §2.2 (both findings, issue 21 item 2); without it the documented check fails
+  ``AT_CLAIM_NOT_OMITTED``.
 """
 
 from __future__ import annotations
@@ -68,3 +74,23 @@ def test_atm_validation_both_ways(reference: RunningTarget, tmp_path: Path, defe
                          suites=["documented"], keyword=KEYWORD, defects=defects)
     got = {cid: (records[cid]["outcome"], {f["code"] for f in records[cid]["findings"]}) for cid in expected}
     assert got == expected, {cid: records[cid]["message"] for cid in expected}
+
+
+@pytest.mark.parametrize("omitting", [True, False], ids=["claims-omitted-as-documented", "claims-present"])
+def test_claims_omitted_both_ways(reference: RunningTarget, tmp_path: Path, omitting: bool) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"]["omitted_claims"] = ["client_id", "scope"]
+    records = run_checks(reference, profile_copy(tmp_path, "omitted", edit), tmp_path / "report",
+                         suites=["documented", "jwt_access_token"],
+                         keyword="test_access_token_claims_omitted or test_required_claims",
+                         settings={"doc_atm_claims_omitted": omitting})
+    documented_record = records["documented.access_token_claims_omitted"]
+    spec_record = records["jwt_access_token.required_claims"]
+    if omitting:
+        assert documented_record["outcome"] == "passed", documented_record["message"]
+        assert spec_record["outcome"] == "failed"
+        assert {f["requirement"] for f in spec_record["findings"]} == {"RFC9068-2.2"}
+    else:
+        assert documented_record["outcome"] == "failed"
+        assert {f["code"] for f in documented_record["findings"]} == {"AT_CLAIM_NOT_OMITTED"}
+        assert spec_record["outcome"] == "passed", spec_record["message"]

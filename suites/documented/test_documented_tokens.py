@@ -252,3 +252,18 @@ def test_jwt_access_token_introspection(target: Target, user_agent: Any) -> None
     after = introspect(target, caller, tokens.access_token, hint="access_token",
                        label="introspect the JWT access token after its grant was revoked")
     documented.check_revoked_grant_token_inactive(after.status, after.body or {})
+
+
+@requirement("DOC-access_token.omitted_claims")
+def test_access_token_claims_omitted(target: Target, user_agent: Any) -> None:
+    """JWT access tokens leave out the claims documented as omitted (empty claim names, a blank audience).
+
+    Only the documented expectation is judged here; ``jwt_access_token.required_claims`` still fails
+    such a token for RFC 9068 §2.2 (a documented value never waives a spec rule).
+    """
+    omitted = target.profile.documented.access_token.omitted_claims
+    if not omitted:
+        pytest.skip("the profile documents no claim omitted from JWT access tokens "
+                    "(documented.access_token.omitted_claims)")
+    decoded = _signed_access_token(target, user_agent)
+    documented.check_claims_omitted(decoded.claims, omitted)

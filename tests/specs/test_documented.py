@@ -347,3 +347,58 @@ def test_jarm_implicit_delivery(fails: Any) -> None:
           error="invalid_request", code="JARM_QUERY_JWT_ENCRYPTED_REFUSED", req="DOC-require_jarm")
     fails(d.check_jarm_implicit_delivery, "query.jwt", "code id_token", delivered_in="fragment", encrypted=True,
           error=None, code="JARM_QUERY_JWT_ENCRYPTED_REFUSED")
+
+
+def test_signing_kid_and_omitted_claims(fails: Any) -> None:
+    d.check_signing_kid({"kid": "k1"}, "k1")
+    fails(d.check_signing_kid, {"kid": "k2"}, "k1", code="AT_SIGNING_KID_NOT_DOCUMENTED",
+          req="DOC-access_token.signing_kid")
+    fails(d.check_signing_kid, {}, "k1", code="AT_SIGNING_KID_NOT_DOCUMENTED")
+    d.check_claims_omitted({"sub": "u", "iss": "i"}, ["client_id", "scope", "aud"])
+    fails(d.check_claims_omitted, {"aud": "rs", "sub": "u"}, ["aud"], code="AT_CLAIM_NOT_OMITTED",
+          req="DOC-access_token.omitted_claims")
+
+
+def test_published_certificate(fails: Any) -> None:
+    import base64
+
+    import pytest
+
+    from harness.results import NeedsReview
+
+    der = b"\x30\x03\x02\x01\x05"
+    entry = base64.b64encode(der).decode()
+    pem = f"-----BEGIN CERTIFICATE-----\n{entry}\n-----END CERTIFICATE-----\n".encode()
+    for body in (pem, der, entry.encode()):
+        d.check_published_certificate(200, body, entry, setting="x509_kid_url", what="Key ID X.509 URL")
+    fails(d.check_published_certificate, 404, b"", entry, setting="x509_kid_url", what="u",
+          code="AT_CERTIFICATE_NOT_PUBLISHED", req="DOC-access_token.x509_kid_url")
+    fails(d.check_published_certificate, 200, b"\x30\x01\x00", entry, setting="x509_x5t_url", what="u",
+          code="AT_PUBLISHED_CERTIFICATE_MISMATCH", req="DOC-access_token.x509_x5t_url")
+    fails(d.check_published_certificate, 200, b"<html>", entry, setting="x509_x5t_url", what="u",
+          code="AT_PUBLISHED_CERTIFICATE_MISMATCH")
+    with pytest.raises(NeedsReview):
+        d.check_published_certificate(200, der, "not base64!", setting="x509_kid_url", what="u")
+
+
+def test_jwt_access_token_validation(fails: Any) -> None:
+    d.check_jwt_access_token_introspected(200, {"active": True, "client_id": "c"}, client_id="c")
+    d.check_jwt_access_token_introspected(200, {"active": True}, client_id="c")
+    fails(d.check_jwt_access_token_introspected, 200, {"active": False}, client_id="c", code="JWT_AT_NOT_VALIDATED",
+          req="DOC-introspection.jwt_access_tokens")
+    fails(d.check_jwt_access_token_introspected, 400, {"error": "unsupported_token_type"}, client_id="c",
+          code="JWT_AT_NOT_VALIDATED")
+    fails(d.check_jwt_access_token_introspected, 200, {"active": True, "client_id": "x"}, client_id="c",
+          code="JWT_AT_CLIENT_MISMATCH")
+    d.check_revoked_grant_token_inactive(200, {"active": False})
+    fails(d.check_revoked_grant_token_inactive, 200, {"active": True}, code="JWT_AT_REVOKED_GRANT_ACTIVE",
+          req="DOC-access_token.grant_id_claim")
+    fails(d.check_revoked_grant_token_inactive, 500, {}, code="JWT_AT_REVOKED_GRANT_ACTIVE")
+
+
+def test_public_client_credentials_refused(fails: Any) -> None:
+    d.check_public_client_credentials_refused(400, {"error": "unauthorized_client"})
+    d.check_public_client_credentials_refused(401, {"error": "invalid_client"})
+    d.check_public_client_credentials_refused(200, {})
+    fails(d.check_public_client_credentials_refused, 200, {"access_token": "t"},
+          code="PUBLIC_CLIENT_CREDENTIALS_ISSUED", req="DOC-public_client_grants")
