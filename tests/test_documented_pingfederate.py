@@ -13,6 +13,13 @@ and ``scope`` claims. This test copies those statements into the reference profi
   fails RFC 9068 §2.1 only, the missing ``jti`` fails RFC 9068 §2.2;
 * with the reference target as it is (``at+jwt``, a space-delimited scope, a 43-character
   ``jti``), the same statements fail: the deployment differs from what is documented.
+
+The PingFederate profile's other documented behaviours of JWT access tokens and clients —
+validation of JWT access tokens at the introspection endpoint ("send the access tokens to
+PingFederate for validation"), no claim omitted with the default claim names, the public client
+refused the client credentials grant ("A selection other than None is required") — are stated the
+same way and pass against the reference target configured like a default ATM; the defects that
+break them are in ``tests/test_documented_atm_validation.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import yaml
 
 from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
+from tests.suite_runs import profile_copy, run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 PINGFEDERATE = ROOT / "fixtures" / "vendor_profiles" / "pingfederate.yaml"
@@ -96,3 +104,35 @@ def test_reference_configured_as_pingfederate_defaults(reference: RunningTarget,
     assert "AT_TYP_PRESENT" in _codes(differs["typ_header"])
     assert differs["jti_length"]["outcome"] == "failed" and _doc_findings(differs["jti_length"])
     assert differs["scope"]["outcome"] == "failed" and _doc_findings(differs["scope"])
+
+
+def _pingfederate_documented() -> dict[str, Any]:
+    documented: dict[str, Any] = yaml.safe_load(PINGFEDERATE.read_text())["documented"]
+    return documented
+
+
+def test_pingfederate_profile_states_the_documented_validation_defaults() -> None:
+    stated = _pingfederate_documented()
+    assert stated["introspection"]["jwt_access_tokens"] is True
+    assert stated["access_token"]["omitted_claims"] == []
+    public = [c for c in yaml.safe_load(PINGFEDERATE.read_text())["clients"] if c["auth_method"] == "none"]
+    assert public, "the PingFederate profile has a public client (Client Authentication None, the default)"
+
+
+def test_reference_configured_as_pingfederate_validates_jwt_access_tokens(reference: RunningTarget,
+                                                                           tmp_path: Path) -> None:
+    stated = _pingfederate_documented()
+
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"].update(_pingfederate_atm())
+        data["documented"]["access_token"]["omitted_claims"] = stated["access_token"]["omitted_claims"]
+        data["documented"]["introspection"]["jwt_access_tokens"] = stated["introspection"]["jwt_access_tokens"]
+    checks = ("documented.jwt_access_token_introspection", "documented.public_client_credentials_refused")
+    records = run_checks(reference, profile_copy(tmp_path, "pingfederate-validation", edit), tmp_path / "report",
+                         suites=["documented"],
+                         keyword="test_jwt_access_token_introspection or test_public_client_credentials_refused "
+                                 "or test_access_token_claims_omitted",
+                         settings={"doc_pingfederate_atm_defaults": True})
+    assert {cid: records[cid]["outcome"] for cid in checks} == {cid: "passed" for cid in checks}, \
+        {cid: records[cid]["message"] for cid in checks}
+    assert records["documented.access_token_claims_omitted"]["outcome"] == "skipped"   # nothing omitted by default
