@@ -18,6 +18,7 @@ import pytest
 
 from harness import jose
 from harness.flows import metadata_probes as probes
+from harness.flows.client_assertion import assertion_audiences
 from harness.profile import Client
 from harness.specs import metadata_consistency as mc
 
@@ -80,12 +81,12 @@ def server(monkeypatch: pytest.MonkeyPatch) -> _Server:
 
 def test_audiences_in_order_without_duplicates() -> None:
     target = _Target()
-    assert probes.assertion_audiences(target, _client(), REVOCATION) == [REVOCATION, TOKEN, ISSUER]  # type: ignore[arg-type]
-    assert probes.assertion_audiences(target, _client(), TOKEN) == [TOKEN, ISSUER]  # type: ignore[arg-type]
+    assert assertion_audiences(target, _client(), REVOCATION) == [REVOCATION, TOKEN, ISSUER]  # type: ignore[arg-type]
+    assert assertion_audiences(target, _client(), TOKEN) == [TOKEN, ISSUER]  # type: ignore[arg-type]
 
 
 def test_fapi_client_sends_the_issuer_only() -> None:
-    assert probes.assertion_audiences(_Target(), _client(fapi="2.0-security"), REVOCATION) == [ISSUER]  # type: ignore[arg-type]
+    assert assertion_audiences(_Target(), _client(fapi="2.0-security"), REVOCATION) == [ISSUER]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("accepted", [ISSUER, TOKEN, REVOCATION])
