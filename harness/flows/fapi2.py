@@ -3,29 +3,36 @@
 A FAPI 2.0 grant is PAR (with PKCE S256 and the client's assertion naming the issuer) →
 authorization by reference → token request sender-constrained with DPoP. Negative checks
 change one thing: the client authentication (:func:`push_with_auth`), one pushed parameter,
-or leave the DPoP proof out.
+or leave the DPoP proof out. A Message Signing client pushes every request as a signed request
+object (:func:`pushed_params`), so the same checks run in the OIDF plans' "signed" variant.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from harness import jose
+from harness import evidence, jose
 from harness.flows.authorization import AuthorizationOutcome, AuthorizationRequest, build_authorization_request
 from harness.flows.client_assertion import PAR_ENDPOINT, assertion_audience
 from harness.flows.dpop import DpopSession, offline_scope, redeem_params
 from harness.flows.par import ParResult, by_reference, par_endpoint, push, pushed_or_fail
+from harness.flows.request_object import request_object_claims
 from harness.flows.token import ClientAuth, TokenResult, client_auth
 from harness.http import try_json_document
 from harness.profile import AuthMethod, Client
 from harness.results import ProfileError, fail
 from harness.target import NotApplicable, Target
 
-__all__ = ["FapiGrant", "authorize_pushed", "code_or_fail", "fapi2_client", "obtain_fapi_tokens", "push_with_auth",
-           "push_with_dpop", "rsa_signing_key"]
+__all__ = ["FapiGrant", "authorize_pushed", "code_or_fail", "fapi2_client", "is_message_signing", "obtain_fapi_tokens",
+           "push_with_auth", "push_with_dpop", "pushed_params", "rsa_signing_key"]
+
+#: The request objects a Message Signing client pushes: PS256 (FAPI 2.0 SP §5.4.1), 5 minutes after nbf.
+SIGNED_PUSH_ALG = "PS256"
+SIGNED_PUSH_LIFETIME_S = 300
 
 
 def fapi2_client(target: Target, *, dpop: bool = True, message_signing: bool = False) -> Client:
@@ -60,6 +67,32 @@ def rsa_signing_key(client: Client) -> Any:
     raise NotApplicable(f"client {client.id} has no RSA signing key (needed to sign with PS256/RS256)")
 
 
+def is_message_signing(client: Client) -> bool:
+    """Whether ``client`` is a FAPI 2.0 Message Signing client (``fapi: 2.0-message-signing``)."""
+    return client.fapi == "2.0-message-signing"
+
+
+def pushed_params(target: Target, client: Client, request: AuthorizationRequest) -> dict[str, str]:
+    """The form ``client`` pushes for ``request``: its parameters, or one signed request object carrying them.
+
+    A Message Signing client signs: FAPI 2.0 MS §5.3.2, the AS "shall support and verify signed request
+    objects according to JAR [RFC9101] at the PAR endpoint". The object carries every parameter of
+    ``request`` plus ``iss``, ``aud`` = issuer, ``iat``, ``nbf`` = now, ``exp`` = now + 5 minutes and a
+    ``jti``, signed PS256 with the client's RSA key; only ``client_id`` travels beside it (a ``claims``
+    parameter becomes the JSON object OIDC Core §6.1 puts in a request object). Any other client pushes
+    the parameters as they are.
+    """
+    if not is_message_signing(client):
+        return dict(request.params)
+    claims = request_object_claims(target, request, lifetime=SIGNED_PUSH_LIFETIME_S)
+    if isinstance(claims.get("claims"), str):  # in a request object (OIDC Core §6.1) claims is a JSON object
+        claims["claims"] = json.loads(claims["claims"])
+    token = jose.build_request_object(claims, rsa_signing_key(client), SIGNED_PUSH_ALG, typ="oauth-authz-req+jwt")
+    decoded = jose.decode_unverified(token)
+    evidence.record_token("request object pushed", decoded.header, decoded.claims)
+    return {"client_id": client.id, "request": token}
+
+
 def push_with_auth(target: Target, client: Client, params: dict[str, str], auth: ClientAuth, *,
                    label: str) -> ParResult:
     """POST ``params`` to the PAR endpoint with the given credentials (form fields, headers, certificate)."""
@@ -78,7 +111,8 @@ def push_with_dpop(target: Target, client: Client, request: AuthorizationRequest
     def send(proof: str) -> httpx.Response:
         audience = assertion_audience(target, client, url, member=PAR_ENDPOINT)
         data, headers, cert = client_auth(target, client, audience)  # a new jti every attempt
-        response = target.http.post(url, label="push with a DPoP proof", data={**request.params, **data},
+        form = {**pushed_params(target, client, request), **data}
+        response = target.http.post(url, label="push with a DPoP proof", data=form,
                                     headers={**headers, "DPoP": proof}, cert=cert)
         results.append(ParResult(response=response, body=try_json_document(response), request=request))
         return response
@@ -91,7 +125,7 @@ def authorize_pushed(target: Target, user_agent: Any, client: Client, **build: A
                      ) -> tuple[AuthorizationRequest, AuthorizationOutcome]:
     """Push a valid request (``build`` as for ``build_authorization_request``), then authorize by reference."""
     request = build_authorization_request(target, client, **build)
-    result = push(target, client, dict(request.params), request=request)
+    result = push(target, client, pushed_params(target, client, request), request=request)
     front = by_reference(target, request, pushed_or_fail(result))
     outcome: AuthorizationOutcome = user_agent().authorize(front.url(), user=target.user(0),
                                                            redirect_uri=request.redirect_uri)

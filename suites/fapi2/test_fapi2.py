@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from harness.flows.fapi2 import (
     obtain_fapi_tokens,
     push_with_auth,
     push_with_dpop,
+    pushed_params,
     rsa_signing_key,
 )
 from harness.flows.par import by_reference, par_endpoint, push, pushed_or_fail
@@ -46,8 +48,13 @@ EXPIRY_GRACE_S = 2
 FAPI_CODE_LIFETIME_S = 60
 
 
+#: True while a check runs as its Message Signing variant (``fapi2.ms_<check>``, test_fapi2_ms_variants.py):
+#: the check then uses the Message Signing client, whose pushes are signed request objects.
+SIGNED_VARIANT: ContextVar[bool] = ContextVar("fapi2_signed_variant", default=False)
+
+
 def _client(target: Target) -> Client:
-    return fapi2_client(target)
+    return fapi2_client(target, message_signing=SIGNED_VARIANT.get())
 
 
 def _front(target: Target, user_agent: Any, url: str, redirect_uri: str) -> Any:
@@ -118,7 +125,7 @@ def test_pkce_required_at_par(target: Target) -> None:
     """A push without ``code_challenge`` is refused."""
     client = _client(target)
     request = build_authorization_request(target, client, pkce="none")
-    result = push(target, client, dict(request.params), label="push without code_challenge")
+    result = push(target, client, pushed_params(target, client, request), label="push without code_challenge")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_PKCE_NOT_REQUIRED",
                              what="a request without code_challenge", requirement="FAPI2SP-5.3.2.2-PKCE")
 
@@ -129,7 +136,7 @@ def test_plain_pkce_refused_at_par(target: Target) -> None:
     """A push with ``code_challenge_method=plain`` is refused (S256 only)."""
     client = _client(target)
     request = build_authorization_request(target, client, pkce="plain")
-    result = push(target, client, dict(request.params), label="push with a plain PKCE challenge")
+    result = push(target, client, pushed_params(target, client, request), label="push with a plain PKCE challenge")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_PLAIN_PKCE_ACCEPTED",
                              what="code_challenge_method=plain", requirement="FAPI2SP-5.3.2.2-PKCE")
 
@@ -141,7 +148,8 @@ def test_response_type_other_than_code_refused(target: Target, user_agent: Any, 
     """A pushed ``response_type`` other than ``code`` is refused at PAR or answered with an error."""
     client = _client(target)
     request = build_authorization_request(target, client, response_type=response_type)
-    result = push(target, client, dict(request.params), label=f"push with response_type={response_type}")
+    result = push(target, client, pushed_params(target, client, request),
+                  label=f"push with response_type={response_type}")
     if not result.ok:
         return
     evidence.note("the PAR endpoint accepted the push: following it to the authorization endpoint")
@@ -156,7 +164,7 @@ def test_redirect_uri_required_at_par(target: Target) -> None:
     """A push without ``redirect_uri`` is refused."""
     client = _client(target)
     request = build_authorization_request(target, client, drop=("redirect_uri",))
-    result = push(target, client, dict(request.params), label="push without redirect_uri")
+    result = push(target, client, pushed_params(target, client, request), label="push without redirect_uri")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_REDIRECT_URI_NOT_REQUIRED",
                              what="a request without redirect_uri", requirement="FAPI2SP-5.3.2.2-REDIRECT")
 
@@ -167,7 +175,7 @@ def test_request_uri_lifetime_under_600s(target: Target) -> None:
     """The PAR answer's ``expires_in`` is under 600 seconds."""
     client = _client(target)
     request = build_authorization_request(target, client)
-    result = push(target, client, dict(request.params), request=request)
+    result = push(target, client, pushed_params(target, client, request), request=request)
     pushed_or_fail(result)
     fapi2.check_request_uri_lifetime(result.status, result.body)
 
@@ -188,7 +196,8 @@ def test_par_without_client_authentication_refused(target: Target) -> None:
     """A push carrying only ``client_id`` (no client authentication) is refused with invalid_client."""
     client = _client(target)
     request = build_authorization_request(target, client)
-    result = push(target, client, dict(request.params), authenticate=False, label="push without authentication")
+    result = push(target, client, pushed_params(target, client, request),
+                  authenticate=False, label="push without authentication")
     fapi2.check_client_authentication_required(result.status, result.body, endpoint="PAR endpoint",
                                                requirement="FAPI2SP-5.3.2.2-PAR_AUTH")
 
@@ -209,7 +218,7 @@ def test_valid_request_variant_accepted(target: Target, user_agent: Any, variant
     requirement_id, build = _VARIANTS[variant]
     client = _client(target)
     request = build_authorization_request(target, client, **build)
-    result = push(target, client, dict(request.params), label=f"push ({variant})", request=request)
+    result = push(target, client, pushed_params(target, client, request), label=f"push ({variant})", request=request)
     request_uri = fapi2.accepted_push_or_fail(result.status, result.body, what=f"a valid request ({variant})",
                                               requirement=requirement_id)
     front = by_reference(target, request, request_uri)
@@ -253,7 +262,7 @@ def test_non_issuer_audience_refused_at_par(target: Target, audience: str) -> No
     client = _client(target)
     request = build_authorization_request(target, client)
     assertion = build_assertion(client, _audience(target, client, audience))
-    result = push_with_auth(target, client, dict(request.params), assertion_auth(client, assertion),
+    result = push_with_auth(target, client, pushed_params(target, client, request), assertion_auth(client, assertion),
                             label=f"push with assertion aud = {audience}")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_NON_ISSUER_AUDIENCE_ACCEPTED",
                              what=f"a client assertion whose aud is the {audience.replace('_', ' ')}",
@@ -281,7 +290,7 @@ def test_rs256_assertion_refused_at_par(target: Target) -> None:
     client = _client(target)
     request = build_authorization_request(target, client)
     assertion = build_assertion(client, target.profile.issuer, key=rsa_signing_key(client), alg="RS256")
-    result = push_with_auth(target, client, dict(request.params), assertion_auth(client, assertion),
+    result = push_with_auth(target, client, pushed_params(target, client, request), assertion_auth(client, assertion),
                             label="push with an RS256 client assertion")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_RS256_ASSERTION_ACCEPTED",
                              what="a client assertion signed with RS256", requirement="FAPI2SP-5.4.1-ALGS")
@@ -437,7 +446,7 @@ def test_front_channel_state_not_used(target: Target, user_agent: Any, case: str
     client = _client(target)
     drop = () if _FRONT_STATE[case] else ("state",)
     request = build_authorization_request(target, client, drop=drop)
-    result = push(target, client, dict(request.params), request=request, label=f"push ({case})")
+    result = push(target, client, pushed_params(target, client, request), request=request, label=f"push ({case})")
     outside = "outside-" + secrets.token_urlsafe(12)
     front = by_reference(target, request, pushed_or_fail(result), extra={"state": outside})
     outcome = _front(target, user_agent, front.url(), request.redirect_uri)
@@ -501,7 +510,8 @@ def test_user_rejects_authentication(target: Target, user_agent: Any) -> None:
     if login.driver == "glewlwyd" and not login.glewlwyd.deny_supported:
         pytest.skip("the profile's login app offers no way to refuse consent (login.glewlwyd.deny_supported)")
     request = build_authorization_request(target, client)
-    front = by_reference(target, request, pushed_or_fail(push(target, client, dict(request.params), request=request)))
+    front = by_reference(target, request, pushed_or_fail(push(target, client, pushed_params(target, client, request),
+                                                         request=request)))
     outcome = user_agent().authorize(front.url(), user=target.user(0), redirect_uri=request.redirect_uri,
                                      consent="deny")
     if not outcome.consent_form_shown:
@@ -580,7 +590,7 @@ def test_front_channel_nonce_not_used(target: Target, user_agent: Any) -> None:
     request = build_authorization_request(target, client)
     if request.nonce is None:
         pytest.skip(f"client {client.id} does not request openid, so there is no ID token nonce")
-    result = push(target, client, dict(request.params), request=request, label="push with a nonce")
+    result = push(target, client, pushed_params(target, client, request), request=request, label="push with a nonce")
     outside = "outside-" + secrets.token_urlsafe(12)
     front = by_reference(target, request, pushed_or_fail(result), extra={"nonce": outside})
     outcome = _front(target, user_agent, front.url(), request.redirect_uri)
@@ -609,7 +619,8 @@ def test_long_nonce_handled(target: Target, user_agent: Any) -> None:
     client = _client(target)
     nonce = secrets.token_hex(192)
     request = build_authorization_request(target, client, extra={"nonce": nonce})
-    result = push(target, client, dict(request.params), request=request, label="push with a 384-character nonce")
+    result = push(target, client, pushed_params(target, client, request),
+                  request=request, label="push with a 384-character nonce")
     if not result.ok:
         if result.error != "invalid_request":
             raise fail("FAPI2_LONG_NONCE_WRONG_ERROR", "a push with a 384-character nonce was refused with another "
@@ -638,7 +649,7 @@ def _assertion_at(target: Target, client: Client, assertion: str, endpoint: str,
     auth = assertion_auth(client, assertion)
     if endpoint == "par":
         request = build_authorization_request(target, client)
-        result = push_with_auth(target, client, dict(request.params), auth, label=f"push, {what}")
+        result = push_with_auth(target, client, pushed_params(target, client, request), auth, label=f"push, {what}")
         return result.status, result.body
     token = token_request(target, client, _bogus_code_params(client), label=f"token request, {what}", auth=auth)
     return token.status, token.body
@@ -679,7 +690,8 @@ def test_assertion_nbf_8s_ahead_accepted_at_par(target: Target) -> None:
     client = _client(target)
     request = build_authorization_request(target, client)
     auth = assertion_auth(client, _future_assertion(client, target, 8))
-    result = push_with_auth(target, client, dict(request.params), auth, label="push, assertion iat/nbf 8 s ahead")
+    result = push_with_auth(target, client, pushed_params(target, client, request),
+                            auth, label="push, assertion iat/nbf 8 s ahead")
     fapi2.accepted_push_or_fail(result.status, result.body, what="a client assertion whose iat/nbf lie 8 s in the "
                                 "future", requirement="FAPI2SP-5.3.2.1-CLOCK")
 
@@ -695,7 +707,8 @@ def test_assertion_nbf_over_60s_ahead_refused_at_par(target: Target) -> None:
     client = _client(target)
     request = build_authorization_request(target, client)
     auth = assertion_auth(client, _future_assertion(client, target, 62))
-    result = push_with_auth(target, client, dict(request.params), auth, label="push, assertion iat/nbf 62 s ahead")
+    result = push_with_auth(target, client, pushed_params(target, client, request),
+                            auth, label="push, assertion iat/nbf 62 s ahead")
     fapi2.check_push_refused(result.status, result.body, code="FAPI2_FUTURE_ASSERTION_ACCEPTED",
                              what="a client assertion whose iat/nbf lie 62 s in the future",
                              requirement="FAPI2SP-5.3.2.1-CLOCK")

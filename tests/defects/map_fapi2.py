@@ -89,6 +89,38 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "dpop_bound_token_accepted_as_bearer": ["fapi2.bound_token_as_bearer_refused"],
 }
 
+#: The Security Profile checks run again as the Message Signing client (signed pushes,
+#: suites/fapi2/test_fapi2_ms_variants.py): the same defects break them (for signed pushes the
+#: area unwraps the verified request object before the rewrite, see fapi2.mjs's header).
+_MS_VARIANTS: dict[str, list[str]] = {
+    "fapi2_par_not_required": ["fapi2.ms_request_without_par_refused"],
+    "fapi2_response_type_unrestricted": _cases("ms_response_type_other_than_code_refused", ("code id_token", "token")),
+    "fapi2_assertion_aud_relaxed": _cases("ms_non_issuer_audience_refused_at_par", _AUD),
+    "fapi2_assertion_alg_unrestricted": ["fapi2.ms_rs256_assertion_refused_at_par",
+                                         "fapi2.ms_rs256_assertion_refused_at_token_endpoint"],
+    "fapi2_unbound_token_issued": ["fapi2.ms_token_request_without_proof_refused"],
+    "fapi2_iss_omitted": ["fapi2.ms_user_rejects_authentication"],
+    "fapi2_dpop_nbf_exp_refused": ["fapi2.ms_dpop_proof_with_nbf_exp_accepted"],
+    "fapi2_dpop_iat_strict": _cases("ms_dpop_proof_iat_skew_accepted", ("10s_before", "10s_after")),
+    "fapi2_unauthenticated_accepted": ["fapi2.ms_token_request_without_client_authentication_refused"],
+    "fapi2_refresh_token_rotated": ["fapi2.ms_refresh_token_not_rotated"],
+    "fapi2_code_long_lived": ["fapi2.ms_authorization_code_lifetime"],
+    "fapi2_dpop_scheme_case_sensitive": ["fapi2.ms_auth_scheme_case_insensitive"],
+    "fapi2_front_channel_params_used": [*_cases("ms_front_channel_state_not_used", ("different_state",
+                                                                                    "state_only_outside")),
+                                        "fapi2.ms_front_channel_nonce_not_used"],
+    "fapi2_long_nonce_truncated": ["fapi2.ms_long_nonce_handled"],
+    "fapi2_client_id_mismatch_ignored": ["fapi2.ms_client_id_of_another_client_refused"],
+    "fapi2_assertion_sub_optional": _cases("ms_assertion_without_sub_refused", ("par", "token_endpoint")),
+    "fapi2_assertion_clock_unbounded": ["fapi2.ms_assertion_nbf_over_60s_ahead_refused_at_par"],
+    "fapi2_par_dpop_jkt_mismatch_accepted": ["fapi2.ms_mismatched_dpop_jkt_refused_at_par"],
+    "fapi2_refresh_unbound_issued": ["fapi2.ms_refresh_without_proof_refused"],
+    "fapi2_refresh_token_bad_charset": ["fapi2.ms_refresh_without_proof_refused"],
+    "fapi2_pushed_claims_ignored": ["fapi2.ms_claims_parameter_pushed"],
+}
+for _defect, _checks in _MS_VARIANTS.items():
+    DEFECT_CHECKS[_defect] = [*DEFECT_CHECKS[_defect], *_checks]
+
 _ACCEPT = "accept: a valid FAPI 2.0 request the OIDF plan expects to succeed; a stricter server fails it"
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
@@ -103,6 +135,11 @@ ACCEPT_OR_UNPROVEN: dict[str, str] = {
     "fapi2.ciba_issuer_audience_assertion_accepted": _ACCEPT,
     "fapi2.dpop_proof_at_par_binding_accepted": "accept: RFC 9449 §10.1 binding via a DPoP proof at PAR, same key "
                                                 "at the token endpoint (dpop.par_binds_code proves the refusal side)",
-    **{f"fapi2.valid_request_variant_accepted[{case}]": _ACCEPT
-       for case in ("without_state", "without_nonce", "nonce_64_chars", "long_state")},
+    **{f"fapi2.{prefix}valid_request_variant_accepted[{case}]": _ACCEPT
+       for prefix in ("", "ms_") for case in ("without_state", "without_nonce", "nonce_64_chars", "long_state")},
+    "fapi2.ms_other_scope_order_accepted": _ACCEPT,
+    "fapi2.ms_assertion_nbf_8s_ahead_accepted_at_par": "accept: as fapi2.assertion_nbf_8s_ahead_accepted_at_par, "
+                                                       "with the Message Signing client's signed push",
+    "fapi2.ms_dpop_proof_at_par_binding_accepted": "accept: as fapi2.dpop_proof_at_par_binding_accepted, with the "
+                                                   "Message Signing client's signed push",
 }
