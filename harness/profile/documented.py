@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from harness.profile._base import _Model
 from harness.profile.clients import EncryptionSetting
@@ -57,6 +57,9 @@ class AccessTokenSettings(_Model):
     jwe_x5t_header: bool | None = Field(default=None, description=(
         'The JWE header of encrypted JWT access tokens has x5t (PingFederate "Include JWE X.509 Thumbprint Header '
         'Parameter", "not selected by default"); with documented.access_token.encryption'))
+    hmac_key: SecretStr | None = Field(default=None, description=(
+        'The symmetric key of HMAC-signed JWT access tokens (PingFederate "JWS Algorithm" HS256/384/512 with the key '
+        'of "Active Symmetric Key ID"), as its UTF-8 text; use ${ENV}: it is a secret'))
     omitted_claims: list[Literal["client_id", "scope", "aud"]] = Field(default_factory=list, description=(
         'Claims left out of JWT access tokens (PingFederate "Client ID Claim Name" / "Scope Claim Name" empty: "will '
         'not include"; "Audience Claim Value" blank: "this field is omitted"); RFC 9068 §2.2 still requires them'))
