@@ -155,6 +155,8 @@ def parse_profile(data: Any, *, base_dir: Path, env: Mapping[str, str] | None = 
         register_secret(profile.key_rotation.token.get_secret_value())
     if profile.registration.initial_access_token is not None:
         register_secret(profile.registration.initial_access_token.get_secret_value())
+    if profile.documented.access_token.hmac_key is not None:
+        register_secret(profile.documented.access_token.hmac_key.get_secret_value())
     return profile
 
 
