@@ -14,11 +14,16 @@
   ``aud``, so a blank "Audience Claim Value" is left to the unit tests): with the runtime
   setting ``doc_atm_claims_omitted`` the documented check passes while ``jwt_access_token.required_claims``
   still fails for RFC 9068 §2.2 (both findings, issue 21 item 2); without it the documented check fails
-  ``AT_CLAIM_NOT_OMITTED``.
+  ``AT_CLAIM_NOT_OMITTED``;
+* an HMAC "JWS Algorithm" with the key of "Active Symmetric Key ID" (``signing_alg: HS256``,
+  ``hmac_key``): with the runtime setting ``doc_atm_hmac`` (tokens re-signed HS256 with the ATM's
+  symmetric key) ``documented.access_token_hmac_signature`` passes; ``doc_atm_hmac_wrong_key``
+  fails it ``AT_HMAC_SIGNATURE_INVALID``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from pathlib import Path
 from typing import Any
@@ -94,3 +99,24 @@ def test_claims_omitted_both_ways(reference: RunningTarget, tmp_path: Path, omit
         assert documented_record["outcome"] == "failed"
         assert {f["code"] for f in documented_record["findings"]} == {"AT_CLAIM_NOT_OMITTED"}
         assert spec_record["outcome"] == "passed", spec_record["message"]
+
+
+def _hmac_key(reference: RunningTarget) -> str:
+    """The reference target's ATM symmetric key (src/areas/documented_settings.mjs derives it the same way)."""
+    return hashlib.sha256(f"atm-hmac:{reference.env['REFTARGET_ADMIN_TOKEN']}".encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("defects", "expected"), [([], ("passed", set())),
+                                                    (["doc_atm_hmac_wrong_key"],
+                                                     ("failed", {"AT_HMAC_SIGNATURE_INVALID"}))],
+                         ids=["hmac-as-documented", "doc_atm_hmac_wrong_key"])
+def test_hmac_signature_both_ways(reference: RunningTarget, tmp_path: Path, defects: list[str],
+                                  expected: tuple[str, set[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_TEST_ATM_HMAC_KEY", _hmac_key(reference))
+
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"].update({"signing_alg": "HS256", "hmac_key": "${HARNESS_TEST_ATM_HMAC_KEY}"})
+    records = run_checks(reference, profile_copy(tmp_path, "hmac", edit), tmp_path / "report", suites=["documented"],
+                         keyword="test_access_token_hmac_signature", defects=defects, settings={"doc_atm_hmac": True})
+    record = records["documented.access_token_hmac_signature"]
+    assert (record["outcome"], {f["code"] for f in record["findings"]}) == expected, record["message"]

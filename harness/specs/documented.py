@@ -32,7 +32,8 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_jwe_headers", "check_jarm_implicit_delivery", "decrypt_access_token",
            "max_age", "check_signing_kid", "certificate_der", "check_published_certificate",
            "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
-           "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted"]
+           "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
+           "check_hmac_signature"]
 
 
 def _is_number(value: Any) -> bool:
@@ -811,3 +812,18 @@ def check_claims_omitted(claims: Mapping[str, Any], omitted: Sequence[str]) -> N
         raise fail("AT_CLAIM_NOT_OMITTED", f"the access token carries {', '.join(present)} although documented as "
                    "omitted", "DOC-access_token.omitted_claims", expected=f"no {', '.join(omitted)}",
                    actual={name: claims[name] for name in present})
+
+
+def check_hmac_signature(token: str, key: str, alg: str) -> jose.DecodedJWT:
+    """Documented HMAC "JWS Algorithm": the JWT access token verifies with the shared key and that HS algorithm.
+
+    PingFederate: "JWS Algorithm The hash-based message authentication code (HMAC) or the signing
+    algorithm (EC or RSA) used to protect the integrity of the token." with the key of "Active
+    Symmetric Key ID". ``key`` is the UTF-8 text of that key (as a client secret is, OIDC Core §10.1).
+    """
+    try:
+        return jose.verify_hs(token, key, allowed_algs=[alg])
+    except jose.JoseError as exc:
+        raise fail("AT_HMAC_SIGNATURE_INVALID", f"the access token does not verify as {alg} with the documented "
+                   f"symmetric key ({exc})", "DOC-access_token.hmac_key", expected=f"{alg} with the documented key",
+                   actual=exc.code) from exc

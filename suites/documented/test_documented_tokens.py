@@ -267,3 +267,22 @@ def test_access_token_claims_omitted(target: Target, user_agent: Any) -> None:
                     "(documented.access_token.omitted_claims)")
     decoded = _signed_access_token(target, user_agent)
     documented.check_claims_omitted(decoded.claims, omitted)
+
+
+@requirement("DOC-access_token.hmac_key", "DOC-access_token.signing_alg")
+def test_access_token_hmac_signature(target: Target, user_agent: Any) -> None:
+    """HMAC-signed JWT access tokens verify with the documented symmetric key and HS algorithm.
+
+    ``jwt_access_token.signature`` verifies with the published JWK Set, which holds no symmetric key;
+    this check takes the key from the profile (``documented.access_token.hmac_key``).
+    """
+    settings = target.profile.documented.access_token
+    if settings.hmac_key is None or settings.signing_alg not in jose.HS_ALGS:
+        pytest.skip("the profile documents no HMAC-signed JWT access tokens with their key "
+                    "(documented.access_token.signing_alg HS256/HS384/HS512 and hmac_key)")
+    if settings.encryption is not None:
+        raise NotApplicable("the profile documents encrypted (JWE) access tokens; the signed token is inside the "
+                            "encryption")
+    raw, _ = _jwt_access_token(target, user_agent)
+    decoded = documented.check_hmac_signature(raw, settings.hmac_key.get_secret_value(), settings.signing_alg)
+    evidence.record_token("access token (HMAC verified)", decoded.header, decoded.claims)

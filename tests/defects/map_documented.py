@@ -48,6 +48,10 @@ DEFECT_CHECKS: dict[str, list[str]] = {
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {
+    "documented.access_token_hmac_signature": (
+        "skipped on the clean reference target, whose JWT access tokens are RS256-signed; proven both ways by "
+        "tests/test_documented_atm_validation.py (signing_alg HS256 and hmac_key stated, runtime setting doc_atm_hmac, "
+        "defect doc_atm_hmac_wrong_key)"),
     "documented.access_token_claims_omitted": (
         "skipped on the clean reference target, whose JWT access tokens carry client_id, scope and aud; proven both "
         "ways by tests/test_documented_atm_validation.py (omitted_claims stated, runtime setting "
@@ -75,6 +79,7 @@ PROVEN_ELSEWHERE: dict[str, str] = {
     "doc_atm_x5t_mismatch": "tests/test_documented_x5t.py (x5t_header: true, runtime setting doc_atm_x5t_header)",
     "doc_atm_jwe_kid_missing": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
     "doc_atm_jwe_x5t_present": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
+    "doc_atm_hmac_wrong_key": "tests/test_documented_atm_validation.py (hmac_key stated, runtime setting doc_atm_hmac)",
     "doc_atm_jwe_x5t_mismatch": ("tests/test_documented_jwe_headers.py (jwe_x5t_header: true, runtime settings "
                                  "doc_atm_encrypted and doc_atm_jwe_x5t_header)"),
     "doc_atm_jwe_wrong_key": "tests/test_documented_jwe_headers.py (runtime setting doc_atm_encrypted)",
