@@ -24,6 +24,7 @@ __all__ = [
     "check_code_expired",
     "check_fapi_alg",
     "check_front_channel_no_tokens",
+    "future_jwt_push_accepted",
     "check_iss_in_response",
     "check_metadata",
     "check_ping_redirect_not_followed",
@@ -245,6 +246,21 @@ def accepted_push_or_fail(status: int, body: Mapping[str, Any] | None, *, what: 
         raise fail("FAPI2_VALID_REQUEST_REFUSED", f"the PAR endpoint refused {what}", requirement,
                    expected="HTTP 201 with request_uri",
                    actual=f"HTTP {status} error={(body or {}).get('error')}")
+    return str((body or {})["request_uri"])
+
+
+def future_jwt_push_accepted(status: int, body: Mapping[str, Any] | None, *, what: str) -> str:
+    """§5.3.2.1: the ``request_uri`` of a push carrying a JWT whose ``nbf`` lies 8 s in the future.
+
+    "to accommodate clock offsets, shall accept JWTs with an iat or nbf timestamp between 0 and 10
+    seconds in the future". A refusal at PAR is a SHOULD-level finding, as the OIDF module
+    ensure-request-object-with-nbf-8-seconds-in-the-future-is-accepted grades it (a warning: the PAR
+    endpoint "doesn't seem to support clock skew"); once the push is accepted the flow must succeed.
+    """
+    if not _accepted_push(status, body):
+        raise fail("FAPI2_FUTURE_JWT_REFUSED", f"the PAR endpoint refused {what}", "FAPI2SP-5.3.2.1-CLOCK",
+                   expected="HTTP 201 with request_uri", actual=f"HTTP {status} error={(body or {}).get('error')}",
+                   level=Level.SHOULD)
     return str((body or {})["request_uri"])
 
 

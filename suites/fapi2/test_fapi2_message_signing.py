@@ -37,6 +37,10 @@ needs_par = pytest.mark.needs("pushed_authorization_request_endpoint")
 
 #: FAPI 2.0 Message Signing §5.3.2: exp "no longer than 60 minutes after the nbf claim".
 MAX_WINDOW_S = 3600
+#: The OIDF module's nbf "70 minutes in the past" (FAPI 2.0 MS §5.3.2: "no longer than 60 minutes in the past").
+OLD_NBF_S = 70 * 60
+#: FAPI 2.0 SP §5.3.2.1: "shall accept JWTs with an iat or nbf timestamp between 0 and 10 seconds in the future".
+FUTURE_NBF_S = 8
 
 
 def _client(target: Target) -> Client:
@@ -109,6 +113,9 @@ _REFUSED: dict[str, tuple[str, str, Any]] = {
                     lambda: {"nbf": jose.REMOVE}),
     "exp_over_60_minutes": ("FAPI2MS-5.3.2-4", "FAPI2MS_REQUEST_OBJECT_WINDOW_ACCEPTED",
                             lambda: {"nbf": _now(), "exp": _now() + MAX_WINDOW_S + 60}),
+    # OIDF ensure-request-object-with-nbf-over-60-fails: nbf 70 minutes ago, exp 5 minutes ahead
+    "nbf_over_60_minutes": ("FAPI2MS-5.3.2-3", "FAPI2MS_REQUEST_OBJECT_OLD_NBF_ACCEPTED",
+                            lambda: {"nbf": _now() - OLD_NBF_S}),
 }
 
 
@@ -116,13 +123,34 @@ _REFUSED: dict[str, tuple[str, str, Any]] = {
 @pytest.mark.parametrize("case", sorted(_REFUSED))
 @requirement("FAPI2MS-5.3.2-3", "FAPI2MS-5.3.2-4")
 def test_ms_request_object_claims_enforced(target: Target, case: str) -> None:
-    """A pushed request object without ``exp``, without ``nbf``, or living over 60 minutes after ``nbf`` is refused."""
+    """A pushed request object without ``exp`` or ``nbf``, living over 60 minutes after ``nbf``, or with an ``nbf``
+    70 minutes old is refused."""
     requirement_id, code, overrides = _REFUSED[case]
     client = _client(target)
     request = build_authorization_request(target, client)
     result = _push_signed(target, client, request, overrides=overrides(), label=f"push a request object ({case})")
     fapi2.check_push_refused(result.status, result.body, code=code, what=f"a request object {case.replace('_', ' ')}",
                              requirement=requirement_id)
+
+
+@needs_par
+@requirement("FAPI2SP-5.3.2.1-CLOCK", "FAPI2MS-5.3.2-1")
+def test_ms_request_object_nbf_8s_ahead_accepted(target: Target, user_agent: Any) -> None:
+    """A request object whose ``iat`` and ``nbf`` lie 8 s in the future is accepted at PAR and yields a code.
+
+    FAPI 2.0 SP §5.3.2.1: "shall accept JWTs with an iat or nbf timestamp between 0 and 10 seconds in the
+    future" (OIDF ensure-request-object-with-nbf-8-seconds-in-the-future-is-accepted, which grades a
+    refusal at PAR as a warning and expects the flow to succeed once the push is accepted).
+    """
+    client = _client(target)
+    request = build_authorization_request(target, client)
+    ahead = _now() + FUTURE_NBF_S
+    result = _push_signed(target, client, request, overrides={"iat": ahead, "nbf": ahead, "exp": ahead + 300},
+                          label=f"push a request object whose iat/nbf lie {FUTURE_NBF_S} s ahead")
+    uri = fapi2.future_jwt_push_accepted(result.status, result.body,
+                                         what=f"a request object whose nbf lies {FUTURE_NBF_S} s in the future")
+    code_or_fail(_front(target, user_agent, request, uri), f"a request object whose nbf lies {FUTURE_NBF_S} s ahead",
+                 "FAPI2SP-5.3.2.1-CLOCK")
 
 
 @dataclass(frozen=True)

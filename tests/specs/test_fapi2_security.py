@@ -280,3 +280,13 @@ def test_sender_constrained_issuance_names_the_given_rule() -> None:
                     requirement="FAPI1ADV-5.2.2-5", code="FAPICIBA_UNBOUND_TOKEN_ISSUED")
     assert (found.code, found.requirement, found.level) == ("FAPICIBA_UNBOUND_TOKEN_ISSUED", "FAPI1ADV-5.2.2-5",
                                                             Level.MUST)
+
+
+def test_future_jwt_push_accepted_returns_the_request_uri() -> None:
+    assert f.future_jwt_push_accepted(201, {"request_uri": "urn:x", "expires_in": 60}, what="x") == "urn:x"
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_future_jwt_push_refused_is_a_warning(fails: Callable[..., Finding], status: int) -> None:
+    fails(f.future_jwt_push_accepted, status, {"error": "invalid_request_object"}, what="a request object",
+          code="FAPI2_FUTURE_JWT_REFUSED", req="FAPI2SP-5.3.2.1-CLOCK", level=Level.SHOULD)
