@@ -91,7 +91,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.device.bypass_activation_code_confirmation": ("device.complete_uri_asks_confirmation",),
     "documented.device.verification_uri": ("documented.device_verification_uri",),
     "documented.ciba.polling_interval_s": ("ciba.documented_polling_interval",),
-    "documented.ciba.request_lifetime_s": ("ciba.poll_expired_token",),
+    "documented.ciba.request_lifetime_s": ("ciba.poll_expired_token", "documented.ciba_request_lifetime"),
     "documented.ciba.slow_down": ("ciba.poll_slow_down",),
     "documented.ciba.user_code": ("ciba.documented_user_code",),
     "documented.dpop.nonce_required": ("dpop.nonce_at_token_endpoint",),
