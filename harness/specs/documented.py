@@ -33,7 +33,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "max_age", "check_signing_kid", "certificate_der", "check_published_certificate",
            "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
-           "check_hmac_signature"]
+           "check_hmac_signature", "check_ciba_request_lifetime"]
 
 
 def _is_number(value: Any) -> bool:
@@ -827,3 +827,18 @@ def check_hmac_signature(token: str, key: str, alg: str) -> jose.DecodedJWT:
         raise fail("AT_HMAC_SIGNATURE_INVALID", f"the access token does not verify as {alg} with the documented "
                    f"symmetric key ({exc})", "DOC-access_token.hmac_key", expected=f"{alg} with the documented key",
                    actual=exc.code) from exc
+
+
+def check_ciba_request_lifetime(body: Mapping[str, Any], maximum_s: int, *, requested_s: int) -> None:
+    """Documented maximum CIBA request lifetime: ``expires_in`` of the acknowledgement is at most the documented one.
+
+    PingFederate: "PingFederate uses CIBA request policies to determine various aspects of CIBA
+    authentication request, such as the maximum lifetime of authentication requests". The request
+    asked for ``requested_s`` (CIBA Core §7.1 ``requested_expiry``, longer than the maximum); CIBA
+    Core §7.3: ``expires_in`` REQUIRED, a positive number of seconds.
+    """
+    expires_in = body.get("expires_in")
+    if not (isinstance(expires_in, (int, float)) and _is_number(expires_in) and 0 < expires_in <= maximum_s):
+        raise fail("CIBA_REQUEST_LIFETIME_NOT_DOCUMENTED", f"the backchannel authentication response's expires_in "
+                   f"exceeds the documented maximum request lifetime (requested_expiry {requested_s} was asked)",
+                   "DOC-ciba.request_lifetime_s", expected=f"0 < expires_in <= {maximum_s}", actual=expires_in)

@@ -322,3 +322,19 @@ def test_public_client_credentials_refused(target: Target) -> None:
                                label=f"client credentials request by the public client {client.id}")
         findings.check(documented.check_public_client_credentials_refused, result.status, result.body or {})
     findings.raise_if_any()
+
+
+@pytest.mark.needs("backchannel_authentication_endpoint")
+@requirement("DOC-ciba.request_lifetime_s", "CIBA-7.3-expires_in")
+def test_ciba_request_lifetime(target: Target) -> None:
+    """The documented maximum CIBA request lifetime caps ``expires_in``, even for a longer ``requested_expiry``."""
+    maximum = target.profile.documented.ciba.request_lifetime_s
+    if maximum is None:
+        pytest.skip("the profile documents no maximum CIBA request lifetime (documented.ciba.request_lifetime_s)")
+    client = next((c for c in target.profile.clients if ciba.GRANT_TYPE in c.grant_types and c.documented.enabled
+                   and c.use_in_suites and not c.documented.ciba_signed_requests), None)
+    if client is None:
+        raise NotApplicable("the profile has no CIBA client that sends unsigned backchannel requests")
+    requested = maximum * 2 + 60
+    request = ciba.start(target, client, extra={"requested_expiry": str(requested)})
+    documented.check_ciba_request_lifetime(request.body, maximum, requested_s=requested)

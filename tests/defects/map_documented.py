@@ -45,6 +45,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_jwt_access_token_not_validated": ["documented.jwt_access_token_introspection"],
     "doc_revoked_grant_token_active": ["documented.jwt_access_token_introspection"],
     "doc_public_client_credentials_issued": ["documented.public_client_credentials_refused"],
+    "doc_ciba_request_lifetime_differs": ["documented.ciba_request_lifetime"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {

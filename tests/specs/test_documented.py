@@ -402,3 +402,21 @@ def test_public_client_credentials_refused(fails: Any) -> None:
     d.check_public_client_credentials_refused(200, {})
     fails(d.check_public_client_credentials_refused, 200, {"access_token": "t"},
           code="PUBLIC_CLIENT_CREDENTIALS_ISSUED", req="DOC-public_client_grants")
+
+
+def test_hmac_signature(fails: Any) -> None:
+    from harness import jose
+
+    token = jose.sign_jws({"alg": "HS256", "typ": "at+jwt"}, {"sub": "u"}, jose.secret_key("the-shared-key"))
+    assert d.check_hmac_signature(token, "the-shared-key", "HS256").claims == {"sub": "u"}
+    fails(d.check_hmac_signature, token, "another-key", "HS256", code="AT_HMAC_SIGNATURE_INVALID",
+          req="DOC-access_token.hmac_key")
+    fails(d.check_hmac_signature, token, "the-shared-key", "HS512", code="AT_HMAC_SIGNATURE_INVALID")
+
+
+def test_ciba_request_lifetime(fails: Any) -> None:
+    d.check_ciba_request_lifetime({"expires_in": 10}, 10, requested_s=80)
+    d.check_ciba_request_lifetime({"expires_in": 3}, 10, requested_s=80)
+    for bad in (70, 0, None, "10", True):
+        fails(d.check_ciba_request_lifetime, {"expires_in": bad}, 10, requested_s=80,
+              code="CIBA_REQUEST_LIFETIME_NOT_DOCUMENTED", req="DOC-ciba.request_lifetime_s")
