@@ -22,14 +22,14 @@ from harness import ciba_auth_channel, jose
 from harness.ciba_receiver import NotificationReceiver
 from harness.flows.ciba_approval import PendingRequest
 from harness.flows.client_assertion import assertion_audience
-from harness.flows.polling import Poller, PollOutcome, poll
+from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import Client, User
 from harness.profile.login import CibaChannel
 from harness.redaction import register_secret
 from harness.results import ProfileError, fail
-from harness.specs import oidc_ciba, rfc8628
+from harness.specs import oidc_ciba
 from harness.target import NotApplicable, Target
 
 GRANT_TYPE = oidc_ciba.GRANT_TYPE
@@ -37,8 +37,12 @@ DeliveryMode = Literal["poll", "ping", "push"]
 
 
 @dataclass
-class CibaRequest:
-    """A backchannel authentication request, what was sent, and the answer (§7.3)."""
+class CibaRequest(PolledGrantAnswer):
+    """A backchannel authentication request, what was sent, and the answer (§7.3).
+
+    Its lifetime, polling interval (§7.3: "If no value is provided, clients MUST use 5 as the
+    default") and polling clock come from :class:`PolledGrantAnswer`.
+    """
 
     client: Client
     response: httpx.Response
@@ -57,30 +61,10 @@ class CibaRequest:
         return str(self.body["auth_req_id"])
 
     @property
-    def expires_in(self) -> float | None:
-        """Lifetime of the request in seconds, when stated as a number."""
-        value = self.body.get("expires_in")
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-    @property
-    def interval(self) -> float:
-        """The polling interval (§7.3: "If no value is provided, clients MUST use 5 as the default")."""
-        return rfc8628.effective_interval(self.body)
-
-    @property
     def notification_token(self) -> str | None:
         """The client_notification_token sent with the request."""
         value = self.params.get("client_notification_token")
         return str(value) if value is not None else None
-
-    def expires_at(self, fallback_s: float) -> float:
-        """When the request expires on the monotonic clock."""
-        lifetime = self.expires_in
-        return self.received_at + (lifetime if lifetime is not None else fallback_s)
-
-    def poller(self) -> Poller:
-        """A fresh polling clock starting at the server's interval."""
-        return Poller(interval=self.interval)
 
     def pending(self) -> PendingRequest:
         """What the other device needs to decide."""
@@ -277,7 +261,7 @@ def poll_for_tokens(target: Target, request: CibaRequest, *, poller: Poller | No
     clock = poller or request.poller()
     manual = target.profile.login.ciba.mode == "manual"
     cap = cap_s if cap_s is not None else (float("inf") if manual else target.profile.limits.max_expiry_wait_s)
-    deadline = min(request.expires_at(rfc8628.DEFAULT_INTERVAL_S * 3) + 1, clock.clock() + cap)
+    deadline = request.polling_deadline(clock, cap)
 
     def send_one(n: int) -> TokenResult:
         return token(target, request.client, request.auth_req_id, label=f"CIBA token request #{n}")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from harness.flows.client_assertion import assertion_audience
-from harness.flows.polling import Poller, PollOutcome, poll
+from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import Client
@@ -27,8 +27,11 @@ GRANT_TYPE = rfc8628.GRANT_TYPE
 
 
 @dataclass
-class DeviceAuthorization:
-    """A device authorization response (§3.2) and when it arrived (monotonic clock)."""
+class DeviceAuthorization(PolledGrantAnswer):
+    """A device authorization response (§3.2) and when it arrived (monotonic clock).
+
+    Its lifetime, polling interval and polling clock come from :class:`PolledGrantAnswer`.
+    """
 
     client: Client
     response: httpx.Response
@@ -55,26 +58,6 @@ class DeviceAuthorization:
         """The verification URI that already carries the code, when offered."""
         value = self.body.get("verification_uri_complete")
         return value if isinstance(value, str) else None
-
-    @property
-    def expires_in(self) -> float | None:
-        """Lifetime of the codes in seconds, when stated as a number."""
-        value = self.body.get("expires_in")
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-    @property
-    def interval(self) -> float:
-        """The polling interval the client must use (§3.2 default 5 s)."""
-        return rfc8628.effective_interval(self.body)
-
-    def expires_at(self, fallback_s: float) -> float:
-        """When the codes expire on the monotonic clock (``fallback_s`` when expires_in is missing)."""
-        lifetime = self.expires_in
-        return self.received_at + (lifetime if lifetime is not None else fallback_s)
-
-    def poller(self) -> Poller:
-        """A fresh polling clock starting at the server's interval."""
-        return Poller(interval=self.interval)
 
 
 def device_endpoint(target: Target, client: Client) -> str:
@@ -125,7 +108,7 @@ def poll_for_tokens(target: Target, auth: DeviceAuthorization, *, poller: Poller
     """
     clock = poller or auth.poller()
     cap = target.profile.limits.max_expiry_wait_s if cap_s is None else cap_s
-    deadline = min(auth.expires_at(rfc8628.DEFAULT_INTERVAL_S * 3) + 1, clock.clock() + cap)
+    deadline = auth.polling_deadline(clock, cap)
 
     def send(n: int) -> TokenResult:
         return poll_token(target, auth.client, auth.device_code, label=f"device access token request #{n}")

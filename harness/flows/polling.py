@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness import evidence
 from harness.flows.token import TokenResult
@@ -60,6 +61,43 @@ class Poller:
     def next_poll_at(self) -> float:
         """When the next poll may go (now for the first one)."""
         return self.clock() if self.last_response_at is None else self.last_response_at + self.interval
+
+
+class PolledGrantAnswer:
+    """The answer that starts a decoupled grant: its lifetime and the interval polling starts at.
+
+    Shared by the device authorization response (RFC 8628 §3.2) and the CIBA acknowledgement
+    (CIBA §7.3), which state ``expires_in`` and ``interval`` alike: "If no value is provided,
+    clients MUST use 5 as the default". A dataclass that mixes this in has ``body`` (the JSON
+    answer) and ``received_at`` (when it arrived, monotonic clock).
+    """
+
+    body: dict[str, Any]
+    received_at: float
+
+    @property
+    def expires_in(self) -> float | None:
+        """The lifetime in seconds, when stated as a number."""
+        value = self.body.get("expires_in")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    @property
+    def interval(self) -> float:
+        """The polling interval the client must use (the answer's, else 5 s)."""
+        return rfc8628.effective_interval(self.body)
+
+    def expires_at(self, fallback_s: float) -> float:
+        """When the answer expires on the monotonic clock (``fallback_s`` when expires_in is missing)."""
+        lifetime = self.expires_in
+        return self.received_at + (lifetime if lifetime is not None else fallback_s)
+
+    def poller(self) -> Poller:
+        """A fresh polling clock starting at the server's interval."""
+        return Poller(interval=self.interval)
+
+    def polling_deadline(self, poller: Poller, cap_s: float) -> float:
+        """When polling stops: 1 s past the expiry (3 default intervals without expires_in), at most ``cap_s`` on."""
+        return min(self.expires_at(rfc8628.DEFAULT_INTERVAL_S * 3) + 1, poller.clock() + cap_s)
 
 
 @dataclass
