@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 
 from harness import evidence
 from harness.ciba_receiver import NotificationReceiver
@@ -20,19 +18,14 @@ from harness.flows.ciba_approval import CibaApprover, PendingRequest
 from harness.profile import parse_profile
 from harness.results import HarnessError, ProfileError
 from harness.target import NotApplicable, Target
+from tests.loopback_pki import free_port, write_loopback_pki
 
 AUTH_REQ_ID = "Zq3-auth-req-id-that-is-a-credential"
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    base = tmp_path_factory.mktemp("pki")
-    ca.cert_pem.write_to_path(str(base / "ca.pem"))
-    cert.cert_chain_pems[0].write_to_path(str(base / "rp.crt"))
-    cert.private_key_pem.write_to_path(str(base / "rp.key"))
-    return base / "ca.pem", base / "rp.crt", base / "rp.key"
+    return write_loopback_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _target(tmp_path: Path, ciba: dict[str, Any], ca_file: Path | None = None) -> Target:
@@ -59,16 +52,10 @@ def log() -> Iterator[evidence.EvidenceLog]:
         yield current
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_http_mode_calls_the_url_with_the_token_and_masks_the_id(
         tmp_path: Path, pki: tuple[Path, Path, Path], log: evidence.EvidenceLog) -> None:
     ca, cert, key = pki
-    port = _free_port()
+    port = free_port()
     target = _target(tmp_path, {"mode": "http", "http": {
         "url": f"https://127.0.0.1:{port}/approve?id={{auth_req_id}}&decision={{decision}}",
         "token": "admin-token-xyz"}}, ca)
@@ -85,7 +72,7 @@ def test_http_mode_calls_the_url_with_the_token_and_masks_the_id(
 def test_http_mode_refusal_is_a_harness_problem(tmp_path: Path, pki: tuple[Path, Path, Path],
                                                  log: evidence.EvidenceLog) -> None:
     ca, cert, key = pki
-    port = _free_port()
+    port = free_port()
     target = _target(tmp_path, {"mode": "http", "http": {"url": f"https://127.0.0.1:{port}/other/{{auth_req_id}}"}},
                      ca)
     with NotificationReceiver(f"https://127.0.0.1:{port}/approve", cert_file=cert, key_file=key), \

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import trustme
 
 from harness import ciba_auth_channel, evidence
 from harness.ciba_receiver import NotificationReceiver
@@ -24,6 +23,7 @@ from harness.profile import parse_profile
 from harness.profile.login import CibaChannel
 from harness.results import HarnessError, ProfileError
 from harness.target import Target
+from tests.loopback_pki import free_port, write_loopback_pki
 
 
 def _jwt(payload: dict[str, Any]) -> str:
@@ -35,25 +35,13 @@ def _jwt(payload: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    base = tmp_path_factory.mktemp("pki")
-    ca.cert_pem.write_to_path(str(base / "ca.pem"))
-    cert.cert_chain_pems[0].write_to_path(str(base / "rp.crt"))
-    cert.private_key_pem.write_to_path(str(base / "rp.key"))
-    return base / "ca.pem", base / "rp.crt", base / "rp.key"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return write_loopback_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _settings(pki: tuple[Path, Path, Path], *, callback: str = "https://127.0.0.1:1/cb",
               wait_s: float = 2.0) -> CibaChannel:
     _, cert, key = pki
-    return CibaChannel(listen_url=f"https://127.0.0.1:{_free_port()}/channel", cert_file=cert, key_file=key,
+    return CibaChannel(listen_url=f"https://127.0.0.1:{free_port()}/channel", cert_file=cert, key_file=key,
                        callback_url=callback, wait_s=wait_s)
 
 
@@ -167,7 +155,7 @@ def _target(tmp_path: Path, settings: CibaChannel, ca: Path) -> Target:
 def test_decision_goes_to_the_callback_with_the_callout_token(
         tmp_path: Path, pki: tuple[Path, Path, Path], log: evidence.EvidenceLog, decision: str, status: str) -> None:
     ca, cert, key = pki
-    callback_port = _free_port()
+    callback_port = free_port()
     settings = _settings(pki, callback=f"https://127.0.0.1:{callback_port}/callback")
     target = _target(tmp_path, settings, ca)
     approver = CibaApprover(target)
