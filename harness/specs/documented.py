@@ -33,7 +33,8 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "max_age", "check_signing_kid", "certificate_der", "check_published_certificate",
            "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
-           "check_hmac_signature", "check_ciba_request_lifetime"]
+           "check_hmac_signature", "check_ciba_request_lifetime", "SYMMETRIC_KEY_ALGS", "secret_derived_key",
+           "decrypt_with_client_secret"]
 
 
 def _is_number(value: Any) -> bool:
@@ -842,3 +843,54 @@ def check_ciba_request_lifetime(body: Mapping[str, Any], maximum_s: int, *, requ
         raise fail("CIBA_REQUEST_LIFETIME_NOT_DOCUMENTED", f"the backchannel authentication response's expires_in "
                    f"exceeds the documented maximum request lifetime (requested_expiry {requested_s} was asked)",
                    "DOC-ciba.request_lifetime_s", expected=f"0 < expires_in <= {maximum_s}", actual=expires_in)
+
+
+#: Key-management algorithms that use a symmetric key (RFC 7518 §4.4, §4.5, §4.7), with their key length in bytes
+#: (``dir``: the content encryption key, so the length comes from ``enc``).
+SYMMETRIC_KEY_ALGS: dict[str, int | None] = {"dir": None, "A128KW": 16, "A192KW": 24, "A256KW": 32,
+                                             "A128GCMKW": 16, "A192GCMKW": 24, "A256GCMKW": 32}
+_ENC_KEY_BYTES = {"A128GCM": 16, "A192GCM": 24, "A256GCM": 32, "A128CBC-HS256": 32, "A192CBC-HS384": 48,
+                  "A256CBC-HS512": 64}
+
+
+def secret_derived_key(secret: str, alg: str, enc: str) -> bytes | None:
+    """The symmetric key OIDC Core §10.2 derives from a client secret for ``alg``/``enc`` (None: not derivable).
+
+    OIDC Core §10.2 (quoted from memory, agreeing with oidc-provider's implementation): the key is "a left
+    truncated SHA-2 hash of the octets of the UTF-8 representation of the client_secret" — SHA-256 for
+    keys up to 256 bits, SHA-384 up to 384, SHA-512 up to 512.
+    """
+    length = SYMMETRIC_KEY_ALGS.get(alg, 0) if alg != "dir" else _ENC_KEY_BYTES.get(enc)
+    if not length:
+        return None
+    digest = hashlib.sha256 if length <= 32 else hashlib.sha384 if length <= 48 else hashlib.sha512
+    return digest(secret.encode("utf-8")).digest()[:length]
+
+
+def decrypt_with_client_secret(raw: str, secret: str, alg: str, enc: str) -> str:
+    """Documented symmetric ID-token encryption: the JWE decrypts with the key derived from the client secret.
+
+    PingFederate "ID Token Key Management Encryption Algorithm": "If you select a symmetric algorithm,
+    you should provide a Client Secret. The client secret will be used as the symmetric key even if
+    your client doesn't use the client secret for authentication." Only the documented ``alg``/``enc``
+    are allowed; the plaintext must be a compact JWS (a nested JWT, OIDC Core §10.2: signed, then
+    encrypted). Returns the inner token.
+    """
+    derived = secret_derived_key(secret, alg, enc)
+    if derived is None:
+        raise NeedsReview(f"no client-secret key derivation is defined for {alg}/{enc}")
+    if not jose.is_jwe(raw):
+        raise fail("ID_TOKEN_NOT_ENCRYPTED", "the ID token is not a JWE although symmetric encryption is documented",
+                   "DOC-id_token_encryption", expected=f"{alg}/{enc}", actual="not a JWE")
+    key = jose.import_jwk({"kty": "oct", "k": jose.b64url(derived)})
+    try:
+        _, plaintext = jose.decrypt_jwe(raw, key, allowed=[alg, enc])
+    except jose.JoseError as exc:
+        raise fail("ID_TOKEN_SECRET_UNDECRYPTABLE", f"the ID token does not decrypt with the key derived from the "
+                   f"client secret and the documented {alg}/{enc} ({exc.code})", "DOC-id_token_encryption",
+                   expected=f"decryptable with {alg}/{enc} and the client secret", actual=exc.code) from exc
+    inner = plaintext.decode("utf-8", "replace").strip()
+    if inner.count(".") != 2:
+        raise fail("ID_TOKEN_INNER_NOT_JWS", "the decrypted ID token is not a signed JWT", "DOC-id_token_encryption",
+                   expected="a compact JWS inside", actual=f"{inner.count('.') + 1} dot-separated parts")
+    return inner

@@ -33,10 +33,12 @@ from harness.flows.token import (
 )
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
-from harness.specs import documented
+from harness.specs import documented, oidc_core, rfc7517
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
+
+ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 
 
 def _code_client(client: Client) -> bool:
@@ -338,3 +340,36 @@ def test_ciba_request_lifetime(target: Target) -> None:
     requested = maximum * 2 + 60
     request = ciba.start(target, client, extra={"requested_expiry": str(requested)})
     documented.check_ciba_request_lifetime(request.body, maximum, requested_s=requested)
+
+
+@requirement("DOC-id_token_encryption", "OIDCC-10.1-symmetric")
+def test_id_token_encrypted_with_secret(target: Target, user_agent: Any) -> None:
+    """An ID token documented as symmetrically encrypted decrypts with the client secret's key to a signed JWT.
+
+    The client is the first with a documented ``id_token_encryption`` whose ``alg`` is symmetric
+    (``dir``, ``A*KW``, ``A*GCMKW``) and a secret (``id_token.encrypted_id_token`` covers asymmetric
+    encryption with the client's ``jwks_file``); the inner JWT must verify with the issuer's keys or, for
+    an HS algorithm, the client secret, with the documented signing algorithm.
+    """
+    client = next((c for c in target.profile.clients if c.secret is not None and c.documented.enabled
+                   and c.documented.id_token_encryption is not None
+                   and c.documented.id_token_encryption.alg in documented.SYMMETRIC_KEY_ALGS
+                   and "authorization_code" in c.grant_types and "openid" in c.scope.split()), None)
+    if client is None or client.secret is None or client.documented.id_token_encryption is None:
+        pytest.skip("the profile documents no symmetric ID token encryption for a client with a secret "
+                    "(clients[].documented.id_token_encryption with dir / A*KW / A*GCMKW)")
+    settings = client.documented.id_token_encryption
+    tokens = obtain_tokens(target, user_agent, client)
+    raw = tokens.body.get("id_token")
+    if not isinstance(raw, str):
+        raise fail("PRECONDITION_NO_ID_TOKEN", "the openid token response has no id_token", "OIDCC-3.1.3.3",
+                   expected="id_token", actual=sorted(tokens.body))
+    evidence.record_token("id_token (JWE protected header)", jose.decode_jose_header(raw), {})
+    secret = client.secret.get_secret_value()
+    inner = documented.decrypt_with_client_secret(raw, secret, settings.alg, settings.enc)
+    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
+    keys = rfc7517.published_keys(response.status_code, response.content)
+    oidc_core.check_id_token_signature(inner, keys, allowed_algs=(*ASYMMETRIC_ALGS, *jose.HS_ALGS),
+                                       expected_alg=client.documented.id_token_signing_alg, client_secret=secret)
+    decoded = jose.decode_unverified(inner)
+    evidence.record_token("id_token (decrypted with the client secret's key)", decoded.header, decoded.claims)

@@ -46,6 +46,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_revoked_grant_token_active": ["documented.jwt_access_token_introspection"],
     "doc_public_client_credentials_issued": ["documented.public_client_credentials_refused"],
     "doc_ciba_request_lifetime_differs": ["documented.ciba_request_lifetime"],
+    "doc_id_token_encryption_alg_differs": ["documented.id_token_encrypted_with_secret"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {

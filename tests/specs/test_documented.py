@@ -420,3 +420,29 @@ def test_ciba_request_lifetime(fails: Any) -> None:
     for bad in (70, 0, None, "10", True):
         fails(d.check_ciba_request_lifetime, {"expires_in": bad}, 10, requested_s=80,
               code="CIBA_REQUEST_LIFETIME_NOT_DOCUMENTED", req="DOC-ciba.request_lifetime_s")
+
+
+def test_decrypt_with_client_secret(fails: Any) -> None:
+    import hashlib
+
+    import pytest
+
+    from harness import jose
+    from harness.results import NeedsReview
+
+    secret = "client-secret-value"
+    assert d.secret_derived_key(secret, "A128KW", "A256GCM") == hashlib.sha256(secret.encode()).digest()[:16]
+    assert d.secret_derived_key(secret, "dir", "A256CBC-HS512") == hashlib.sha512(secret.encode()).digest()
+    assert d.secret_derived_key(secret, "dir", "A192CBC-HS384") == hashlib.sha384(secret.encode()).digest()
+    assert d.secret_derived_key(secret, "RSA-OAEP", "A256GCM") is None
+    key = jose.import_jwk({"kty": "oct", "k": jose.b64url(hashlib.sha256(secret.encode()).digest())})
+    token = jose.encrypt_jwe(b"h.p.s", key, "A256KW", "A256GCM")
+    assert d.decrypt_with_client_secret(token, secret, "A256KW", "A256GCM") == "h.p.s"
+    fails(d.decrypt_with_client_secret, token, "other-secret", "A256KW", "A256GCM",
+          code="ID_TOKEN_SECRET_UNDECRYPTABLE", req="DOC-id_token_encryption")
+    fails(d.decrypt_with_client_secret, token, secret, "A128KW", "A256GCM", code="ID_TOKEN_SECRET_UNDECRYPTABLE")
+    fails(d.decrypt_with_client_secret, "a.b.c", secret, "A256KW", "A256GCM", code="ID_TOKEN_NOT_ENCRYPTED")
+    plain = jose.encrypt_jwe(b"not-a-jws", key, "A256KW", "A256GCM")
+    fails(d.decrypt_with_client_secret, plain, secret, "A256KW", "A256GCM", code="ID_TOKEN_INNER_NOT_JWS")
+    with pytest.raises(NeedsReview):
+        d.decrypt_with_client_secret(token, secret, "ECDH-ES", "A256GCM")
