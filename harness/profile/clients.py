@@ -91,6 +91,11 @@ class ClientDocumented(_Model):
         "Access tokens are bound to the client's TLS certificate (RFC 8705 §3.4 "
         'tls_client_certificate_bound_access_tokens; Keycloak "OAuth 2.0 Mutual TLS Certificate Bound '
         'Access Tokens Enabled"); cert_file/key_file are the certificate'))
+    confirmation_members: list[Literal["jkt", "x5t#S256", "jwk", "jwe", "jku", "kid"]] = Field(
+        default_factory=list, description=(
+            "The RFC 7800 §3 confirmation members the deployment puts in the cnf of this client's sender-constrained "
+            "access tokens (JWT access token or introspection response), e.g. [jkt] for DPoP (RFC 9449 §6), "
+            "[x5t#S256] for mTLS (RFC 8705 §3); with dpop_bound or certificate_bound"))
     ciba_delivery_mode: Literal["poll", "ping", "push"] | None = Field(
         default=None, description='CIBA token delivery (PingFederate "Token Delivery Method"; poll when not stated)')
     ciba_notification_endpoint: str | None = Field(
