@@ -145,6 +145,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.dpop_bound": ("dpop.token_response_is_dpop",),
     "clients[].documented.certificate_bound": ("mtls.certificate_bound_token_jwt",
                                                "mtls.certificate_bound_token_introspection"),
+    "clients[].documented.confirmation_members": ("documented.confirmation_members",),
     "clients[].documented.ciba_delivery_mode": ("ciba.ping_notification",
                                                 "metadata.ciba_delivery_mode_matches_behaviour"),
     "clients[].documented.ciba_notification_endpoint": ("ciba.ping_notification",
