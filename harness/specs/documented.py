@@ -34,7 +34,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
            "check_hmac_signature", "check_ciba_request_lifetime", "SYMMETRIC_KEY_ALGS", "secret_derived_key",
-           "decrypt_with_client_secret"]
+           "decrypt_with_client_secret", "CONFIRMATION_MEMBERS", "check_confirmation_members"]
 
 
 def _is_number(value: Any) -> bool:
@@ -894,3 +894,20 @@ def decrypt_with_client_secret(raw: str, secret: str, alg: str, enc: str) -> str
         raise fail("ID_TOKEN_INNER_NOT_JWS", "the decrypted ID token is not a signed JWT", "DOC-id_token_encryption",
                    expected="a compact JWS inside", actual=f"{inner.count('.') + 1} dot-separated parts")
     return inner
+
+
+#: The registered confirmation members (RFC 7800 §3.2-3.5, RFC 9449 §6.1, RFC 8705 §3.1); others are ignored (§3.1).
+CONFIRMATION_MEMBERS = ("jwk", "jwe", "jku", "kid", "jkt", "x5t#S256")
+
+
+def check_confirmation_members(cnf: Any, documented: Sequence[str], *, where: str) -> None:
+    """The ``cnf`` of a sender-constrained token uses exactly the documented confirmation members.
+
+    RFC 7800 §3.1: "Members that are not understood must be ignored", so only the registered members
+    are compared; a missing ``cnf`` is a finding here too (``confirmation.*`` judge its content).
+    """
+    present = sorted(m for m in CONFIRMATION_MEMBERS if isinstance(cnf, Mapping) and m in cnf)
+    if present != sorted(documented):
+        raise fail("CNF_MEMBERS_NOT_DOCUMENTED", f"the cnf of the {where} does not use the documented confirmation "
+                   "members", "DOC-confirmation_members", expected=sorted(documented),
+                   actual=present if isinstance(cnf, Mapping) else cnf)

@@ -14,10 +14,15 @@ from urllib.parse import urlencode
 import pytest
 
 from harness import evidence, jose
+from harness.flows.code_flow import obtain_code
+from harness.flows.dpop import DpopSession, obtain_bound_tokens, redeem_params
 from harness.flows.introspection import introspect, introspection_caller
+from harness.flows.resource import introspect as resource_introspect
+from harness.flows.resource import introspection_client, plain_code_flow
 from harness.flows.revocation import revoke
-from harness.flows.token import obtain_tokens
+from harness.flows.token import obtain_tokens, token_request
 from harness.http import try_json_document
+from harness.profile import Client
 from harness.profile.documented import ResourceServer
 from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented, rfc7517, rfc9068
@@ -286,3 +291,55 @@ def test_access_token_hmac_signature(target: Target, user_agent: Any) -> None:
     raw, _ = _jwt_access_token(target, user_agent)
     decoded = documented.check_hmac_signature(raw, settings.hmac_key.get_secret_value(), settings.signing_alg)
     evidence.record_token("access token (HMAC verified)", decoded.header, decoded.claims)
+
+
+def _confirmation_clients(target: Target) -> list[Client]:
+    """Clients documenting their confirmation members, sender-constrained and on the plain code flow."""
+    clients = [c for c in target.profile.clients
+               if c.documented.confirmation_members and c.documented.enabled and "authorization_code" in c.grant_types
+               and plain_code_flow(c) and (c.documented.dpop_bound or (c.documented.certificate_bound and c.cert_file))]
+    if not clients:
+        pytest.skip("the profile documents no confirmation members for a DPoP- or certificate-bound code-flow client "
+                    "(clients[].documented.confirmation_members)")
+    return clients
+
+
+def _bound_access_token(target: Target, user_agent: Any, client: Client) -> str:
+    """An access token bound the way ``client`` is (DPoP proof, else its client certificate)."""
+    if client.documented.dpop_bound:
+        grant = obtain_bound_tokens(target, user_agent, client, session=DpopSession(target))
+        return str(grant.body.get("access_token"))
+    flow = obtain_code(target, user_agent, client)
+    result = token_request(target, client, redeem_params(flow.request, flow.code), label="redeem code over mutual TLS")
+    if not result.ok or not isinstance((result.body or {}).get("access_token"), str):
+        raise fail("PRECONDITION_MTLS_TOKEN_REQUEST_FAILED", f"a token request of {client.id} over mutual TLS did not "
+                   "return tokens", "RFC8705-2", expected="HTTP 200 with access_token",
+                   actual=f"HTTP {result.status} error={result.error}")
+    return str((result.body or {})["access_token"])
+
+
+@requirement("DOC-confirmation_members")
+def test_confirmation_members(target: Target, user_agent: Any) -> None:
+    """The ``cnf`` of each such client's sender-constrained access token has exactly the documented members.
+
+    The token is obtained the way the client is bound (DPoP proof or client certificate); its ``cnf``
+    is read from the JWT access token, else from an introspection response (RFC 9449 §6.2, RFC 8705 §3.2).
+    """
+    clients = _confirmation_clients(target)
+    findings = Findings()
+    for client in clients:
+        token = _bound_access_token(target, user_agent, client)
+        if token.count(".") == 2:
+            decoded = jose.decode_unverified(token)
+            evidence.record_token(f"access token of {client.id}", decoded.header, decoded.claims)
+            cnf, where = decoded.claims.get("cnf"), f"JWT access token of {client.id}"
+        elif target.offers("introspection_endpoint"):
+            info = resource_introspect(target, token, client=introspection_client(target, client))
+            cnf, where = info.get("cnf"), f"introspection response for {client.id}'s token"
+        else:
+            raise NotApplicable("the access token is opaque and the target offers no introspection endpoint to read "
+                                "its cnf from")
+        evidence.note(f"cnf of the {where}: members {sorted(cnf) if isinstance(cnf, dict) else cnf!r}")
+        findings.check(documented.check_confirmation_members, cnf, client.documented.confirmation_members,
+                       where=where)
+    findings.raise_if_any()

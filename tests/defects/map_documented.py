@@ -47,6 +47,9 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_public_client_credentials_issued": ["documented.public_client_credentials_refused"],
     "doc_ciba_request_lifetime_differs": ["documented.ciba_request_lifetime"],
     "doc_id_token_encryption_alg_differs": ["documented.id_token_encrypted_with_secret"],
+    # area pop: cnf left out, or given extra jku / jwe members
+    "cnf_missing": ["documented.confirmation_members"],
+    "cnf_malformed": ["documented.confirmation_members"],
 }
 
 ACCEPT_OR_UNPROVEN: dict[str, str] = {

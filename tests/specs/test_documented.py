@@ -446,3 +446,12 @@ def test_decrypt_with_client_secret(fails: Any) -> None:
     fails(d.decrypt_with_client_secret, plain, secret, "A256KW", "A256GCM", code="ID_TOKEN_INNER_NOT_JWS")
     with pytest.raises(NeedsReview):
         d.decrypt_with_client_secret(token, secret, "ECDH-ES", "A256GCM")
+
+
+def test_confirmation_members(fails: Any) -> None:
+    d.check_confirmation_members({"jkt": "t"}, ["jkt"], where="introspection response")
+    d.check_confirmation_members({"x5t#S256": "t", "x-vendor": 1}, ["x5t#S256"], where="JWT")  # unknown ignored
+    fails(d.check_confirmation_members, {"jkt": "t", "jku": "https://x"}, ["jkt"], where="JWT",
+          code="CNF_MEMBERS_NOT_DOCUMENTED", req="DOC-confirmation_members")
+    fails(d.check_confirmation_members, None, ["jkt"], where="JWT", code="CNF_MEMBERS_NOT_DOCUMENTED")
+    fails(d.check_confirmation_members, {"jkt": "t"}, ["jwk"], where="JWT", code="CNF_MEMBERS_NOT_DOCUMENTED")
