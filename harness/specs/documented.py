@@ -34,7 +34,8 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_jwt_access_token_introspected", "check_revoked_grant_token_inactive",
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
            "check_hmac_signature", "check_ciba_request_lifetime", "SYMMETRIC_KEY_ALGS", "secret_derived_key",
-           "decrypt_with_client_secret", "CONFIRMATION_MEMBERS", "check_confirmation_members"]
+           "decrypt_with_client_secret", "CONFIRMATION_MEMBERS", "check_confirmation_members",
+           "check_signed_request_inside_wins"]
 
 
 def _is_number(value: Any) -> bool:
@@ -911,3 +912,31 @@ def check_confirmation_members(cnf: Any, documented: Sequence[str], *, where: st
         raise fail("CNF_MEMBERS_NOT_DOCUMENTED", f"the cnf of the {where} does not use the documented confirmation "
                    "members", "DOC-confirmation_members", expected=sorted(documented),
                    actual=present if isinstance(cnf, Mapping) else cnf)
+
+
+def check_signed_request_inside_wins(params: Mapping[str, str], id_token: Mapping[str, Any] | None, *,
+                                     inside: Mapping[str, str | None], outside: Mapping[str, str]) -> None:
+    """Documented Require Signed Requests: a parameter inside and outside the request object takes the inside value.
+
+    PingFederate: "If a client includes in an authorization request a request parameter other than
+    client_id, as a parameter outside of the signed request object and a claim inside of the signed
+    request object, PingFederate always uses the claim value found inside the signed request object to
+    process the request further." ``params`` is the authorization response (empty: none came back),
+    ``id_token`` the claims of the ID token the code gave (None: none); ``state`` is judged in the
+    response, ``nonce`` in the ID token.
+    """
+    if not params.get("code"):
+        raise fail("SIGNED_REQUEST_NOT_PROCESSED", "a signed request whose parameters differ outside the request "
+                   "object did not give a code", "DOC-require_signed_requests",
+                   expected="a code, the request object's values used", actual=params.get("error") or "no redirect")
+    findings = Findings()
+    for name, where, value in (("state", "authorization response", params.get("state")),
+                               ("nonce", "ID token", None if id_token is None else id_token.get("nonce"))):
+        if name == "nonce" and id_token is None:
+            continue
+        if value != inside.get(name):
+            findings.add(Finding(code="OUTSIDE_PARAMETER_USED" if value == outside.get(name) else
+                                 "INSIDE_PARAMETER_NOT_USED",
+                                 message=f"the {where} carries a {name} other than the request object's",
+                                 requirement="DOC-require_signed_requests", expected=inside.get(name), actual=value))
+    findings.raise_if_any()

@@ -9,16 +9,17 @@ not state its setting; the protocol suites' own checks run next to these.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
 
 from harness import evidence, jose
-from harness.flows.authorization import build_authorization_request
+from harness.flows.authorization import AuthorizationOutcome, build_authorization_request
 from harness.flows.code_flow import authorize
 from harness.flows.jarm import find_response
 from harness.flows.par import by_reference, push, pushed_or_fail
-from harness.flows.request_object import request_object_claims, sign_request_object
+from harness.flows.request_object import OIDC_OUTSIDE_PARAMS, by_value, request_object_claims, sign_request_object
 from harness.flows.token import id_token_subject, redeem_code
 from harness.profile import Client
 from harness.results import Findings, fail
@@ -246,3 +247,40 @@ def test_request_object_replay_by_reference(target: Target, user_agent: Any) -> 
         evidence.note(f"authorization with the second request_uri: {replay.describe()}")
         code_issued = replay.redirected and bool(replay.params.get("code"))
     documented.check_replay_by_reference_refused(second_push_status=second.status, second_code_issued=code_issued)
+
+
+@requirement("DOC-require_signed_requests", "OIDCC-6.3.3")
+def test_signed_request_inside_wins(target: Target, user_agent: Any) -> None:
+    """For a client documented with Require Signed Requests, the request object's ``state`` and ``nonce`` are used.
+
+    PingFederate: "If a client includes in an authorization request a request parameter other than
+    client_id, as a parameter outside of the signed request object and a claim inside of the signed
+    request object, PingFederate always uses the claim value found inside the signed request object".
+    Both ``state`` (the authorization response) and ``nonce`` (the ID token) are sent inside and,
+    with other values, outside.
+    """
+    client = next((c for c in target.profile.clients if c.documented.require_signed_requests and c.jwks_file
+                   and c.documented.enabled and "authorization_code" in c.grant_types
+                   and not c.documented.require_par and not c.documented.require_jarm), None)
+    if client is None:
+        pytest.skip("the profile documents no code-flow client with Require Signed Requests and a private JWKS "
+                    "(clients[].documented.require_signed_requests, jwks_file)")
+    request = build_authorization_request(target, client)
+    token = sign_request_object(target, client, request_object_claims(target, request))
+    outside = {"state": "outside-" + secrets.token_urlsafe(8), "nonce": "outside-" + secrets.token_urlsafe(8)}
+    front = by_value(target, request, token, outside=outside, keep=OIDC_OUTSIDE_PARAMS)
+    outcome: AuthorizationOutcome = user_agent().authorize(front.url(), user=target.user(0),
+                                                           redirect_uri=request.redirect_uri)
+    code = outcome.params.get("code") if outcome.redirected else None
+    id_token = None
+    if code:
+        result = redeem_code(target, client, code, redirect_uri=request.redirect_uri,
+                             code_verifier=request.code_verifier)
+        raw = (result.body or {}).get("id_token")
+        if isinstance(raw, str) and raw.count(".") == 2:
+            decoded = jose.decode_unverified(raw)
+            evidence.record_token("id_token", decoded.header, decoded.claims)
+            id_token = decoded.claims
+    documented.check_signed_request_inside_wins(outcome.params if outcome.redirected else {},
+                                                id_token, inside={"state": request.state, "nonce": request.nonce},
+                                                outside=outside)

@@ -47,6 +47,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_public_client_credentials_issued": ["documented.public_client_credentials_refused"],
     "doc_ciba_request_lifetime_differs": ["documented.ciba_request_lifetime"],
     "doc_id_token_encryption_alg_differs": ["documented.id_token_encrypted_with_secret"],
+    "doc_outside_state_wins": ["documented.signed_request_inside_wins"],
     # area pop: cnf left out, or given extra jku / jwe members
     "cnf_missing": ["documented.confirmation_members"],
     "cnf_malformed": ["documented.confirmation_members"],

@@ -455,3 +455,16 @@ def test_confirmation_members(fails: Any) -> None:
           code="CNF_MEMBERS_NOT_DOCUMENTED", req="DOC-confirmation_members")
     fails(d.check_confirmation_members, None, ["jkt"], where="JWT", code="CNF_MEMBERS_NOT_DOCUMENTED")
     fails(d.check_confirmation_members, {"jkt": "t"}, ["jwk"], where="JWT", code="CNF_MEMBERS_NOT_DOCUMENTED")
+
+
+def test_signed_request_inside_wins(fails: Any) -> None:
+    inside, outside = {"state": "in-s", "nonce": "in-n"}, {"state": "out-s", "nonce": "out-n"}
+    d.check_signed_request_inside_wins({"code": "c", "state": "in-s"}, {"nonce": "in-n"}, inside=inside,
+                                       outside=outside)
+    d.check_signed_request_inside_wins({"code": "c", "state": "in-s"}, None, inside=inside, outside=outside)
+    fails(d.check_signed_request_inside_wins, {"code": "c", "state": "out-s"}, {"nonce": "in-n"}, inside=inside,
+          outside=outside, code="OUTSIDE_PARAMETER_USED", req="DOC-require_signed_requests")
+    fails(d.check_signed_request_inside_wins, {"code": "c", "state": "in-s"}, {}, inside=inside, outside=outside,
+          code="INSIDE_PARAMETER_NOT_USED")
+    fails(d.check_signed_request_inside_wins, {"error": "invalid_request"}, None, inside=inside, outside=outside,
+          code="SIGNED_REQUEST_NOT_PROCESSED")
