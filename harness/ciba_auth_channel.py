@@ -31,18 +31,21 @@ import hashlib
 import json
 import os
 import secrets
-import ssl
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.ciba_receiver import loopback_bind_host
-from harness.loopback_tls import LoopbackTlsService
+from harness.loopback_tls import (
+    LoopbackHandler,
+    LoopbackServer,
+    LoopbackTlsService,
+    loopback_bind_host,
+    server_tls_context,
+)
 from harness.profile.login import CibaChannel
 from harness.redaction import register_secret
 from harness.results import HarnessError, ProfileError
@@ -103,25 +106,15 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(temporary, path)  # readers see the whole file or none
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], receiver: ChannelReceiver) -> None:
-        super().__init__(address, _Handler)
-        self.receiver = receiver
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class _Handler(LoopbackHandler):
+    server: LoopbackServer[ChannelReceiver]
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
-        receiver = self.server.receiver
+        receiver = self.server.service
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
         if urlsplit(self.path).path != receiver.path:
-            self._reply(404)
+            self.reply(404)
             return
         authorization = self.headers.get("authorization") or ""
         scheme, _, token = authorization.partition(" ")
@@ -130,20 +123,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         if scheme.lower() != "bearer" or not token or not isinstance(body, dict):
-            self._reply(400)
+            self.reply(400)
             return
         receiver.spool(token.strip(), body)
-        self._reply(receiver.settings.callout_status)
-
-    def _reply(self, status: int) -> None:
-        self.close_connection = True
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.send_header("Connection", "close")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
-        """Silence the default stderr logging."""
+        self.reply(receiver.settings.callout_status)
 
 
 class ChannelReceiver(LoopbackTlsService):
@@ -151,6 +134,7 @@ class ChannelReceiver(LoopbackTlsService):
 
     service_name = "the CIBA authentication channel"
     thread_name = "ciba-auth-channel"
+    handler_class = _Handler
 
     def __init__(self, settings: CibaChannel, *, bind_timeout_s: float = 0.0) -> None:
         parts = urlsplit(settings.listen_url)
@@ -163,20 +147,12 @@ class ChannelReceiver(LoopbackTlsService):
         self.port = parts.port
         self.bind_timeout_s = bind_timeout_s
         self.directory = spool_dir(settings.listen_url)
-        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            self._ssl.load_cert_chain(str(settings.cert_file), str(settings.key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ProfileError(f"cannot load the authentication channel's certificate {settings.cert_file}: "
-                               f"{exc}") from exc
+        self._ssl = server_tls_context(settings.cert_file, settings.key_file, owner="the authentication channel")
         self._server = None
         self._thread = None
 
     def _listen_port(self) -> int:
         return self.port
-
-    def _make_server(self, address: tuple[str, int]) -> _Server:
-        return _Server(address, self)
 
     @property
     def serving(self) -> bool:

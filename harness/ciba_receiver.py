@@ -19,25 +19,21 @@ share one target take turns instead of failing.
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from harness import evidence
 from harness.evidence import Exchange
-from harness.loopback_tls import LoopbackTlsService
+from harness.loopback_tls import LoopbackHandler, LoopbackServer, LoopbackTlsService, server_tls_context
+from harness.loopback_tls import loopback_bind_host as loopback_bind_host  # importable from here too
 from harness.redaction import redact_body, redact_headers
 from harness.results import ProfileError
 
 MAX_BODY = 64 * 1024
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 @dataclass(frozen=True)
@@ -95,37 +91,13 @@ class Notification:
             status=self.answered if status is None else status))
 
 
-def loopback_bind_host(host: str) -> str:
-    """The address to bind for ``host``; only loopback addresses are allowed."""
-    if host.lower() in _LOOPBACK_NAMES:
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError as exc:
-        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r} "
-                           "(hint: set login.ciba.receiver.listen_host)") from exc
-    if not address.is_loopback:
-        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r}")
-    return str(address)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], receiver: NotificationReceiver) -> None:
-        super().__init__(address, _Handler)
-        self.receiver = receiver
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class _Handler(LoopbackHandler):
+    server: LoopbackServer[NotificationReceiver]
 
     def _handle(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
-        receiver = self.server.receiver
+        receiver = self.server.service
         path = urlsplit(self.path).path
         headers = list(self.headers.items())
         if path != receiver.path:
@@ -139,24 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(reply)
 
     def _reply(self, reply: Reply) -> None:
-        # One request per connection: a kept-alive socket would outlive this receiver and
-        # deliver the next notification to a stopped instance.
-        self.close_connection = True
-        self.send_response(reply.status)
-        if reply.body:
-            self.send_header("Content-Type", reply.content_type)
+        headers = [("Content-Type", reply.content_type)] if reply.body else []
         if reply.location:
-            self.send_header("Location", reply.location)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if reply.body:
-            self.wfile.write(reply.body)
+            headers.append(("Location", reply.location))
+        self.reply(reply.status, reply.body, headers)
 
     do_POST = do_GET = do_PUT = _handle  # noqa: N815 - http.server API
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
-        """Silence the default stderr logging."""
 
 
 class NotificationReceiver(LoopbackTlsService):
@@ -174,26 +134,20 @@ class NotificationReceiver(LoopbackTlsService):
         self.port = listen_port or parts.port or 443
         self.replies: tuple[Reply, ...] = tuple(replies) if replies else (Reply(status),)
         self.bind_timeout_s = bind_timeout_s
-        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            self._ssl.load_cert_chain(str(cert_file), str(key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ProfileError(f"cannot load the notification receiver's certificate {cert_file}: {exc}") from exc
+        self._ssl = server_tls_context(cert_file, key_file, owner="the notification receiver")
         self._lock = threading.Condition()
         self._notifications: list[Notification] = []
         self._strays: list[Notification] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = None
+        self._thread = None
 
     # -- lifecycle (LoopbackTlsService) ------------------------------------------------
     service_name = "the notification endpoint"
     thread_name = "ciba-notification-receiver"
+    handler_class = _Handler
 
     def _listen_port(self) -> int:
         return self.port
-
-    def _make_server(self, address: tuple[str, int]) -> _Server:
-        return _Server(address, self)
 
     # -- answers ----------------------------------------------------------------------
     @property

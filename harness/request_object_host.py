@@ -27,17 +27,14 @@ import base64
 import hashlib
 import secrets
 import ssl
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness import evidence
-from harness.ciba_receiver import loopback_bind_host
 from harness.evidence import Exchange
-from harness.loopback_tls import LoopbackTlsService
+from harness.loopback_tls import LoopbackDocumentHost, LoopbackHandler, LoopbackServer, https_origin, loopback_bind_host
 from harness.profile import RequestObjectHost as HostSettings
 from harness.redaction import redact_headers
 from harness.results import HarnessError, ProfileError
@@ -56,47 +53,29 @@ class Fetch:
     received_at: float  # time.monotonic()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], host: RequestObjectHost) -> None:
-        super().__init__(address, _Handler)
-        self.host = host
-
+class _Server(LoopbackServer["RequestObjectHost"]):
     def get_request(self) -> tuple[Any, Any]:
         """Accept one connection; a failed TLS handshake is remembered (the target does not trust the host)."""
         try:
             return super().get_request()
         except ssl.SSLError as exc:
-            self.host._tls_failure(f"{type(exc).__name__}: {exc.reason or exc}")
+            self.service._tls_failure(f"{type(exc).__name__}: {exc.reason or exc}")
             raise
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         """Serve a published object, else 404."""
         path = urlsplit(self.path).path
-        body = self.server.host._lookup(path)
+        body = self.server.service._lookup(path)
         status = 200 if body is not None else 404
-        self.server.host._add(Fetch(method="GET", path=path, headers=list(self.headers.items()), status=status,
-                                    received_at=time.monotonic()))
-        payload = body.encode("ascii") if body is not None else b""
-        self.close_connection = True
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", MEDIA_TYPE)
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
-        """Silence the default stderr logging."""
+        self.server.service._add(Fetch(method="GET", path=path, headers=list(self.headers.items()), status=status,
+                                       received_at=time.monotonic()))
+        headers = [("Content-Type", MEDIA_TYPE)] if body is not None else []
+        self.reply(status, body.encode("ascii") if body is not None else b"",
+                   [*headers, ("Cache-Control", "no-store")])
 
 
 def fixed_base_url(settings: HostSettings) -> str | None:
@@ -108,52 +87,28 @@ def fixed_base_url(settings: HostSettings) -> str | None:
         return settings.public_base_url.rstrip("/")
     if not settings.listen_port:
         return None
-    host = loopback_bind_host(settings.listen_host)
-    return f"https://{f'[{host}]' if ':' in host else host}:{settings.listen_port}"
+    return https_origin(loopback_bind_host(settings.listen_host), settings.listen_port)
 
 
-class RequestObjectHost(LoopbackTlsService):
+class RequestObjectHost(LoopbackDocumentHost):
     """An HTTPS listener that serves request objects at ``https://<loopback>:<port>/ro/<random>``."""
 
+    service_name = "the request object host"
+    thread_name = "request-object-host"
+    certificate_owner = "the request object host"
+    handler_class = _Handler
+
     def __init__(self, settings: HostSettings, *, bind_timeout_s: float = 30.0) -> None:
-        self.settings = settings
-        self.host = loopback_bind_host(settings.listen_host)
-        self.bind_timeout_s = bind_timeout_s
-        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            self._ssl.load_cert_chain(str(settings.cert_file), str(settings.key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ProfileError(f"cannot load the request object host's certificate {settings.cert_file}: "
-                               f"{exc}") from exc
-        self._lock = threading.Lock()
-        self._objects: dict[str, str] = {}
+        """Load the certificate of ``settings`` (:class:`ProfileError` when it does not load); bind nothing yet."""
+        super().__init__(settings, bind_timeout_s=bind_timeout_s)
         self._reserved: set[str] = set()
         self._fetches: list[Fetch] = []
         self._tls_failures: list[str] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle (LoopbackTlsService) ------------------------------------------------
-    service_name = "the request object host"
-    thread_name = "request-object-host"
-
-    def _listen_port(self) -> int:
-        return self.settings.listen_port
 
     def _make_server(self, address: tuple[str, int]) -> _Server:
-        return _Server(address, self)
+        return _Server(address, self.handler_class, self)
 
     # -- objects ----------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        """The https origin the target reaches the host at."""
-        if self.settings.public_base_url:
-            return self.settings.public_base_url.rstrip("/")
-        if self._server is None:
-            raise HarnessError("the request object host is not started")
-        port = self._server.server_address[1]
-        return f"https://{f'[{self.host}]' if ':' in self.host else self.host}:{port}"
-
     def publish(self, request_object: str) -> str:
         """Serve ``request_object`` under a fresh random path; return its https URL."""
         url = self.reserve()
@@ -205,15 +160,11 @@ class RequestObjectHost(LoopbackTlsService):
         with self._lock:
             if path is None or path not in self._reserved:
                 raise HarnessError(f"{url} is no URL reserved on the request object host")
-            self._objects[path] = request_object
+            self._documents[path] = request_object
         if not fragment_hash:
             return resource
         digest = hashlib.sha256(request_object.encode("ascii")).digest()
         return f"{resource}#{base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')}"
-
-    def _lookup(self, path: str) -> str | None:
-        with self._lock:
-            return self._objects.get(path)
 
     def _add(self, fetch: Fetch) -> None:
         with self._lock:

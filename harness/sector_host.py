@@ -15,87 +15,39 @@ from __future__ import annotations
 
 import json
 import secrets
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness import evidence
-from harness.ciba_receiver import loopback_bind_host
 from harness.evidence import Exchange
-from harness.loopback_tls import LoopbackTlsService
+from harness.loopback_tls import LoopbackDocumentHost, LoopbackHandler, LoopbackServer
 from harness.profile import RequestObjectHost as HostSettings
-from harness.results import HarnessError, ProfileError
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], host: SectorHost) -> None:
-        super().__init__(address, _Handler)
-        self.host = host
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class _Handler(LoopbackHandler):
+    server: LoopbackServer[SectorHost]
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         """Serve a published document, else 404."""
         path = urlsplit(self.path).path
-        body = self.server.host._lookup(path)
+        body = self.server.service._lookup(path)
         status = 200 if body is not None else 404
-        self.server.host._fetched(path, status)
-        payload = body.encode("utf-8") if body is not None else b""
-        self.close_connection = True
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
-        """Silence the default stderr logging."""
+        self.server.service._fetched(path, status)
+        self.reply(status, body.encode("utf-8") if body is not None else b"", [("Content-Type", "application/json")])
 
 
-class SectorHost(LoopbackTlsService):
+class SectorHost(LoopbackDocumentHost):
     """An HTTPS listener serving JSON arrays of redirect URIs at ``https://<loopback>:<port>/sector/<random>``."""
 
     service_name = "the sector identifier host"
     thread_name = "sector-identifier-host"
+    certificate_owner = "the sector host"
+    handler_class = _Handler
 
     def __init__(self, settings: HostSettings, *, bind_timeout_s: float = 30.0) -> None:
-        self.settings = settings
-        self.host = loopback_bind_host(settings.listen_host)
-        self.bind_timeout_s = bind_timeout_s
-        self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            self._ssl.load_cert_chain(str(settings.cert_file), str(settings.key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ProfileError(f"cannot load the sector host's certificate {settings.cert_file}: {exc}") from exc
-        self._lock = threading.Lock()
-        self._documents: dict[str, str] = {}
+        """Load the certificate of ``settings`` (:class:`ProfileError` when it does not load); bind nothing yet."""
+        super().__init__(settings, bind_timeout_s=bind_timeout_s)
         self._fetches: list[tuple[str, int]] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def _listen_port(self) -> int:
-        return self.settings.listen_port
-
-    def _make_server(self, address: tuple[str, int]) -> _Server:
-        return _Server(address, self)
-
-    @property
-    def base_url(self) -> str:
-        """The https origin the target reaches the host at."""
-        if self.settings.public_base_url:
-            return self.settings.public_base_url.rstrip("/")
-        if self._server is None:
-            raise HarnessError("the sector identifier host is not started")
-        return f"https://{self.host}:{self._server.server_address[1]}"
 
     def publish(self, redirect_uris: list[str]) -> str:
         """Serve ``redirect_uris`` as a JSON array under a fresh random path; return its https URL."""
@@ -107,10 +59,6 @@ class SectorHost(LoopbackTlsService):
         with self._lock:
             self._documents[path] = json.dumps(document)
         return self.base_url + path
-
-    def _lookup(self, path: str) -> str | None:
-        with self._lock:
-            return self._documents.get(path)
 
     def _fetched(self, path: str, status: int) -> None:
         with self._lock:
