@@ -98,6 +98,16 @@ PEAK_MARK = "FAULT_RUN_PEAK_RSS_KIB "
 DEADLINE_S = 60.0
 EXCHANGE_S = 2.0
 
+TIMEOUT_MODES = frozenset({"hang", "trickle_head", "trickle_body"})
+"""Faults that end every exchange to the endpoint by the exchange deadline: their runs are bound by the
+timeouts, which two workers wait side by side (and they keep the xdist path of the run under a fault)."""
+
+
+def workers_for(mode: str) -> int:
+    """Workers for a test run of a few suites: one (the CLI's own choice for fewer than four suites, where
+    starting workers costs more than it saves), two where the timeouts of ``mode`` bound the run."""
+    return 2 if mode in TIMEOUT_MODES else 1
+
 
 @dataclass
 class FaultRun:

@@ -1,7 +1,8 @@
 """Each fault at one endpoint of the real reference target, mid-run: the run ends in time, writes its
 reports, passes nothing that received the fault, blames the target and leaks nothing (issue 15 item 8).
 
-A selection keeps ``make test`` short: every fault mode once and every endpoint at least once.
+A selection keeps ``make test`` short: every fault mode once and every endpoint at least once, each run on
+one worker (the CLI's own choice for a few suites) but the timeout-bound faults on two (fault_runs.workers_for).
 ``bench/fault_matrix.py`` runs every mode at every endpoint and reports wall time and peak memory.
 """
 
@@ -14,7 +15,7 @@ import pytest
 from harness.reference_target import RunningTarget
 from harness.registry import all_suites
 
-from .fault_runs import ENDPOINTS, run_with_fault
+from .fault_runs import ENDPOINTS, run_with_fault, workers_for
 
 SELECTION: list[tuple[str, str, str | None]] = [
     # (endpoint, mode, -k expression narrowing the endpoint's suites, or None)
@@ -47,7 +48,7 @@ def test_fault_mid_run(reference: RunningTarget, tmp_path: Path, endpoint: str, 
     missing = [s for s in ENDPOINTS[endpoint][1] if s not in all_suites()]
     if missing:
         pytest.skip(f"suite(s) {missing} not installed")
-    result = run_with_fault(reference, endpoint, mode, tmp_path, keyword=keyword)
+    result = run_with_fault(reference, endpoint, mode, tmp_path, keyword=keyword, workers=workers_for(mode))
     assert result.problems == [], (result.outcomes, result.problems)
 
 

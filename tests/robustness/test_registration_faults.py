@@ -40,7 +40,8 @@ def test_registration_endpoint_fault(reference: RunningTarget, tmp_path: Path, r
                                      mode: str) -> None:
     if mode not in reference.fault_modes():
         pytest.skip(f"fault mode {mode} not offered by transport_faults")
-    result = fault_runs.run_with_fault(reference, registration_endpoint, mode, tmp_path, deadline_s=45.0)
+    result = fault_runs.run_with_fault(reference, registration_endpoint, mode, tmp_path, deadline_s=45.0,
+                                       workers=fault_runs.workers_for(mode))
     assert result.problems == [], (result.outcomes, result.problems)
     if mode not in fault_runs.HARMLESS:  # echo breaks no rule; it proves the redaction of what is echoed
         passed_ok = len(STATUS_JUDGED) if mode in fault_runs.BODY_MODES else 0
