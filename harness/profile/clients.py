@@ -130,6 +130,9 @@ class ClientDocumented(_Model):
     pairwise_identifier: bool = Field(default=False, description=(
         'PingFederate "Use pairwise identifier": the client gets a pairwise sub (OIDC Core §8.1), different from '
         "the sub other clients get for the same user and stable for this client"))
+    persistent_grant_max_lifetime_s: int | None = Field(default=None, gt=0, description=(
+        'PingFederate client "Persistent Grants Max Lifetime" ("Overrides the Persistent Grant Max Lifetime value set '
+        'globally"; a custom value, in seconds here): the lifetime of this client\'s refresh tokens'))
     persistent_grant_idle_timeout_s: int | None = Field(default=None, gt=0, description=(
         'PingFederate client "Persistent Grants Idle Timeout" (a custom value; give seconds): a refresh token of a '
         "grant unused for longer is refused"))
