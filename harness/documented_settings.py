@@ -162,6 +162,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
                                                     "documented.redirect_uri_mandatory"),
     "clients[].documented.reuse_existing_grants": ("documented.existing_grant_reused",),
     "clients[].documented.pairwise_identifier": ("documented.pairwise_subject",),
+    "clients[].documented.persistent_grant_max_lifetime_s": ("documented.persistent_grant_max_lifetime",),
     "clients[].documented.persistent_grant_idle_timeout_s": ("documented.persistent_grant_idle_timeout",),
     "clients[].documented.introspection_encryption": ("documented.introspection_encrypted",),
     "clients[].documented.device_polling_interval_s": ("documented.client_device_settings",),
