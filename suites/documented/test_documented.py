@@ -373,3 +373,30 @@ def test_id_token_encrypted_with_secret(target: Target, user_agent: Any) -> None
                                        expected_alg=client.documented.id_token_signing_alg, client_secret=secret)
     decoded = jose.decode_unverified(inner)
     evidence.record_token("id_token (decrypted with the client secret's key)", decoded.header, decoded.claims)
+
+
+@pytest.mark.needs("introspection_endpoint")
+@requirement("DOC-persistent_grant_max_lifetime_s")
+def test_persistent_grant_max_lifetime(target: Target, user_agent: Any) -> None:
+    """A client's own documented Persistent Grants Max Lifetime is the lifetime of its refresh tokens.
+
+    ``exp - iat`` of the refresh token's introspection answer (RFC 7662 §2.2, asked by the client
+    itself) is compared with it; without ``exp`` there the check needs review (the lifetime is
+    usually hours or days, too long to wait for).
+    """
+    client = next((c for c in target.profile.clients if c.documented.persistent_grant_max_lifetime_s
+                   and c.documented.enabled and "refresh_token" in c.grant_types), None)
+    if client is None or client.documented.persistent_grant_max_lifetime_s is None:
+        pytest.skip("the profile documents no per-client Persistent Grants Max Lifetime for a client with refresh "
+                    "tokens (clients[].documented.persistent_grant_max_lifetime_s)")
+    lifetime = client.documented.persistent_grant_max_lifetime_s
+    tokens = obtain_refresh_token(target, user_agent, client)
+    assert tokens.refresh_token is not None
+    info = introspect(target, client, tokens.refresh_token, hint="refresh_token", label="introspect the refresh token")
+    body = info.body if isinstance(info.body, dict) else {}
+    if info.status != 200 or body.get("active") is not True or "exp" not in body:
+        raise NeedsReview(f"introspection did not report the refresh token's exp (HTTP {info.status}, active="
+                          f"{body.get('active')!r}); the documented {lifetime}s is not waited for")
+    seen = documented.check_documented_lifetime(body, lifetime, requirement="DOC-persistent_grant_max_lifetime_s",
+                                                what=f"refresh token of {client.id}", code_prefix="GRANT")
+    evidence.note(f"refresh token lifetime {seen}s from introspection (documented {lifetime}s for {client.id})")

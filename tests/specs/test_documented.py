@@ -468,3 +468,11 @@ def test_signed_request_inside_wins(fails: Any) -> None:
           code="INSIDE_PARAMETER_NOT_USED")
     fails(d.check_signed_request_inside_wins, {"error": "invalid_request"}, None, inside=inside, outside=outside,
           code="SIGNED_REQUEST_NOT_PROCESSED")
+
+
+def test_client_grant_max_lifetime(fails: Any) -> None:
+    assert d.check_documented_lifetime({"iat": 0, "exp": 1800}, 1800, requirement="DOC-persistent_grant_max_lifetime_s",
+                                       what="refresh token", code_prefix="GRANT") == 1800
+    fails(d.check_documented_lifetime, {"iat": 0, "exp": 3600}, 1800, requirement="DOC-persistent_grant_max_lifetime_s",
+          what="refresh token", code_prefix="GRANT", code="GRANT_LIFETIME_MISMATCH",
+          req="DOC-persistent_grant_max_lifetime_s")
