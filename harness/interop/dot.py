@@ -24,11 +24,9 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -40,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.interop import processes
-from harness.interop.processes import free_port, log_tail, write_file
+from harness.interop.processes import free_port, launch_in_state_dir, log_tail, write_file
 from harness.results import HarnessError
 
 __all__ = ["CONFIDENTIAL_CLIENTS", "FIXTURE_DIR", "USERS", "DotTargetError", "RunningDot", "ensure_installed",
@@ -229,12 +227,7 @@ def start(timeout: float = _START_TIMEOUT_S) -> RunningDot:
     """
     ensure_installed()
     tls = _get_tls()
-    state_dir = Path(tempfile.mkdtemp(prefix="dot-target-"))
-    try:
-        return _launch(state_dir, tls, timeout)
-    except BaseException:
-        shutil.rmtree(state_dir, ignore_errors=True)
-        raise
+    return launch_in_state_dir("dot-target-", None, lambda state_dir: _launch(state_dir, tls, timeout))
 
 
 def _launch(state_dir: Path, tls: _Tls, timeout: float) -> RunningDot:

@@ -22,12 +22,10 @@ import gzip
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,11 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import trustme
-from joserfc.jwk import RSAKey
 
 from harness.interop import processes
-from harness.interop.processes import free_port, log_tail, write_file
+from harness.interop.material import public_jwks, rsa_signing_jwks, write_server_tls
+from harness.interop.processes import free_port, launch_in_state_dir, log_tail, serve_in_foreground, write_file
 
 __all__ = ["CLIENTS", "PROFILE_PATH", "USERS", "GlewlwydError", "RunningGlewlwyd", "installed", "start"]
 
@@ -135,19 +132,6 @@ USERS: tuple[tuple[str, str, str], ...] = (
 def installed() -> bool:
     """Whether the Debian package's binary, modules and SQL schema are present."""
     return BINARY.is_file() and SQL_SCHEMA.is_file() and (MODULE_ROOT / "plugin" / "libprotocol_oidc.so").is_file()
-
-
-def _rsa_jwks(kid: str, alg: str = "RS256") -> dict[str, Any]:
-    key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": alg, "use": "sig"}, private=True)
-    return {"keys": [key.as_dict(private=True)]}
-
-
-def _public(jwks: Mapping[str, Any]) -> dict[str, Any]:
-    keys = []
-    for member in jwks["keys"]:
-        public = RSAKey.import_key(member).as_dict(private=False)
-        keys.append(public | {name: member[name] for name in ("kid", "alg", "use") if name in member})
-    return {"keys": keys}
 
 
 def _config_text(port: int, issuer_base: str, state: Path, cert: Path, key: Path) -> str:
@@ -428,21 +412,12 @@ def start(*, state_dir: Path | None = None, timeout: float = _START_TIMEOUT_S) -
     if not installed():
         raise GlewlwydError("Glewlwyd is not installed (run fixtures/glewlwyd_target/install.sh as root: it installs "
                             "the Debian package glewlwyd without starting its service)")
-    directory = Path(tempfile.mkdtemp(prefix="glewlwyd-")) if state_dir is None else Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        return _launch(directory, timeout)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
+    return launch_in_state_dir("glewlwyd-", state_dir, lambda directory: _launch(directory, timeout))
 
 
 def _launch(directory: Path, timeout: float) -> RunningGlewlwyd:
-    ca = trustme.CA(organization_name="oauth-harness glewlwyd test CA")
-    leaf = ca.issue_cert("127.0.0.1", "localhost")
-    ca_file = write_file(directory / "ca.pem", ca.cert_pem.bytes())
-    cert = write_file(directory / "server.crt", b"".join(p.bytes() for p in leaf.cert_chain_pems))
-    key = write_file(directory / "server.key", leaf.private_key_pem.bytes(), private=True)
+    tls = write_server_tls(directory, "oauth-harness glewlwyd test CA")
+    ca_file, cert, key = tls.ca_file, tls.cert_file, tls.key_file
 
     with sqlite3.connect(directory / "glewlwyd.sqlite3") as db:
         db.executescript(gzip.decompress(SQL_SCHEMA.read_bytes()).decode("utf-8"))
@@ -476,7 +451,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
         "GLEWLWYD_STATE_DIR": str(directory),
         "GLEWLWYD_PYTHON": sys.executable,  # runs the CIBA approval command (login.ciba.command)
     }
-    signing = _rsa_jwks(f"glewlwyd-{secrets.token_hex(4)}")
+    signing = rsa_signing_jwks(f"glewlwyd-{secrets.token_hex(4)}")
     admin = server.admin_session()
     try:
         for scope in USER_SCOPES:
@@ -512,9 +487,9 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
                 body["client_secret"] = secret
                 env[f"GLEWLWYD_SECRET_{spec.env_name}"] = secret
             if spec.has_keys:
-                jwks = _rsa_jwks(f"{spec.client_id}-{secrets.token_hex(4)}")
+                jwks = rsa_signing_jwks(f"{spec.client_id}-{secrets.token_hex(4)}")
                 write_file(directory / f"{spec.client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
-                body["jwks"] = _public(jwks)
+                body["jwks"] = public_jwks(jwks)
                 body["token_endpoint_signing_alg"] = "RS256"
             if spec.auth == "client_secret_jwt":
                 body["token_endpoint_signing_alg"] = "HS256"  # without it every assertion is refused
@@ -528,17 +503,7 @@ def _provision(server: RunningGlewlwyd, directory: Path) -> None:
 def main() -> None:  # pragma: no cover - manual use
     """Start, print the environment and wait for Ctrl-C (``python -m harness.interop.glewlwyd``)."""
     server = start()
-    try:
-        lines = [f"export {name}={value}" for name, value in sorted(server.env.items())]
-        lines.append(f"# {server.server_version()} at {server.issuer}; Ctrl-C stops")
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
-        while server.is_running():
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_in_foreground(server, server.env, lambda: f"{server.server_version()} at {server.issuer}; Ctrl-C stops")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,8 +34,6 @@ import secrets
 import shutil
 import ssl
 import subprocess
-import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Mapping
@@ -48,10 +46,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from joserfc.jwk import RSAKey
 
 from harness.interop import processes
-from harness.interop.processes import free_port, log_tail, write_file
+from harness.interop.material import public_jwks, rsa_signing_jwks, write_server_tls
+from harness.interop.processes import free_port, launch_in_state_dir, log_tail, serve_in_foreground, write_file
 from harness.results import HarnessError
 
 __all__ = ["CLIENT_SECRETS", "KEY_CLIENTS", "PROFILE_PATH", "REALM", "USERS", "VERSION", "KeycloakError",
@@ -182,19 +180,6 @@ def ensure_installed() -> None:
 # ---------------------------------------------------------------------------
 # material
 # ---------------------------------------------------------------------------
-
-
-def _rsa_jwks(kid: str) -> dict[str, Any]:
-    key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"}, private=True)
-    return {"keys": [key.as_dict(private=True)]}
-
-
-def _public(jwks: Mapping[str, Any]) -> dict[str, Any]:
-    keys = []
-    for member in jwks["keys"]:
-        public = RSAKey.import_key(member).as_dict(private=False)
-        keys.append(public | {name: member[name] for name in ("kid", "alg", "use") if name in member})
-    return {"keys": keys}
 
 
 def _client_certificate(ca: trustme.CA, common_name: str) -> tuple[bytes, bytes, str]:
@@ -334,13 +319,7 @@ def start(*, state_dir: Path | None = None, timeout: float = _START_TIMEOUT_S) -
     if not installed():
         raise KeycloakError(f"Keycloak {VERSION} is not installed: run `make keycloak-install` "
                             "(fetches org.keycloak:keycloak-quarkus-dist through Maven into .tools/keycloak)")
-    directory = Path(tempfile.mkdtemp(prefix="keycloak-")) if state_dir is None else Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        return _launch(directory, timeout)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
+    return launch_in_state_dir("keycloak-", state_dir, lambda directory: _launch(directory, timeout))
 
 
 def _private_home(directory: Path) -> Path:
@@ -362,11 +341,8 @@ def _private_home(directory: Path) -> Path:
 
 def _launch(directory: Path, timeout: float) -> RunningKeycloak:
     began = time.monotonic()
-    ca = trustme.CA(organization_name="oauth-harness keycloak test CA")
-    leaf = ca.issue_cert("127.0.0.1", "localhost")
-    ca_file = write_file(directory / "ca.pem", ca.cert_pem.bytes())
-    cert = write_file(directory / "server.crt", b"".join(p.bytes() for p in leaf.cert_chain_pems))
-    key = write_file(directory / "server.key", leaf.private_key_pem.bytes(), private=True)
+    tls = write_server_tls(directory, "oauth-harness keycloak test CA")
+    ca, ca_file, cert, key = tls.ca, tls.ca_file, tls.cert_file, tls.key_file
     https_port, http_port, management_port = free_port(), free_port(), free_port()
     callout_port, ping_port, logout_port = free_port(), free_port(), free_port()
     base_url = f"https://127.0.0.1:{https_port}"
@@ -434,9 +410,9 @@ def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout
         secret = secrets.token_urlsafe(32)
         variables[f"SECRET_{env_name(client_id)}"] = env[f"KEYCLOAK_SECRET_{env_name(client_id)}"] = secret
     for client_id in KEY_CLIENTS:
-        jwks = _rsa_jwks(f"{client_id}-{secrets.token_hex(4)}")
+        jwks = rsa_signing_jwks(f"{client_id}-{secrets.token_hex(4)}")
         write_file(directory / f"{client_id}.jwks.json", json.dumps(jwks, indent=2), private=True)
-        variables[f"JWKS_{env_name(client_id)}"] = json.dumps(_public(jwks))
+        variables[f"JWKS_{env_name(client_id)}"] = json.dumps(public_jwks(jwks))
     cert_pem, key_pem, subject = _client_certificate(ca, f"harness-{MTLS_CLIENT}")
     write_file(directory / f"{MTLS_CLIENT}.crt", cert_pem)
     write_file(directory / f"{MTLS_CLIENT}.key", key_pem, private=True)
@@ -469,18 +445,8 @@ def _provision(server: RunningKeycloak, directory: Path, ca: trustme.CA, callout
 def main() -> None:  # pragma: no cover - manual use
     """Start, print the environment and wait for Ctrl-C (``python -m harness.interop.keycloak``)."""
     server = start()
-    try:
-        lines = [f"export {name}={value}" for name, value in sorted(server.env.items())]
-        lines.append(f"# {server.server_version()} at {server.issuer}; started in {server.startup_s:.1f} s; "
-                     "Ctrl-C stops")
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
-        while server.is_running():
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_in_foreground(server, server.env, lambda: f"{server.server_version()} at {server.issuer}; started in "
+                        f"{server.startup_s:.1f} s; Ctrl-C stops")
 
 
 if __name__ == "__main__":  # pragma: no cover

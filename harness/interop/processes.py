@@ -1,8 +1,10 @@
 """What every local-server launcher needs.
 
 Private files, a free loopback port, stopping a process, the tail of its log, stopping whatever
-is still running when the harness exits, and :class:`ServerProcess`, the started-server base class
-(stop once, as a context manager, state directory removed) of every launcher.
+is still running when the harness exits, :class:`ServerProcess`, the started-server base class
+(stop once, as a context manager, state directory removed) of every launcher,
+:func:`launch_in_state_dir` (a start's state directory, removed when the start fails) and
+:func:`serve_in_foreground` (``python -m harness.interop.<server>``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
+
+ServerT = TypeVar("ServerT")
 
 
 def write_file(path: Path, data: bytes | str, *, private: bool = False) -> Path:
@@ -136,6 +144,40 @@ class ServerProcess:
                  tb: TracebackType | None) -> None:
         """Stop the server."""
         self.stop()
+
+
+def launch_in_state_dir(prefix: str, state_dir: Path | None, launch: Callable[[Path], ServerT]) -> ServerT:
+    """Run ``launch`` in ``state_dir`` (created if missing; a fresh temporary ``<prefix>…`` one when None).
+
+    When ``launch`` raises (or is interrupted), the directory is removed and the error goes on;
+    on success the started server owns it (:meth:`ServerProcess.stop` removes it).
+    """
+    directory = Path(tempfile.mkdtemp(prefix=prefix)) if state_dir is None else Path(state_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        return launch(directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def serve_in_foreground(server: ServerProcess, env: Mapping[str, str],
+                        status: Callable[[], str]) -> None:  # pragma: no cover - manual use
+    """Print ``export`` lines for ``env`` and ``# <status()>``, wait until the server exits or Ctrl-C; stop it.
+
+    ``status`` (which may ask the server) is called inside the ``finally`` that stops it.
+    """
+    try:
+        lines = [f"export {name}={value}" for name, value in sorted(env.items())]
+        lines.append(f"# {status()}")
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        while server.is_running():
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 _running: list[Stoppable] = []
