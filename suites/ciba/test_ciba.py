@@ -15,12 +15,12 @@ from harness.flows import ciba, hosted_clients
 from harness.flows.ciba import CibaRequest
 from harness.flows.ciba_approval import CibaApprover
 from harness.flows.hosted_clients import HostedClient
+from harness.flows.id_token import check_issued_id_token
 from harness.flows.token import TokenResult
-from harness.http import json_object
 from harness.profile import Client
 from harness.results import Findings, Level, NeedsReview, fail
 from harness.specs import documented as documented_spec
-from harness.specs import oidc_ciba, oidc_core
+from harness.specs import oidc_ciba
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -45,20 +45,7 @@ def _judge_response(request: CibaRequest) -> dict[str, Any]:
 
 def _judge_tokens(target: Target, client: Client, result: TokenResult, findings: Findings) -> None:
     body = findings.check(oidc_ciba.check_approved_poll, result.status, result.response.headers, result.judged_body)
-    id_token = body.get("id_token") if isinstance(body, dict) else None
-    if not isinstance(id_token, str):
-        return
-    keys = jose.parse_jwks(json_object(target.http.get(target.endpoint("jwks_uri"), label="jwks"), "JWK Set"))
-    expect = oidc_core.IdTokenExpectations(
-        issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=keys,
-        allowed_algs=tuple(a for a in target.metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-                           if a != "none"),
-        expected_alg=client.documented.id_token_signing_alg)
-    decoded, token_findings = oidc_core.validate_id_token(id_token, expect, now=time.time())
-    if decoded is not None:
-        evidence.record_token(f"id_token ({client.id})", decoded.header, decoded.claims)
-    for item in token_findings.items:
-        findings.add(item)
+    check_issued_id_token(target, client, body, findings)
 
 
 def _refused(request: CibaRequest, expected: str, requirement_id: str) -> None:

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from harness import evidence, jose
+from harness import evidence
 from harness.flows import device
 from harness.flows.device import DeviceAuthorization
 from harness.flows.expiry import require_wait_within_cap
-from harness.http import json_object
+from harness.flows.id_token import check_issued_id_token
 from harness.login.device import Decision, DeviceUserOutcome, complete_user_side
 from harness.profile import Client
 from harness.results import Findings, NeedsReview, fail
 from harness.specs import documented as documented_spec
-from harness.specs import oidc_core, rfc8628
+from harness.specs import rfc8628
 from harness.target import NotApplicable, Target
 
 requirement = pytest.mark.requirement
@@ -59,21 +59,8 @@ def _deny_possible(target: Target) -> None:
 
 def _judge_tokens(target: Target, client: Client, result: Any, findings: Findings) -> None:
     body = findings.check(rfc8628.check_approved_poll, result.status, result.response.headers, result.judged_body)
-    id_token = body.get("id_token") if isinstance(body, dict) else None
-    if not isinstance(id_token, str):
-        return
-    keys = jose.parse_jwks(json_object(target.http.get(target.endpoint("jwks_uri"), label="jwks"), "JWK Set"))
-    expect = oidc_core.IdTokenExpectations(
-        issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=keys,
-        allowed_algs=tuple(a for a in target.metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-                           if a != "none"),
-        expected_alg=client.documented.id_token_signing_alg, client_secret=(
-            client.secret.get_secret_value() if client.secret else None))
-    decoded, token_findings = oidc_core.validate_id_token(id_token, expect, now=time.time())
-    if decoded is not None:
-        evidence.record_token(f"id_token ({client.id})", decoded.header, decoded.claims)
-    for item in token_findings.items:
-        findings.add(item)
+    check_issued_id_token(target, client, body, findings,
+                          client_secret=client.secret.get_secret_value() if client.secret else None)
 
 
 @needs_device
