@@ -35,7 +35,7 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
            "check_hmac_signature", "check_ciba_request_lifetime", "SYMMETRIC_KEY_ALGS", "secret_derived_key",
            "decrypt_with_client_secret", "CONFIRMATION_MEMBERS", "check_confirmation_members",
-           "check_signed_request_inside_wins"]
+           "check_signed_request_inside_wins", "check_signing_key_size"]
 
 
 def _is_number(value: Any) -> bool:
@@ -940,3 +940,31 @@ def check_signed_request_inside_wins(params: Mapping[str, str], id_token: Mappin
                                  message=f"the {where} carries a {name} other than the request object's",
                                  requirement="DOC-require_signed_requests", expected=inside.get(name), actual=value))
     findings.raise_if_any()
+
+
+_EC_CURVE_FOR_ALG = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+
+
+def check_signing_key_size(jwk: Mapping[str, Any], alg: str) -> int:
+    """Documented key size of the access-token signing key: RSA at least 2,048 bits, EC the curve of the algorithm.
+
+    PingFederate: "To use an RSA-based algorithm for JSON web signature (JWS), the key size of the
+    signing certificate must be at least 2,048 bits. For an EC-based JWS algorithm, the key size
+    depends on the chosen algorithm." (RFC 7518 §3.4: ES256 uses P-256, ES384 P-384, ES512 P-521.)
+    Returns the key size in bits.
+    """
+    try:
+        bits = jose.key_size_bits(jwk)
+    except jose.JoseError as exc:
+        raise fail("AT_SIGNING_KEY_UNUSABLE", f"the access token's signing key cannot be measured ({exc})",
+                   "DOC-access_token.signing_key_size", expected=f"a key for {alg}", actual=exc.code) from exc
+    kty = jwk.get("kty")
+    if alg.startswith(("RS", "PS")) and (kty != "RSA" or bits < 2048):
+        raise fail("AT_SIGNING_KEY_TOO_SMALL", "the access token's RSA signing key is smaller than 2,048 bits",
+                   "DOC-access_token.signing_key_size", expected="an RSA key of at least 2048 bits",
+                   actual=f"{kty} {bits} bits")
+    curve = _EC_CURVE_FOR_ALG.get(alg)
+    if curve is not None and (kty != "EC" or jwk.get("crv") != curve):
+        raise fail("AT_SIGNING_KEY_WRONG_CURVE", f"the access token's {alg} signing key is not on {curve}",
+                   "DOC-access_token.signing_key_size", expected=f"EC {curve}", actual=f"{kty} {jwk.get('crv')}")
+    return bits

@@ -343,3 +343,26 @@ def test_confirmation_members(target: Target, user_agent: Any) -> None:
         findings.check(documented.check_confirmation_members, cnf, client.documented.confirmation_members,
                        where=where)
     findings.raise_if_any()
+
+
+@requirement("DOC-access_token.signing_key_size")
+def test_access_token_signing_key_size(target: Target, user_agent: Any) -> None:
+    """The key a JWT access token is signed with is at least 2,048-bit RSA, or on the curve of its EC algorithm.
+
+    The key is the one the token's ``kid`` names in the JWK Set at the documented access-token JWKS
+    URL, else the discovery ``jwks_uri`` (``discovery.jwks_rsa_key_sizes`` judges every published key).
+    """
+    alg = target.profile.documented.access_token.signing_alg
+    if alg is None or not alg.startswith(("RS", "PS", "ES")):
+        pytest.skip("the profile documents no RSA or EC JWS algorithm of JWT access tokens "
+                    "(documented.access_token.signing_alg)")
+    decoded = _signed_access_token(target, user_agent)
+    url = target.profile.documented.access_token.jwks_url or target.endpoint("jwks_uri")
+    document = try_json_document(target.http.get_idempotent(url, label="JWK Set with the signing keys")) or {}
+    kid = decoded.header.get("kid")
+    keys = [k for k in document.get("keys") or [] if isinstance(k, dict) and (kid is None or k.get("kid") == kid)]
+    if len(keys) != 1:
+        raise NeedsReview(f"the JWK Set at {url} has {len(keys)} keys for the access token's kid {kid!r}, so its "
+                          "signing key cannot be told")
+    bits = documented.check_signing_key_size(keys[0], alg)
+    evidence.note(f"the access token's signing key {kid!r} has {bits} bits")

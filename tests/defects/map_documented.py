@@ -49,6 +49,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_id_token_encryption_alg_differs": ["documented.id_token_encrypted_with_secret"],
     "doc_outside_state_wins": ["documented.signed_request_inside_wins"],
     "doc_client_grant_lifetime_differs": ["documented.persistent_grant_max_lifetime"],
+    "doc_atm_weak_signing_key": ["documented.access_token_signing_key_size"],
     # area pop: cnf left out, or given extra jku / jwe members
     "cnf_missing": ["documented.confirmation_members"],
     "cnf_malformed": ["documented.confirmation_members"],

@@ -476,3 +476,18 @@ def test_client_grant_max_lifetime(fails: Any) -> None:
     fails(d.check_documented_lifetime, {"iat": 0, "exp": 3600}, 1800, requirement="DOC-persistent_grant_max_lifetime_s",
           what="refresh token", code_prefix="GRANT", code="GRANT_LIFETIME_MISMATCH",
           req="DOC-persistent_grant_max_lifetime_s")
+
+
+def test_signing_key_size(fails: Any) -> None:
+    from harness import jose
+
+    rsa = jose.public_jwk(jose.generate_key("RSA-2048", label="doc-size"))
+    weak = jose.public_jwk(jose.generate_key("RSA-1024", label="doc-size-weak"))
+    p256 = jose.public_jwk(jose.generate_key("P-256", label="doc-size-ec"))
+    assert d.check_signing_key_size(rsa, "RS256") == 2048
+    assert d.check_signing_key_size(p256, "ES256") == 256
+    fails(d.check_signing_key_size, weak, "PS256", code="AT_SIGNING_KEY_TOO_SMALL",
+          req="DOC-access_token.signing_key_size")
+    fails(d.check_signing_key_size, p256, "ES384", code="AT_SIGNING_KEY_WRONG_CURVE")
+    fails(d.check_signing_key_size, rsa, "ES256", code="AT_SIGNING_KEY_WRONG_CURVE")
+    fails(d.check_signing_key_size, {"kty": "RSA"}, "RS256", code="AT_SIGNING_KEY_UNUSABLE")
