@@ -17,7 +17,8 @@ and ``scope`` claims. This test copies those statements into the reference profi
 The PingFederate profile's other documented behaviours of JWT access tokens and clients —
 validation of JWT access tokens at the introspection endpoint ("send the access tokens to
 PingFederate for validation"), no claim omitted with the default claim names, the public client
-refused the client credentials grant ("A selection other than None is required") — are stated the
+refused the client credentials grant ("A selection other than None is required"), the RS256 signing
+key of at least 2,048 bits — are stated the
 same way and pass against the reference target configured like a default ATM; the defects that
 break them are in ``tests/test_documented_atm_validation.py``.
 """
@@ -127,11 +128,12 @@ def test_reference_configured_as_pingfederate_validates_jwt_access_tokens(refere
         data["documented"]["access_token"].update(_pingfederate_atm())
         data["documented"]["access_token"]["omitted_claims"] = stated["access_token"]["omitted_claims"]
         data["documented"]["introspection"]["jwt_access_tokens"] = stated["introspection"]["jwt_access_tokens"]
-    checks = ("documented.jwt_access_token_introspection", "documented.public_client_credentials_refused")
+    checks = ("documented.jwt_access_token_introspection", "documented.public_client_credentials_refused",
+              "documented.access_token_signing_key_size")
     records = run_checks(reference, profile_copy(tmp_path, "pingfederate-validation", edit), tmp_path / "report",
                          suites=["documented"],
                          keyword="test_jwt_access_token_introspection or test_public_client_credentials_refused "
-                                 "or test_access_token_claims_omitted",
+                                 "or test_access_token_claims_omitted or test_access_token_signing_key_size",
                          settings={"doc_pingfederate_atm_defaults": True})
     assert {cid: records[cid]["outcome"] for cid in checks} == {cid: "passed" for cid in checks}, \
         {cid: records[cid]["message"] for cid in checks}
