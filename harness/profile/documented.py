@@ -57,6 +57,9 @@ class AccessTokenSettings(_Model):
     jwe_x5t_header: bool | None = Field(default=None, description=(
         'The JWE header of encrypted JWT access tokens has x5t (PingFederate "Include JWE X.509 Thumbprint Header '
         'Parameter", "not selected by default"); with documented.access_token.encryption'))
+    expand_scope_groups: bool | None = Field(default=None, description=(
+        'PingFederate "Expand Scope Groups" ("whether to expand scope groups into their corresponding scopes in the '
+        'access token contents and introspection response"; not selected by default), with documented.scope_groups'))
     hmac_key: SecretStr | None = Field(default=None, description=(
         'The symmetric key of HMAC-signed JWT access tokens (PingFederate "JWS Algorithm" HS256/384/512 with the key '
         'of "Active Symmetric Key ID"), as its UTF-8 text; use ${ENV}: it is a secret'))
@@ -219,6 +222,9 @@ class Documented(_Model):
         'PingFederate "Exclusive Scopes" defined on the authorization server: a client may use one only when it is '
         "selected for it (in its clients[].scope); any other client asking for it gets invalid_scope (\"When "
         'cleared, no exclusive scopes and scope groups are available to the client")'))
+    scope_groups: dict[str, list[str]] = Field(default_factory=dict, description=(
+        'PingFederate scope groups of the authorization server (Scope Management): group scope -> the scopes it '
+        "stands for; read with documented.access_token.expand_scope_groups"))
     default_scope_allowed: bool | None = Field(default=None, description=(
         'PingFederate: "The default scope, however, is always allowed for and available to all clients": true, '
         "an authorization request without scope succeeds also for a client documented with restrict_scopes"))
