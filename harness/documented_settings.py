@@ -62,6 +62,8 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.access_token.grant_id_claim": ("jwt_access_token.documented_grant_id_claim",
                                                "documented.jwt_access_token_introspection"),
     "documented.access_token.jwks_cache_duration_s": ("keys.documented_jwks_cache_duration",),
+    "documented.access_token.expand_scope_groups": ("documented.scope_groups_expansion",),
+    "documented.scope_groups": ("documented.scope_groups_expansion",),
     "documented.access_token.signing_kid": ("documented.access_token_signing_kid",),
     "documented.access_token.omitted_claims": ("documented.access_token_claims_omitted",
                                                "jwt_access_token.required_claims"),
