@@ -18,7 +18,11 @@
 * an HMAC "JWS Algorithm" with the key of "Active Symmetric Key ID" (``signing_alg: HS256``,
   ``hmac_key``): with the runtime setting ``doc_atm_hmac`` (tokens re-signed HS256 with the ATM's
   symmetric key) ``documented.access_token_hmac_signature`` passes; ``doc_atm_hmac_wrong_key``
-  fails it ``AT_HMAC_SIGNATURE_INVALID``.
+  fails it ``AT_HMAC_SIGNATURE_INVALID``;
+* "Expand Scope Groups" selected (``expand_scope_groups: true``): with the runtime setting
+  ``doc_scope_groups_expanded`` the group ``doc:group`` introspects as ``doc:a doc:b`` and the check
+  passes; without it (the group as granted) it fails ``SCOPE_GROUP_NOT_AS_DOCUMENTED`` (the clean
+  profile's "not selected" is proven by the defect ``doc_scope_group_expanded``).
 """
 
 from __future__ import annotations
@@ -119,4 +123,18 @@ def test_hmac_signature_both_ways(reference: RunningTarget, tmp_path: Path, defe
     records = run_checks(reference, profile_copy(tmp_path, "hmac", edit), tmp_path / "report", suites=["documented"],
                          keyword="test_access_token_hmac_signature", defects=defects, settings={"doc_atm_hmac": True})
     record = records["documented.access_token_hmac_signature"]
+    assert (record["outcome"], {f["code"] for f in record["findings"]}) == expected, record["message"]
+
+
+@pytest.mark.parametrize(("expanding", "expected"), [(True, ("passed", set())),
+                                                      (False, ("failed", {"SCOPE_GROUP_NOT_AS_DOCUMENTED"}))],
+                         ids=["expanded-as-documented", "not-expanded"])
+def test_scope_groups_expanded_both_ways(reference: RunningTarget, tmp_path: Path, expanding: bool,
+                                         expected: tuple[str, set[str]]) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["documented"]["access_token"]["expand_scope_groups"] = True
+    records = run_checks(reference, profile_copy(tmp_path, "scope-groups", edit), tmp_path / "report",
+                         suites=["documented"], keyword="test_scope_groups_expansion",
+                         settings={"doc_scope_groups_expanded": expanding})
+    record = records["documented.scope_groups_expansion"]
     assert (record["outcome"], {f["code"] for f in record["findings"]}) == expected, record["message"]

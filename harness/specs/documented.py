@@ -35,7 +35,8 @@ __all__ = ["check_access_token_issuer", "check_authorization_approval", "check_c
            "check_public_client_credentials_refused", "sha1_thumbprint", "check_claims_omitted",
            "check_hmac_signature", "check_ciba_request_lifetime", "SYMMETRIC_KEY_ALGS", "secret_derived_key",
            "decrypt_with_client_secret", "CONFIRMATION_MEMBERS", "check_confirmation_members",
-           "check_signed_request_inside_wins", "check_signing_key_size"]
+           "check_signed_request_inside_wins", "check_signing_key_size", "scope_values",
+           "check_scope_group_expansion"]
 
 
 def _is_number(value: Any) -> bool:
@@ -968,3 +969,35 @@ def check_signing_key_size(jwk: Mapping[str, Any], alg: str) -> int:
         raise fail("AT_SIGNING_KEY_WRONG_CURVE", f"the access token's {alg} signing key is not on {curve}",
                    "DOC-access_token.signing_key_size", expected=f"EC {curve}", actual=f"{kty} {jwk.get('crv')}")
     return bits
+
+
+def scope_values(value: Any) -> list[str] | None:
+    """The scope values of a ``scope`` member: a space-delimited string or a JSON array (None: neither)."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def check_scope_group_expansion(scope: Any, group: str, members: Sequence[str], *, expand: bool, where: str) -> None:
+    """Documented "Expand Scope Groups": a granted scope group appears expanded (its scopes) or as the group.
+
+    PingFederate: "Expand Scope Groups Determines whether to expand scope groups into their
+    corresponding scopes in the access token contents and introspection response. This check box is
+    not selected by default."
+    """
+    values = scope_values(scope)
+    if values is None:
+        raise fail("SCOPE_GROUP_SCOPE_UNREADABLE", f"the {where} has no readable scope",
+                   "DOC-access_token.expand_scope_groups", expected="a scope string or array", actual=scope)
+    if expand:
+        ok = all(m in values for m in members) and group not in values
+        expected = f"{' '.join(members)} (the group {group} expanded)"
+    else:
+        ok = group in values
+        expected = f"the group scope {group} as granted"
+    if not ok:
+        raise fail("SCOPE_GROUP_NOT_AS_DOCUMENTED", f"the {where}'s scope does not show the scope group "
+                   f"{'expanded' if expand else 'unexpanded'} as documented", "DOC-access_token.expand_scope_groups",
+                   expected=expected, actual=values)

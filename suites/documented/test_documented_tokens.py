@@ -366,3 +366,35 @@ def test_access_token_signing_key_size(target: Target, user_agent: Any) -> None:
                           "signing key cannot be told")
     bits = documented.check_signing_key_size(keys[0], alg)
     evidence.note(f"the access token's signing key {kid!r} has {bits} bits")
+
+
+@pytest.mark.needs("introspection_endpoint")
+@requirement("DOC-access_token.expand_scope_groups")
+def test_scope_groups_expansion(target: Target, user_agent: Any) -> None:
+    """A granted scope group appears expanded, or as the group, as "Expand Scope Groups" is documented.
+
+    The first documented group is requested with ``openid`` by a confidential code client; the
+    introspection response's ``scope`` (and, for a JWT access token, its scope claim) is judged.
+    """
+    settings = target.profile.documented
+    expand = settings.access_token.expand_scope_groups
+    if expand is None or not settings.scope_groups:
+        pytest.skip("the profile documents no scope group expansion (documented.access_token.expand_scope_groups "
+                    "with documented.scope_groups)")
+    group, members = next(iter(settings.scope_groups.items()))
+    client = target.pick_client(purpose="a scope group", confidential=True)
+    tokens = obtain_tokens(target, user_agent, client, scope=f"openid {group}")
+    findings = Findings()
+    if tokens.access_token.count(".") == 2:
+        claims = jose.decode_unverified(tokens.access_token).claims
+        findings.check(documented.check_scope_group_expansion, claims.get(settings.access_token.scope_claim), group,
+                       members, expand=expand, where="JWT access token")
+    info = introspect(target, introspection_caller(target), tokens.access_token, hint="access_token",
+                      label="introspect the access token")
+    body = info.body or {}
+    if info.status != 200 or body.get("active") is not True:
+        raise fail("PRECONDITION_INTROSPECTION_FAILED", "a fresh access token did not introspect active", "RFC7662-2.2",
+                   expected={"active": True}, actual=f"HTTP {info.status} active={body.get('active')!r}")
+    findings.check(documented.check_scope_group_expansion, body.get("scope"), group, members, expand=expand,
+                   where="introspection response")
+    findings.raise_if_any()

@@ -491,3 +491,13 @@ def test_signing_key_size(fails: Any) -> None:
     fails(d.check_signing_key_size, p256, "ES384", code="AT_SIGNING_KEY_WRONG_CURVE")
     fails(d.check_signing_key_size, rsa, "ES256", code="AT_SIGNING_KEY_WRONG_CURVE")
     fails(d.check_signing_key_size, {"kty": "RSA"}, "RS256", code="AT_SIGNING_KEY_UNUSABLE")
+
+
+def test_scope_group_expansion(fails: Any) -> None:
+    d.check_scope_group_expansion("openid g", "g", ["a", "b"], expand=False, where="introspection response")
+    d.check_scope_group_expansion(["openid", "a", "b"], "g", ["a", "b"], expand=True, where="JWT access token")
+    fails(d.check_scope_group_expansion, "openid a b", "g", ["a", "b"], expand=False, where="x",
+          code="SCOPE_GROUP_NOT_AS_DOCUMENTED", req="DOC-access_token.expand_scope_groups")
+    fails(d.check_scope_group_expansion, "openid g a b", "g", ["a", "b"], expand=True, where="x",
+          code="SCOPE_GROUP_NOT_AS_DOCUMENTED")
+    fails(d.check_scope_group_expansion, None, "g", ["a"], expand=True, where="x", code="SCOPE_GROUP_SCOPE_UNREADABLE")
