@@ -18,7 +18,7 @@ The PingFederate profile's other documented behaviours of JWT access tokens and 
 validation of JWT access tokens at the introspection endpoint ("send the access tokens to
 PingFederate for validation"), no claim omitted with the default claim names, the public client
 refused the client credentials grant ("A selection other than None is required"), the RS256 signing
-key of at least 2,048 bits — are stated the
+key of at least 2,048 bits, "Expand Scope Groups" not selected — are stated the
 same way and pass against the reference target configured like a default ATM; the defects that
 break them are in ``tests/test_documented_atm_validation.py``.
 """
@@ -116,6 +116,7 @@ def test_pingfederate_profile_states_the_documented_validation_defaults() -> Non
     stated = _pingfederate_documented()
     assert stated["introspection"]["jwt_access_tokens"] is True
     assert stated["access_token"]["omitted_claims"] == []
+    assert stated["access_token"]["expand_scope_groups"] is False   # "This check box is not selected by default."
     public = [c for c in yaml.safe_load(PINGFEDERATE.read_text())["clients"] if c["auth_method"] == "none"]
     assert public, "the PingFederate profile has a public client (Client Authentication None, the default)"
 
@@ -128,12 +129,14 @@ def test_reference_configured_as_pingfederate_validates_jwt_access_tokens(refere
         data["documented"]["access_token"].update(_pingfederate_atm())
         data["documented"]["access_token"]["omitted_claims"] = stated["access_token"]["omitted_claims"]
         data["documented"]["introspection"]["jwt_access_tokens"] = stated["introspection"]["jwt_access_tokens"]
+        data["documented"]["access_token"]["expand_scope_groups"] = stated["access_token"]["expand_scope_groups"]
     checks = ("documented.jwt_access_token_introspection", "documented.public_client_credentials_refused",
-              "documented.access_token_signing_key_size")
+              "documented.access_token_signing_key_size", "documented.scope_groups_expansion")
     records = run_checks(reference, profile_copy(tmp_path, "pingfederate-validation", edit), tmp_path / "report",
                          suites=["documented"],
                          keyword="test_jwt_access_token_introspection or test_public_client_credentials_refused "
-                                 "or test_access_token_claims_omitted or test_access_token_signing_key_size",
+                                 "or test_access_token_claims_omitted or test_access_token_signing_key_size "
+                                 "or test_scope_groups_expansion",
                          settings={"doc_pingfederate_atm_defaults": True})
     assert {cid: records[cid]["outcome"] for cid in checks} == {cid: "passed" for cid in checks}, \
         {cid: records[cid]["message"] for cid in checks}
