@@ -59,12 +59,14 @@ demo: install
 # The fast lane: every test that needs no server (spec functions, profile, reporting, redaction,
 # registry, CLI usage, report rendering in Chromium). `make test` stays the full proof.
 unit: $(STAMP) chromium
-	$(PY) -m pytest -n 2 -p xdist -m "not server" tests
+	$(PY) -m pytest -n 2 -p xdist --dist worksteal -m "not server" tests
 
+# --dist worksteal: an idle worker takes the tests at the end of the other's queue; tests/conftest.py
+# (long_tests_first) starts both queues with the long tests, so no worker waits out another's last one
 test: install interop-install allure
 	$(VENV)/bin/ruff check harness suites tests bench examples
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -n 2 -p xdist tests
+	$(PY) -m pytest -n 2 -p xdist --dist worksteal tests
 
 # Interoperability: one full run per local server, then the matrix side by side.
 dot: interop-install
