@@ -123,6 +123,10 @@ class ClientDocumented(_Model):
         'PingFederate Redirection URIs with wildcards ("Wildcards are allowed"; * stands for any run of characters): '
         "a matching redirect_uri is accepted, another refused, and redirect_uri is mandatory at the authorization "
         "and token endpoints; keep a matching concrete URI in redirect_uris"))
+    redirect_uri_required: bool = Field(default=False, description=(
+        'PingFederate "Redirection URIs": "If more than one URI is added or if a single URI uses wildcards, then the '
+        'authorization code grant and the token requests must contain a specific matching redirect_uri parameter"; '
+        "true for a client with several redirect_uris (a wildcard implies it)"))
     reuse_existing_grants: bool | None = Field(default=None, description=(
         'PingFederate "Reuse Existing Persistent Access Grants for Grant Types": true, a user who approved the '
         "client is not asked again in the same session (\"requests consent from the user only one time\"); false, "
