@@ -163,6 +163,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.bypass_authorization_approval": ("documented.authorization_approval",),
     "clients[].documented.redirect_uri_wildcards": ("documented.redirect_uri_wildcard",
                                                     "documented.redirect_uri_mandatory"),
+    "clients[].documented.redirect_uri_required": ("documented.redirect_uri_mandatory",),
     "clients[].documented.reuse_existing_grants": ("documented.existing_grant_reused",),
     "clients[].documented.pairwise_identifier": ("documented.pairwise_subject",),
     "clients[].documented.persistent_grant_max_lifetime_s": ("documented.persistent_grant_max_lifetime",),
