@@ -357,22 +357,25 @@ def check_wildcard_redirect(pattern: str, uri: str, *, matches: bool, redirected
                    expected="refused (no redirect to it)", actual=f"redirected to {uri}")
 
 
-def check_redirect_uri_mandatory(*, authorization_code_issued: bool, token_issued: bool | None) -> None:
-    """Documented: with a wildcard Redirection URI, ``redirect_uri`` is mandatory at both endpoints.
+def check_redirect_uri_mandatory(*, authorization_code_issued: bool, token_issued: bool | None,
+                                 reason: str = "a wildcard Redirection URI",
+                                 requirement: str = "DOC-redirect_uri_wildcards") -> None:
+    """Documented: with a wildcard or several Redirection URIs, ``redirect_uri`` is mandatory at both endpoints.
 
     PingFederate: "If more than one URI is added or if a single URI uses wildcards, then the
     authorization code grant and the token requests must contain a specific matching
-    redirect_uri parameter". ``token_issued`` is None when the token side was not tried.
+    redirect_uri parameter". ``token_issued`` is None when the token side was not tried; ``reason``
+    names why the client needs it (a wildcard, several URIs).
     """
     findings = Findings()
     if authorization_code_issued:
         findings.add(Finding(code="REDIRECT_URI_OPTIONAL_AT_AUTHORIZATION", message="an authorization request "
-                             "without redirect_uri got a code although the client has a wildcard Redirection URI",
-                             requirement="DOC-redirect_uri_wildcards", expected="refused", actual="code issued"))
+                             f"without redirect_uri got a code although the client has {reason}",
+                             requirement=requirement, expected="refused", actual="code issued"))
     if token_issued:
         findings.add(Finding(code="REDIRECT_URI_OPTIONAL_AT_TOKEN", message="a token request without redirect_uri "
-                             "returned tokens although the client has a wildcard Redirection URI",
-                             requirement="DOC-redirect_uri_wildcards", expected="refused", actual="tokens issued"))
+                             f"returned tokens although the client has {reason}",
+                             requirement=requirement, expected="refused", actual="tokens issued"))
     findings.raise_if_any()
 
 

@@ -161,18 +161,51 @@ def test_redirect_uri_wildcard(target: Target, user_agent: Any) -> None:
     findings.raise_if_any()
 
 
-@requirement("DOC-redirect_uri_wildcards")
+def _redirect_uri_required_clients(target: Target) -> list[tuple[Client, str | None]]:
+    """(client, its wildcard pattern or None) for wildcard clients and clients documented with several URIs."""
+    found: list[tuple[Client, str | None]] = []
+    for client in target.profile.clients:
+        if not (client.documented.enabled and "authorization_code" in client.grant_types):
+            continue
+        if client.documented.redirect_uri_wildcards:
+            found.append((client, client.documented.redirect_uri_wildcards[0]))
+        elif client.documented.redirect_uri_required and len(client.redirect_uris) > 1 and _code_client(client):
+            found.append((client, None))
+    if not found:
+        raise NotApplicable("the profile documents no wildcard Redirection URI and no client with several redirect "
+                            "URIs documented with redirect_uri_required (clients[].documented.redirect_uri_wildcards "
+                            "/ redirect_uri_required)")
+    return found
+
+
+@requirement("DOC-redirect_uri_wildcards", "DOC-redirect_uri_required")
 def test_redirect_uri_mandatory(target: Target, user_agent: Any) -> None:
-    """With a wildcard Redirection URI, an authorization or token request without ``redirect_uri`` is refused."""
-    client, pattern = _wildcard_client(target)
-    request, outcome = authorize(target, user_agent, client, drop=("redirect_uri",))
-    evidence.note(f"authorization request without redirect_uri: {outcome.describe()}")
-    code_issued = outcome.redirected and bool(outcome.params.get("code"))
-    matching, _ = documented.wildcard_candidates(pattern, "h" + secrets.token_hex(6))
-    flow = obtain_code(target, user_agent, client, redirect_uri=matching)
-    result = redeem_code(target, client, flow.code, redirect_uri=None, code_verifier=flow.request.code_verifier,
-                         label="token request without redirect_uri")
-    documented.check_redirect_uri_mandatory(authorization_code_issued=code_issued, token_issued=result.ok)
+    """With a wildcard or several Redirection URIs, an authorization or token request without ``redirect_uri`` fails.
+
+    Each wildcard client, and each client documented with ``redirect_uri_required`` and several
+    ``redirect_uris``, sends an authorization request without ``redirect_uri``, then a token
+    request without it for a code obtained with one.
+    """
+    findings = Findings()
+    for client, pattern in _redirect_uri_required_clients(target):
+        request, outcome = authorize(target, user_agent, client, drop=("redirect_uri",))
+        evidence.note(f"{client.id}: authorization request without redirect_uri: {outcome.describe()}")
+        code_issued = outcome.redirected and bool(outcome.params.get("code"))
+        if pattern is not None:
+            matching, _ = documented.wildcard_candidates(pattern, "h" + secrets.token_hex(6))
+        else:
+            matching = client.redirect_uris[0]
+        flow = obtain_code(target, user_agent, client, redirect_uri=matching)
+        result = redeem_code(target, client, flow.code, redirect_uri=None, code_verifier=flow.request.code_verifier,
+                             label=f"token request of {client.id} without redirect_uri")
+        if pattern is not None:
+            findings.check(documented.check_redirect_uri_mandatory, authorization_code_issued=code_issued,
+                           token_issued=result.ok)
+        else:
+            findings.check(documented.check_redirect_uri_mandatory, authorization_code_issued=code_issued,
+                           token_issued=result.ok, reason=f"{len(client.redirect_uris)} Redirection URIs",
+                           requirement="DOC-redirect_uri_required")
+    findings.raise_if_any()
 
 
 @requirement("DOC-reuse_existing_grants")

@@ -51,6 +51,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_client_grant_lifetime_differs": ["documented.persistent_grant_max_lifetime"],
     "doc_atm_weak_signing_key": ["documented.access_token_signing_key_size"],
     "doc_scope_group_expanded": ["documented.scope_groups_expansion"],
+    "doc_redirect_uri_optional_several": ["documented.redirect_uri_mandatory"],
     # area pop: cnf left out, or given extra jku / jwe members
     "cnf_missing": ["documented.confirmation_members"],
     "cnf_malformed": ["documented.confirmation_members"],

@@ -501,3 +501,11 @@ def test_scope_group_expansion(fails: Any) -> None:
     fails(d.check_scope_group_expansion, "openid g a b", "g", ["a", "b"], expand=True, where="x",
           code="SCOPE_GROUP_NOT_AS_DOCUMENTED")
     fails(d.check_scope_group_expansion, None, "g", ["a"], expand=True, where="x", code="SCOPE_GROUP_SCOPE_UNREADABLE")
+
+
+def test_redirect_uri_mandatory_several(fails: Any) -> None:
+    d.check_redirect_uri_mandatory(authorization_code_issued=False, token_issued=False, reason="2 Redirection URIs",
+                                   requirement="DOC-redirect_uri_required")
+    fails(d.check_redirect_uri_mandatory, authorization_code_issued=True, token_issued=None,
+          reason="2 Redirection URIs", requirement="DOC-redirect_uri_required",
+          code="REDIRECT_URI_OPTIONAL_AT_AUTHORIZATION", req="DOC-redirect_uri_required")
