@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -708,8 +709,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                     for name, profile in all_profiles().items()]
         for verdict in verdicts:
             if verdict["selected"]:
+                modules = Counter(str(m["verdict"]) for m in verdict["modules"])
+                counts = ", ".join(f"{n} {v}" for v, n in modules.most_common())
+                judged = f" (OIDF modules: {counts})" if modules else ""
                 terminalreporter.write_line(
-                    f"certification {verdict['profile']} {verdict['version']}: {verdict['verdict'].upper()}")
+                    f"certification {verdict['profile']} {verdict['version']}: {verdict['verdict'].upper()}{judged}")
         paths = write_reports(Path(report_dir), state.records, info, deviations, certification=verdicts)
         terminalreporter.write_line(f"reports: {paths.parent if paths else report_dir}")
 

@@ -41,6 +41,36 @@ def test_failures_still_fail_and_optional_or_partial_modules_do_not_block() -> N
     assert partial.verdict == "passed" and any("partly" in w for w in partial.warnings)
 
 
+def test_run_of_a_profile_selects_the_checks_of_its_modules_too() -> None:
+    profile = _profile(coverage="covered", checks=["t.only_in_a_module"])
+    assert profile.patterns() == ["s.a", "t.only_in_a_module"]
+    assert profile.suites() == ["s", "t"]
+
+
+@pytest.mark.parametrize(("outcome", "module_verdict", "profile_verdict"), [
+    (Outcome.PASSED, "passed", "passed"),
+    (Outcome.FAILED, "failed", "failed"),
+    (Outcome.BROKEN, "broken", "broken"),
+    (Outcome.WARNING, "warning", "passed"),
+    (Outcome.SKIPPED, "not supported", "passed"),
+])
+def test_each_module_is_judged_and_a_failed_required_module_fails_the_profile(
+        outcome: Outcome, module_verdict: str, profile_verdict: str) -> None:
+    profile = _profile(coverage="covered", checks=["t.b"])
+    result = evaluate(profile, [_record("s.a"), _record("t.b", outcome)])
+    assert [m["verdict"] for m in result.modules] == ["passed", module_verdict]
+    assert result.verdict == profile_verdict
+    assert any("m2" in w for w in result.warnings) == (profile_verdict != "passed")
+
+
+def test_an_optional_module_that_fails_is_shown_but_does_not_fail_the_profile() -> None:
+    result = evaluate(_profile(coverage="covered", checks=["t.b"], required=False),
+                      [_record("s.a"), _record("t.b", Outcome.FAILED)])
+    assert result.modules[1]["verdict"] == "failed" and result.verdict == "passed"
+    assert [m["verdict"] for m in evaluate(_profile(coverage="covered", checks=["t.b"]), [_record("s.a")]).modules] \
+        == ["passed", "not run"]
+
+
 def test_module_entries_are_consistent() -> None:
     for bad in ({"coverage": "not covered", "checks": ["s.a"]}, {"coverage": "covered"},
                 {"coverage": "partial", "checks": ["s.a"]}):

@@ -100,8 +100,14 @@ class CertificationProfile(BaseModel):
         return [m for m in self.oidf_modules if m.required and m.coverage == "not covered"]
 
     def patterns(self) -> list[str]:
-        """Every check pattern the profile needs (what ``run --profile`` selects)."""
-        return sorted({p for r in self.requirements for p in r.checks})
+        """Every check pattern the profile needs (what ``run --profile`` selects).
+
+        The requirements' checks and the checks that cover its OIDF modules: a run of the profile
+        reports an outcome for every module it maps, not only for the modules whose checks a
+        requirement also names.
+        """
+        return sorted({p for r in self.requirements for p in r.checks}
+                      | {p for m in self.oidf_modules for p in m.checks})
 
     def suites(self) -> list[str]:
         """The suites the profile's checks live in."""
@@ -170,10 +176,21 @@ def _requirement_verdict(requirement: Requirement, records: list[CheckRecord]) -
     matched = [r for r in records if matches(r.id)]
     checks = [{"check": r.id, "outcome": r.outcome.value, "message": r.message[:300]} for r in matched]
     outcomes = {r.outcome for r in matched}
-    must = requirement.level == "must"
     if requirement.mode == "any" and Outcome.PASSED in outcomes:
         outcomes = {Outcome.PASSED}  # one working alternative satisfies the requirement
-    if not matched:
+    verdict = outcomes_verdict(outcomes, must=requirement.level == "must", escalate=requirement.escalate)
+    return RequirementVerdict(id=requirement.id, title=requirement.title, level=requirement.level,
+                              verdict=verdict, checks=checks)
+
+
+def outcomes_verdict(outcomes: set[Outcome], *, must: bool = True, escalate: bool = False) -> str:
+    """The verdict of a requirement (or an OIDF module) from the outcomes of the checks it names.
+
+    ``not run`` when none ran; a failure is ``failed`` at MUST (a known deviation is still a
+    shortfall for certification), else ``warning``; then ``broken``; a check warning (a SHOULD of
+    the specification) is ``warning`` unless the profile escalates it; only skips: ``not supported``.
+    """
+    if not outcomes:
         verdict = "not run"
     elif Outcome.FAILED in outcomes:
         # a known deviation is still a shortfall for certification
@@ -182,13 +199,12 @@ def _requirement_verdict(requirement: Requirement, records: list[CheckRecord]) -
         verdict = "broken"
     elif Outcome.WARNING in outcomes:
         # a SHOULD in the specification; a MUST in this profile only when it escalates it
-        verdict = "failed" if must and requirement.escalate else "warning"
+        verdict = "failed" if must and escalate else "warning"
     elif outcomes <= {Outcome.SKIPPED}:
         verdict = "not supported"
     else:
         verdict = "passed"
-    return RequirementVerdict(id=requirement.id, title=requirement.title, level=requirement.level,
-                              verdict=verdict, checks=checks)
+    return verdict
 
 
 @functools.lru_cache(maxsize=4096)
@@ -218,6 +234,16 @@ def evaluate(profile: CertificationProfile, records: list[CheckRecord]) -> Profi
     elif any(r.verdict == "broken" for r in must):
         result.verdict = "broken"
     result.modules = module_rows(profile, records)
+    # a required OIDF module whose covering checks failed fails the profile, as a MUST requirement does
+    required = [m for m in result.modules if m["required"]]
+    if result.verdict == "passed" and any(m["verdict"] == "failed" for m in required):
+        result.verdict = "failed"
+    elif result.verdict == "passed" and any(m["verdict"] == "broken" for m in required):
+        result.verdict = "broken"
+    failed_modules = [m["module"] for m in required if m["verdict"] in ("failed", "broken")]
+    if failed_modules:
+        result.warnings.append(f"{len(failed_modules)} required OIDF module(s) failed or broken: "
+                               + ", ".join(failed_modules))
     uncovered = profile.uncovered()
     if uncovered and result.verdict == "passed":
         result.verdict = "incomplete"
@@ -231,15 +257,20 @@ def evaluate(profile: CertificationProfile, records: list[CheckRecord]) -> Profi
 
 
 def module_rows(profile: CertificationProfile, records: list[CheckRecord] | None = None) -> list[dict[str, Any]]:
-    """The OIDF module table: plan, module, coverage, note, and the covering checks (with outcomes when run)."""
+    """The OIDF module table: plan, module, coverage, note, and the covering checks (with outcomes when run).
+
+    With a run's records each row also has a ``verdict`` (:func:`outcomes_verdict` of its checks'
+    outcomes, as for a MUST requirement); without them it is ``None``.
+    """
     rows = []
     for module in profile.oidf_modules:
         checks: list[dict[str, str]] = []
         if records is not None:
             matches = id_matcher(tuple(module.checks))
             checks = [{"check": r.id, "outcome": r.outcome.value} for r in records if matches(r.id)]
+        verdict = outcomes_verdict({Outcome(c["outcome"]) for c in checks}) if records is not None else None
         rows.append({"plan": module.plan, "module": module.module, "variant": module.variant,
-                     "coverage": module.coverage,
+                     "coverage": module.coverage, "verdict": verdict,
                      "required": module.required, "patterns": list(module.checks), "note": module.note,
                      "checks": checks})
     return rows

@@ -24,14 +24,17 @@ def _module_table(cert: dict[str, Any]) -> str:
         listed = escape(", ".join(p.replace("[[]", "[") for p in module["patterns"])) or "—"
         optional = "" if module["required"] else " (optional)"
         variant = f" <small>[{escape(module['variant'])}]</small>" if module.get("variant") else ""
+        verdict = module.get("verdict")  # absent in documents written before module verdicts existed
+        judged = _badge(_VERDICT_COLOUR.get(verdict, "broken"), verdict) if verdict else "—"
         rows.append(f"<tr><td>{escape(module['plan'])}</td><td>{escape(module['module'])}{variant}</td>"
                     f"<td>{_badge(_COVERAGE_COLOUR[module['coverage']], module['coverage'])}{optional}</td>"
-                    f"<td>{ran or listed}</td><td>{escape(module['note'])}</td></tr>")
+                    f"<td>{judged}</td><td>{ran or listed}</td><td>{escape(module['note'])}</td></tr>")
     counts = {k: sum(1 for m in modules if m["coverage"] == k) for k in _COVERAGE_COLOUR}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
     return (f"<h3>OpenID Foundation conformance-suite modules ({summary})</h3><p>A required module that no check "
             "covers makes a run that passes every requirement <b>incomplete</b>: passing these checks is not passing "
-            "the certification plan.</p><table><tr><th>plan</th><th>module</th><th>coverage</th><th>covering checks "
+            "the certification plan; a required module whose checks fail fails the profile.</p><table><tr><th>plan"
+            "</th><th>module</th><th>coverage</th><th>verdict (this run)</th><th>covering checks "
             "(this run)</th><th>note</th></tr>" + "".join(rows) + "</table>")
 
 

@@ -218,6 +218,9 @@ class OidfModuleDoc(_Doc):
     module: str
     variant: str = Field(default="", description="The plan's variant the module runs under (e.g. response_type)")
     coverage: Literal["covered", "partial", "not covered"]
+    verdict: Literal["passed", "failed", "broken", "warning", "not supported", "not run"] | None = Field(
+        default=None, description="The module judged from its covering checks' outcomes in this run (as a MUST "
+                                  "requirement); a failed or broken required module fails or breaks the profile")
     required: bool
     patterns: list[str]
     note: str

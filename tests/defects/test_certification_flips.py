@@ -13,7 +13,8 @@ from .test_checks_both_ways import DEFECT_CHECKS
 
 # defect -> the profiles whose verdict it must flip (every other profile keeps passing)
 FLIPS: dict[str, set[str]] = {
-    "pkce_verifier_unchecked": {"oauth2-baseline", "fapi2-security-profile"},
+    # the Message Signing plan runs the Security Profile's modules in its signed variant
+    "pkce_verifier_unchecked": {"oauth2-baseline", "fapi2-security-profile", "fapi2-message-signing"},
     "authz_state_mismatch": {"oauth2-baseline", "oidc-basic-op"},
     "idtoken_wrong_iss": {"oidc-basic-op"},
     "discovery_no_rs256": {"oidc-basic-op", "oidc-config-op", "oidc-implicit-op", "oidc-hybrid-op", "oidc-formpost-op"},
@@ -22,9 +23,11 @@ FLIPS: dict[str, set[str]] = {
     "form_post_ignored": {"oidc-formpost-op"},
     "device_code_reusable": {"device"},
     "ciba_auth_req_id_reusable": {"ciba-poll"},
-    "ciba_ping_no_bearer": set(),  # ping mode is not part of ciba-poll
-    "refresh_not_client_bound": {"oauth2-baseline"},
-    "par_request_uri_reusable": {"fapi2-security-profile"},
+    # ping mode is not part of ciba-poll; the FAPI-CIBA plan's main module runs in ping mode too
+    "ciba_ping_no_bearer": {"fapi-ciba"},
+    # the refresh-token modules of FAPI 2.0 (both plans) and FAPI-CIBA map the refresh suite
+    "refresh_not_client_bound": {"oauth2-baseline", "fapi2-security-profile", "fapi2-message-signing", "fapi-ciba"},
+    "par_request_uri_reusable": {"fapi2-security-profile", "fapi2-message-signing"},
     "jarm_no_iss": {"jarm"},
     # the FAPI 2.0 client's tokens are DPoP-bound: its resource rule (fapi2.bound_token_as_bearer_refused) breaks
     "dpop_bound_token_accepted_as_bearer": {"fapi2-security-profile"},
@@ -51,6 +54,9 @@ def test_every_profile_passes_on_the_clean_reference(clean_run: dict[str, dict[s
 def test_defect_flips_exactly_the_profiles_that_need_the_behaviour(
         suite_runner: SuiteRunner, clean_run: dict[str, dict[str, object]], defect: str) -> None:
     broken = suite_runner.run(defects=(defect,), checks=DEFECT_CHECKS[defect], results_only=True)
-    verdicts = _verdicts(_records({**clean_run, **broken}))
-    flipped = {name for name, verdict in verdicts.items() if verdict != "passed"}
-    assert flipped == FLIPS[defect]
+    judged = {name: evaluate(profile, _records({**clean_run, **broken})) for name, profile in all_profiles().items()}
+    flipped = {name for name, result in judged.items() if result.verdict != "passed"}
+    why = {name: [r.id for r in result.requirements if r.verdict != "passed"]
+           + [m["module"] for m in result.modules if m["required"] and m["verdict"] in ("failed", "broken")]
+           for name, result in judged.items() if name in flipped ^ FLIPS[defect]}
+    assert flipped == FLIPS[defect], why
