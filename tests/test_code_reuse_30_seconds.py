@@ -2,31 +2,38 @@
 
 The check waits 30 s between the first and the second redemption of a code, so it is opt-in:
 the bundled profiles cap waits at ``limits.max_expiry_wait_s`` 15 s and it is skipped there,
-before any request, with the limit to raise in the reason. This test starts its own reference
-target whose codes live 60 s (so the reused code has not also expired), states that lifetime and
-a 31 s cap in a copy of the reference profile, and runs the check clean (passed), with
-``code_reusable`` (failed) and with ``code_reuse_keeps_tokens`` (warning).
+before any request, with the limit to raise in the reason. This test starts reference targets
+whose codes live 60 s (so the reused code has not also expired), states that lifetime and a 31 s
+cap in a copy of the reference profile, and runs the check clean (passed), with ``code_reusable``
+(failed) and with ``code_reuse_keeps_tokens`` (warning). The defects are global to a target, so each
+case has its own target (its defects active from its start) and its own ``oauth-harness run`` in a
+child process: the runs go side by side and their 30 s waits overlap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.reference_target import ReferenceTarget, RunningTarget
-from tests.suite_runs import exported_env, profile_copy, run_checks
+from harness.reference_target import ReferenceTarget
+from tests.interop.interop_cli import run_cli
+from tests.suite_runs import profile_copy
 
 CHECK = "authorization_code.code_reuse_after_30_seconds_refused"
 
 
-@pytest.fixture(scope="module")
-def long_codes() -> Iterator[RunningTarget]:
-    """A reference target whose authorization codes live 60 s (its variables exported while it runs)."""
-    with ReferenceTarget.start(ttl_overrides={"AuthorizationCode": 60}) as running, exported_env(running):
-        yield running
+CASES: dict[str, tuple[list[str], float]] = {
+    # case -> (defects active on its target, limits.max_expiry_wait_s of its profile)
+    "capped": ([], 15),
+    "clean": ([], 31),
+    "code_reusable": (["code_reusable"], 31),
+    "code_reuse_keeps_tokens": (["code_reuse_keeps_tokens"], 31),
+}
 
 
 def _profile(tmp_path: Path, *, cap: float, lifetime: int) -> Path:
@@ -36,31 +43,51 @@ def _profile(tmp_path: Path, *, cap: float, lifetime: int) -> Path:
     return profile_copy(tmp_path, f"profile-cap{cap:g}", edit)
 
 
-def _run(running: RunningTarget, profile: Path, report_dir: Path, defects: list[str]) -> dict[str, Any]:
-    return run_checks(running, profile, report_dir, suites=["authorization_code"],
-                      keyword="test_code_reuse_after_30_seconds_refused", defects=defects)[CHECK]
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The check's record in each case of :data:`CASES`, from runs made side by side (one target each)."""
+    directory = tmp_path_factory.mktemp("code-reuse")
+    with ExitStack() as stack:
+        targets = {case: stack.enter_context(ReferenceTarget.start(defects, ttl_overrides={"AuthorizationCode": 60}))
+                   for case, (defects, _cap) in CASES.items()}
+
+        def run(case: str) -> tuple[int, str]:
+            profile = _profile(directory / case, cap=CASES[case][1], lifetime=60)
+            argv = ["run", "--target", str(profile), "--check", CHECK, "--workers", "1",
+                    "--report-dir", str(directory / case / "report")]
+            return run_cli(argv, env=targets[case].env, timeout_s=180)
+
+        for case in CASES:
+            (directory / case).mkdir()
+        with ThreadPoolExecutor(len(CASES)) as pool:
+            outputs = dict(zip(CASES, pool.map(run, CASES), strict=True))
+    found: dict[str, dict[str, Any]] = {}
+    for case, (_code, output) in outputs.items():
+        results = directory / case / "report" / "results.json"
+        assert results.is_file(), output
+        found[case] = {c["id"]: c for c in json.loads(results.read_text())["checks"]}[CHECK]
+    return found
 
 
 def _codes(record: dict[str, Any]) -> set[str]:
     return {f["code"] for f in record["findings"]}
 
 
-def test_skipped_under_the_bundled_cap(long_codes: RunningTarget, tmp_path: Path) -> None:
+def test_skipped_under_the_bundled_cap(records: dict[str, dict[str, Any]]) -> None:
     """With the reference profile's cap (15 s) the check is skipped before any request, naming the limit."""
-    record = _run(long_codes, _profile(tmp_path, cap=15, lifetime=60), tmp_path / "capped", [])
+    record = records["capped"]
     assert record["outcome"] == "skipped"
     assert "raise limits.max_expiry_wait_s to at least 30" in record["message"]
     assert record["exchange_count"] == 0
 
 
-@pytest.mark.parametrize(("defects", "outcome", "code"), [
-    ([], "passed", None),
-    (["code_reusable"], "failed", "TOKEN_REQUEST_ACCEPTED"),
-    (["code_reuse_keeps_tokens"], "warning", "CODE_REUSE_TOKENS_NOT_REVOKED"),
+@pytest.mark.parametrize(("case", "outcome", "code"), [
+    ("clean", "passed", None),
+    ("code_reusable", "failed", "TOKEN_REQUEST_ACCEPTED"),
+    ("code_reuse_keeps_tokens", "warning", "CODE_REUSE_TOKENS_NOT_REVOKED"),
 ], ids=["clean", "code_reusable", "code_reuse_keeps_tokens"])
-def test_both_ways(long_codes: RunningTarget, tmp_path: Path, defects: list[str], outcome: str,
-                   code: str | None) -> None:
-    record = _run(long_codes, _profile(tmp_path, cap=31, lifetime=60), tmp_path / "run", defects)
+def test_both_ways(records: dict[str, dict[str, Any]], case: str, outcome: str, code: str | None) -> None:
+    record = records[case]
     assert record["outcome"] == outcome, record["message"]
     assert record["evidence"]["mandated_wait_s"] >= 30
     if code is not None:
