@@ -21,6 +21,7 @@ from harness.cli import SUITES_DIR, SUITES_INI, available_suites
 from harness.redaction import contains_compact_jwt
 from harness.reference_target import RunningTarget
 from harness.reporting.writer import results_only
+from tests.suite_runs import exported_env, profile_copy
 
 
 def load_maps() -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -51,10 +52,13 @@ class SuiteRunner:
     made once per session there (by the first worker that needs it) and read by the others.
     """
 
-    def __init__(self, running: RunningTarget, workdir: Path, shared: Path | None = None) -> None:
+    def __init__(self, running: RunningTarget, workdir: Path, shared: Path | None = None, *,
+                 profile: Path | None = None) -> None:
         self.running = running
         self.workdir = workdir
         self.shared = shared
+        # the profile of the runs: the target's own, or a copy that states other lifetimes (short_lived_runner)
+        self.profile = profile or running.profile_path()
         self.runs = 0
         self.last_report_dir: Path | None = None
         self.last_document: dict[str, Any] = {}
@@ -130,7 +134,7 @@ class SuiteRunner:
         names = suites or sorted({c.split(".", 1)[0] for c in checks or []})
         paths = [str(s.path) for s in select(names)]
         args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-                "-p", "no:xdist", "--target", str(self.running.profile_path()), "--report-dir", str(report_dir),
+                "-p", "no:xdist", "--target", str(self.profile), "--report-dir", str(report_dir),
                 "-W", "ignore::pytest.PytestAssertRewriteWarning", *paths]
         if results_only:
             args += ["--tb=no"]  # nobody reads the console; the records carry the findings
@@ -146,7 +150,8 @@ class SuiteRunner:
         gc.freeze()
         self.running.set_defects(list(defects))
         try:
-            with warnings.catch_warnings(), self._writing(results_only):
+            # the profile reads the target's REFTARGET_* variables: this runner's, for this run
+            with warnings.catch_warnings(), self._writing(results_only), exported_env(self.running):
                 warnings.simplefilter("ignore")
                 pytest.main(args)
         finally:
@@ -171,6 +176,41 @@ def suite_runner(reference: RunningTarget, tmp_path_factory: pytest.TempPathFact
     # under xdist every worker's base temp sits in one session directory (pytest-of-<user>/pytest-N/popen-gwK)
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     return SuiteRunner(reference, tmp_path_factory.mktemp("suite-runs"), shared)
+
+
+SHORT_TTL_S = 4
+"""The lifetime of codes, PAR request URIs, device codes and CIBA requests on the short-lived target."""
+
+SHORT_TTLS = {"AuthorizationCode": SHORT_TTL_S, "PushedAuthorizationRequest": SHORT_TTL_S, "DeviceCode": SHORT_TTL_S,
+              "BackchannelAuthenticationRequest": SHORT_TTL_S}
+
+
+def _short_lifetimes(data: dict[str, Any]) -> None:
+    """The reference profile's documented lifetimes set to the short-lived target's (:data:`SHORT_TTLS`)."""
+    documented = data["documented"]
+    documented["authorization_code_lifetime_s"] = SHORT_TTL_S
+    documented["par"]["request_uri_lifetime_s"] = SHORT_TTL_S
+    documented["device"]["code_lifetime_s"] = SHORT_TTL_S
+    documented["ciba"]["request_lifetime_s"] = SHORT_TTL_S
+    for client in data["clients"]:
+        if "device_code_lifetime_s" in client.get("documented", {}):
+            client["documented"]["device_code_lifetime_s"] = SHORT_TTL_S
+
+
+@pytest.fixture(scope="session")
+def short_lived_runner(reference: RunningTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRunner]:
+    """Runs against a second reference target whose codes, request URIs, device codes and CIBA requests live
+    :data:`SHORT_TTL_S` seconds, with a profile copy that documents those lifetimes.
+
+    For the defects whose checks sit in those lifetimes (a check waits for an expiry, or polls until the
+    grant expires): the same checks, waits of seconds instead of ten. ``reference`` comes first: its
+    variables stay exported around this target's runs.
+    """
+    from harness.reference_target import ReferenceTarget
+
+    directory = tmp_path_factory.mktemp("short-lived")
+    with ReferenceTarget.start(ttl_overrides=SHORT_TTLS) as running:
+        yield SuiteRunner(running, directory, profile=profile_copy(directory, "short-lived", _short_lifetimes))
 
 
 def _profile_secrets(runner: SuiteRunner) -> list[str]:
