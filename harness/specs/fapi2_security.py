@@ -20,6 +20,7 @@ __all__ = [
     "check_backchannel_acknowledged",
     "check_assertion_refused",
     "check_backchannel_refused",
+    "check_ciba_metadata",
     "check_client_authentication_required",
     "check_code_expired",
     "check_fapi_alg",
@@ -358,3 +359,83 @@ def check_ping_redirect_not_followed(followed: int, *, location: str) -> None:
         raise fail("CIBA_PING_REDIRECT_FOLLOWED", "the OP followed the notification endpoint's redirect",
                    "CIBA-10.2-redirects", expected=f"no request to {location}",
                    actual=f"{followed} request(s) to the redirect's target")
+
+
+#: FAPI-CIBA §7.10: "shall use PS256 or ES256 algorithms".
+FAPI_CIBA_ALGS = frozenset({"PS256", "ES256"})
+CIBA_GRANT_TYPE = "urn:openid:params:grant-type:ciba"
+
+
+def _is_https_url(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith("https://") and len(value) > len("https://")
+
+
+def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth_method: str,
+                        certificate_bound: bool) -> None:
+    """The metadata members a FAPI-CIBA client relies on (OIDF fapi-ciba-id1-discovery-end-point-verification).
+
+    CIBA §4: ``backchannel_authentication_endpoint`` (REQUIRED, a URL; https like every endpoint) and
+    ``backchannel_token_delivery_modes_supported`` (REQUIRED) naming the client's ``delivery_mode``;
+    ``backchannel_user_code_parameter_supported``, when present, a boolean (SHOULD level, as the
+    OIDF module warns); ``backchannel_authentication_request_signing_alg_values_supported`` holding
+    PS256 or ES256 (FAPI-CIBA §7.10; SHOULD level: the member is OPTIONAL and the OIDF module warns).
+    RFC 8414 §2: the CIBA grant among ``grant_types_supported`` (omitted: authorization_code and
+    implicit only) and the client's ``auth_method`` among ``token_endpoint_auth_methods_supported``
+    (omitted: client_secret_basic) — both SHOULD, the catalogue's strength for the truth of a
+    published list. FAPI-CIBA §7.10: where ``private_key_jwt`` and ID tokens are published, their
+    algorithm lists hold PS256 or ES256 (other values for other clients are no finding).
+    ``certificate_bound``: the profile has a certificate-bound FAPI-CIBA client, so
+    ``tls_client_certificate_bound_access_tokens`` must be ``true`` (RFC 8705 §3.3: omitted means false).
+    """
+    findings = Findings()
+    endpoint = metadata.get("backchannel_authentication_endpoint")
+    if not _is_https_url(endpoint):
+        findings.add(finding("FAPICIBA_METADATA_NO_BACKCHANNEL_ENDPOINT", "the metadata names no https "
+                             "backchannel_authentication_endpoint", "CIBA-4-backchannel_authentication_endpoint",
+                             expected="an https URL", actual=endpoint if endpoint is not None else "absent"))
+    modes = metadata.get("backchannel_token_delivery_modes_supported")
+    if not isinstance(modes, list) or delivery_mode not in modes:
+        findings.add(finding("FAPICIBA_METADATA_DELIVERY_MODE_MISSING", f"backchannel_token_delivery_modes_supported "
+                             f"does not list {delivery_mode}, the FAPI-CIBA client's mode",
+                             "CIBA-4-backchannel_token_delivery_modes_supported",
+                             expected=f"a list with {delivery_mode}", actual=modes if modes is not None else "absent"))
+    user_code = metadata.get("backchannel_user_code_parameter_supported", False)
+    if not isinstance(user_code, bool):
+        findings.add(finding("FAPICIBA_METADATA_USER_CODE_NOT_BOOLEAN", "backchannel_user_code_parameter_supported is "
+                             "not a boolean", "CIBA-4-backchannel_user_code_parameter_supported",
+                             expected="true or false", actual=user_code, level=Level.SHOULD))
+    request_algs = metadata.get("backchannel_authentication_request_signing_alg_values_supported")
+    if not isinstance(request_algs, list) or not FAPI_CIBA_ALGS & set(map(str, request_algs)):
+        findings.add(finding("FAPICIBA_METADATA_NO_REQUEST_SIGNING_ALG", "backchannel_authentication_request_signing_"
+                             "alg_values_supported does not list PS256 or ES256", "FAPICIBA-7.10",
+                             expected=sorted(FAPI_CIBA_ALGS), actual=request_algs if request_algs is not None
+                             else "absent (signed requests not supported, CIBA §4)", level=Level.SHOULD))
+    grants = metadata.get("grant_types_supported")
+    listed_grants = grants if isinstance(grants, list) else ["authorization_code", "implicit"]
+    if CIBA_GRANT_TYPE not in listed_grants:
+        findings.add(finding("FAPICIBA_METADATA_NO_CIBA_GRANT", "grant_types_supported does not list the CIBA grant",
+                             "RFC8414-2-grant_types_supported", expected=CIBA_GRANT_TYPE,
+                             actual=grants if grants is not None else "absent (authorization_code, implicit)",
+                             level=Level.SHOULD))
+    methods = metadata.get("token_endpoint_auth_methods_supported")
+    listed_methods = set(map(str, methods)) if isinstance(methods, list) else {"client_secret_basic"}
+    if auth_method not in listed_methods:
+        findings.add(finding("FAPICIBA_METADATA_AUTH_METHOD_MISSING", "the FAPI-CIBA client's authentication method "
+                             "is not advertised", "RFC8414-2-token_endpoint_auth_methods_supported",
+                             expected=auth_method, actual=methods if methods is not None
+                             else "absent (client_secret_basic only)", level=Level.SHOULD))
+    alg_lists = ["id_token_signing_alg_values_supported"]
+    if "private_key_jwt" in listed_methods:
+        alg_lists.append("token_endpoint_auth_signing_alg_values_supported")
+    weak = [m for m in alg_lists if isinstance(metadata.get(m), list)
+            and not FAPI_CIBA_ALGS & set(map(str, metadata[m]))]
+    if weak:
+        findings.add(finding("FAPICIBA_METADATA_NO_FAPI_ALG", "a published signing algorithm list holds neither "
+                             "PS256 nor ES256", "FAPICIBA-7.10", expected=f"one of {sorted(FAPI_CIBA_ALGS)} in each",
+                             actual={m: metadata.get(m) for m in weak}))
+    if certificate_bound and metadata.get("tls_client_certificate_bound_access_tokens") is not True:
+        findings.add(finding("FAPICIBA_METADATA_NO_CERTIFICATE_BINDING", "tls_client_certificate_bound_access_tokens "
+                             "is not true although the server binds a FAPI-CIBA client's tokens to its certificate",
+                             "RFC8705-3.3", expected=True,
+                             actual=metadata.get("tls_client_certificate_bound_access_tokens", "absent (false)")))
+    findings.raise_if_any()

@@ -87,6 +87,21 @@ def _refused_as_client_auth(target: Target, client: Client, auth: ClientAuth, *,
                    expected="HTTP 400/401 error=invalid_client", actual=f"HTTP {result.status} error={result.error}")
 
 
+@requirement("CIBA-4-backchannel_authentication_endpoint", "CIBA-4-backchannel_token_delivery_modes_supported",
+             "CIBA-4-backchannel_user_code_parameter_supported", "FAPICIBA-7.10", "RFC8414-2-grant_types_supported",
+             "RFC8414-2-token_endpoint_auth_methods_supported", "RFC8705-3.3")
+def test_ciba_discovery_metadata(target: Target) -> None:
+    """The metadata names the backchannel endpoint, the client's delivery mode, the CIBA grant, FAPI-CIBA algorithms.
+
+    OIDF fapi-ciba-id1-discovery-end-point-verification; the generic members (issuer, jwks_uri,
+    types, https endpoints) are the discovery suite's.
+    """
+    client = _client(target)
+    bound = any(c.fapi == "ciba" and c.documented.certificate_bound for c in target.profile.clients)
+    fapi2.check_ciba_metadata(target.fetch_metadata_fresh(), delivery_mode=ciba.delivery_mode(client),
+                              auth_method=client.auth_method.value, certificate_bound=bound)
+
+
 @needs_ciba
 @requirement("FAPICIBA-7.10", "CIBA-7.1.1")
 def test_ciba_signed_request_acknowledged(target: Target) -> None:
@@ -175,6 +190,41 @@ def test_ciba_request_object_70_minutes_refused(target: Target) -> None:
     request = ciba.send(target, client, {}, request_object=jwt, label="backchannel request living 70 minutes")
     fapi2.check_backchannel_refused(request.status, request.body, code="FAPICIBA_REQUEST_LIFETIME_ACCEPTED",
                                     what="a request object living 70 minutes", requirement="FAPICIBA-5.2.2-9")
+
+
+@needs_ciba
+@requirement("FAPICIBA-5.2.2-9")
+def test_ciba_request_object_nbf_70_minutes_in_past_refused(target: Target) -> None:
+    """A signed backchannel request whose ``nbf`` lies 70 minutes in the past (``exp`` a minute ahead) is refused.
+
+    OIDF fapi-ciba-id1-ensure-request-object-nbf-is-70-minutes-in-past-fails: the request would be
+    valid for 71 minutes from ``nbf``; a server that measures the 60 minutes from now to ``exp`` only
+    lets it through.
+    """
+    client = _client(target)
+    now = int(time.time())
+    jwt = _request_object(target, client, claim_overrides={"nbf": now - WINDOW_70_MINUTES_S, "exp": now + 60})
+    request = ciba.send(target, client, {}, request_object=jwt, label="backchannel request, nbf 70 minutes ago")
+    fapi2.check_backchannel_refused(request.status, request.body, code="FAPICIBA_REQUEST_NBF_TOO_OLD_ACCEPTED",
+                                    what="a request object whose nbf lies 70 minutes in the past",
+                                    requirement="FAPICIBA-5.2.2-9")
+
+
+@needs_ciba
+@requirement("CIBA-7.2")
+def test_ciba_request_object_invalid_signature_refused(target: Target) -> None:
+    """A backchannel request object signed with the documented alg and the client's key, signature altered, is refused.
+
+    OIDF fapi-ciba-id1-ensure-request-object-signature-algorithm-is-bad-fails: every claim is valid,
+    only the signature bytes no longer verify (CIBA §7.2 "verifying the signature").
+    """
+    client = _client(target)
+    head, payload, signature = _request_object(target, client).split(".")
+    jwt = f"{head}.{payload}.{('B' if signature[0] == 'A' else 'A') + signature[1:]}"
+    request = ciba.send(target, client, {}, request_object=jwt,
+                        label="backchannel request object whose signature does not verify")
+    fapi2.check_backchannel_refused(request.status, request.body, code="FAPICIBA_INVALID_SIGNATURE_ACCEPTED",
+                                    what="a request object whose signature does not verify", requirement="CIBA-7.2")
 
 
 @needs_ciba

@@ -290,3 +290,64 @@ def test_future_jwt_push_accepted_returns_the_request_uri() -> None:
 def test_future_jwt_push_refused_is_a_warning(fails: Callable[..., Finding], status: int) -> None:
     fails(f.future_jwt_push_accepted, status, {"error": "invalid_request_object"}, what="a request object",
           code="FAPI2_FUTURE_JWT_REFUSED", req="FAPI2SP-5.3.2.1-CLOCK", level=Level.SHOULD)
+
+
+CIBA_METADATA: dict[str, Any] = {
+    "backchannel_authentication_endpoint": f"{ISSUER}/backchannel",
+    "backchannel_token_delivery_modes_supported": ["poll", "ping"],
+    "backchannel_authentication_request_signing_alg_values_supported": ["PS256", "RS256"],
+    "backchannel_user_code_parameter_supported": True,
+    "grant_types_supported": ["authorization_code", "urn:openid:params:grant-type:ciba"],
+    "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
+    "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+    "id_token_signing_alg_values_supported": ["PS256", "RS256"],
+    "tls_client_certificate_bound_access_tokens": True,
+}
+
+
+def _ciba_findings(metadata: dict[str, Any], **kwargs: Any) -> list[Finding]:
+    options: dict[str, Any] = {"delivery_mode": "poll", "auth_method": "private_key_jwt", "certificate_bound": True,
+                               **kwargs}
+    try:
+        f.check_ciba_metadata(metadata, **options)
+    except CheckFailed as failed:
+        return list(failed.findings)
+    return []
+
+
+def test_ciba_metadata_passes_with_other_values_next_to_fapi_ones() -> None:
+    assert _ciba_findings(CIBA_METADATA) == []
+    # optional members left out: no user_code support, no certificate binding asked for
+    lean = {k: v for k, v in CIBA_METADATA.items()
+            if k not in ("backchannel_user_code_parameter_supported", "tls_client_certificate_bound_access_tokens")}
+    assert _ciba_findings(lean, certificate_bound=False) == []
+
+
+@pytest.mark.parametrize(("change", "code", "level"), [
+    ({"backchannel_authentication_endpoint": None}, "FAPICIBA_METADATA_NO_BACKCHANNEL_ENDPOINT", Level.MUST),
+    ({"backchannel_authentication_endpoint": "http://as.example/bc"}, "FAPICIBA_METADATA_NO_BACKCHANNEL_ENDPOINT",
+     Level.MUST),
+    ({"backchannel_token_delivery_modes_supported": ["ping"]}, "FAPICIBA_METADATA_DELIVERY_MODE_MISSING", Level.MUST),
+    ({"backchannel_token_delivery_modes_supported": None}, "FAPICIBA_METADATA_DELIVERY_MODE_MISSING", Level.MUST),
+    ({"backchannel_user_code_parameter_supported": "true"}, "FAPICIBA_METADATA_USER_CODE_NOT_BOOLEAN", Level.SHOULD),
+    ({"backchannel_authentication_request_signing_alg_values_supported": ["RS256"]},
+     "FAPICIBA_METADATA_NO_REQUEST_SIGNING_ALG", Level.SHOULD),
+    ({"backchannel_authentication_request_signing_alg_values_supported": None},
+     "FAPICIBA_METADATA_NO_REQUEST_SIGNING_ALG", Level.SHOULD),
+    ({"grant_types_supported": None}, "FAPICIBA_METADATA_NO_CIBA_GRANT", Level.SHOULD),
+    ({"token_endpoint_auth_methods_supported": ["tls_client_auth"]}, "FAPICIBA_METADATA_AUTH_METHOD_MISSING",
+     Level.SHOULD),
+    ({"id_token_signing_alg_values_supported": ["RS256"]}, "FAPICIBA_METADATA_NO_FAPI_ALG", Level.MUST),
+    ({"token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, "FAPICIBA_METADATA_NO_FAPI_ALG", Level.MUST),
+    ({"tls_client_certificate_bound_access_tokens": None}, "FAPICIBA_METADATA_NO_CERTIFICATE_BINDING", Level.MUST),
+])
+def test_ciba_metadata_findings(change: dict[str, Any], code: str, level: Level) -> None:
+    metadata = {**CIBA_METADATA, **change}
+    metadata = {k: v for k, v in metadata.items() if v is not None}
+    found = _ciba_findings(metadata)
+    assert [(x.code, x.level) for x in found] == [(code, level)]
+
+
+def test_ciba_metadata_binding_only_for_a_bound_client() -> None:
+    metadata = {k: v for k, v in CIBA_METADATA.items() if k != "tls_client_certificate_bound_access_tokens"}
+    assert _ciba_findings(metadata, certificate_bound=False) == []
