@@ -382,8 +382,9 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
     RFC 8414 §2: the CIBA grant among ``grant_types_supported`` (omitted: authorization_code and
     implicit only) and the client's ``auth_method`` among ``token_endpoint_auth_methods_supported``
     (omitted: client_secret_basic) — both SHOULD, the catalogue's strength for the truth of a
-    published list. FAPI-CIBA §7.10: where ``private_key_jwt`` and ID tokens are published, their
-    algorithm lists hold PS256 or ES256 (other values for other clients are no finding).
+    published list. FAPI-CIBA §7.10: the published ID token and UserInfo algorithm lists and, where
+    ``private_key_jwt`` is listed, the client assertion one hold PS256 or ES256 (other values, for
+    other clients, are no finding).
     ``certificate_bound``: the profile has a certificate-bound FAPI-CIBA client, so
     ``tls_client_certificate_bound_access_tokens`` must be ``true`` (RFC 8705 §3.3: omitted means false).
     """
@@ -424,7 +425,7 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
                              "is not advertised", "RFC8414-2-token_endpoint_auth_methods_supported",
                              expected=auth_method, actual=methods if methods is not None
                              else "absent (client_secret_basic only)", level=Level.SHOULD))
-    alg_lists = ["id_token_signing_alg_values_supported"]
+    alg_lists = ["id_token_signing_alg_values_supported", "userinfo_signing_alg_values_supported"]
     if "private_key_jwt" in listed_methods:
         alg_lists.append("token_endpoint_auth_signing_alg_values_supported")
     weak = [m for m in alg_lists if isinstance(metadata.get(m), list)

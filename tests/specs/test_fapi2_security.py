@@ -339,6 +339,7 @@ def test_ciba_metadata_passes_with_other_values_next_to_fapi_ones() -> None:
      Level.SHOULD),
     ({"id_token_signing_alg_values_supported": ["RS256"]}, "FAPICIBA_METADATA_NO_FAPI_ALG", Level.MUST),
     ({"token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, "FAPICIBA_METADATA_NO_FAPI_ALG", Level.MUST),
+    ({"userinfo_signing_alg_values_supported": ["RS256", "none"]}, "FAPICIBA_METADATA_NO_FAPI_ALG", Level.MUST),
     ({"tls_client_certificate_bound_access_tokens": None}, "FAPICIBA_METADATA_NO_CERTIFICATE_BINDING", Level.MUST),
 ])
 def test_ciba_metadata_findings(change: dict[str, Any], code: str, level: Level) -> None:
