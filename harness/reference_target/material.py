@@ -74,6 +74,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("fapi-ciba-ping", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi-ciba-mtls", "private_key_jwt", keys=("sig-ec", "sig-rsa")),
     ClientSpec("fapi2-mtls", "tls_client_auth"),  # the mtls client's certificate and subject DN (src/areas/fapi2.mjs)
+    ClientSpec("fapi-ciba-tls", "tls_client_auth", keys=("sig-ec", "sig-rsa")),  # the mtls client's certificate too
 )
 """The clients registered in ``fixtures/reference_target/src/clients.mjs``."""
 
