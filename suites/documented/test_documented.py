@@ -258,8 +258,14 @@ def test_pairwise_subject(target: Target, user_agent: Any) -> None:
 
 
 @requirement("DOC-persistent_grant_idle_timeout_s")
+@pytest.mark.slow_wait  # the documented idle timeout is waited out (parks: harness/wait_overlap.py)
 def test_persistent_grant_idle_timeout(target: Target, user_agent: Any) -> None:
-    """A refresh token that works is refused once its grant was unused longer than the documented idle timeout."""
+    """A refresh token that works is refused once its grant was unused longer than the documented idle timeout.
+
+    The idle timeout plus 2 s is waited out in :func:`evidence.mandated_wait`, so the check is
+    started early and parks there while other checks run (``slow_wait``); resumed late it has been
+    idle longer still, which does not change what it judges.
+    """
     client = next((c for c in target.profile.clients if c.documented.persistent_grant_idle_timeout_s
                    and c.documented.enabled and "refresh_token" in c.grant_types), None)
     if client is None:
