@@ -24,6 +24,7 @@ from harness.specs.rfc7518 import check_key_size
 __all__ = [
     "PROMPT_NONE_ERRORS",
     "IdTokenExpectations",
+    "RelyingPartyExpectations",
     "check_at_hash",
     "check_c_hash",
     "check_id_token_acr",
@@ -42,6 +43,7 @@ __all__ = [
     "check_request_object_redirect_uri_used",
     "check_s_hash",
     "check_prompt_none_no_ui",
+    "check_relying_party_acceptance",
     "check_sub_stable",
     "check_userinfo_sub",
     "validate_id_token",
@@ -537,6 +539,25 @@ def check_prompt_none_no_ui(status: int, location: str | None, redirect_uri: str
 
 
 @dataclass(frozen=True)
+class RelyingPartyExpectations:
+    """The relying party's own acceptance rules (``documented.relying_party``), defaults resolved.
+
+    PingAM's OpenID Connect module accepts an ID Token from ``accepted_issuer``, for one of
+    ``accepted_audiences``, from one of ``accepted_authorized_parties``, verified by
+    ``key_source`` (``discovery``: nothing beyond rule 6; ``jwks_url``: also with
+    ``stated_keys``, fetched from ``jwks_url``; ``client_secret``: an HS* signature with the
+    client secret). Checked by :func:`check_relying_party_acceptance`, in addition to the spec.
+    """
+
+    accepted_issuer: str
+    accepted_audiences: tuple[str, ...]
+    accepted_authorized_parties: tuple[str, ...]
+    key_source: str = "discovery"
+    jwks_url: str | None = None
+    stated_keys: JWKS | None = None
+
+
+@dataclass(frozen=True)
 class IdTokenExpectations:
     """What the client sent and registered, for :func:`validate_id_token`."""
 
@@ -564,6 +585,7 @@ class IdTokenExpectations:
     leeway: float = 60
     max_iat_age: float = 600
     min_rsa_bits: int = 2048
+    relying_party: RelyingPartyExpectations | None = None
 
 
 def validate_id_token(token: str, expect: IdTokenExpectations, *,
@@ -593,7 +615,85 @@ def validate_id_token(token: str, expect: IdTokenExpectations, *,
         findings.check(check_id_token_key_size, decoded, expect.keys,
                        min_rsa_bits=expect.min_rsa_bits)
     _check_claims(decoded, expect, now, findings)
+    if expect.relying_party is not None:
+        for item in check_relying_party_acceptance(decoded, expect.relying_party,
+                                                   client_secret=expect.client_secret).items:
+            findings.add(item)
     return decoded, findings
+
+
+def check_relying_party_acceptance(decoded: DecodedJWT, stated: RelyingPartyExpectations, *,
+                                   client_secret: str | None) -> Findings:
+    """The relying party's stated acceptance rules, on top of §3.1.3.7 (``DOC-relying_party.*``).
+
+    PingAM OpenID Connect module: "Name of OpenID Connect ID Token Issuer" — "Value must match
+    the iss field in issued ID Token" (``iss`` equals ``accepted_issuer``); "Audience name" —
+    "used to check that the ID token received is intended for this module as an audience"
+    (``aud`` contains one of ``accepted_audiences``); "List of accepted authorized parties" —
+    "checked against the authorized party claim of the ID token": the authorized party is
+    ``azp``, or, without ``azp``, the single ``aud`` (OIDC Core §2: ``azp`` is "the party to
+    which the ID Token was issued"; without it the token was issued to its audience), and must
+    be accepted. Several audiences without ``azp`` name no authorized party: a finding, as the
+    module has nothing to check. "OpenID Connect validation configuration type" — "1. the issuer
+    discovery url, 2. the issuer jwk url, or 3. the client_secret": with ``jwks_url`` the
+    signature also verifies with a key published there, with ``client_secret`` the token is
+    HS*-signed with the client secret (OIDC Core §10.1). Never replaces a spec rule: the
+    §3.1.3.7 checks run besides. Returns the findings (empty when everything matches).
+    """
+    findings = Findings()
+    claims = decoded.claims
+    if claims.get("iss") != stated.accepted_issuer:
+        findings.add(finding("ID_TOKEN_ISSUER_NOT_ACCEPTED", "iss is not the relying party's accepted issuer",
+                             "DOC-relying_party.accepted_issuer", stated.accepted_issuer, claims.get("iss")))
+    audiences = _audiences(claims) or []
+    if not any(a in audiences for a in stated.accepted_audiences):
+        findings.add(finding("ID_TOKEN_AUDIENCE_NOT_ACCEPTED", "aud contains none of the relying party's "
+                             "accepted audiences", "DOC-relying_party.accepted_audiences",
+                             list(stated.accepted_audiences), claims.get("aud")))
+    party = claims.get("azp", audiences[0] if len(audiences) == 1 else None)
+    if party not in stated.accepted_authorized_parties:
+        what = "azp" if "azp" in claims else ("the single aud (no azp)" if len(audiences) == 1
+                                              else "nothing (several audiences, no azp)")
+        findings.add(finding("ID_TOKEN_AZP_NOT_ACCEPTED", f"the authorized party ({what}) is not an accepted "
+                             "authorized party", "DOC-relying_party.accepted_authorized_parties",
+                             list(stated.accepted_authorized_parties), party))
+    alg = decoded.alg or ""
+    if stated.key_source == "client_secret":
+        _check_stated_secret(decoded, alg, client_secret, findings)
+    elif stated.key_source == "jwks_url":
+        _check_stated_jwks(decoded, alg, stated, findings)
+    return findings
+
+
+def _check_stated_secret(decoded: DecodedJWT, alg: str, client_secret: str | None, findings: Findings) -> None:
+    if alg not in jose.HS_ALGS:
+        findings.add(finding("ID_TOKEN_NOT_SIGNED_WITH_CLIENT_SECRET", "the relying party validates with the "
+                             "client secret but the ID Token is not HMAC-signed", "DOC-relying_party.key_source",
+                             "HS256, HS384 or HS512", alg))
+        return
+    if client_secret is None:
+        raise HarnessError("key_source client_secret: the client of the ID Token has no secret in the profile")
+    try:
+        jose.verify_hs(decoded.compact, client_secret, [alg])
+    except jose.JoseError as exc:
+        findings.add(finding("ID_TOKEN_NOT_SIGNED_WITH_CLIENT_SECRET", f"the ID Token does not verify with the "
+                             f"client secret: {exc}", "DOC-relying_party.key_source", "a valid HMAC", exc.code))
+
+
+def _check_stated_jwks(decoded: DecodedJWT, alg: str, stated: RelyingPartyExpectations, findings: Findings) -> None:
+    if stated.stated_keys is None:
+        raise HarnessError("key_source jwks_url: the keys of relying_party.jwks_url were not fetched")
+    if alg in (*jose.HS_ALGS, "none"):
+        findings.add(finding("ID_TOKEN_KEY_NOT_AT_STATED_JWKS_URL", "the relying party validates with the keys at "
+                             "its JWK Set URL but the ID Token has no asymmetric signature",
+                             "DOC-relying_party.jwks_url", f"a key of {stated.jwks_url}", alg))
+        return
+    try:
+        jose.verify_jws(decoded.compact, stated.stated_keys, [alg])
+    except jose.JoseError as exc:
+        findings.add(finding("ID_TOKEN_KEY_NOT_AT_STATED_JWKS_URL", f"the ID Token does not verify with the keys "
+                             f"published at the relying party's JWK Set URL: {exc}", "DOC-relying_party.jwks_url",
+                             f"a key of {stated.jwks_url}", decoded.header.get("kid")))
 
 
 def _decrypt(token: str, expect: IdTokenExpectations, findings: Findings) -> str | None:

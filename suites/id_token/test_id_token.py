@@ -18,7 +18,7 @@ from harness.flows.request_object import by_value, request_object_claims, sign_r
 from harness.flows.token import redeem_code
 from harness.http import json_object
 from harness.profile import Client
-from harness.results import Findings, fail
+from harness.results import Findings, ProfileError, fail
 from harness.specs import documented as documented_spec
 from harness.specs import oidc_core, rfc7517
 from harness.target import NotApplicable, Target
@@ -411,3 +411,54 @@ def test_documented_lifetime(target: Target, user_agent: Any) -> None:
         sample.decoded.claims, documented, requirement="DOC-id_token_lifetime_s", what="ID Token",
         code_prefix="ID_TOKEN")
     evidence.note(f"ID Token lifetime {lifetime}s (documented {documented}s)")
+
+
+def _relying_party_client(target: Target) -> Client:
+    """The client the harness validates as relying party: an HS* one for ``key_source: client_secret``."""
+    if target.profile.documented.relying_party.key_source == "client_secret":
+        return _client_where(target, "a client_secret and documented HS* ID token signing",
+                             lambda c: c.documented.id_token_signing_alg in jose.HS_ALGS and c.secret is not None)
+    return _code_client(target)
+
+
+def _relying_party_expectations(target: Target, client: Client) -> oidc_core.RelyingPartyExpectations:
+    """``documented.relying_party`` with its defaults resolved; keys fetched from a stated ``jwks_url``."""
+    stated = target.profile.documented.relying_party
+    keys = None
+    if stated.jwks_url is not None:
+        if not target.on_target(stated.jwks_url):
+            raise ProfileError(f"documented.relying_party.jwks_url {stated.jwks_url} is on no origin the profile "
+                               "allows (hint: add its origin to allowed_origins)")
+        response = target.http.get_idempotent(stated.jwks_url, label="relying party jwks_url")
+        keys = rfc7517.published_keys(response.status_code, response.content)
+    return oidc_core.RelyingPartyExpectations(
+        accepted_issuer=stated.accepted_issuer or target.profile.issuer,
+        accepted_audiences=tuple(stated.accepted_audiences or [client.id]),
+        accepted_authorized_parties=tuple(stated.accepted_authorized_parties or [client.id]),
+        key_source=stated.key_source, jwks_url=stated.jwks_url, stated_keys=keys)
+
+
+@requirement("DOC-relying_party.accepted_issuer", "DOC-relying_party.accepted_audiences",
+             "DOC-relying_party.accepted_authorized_parties", "DOC-relying_party.key_source",
+             "DOC-relying_party.jwks_url", "OIDCC-3.1.3.7")
+def test_documented_relying_party(target: Target, user_agent: Any) -> None:
+    """The harness as relying party (``documented.relying_party``): §3.1.3.7 plus the stated acceptance rules.
+
+    The accepted issuer, audiences and authorized parties and the key source (PingAM OpenID Connect
+    module) only add findings (``DOC-relying_party.*``) to the full validation; the spec checks of
+    this suite judge the same token kinds unchanged. Unstated, the defaults (the profile's issuer,
+    the client's id, the discovery ``jwks_uri``) repeat the spec rules.
+    """
+    client = _relying_party_client(target)
+    stated = _relying_party_expectations(target, client)
+    sample = _from_token_endpoint(target, user_agent, client)
+    expectations = oidc_core.IdTokenExpectations(
+        issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=_jwks(target),
+        allowed_algs=(*ASYMMETRIC_ALGS, *jose.HS_ALGS), expected_alg=_expected_alg(client),
+        nonce=sample.flow.request.nonce, client_secret=sample.secret, public_client=client.is_public,
+        relying_party=stated)
+    decoded, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
+    if decoded is not None:
+        evidence.note(f"relying party: iss {stated.accepted_issuer}, aud one of {list(stated.accepted_audiences)}, "
+                      f"authorized parties {list(stated.accepted_authorized_parties)}, keys by {stated.key_source}")
+    findings.raise_if_any()
