@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 
 from harness.profile._base import _Model
 from harness.profile.clients import EncryptionSetting
+from harness.profile.relying_party import RelyingPartySettings
 
 
 class AccessTokenSettings(_Model):
@@ -235,4 +236,6 @@ class Documented(_Model):
     device: DeviceSettings = DeviceSettings()
     ciba: CibaSettings = CibaSettings()
     dpop: DpopSettings = DpopSettings()
+    relying_party: RelyingPartySettings = Field(default_factory=RelyingPartySettings, description=(
+        "How the harness, as relying party, validates ID Tokens (PingAM OpenID Connect module settings)"))
     resources: list[ResourceServer] = Field(default_factory=list)
