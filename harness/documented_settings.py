@@ -100,6 +100,12 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.dpop.nonce_required": ("dpop.nonce_at_token_endpoint",),
     "documented.dpop.replay_prevention": ("dpop.replayed_proof_refused_at_token_endpoint",
                                           "dpop.replayed_proof_refused_at_resource"),
+    # the harness as relying party (PingAM OpenID Connect module settings)
+    "documented.relying_party.accepted_issuer": ("id_token.documented_relying_party",),
+    "documented.relying_party.accepted_audiences": ("id_token.documented_relying_party",),
+    "documented.relying_party.accepted_authorized_parties": ("id_token.documented_relying_party",),
+    "documented.relying_party.key_source": ("id_token.documented_relying_party",),
+    "documented.relying_party.jwks_url": ("id_token.documented_relying_party",),
     # -- per protected resource (documented.resources[])
     "documented.resources[].url": ("dpop.resource_accepts_valid_proof",
                                    "mtls.resource_accepts_bound_token_with_certificate"),
