@@ -78,6 +78,16 @@ class ClientDocumented(_Model):
         "userinfo_encrypted_response_alg/_enc the client is registered with (OIDC Registration §2): its UserInfo "
         "responses are JWEs (signed then encrypted when userinfo_signing_alg is set too); needs jwks_file"))
     refresh_token_rolling: bool | None = None
+    refresh_token_rolling_interval_s: int | None = Field(default=None, ge=0, description=(
+        'PingFederate client "Refresh Token Rolling Interval" ("Overrides the Minimum Interval to Roll Refresh Tokens '
+        'value set in the Authorization Server Settings window"; a custom value in hours there: give hours x 3600 '
+        "seconds, like documented.refresh.rolling_interval_s); unset (\"Use Global Setting\", the default): the "
+        "server-wide value applies; within it a refresh returns no new refresh token, 0: a roll on every use"))
+    refresh_token_grace_period_s: int | None = Field(default=None, ge=0, description=(
+        'PingFederate client "Refresh Token Rolling Grace Period (seconds)": "The amount of time in seconds that a '
+        'rolled refresh token is still valid in the event that the client failed to receive an updated one during a '
+        'roll"; unset ("Use Global Setting", the default): documented.refresh.grace_period_s applies; 0: the rolled '
+        "token is refused at once"))
     assertion_replay_prevention: bool = Field(
         default=False, description="A client assertion (jti) is accepted only once (PingFederate private_key_jwt "
         "\"Replay Prevention\"; RFC 7523 §3)")
