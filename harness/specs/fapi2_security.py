@@ -22,6 +22,7 @@ __all__ = [
     "check_backchannel_refused",
     "check_ciba_metadata",
     "check_client_authentication_required",
+    "check_client_id_of_certificate_enforced",
     "check_code_expired",
     "check_fapi_alg",
     "check_front_channel_no_tokens",
@@ -440,3 +441,20 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
                              "RFC8705-3.3", expected=True,
                              actual=metadata.get("tls_client_certificate_bound_access_tokens", "absent (false)")))
     findings.raise_if_any()
+
+
+def check_client_id_of_certificate_enforced(status: int, body: Mapping[str, Any] | None, *, endpoint: str,
+                                            code: str) -> None:
+    """A request with one client's certificate and another client's ``client_id`` fails client authentication.
+
+    RFC 8705 §2: "If no certificate is presented, or that which is presented doesn't match that which
+    is expected for the given "client_id", the authorization server returns a normal OAuth 2.0 error
+    response per Section 5.2 of [RFC6749] with the "invalid_client" error code". HTTP 400 or 401
+    (RFC 6749 §5.2 allows 401 for invalid_client); any other answer — tokens, an acknowledgement,
+    or another error code such as invalid_grant for the other client's auth_req_id — is a finding.
+    """
+    error = (body or {}).get("error")
+    if status not in (400, 401) or error != "invalid_client":
+        raise fail(code, f"the {endpoint} did not refuse a request whose client_id names another client than the "
+                   "one the certificate authenticates", "RFC8705-2", expected="HTTP 400/401 error=invalid_client",
+                   actual=f"HTTP {status} error={error}")

@@ -9,6 +9,10 @@ The ping-callback checks use the profile's FAPI-CIBA *ping* client (``documented
 ping`` and a ``ciba_notification_endpoint`` the harness hosts, ``harness/ciba_receiver.py``) and make
 the receiver answer the ping the way the OIDF FAPI-CIBA ping modules do: 401, 403, 200 with a body,
 a 301 redirect.
+
+The mutual-TLS checks use the profile's FAPI-CIBA client that authenticates with its certificate
+(``auth_method: tls_client_auth``): its certificate with another client's ``client_id`` must get
+``invalid_client`` (RFC 8705 §2), as the OIDF plan's mTLS-variant modules send it.
 """
 
 from __future__ import annotations
@@ -452,3 +456,71 @@ def test_ciba_refresh_sender_constrained(target: Target, user_agent: Any) -> Non
                             auth=(data, headers, None), label="refresh without the client certificate")
     fapi2.check_sender_constrained_issuance(unbound.status, unbound.body, requirement="FAPI1ADV-5.2.2-5",
                                             code="FAPICIBA_UNBOUND_TOKEN_ISSUED")
+
+
+# -- mutual-TLS client authentication (OIDF mTLS-variant modules ...-different-client-id-and-issuer-in-backchannel-
+# authorization-request, ...-wrong-client-id-in-token-endpoint-request) ------------------------------------------
+
+_TLS_METHODS = (AuthMethod.TLS_CLIENT_AUTH, AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH)
+
+
+def _tls_client(target: Target) -> Client:
+    for client in target.profile.clients:
+        if client.fapi == "ciba" and ciba.GRANT_TYPE in client.grant_types and client.auth_method in _TLS_METHODS \
+                and client.cert_file is not None and client.key_file is not None:
+            return client
+    raise NotApplicable("the profile has no FAPI-CIBA client authenticating with mutual TLS (clients[].fapi: ciba, "
+                        "tls_client_auth or self_signed_tls_client_auth, cert_file/key_file)")
+
+
+def _other_client_id(target: Target, client: Client) -> str:
+    """A second CIBA client (a FAPI-CIBA one first, as the OIDF module's client2) that uses no certificate."""
+    others = [other for other in target.profile.clients if other.id != client.id
+              and ciba.GRANT_TYPE in other.grant_types and other.auth_method not in _TLS_METHODS]
+    for other in sorted(others, key=lambda c: c.fapi != "ciba"):
+        return other.id
+    raise NotApplicable("the profile names no second CIBA client that authenticates without a certificate")
+
+
+def _tls_auth(target: Target, client: Client, client_id: str, url: str) -> ClientAuth:
+    """The client's certificate (``tls_client_auth``) with ``client_id`` in the form."""
+    _, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
+    if cert is None:
+        raise NotApplicable(f"client {client.id} presents no certificate")
+    return {"client_id": client_id}, headers, cert
+
+
+@needs_ciba
+@requirement("RFC8705-2")
+def test_ciba_tls_client_id_of_another_client_refused(target: Target) -> None:
+    """A signed request of the mTLS FAPI-CIBA client with its certificate but another client's client_id is refused.
+
+    The answer must be invalid_client: the certificate does not authenticate the client the client_id names.
+    """
+    client = _tls_client(target)
+    other = _other_client_id(target, client)
+    auth = _tls_auth(target, client, other, ciba.backchannel_endpoint(target, client))
+    response, body = _post(target, client, _request_object(target, client), auth,
+                           label=f"backchannel request with {client.id}'s certificate and client_id={other}")
+    fapi2.check_client_id_of_certificate_enforced(response.status_code, body, endpoint="backchannel endpoint",
+                                                  code="FAPICIBA_CERTIFICATE_CLIENT_ID_MISMATCH_ACCEPTED")
+
+
+@needs_ciba
+@requirement("RFC8705-2")
+def test_ciba_tls_wrong_client_id_at_token_endpoint_refused(target: Target, user_agent: Any) -> None:
+    """The approved request's token request with the client's certificate but another client_id: invalid_client."""
+    client = _tls_client(target)
+    other = _other_client_id(target, client)
+    approver = CibaApprover(target, user_agent)
+    approver.require()
+    request = ciba.send(target, client, ciba.request_params(target, client), signed=True,
+                        label=f"signed backchannel request of {client.id}")
+    fapi2.check_backchannel_acknowledged(request.status, request.body, what=f"a valid signed request of {client.id}",
+                                         requirement="CIBA-7.1.1")
+    approver.decide(request.pending(), "approve")
+    auth = _tls_auth(target, client, other, target.token_endpoint_for(client))
+    result = token_request(target, client, {"grant_type": ciba.GRANT_TYPE, "auth_req_id": request.auth_req_id},
+                           auth=auth, label=f"CIBA token request with {client.id}'s certificate and client_id={other}")
+    fapi2.check_client_id_of_certificate_enforced(result.status, result.body, endpoint="token endpoint",
+                                                  code="FAPICIBA_CERTIFICATE_CLIENT_ID_MISMATCH_ACCEPTED")

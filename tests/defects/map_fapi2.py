@@ -73,6 +73,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "fapiciba_nbf_age_unchecked": ["fapi2.ciba_request_object_nbf_70_minutes_in_past_refused"],
     "fapiciba_request_signature_unchecked": ["fapi2.ciba_request_object_invalid_signature_refused"],
     "fapiciba_metadata_without_backchannel": ["fapi2.ciba_discovery_metadata"],
+    "fapiciba_certificate_client_id_ignored": ["fapi2.ciba_tls_client_id_of_another_client_refused",
+                                               "fapi2.ciba_tls_wrong_client_id_at_token_endpoint_refused"],
     "fapi2_assertion_sub_optional": _cases("assertion_without_sub_refused", ("par", "token_endpoint")),
     "fapi2_assertion_clock_unbounded": ["fapi2.assertion_nbf_over_60s_ahead_refused_at_par"],
     "fapi2_par_dpop_jkt_mismatch_accepted": ["fapi2.mismatched_dpop_jkt_refused_at_par"],

@@ -352,3 +352,22 @@ def test_ciba_metadata_findings(change: dict[str, Any], code: str, level: Level)
 def test_ciba_metadata_binding_only_for_a_bound_client() -> None:
     metadata = {k: v for k, v in CIBA_METADATA.items() if k != "tls_client_certificate_bound_access_tokens"}
     assert _ciba_findings(metadata, certificate_bound=False) == []
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_client_id_of_certificate_enforced_passes_on_invalid_client(status: int) -> None:
+    f.check_client_id_of_certificate_enforced(status, {"error": "invalid_client"}, endpoint="token endpoint", code="X")
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (200, {"auth_req_id": "abc", "expires_in": 120}),
+    (200, {"access_token": "at", "token_type": "Bearer"}),
+    (400, {"error": "invalid_grant"}),
+    (400, {"error": "invalid_request"}),
+    (500, {"error": "invalid_client"}),
+])
+def test_client_id_of_certificate_not_enforced_fails(status: int, body: dict[str, Any]) -> None:
+    found = _raised(f.check_client_id_of_certificate_enforced, status, body, endpoint="backchannel endpoint",
+                    code="FAPICIBA_CERTIFICATE_CLIENT_ID_MISMATCH_ACCEPTED")
+    assert (found.code, found.requirement, found.level) == ("FAPICIBA_CERTIFICATE_CLIENT_ID_MISMATCH_ACCEPTED",
+                                                            "RFC8705-2", Level.MUST)
