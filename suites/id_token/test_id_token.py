@@ -446,9 +446,12 @@ def test_documented_relying_party(target: Target, user_agent: Any) -> None:
 
     The accepted issuer, audiences and authorized parties and the key source (PingAM OpenID Connect
     module) only add findings (``DOC-relying_party.*``) to the full validation; the spec checks of
-    this suite judge the same token kinds unchanged. Unstated, the defaults (the profile's issuer,
-    the client's id, the discovery ``jwks_uri``) repeat the spec rules.
+    this suite judge the same token kinds unchanged. Skipped before asking when no setting is
+    stated (the defaults — the profile's issuer, the client's id, the discovery ``jwks_uri`` —
+    would only repeat ``id_token.full_validation``).
     """
+    if not target.profile.documented.relying_party.model_fields_set:
+        pytest.skip("the profile states no relying-party setting (documented.relying_party)")
     client = _relying_party_client(target)
     stated = _relying_party_expectations(target, client)
     sample = _from_token_endpoint(target, user_agent, client)
