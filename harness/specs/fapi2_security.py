@@ -377,8 +377,7 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
 
     CIBA §4: ``backchannel_authentication_endpoint`` (REQUIRED, a URL; https like every endpoint) and
     ``backchannel_token_delivery_modes_supported`` (REQUIRED) naming the client's ``delivery_mode``;
-    ``backchannel_user_code_parameter_supported``, when present, a boolean (SHOULD level, as the
-    OIDF module warns); ``backchannel_authentication_request_signing_alg_values_supported`` holding
+    ``backchannel_authentication_request_signing_alg_values_supported`` holding
     PS256 or ES256 (FAPI-CIBA §7.10; SHOULD level: the member is OPTIONAL and the OIDF module warns).
     RFC 8414 §2: the CIBA grant among ``grant_types_supported`` (omitted: authorization_code and
     implicit only) and the client's ``auth_method`` among ``token_endpoint_auth_methods_supported``
@@ -388,6 +387,8 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
     other clients, are no finding).
     ``certificate_bound``: the profile has a certificate-bound FAPI-CIBA client, so
     ``tls_client_certificate_bound_access_tokens`` must be ``true`` (RFC 8705 §3.3: omitted means false).
+    Member types (``backchannel_user_code_parameter_supported`` a boolean, ...) are
+    :func:`harness.specs.rfc8414.check_member_types`'s (discovery.member_types).
     """
     findings = Findings()
     endpoint = metadata.get("backchannel_authentication_endpoint")
@@ -401,11 +402,6 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
                              f"does not list {delivery_mode}, the FAPI-CIBA client's mode",
                              "CIBA-4-backchannel_token_delivery_modes_supported",
                              expected=f"a list with {delivery_mode}", actual=modes if modes is not None else "absent"))
-    user_code = metadata.get("backchannel_user_code_parameter_supported", False)
-    if not isinstance(user_code, bool):
-        findings.add(finding("FAPICIBA_METADATA_USER_CODE_NOT_BOOLEAN", "backchannel_user_code_parameter_supported is "
-                             "not a boolean", "CIBA-4-backchannel_user_code_parameter_supported",
-                             expected="true or false", actual=user_code, level=Level.SHOULD))
     request_algs = metadata.get("backchannel_authentication_request_signing_alg_values_supported")
     if not isinstance(request_algs, list) or not FAPI_CIBA_ALGS & set(map(str, request_algs)):
         findings.add(finding("FAPICIBA_METADATA_NO_REQUEST_SIGNING_ALG", "backchannel_authentication_request_signing_"

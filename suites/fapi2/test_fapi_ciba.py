@@ -92,7 +92,7 @@ def _refused_as_client_auth(target: Target, client: Client, auth: ClientAuth, *,
 
 
 @requirement("CIBA-4-backchannel_authentication_endpoint", "CIBA-4-backchannel_token_delivery_modes_supported",
-             "CIBA-4-backchannel_user_code_parameter_supported", "FAPICIBA-7.10", "RFC8414-2-grant_types_supported",
+             "FAPICIBA-7.10", "RFC8414-2-grant_types_supported",
              "RFC8414-2-token_endpoint_auth_methods_supported", "RFC8705-3.3")
 def test_ciba_discovery_metadata(target: Target) -> None:
     """The metadata names the backchannel endpoint, the client's delivery mode, the CIBA grant, FAPI-CIBA algorithms.

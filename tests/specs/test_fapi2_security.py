@@ -329,7 +329,6 @@ def test_ciba_metadata_passes_with_other_values_next_to_fapi_ones() -> None:
      Level.MUST),
     ({"backchannel_token_delivery_modes_supported": ["ping"]}, "FAPICIBA_METADATA_DELIVERY_MODE_MISSING", Level.MUST),
     ({"backchannel_token_delivery_modes_supported": None}, "FAPICIBA_METADATA_DELIVERY_MODE_MISSING", Level.MUST),
-    ({"backchannel_user_code_parameter_supported": "true"}, "FAPICIBA_METADATA_USER_CODE_NOT_BOOLEAN", Level.SHOULD),
     ({"backchannel_authentication_request_signing_alg_values_supported": ["RS256"]},
      "FAPICIBA_METADATA_NO_REQUEST_SIGNING_ALG", Level.SHOULD),
     ({"backchannel_authentication_request_signing_alg_values_supported": None},
