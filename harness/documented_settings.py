@@ -150,6 +150,14 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "clients[].documented.userinfo_signing_alg": ("userinfo.signed_response",),
     "clients[].documented.userinfo_encryption": ("userinfo.encrypted_response",),
     "clients[].documented.refresh_token_rolling": ("refresh.rolling_policy", "refresh.rotated_token_refused"),
+    # per-client overrides of documented.refresh.rolling_interval_s / grace_period_s (the client's value, else the
+    # server-wide one, is what the refresh checks read for that client)
+    "clients[].documented.refresh_token_rolling_interval_s": ("refresh.client_rolling_interval",
+                                                             "refresh.rolling_policy",
+                                                             "refresh.rotated_token_refused"),
+    "clients[].documented.refresh_token_grace_period_s": ("refresh.client_grace_period",
+                                                         "refresh.rotated_token_refused",
+                                                         "refresh.reuse_revokes_family"),
     "clients[].documented.assertion_replay_prevention": ("client_auth.assertion_replay_refused",),
     "clients[].documented.token_endpoint_auth_signing_alg": ("client_auth.assertion_documented_alg_enforced",),
     "clients[].documented.dpop_bound": ("dpop.token_response_is_dpop",),
