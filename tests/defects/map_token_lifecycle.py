@@ -47,9 +47,13 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     # refresh
     "refresh_no_rotation": ["refresh.rolling_policy", "refresh.public_client_rotation"],
     "refresh_old_token_reusable": ["refresh.rotated_token_refused", "refresh.parallel_refresh",
-                                   "refresh.public_client_rotation"],
+                                   "refresh.public_client_rotation", "refresh.client_grace_period"],
     "refresh_reuse_keeps_family": ["refresh.reuse_revokes_family"],
     "refresh_not_client_bound": ["refresh.other_client_refused"],
+    # per-client Refresh Token Rolling Interval / Grace Period (clients roll-interval, roll-grace) ignored: the
+    # server-wide policy (a roll on every use, no grace) used instead
+    "refresh_client_interval_ignored": ["refresh.client_rolling_interval"],
+    "refresh_client_grace_ignored": ["refresh.client_grace_period"],
     # refresh_scope_widening_allowed (extra scope dropped, original scope reported) is spec-permitted
     # (RFC 6749 §3.3): scope_widening_refused passes on it; its defects are in map_token_rules.py
     "refresh_scope_narrowing_ignored": ["refresh.scope_narrowing"],
