@@ -11,7 +11,12 @@ token with the key the profile states (``documented.access_token.hmac_key``, the
 * against the reference target with the runtime setting ``doc_atm_hmac`` (tokens re-signed HS256
   with the ATM's symmetric key): key stated → passed; defect ``doc_atm_hmac_wrong_key`` → failed
   ``AT_HMAC_SIGNATURE_INVALID``; no key stated → review (not failed); without the setting (RS256
-  tokens, the clean reference profile) → passed, as before.
+  tokens, the clean reference profile) → passed, as before;
+* the same cause in ``jwt_access_token.kid_header`` (the kid of an HMAC token names the symmetric
+  key, which no JWK Set publishes: presence judged, no lookup — it used to fail ``AT_KID_UNKNOWN``)
+  and ``jwt_access_token.documented_jwks_url`` (skipped before asking where an HMAC alg is
+  documented, review where the HMAC token is a surprise — it used to fail
+  ``AT_KEY_NOT_AT_DOCUMENTED_JWKS_URL``).
 """
 
 from __future__ import annotations
@@ -64,35 +69,53 @@ def test_hmac_signature_refuses_asymmetric_tokens() -> None:
         rfc9068.check_hmac_signature(jose.sign_jws({"alg": "RS256"}, {"sub": "u"}, key), "k", expected_alg=None)
 
 
+def test_kid_header_of_hmac_tokens_is_not_looked_up() -> None:
+    rfc9068.check_kid_header({"kid": "atm-hmac"}, True, None)
+    with pytest.raises(CheckFailed) as caught:
+        rfc9068.check_kid_header({}, True, None)
+    assert [f.code for f in caught.value.findings] == ["AT_KID_MISSING"]
+    with pytest.raises(CheckFailed):
+        rfc9068.check_kid_header({"kid": "atm-hmac"}, True, ["op-rs256"])
+
+
 def _hmac_key(reference: RunningTarget) -> str:
     """The reference target's ATM symmetric key (src/areas/documented_settings.mjs derives it the same way)."""
     return hashlib.sha256(f"atm-hmac:{reference.env['REFTARGET_ADMIN_TOKEN']}".encode()).hexdigest()
 
 
+SIGNATURE, KID, JWKS_URL = CHECK, "jwt_access_token.kid_header", "jwt_access_token.documented_jwks_url"
+KEYWORD = "test_signature or test_kid_header or test_documented_jwks_url"
 CASES = [
-    ("hmac-key-stated", True, True, [], ("passed", set())),
-    ("doc_atm_hmac_wrong_key", True, True, ["doc_atm_hmac_wrong_key"], ("failed", {"AT_HMAC_SIGNATURE_INVALID"})),
-    ("hmac-no-key-stated", True, False, [], ("review", set())),
-    ("rs256-unchanged", False, False, [], ("passed", set())),
+    # name, runtime setting doc_atm_hmac, documented signing_alg, hmac_key stated, defects, expected per check
+    ("hmac-key-stated", True, "HS256", True, [],
+     {SIGNATURE: ("passed", set()), KID: ("passed", set()), JWKS_URL: ("skipped", set())}),
+    ("doc_atm_hmac_wrong_key", True, "HS256", True, ["doc_atm_hmac_wrong_key"],
+     {SIGNATURE: ("failed", {"AT_HMAC_SIGNATURE_INVALID"}), KID: ("passed", set())}),
+    ("hmac-no-key-stated", True, "HS256", False, [],
+     {SIGNATURE: ("review", set()), KID: ("passed", set()), JWKS_URL: ("skipped", set())}),
+    ("hmac-alg-undocumented", True, None, False, [],
+     {SIGNATURE: ("review", set()), KID: ("passed", set()), JWKS_URL: ("review", set())}),
+    ("rs256-unchanged", False, "RS256", False, [],
+     {SIGNATURE: ("passed", set()), KID: ("passed", set()), JWKS_URL: ("passed", set())}),
 ]
 
 
-@pytest.mark.parametrize(("name", "hmac_tokens", "key_stated", "defects", "expected"), CASES,
+@pytest.mark.parametrize(("name", "hmac_tokens", "alg", "key_stated", "defects", "expected"), CASES,
                          ids=[case[0] for case in CASES])
 def test_signature_on_hmac_tokens_both_ways(reference: RunningTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            name: str, hmac_tokens: bool, key_stated: bool, defects: list[str],
-                                            expected: tuple[str, set[str]]) -> None:
+                                            name: str, hmac_tokens: bool, alg: str | None, key_stated: bool,
+                                            defects: list[str], expected: dict[str, tuple[str, set[str]]]) -> None:
     monkeypatch.setenv("HARNESS_TEST_ATM_HMAC_KEY", _hmac_key(reference))
 
     def edit(data: dict[str, Any]) -> None:
-        if hmac_tokens:
-            data["documented"]["access_token"]["signing_alg"] = "HS256"
+        settings = data["documented"]["access_token"]
+        settings["signing_alg"] = alg
         if key_stated:
-            data["documented"]["access_token"]["hmac_key"] = "${HARNESS_TEST_ATM_HMAC_KEY}"
+            settings["hmac_key"] = "${HARNESS_TEST_ATM_HMAC_KEY}"
     records = run_checks(reference, profile_copy(tmp_path, name, edit), tmp_path / "report",
-                         suites=["jwt_access_token"], keyword="test_signature", defects=defects,
+                         suites=["jwt_access_token"], keyword=KEYWORD, defects=defects,
                          settings={"doc_atm_hmac": hmac_tokens})
-    record = records[CHECK]
-    assert (record["outcome"], {f["code"] for f in record["findings"]}) == expected, record["message"]
-    if expected[0] == "review":
-        assert "documented.access_token.hmac_key" in record["message"]
+    got = {cid: (records[cid]["outcome"], {f["code"] for f in records[cid]["findings"]}) for cid in expected}
+    assert got == expected, {cid: records[cid]["message"] for cid in expected}
+    if got[SIGNATURE][0] == "review":
+        assert "documented.access_token.hmac_key" in records[SIGNATURE]["message"]

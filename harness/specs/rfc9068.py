@@ -69,14 +69,19 @@ def check_typ(header: Mapping[str, Any], documented: str = "at+jwt") -> None:
     findings.raise_if_any()
 
 
-def check_kid_header(header: Mapping[str, Any], documented: bool, jwks_kids: Sequence[str | None]) -> None:
-    """Documented "Include Key ID Header Parameter": ``kid`` present (and in the JWKS) or absent."""
+def check_kid_header(header: Mapping[str, Any], documented: bool, jwks_kids: Sequence[str | None] | None) -> None:
+    """Documented "Include Key ID Header Parameter": ``kid`` present (and in the JWKS) or absent.
+
+    ``jwks_kids`` None: the kid is not looked up — an HMAC-signed token's kid names a symmetric key
+    ("Active Symmetric Key ID"), which no JWK Set publishes (PingFederate's JWKS endpoint "includes
+    configured Elliptic Curve (EC) and RSA-based keys"); presence or absence is still judged.
+    """
     kid = header.get("kid")
     if documented:
         if not isinstance(kid, str) or not kid:
             raise fail("AT_KID_MISSING", "the documented kid header is missing", "DOC-access_token.kid_header",
                        expected="kid", actual=kid)
-        if kid not in jwks_kids:
+        if jwks_kids is not None and kid not in jwks_kids:
             raise fail("AT_KID_UNKNOWN", "the kid header names no key of the published JWKS",
                        "DOC-access_token.kid_header", expected=[k for k in jwks_kids if k], actual=kid)
     elif kid is not None:
