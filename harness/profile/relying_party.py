@@ -22,6 +22,10 @@ from harness.profile._base import _Model
 class RelyingPartySettings(_Model):
     """The accepted issuer, audiences, authorized parties and key source of ID Token validation."""
 
+    client: str | None = Field(default=None, min_length=1, description=(
+        "The profile client the harness validates ID Tokens as (the PingAM module's OAuth client, whose \"Client "
+        "Secret\" key_source client_secret uses); unset: the first confidential OpenID code client with asymmetric "
+        "ID tokens, or with key_source client_secret the first documented with an HS* id_token_signing_alg"))
     accepted_issuer: str | None = Field(default=None, description=(
         'The iss an ID Token must carry (PingAM "Name of OpenID Connect ID Token Issuer": "Value must match the iss '
         'field in issued ID Token"); unset: the profile\'s issuer'))

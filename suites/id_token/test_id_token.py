@@ -414,8 +414,11 @@ def test_documented_lifetime(target: Target, user_agent: Any) -> None:
 
 
 def _relying_party_client(target: Target) -> Client:
-    """The client the harness validates as relying party: an HS* one for ``key_source: client_secret``."""
-    if target.profile.documented.relying_party.key_source == "client_secret":
+    """The client the harness validates as relying party: the stated one, else an HS* one for ``client_secret``."""
+    stated = target.profile.documented.relying_party
+    if stated.client is not None:
+        return target.profile.client(stated.client)  # ProfileError (broken) for an unknown id
+    if stated.key_source == "client_secret":
         return _client_where(target, "a client_secret and documented HS* ID token signing",
                              lambda c: c.documented.id_token_signing_alg in jose.HS_ALGS and c.secret is not None)
     return _code_client(target)
@@ -455,10 +458,13 @@ def test_documented_relying_party(target: Target, user_agent: Any) -> None:
     client = _relying_party_client(target)
     stated = _relying_party_expectations(target, client)
     sample = _from_token_endpoint(target, user_agent, client)
+    encryption = client.documented.id_token_encryption  # a stated client may have encrypted ID Tokens
     expectations = oidc_core.IdTokenExpectations(
         issuer=str(target.metadata.get("issuer")), client_id=client.id, keys=_jwks(target),
         allowed_algs=(*ASYMMETRIC_ALGS, *jose.HS_ALGS), expected_alg=_expected_alg(client),
         nonce=sample.flow.request.nonce, client_secret=sample.secret, public_client=client.is_public,
+        decryption_keys=jose.load_private_jwks(client.jwks_file) if encryption and client.jwks_file else None,
+        encryption_alg=encryption.alg if encryption else None, encryption_enc=encryption.enc if encryption else None,
         relying_party=stated)
     decoded, findings = oidc_core.validate_id_token(sample.raw, expectations, now=sample.received_at)
     if decoded is not None:
