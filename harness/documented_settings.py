@@ -101,6 +101,7 @@ VERIFIED_BY: dict[str, tuple[str, ...]] = {
     "documented.dpop.replay_prevention": ("dpop.replayed_proof_refused_at_token_endpoint",
                                           "dpop.replayed_proof_refused_at_resource"),
     # the harness as relying party (PingAM OpenID Connect module settings)
+    "documented.relying_party.client": ("id_token.documented_relying_party",),
     "documented.relying_party.accepted_issuer": ("id_token.documented_relying_party",),
     "documented.relying_party.accepted_audiences": ("id_token.documented_relying_party",),
     "documented.relying_party.accepted_authorized_parties": ("id_token.documented_relying_party",),
