@@ -18,7 +18,7 @@ DEFECT_CHECKS: dict[str, list[str]] = {
     "doc_disabled_client_accepted": ["client_auth.documented_disabled_client_refused"],
     "doc_consent_shown_despite_bypass": ["documented.authorization_approval"],
     "doc_consent_bypassed": ["documented.authorization_approval"],
-    "doc_atm_jwks_incomplete": ["jwt_access_token.documented_jwks_url"],
+    "doc_atm_jwks_incomplete": ["jwt_access_token.documented_jwks_url", "id_token.documented_relying_party"],
     "doc_jwks_cache_duration_differs": ["keys.documented_jwks_cache_duration"],
     "doc_access_token_issuer_differs": ["jwt_access_token.documented_issuer", "jwt_access_token.issuer"],
     "doc_device_verification_uri_differs": ["documented.device_verification_uri"],
