@@ -337,12 +337,16 @@ def id_token_subject(target: Target, user_agent: Any, client: Client) -> str:
 def refresh_documented_by(target: Target, client: Client) -> str | None:
     """The requirement ID of the profile statement that ``client`` gets refresh tokens, or ``None``.
 
-    A documented rolling policy (the client's ``refresh_token_rolling``, the server's
-    ``refresh.rotation``), reuse detection or refresh-token lifetime all describe refresh tokens
-    the deployment issues.
+    A documented rolling policy (the client's ``refresh_token_rolling``, rolling interval or grace
+    period, the server's ``refresh.rotation``), reuse detection or refresh-token lifetime all
+    describe refresh tokens the deployment issues.
     """
     if client.documented.refresh_token_rolling is not None:
         return "DOC-refresh_token_rolling"
+    if client.documented.refresh_token_rolling_interval_s is not None:
+        return "DOC-refresh_token_rolling_interval_s"
+    if client.documented.refresh_token_grace_period_s is not None:
+        return "DOC-refresh_token_grace_period_s"
     documented = target.profile.documented.refresh
     if documented.rotation is not None:
         return "DOC-refresh.rotation"
