@@ -165,6 +165,9 @@ class ReferenceTarget:
                     entry["tls_client_auth_subject_dn"] = material.mtls_subject_dn
             if entry:
                 clients_config[spec.client_id] = entry
+        # another CA-issued certificate, subject CN=mtls-other-dn (mtls.other_subject_dn_refused)
+        write_file(directory / "mtls-other-dn.crt", material.other_subject_dn_cert[0])
+        write_file(directory / "mtls-other-dn.key", material.other_subject_dn_cert[1], private=True)
 
         admin_token = secrets.token_urlsafe(32)
         config = {

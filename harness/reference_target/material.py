@@ -136,6 +136,9 @@ class Material:
     client_jwks: dict[str, dict[str, Any]]  # private JWKS per client id
     client_certs: dict[str, tuple[bytes, bytes]]  # client id -> (cert PEM, key PEM)
     mtls_subject_dn: str
+    #: (cert PEM, key PEM) issued by the same CA as the mtls client's, with another subject DN
+    #: (CN=mtls-other-dn): RFC 8705 §2.1.2, the server must refuse it for the mtls client
+    other_subject_dn_cert: tuple[bytes, bytes]
 
 
 _material_lock = threading.Lock()
@@ -225,6 +228,8 @@ def generate_material() -> Material:
             })
         if keys:
             client_jwks[spec.client_id] = {"keys": keys}
+    other = ca.issue_cert("mtls-other-dn.client.example.test", common_name="mtls-other-dn",
+                          organization_name="OAuth Harness Reference Target", organization_unit_name="Clients")
 
     return Material(
         ca=ca,
@@ -237,6 +242,7 @@ def generate_material() -> Material:
         client_jwks=client_jwks,
         client_certs=client_certs,
         mtls_subject_dn=mtls_subject_dn,
+        other_subject_dn_cert=(other.cert_chain_pems[0].bytes(), other.private_key_pem.bytes()),
     )
 
 
