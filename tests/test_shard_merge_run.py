@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.reference_target import RunningTarget
@@ -24,10 +25,15 @@ def _verdicts(path: Path) -> list[tuple[str, str]]:
 def test_merged_shards_equal_the_unsharded_run(reference: RunningTarget, tmp_path: Path) -> None:
     profile = ["--target", str(reference.profile_path())]
     reports = tmp_path / "reports"
-    for name, shard in (("whole", []), ("shard1", ["--shard", "1/2"]), ("shard2", ["--shard", "2/2"])):
-        code, output = run_cli(["run", *profile, *SUITES, *shard, "--quiet", "--report-dir", str(reports / name)],
-                               timeout_s=120)
-        assert code == 0, output
+    runs = {"whole": [], "shard1": ["--shard", "1/2"], "shard2": ["--shard", "2/2"]}
+
+    def run(name: str) -> tuple[int, str]:
+        return run_cli(["run", *profile, *SUITES, *runs[name], "--quiet", "--report-dir", str(reports / name)],
+                       timeout_s=120)
+
+    with ThreadPoolExecutor(len(runs)) as pool:  # the three runs side by side (none changes the target)
+        for code, output in pool.map(run, runs):
+            assert code == 0, output
     one, two = (json.loads((reports / n / "results.json").read_text())["run"] for n in ("shard1", "shard2"))
     assert (one["shard"], two["shard"]) == ("1/2", "2/2") and one["shard_plan"] == two["shard_plan"]
     shares = [_verdicts(reports / n / "results.json") for n in ("shard1", "shard2")]
