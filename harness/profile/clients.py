@@ -36,6 +36,13 @@ class EncryptionSetting(_Model):
     enc: str
 
 
+class CertificateFiles(_Model):
+    """A PEM certificate and its private key (paths relative to the profile file)."""
+
+    cert_file: Path
+    key_file: Path
+
+
 class ClientDocumented(_Model):
     """Per-client settings the deployment is documented to enforce (each becomes a check)."""
 
@@ -101,6 +108,13 @@ class ClientDocumented(_Model):
         "Access tokens are bound to the client's TLS certificate (RFC 8705 §3.4 "
         'tls_client_certificate_bound_access_tokens; Keycloak "OAuth 2.0 Mutual TLS Certificate Bound '
         'Access Tokens Enabled"); cert_file/key_file are the certificate'))
+    tls_subject_dn: str | None = Field(default=None, description=(
+        'PingFederate client authentication "Client TLS Certificate" "Subject DN" (RFC 8705 §2.1.2 '
+        "tls_client_auth_subject_dn, an RFC 4514 string): the subject DN of cert_file; a certificate from the same "
+        "trusted CA with another subject DN (other_subject_dn_certificate) is refused with invalid_client"))
+    other_subject_dn_certificate: CertificateFiles | None = Field(default=None, description=(
+        "A certificate issued by the same CA as cert_file but with a subject DN other than tls_subject_dn, and its "
+        "key: the certificate mtls.other_subject_dn_refused presents for this tls_client_auth client"))
     confirmation_members: list[Literal["jkt", "x5t#S256", "jwk", "jwe", "jku", "kid"]] = Field(
         default_factory=list, description=(
             "The RFC 7800 §3 confirmation members the deployment puts in the cnf of this client's sender-constrained "
@@ -215,6 +229,10 @@ class Client(_Model):
             raise ValueError(f"auth_method {self.auth_method.value} needs 'cert_file' and 'key_file'")
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("'cert_file' and 'key_file' go together")
+        if (self.documented.tls_subject_dn or self.documented.other_subject_dn_certificate) and (
+                self.auth_method is not AuthMethod.TLS_CLIENT_AUTH or self.documented.tls_subject_dn is None):
+            raise ValueError("documented.tls_subject_dn (and other_subject_dn_certificate) need auth_method "
+                             "tls_client_auth, and other_subject_dn_certificate needs tls_subject_dn")
         if "authorization_code" in self.grant_types and not self.redirect_uris:
             raise ValueError("a client with the authorization_code grant needs 'redirect_uris'")
         return self
