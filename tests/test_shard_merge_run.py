@@ -24,7 +24,7 @@ def _verdicts(path: Path) -> list[tuple[str, str]]:
 
 def test_merged_shards_equal_the_unsharded_run(reference: RunningTarget, tmp_path: Path) -> None:
     profile = ["--target", str(reference.profile_path())]
-    reports = tmp_path / "reports"
+    reports = tmp_path / "runs"  # not "reports": the side-by-side runs would each refresh a shared "latest" copy
     runs = {"whole": [], "shard1": ["--shard", "1/2"], "shard2": ["--shard", "2/2"]}
 
     def run(name: str) -> tuple[int, str]:
