@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from harness.results import CheckFailed, Findings, Level, TargetUnreachable, fail
+from cryptography import x509
+
+from harness.results import CheckFailed, Findings, Level, ProfileError, TargetUnreachable, fail
 from harness.specs._findings import finding
 from harness.specs._http import Body, Headers, is_https_url
 from harness.specs.rfc6749 import check_token_error_response
@@ -30,6 +32,7 @@ __all__ = [
     "check_bound_token_refused_at_resource",
     "check_client_auth_refused",
     "check_mtls_endpoint_aliases",
+    "check_other_subject_dn_material",
     "check_tls_refusal",
     "check_x5t_s256_binding",
     "check_x5t_s256_syntax",
@@ -220,3 +223,44 @@ def check_mtls_endpoint_aliases(metadata: Mapping[str, Any]) -> dict[str, str]:
             result[str(name)] = str(value)
     findings.raise_if_any()
     return result
+
+
+_SEPARATOR_BLANKS = re.compile(r"(?<!\\)\s*,\s*(?=[A-Za-z][A-Za-z0-9-]*=|[0-9.]+=)")
+
+
+def _name(pem: bytes, what: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(pem)
+    except ValueError as exc:
+        raise ProfileError(f"{what} is not a PEM certificate ({exc})") from exc
+
+
+def check_other_subject_dn_material(documented_dn: str, own_pem: bytes, other_pem: bytes) -> str:
+    """The profile's material for a subject-DN refusal is consistent; return the other certificate's DN.
+
+    RFC 8705 §2.1.2: ``tls_client_auth_subject_dn`` is "A string representation -- as defined in
+    [RFC4514] -- of the expected subject distinguished name of the certificate that the OAuth client
+    will use in mutual-TLS authentication". A refusal of the other certificate proves that the
+    server checks the subject DN only when the client's own certificate has the documented DN, the
+    other one has another DN, and both come from the same CA (else the server may refuse it for
+    its issuer). Any inconsistency is the profile's (:class:`~harness.results.ProfileError`,
+    *broken*), decided before the target is asked. DNs are compared as parsed names (attribute
+    types and values in order), not as strings.
+    """
+    try:  # "CN=a, O=b" as consoles show it: the blanks after a separator are not part of a value
+        expected = x509.Name.from_rfc4514_string(_SEPARATOR_BLANKS.sub(",", documented_dn.strip()))
+    except ValueError as exc:
+        raise ProfileError(f"documented.tls_subject_dn {documented_dn!r} is not an RFC 4514 DN ({exc})") from exc
+    own = _name(own_pem, "cert_file")
+    other = _name(other_pem, "documented.other_subject_dn_certificate.cert_file")
+    if own.subject != expected:
+        raise ProfileError(f"the client's cert_file has the subject {own.subject.rfc4514_string()!r}, not the "
+                           f"documented tls_subject_dn {documented_dn!r}")
+    if other.subject == expected:
+        raise ProfileError("documented.other_subject_dn_certificate has the documented subject DN itself; "
+                           "give a certificate with another subject DN")
+    if other.issuer != own.issuer:
+        raise ProfileError(f"documented.other_subject_dn_certificate is issued by {other.issuer.rfc4514_string()!r}, "
+                           f"the client's certificate by {own.issuer.rfc4514_string()!r}: give one from the same CA, "
+                           "so that only its subject DN differs")
+    return other.subject.rfc4514_string()

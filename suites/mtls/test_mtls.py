@@ -4,8 +4,10 @@ The clients are the profile's clients documented as certificate-bound (``documen
 with ``cert_file``/``key_file``); token requests go to the ``mtls_endpoint_aliases`` entry when
 the server publishes one. The resource is the first ``mtls`` entry of ``documented.resources``
 (else the UserInfo alias). "Another certificate" is a throwaway self-signed one the target
-cannot know. A TLS handshake the server aborts with a certificate alert counts as a refusal;
-any other transport failure (timeout, refused or reset connection) is *broken*, never a pass.
+cannot know, except for the subject-DN check, which presents the profile's certificate from the
+same CA with another subject DN (``documented.other_subject_dn_certificate``). A TLS handshake
+the server aborts with a certificate alert counts as a refusal; any other transport failure
+(timeout, refused or reset connection) is *broken*, never a pass.
 """
 
 from __future__ import annotations
@@ -230,6 +232,43 @@ def test_token_request_with_other_certificate_refused(target: Target, user_agent
     url = target.token_endpoint_for(client)
     data = {**redeem_params(flow.request, flow.code), "client_id": client.id}
     response, error = _post_with(target, url, data, throwaway_certificate(), "token request with another certificate")
+    _judge_client_auth_refused(response, error)
+
+
+def _subject_dn_client(target: Target) -> Client:
+    for client in target.profile.clients:
+        documented = client.documented
+        if (client.use_in_suites and client.auth_method is AuthMethod.TLS_CLIENT_AUTH and documented.tls_subject_dn
+                and documented.other_subject_dn_certificate is not None and client.cert_file is not None
+                and "authorization_code" in client.grant_types and plain_code_flow(client)):
+            return client
+    raise NotApplicable("the profile has no tls_client_auth client (use_in_suites not false, authorization_code "
+                        "grant) stating documented.tls_subject_dn with documented.other_subject_dn_certificate "
+                        "(a certificate from the same CA with another subject DN)")
+
+
+@requirement("RFC8705-2", "DOC-tls_subject_dn")
+def test_other_subject_dn_refused(target: Target, user_agent: Any) -> None:
+    """A tls_client_auth client's token request with a certificate from its CA but another subject DN is refused.
+
+    RFC 8705 §2.1: the PKI method binds the client to a subject (here the documented "Subject DN",
+    §2.1.2 tls_client_auth_subject_dn), not to the CA alone; §2: a certificate that "doesn't match
+    that which is expected for the given client_id" gets invalid_client. The certificate is the
+    profile's ``documented.other_subject_dn_certificate``, checked first to come from the same CA
+    as the client's own one with another subject DN (else *broken*).
+    """
+    client = _subject_dn_client(target)
+    other = client.documented.other_subject_dn_certificate
+    assert other is not None and client.cert_file is not None and client.documented.tls_subject_dn is not None
+    other_dn = rfc8705.check_other_subject_dn_material(client.documented.tls_subject_dn,
+                                                       Path(client.cert_file).read_bytes(),
+                                                       Path(other.cert_file).read_bytes())
+    evidence.note(f"documented subject DN {client.documented.tls_subject_dn!r}; presented {other_dn!r} (same CA)")
+    flow, _ = _code(target, user_agent, client)
+    url = target.token_endpoint_for(client)
+    data = {**redeem_params(flow.request, flow.code), "client_id": client.id}
+    response, error = _post_with(target, url, data, (str(other.cert_file), str(other.key_file)),
+                                 "token request with a certificate of another subject DN")
     _judge_client_auth_refused(response, error)
 
 
