@@ -70,7 +70,8 @@ DEFECT_CHECKS: dict[str, list[str]] = {
         "mtls.token_request_without_certificate_refused[self_signed_tls_client_auth]",
         "mtls.token_request_with_other_certificate_refused[tls_client_auth]",
         "mtls.token_request_with_other_certificate_refused[self_signed_tls_client_auth]",
-        "mtls.refresh_without_certificate_refused"],
+        "mtls.refresh_without_certificate_refused", "mtls.other_subject_dn_refused"],
+    "mtls_subject_dn_unchecked": ["mtls.other_subject_dn_refused"],
     "mtls_refresh_unbound": ["mtls.refresh_keeps_binding"],
 }
 
