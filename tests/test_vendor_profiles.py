@@ -27,7 +27,7 @@ VENDORS = ("pingfederate", "pingam", "keycloak")
 VARIABLES = {
     "pingfederate": {"PINGFED_ISSUER", "PINGFED_MTLS_BASE", "PINGFED_USERNAME", "PINGFED_PASSWORD",
                      "PINGFED_REDIRECT_URI", "PINGFED_KEYS_DIR", "PINGFED_SECRET_CONF", "PINGFED_SECRET_JARM",
-                     "PINGFED_SECRET_RS"},
+                     "PINGFED_SECRET_RS", "PINGFED_MTLS_SUBJECT_DN"},
     "pingam": {"PINGAM_ISSUER", "PINGAM_USERNAME", "PINGAM_PASSWORD", "PINGAM_REDIRECT_URI", "PINGAM_KEYS_DIR",
                "PINGAM_SECRET_CONF", "PINGAM_SECRET_DEVICE", "PINGAM_SECRET_RS"},
     "keycloak": {"KEYCLOAK_ISSUER", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD", "KEYCLOAK_REDIRECT_URI",
@@ -54,8 +54,9 @@ def _keys_dir(tmp_path: Path) -> Path:
     keys.mkdir()
     for client in ("harness-pkjwt", "harness-par", "harness-jar", "harness-ciba"):
         (keys / f"{client}.jwks.json").write_text('{"keys": []}', encoding="utf-8")
-    (keys / "harness-mtls.crt").write_text("-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n")
-    (keys / "harness-mtls.key").write_text("-----BEGIN PRIVATE KEY-----\nfake\n-----END PRIVATE KEY-----\n")
+    for name in ("harness-mtls", "harness-mtls-other-dn"):
+        (keys / f"{name}.crt").write_text("-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n")
+        (keys / f"{name}.key").write_text("-----BEGIN PRIVATE KEY-----\nfake\n-----END PRIVATE KEY-----\n")
     return keys
 
 
