@@ -215,6 +215,15 @@ class Documented(_Model):
     """Server-wide documented behaviour; each stated setting becomes a check (``DOC-<name>``)."""
 
     authorization_code_lifetime_s: int | None = None
+    authorization_response_iss: bool | None = Field(default=None, description=(
+        'PingFederate authorization server setting "Include Issuer in Authorization Response" (RFC 9207): true, '
+        "every authorization response carries iss (missing: a DOC failure even where discovery does not advertise "
+        "authorization_response_iss_parameter_supported); false, documented absent (an iss sent anyway: a DOC "
+        "warning, RFC 9207 itself allows it)"))
+    authorization_code_entropy_bytes: int | None = Field(default=None, ge=1, description=(
+        'PingFederate authorization server setting "Authorization Code Entropy (Bytes)": codes carry at least this '
+        "many random bytes; a code too short to hold them in its alphabet (base64url: ceil(4N/3) characters, hex: "
+        "2N) or estimated below 8N bits is a DOC failure (RFC 6749 §10.10's 128-bit bound applies anyway)"))
     id_token_lifetime_s: int | None = None
     access_token: AccessTokenSettings = AccessTokenSettings()
     pkce_methods: list[str] | None = None
