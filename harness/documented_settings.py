@@ -39,6 +39,8 @@ class DocumentedSetting:
 VERIFIED_BY: dict[str, tuple[str, ...]] = {
     # -- server-wide (documented:)
     "documented.authorization_code_lifetime_s": ("authorization_code.expired_code_refused",),
+    "documented.authorization_response_iss": ("authorization_code.iss_in_response",),
+    "documented.authorization_code_entropy_bytes": ("token_entropy.documented_code_entropy",),
     "documented.id_token_lifetime_s": ("id_token.documented_lifetime",),
     "documented.access_token.format": ("jwt_access_token.required_claims", "revocation.jwt_access_token_revocation"),
     "documented.access_token.lifetime_s": ("jwt_access_token.lifetime",),
