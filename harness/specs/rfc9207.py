@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.results import Findings, fail
+from harness.results import Findings, Level, fail
 from harness.specs._findings import finding
 
 __all__ = ["check_iss_parameter", "check_iss_support_advertised"]
 
 
 def check_iss_parameter(params: Mapping[str, str], issuer: str, advertised: bool, *,
-                        metadata_published: bool = True) -> None:
+                        metadata_published: bool = True, documented: bool | None = None) -> None:
     """RFC 9207 §2 / §2.3: ``iss`` in authorization responses, including error responses.
 
     §2: "In authorization responses to the client, including error responses, an
@@ -25,14 +25,31 @@ def check_iss_parameter(params: Mapping[str, str], issuer: str, advertised: bool
     setting the metadata parameter authorization_response_iss_parameter_supported … to
     true." ``params`` are the decoded response parameters; ``advertised`` is the metadata
     flag; ``metadata_published`` is false for servers without RFC 8414 metadata.
+
+    ``documented`` is ``documented.authorization_response_iss``: true makes a missing ``iss`` a
+    DOC failure also where the metadata does not advertise it (a documented value only adds
+    findings; the RFC ones stay). False documents its absence: an ``iss`` sent anyway is what
+    RFC 9207 asks of a supporting server, so it is no RFC finding, only a DOC finding at SHOULD
+    level (a *warning*: the deployment or its statement is not as documented, but nothing is
+    weaker for it).
     """
     iss = params.get("iss")
+    findings = Findings()
     if iss is None:
         if advertised:
-            raise fail("ISS_MISSING", "the server advertises the iss parameter but this "
-                       "response has none", "RFC9207-2", expected=issuer, actual=None)
+            findings.add(finding("ISS_MISSING", "the server advertises the iss parameter but this response has none",
+                                 "RFC9207-2", issuer, None))
+        if documented:
+            findings.add(finding("DOC_ISS_MISSING", "the iss parameter is documented to be included in authorization "
+                                 "responses but this response has none", "DOC-authorization_response_iss", issuer,
+                                 None))
+        findings.raise_if_any()
         return
-    findings = Findings()
+    if documented is False:
+        findings.add(finding("DOC_ISS_PRESENT", "the iss parameter is documented to be left out of authorization "
+                             "responses but this response carries it (allowed by RFC 9207: the deployment or the "
+                             "statement differs from the documentation)", "DOC-authorization_response_iss", None, iss,
+                             level=Level.SHOULD))
     if iss != issuer:
         findings.add(finding("ISS_MISMATCH", "iss is not identical to the issuer identifier",
                              "RFC9207-2.3-identical", issuer, iss))

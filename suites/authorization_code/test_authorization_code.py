@@ -56,12 +56,17 @@ def test_state_echoed(target: Target, user_agent: Any) -> None:
     rfc6749.check_state_echoed(flow.request.state, flow.outcome.params)
 
 
-@requirement("RFC9207-2")
+@requirement("RFC9207-2", "DOC-authorization_response_iss")
 def test_iss_in_response(target: Target, user_agent: Any) -> None:
-    """The response carries ``iss`` equal to the issuer when the server advertises it."""
+    """The response carries ``iss`` equal to the issuer when the server advertises it or documents it.
+
+    ``documented.authorization_response_iss``: true, a missing ``iss`` fails (DOC) even without
+    the metadata flag; false, an ``iss`` present is a DOC warning only (RFC 9207 allows it).
+    """
     flow = obtain_code(target, user_agent, _code_client(target))
     advertised = target.metadata.get("authorization_response_iss_parameter_supported") is True
-    rfc9207.check_iss_parameter(flow.outcome.params, str(target.metadata.get("issuer")), advertised)
+    rfc9207.check_iss_parameter(flow.outcome.params, str(target.metadata.get("issuer")), advertised,
+                                documented=target.profile.documented.authorization_response_iss)
 
 
 @requirement("RFC6749-4.1.2", "OAUTHMR-2.1")
