@@ -15,12 +15,14 @@ signed JWT passes, which is right — guessing one means forging its signature.
 
 from __future__ import annotations
 
+import math
+import string
 from collections.abc import Sequence
 
 from harness.results import HarnessError, Level, fail
 from harness.specs._entropy import estimate_entropy
 
-__all__ = ["check_credential_entropy"]
+__all__ = ["check_credential_entropy", "check_documented_code_entropy"]
 
 
 def check_credential_entropy(samples: Sequence[str], *, kind: str, label: str, min_bits: float = 128,
@@ -49,3 +51,48 @@ def check_credential_entropy(samples: Sequence[str], *, kind: str, label: str, m
                    f"{estimate.describe()}", recommended_requirement, expected=f">= {recommended_bits} bits",
                    actual=round(estimate.bits, 1), level=Level.SHOULD)
     return estimate.bits
+
+
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "-_+/")
+
+
+def _common_prefix(values: Sequence[str]) -> int:
+    shortest = min(len(v) for v in values)
+    return next((i for i in range(shortest) if len({v[i] for v in values}) > 1), shortest)
+
+
+def check_documented_code_entropy(samples: Sequence[str], documented_bytes: int) -> str:
+    """Codes are long enough to hold the documented entropy in their alphabet; return how it was judged.
+
+    ``documented.authorization_code_entropy_bytes`` N (PingFederate "Authorization Code Entropy
+    (Bytes)") says each code carries N random bytes, 8N bits. Encoded, N bytes need 2N hex
+    characters or ceil(4N/3) base64/base64url characters (any other alphabet: N characters, one
+    byte each, the most a character can carry). The part of the codes that varies (the samples
+    without their common prefix and suffix) is compared with that: a shorter one cannot hold the
+    documented bytes, a conclusive DOC failure. The alphabet is credited generously (any
+    alphanumeric code counts as base64), so a deployment issuing N random bytes never fails;
+    RFC 6749 §10.10's own bound is judged separately (``authorization_code.code_entropy``).
+    """
+    values = list(samples)
+    if len(values) < 2 or len(set(values)) < len(values):
+        raise HarnessError(f"need at least 2 distinct codes to judge their length (got {len(values)}, "
+                           f"{len(set(values))} distinct)")
+    prefix = _common_prefix(values)
+    suffix = _common_prefix([v[::-1] for v in values])
+    regions = [v[prefix: max(len(v) - suffix, prefix)] for v in values]
+    chars = {c for r in regions for c in r}
+    if chars <= _HEX:
+        alphabet, needed = "hex", 2 * documented_bytes
+    elif chars <= _BASE64:
+        alphabet, needed = "base64/base64url", math.ceil(4 * documented_bytes / 3)
+    else:
+        alphabet, needed = "other characters (8 bits each at most)", documented_bytes
+    shortest = min(len(r) for r in regions)
+    how = (f"{shortest} varying {alphabet} characters (shortest of {len(values)} codes, common prefix {prefix} / "
+           f"suffix {suffix} left out); {documented_bytes} bytes need {needed}")
+    if shortest < needed:
+        raise fail("CODE_SHORTER_THAN_DOCUMENTED_ENTROPY", f"authorization codes cannot hold the documented "
+                   f"{documented_bytes} bytes of entropy: {how}", "DOC-authorization_code_entropy_bytes",
+                   expected=f">= {needed} {alphabet} characters", actual=shortest)
+    return how

@@ -1,5 +1,9 @@
 """Entropy of access tokens, refresh tokens and device codes (RFC 6749 §10.10, RFC 8628 §5.2).
 
+``documented_code_entropy`` compares authorization codes with a documented entropy in bytes
+(``documented.authorization_code_entropy_bytes``); RFC 6749 §10.10's bound on codes is
+``authorization_code.code_entropy``'s.
+
 The same estimator as the authorization code (``authorization_code.code_entropy``,
 :mod:`harness.specs._entropy`) over ``limits.entropy_samples`` values (at least 5 here), each from
 its own grant. User codes are meant for people and judged by RFC 8628 §5.1/§6.1 in
@@ -14,7 +18,7 @@ import pytest
 
 from harness import evidence
 from harness.flows import device
-from harness.flows.code_flow import complete_code_flow
+from harness.flows.code_flow import complete_code_flow, obtain_code
 from harness.flows.token import obtain_refresh_token, refresh_client
 from harness.profile import Client
 from harness.specs import token_entropy
@@ -71,3 +75,16 @@ def test_device_code_entropy(target: Target) -> None:
     bits = token_entropy.check_credential_entropy(samples, kind="DEVICE_CODE", label="device_code",
                                                   recommended_requirement="RFC8628-5.2")
     evidence.note(f"device_code entropy estimate: {bits:.1f} bits")
+
+
+@requirement("DOC-authorization_code_entropy_bytes")
+def test_documented_code_entropy(target: Target, user_agent: Any) -> None:
+    """Authorization codes are long enough to hold the documented entropy (bytes) in their alphabet."""
+    documented = target.profile.documented.authorization_code_entropy_bytes
+    if documented is None:
+        pytest.skip("the profile does not document the authorization code entropy "
+                    "(documented.authorization_code_entropy_bytes)")
+    client = _code_client(target)
+    samples = [obtain_code(target, user_agent, client).code for _ in range(_samples(target))]
+    how = token_entropy.check_documented_code_entropy(samples, documented)
+    evidence.note(f"documented {documented} bytes: {how}")
