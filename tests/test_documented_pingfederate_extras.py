@@ -7,6 +7,16 @@
   ``mtls_subject_dn_unchecked`` (the CA alone is checked), is *broken* when the profile's
   certificate comes from another CA or the documented DN is not the client certificate's, and is
   skipped when the profile states no subject DN.
+* "Include Issuer in Authorization Response" (``documented.authorization_response_iss``):
+  ``authorization_code.iss_in_response`` with ``authz_iss_missing`` plus
+  ``discovery_iss_param_unadvertised`` (no iss, not advertised: no RFC 9207 finding) passes
+  unless the profile documents iss, then fails with ``DOC_ISS_MISSING`` alone; documented false,
+  the clean target's iss is a DOC warning (RFC 9207 allows it), its absence passes.
+* "Authorization Code Entropy (Bytes)" (``documented.authorization_code_entropy_bytes``):
+  ``token_entropy.documented_code_entropy`` passes for the clean target's 43-character codes
+  (32 bytes) documented as 32, fails documented as 33, and fails with
+  ``code_entropy_below_documented`` (21-byte codes) while ``authorization_code.code_entropy``
+  (RFC 6749 §10.10) still passes; unstated, it is skipped.
 """
 
 from __future__ import annotations
@@ -66,3 +76,60 @@ def test_other_subject_dn_refused_both_ways(reference: RunningTarget, tmp_path: 
         assert {f["requirement"] for f in record["findings"]} == {"RFC8705-2"}
     if outcome == "broken":
         assert record["findings"] == []
+
+
+def _documented(key: str, value: Any) -> Any:
+    def edit(data: dict[str, Any]) -> None:
+        if value is None:
+            data["documented"].pop(key, None)
+        else:
+            data["documented"][key] = value
+    return edit
+
+
+NO_ISS = ("authz_iss_missing", "discovery_iss_param_unadvertised")
+ISS_CASES = [
+    ("documented-true", True, (), "passed", set()),
+    ("documented-true-no-iss", True, NO_ISS, "failed", {"DOC_ISS_MISSING"}),
+    ("unstated-no-iss", None, NO_ISS, "passed", set()),
+    ("documented-false", False, (), "warning", {"DOC_ISS_PRESENT"}),
+    ("documented-false-no-iss", False, NO_ISS, "passed", set()),
+    ("documented-true-advertised-no-iss", True, ("authz_iss_missing",), "failed", {"ISS_MISSING", "DOC_ISS_MISSING"}),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "defects", "outcome", "codes"), ISS_CASES, ids=[c[0] for c in ISS_CASES])
+def test_iss_in_response_documented_both_ways(reference: RunningTarget, tmp_path: Path, name: str, value: Any,
+                                              defects: tuple[str, ...], outcome: str, codes: set[str]) -> None:
+    profile = profile_copy(tmp_path, name, _documented("authorization_response_iss", value))
+    record = run_checks(reference, profile, tmp_path / "report", suites=["authorization_code"],
+                        keyword="test_iss_in_response", defects=defects)["authorization_code.iss_in_response"]
+    assert record["outcome"] == outcome, record["message"]
+    assert {f["code"] for f in record["findings"]} == codes
+    doc = [f for f in record["findings"] if f["code"].startswith("DOC_")]
+    assert all(f["requirement"] == "DOC-authorization_response_iss" for f in doc)
+    assert all(f["level"] == "should" for f in doc if f["code"] == "DOC_ISS_PRESENT")
+
+
+ENTROPY_CASES = [
+    ("documented-32", 32, (), "passed"),
+    ("documented-33", 33, (), "failed"),
+    ("below-documented", 32, ("code_entropy_below_documented",), "failed"),
+    ("unstated", None, (), "skipped"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "defects", "outcome"), ENTROPY_CASES, ids=[c[0] for c in ENTROPY_CASES])
+def test_documented_code_entropy_both_ways(reference: RunningTarget, tmp_path: Path, name: str, value: Any,
+                                           defects: tuple[str, ...], outcome: str) -> None:
+    profile = profile_copy(tmp_path, name, _documented("authorization_code_entropy_bytes", value))
+    records = run_checks(reference, profile, tmp_path / "report", suites=["token_entropy", "authorization_code"],
+                         keyword="test_documented_code_entropy or test_code_entropy", defects=defects)
+    record = records["token_entropy.documented_code_entropy"]
+    assert record["outcome"] == outcome, record["message"]
+    if outcome == "failed":
+        assert {(f["code"], f["requirement"]) for f in record["findings"]} == {
+            ("CODE_SHORTER_THAN_DOCUMENTED_ENTROPY", "DOC-authorization_code_entropy_bytes")}
+    # the documented value only adds a finding: RFC 6749 §10.10 is judged apart and holds for 21 random bytes
+    assert records["authorization_code.code_entropy"]["outcome"] == "passed"
+
