@@ -21,12 +21,16 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.reference_target import RunningTarget
+from harness.reference_target.material import get_material
+from harness.results import CheckFailed, Level, ProfileError
+from harness.specs import rfc8705, rfc9207, token_entropy
 from tests.suite_runs import profile_copy, run_checks
 
 SUBJECT_DN_CHECK = "mtls.other_subject_dn_refused"
@@ -133,3 +137,43 @@ def test_documented_code_entropy_both_ways(reference: RunningTarget, tmp_path: P
     # the documented value only adds a finding: RFC 6749 §10.10 is judged apart and holds for 21 random bytes
     assert records["authorization_code.code_entropy"]["outcome"] == "passed"
 
+
+
+# --------------------------------------------------------------------------- the pure judges
+
+
+def test_documented_code_entropy_lengths() -> None:
+    """N bytes need ceil(4N/3) base64url or 2N hex characters; fixed prefixes count for nothing."""
+    b64 = [secrets.token_urlsafe(32) for _ in range(5)]  # 43 characters
+    assert "43 varying" in token_entropy.check_documented_code_entropy(b64, 32)
+    with pytest.raises(CheckFailed) as short:
+        token_entropy.check_documented_code_entropy(b64, 33)
+    assert short.value.findings[0].requirement == "DOC-authorization_code_entropy_bytes"
+    hexes = [secrets.token_hex(16) for _ in range(5)]  # 32 hex characters hold 16 bytes, not 17
+    token_entropy.check_documented_code_entropy(hexes, 16)
+    with pytest.raises(CheckFailed):
+        token_entropy.check_documented_code_entropy(hexes, 17)
+    with pytest.raises(CheckFailed):  # the constant prefix carries nothing
+        token_entropy.check_documented_code_entropy(["code-" + v[5:] for v in b64], 32)
+
+
+def test_iss_documented_findings() -> None:
+    issuer = "https://as.example.test"
+    rfc9207.check_iss_parameter({"code": "c"}, issuer, advertised=False, documented=False)
+    with pytest.raises(CheckFailed) as missing:
+        rfc9207.check_iss_parameter({"code": "c"}, issuer, advertised=False, documented=True)
+    assert [(f.code, f.level) for f in missing.value.findings] == [("DOC_ISS_MISSING", Level.MUST)]
+    with pytest.raises(CheckFailed) as present:
+        rfc9207.check_iss_parameter({"code": "c", "iss": issuer}, issuer, advertised=True, documented=False)
+    assert [(f.code, f.level) for f in present.value.findings] == [("DOC_ISS_PRESENT", Level.SHOULD)]
+
+
+def test_subject_dn_material_is_checked_before_asking() -> None:
+    material = get_material()
+    own, other = material.client_certs["mtls"][0], material.other_subject_dn_cert[0]
+    dn = "CN=mtls, OU=Clients, O=OAuth Harness Reference Target"  # blanks after separators, as consoles show it
+    assert rfc8705.check_other_subject_dn_material(dn, own, other).startswith("CN=mtls-other-dn,")
+    for bad_dn, bad_other in [("CN=mtls-other-dn,OU=Clients,O=OAuth Harness Reference Target", other),
+                              (dn, own), (dn, material.client_certs["mtls-self"][0]), ("not a DN", other)]:
+        with pytest.raises(ProfileError):
+            rfc8705.check_other_subject_dn_material(bad_dn, own, bad_other)
