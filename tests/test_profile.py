@@ -144,7 +144,7 @@ def test_reference_profile_is_valid(tmp_path: Path) -> None:
 
     for name in set(_re.findall(r"\$\{REFTARGET_STATE_DIR\}/([A-Za-z0-9_.\-]+)\.jwks\.json", profile_text)):
         (tmp_path / f"{name}.jwks.json").write_text('{"keys": []}')
-    for name in ("mtls", "mtls-self"):
+    for name in ("mtls", "mtls-self", "mtls-other-dn"):
         (tmp_path / f"{name}.crt").write_text("-----BEGIN CERTIFICATE-----\n")
         (tmp_path / f"{name}.key").write_text("-----BEGIN PRIVATE KEY-----\n")
     (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
