@@ -703,10 +703,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         if info.incomplete:
             terminalreporter.write_line("run interrupted: the reports cover the checks that ran (incomplete)")
         from harness.certification import all_profiles, evaluate
+        from harness.reporting.writer import results_only_active
 
         selected = set(config.getoption("harness_certification") or [])
-        verdicts = [{**evaluate(profile, state.records).as_dict(), "selected": name in selected}
-                    for name, profile in all_profiles().items()]
+        verdicts = [] if results_only_active() else [
+            {**evaluate(profile, state.records).as_dict(), "selected": name in selected}
+            for name, profile in all_profiles().items()]
         for verdict in verdicts:
             if verdict["selected"]:
                 modules = Counter(str(m["verdict"]) for m in verdict["modules"])

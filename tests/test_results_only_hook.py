@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.reporting.writer import RunInfo, results_document, results_only, write_reports
+from harness.reporting.writer import RunInfo, results_document, results_only, results_only_active, write_reports
 from harness.results import CheckRecord, Finding, Outcome
 
 
@@ -57,3 +57,11 @@ def test_the_hook_ends_with_its_block_even_on_an_error(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     write_reports(tmp_path / "run", _records(), _info())
     assert {"junit.xml", "index.html"} <= _names(tmp_path / "run")
+
+
+def test_the_hook_is_visible_to_the_report_step_only_inside_its_block() -> None:
+    """The plugin skips judging the certification profiles inside the hook (``certification: []``)."""
+    assert not results_only_active()
+    with results_only():
+        assert results_only_active()
+    assert not results_only_active()
