@@ -222,8 +222,8 @@ class Documented(_Model):
         "warning, RFC 9207 itself allows it)"))
     authorization_code_entropy_bytes: int | None = Field(default=None, ge=1, description=(
         'PingFederate authorization server setting "Authorization Code Entropy (Bytes)": codes carry at least this '
-        "many random bytes; a code too short to hold them in its alphabet (base64url: ceil(4N/3) characters, hex: "
-        "2N) or estimated below 8N bits is a DOC failure (RFC 6749 §10.10's 128-bit bound applies anyway)"))
+        "many random bytes; a code whose varying part is too short to hold them in its alphabet (base64url: ceil(4N/3) "
+        "characters, hex: 2N) is a DOC failure (RFC 6749 §10.10's 128-bit bound applies anyway)"))
     id_token_lifetime_s: int | None = None
     access_token: AccessTokenSettings = AccessTokenSettings()
     pkce_methods: list[str] | None = None
