@@ -39,8 +39,9 @@ class EncryptionSetting(_Model):
 class CertificateFiles(_Model):
     """A PEM certificate and its private key (paths relative to the profile file)."""
 
-    cert_file: Path
-    key_file: Path
+    cert_file: Path = Field(description="PEM certificate (for other_subject_dn_certificate: issued by the client "
+                            "certificate's CA, with a subject DN other than tls_subject_dn)")
+    key_file: Path = Field(description="PEM private key of cert_file")
 
 
 class ClientDocumented(_Model):
