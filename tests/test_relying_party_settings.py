@@ -149,8 +149,9 @@ def test_relying_party_both_ways(reference: RunningTarget, tmp_path: Path, name:
 
 
 def test_unstated_is_skipped_and_foreign_jwks_url_is_broken(reference: RunningTarget, tmp_path: Path) -> None:
-    records = run_checks(reference, profile_copy(tmp_path, "unstated", lambda data: data["documented"].pop("relying_party")), tmp_path / "r1",
-                         suites=["id_token"], keyword="test_documented_relying_party")
+    unstated = profile_copy(tmp_path, "unstated", lambda data: data["documented"].pop("relying_party"))
+    records = run_checks(reference, unstated, tmp_path / "r1", suites=["id_token"],
+                         keyword="test_documented_relying_party")
     assert records[CHECK]["outcome"] == "skipped"
 
     def edit(data: dict[str, Any]) -> None:
