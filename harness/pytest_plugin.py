@@ -163,7 +163,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if config.getoption("harness_shard"):
         _select_shard(config, items)
     # checks that wait for a protocol-mandated expiry start first, so other checks run meanwhile
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow_wait") else 1)
+    from harness.pytest_waits import wait_priority
+
+    items.sort(key=wait_priority)  # the waits for an artefact's lifetime first, then the other waits
     config.stash[_STATE].total = len(items)
 
 

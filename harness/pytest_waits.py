@@ -29,7 +29,8 @@ import pytest
 from harness import evidence
 from harness.wait_overlap import WaitRoom, adopt, pop, push
 
-__all__ = ["START_SUFFIX", "Starter", "active_time", "defer_cleanup", "drop_start_results", "is_starter", "was_started"]
+__all__ = ["START_SUFFIX", "Starter", "active_time", "defer_cleanup", "drop_start_results", "is_starter",
+           "wait_priority", "was_started"]
 
 START_SUFFIX = "@prepare"
 """Appended to a waiting check's node id to name its start item."""
@@ -76,12 +77,27 @@ def _eligible(item: pytest.Item) -> bool:
     return True
 
 
+def wait_priority(item: pytest.Item) -> int:
+    """Sort key: 0 waits out an artefact's lifetime (``slow_wait(lifetime=True)``), 1 other waits, 2 the rest.
+
+    Those are the long waits (a code, request_uri, device code, CIBA request or token lifetime; 60 s
+    to 600 s on real deployments), the others a few seconds (``slow_down``, ``max_age``). The
+    scheduler hands the starts out in this order, round-robin, so every worker begins with a long
+    one and the run's wall time approaches the longest single wait. A stable sort: the rest keep
+    their collection order, identical on every xdist worker.
+    """
+    marker = item.get_closest_marker("slow_wait")
+    if marker is None:
+        return 2
+    return 0 if marker.kwargs.get("lifetime") else 1
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Add the start items (after every selection): starts first, other waiting checks, the rest, the ends."""
     if not _enabled(config) or config.getoption("collectonly", False):
         return
-    waiting = [item for item in items if _eligible(item)]
+    waiting = sorted((item for item in items if _eligible(item)), key=wait_priority)
     if not waiting:
         return
     starts: list[pytest.Item] = []

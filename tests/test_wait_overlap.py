@@ -239,3 +239,23 @@ def test_a_dead_worker_hands_its_held_checks_to_the_others() -> None:
     _run_to_the_end(scheduler, [nodes[1]])
     assert set(held) <= set(nodes[1].sent)  # they run whole there (their start died with gw0)
     assert 2 not in nodes[1].sent  # the dead worker's unrun start is dropped, not run for nothing
+
+
+def test_lifetime_waits_start_before_the_other_waits_and_the_rest() -> None:
+    """``slow_wait(lifetime=True)`` checks (an artefact's lifetime, the long waits) are scheduled first."""
+    from typing import cast
+
+    from harness.pytest_waits import wait_priority
+
+    class _Item:
+        def __init__(self, name: str, mark: pytest.MarkDecorator | None) -> None:
+            self.name, self.mark = name, mark
+
+        def get_closest_marker(self, name: str) -> pytest.Mark | None:
+            return self.mark.mark if self.mark is not None and name == "slow_wait" else None
+
+    items = [_Item("plain", None), _Item("slow_down", pytest.mark.slow_wait),
+             _Item("expired_code", pytest.mark.slow_wait(lifetime=True)), _Item("plain2", None),
+             _Item("expired_request_uri", pytest.mark.slow_wait(lifetime=True))]
+    ordered = sorted(items, key=lambda i: wait_priority(cast(pytest.Item, i)))
+    assert [i.name for i in ordered] == ["expired_code", "expired_request_uri", "slow_down", "plain", "plain2"]

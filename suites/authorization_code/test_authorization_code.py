@@ -286,7 +286,7 @@ CODE_REUSE_DELAY_S = 30.0
 
 
 @requirement("RFC6749-4.1.2-reuse", "RFC6749-4.1.2-reuse_revokes")
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 def test_code_reuse_after_30_seconds_refused(target: Target, user_agent: Any) -> None:
     """A code redeemed again 30 s after its first use is refused; its tokens SHOULD then be revoked.
 
@@ -355,7 +355,7 @@ def test_token_redirect_uri_must_match(target: Target, user_agent: Any) -> None:
 
 
 @requirement("RFC6749-4.1.2-expiry", "RFC6749-4.1.3")
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 def test_expired_code_refused(target: Target, user_agent: Any) -> None:
     """A code redeemed after its documented lifetime is refused with ``invalid_grant``."""
     lifetime = target.profile.documented.authorization_code_lifetime_s

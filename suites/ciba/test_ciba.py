@@ -145,7 +145,7 @@ def test_poll_denial_access_denied(target: Target, user_agent: Any) -> None:
     oidc_ciba.check_access_denied(result.status, result.response.headers, result.judged_body)
 
 
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 @needs_ciba
 @requirement("CIBA-11-expired_token", "CIBA-7.3-expires_in")
 def test_poll_expired_token(target: Target) -> None:

@@ -176,7 +176,7 @@ def test_denial_gives_access_denied(target: Target, user_agent: Any) -> None:
                                 basic_auth_used=result.used_basic)
 
 
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 @needs_device
 @requirement("RFC8628-3.5", "DOC-device_code_lifetime")
 def test_expired_code_refused(target: Target) -> None:

@@ -403,7 +403,7 @@ def test_refresh_token_not_rotated(target: Target, user_agent: Any) -> None:
 
 
 @needs_par
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 @requirement("FAPI2SP-5.3.2.1-CODE_LIFETIME")
 def test_authorization_code_lifetime(target: Target, user_agent: Any) -> None:
     """A code redeemed after at most 60 s (the documented lifetime when shorter) plus 2 s is refused.

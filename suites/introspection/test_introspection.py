@@ -76,7 +76,7 @@ def test_revoked_token_inactive(target: Target, user_agent: Any, caller: Client)
 
 
 @requirement("RFC7662-2.2-inactive")
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 def test_expired_token_inactive(target: Target, caller: Client, user_agent: Any) -> None:
     """An expired access token (documented short-lived resource, JWT or opaque) is reported as ``{"active": false}``."""
     cap = target.profile.limits.max_expiry_wait_s

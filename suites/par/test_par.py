@@ -104,7 +104,7 @@ def test_request_uri_single_use(target: Target, user_agent: Any) -> None:
 
 @needs_par
 @requirement("RFC9126-4-expired")
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 def test_expired_request_uri_refused(target: Target, user_agent: Any) -> None:
     """A ``request_uri`` used after its ``expires_in`` (plus 2 s of clock skew) is refused.
 

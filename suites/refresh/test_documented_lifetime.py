@@ -20,7 +20,7 @@ MARGIN_S = 2
 
 
 @requirement("DOC-refresh.lifetime_s")
-@pytest.mark.slow_wait
+@pytest.mark.slow_wait(lifetime=True)
 def test_documented_lifetime(target: Target, user_agent: Any) -> None:
     """A fresh refresh token expires after the documented lifetime.
 
