@@ -3,6 +3,8 @@ target, and a defect flips exactly the profiles that require the broken behaviou
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from harness.certification import all_profiles, evaluate
@@ -35,9 +37,10 @@ FLIPS: dict[str, set[str]] = {
 
 
 def _records(documents: dict[str, dict[str, object]]) -> list[CheckRecord]:
-    return [CheckRecord(id=c["id"], suite=str(c["suite"]), title=str(c["title"]), outcome=Outcome(c["outcome"]),
-                        requirements=list(c["requirements"]), message=str(c["message"]),  # type: ignore[call-overload]
-                        deviation=c.get("deviation"))  # type: ignore[arg-type]
+    return [CheckRecord(id=str(c["id"]), suite=str(c["suite"]), title=str(c["title"]),
+                        outcome=Outcome(str(c["outcome"])),
+                        requirements=[str(r) for r in cast(list[object], c["requirements"])], message=str(c["message"]),
+                        deviation=cast("dict[str, Any] | None", c.get("deviation")))
             for c in documents.values()]
 
 

@@ -8,6 +8,8 @@ either get a defect here or be listed in ``ACCEPT_OR_UNPROVEN`` with the reason.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from harness.cli import available_suites
@@ -28,7 +30,8 @@ SHORT_LIVED = frozenset({"code_never_expires", "fapi2_code_long_lived", "par_req
 
 
 def _codes(record: dict[str, object]) -> set[str]:
-    return {str(f["code"]) for f in record["findings"]}  # type: ignore[union-attr, index]
+    findings = cast(list[dict[str, object]], record["findings"])
+    return {str(f["code"]) for f in findings}
 
 
 def _catalogue_problems(records: dict[str, dict[str, object]]) -> list[str]:

@@ -30,7 +30,8 @@ class _Details(HTMLParser):
 
     def __init__(self, wanted: str) -> None:
         super().__init__()
-        self.wanted, self.depth, self.text = wanted, 0, []
+        self.wanted, self.depth = wanted, 0
+        self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "details" and (self.depth or dict(attrs).get("id") == self.wanted):
