@@ -65,6 +65,9 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
         pattern = str(raw.get("check", ""))
         matched = [c for cid, c in checks.items() if _matches(pattern, cid)]
         judged = [c for c in matched if c["outcome"] in _JUDGED]
+        if not judged and raw.get("intermittent") and matched:
+            result.entries.append(dict(raw))  # a race not lost this run: the entry stays as written
+            continue
         if not judged:
             state = ", ".join(sorted({c["outcome"] for c in matched})) or "not in the run"
             result.dropped.append(f"{pattern}: {state} — left out")
@@ -84,6 +87,8 @@ def update_entries(raw_entries: list[dict[str, Any]], document: dict[str, Any]) 
                 entry["expected"] = next(iter(outcomes))
                 if raw.get("expected") and raw["expected"] != entry["expected"]:
                     result.changed.append(f"{name}: expected {raw['expected']} -> {entry['expected']}")
+            if raw.get("intermittent"):
+                entry["intermittent"] = True
             entry["reason"] = raw.get("reason", "")
             if raw.get("link"):
                 entry["link"] = raw["link"]
