@@ -119,7 +119,8 @@ def test_access_token_jwe_decrypts(target: Target, user_agent: Any) -> None:
 
     The resource is the first documented JWT resource with a private JWKS (``jwks_file``); only the
     documented ``alg``/``enc`` are allowed. The inner JWT must verify with the issuer's keys (and the
-    documented JWS algorithm) and carry RFC 9068's required claims and issuer.
+    documented JWS algorithm) — an HMAC-signed one with ``documented.access_token.hmac_key``, else it is
+    left for review (:func:`rfc9068.check_hmac_signature`) — and carry RFC 9068's required claims and issuer.
     """
     settings = target.profile.documented.access_token
     resource = next((r for r in target.profile.documented.resources
@@ -136,9 +137,13 @@ def test_access_token_jwe_decrypts(target: Target, user_agent: Any) -> None:
                    actual="not a JWE")
     inner = documented.decrypt_access_token(raw, jose.load_private_jwks(resource.jwks_file),
                                             settings.encryption.alg, settings.encryption.enc)
-    response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
-    decoded = rfc9068.check_signature(inner, rfc7517.published_keys(response.status_code, response.content),
-                                      expected_alg=settings.signing_alg)
+    if jose.decode_unverified(inner).alg in jose.HS_ALGS:  # a shared key no jwks_uri publishes (RFC 9068 §4)
+        key = settings.hmac_key.get_secret_value() if settings.hmac_key is not None else None
+        decoded = rfc9068.check_hmac_signature(inner, key, expected_alg=settings.signing_alg)
+    else:
+        response = target.http.get_idempotent(target.endpoint("jwks_uri"), label="jwks")
+        decoded = rfc9068.check_signature(inner, rfc7517.published_keys(response.status_code, response.content),
+                                          expected_alg=settings.signing_alg)
     evidence.record_token("access token (decrypted)", decoded.header, decoded.claims)
     findings = Findings()
     findings.check(rfc9068.check_required_claims, decoded.claims, client_id_claim=settings.client_id_claim)
