@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.results import Findings, Level, fail
+from harness.specs import oidc_ciba
 from harness.specs._findings import finding
+from harness.specs._http import is_https_url
 
 __all__ = [
     "FAPI_ALGS",
@@ -364,11 +366,6 @@ def check_ping_redirect_not_followed(followed: int, *, location: str) -> None:
 
 #: FAPI-CIBA §7.10: "shall use PS256 or ES256 algorithms".
 FAPI_CIBA_ALGS = frozenset({"PS256", "ES256"})
-CIBA_GRANT_TYPE = "urn:openid:params:grant-type:ciba"
-
-
-def _is_https_url(value: Any) -> bool:
-    return isinstance(value, str) and value.lower().startswith("https://") and len(value) > len("https://")
 
 
 def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth_method: str,
@@ -392,7 +389,7 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
     """
     findings = Findings()
     endpoint = metadata.get("backchannel_authentication_endpoint")
-    if not _is_https_url(endpoint):
+    if not is_https_url(endpoint):
         findings.add(finding("FAPICIBA_METADATA_NO_BACKCHANNEL_ENDPOINT", "the metadata names no https "
                              "backchannel_authentication_endpoint", "CIBA-4-backchannel_authentication_endpoint",
                              expected="an https URL", actual=endpoint if endpoint is not None else "absent"))
@@ -410,9 +407,9 @@ def check_ciba_metadata(metadata: Mapping[str, Any], *, delivery_mode: str, auth
                              else "absent (signed requests not supported, CIBA §4)", level=Level.SHOULD))
     grants = metadata.get("grant_types_supported")
     listed_grants = grants if isinstance(grants, list) else ["authorization_code", "implicit"]
-    if CIBA_GRANT_TYPE not in listed_grants:
+    if oidc_ciba.GRANT_TYPE not in listed_grants:
         findings.add(finding("FAPICIBA_METADATA_NO_CIBA_GRANT", "grant_types_supported does not list the CIBA grant",
-                             "RFC8414-2-grant_types_supported", expected=CIBA_GRANT_TYPE,
+                             "RFC8414-2-grant_types_supported", expected=oidc_ciba.GRANT_TYPE,
                              actual=grants if grants is not None else "absent (authorization_code, implicit)",
                              level=Level.SHOULD))
     methods = metadata.get("token_endpoint_auth_methods_supported")
