@@ -697,10 +697,15 @@ def decrypt_access_token(raw: str, keys: jose.JWKS, alg: str, enc: str) -> str:
         raise fail("AT_JWE_UNDECRYPTABLE", f"the access token JWE does not decrypt with the resource server's keys "
                    f"and the documented {alg}/{enc} ({exc.code})", "DOC-access_token.encryption",
                    expected=f"decryptable with {alg}/{enc}", actual=exc.code) from exc
+    return _inner_jws(plaintext, "AT_JWE_INNER_NOT_JWS", "the decrypted access token is not a signed JWT",
+                      "DOC-access_token.encryption")
+
+
+def _inner_jws(plaintext: bytes, code: str, message: str, requirement_id: str) -> str:
+    """The decrypted plaintext of a nested JWT: it must be a compact JWS (signed, then encrypted)."""
     inner = plaintext.decode("utf-8", "replace").strip()
     if inner.count(".") != 2:
-        raise fail("AT_JWE_INNER_NOT_JWS", "the decrypted access token is not a signed JWT",
-                   "DOC-access_token.encryption", expected="a compact JWS inside",
+        raise fail(code, message, requirement_id, expected="a compact JWS inside",
                    actual=f"{inner.count('.') + 1} dot-separated parts")
     return inner
 
@@ -894,11 +899,8 @@ def decrypt_with_client_secret(raw: str, secret: str, alg: str, enc: str) -> str
         raise fail("ID_TOKEN_SECRET_UNDECRYPTABLE", f"the ID token does not decrypt with the key derived from the "
                    f"client secret and the documented {alg}/{enc} ({exc.code})", "DOC-id_token_encryption",
                    expected=f"decryptable with {alg}/{enc} and the client secret", actual=exc.code) from exc
-    inner = plaintext.decode("utf-8", "replace").strip()
-    if inner.count(".") != 2:
-        raise fail("ID_TOKEN_INNER_NOT_JWS", "the decrypted ID token is not a signed JWT", "DOC-id_token_encryption",
-                   expected="a compact JWS inside", actual=f"{inner.count('.') + 1} dot-separated parts")
-    return inner
+    return _inner_jws(plaintext, "ID_TOKEN_INNER_NOT_JWS", "the decrypted ID token is not a signed JWT",
+                      "DOC-id_token_encryption")
 
 
 #: The registered confirmation members (RFC 7800 §3.2-3.5, RFC 9449 §6.1, RFC 8705 §3.1); others are ignored (§3.1).
