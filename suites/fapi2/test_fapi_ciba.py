@@ -512,6 +512,7 @@ def test_ciba_tls_wrong_client_id_at_token_endpoint_refused(target: Target, user
     """The approved request's token request with the client's certificate but another client_id: invalid_client."""
     client = _tls_client(target)
     other = _other_client_id(target, client)
+    auth = _tls_auth(target, client, other, target.token_endpoint_for(client))  # NotApplicable before asking
     approver = CibaApprover(target, user_agent)
     approver.require()
     request = ciba.send(target, client, ciba.request_params(target, client), signed=True,
@@ -519,7 +520,6 @@ def test_ciba_tls_wrong_client_id_at_token_endpoint_refused(target: Target, user
     fapi2.check_backchannel_acknowledged(request.status, request.body, what=f"a valid signed request of {client.id}",
                                          requirement="CIBA-7.1.1")
     approver.decide(request.pending(), "approve")
-    auth = _tls_auth(target, client, other, target.token_endpoint_for(client))
     result = token_request(target, client, {"grant_type": ciba.GRANT_TYPE, "auth_req_id": request.auth_req_id},
                            auth=auth, label=f"CIBA token request with {client.id}'s certificate and client_id={other}")
     fapi2.check_client_id_of_certificate_enforced(result.status, result.body, endpoint="token endpoint",
