@@ -10,16 +10,12 @@ behaviours still fail them.
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from harness.cli import SUITES_DIR, SUITES_INI
 from harness.reference_target import RunningTarget
 from tests.flows.hosted_variant_profile import write_variant_profile
+from tests.suite_runs import run_checks
 
 PING_CHECKS = ["ciba.ping_notification", "ciba.ping_on_denial", "ciba.ping_requires_notification_token"]
 BACKCHANNEL_CHECKS = ["logout.logout_request_delivered", "logout.logout_token_signed", "logout.logout_token_claims",
@@ -37,18 +33,8 @@ def _run(reference: RunningTarget, directory: Path, name: str, *, defects: tuple
     report_dir = directory / name / "report"
     paths = [str(s.path) for s in select(["ciba", "logout"])]
     names = " or ".join(c.split(".", 1)[1] for c in CHECKS)
-    args = ["-c", str(SUITES_INI), "--rootdir", str(SUITES_DIR.parent), "-q", "-p", "no:cacheprovider",
-            "-p", "no:xdist", "--target", str(profile), "--report-dir", str(report_dir),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning", "-k", names, *paths]
-    reference.set_defects(list(defects))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pytest.main(args)
-    finally:
-        reference.set_defects([])
-    document = json.loads((report_dir / "results.json").read_text())
-    return {c["id"]: c for c in document["checks"] if c["id"] in CHECKS}
+    records = run_checks(reference, profile, report_dir, suites=paths, keyword=names, defects=defects)
+    return {check_id: record for check_id, record in records.items() if check_id in CHECKS}
 
 
 def test_hosted_checks_run_on_registered_clients(reference: RunningTarget, tmp_path: Path) -> None:
