@@ -75,9 +75,12 @@ def check_documented_code_entropy(samples: Sequence[str], documented_bytes: int)
     RFC 6749 §10.10's own bound is judged separately (``authorization_code.code_entropy``).
     """
     values = list(samples)
-    if len(values) < 2 or len(set(values)) < len(values):
-        raise HarnessError(f"need at least 2 distinct codes to judge their length (got {len(values)}, "
-                           f"{len(set(values))} distinct)")
+    if len(values) < 2:
+        raise HarnessError(f"need at least 2 codes to judge their length (got {len(values)})")
+    if len(set(values)) < len(values):  # the target's answer, not the harness's: a repeated code holds no new bytes
+        raise fail("CODE_REPEATED", f"the same authorization code was issued twice, so codes cannot carry the "
+                   f"documented {documented_bytes} random bytes", "DOC-authorization_code_entropy_bytes",
+                   expected="distinct codes", actual=f"{len(values)} codes, {len(set(values))} distinct")
     prefix = _common_prefix(values)
     suffix = _common_prefix([v[::-1] for v in values])
     regions = [v[prefix: max(len(v) - suffix, prefix)] for v in values]
