@@ -45,10 +45,10 @@ def loopback_bind_host(host: str) -> str:
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError as exc:
-        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r} "
-                           "(hint: set login.ciba.receiver.listen_host)") from exc
+        raise ProfileError(f"a hosted endpoint must listen on loopback, not {host!r} "
+                           "(hint: set its listen_host to 127.0.0.1, ::1 or localhost)") from exc
     if not address.is_loopback:
-        raise ProfileError(f"the notification receiver must listen on loopback, not {host!r}")
+        raise ProfileError(f"a hosted endpoint must listen on loopback, not {host!r}")
     return str(address)
 
 
