@@ -7,10 +7,11 @@ from a throwaway CA the client side trusts.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import trustme
+
+from harness.interop.processes import free_port as free_port  # a free loopback port, for the tests too
 
 
 def write_loopback_pki(directory: Path) -> tuple[Path, Path, Path]:
@@ -22,9 +23,3 @@ def write_loopback_pki(directory: Path) -> tuple[Path, Path, Path]:
     cert.private_key_pem.write_to_path(str(directory / "rp.key"))
     return directory / "ca.pem", directory / "rp.crt", directory / "rp.key"
 
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
