@@ -317,6 +317,8 @@ def test_documented_jwks_url(target: Target, user_agent: Any) -> None:
     try:
         rfc9068.check_signature(token.jws.compact, keys, expected_alg=_settings(target).signing_alg)
     except CheckFailed as exc:
+        if exc.findings[0].code != "AT_SIGNATURE_INVALID":
+            raise  # an unsigned token or an undocumented alg: the finding keeps its own requirement
         raise fail("AT_KEY_NOT_AT_DOCUMENTED_JWKS_URL", f"the JWT access token does not verify with the keys "
                    f"published at the documented JWKS Endpoint Path ({exc.findings[0].code})",
                    "DOC-access_token.jwks_url", expected=f"a key of {url}",
