@@ -59,17 +59,21 @@ chromium:
 demo: install
 	$(VENV)/bin/oauth-harness run
 
+# pytest-xdist workers of `make unit` and `make test`: twice the cores (at most 8). Many tests wait (a
+# deadline, a lifetime, a server start): on 2 cores 4 workers end the full proof in ~30% less time than 2
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((n * 2)); [ $$w -gt 8 ] && w=8; echo $$w)
+
 # The fast lane: every test that needs no server (spec functions, profile, reporting, redaction,
 # registry, CLI usage, report rendering in Chromium). `make test` stays the full proof.
 unit: $(STAMP) chromium
-	$(PY) -m pytest -n 2 -p xdist --dist worksteal -m "not server" tests
+	$(PY) -m pytest -n $(TEST_WORKERS) -p xdist --dist worksteal -m "not server" tests
 
-# --dist worksteal: an idle worker takes the tests at the end of the other's queue; tests/conftest.py
-# (long_tests_first) starts both queues with the long tests, so no worker waits out another's last one
+# --dist worksteal: an idle worker takes the tests at the end of another's queue; tests/conftest.py
+# (long_tests_first) starts every queue with the long tests, so no worker waits out another's last one
 test: install interop-install allure
 	$(VENV)/bin/ruff check harness suites tests bench examples
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -n 2 -p xdist --dist worksteal tests
+	$(PY) -m pytest -n $(TEST_WORKERS) -p xdist --dist worksteal tests
 
 # Interoperability: one full run per local server, then the matrix side by side.
 dot: interop-install

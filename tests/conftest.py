@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "reference" in fixtures or relative.parts[0] in SERVER_DIRS or relative.name in SERVER_FILES:
             item.add_marker(pytest.mark.server)
     yield
-    items[:] = long_tests_first(items)
+    items[:] = long_tests_first(items, xdist_workers())
 
 
 LONG_TESTS: dict[str, float] = {
@@ -50,21 +51,28 @@ LONG_TESTS: dict[str, float] = {
     # moves its whole module (module fixtures start a server once), any other moves each test on its own
     "defects/test_checks_both_ways.py::test_clean_reference_run": 60,  # makes the shared clean run
     "variants/test_legitimate_variants.py::test_legitimate_variant_has_no_failed_or_broken_check": 45,
+    "interop/test_keycloak_target.py": 35,  # one Keycloak start (20-60 s) and three runs in one test
     "interop/test_dot_target.py": 8,
-    "interop/test_interop_secrets.py": 10,
+    "interop/test_interop_secrets.py": 15,
     "interop/test_glewlwyd_target.py": 3,
+    # the first matching prefix counts: the timeout faults (every exchange to the endpoint waits its deadline) first
+    **{f"robustness/test_registration_faults.py::test_registration_endpoint_fault[{mode}]": 22
+       for mode in ("hang", "trickle_head")},
+    "robustness/test_faults_mid_run.py::test_fault_mid_run[device_authorization-hang]": 16,
     "robustness/test_faults_mid_run.py::test_fault_mid_run": 5,
     "robustness/test_registration_faults.py::test_registration_endpoint_fault": 5,
     "robustness/test_faulty_targets.py": 1.5,
     "test_code_reuse_30_seconds.py": 10,
-    "test_sigterm.py": 4,
+    "test_sigterm.py": 8,
     "test_run_check.py": 3,
     "test_console.py": 3,
     "test_report_browser.py": 1,
     "test_browser_login.py": 1.5,
     "test_device_user_side.py": 2,
     "test_shard_merge_run.py": 4,
-    "test_wait_overlap_run.py": 2,
+    "test_wait_overlap_run.py": 3,
+    "test_ciba_approval.py::test_browser_mode_runs_the_steps_on_the_page": 3,
+    "flows/test_hosted_request_uris.py": 2,
     "flows/test_hosted_clients_run.py": 3,
     "reference_target/test_reference_defects.py": 0.3,
     # defects whose checks sit in protocol waits (lifetimes, polling until expiry, a logout that never comes)
@@ -78,15 +86,33 @@ NEEDS_THE_CLEAN_RUN = "defects/"
 """Tests that read the shared clean run (tests/defects/conftest.py): on the worker that makes it, after it."""
 
 
-def long_tests_first(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The order for ``--dist worksteal`` on two workers: each starts with about half of the long tests.
+def xdist_workers() -> int:
+    """The number of xdist workers of this session (1 without xdist): every worker sees the same number."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 
-    Worksteal gives the first half of the items to one worker and the second half to the other, and an
-    idle worker steals from the end of the other's queue: the long tests go first in both halves
-    (longest first), so that the last tests are short and no worker idles while the other finishes a
-    long one. The first half starts with the test that makes the shared clean run and keeps the tests
-    that read it (they would wait for it on the other worker); the other tests keep their order.
+
+def worksteal_chunks(total: int, workers: int) -> list[int]:
+    """The sizes of the first chunks ``--dist worksteal`` hands out: to each idle worker in turn, the pending
+    tests divided by the workers still without a chunk (xdist's ``check_schedule``), in collection order."""
+    sizes, pending = [], total
+    for remaining in range(workers, 0, -1):
+        sizes.append(pending // remaining)
+        pending -= sizes[-1]
+    return sizes
+
+
+def long_tests_first(items: list[pytest.Item], workers: int = 2) -> list[pytest.Item]:
+    """The order for ``--dist worksteal`` on ``workers`` workers: each starts with its share of the long tests.
+
+    Worksteal gives each worker a contiguous chunk of the items (:func:`worksteal_chunks`) and an idle
+    worker steals from the end of the longest queue: the long tests go first in every chunk (longest
+    first, each to the least loaded chunk), so that the last tests are short and no worker idles while
+    another finishes a long one. The first chunk starts with the test that makes the shared clean run
+    and keeps the tests that read it (on another worker they would wait for it); the other tests keep
+    their order.
     """
+    if workers < 2:
+        return items
     root = Path(__file__).resolve().parent
     groups: dict[str, list[pytest.Item]] = {}
     weights: dict[str, float] = {}
@@ -101,16 +127,20 @@ def long_tests_first(items: list[pytest.Item]) -> list[pytest.Item]:
         key = prefix if prefix.endswith(".py") else node
         groups.setdefault(key, []).append(item)
         weights[key] = weights.get(key, 0.0) + LONG_TESTS[prefix]
-    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
-    capacity = (len(items) // 2, len(items) - len(items) // 2)
-    load = [0.0, 0.0]
+    capacity = worksteal_chunks(len(items), workers)
+    chunks: list[list[pytest.Item]] = [[] for _ in capacity]
+    load = [0.0 for _ in capacity]
     for key in sorted(groups, key=lambda k: (not k.startswith(NEEDS_THE_CLEAN_RUN), -weights[k])):
-        side = 0 if key.startswith(NEEDS_THE_CLEAN_RUN) or load[0] <= load[1] else 1
-        if len(halves[side]) + len(groups[key]) > capacity[side]:
-            side = 1 - side
-        halves[side].extend(groups[key])
+        fitting = [i for i in range(len(chunks)) if len(chunks[i]) + len(groups[key]) <= capacity[i]] or [
+            max(range(len(chunks)), key=lambda i: capacity[i] - len(chunks[i]))]
+        side = 0 if key.startswith(NEEDS_THE_CLEAN_RUN) and 0 in fitting else min(fitting, key=lambda i: load[i])
+        chunks[side].extend(groups[key])
         load[side] += weights[key]
     rest.sort(key=lambda item: not Path(str(item.path)).resolve().relative_to(root).as_posix()
               .startswith(NEEDS_THE_CLEAN_RUN))
-    fill = max(0, capacity[0] - len(halves[0]))
-    return halves[0] + rest[:fill] + halves[1] + rest[fill:]
+    ordered: list[pytest.Item] = []
+    for chunk, size in zip(chunks, capacity, strict=True):
+        fill = max(0, size - len(chunk))
+        ordered += chunk + rest[:fill]
+        del rest[:fill]
+    return ordered + rest

@@ -23,6 +23,7 @@ from harness.interop import keycloak
 from harness.profile import load_profile
 from harness.target import Target
 from tests.interop.interop_cli import run_cli
+from tests.interop.test_interop_secrets import assert_reports_carry_no_secret
 
 pytestmark = pytest.mark.skipif(not keycloak.installed(), reason=(
     "Keycloak is not installed (make keycloak-install: the pinned distribution through Maven)"))
@@ -141,7 +142,8 @@ def test_realm_template_placeholders_are_all_filled() -> None:
 
 
 def test_start_small_run_stop(tmp_path: Path) -> None:
-    """One Keycloak (a start takes 20-60 s on two cores): launcher facts, a run of each flow once, stop."""
+    """One Keycloak (a start takes 20-60 s on two cores): launcher facts, a run of each flow once, the secrets
+    run (no launcher secret in any report), stop."""
     server = keycloak.start()
     try:
         _launcher_exports_what_the_profile_needs(server)
@@ -154,6 +156,8 @@ def test_start_small_run_stop(tmp_path: Path) -> None:
             opened.close()
         _small_run_each_flow_once(server, tmp_path)
         _check_profile_every_client_authenticates(server)
+        # the secrets run of tests/interop/test_interop_secrets.py, on this Keycloak (a second start costs 20-60 s)
+        assert_reports_carry_no_secret("keycloak", server, tmp_path / "secrets")
         _stop_ends_the_process_and_removes_state(server)
     finally:
         server.stop()
