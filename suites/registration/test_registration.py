@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +186,12 @@ def test_without_initial_access_token_refused(target: Target) -> None:
 
 
 @requirement("OIDCR-2-jwks_uri", "RFC7591-3.2-201")
-def test_jwks_uri_client_code_flow(target: Target, user_agent: Any, tmp_path: Path) -> None:
-    """A client registered with a jwks_uri (served by the harness) authenticates with private_key_jwt in a code flow."""
+def test_jwks_uri_client_code_flow(target: Target, user_agent: Any) -> None:
+    """A client registered with a jwks_uri (served by the harness) authenticates with private_key_jwt in a code flow.
+
+    The client's private key lives in a 0600 file of a temporary directory removed when the check ends (not
+    pytest's ``tmp_path``, which keeps the last three runs' files and prunes older runs' on every start).
+    """
     registration_endpoint(target)
     if "private_key_jwt" not in (target.metadata.get("token_endpoint_auth_methods_supported") or []):
         raise NotApplicable("the target does not list private_key_jwt in token_endpoint_auth_methods_supported")
@@ -196,22 +201,23 @@ def test_jwks_uri_client_code_flow(target: Target, user_agent: Any, tmp_path: Pa
         raise NotApplicable("the target lists neither RS256 nor ES256 in "
                             "token_endpoint_auth_signing_alg_values_supported")
     key = jose.generate_key("RSA" if alg == "RS256" else "P-256", label="registration-jwks-uri", use="sig")
-    private = tmp_path / "registered-client.jwks.json"
-    private.touch(mode=0o600)
-    private.write_text(json.dumps({"keys": [{**key.as_dict(private=True), "alg": alg}]}))
-    with _sector_host(target) as host, _registrar(target) as reg:
-        uri = host.publish_json({"keys": [{**jose.public_jwk(key), "alg": alg}]}, kind="jwks")
-        registered = _register_valid(reg, reg.metadata(token_endpoint_auth_method="private_key_jwt", jwks_uri=uri,
-                                                       token_endpoint_auth_signing_alg=alg),
-                                     label="register a private_key_jwt client with a jwks_uri")
-        if registered.body.get("token_endpoint_auth_method", "private_key_jwt") != "private_key_jwt":
-            raise NotApplicable(f"the server registered token_endpoint_auth_method "
-                                f"{registered.body.get('token_endpoint_auth_method')} instead of private_key_jwt")
-        try:
-            complete_code_flow(target, user_agent, registered.client(scope=target.profile.registration.scope,
-                                                                     jwks_file=private))
-        finally:
-            evidence.note(f"the client's jwks_uri was fetched {host.record_fetches()} time(s)")
+    with tempfile.TemporaryDirectory(prefix="oauth-harness-registration-") as directory:
+        private = Path(directory) / "registered-client.jwks.json"
+        private.touch(mode=0o600)
+        private.write_text(json.dumps({"keys": [{**key.as_dict(private=True), "alg": alg}]}))
+        with _sector_host(target) as host, _registrar(target) as reg:
+            uri = host.publish_json({"keys": [{**jose.public_jwk(key), "alg": alg}]}, kind="jwks")
+            registered = _register_valid(reg, reg.metadata(token_endpoint_auth_method="private_key_jwt", jwks_uri=uri,
+                                                           token_endpoint_auth_signing_alg=alg),
+                                         label="register a private_key_jwt client with a jwks_uri")
+            if registered.body.get("token_endpoint_auth_method", "private_key_jwt") != "private_key_jwt":
+                raise NotApplicable(f"the server registered token_endpoint_auth_method "
+                                    f"{registered.body.get('token_endpoint_auth_method')} instead of private_key_jwt")
+            try:
+                complete_code_flow(target, user_agent, registered.client(scope=target.profile.registration.scope,
+                                                                         jwks_file=private))
+            finally:
+                evidence.note(f"the client's jwks_uri was fetched {host.record_fetches()} time(s)")
 
 
 # -- refused registrations -------------------------------------------------------------------
