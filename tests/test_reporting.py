@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.reporting.html import render_html
 from harness.reporting.summary import counts, suite_verdict, summary_table
-from harness.reporting.writer import RunInfo, results_document, write_reports
+from harness.reporting.writer import RunInfo, results_document, results_json_text, write_reports
 from harness.results import CheckRecord, Finding, Level, Outcome
 
 
@@ -47,6 +47,20 @@ def test_results_document_shape() -> None:
     assert doc["suites"]["pkce"]["verdict"] == "failed" and doc["suites"]["discovery"]["verdict"] == "broken"
     check = doc["checks"][-1]
     assert {"id", "suite", "outcome", "requirements", "message", "evidence", "findings"} <= set(check)
+
+
+def test_results_json_has_one_check_per_line(tmp_path: Path) -> None:
+    write_reports(tmp_path / "run", _records(), _info())
+    text = (tmp_path / "run" / "results.json").read_text()
+    document = json.loads(text)
+    assert document == results_document(_records(), _info()) | {"history": document["history"]}
+    lines = text.splitlines()
+    for check in document["checks"]:  # each record whole on its own line, greppable by id
+        assert [line.rstrip(",") for line in lines if f'"id": "{check["id"]}"' in line] == [f"    {json.dumps(check)}"]
+    assert lines[0] == "{" and '  "schema_version": ' in lines[1]  # the rest of the document stays indented
+    samples: list[dict[str, object]] = [{}, {"checks": []}, {"a": {"b": [1, "x\ny"]}, "checks": [{"m": "é\n"}]}]
+    for document_ in samples:
+        assert json.loads(results_json_text(document_)) == document_
 
 
 def test_junit_one_case_per_check(tmp_path: Path) -> None:
