@@ -178,7 +178,11 @@ class FaultyServer:
 
     @staticmethod
     def trickle(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        """One byte every 0.5 s: every read succeeds, the whole answer takes minutes."""
+        """One byte every 0.1 s: every read succeeds, the whole answer takes minutes.
+
+        A tenth of the profile's 1 s read timeout: this server shares its process (and the GIL) with the
+        run it answers, on a loaded machine, and a byte late by a second would end the exchange by the read
+        timeout instead of the exchange deadline under test."""
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
@@ -187,19 +191,20 @@ class FaultyServer:
             for byte in body:
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
-                time.sleep(0.5)
+                time.sleep(0.1)
         except OSError:
             return
 
     @staticmethod
     def trickle_head(handler: BaseHTTPRequestHandler) -> None:
-        """The status line and headers one byte every 0.2 s: every read succeeds, the head takes minutes."""
+        """The status line and headers one byte every 0.1 s (see :meth:`trickle`): every read succeeds, the head
+        takes a minute."""
         handler.close_connection = True
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: " + b"p" * 600 + b"\r\n\r\n{}"
         try:
             for byte in head:
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
-                time.sleep(0.2)
+                time.sleep(0.1)
         except OSError:
             return
