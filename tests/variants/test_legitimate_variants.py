@@ -64,8 +64,13 @@ def test_there_are_variants() -> None:
 
 
 def run_all_suites(target: RunningTarget, report_dir: Path, *, timeout_s: float = 420) -> tuple[int, str]:
-    """``oauth-harness run --target <variant profile>`` in a child process (its own session)."""
-    argv = ["run", "--target", str(target.profile_path()), "--report-dir", str(report_dir)]
+    """``oauth-harness run --target <variant profile>`` in a child process (its own session), on two workers.
+
+    The harness's own tests run several of these beside each other on xdist workers: two workers each (the
+    waits overlap in any worker, harness.wait_overlap) cost less CPU than the default four, which start and
+    collect the suites twice more per run on a machine whose cores the other tests already keep busy.
+    """
+    argv = ["run", "--target", str(target.profile_path()), "--report-dir", str(report_dir), "--workers", "2"]
     return run_cli(argv, env=target.env, timeout_s=timeout_s)
 
 
