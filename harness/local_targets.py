@@ -23,7 +23,10 @@ from typing import Protocol
 class LocalServer(Protocol):
     """A started local server."""
 
-    env: Mapping[str, str]
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The variables its profile reads (read-only here, so a launcher's ``dict`` satisfies it)."""
+        ...
 
     def profile_path(self) -> Path:
         """The target profile that describes this server."""

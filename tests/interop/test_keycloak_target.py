@@ -23,7 +23,7 @@ from harness.interop import keycloak
 from harness.profile import load_profile
 from harness.target import Target
 from tests.interop.interop_cli import run_cli
-from tests.interop.test_interop_secrets import assert_reports_carry_no_secret
+from tests.interop.secrets_run import assert_reports_carry_no_secret
 
 pytestmark = pytest.mark.skipif(not keycloak.installed(), reason=(
     "Keycloak is not installed (make keycloak-install: the pinned distribution through Maven)"))
@@ -156,7 +156,7 @@ def test_start_small_run_stop(tmp_path: Path) -> None:
             opened.close()
         _small_run_each_flow_once(server, tmp_path)
         _check_profile_every_client_authenticates(server)
-        # the secrets run of tests/interop/test_interop_secrets.py, on this Keycloak (a second start costs 20-60 s)
+        # the secrets run (tests/interop/secrets_run.py) on this Keycloak (a second start costs 20-60 s)
         assert_reports_carry_no_secret("keycloak", server, tmp_path / "secrets")
         _stop_ends_the_process_and_removes_state(server)
     finally:
