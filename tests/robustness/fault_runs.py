@@ -96,7 +96,7 @@ PEAK_MARK = "FAULT_RUN_PEAK_RSS_KIB "
 """The child prints its peak resident set (itself and its xdist workers, in KiB) after this mark."""
 
 DEADLINE_S = 60.0
-EXCHANGE_S = 2.0
+EXCHANGE_S = 1.0
 
 TIMEOUT_MODES = frozenset({"hang", "trickle_head", "trickle_body"})
 """Faults that end every exchange to the endpoint by the exchange deadline: their runs are bound by the
