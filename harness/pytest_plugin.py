@@ -19,6 +19,7 @@ anything else                   broken
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import time
@@ -322,17 +323,23 @@ def _started_early(item: pytest.Item) -> bool:
 # -- outcome mapping ----------------------------------------------------------------------
 
 def _suite_of(item: pytest.Item) -> str:
+    return _suite_of_file(str(item.path))
+
+
+@functools.lru_cache(maxsize=256)
+def _suite_of_file(path: str) -> str:
+    """The suite of a test file (resolved once per file: every check's record and id asks for it)."""
     from harness.registry import suite_of_path
 
-    suite = suite_of_path(Path(str(item.path)))
+    suite = suite_of_path(Path(path))
     if suite is not None:
         return suite.name
-    parts = Path(str(item.path)).parts
+    parts = Path(path).parts
     if "suites" in parts:
         index = len(parts) - 1 - list(reversed(parts)).index("suites")
         if index + 1 < len(parts) - 1:
             return parts[index + 1]
-    return Path(str(item.path)).parent.name
+    return Path(path).parent.name
 
 
 def check_id(item: pytest.Item) -> str:

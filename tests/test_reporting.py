@@ -58,9 +58,20 @@ def test_results_json_has_one_check_per_line(tmp_path: Path) -> None:
     for check in document["checks"]:  # each record whole on its own line, greppable by id
         assert [line.rstrip(",") for line in lines if f'"id": "{check["id"]}"' in line] == [f"    {json.dumps(check)}"]
     assert lines[0] == "{" and '  "schema_version": ' in lines[1]  # the rest of the document stays indented
-    samples: list[dict[str, object]] = [{}, {"checks": []}, {"a": {"b": [1, "x\ny"]}, "checks": [{"m": "é\n"}]}]
+    samples: list[dict[str, object]] = [{}, {"checks": []}, {"a": {"b": [1, "x\ny"]}, "checks": [{"m": "é\n"}]},
+                                        {"certification": [{"profile": "p", "modules": [{"m": 1}]}], "checks": []}]
     for document_ in samples:
         assert json.loads(results_json_text(document_)) == document_
+
+
+def test_results_json_has_one_certification_verdict_per_line(tmp_path: Path) -> None:
+    verdicts = [{"profile": name, "selected": False, "requirements": [{"id": "R", "checks": [{"id": "c"}]}]}
+                for name in ("oauth2-baseline", "oidc-basic-op")]
+    write_reports(tmp_path / "run", _records(), _info(), certification=verdicts)
+    text = (tmp_path / "run" / "results.json").read_text()
+    assert json.loads(text)["certification"] == verdicts
+    assert [line.rstrip(",") for line in text.splitlines() if '"profile": ' in line] == [
+        f"    {json.dumps(verdict)}" for verdict in verdicts]
 
 
 def test_junit_one_case_per_check(tmp_path: Path) -> None:
