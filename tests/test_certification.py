@@ -66,3 +66,21 @@ def test_shipped_profiles_load_and_unknown_names_suggest() -> None:
     assert {"oauth2-baseline", "oidc-basic-op"} <= set(all_profiles())
     with pytest.raises(ProfileError, match="did you mean 'oidc-basic-op'"):
         get_profile("oidc-basic")
+
+
+def test_verdict_as_dict_is_dataclasses_asdict_and_shares_nothing() -> None:
+    """The hand-built JSON form equals ``dataclasses.asdict`` (keys, order, values) for every shipped profile."""
+    import dataclasses
+    import json
+
+    records = [CheckRecord(id="pkce.wrong_verifier_refused", suite="pkce", title="t", outcome=Outcome.FAILED,
+                           requirements=["RFC7636-4.6"], message="accepted"),
+               CheckRecord(id="discovery.issuer_matches", suite="discovery", title="t", outcome=Outcome.PASSED,
+                           requirements=["OIDCD-3"])]
+    for profile in all_profiles().values():
+        verdict = evaluate(profile, records)
+        built = verdict.as_dict()
+        assert json.dumps(built) == json.dumps(dataclasses.asdict(verdict))
+        if built["modules"]:
+            built["modules"][0]["checks"].append({"check": "x"})
+            assert {"check": "x"} not in verdict.modules[0]["checks"]
