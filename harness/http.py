@@ -70,6 +70,15 @@ class _Deadline:
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
+    @property
+    def passed(self) -> bool:
+        """Whether the deadline has come: expired by the watchdog, or its time reached.
+
+        A blocking call's timeout is capped at the deadline (:func:`_capped`), so on a loaded machine
+        the call can time out before the watchdog thread runs: that timeout is the deadline's too.
+        """
+        return self.expired or time.monotonic() >= self.at
+
     def attach(self, sock: Any) -> None:
         """Remember the socket the exchange is blocked on (shut it at once when already expired)."""
         if not isinstance(sock, socket.socket):
@@ -170,7 +179,7 @@ class _GuardedStream(httpcore.NetworkStream):
         deadline = _active_deadline()
         if deadline is not None:
             deadline.attach(self._inner.get_extra_info("socket"))
-            if deadline.expired:
+            if deadline.passed:
                 raise httpcore.ReadError("exchange deadline passed")
         return _capped(timeout, deadline)
 
@@ -411,7 +420,7 @@ class TargetHttp:
             raise
         except httpx.TransportError as exc:
             exchange.elapsed_s = time.monotonic() - started
-            if deadline.expired:
+            if deadline.passed:
                 message = self._deadline_message(what, exchange.elapsed_s)
                 exchange.error = message
                 raise ExchangeDeadlineExceeded(message) from exc

@@ -175,6 +175,25 @@ def test_trickled_head_bounded_by_exchange_deadline(trickle_head_server: str) ->
     assert exchange.elapsed_s is not None and 1.5 <= exchange.elapsed_s < 2.5
 
 
+def test_read_capped_at_the_deadline_is_the_deadline_even_before_the_watchdog_runs(
+        trickle_head_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a loaded machine the watchdog thread can run after the capped read timed out: still the deadline.
+
+    The watchdog is kept from ever expiring the exchange; the read's timeout, capped at the deadline,
+    ends it, and the error names ``timeouts.exchange`` (not a read timeout the profile did not set).
+    """
+    import harness.http
+
+    monkeypatch.setattr(harness.http._WATCHDOG, "watch", lambda _deadline: None)
+    http = TargetHttp(allowed_origins={trickle_head_server}, read_timeout=5, connect_timeout=1,
+                      exchange_deadline_s=0.5)
+    log = evidence.EvidenceLog()
+    with evidence.collecting(log), pytest.raises(ExchangeDeadlineExceeded):
+        http.get(trickle_head_server + "/")
+    http.close()
+    assert log.exchanges[0].error and "timeouts.exchange" in log.exchanges[0].error
+
+
 def test_deadline_does_not_cut_a_pooled_connection_later(server: str) -> None:
     """A finished exchange's deadline never fires on the keep-alive socket the next exchange reuses."""
     http = TargetHttp(allowed_origins={server}, exchange_deadline_s=0.3)
