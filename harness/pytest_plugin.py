@@ -400,10 +400,36 @@ def _traceback_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return text if len(text) <= 20_000 else text[:10_000] + "\n[... traceback truncated ...]\n" + text[-10_000:]
 
 
+_VERDICTS = (CheckFailed, NotApplicable, NeedsReview)
+"""Exceptions that carry a check's verdict: their message (the findings) is the whole story."""
+
+_REPR_METHODS = ("repr_failure", "_repr_failure_py")
+
+
+def _verdict_repr(excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    """The failure text pytest keeps for a verdict exception: its type and message, not a traceback.
+
+    pytest renders a failed test's traceback with the source of every frame (it parses each frame's
+    module): ~30 ms of CPU a failed check in a large suite module, for text a conformance run never
+    prints (``--tb=no``) and that would only repeat the findings (and the frames' arguments) in the
+    Allure trace. A harness bug (any other exception) keeps pytest's traceback.
+    """
+    return f"{excinfo.typename}: {excinfo.value}"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     """Turn each phase result into the harness outcome; attach the record to the report."""
-    outcome = yield
+    verdict_raised = call.excinfo is not None and isinstance(call.excinfo.value, _VERDICTS) and _is_check(item)
+    if verdict_raised:  # for this phase's report only: pytest's own rendering of it is skipped
+        for name in _REPR_METHODS:
+            setattr(item, name, _verdict_repr)
+    try:
+        outcome = yield
+    finally:
+        if verdict_raised:
+            for name in _REPR_METHODS:
+                delattr(item, name)
     report: pytest.TestReport = outcome.get_result()
     if not _is_check(item):
         return

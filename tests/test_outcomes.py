@@ -103,6 +103,42 @@ def test_failure_record_carries_requirement_and_values(run_results: dict[str, di
     assert run_results["passes"]["title"] == "A check that passes."
 
 
+VERDICT_THEN_TEARDOWN_BUG = '''
+import pytest
+from harness.results import fail
+
+@pytest.fixture
+def leaky():
+    yield
+    {}["teardown"]
+
+@pytest.mark.requirement("RFC6749-4.1.2")
+def test_fails_then_teardown_bug(leaky):
+    raise fail("X_MUST", "broke a MUST", "RFC6749-4.1.2", expected=1, actual=2)
+'''
+
+
+def test_a_verdict_keeps_its_message_and_a_harness_bug_its_traceback(pytester: pytest.Pytester) -> None:
+    """pytest's report of a check that ended in a verdict is the verdict's text, not a rendered traceback.
+
+    A harness bug keeps pytest's traceback with its source lines, also in a later phase of the same check.
+    """
+    pytester.makepyfile(test_suite=SUITE, test_teardown=VERDICT_THEN_TEARDOWN_BUG)
+    recorder = pytester.inline_run("--report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
+    reports = {(r.nodeid.split("::")[-1], r.when): r for r in recorder.getreports("pytest_runtest_logreport")}
+    must = reports[("test_must_fails", "call")].longreprtext
+    assert must.startswith("CheckFailed: ") and "[RFC6749-4.1.2]" in must and "broke a MUST" in must
+    assert "raise fail(" not in must  # pytest's rendering shows the raising line of source
+    assert reports[("test_review", "call")].longreprtext == "NeedsReview: look at the screenshot"
+    assert reports[("test_should_warns", "call")].longreprtext.startswith("CheckFailed: ")
+    bug = reports[("test_plain_bug", "call")].longreprtext
+    assert '{}["missing"]' in bug and "KeyError" in bug
+    assert "def test_harness_error" in reports[("test_harness_error", "call")].longreprtext
+    assert reports[("test_fails_then_teardown_bug", "call")].longreprtext.startswith("CheckFailed: ")
+    teardown = reports[("test_fails_then_teardown_bug", "teardown")].longreprtext
+    assert '{}["teardown"]' in teardown and "KeyError" in teardown
+
+
 def test_needs_marker_skips_with_reason(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('''
 import pytest
