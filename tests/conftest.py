@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,15 @@ SERVER_FILES = ("test_sigterm.py", "test_run_check.py", "test_console.py", "test
 """Test files that run whole conformance runs (a child ``oauth-harness run`` or pytest) against a target."""
 
 
+TESTS_ROOT = Path(__file__).resolve().parent
+
+
+@functools.cache
+def _relative_path(path: str) -> str:
+    """A test file's path relative to ``tests/`` (POSIX form), resolved once per file, not once per test."""
+    return Path(path).resolve().relative_to(TESTS_ROOT).as_posix()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
     """Mark every test that needs a server (``server``): the fast lane (``make unit``) leaves them out.
@@ -36,9 +46,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     fixture), lives in one of :data:`SERVER_DIRS` or is one of :data:`SERVER_FILES`. Once the
     selection is final (``-m``, ``-k``), the long tests are put first: :func:`long_tests_first`.
     """
-    root = Path(__file__).resolve().parent
     for item in items:
-        relative = Path(str(item.path)).resolve().relative_to(root)
+        relative = Path(_relative_path(str(item.path)))
         fixtures = getattr(item, "fixturenames", ())
         if "reference" in fixtures or relative.parts[0] in SERVER_DIRS or relative.name in SERVER_FILES:
             item.add_marker(pytest.mark.server)
@@ -113,13 +122,12 @@ def long_tests_first(items: list[pytest.Item], workers: int = 2) -> list[pytest.
     """
     if workers < 2:
         return items
-    root = Path(__file__).resolve().parent
     groups: dict[str, list[pytest.Item]] = {}
     weights: dict[str, float] = {}
     rest: list[pytest.Item] = []
     for item in items:
         _, separator, name = item.nodeid.partition("::")
-        node = Path(str(item.path)).resolve().relative_to(root).as_posix() + separator + name
+        node = _relative_path(str(item.path)) + separator + name
         prefix = next((p for p in LONG_TESTS if node.startswith(p)), None)
         if prefix is None:
             rest.append(item)
@@ -136,8 +144,7 @@ def long_tests_first(items: list[pytest.Item], workers: int = 2) -> list[pytest.
         side = 0 if key.startswith(NEEDS_THE_CLEAN_RUN) and 0 in fitting else min(fitting, key=lambda i: load[i])
         chunks[side].extend(groups[key])
         load[side] += weights[key]
-    rest.sort(key=lambda item: not Path(str(item.path)).resolve().relative_to(root).as_posix()
-              .startswith(NEEDS_THE_CLEAN_RUN))
+    rest.sort(key=lambda item: not _relative_path(str(item.path)).startswith(NEEDS_THE_CLEAN_RUN))
     ordered: list[pytest.Item] = []
     for chunk, size in zip(chunks, capacity, strict=True):
         fill = max(0, size - len(chunk))
