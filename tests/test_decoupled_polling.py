@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from harness import evidence
-from harness.flows.polling import Poller, poll
+from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll, require_asked_before_expiry
 from harness.flows.token import TokenResult
+from harness.results import HarnessError
 
 
 class FakeClock:
@@ -108,3 +109,63 @@ def test_real_waits_are_reported_as_mandated() -> None:
     assert outcome.polls == 3 and calls == [1, 2, 3]
     assert 0.03 <= log.mandated_wait_s <= 0.05
     assert sum("device code: polling interval 0.02s" in n for n in log.notes) == 2
+
+
+class _Grant(PolledGrantAnswer):
+    """A grant answer stated with ``expires_in`` 10 s, requested at ``sent_at`` on the fake clock."""
+
+    def __init__(self, sent_at: float, body: dict[str, object] | None = None) -> None:
+        self.body = {"expires_in": 10, "interval": 1} if body is None else body
+        self.sent_at = sent_at
+        self.received_at = sent_at + 0.2
+
+
+def _poll_after_decision(clock: FakeClock, grant: _Grant, decided_at: float, answers: list[str | None]) -> PollOutcome:
+    clock.now = decided_at  # the user side ended here
+    send, _ = _server(clock, answers)
+    return poll(send, Poller(interval=1, clock=clock, sleep=clock.sleep), deadline=grant.expires_at(15) + 1, what="t")
+
+
+@pytest.mark.parametrize("answer", ["expired_token", "authorization_pending", "slow_down"])
+def test_a_first_poll_answered_at_the_expiry_is_the_harness_being_late_not_the_target(answer: str) -> None:
+    """RFC 8628 §3.5 / CIBA §11: once the lifetime is over, expired_token (or pending) is lawful: broken."""
+    clock = FakeClock()
+    grant = _Grant(sent_at=clock.now)
+    outcome = _poll_after_decision(clock, grant, grant.sent_at + 8.95, [answer] * 5)  # answered at +9.05 s
+    assert outcome.first_answered_at == pytest.approx(grant.sent_at + 9.05)
+    with pytest.raises(HarnessError, match=r"answered 9\.\d s after the grant was requested.*expires_in 10 s"):
+        require_asked_before_expiry(grant, outcome, what="device code")
+
+
+@pytest.mark.parametrize("answer", ["expired_token", "authorization_pending"])
+def test_a_first_poll_answered_in_time_is_judged(answer: str) -> None:
+    """Answered before the lifetime (less the rounding): the target's answer counts (a check can fail on it)."""
+    clock = FakeClock()
+    grant = _Grant(sent_at=clock.now)
+    outcome = _poll_after_decision(clock, grant, grant.sent_at + 8.5, [answer] * 5)  # answered at +8.6 s
+    require_asked_before_expiry(grant, outcome, what="device code")  # no exception: judged as usual
+    assert outcome.result.error == answer
+
+
+@pytest.mark.parametrize("answer", [None, "access_denied", "invalid_grant"])
+def test_other_answers_are_judged_however_late(answer: str | None) -> None:
+    clock = FakeClock()
+    grant = _Grant(sent_at=clock.now)
+    outcome = _poll_after_decision(clock, grant, grant.sent_at + 30, [answer])
+    require_asked_before_expiry(grant, outcome, what="device code")
+
+
+def test_without_expires_in_nothing_is_excused() -> None:
+    clock = FakeClock()
+    grant = _Grant(sent_at=clock.now, body={"interval": 1})
+    outcome = _poll_after_decision(clock, grant, grant.sent_at + 30, ["expired_token"])
+    require_asked_before_expiry(grant, outcome, what="device code")
+
+
+def test_the_first_poll_of_the_loop_counts_not_the_last() -> None:
+    """Pending from an in-time first poll until the deadline is the target ignoring the decision: judged."""
+    clock = FakeClock()
+    grant = _Grant(sent_at=clock.now)
+    outcome = _poll_after_decision(clock, grant, grant.sent_at + 2, ["authorization_pending"] * 20)
+    assert outcome.gave_up and outcome.polls > 5
+    require_asked_before_expiry(grant, outcome, what="device code")

@@ -22,7 +22,7 @@ from harness import ciba_auth_channel, jose
 from harness.ciba_receiver import NotificationReceiver
 from harness.flows.ciba_approval import PendingRequest
 from harness.flows.client_assertion import assertion_audience
-from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll
+from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll, require_asked_before_expiry
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import Client, User
@@ -48,6 +48,7 @@ class CibaRequest(PolledGrantAnswer):
     response: httpx.Response
     body: dict[str, Any]
     received_at: float
+    sent_at: float
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -221,12 +222,13 @@ def send(target: Target, client: Client, params: Mapping[str, Any], *, signed: b
     else:
         data = {k: str(v) for k, v in params.items()}
     data.update(auth)
+    sent_at = time.monotonic()
     response = target.http.post(url, label=label, data=data, headers=headers, cert=cert)
     body = try_json_document(response) or {}
     if isinstance(body.get("auth_req_id"), str) and body["auth_req_id"]:
         register_secret(body["auth_req_id"])  # a credential of the client (CIBA §7.3): masked in later evidence
     return CibaRequest(client=client, response=response, body=body, received_at=time.monotonic(),
-                       params=dict(params))
+                       params=dict(params), sent_at=sent_at)
 
 
 def start(target: Target, client: Client, *, user: User | None = None, binding_message: str | None = None,
@@ -267,6 +269,17 @@ def poll_for_tokens(target: Target, request: CibaRequest, *, poller: Poller | No
         return token(target, request.client, request.auth_req_id, label=f"CIBA token request #{n}")
 
     return poll(send_one, clock, deadline=deadline, what="auth_req_id")
+
+
+def poll_after_decision(target: Target, request: CibaRequest, *, poller: Poller | None = None) -> PollOutcome:
+    """:func:`poll_for_tokens` after the user approved or denied.
+
+    Broken, not judged, when the harness's own steps took the request to its expiry before the first
+    poll (:func:`harness.flows.polling.require_asked_before_expiry`).
+    """
+    outcome = poll_for_tokens(target, request, poller=poller)
+    require_asked_before_expiry(request, outcome, what="auth_req_id")
+    return outcome
 
 
 # -- notifications ------------------------------------------------------------------------

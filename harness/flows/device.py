@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from harness.flows.client_assertion import assertion_audience
-from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll
+from harness.flows.polling import PolledGrantAnswer, Poller, PollOutcome, poll, require_asked_before_expiry
 from harness.flows.token import TokenResult, client_auth, token_request
 from harness.http import try_json_document
 from harness.profile import Client
@@ -37,6 +37,7 @@ class DeviceAuthorization(PolledGrantAnswer):
     response: httpx.Response
     body: dict[str, Any]
     received_at: float
+    sent_at: float
 
     @property
     def device_code(self) -> str:
@@ -74,9 +75,11 @@ def request_authorization(target: Target, client: Client, *, scope: str | None =
     url = device_endpoint(target, client)
     data, headers, cert = client_auth(target, client, assertion_audience(target, client, url))
     params = {"scope": scope or client.scope, **data, **(extra or {})}
+    sent_at = time.monotonic()
     response = target.http.post(url, label=label, data=params, headers=headers, cert=cert)
     body = try_json_document(response) or {}
-    return DeviceAuthorization(client=client, response=response, body=body, received_at=time.monotonic())
+    return DeviceAuthorization(client=client, response=response, body=body, received_at=time.monotonic(),
+                               sent_at=sent_at)
 
 
 def start(target: Target, client: Client, *, scope: str | None = None) -> DeviceAuthorization:
@@ -114,3 +117,14 @@ def poll_for_tokens(target: Target, auth: DeviceAuthorization, *, poller: Poller
         return poll_token(target, auth.client, auth.device_code, label=f"device access token request #{n}")
 
     return poll(send, clock, deadline=deadline, what="device code")
+
+
+def poll_after_decision(target: Target, auth: DeviceAuthorization, *, poller: Poller | None = None) -> PollOutcome:
+    """:func:`poll_for_tokens` after the user approved or denied.
+
+    Broken, not judged, when the harness's own steps took the device code to its expiry before the first
+    poll (:func:`harness.flows.polling.require_asked_before_expiry`).
+    """
+    outcome = poll_for_tokens(target, auth, poller=poller)
+    require_asked_before_expiry(auth, outcome, what="device code")
+    return outcome

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness import evidence
 from harness.flows.token import TokenResult
+from harness.results import HarnessError
 from harness.specs import rfc8628
 
 PENDING = frozenset({"authorization_pending", "slow_down"})
@@ -69,11 +70,13 @@ class PolledGrantAnswer:
     Shared by the device authorization response (RFC 8628 §3.2) and the CIBA acknowledgement
     (CIBA §7.3), which state ``expires_in`` and ``interval`` alike: "If no value is provided,
     clients MUST use 5 as the default". A dataclass that mixes this in has ``body`` (the JSON
-    answer) and ``received_at`` (when it arrived, monotonic clock).
+    answer), ``received_at`` (when it arrived, monotonic clock) and ``sent_at`` (when the request
+    that started the grant was sent, same clock).
     """
 
     body: dict[str, Any]
     received_at: float
+    sent_at: float
 
     @property
     def expires_in(self) -> float | None:
@@ -102,12 +105,16 @@ class PolledGrantAnswer:
 
 @dataclass
 class PollOutcome:
-    """How polling ended: the last token response, and whether the deadline cut it short."""
+    """How polling ended: the last token response, and whether the deadline cut it short.
+
+    ``first_answered_at``: when the answer to this loop's first poll arrived (the poller's clock).
+    """
 
     result: TokenResult
     polls: int
     slow_downs: int
     gave_up: bool
+    first_answered_at: float | None = None
 
     @property
     def error(self) -> str | None:
@@ -120,12 +127,48 @@ def poll(send: Callable[[int], TokenResult], poller: Poller, *, deadline: float,
 
     ``deadline`` is on the poller's clock; a poll that could only go after it is not sent.
     """
+    first_answered_at: float | None = None
     while True:
         poller.wait_turn(what)
         result = send(poller.polls + 1)
         poller.record(result.error)
+        if first_answered_at is None:
+            first_answered_at = poller.last_response_at
         if result.error not in PENDING:
-            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=False)
+            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=False,
+                               first_answered_at=first_answered_at)
         if poller.next_poll_at() > deadline:
             evidence.note(f"{what}: stopped polling after {poller.polls} polls, the next one would pass the deadline")
-            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=True)
+            return PollOutcome(result, poller.polls, poller.slow_downs, gave_up=True,
+                               first_answered_at=first_answered_at)
+
+
+EXPIRY_ROUNDING_S = 1.0
+"""How much earlier than ``expires_in`` after its answer a server may count a grant expired: servers
+keep expiry times in whole seconds (JWT-style ``exp``), and the grant was issued before its answer arrived."""
+
+
+def require_asked_before_expiry(answer: PolledGrantAnswer, outcome: PollOutcome, *, what: str) -> None:
+    """Raise :class:`HarnessError` when polling after the user's decision began only as the grant expired.
+
+    RFC 8628 §3.5: "expired_token: The "device_code" has expired, and the device authorization
+    session has concluded"; CIBA §11: "expired_token: The auth_req_id has expired". When the
+    harness's own steps (the user side, a mandated interval) took so long that even the first poll
+    after them was answered within :data:`EXPIRY_ROUNDING_S` of the lifetime, counted from
+    ``answer.sent_at`` (the server cannot have issued the grant earlier), an ``expired_token`` or
+    pending answer is lawful and says nothing about the decision: the check is broken, not failed.
+    A first poll answered earlier is judged as usual, and so are answers of any other kind.
+    """
+    lifetime = answer.expires_in
+    late_answers = (*PENDING, "expired_token")
+    if lifetime is None or outcome.first_answered_at is None or outcome.result.error not in late_answers:
+        return
+    sent_at = answer.sent_at
+    late_by = outcome.first_answered_at - (sent_at + lifetime - EXPIRY_ROUNDING_S)
+    if late_by >= 0:
+        raise HarnessError(
+            f"{what}: the first poll after the user's decision was answered "
+            f"{outcome.first_answered_at - sent_at:.1f} s after the grant was requested, with its lifetime "
+            f"(expires_in {lifetime:g} s) over or within {EXPIRY_ROUNDING_S:g} s of its end: the harness was too "
+            f"slow to judge the decision, nothing is held against the target "
+            f"(answer {outcome.result.error!r})")

@@ -113,7 +113,7 @@ def test_poll_slow_down(target: Target, user_agent: Any) -> None:
     poller.record(second.error)
     oidc_ciba.check_slow_down(second.status, second.response.headers, second.judged_body)
     approver.decide(request.pending(), "approve")
-    outcome = ciba.poll_for_tokens(target, request, poller=poller)
+    outcome = ciba.poll_after_decision(target, request, poller=poller)
     evidence.note(f"after slow_down the client polled every {poller.interval:g}s ({outcome.polls} polls)")
     findings = Findings()
     _judge_tokens(target, client, outcome.result, findings)
@@ -129,7 +129,7 @@ def test_poll_approval_issues_tokens(target: Target, user_agent: Any) -> None:
     request = ciba.start(target, client, binding_message="TX-1234")
     approver.decide(request.pending(), "approve")
     findings = Findings()
-    _judge_tokens(target, client, ciba.poll_for_tokens(target, request).result, findings)
+    _judge_tokens(target, client, ciba.poll_after_decision(target, request).result, findings)
     findings.raise_if_any()
 
 
@@ -141,7 +141,7 @@ def test_poll_denial_access_denied(target: Target, user_agent: Any) -> None:
     approver = _approver(target, user_agent)
     request = ciba.start(target, client)
     approver.decide(request.pending(), "deny")
-    result = ciba.poll_for_tokens(target, request).result
+    result = ciba.poll_after_decision(target, request).result
     oidc_ciba.check_access_denied(result.status, result.response.headers, result.judged_body)
 
 
@@ -181,7 +181,7 @@ def test_auth_req_id_single_use(target: Target, user_agent: Any) -> None:
     approver = _approver(target, user_agent)
     request = ciba.start(target, client)
     approver.decide(request.pending(), "approve")
-    first = ciba.poll_for_tokens(target, request).result
+    first = ciba.poll_after_decision(target, request).result
     if not first.ok:
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "an approved auth_req_id did not return tokens",
                    "CIBA-10.1.1", expected="token response", actual=f"HTTP {first.status} error={first.error}")
@@ -398,7 +398,7 @@ def test_id_token_hint_accepted(target: Target, user_agent: Any) -> None:
     approver = _approver(target, user_agent)
     first = ciba.start(target, client)
     approver.decide(first.pending(), "approve")
-    tokens = ciba.poll_for_tokens(target, first).result
+    tokens = ciba.poll_after_decision(target, first).result
     id_token = (tokens.body or {}).get("id_token")
     if not tokens.ok or not isinstance(id_token, str):
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "an approved CIBA request did not return an ID Token",

@@ -122,7 +122,7 @@ def test_slow_down_when_polling_too_fast(target: Target, user_agent: Any) -> Non
     rfc8628.check_slow_down(second.status, second.response.headers, second.judged_body,
                             basic_auth_used=second.used_basic)
     _user_side(target, user_agent, auth)
-    outcome = device.poll_for_tokens(target, auth, poller=poller)
+    outcome = device.poll_after_decision(target, auth, poller=poller)
     evidence.note(f"after slow_down the client polled every {poller.interval:g}s ({outcome.polls} polls)")
     findings = Findings()
     _judge_tokens(target, client, outcome.result, findings)
@@ -152,7 +152,7 @@ def test_approval_issues_tokens(target: Target, user_agent: Any, kind: str) -> N
 def _approve_and_judge(target: Target, user_agent: Any, client: Client, findings: Findings) -> None:
     auth = device.start(target, client)
     _user_side(target, user_agent, auth)
-    outcome = device.poll_for_tokens(target, auth)
+    outcome = device.poll_after_decision(target, auth)
     _judge_tokens(target, client, outcome.result, findings)
 
 
@@ -171,7 +171,7 @@ def test_denial_gives_access_denied(target: Target, user_agent: Any) -> None:
                               "deployment is meant to ask")
         raise fail("PRECONDITION_DEVICE_USER_FLOW_FAILED", "denying consent on the verification pages did not end "
                    "the request", "RFC8628-3.3", expected="declined", actual=outcome.describe())
-    result = device.poll_for_tokens(target, auth).result
+    result = device.poll_after_decision(target, auth).result
     rfc8628.check_access_denied(result.status, result.response.headers, result.judged_body,
                                 basic_auth_used=result.used_basic)
 
@@ -210,7 +210,7 @@ def test_device_code_single_use(target: Target, user_agent: Any) -> None:
     client = _client(target)
     auth = device.start(target, client)
     _user_side(target, user_agent, auth)
-    first = device.poll_for_tokens(target, auth).result
+    first = device.poll_after_decision(target, auth).result
     if not first.ok:
         raise fail("PRECONDITION_TOKEN_REQUEST_FAILED", "an approved device_code did not return tokens",
                    "RFC8628-3.5", expected="token response", actual=f"HTTP {first.status} error={first.error}")
@@ -268,5 +268,5 @@ def test_complete_uri_asks_confirmation(target: Target, user_agent: Any) -> None
     findings = Findings()
     findings.check(rfc8628.check_confirmation_shown, outcome.confirmation_shown, outcome.user_code_displayed)
     findings.check(documented_spec.check_confirmation_bypassed, bypass, outcome.confirmation_shown)
-    _judge_tokens(target, client, device.poll_for_tokens(target, auth).result, findings)
+    _judge_tokens(target, client, device.poll_after_decision(target, auth).result, findings)
     findings.raise_if_any()

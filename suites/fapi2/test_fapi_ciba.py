@@ -385,7 +385,7 @@ def _poll(target: Target, request: ciba.CibaRequest, send: Callable[[int], Token
 
 
 def _bound_tokens_or_fail(target: Target, request: ciba.CibaRequest, *, requirement_id: str) -> dict[str, Any]:
-    outcome = ciba.poll_for_tokens(target, request)
+    outcome = ciba.poll_after_decision(target, request)
     body = outcome.result.body or {}
     if not outcome.result.ok or not body.get("access_token"):
         raise fail("PRECONDITION_FAPICIBA_TOKEN_REQUEST_FAILED", f"the approved request of {request.client.id} gave no "
