@@ -80,6 +80,7 @@ LONG_TESTS: dict[str, float] = {
     "test_device_user_side.py": 2,
     "test_shard_merge_run.py": 4,
     "test_wait_overlap_run.py": 3,
+    "test_late_decision_poll.py": 12,  # waits out a 10 s device code
     "test_ciba_approval.py::test_browser_mode_runs_the_steps_on_the_page": 3,
     "flows/test_hosted_request_uris.py": 2,
     "flows/test_hosted_clients_run.py": 3,

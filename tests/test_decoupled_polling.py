@@ -152,14 +152,16 @@ def test_other_answers_are_judged_however_late(answer: str | None) -> None:
     clock = FakeClock()
     grant = _Grant(sent_at=clock.now)
     outcome = _poll_after_decision(clock, grant, grant.sent_at + 30, [answer])
-    require_asked_before_expiry(grant, outcome, what="device code")
+    require_asked_before_expiry(grant, outcome, what="device code")  # no exception: the answer is judged
+    assert outcome.result.error == answer and outcome.polls == 1
 
 
 def test_without_expires_in_nothing_is_excused() -> None:
     clock = FakeClock()
     grant = _Grant(sent_at=clock.now, body={"interval": 1})
     outcome = _poll_after_decision(clock, grant, grant.sent_at + 30, ["expired_token"])
-    require_asked_before_expiry(grant, outcome, what="device code")
+    assert grant.expires_in is None
+    require_asked_before_expiry(grant, outcome, what="device code")  # no stated lifetime: no excuse
 
 
 def test_the_first_poll_of_the_loop_counts_not_the_last() -> None:
@@ -168,4 +170,4 @@ def test_the_first_poll_of_the_loop_counts_not_the_last() -> None:
     grant = _Grant(sent_at=clock.now)
     outcome = _poll_after_decision(clock, grant, grant.sent_at + 2, ["authorization_pending"] * 20)
     assert outcome.gave_up and outcome.polls > 5
-    require_asked_before_expiry(grant, outcome, what="device code")
+    require_asked_before_expiry(grant, outcome, what="device code")  # no exception: the target is judged
