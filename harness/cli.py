@@ -175,7 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra = ["--target", profile_path, "--report-dir", str(report_dir), *console,
                  "-q", "--no-header", "-p", "no:cacheprovider", "-rN", "--tb=no",
                  "-W", "ignore::pytest.PytestAssertRewriteWarning",
-                 "--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
+                 *([] if args.no_allure else ["--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"])]
         if profile.limits.run_deadline_s:
             extra += ["--run-deadline", str(profile.limits.run_deadline_s)]
         deviations = args.deviations or (str(profile.deviations_file) if profile.deviations_file else None)
@@ -727,6 +727,9 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument("--verbose", "-v", action="store_true",
                        help="progress lines with every finding (requirement, expected, actual) of each check")
     run.add_argument("--report-dir", help="report directory (default: reports/<run id>/, copied to reports/latest/)")
+    run.add_argument("--no-allure", action="store_true",
+                     help="write no allure-results (results.json, junit.xml and the HTML reports as always): "
+                          "for pipelines that do not read Allure, a run takes ~10%% less CPU")
     run.add_argument("--workers", type=int, default=0,
                      help="parallel workers (pytest-xdist); default 0 = two per CPU core, at most 4")
     run.add_argument("-k", dest="keyword", help="only checks matching this pytest -k expression")

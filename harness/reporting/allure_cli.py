@@ -29,7 +29,8 @@ def render_allure(run_dir: Path, *, out: Callable[[str], None], err: Callable[[s
     """``allure generate --single-file`` into ``<run_dir>/allure-report/index.html``; 0 on success."""
     results = run_dir / "allure-results"
     if not results.is_dir() or not any(results.iterdir()):
-        err(f"oauth-harness: {results} has no Allure results (run with oauth-harness run)")
+        err(f"oauth-harness: {results} has no Allure results (a run made by `oauth-harness run` without "
+            "--no-allure writes them)")
         return 2
     executable = find_allure()
     if executable is None:
