@@ -26,7 +26,7 @@ SERVER_DIRS = ("interop", "defects", "variants", "robustness", "reference_target
 """Test directories whose tests start a server (the reference target, a real server, a faulty one)."""
 
 SERVER_FILES = ("test_sigterm.py", "test_run_check.py", "test_console.py", "test_code_reuse_30_seconds.py",
-                "test_no_allure.py")
+                "test_no_allure.py", "test_device_user_side.py")
 """Test files that run whole conformance runs (a child ``oauth-harness run`` or pytest) against a target."""
 
 

@@ -13,19 +13,28 @@ from harness.login.browser import BrowserSession, BrowserUserAgent
 from harness.login.device import complete_user_side, visible_text
 from harness.login.http_form import HttpFormUserAgent
 from harness.profile import load_profile
-from harness.reference_target import RunningTarget
+from harness.reference_target import ReferenceTarget
 from harness.results import HarnessError
 from harness.target import Target
+from tests.suite_runs import exported_env
 
 chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
                               reason="Debian chromium is not installed (make install does it)")
 
 
+DEVICE_CODE_TTL_S = 60
+"""The device code lifetime of this module's own reference target (the bundled one's is 10 s).
+
+These tests prove the user-side drivers, not expiry: a headless Chromium started, navigated and
+screenshotted on a loaded machine took more than 10 s (the code expired before the first poll)."""
+
+
 @pytest.fixture(scope="module")
-def target(reference: RunningTarget) -> Iterator[Target]:
-    target = Target.from_profile(load_profile(reference.profile_path()))
-    yield target
-    target.close()
+def target() -> Iterator[Target]:
+    with ReferenceTarget.start(ttl_overrides={"DeviceCode": DEVICE_CODE_TTL_S}) as running, exported_env(running):
+        target = Target.from_profile(load_profile(running.profile_path()))
+        yield target
+        target.close()
 
 
 @pytest.fixture
@@ -100,6 +109,7 @@ def test_browser_driver(target: Target, tmp_path: Path, log: evidence.EvidenceLo
                         complete_uri: bool) -> None:
     session = BrowserSession(target.profile.login.browser, allowed_hosts=target.allowed_hosts())
     auth = _start(target)
+    assert auth.body["expires_in"] == DEVICE_CODE_TTL_S
     try:
         agent = BrowserUserAgent(target, session, screenshot_dir=tmp_path)
         try:
