@@ -61,7 +61,7 @@ demo: install
 
 # pytest-xdist workers: twice the cores, at most 8. `make unit` is CPU-bound (4 and 6 workers on 2 cores
 # end it in the same time). `make test` ended 10-20% sooner on 6 workers (215 s against 242 s; 293 s
-# against 359 s on a slower machine), but its in-process runs of lifetime-bound checks (10 s device and
+# against 359 s on a slower machine; no sooner on a third, 465 s against 448 s: CPU-bound), but its in-process runs of lifetime-bound checks (10 s device and
 # CIBA lifetimes) then ran so slowly that a clean-clone run saw two codes expire before the harness
 # polled: the proof stays on 4 (override with TEST_WORKERS=N)
 UNIT_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((n * 2)); [ $$w -gt 8 ] && w=8; echo $$w)
