@@ -197,6 +197,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += ["--checks", ",".join(check_patterns(args.check))]
         if args.shard:
             extra += ["--shard", args.shard, *(["--shard-durations", args.durations] if args.durations else [])]
+        if args.no_allure:
+            _remove_stale_allure_results(report_dir)
         pytest.main(_pytest_args(paths, extra))
         results = report_dir / "results.json"
         if not results.exists():
@@ -239,6 +241,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ.pop(RERUN_ENV, None)  # read by this run's report writer only
         if running is not None:
             running.stop()
+
+
+def _remove_stale_allure_results(report_dir: Path) -> None:
+    """A ``--no-allure`` run into a used report directory: remove the earlier run's ``allure-results``.
+
+    Left there, ``report --allure`` and ``merge`` would present another run's Allure results as this
+    run's (a run with Allure empties the directory itself, ``--clean-alluredir``).
+    """
+    import shutil
+
+    stale = report_dir / "allure-results"
+    if stale.is_symlink() or stale.is_file():
+        stale.unlink()
+    elif stale.is_dir():
+        shutil.rmtree(stale)
 
 
 def _write_unreachable_report(report_dir: Path, profile: Any, reason: str, started: float) -> None:

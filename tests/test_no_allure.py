@@ -27,10 +27,13 @@ def test_no_allure_writes_every_other_report_with_the_same_verdicts(
     with_allure, without = tmp_path / "with", tmp_path / "without"
     code, output = run_cli(["run", *CHECKS, "--quiet", "--report-dir", str(with_allure)], timeout_s=180)
     assert code == 0, output
+    stale = without / "allure-results" / "earlier-run-result.json"  # an earlier run's, in a reused directory
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
     code, output = run_cli(["run", *CHECKS, "--quiet", "--no-allure", "--report-dir", str(without)], timeout_s=180)
     assert code == 0, output
     assert list((with_allure / "allure-results").glob("*-result.json")), "the default run writes Allure results"
-    assert not (without / "allure-results").exists()
+    assert not (without / "allure-results").exists(), "an earlier run's Allure results would pass for this run's"
     assert {p.name for p in without.iterdir()} >= {"results.json", "junit.xml", "index.html"}
     verdicts = _verdicts(without)
     assert len(verdicts) == 3 and verdicts == _verdicts(with_allure)
