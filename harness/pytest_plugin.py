@@ -207,14 +207,15 @@ def _history_durations(config: pytest.Config) -> dict[str, float]:
 def _profile_name(profile_path: str) -> str | None:
     """The ``name`` of the target profile at ``profile_path`` (the history's series), or ``None`` if unreadable.
 
-    Parsed with libyaml where PyYAML has it: the pure-Python loader takes ~0.09 s of CPU for the
-    reference profile, ten times as long, once per run for the progress estimate.
+    Parsed with libyaml where PyYAML has it (the catalogue's loader): the pure-Python loader takes
+    ~0.09 s of CPU for the reference profile, ten times as long, once per run for the progress estimate.
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from harness.specs.catalogue import SAFE_LOADER
+
     try:
-        name = (yaml.load(Path(profile_path).read_text(encoding="utf-8"), Loader=loader) or {}).get("name")
+        name = (yaml.load(Path(profile_path).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}).get("name")
     except (OSError, yaml.YAMLError, AttributeError):
         return None
     return str(name) if name else None

@@ -27,7 +27,8 @@ SERVER_DIRS = ("interop", "defects", "variants", "robustness", "reference_target
 
 SERVER_FILES = ("test_sigterm.py", "test_run_check.py", "test_console.py", "test_code_reuse_30_seconds.py",
                 "test_no_allure.py", "test_device_user_side.py")
-"""Test files that run whole conformance runs (a child ``oauth-harness run`` or pytest) against a target."""
+"""Test files that run whole conformance runs (a child ``oauth-harness run`` or pytest) against a target, or
+start a target of their own (``test_device_user_side.py``: longer device codes)."""
 
 
 TESTS_ROOT = Path(__file__).resolve().parent
